@@ -1,0 +1,2 @@
+/** Placeholder: replaced by the Elasticsearch harness. */
+export default async function globalTeardown(): Promise<void> {}
