@@ -1,0 +1,59 @@
+import type { NextFunction, Request, Response } from 'express';
+import { CollectorError } from '../collector-error.js';
+import { scopeAllows, type Scope } from './scopes.js';
+import type { TokenRecord, TokenVerifier } from './token-store.js';
+
+/** Pulls the secret from `Authorization`: Bearer, ApiKey (as Elasticsearch clients send it) or Basic (password = token). */
+export function secretFromHeader(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const space = header.indexOf(' ');
+  if (space < 0) return undefined;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === 'bearer') return value;
+  if (scheme === 'apikey') {
+    // Elasticsearch clients send base64("id:key"); accept the raw token too.
+    if (value.startsWith('lsp_')) return value;
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : decoded;
+  }
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+  }
+  return undefined;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** The token that authenticated this request. */
+    token?: TokenRecord;
+  }
+}
+
+/**
+ * Middleware that lets a request through only with a token of the needed scope. It runs before any body is read,
+ * so an unauthenticated client cannot make the collector buffer or decompress anything.
+ */
+export function requireScope(verifier: TokenVerifier, needed: Scope) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const secret = secretFromHeader(req.headers.authorization);
+    if (!secret) {
+      next(new CollectorError('AUTH_MISSING', 'This endpoint needs an Authorization: Bearer <token> header.', 401));
+      return;
+    }
+    const token = verifier.verify(secret);
+    if (!token) {
+      next(new CollectorError('AUTH_INVALID', 'The token is unknown or revoked.', 401));
+      return;
+    }
+    if (!scopeAllows(token.scope, needed)) {
+      next(new CollectorError('AUTH_FORBIDDEN', `A token of scope "${token.scope}" cannot ${needed}.`, 403));
+      return;
+    }
+    req.token = token;
+    next();
+  };
+}

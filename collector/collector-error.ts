@@ -1,0 +1,30 @@
+import { CodedError } from '../protocol/coded-error.js';
+
+/** Codes of errors the collector answers with; docs/error-codes.md lists them. */
+export type CollectorErrorCode =
+  | 'AUTH_MISSING'
+  | 'AUTH_INVALID'
+  | 'AUTH_FORBIDDEN'
+  | 'INGEST_UNSUPPORTED_MEDIA_TYPE'
+  | 'INGEST_UNSUPPORTED_ENCODING'
+  | 'INGEST_BODY_TOO_LARGE'
+  | 'INGEST_BAD_BODY'
+  | 'INGEST_OVERLOADED'
+  | 'STORE_UNAVAILABLE'
+  | 'BAD_PARAMETER'
+  | 'NOT_FOUND'
+  | 'INTERNAL';
+
+/** An error the collector turns into `{"error":{"code","message"}}` with its HTTP status. */
+export class CollectorError extends CodedError {
+  constructor(
+    code: CollectorErrorCode,
+    message: string,
+    status: number,
+    details: Record<string, unknown> = {},
+    /** Seconds the client should wait before retrying (429/503). */
+    readonly retryAfter?: number,
+  ) {
+    super(code, message, status, details);
+  }
+}

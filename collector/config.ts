@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { byteSize } from '../config/byte-size.js';
+import { duration } from '../config/duration.js';
+import { readYamlFile, validateConfig } from '../config/load-config.js';
+import { ConfigError } from '../config/config-error.js';
+
+const listen = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8080');
+
+const elasticsearchSchema = z
+  .strictObject({
+    url: z.url(),
+    /** Indices are `<prefix>-YYYY.MM.DD`; tests use their own prefix to stay apart. */
+    index_prefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, _ and - only')
+      .default('logship'),
+    replicas: z.number().int().min(0).default(0),
+    /** Events per bulk request to Elasticsearch; measured in bench/. */
+    bulk_max_events: z.number().int().positive().default(5000),
+    /** Bulk requests in flight at once; more requests wait, and past `bulk_max_queued` they get 429. */
+    bulk_concurrency: z.number().int().positive().default(4),
+    bulk_max_queued: z.number().int().min(0).default(64),
+    request_timeout: duration.default(30_000),
+  })
+  .optional();
+
+const schema = z.strictObject({
+  listen: listen.default('127.0.0.1:8080'),
+  data_dir: z.string().min(1).default('./data'),
+  elasticsearch: elasticsearchSchema,
+  limits: z
+    .strictObject({
+      /** Largest ingest request body after decompression. */
+      max_body_bytes: byteSize.default(32 * 1024 * 1024),
+      /** Largest message in one event; a longer one is rejected to the dead-letter store. */
+      max_message_bytes: byteSize.default(1024 * 1024),
+    })
+    .prefault({}),
+  search: z
+    .strictObject({
+      /** Every search and aggregation is stopped after this long. */
+      timeout: duration.default(10_000),
+      /** Totals are exact up to this many hits, then reported with relation `gte`. */
+      exact_total_up_to: z.number().int().positive().default(1_000_000),
+    })
+    .prefault({}),
+  /** How often the token file is re-read, so new and revoked tokens apply without a restart. */
+  token_reload_interval: duration.default(1000),
+});
+
+export type CollectorConfig = z.output<typeof schema>;
+
+/** Loads collector.yml (optional), applies LOGSHIP_* environment overrides, validates once, freezes. */
+export function loadCollectorConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
+  const raw = readYamlFile(path);
+  if (env.LOGSHIP_LISTEN) raw.listen = env.LOGSHIP_LISTEN;
+  if (env.LOGSHIP_DATA_DIR) raw.data_dir = env.LOGSHIP_DATA_DIR;
+  if (env.LOGSHIP_ES_URL) {
+    const es = raw.elasticsearch;
+    raw.elasticsearch = { ...(es && typeof es === 'object' ? es : {}), url: env.LOGSHIP_ES_URL };
+  }
+  return validateConfig(schema, raw, path ?? 'defaults and environment');
+}
+
+/** Builds a validated config from an object (tests and `standalone`). */
+export function collectorConfig(raw: Record<string, unknown>): CollectorConfig {
+  return validateConfig(schema, raw, 'object');
+}
+
+/** Splits `host:port` (validated by the schema). */
+export function parseListen(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  const port = Number(value.slice(i + 1));
+  if (port > 65535) throw new ConfigError('Config is invalid.', [`listen: port ${port} is above 65535`]);
+  return { host: value.slice(0, i) || '0.0.0.0', port };
+}

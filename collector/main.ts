@@ -1,0 +1,77 @@
+import type { Server } from 'node:http';
+import pino, { type Logger } from 'pino';
+import { createApp } from './app.js';
+import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
+import { StoreUnavailableError } from './store/store-errors.js';
+
+/** How long SIGTERM waits for in-flight requests before closing connections anyway. */
+const DRAIN_MS = 10_000;
+
+/** A running collector: its address and a way to drain and stop it. */
+export interface RunningCollector {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the collector on its configured address; the store is retried until it answers. */
+export async function startCollector(config: CollectorConfig, logger: Logger): Promise<RunningCollector> {
+  let collector;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      collector = await createApp(config, logger);
+      break;
+    } catch (err) {
+      if (!(err instanceof StoreUnavailableError)) throw err;
+      const wait = Math.min(30_000, 500 * 2 ** attempt);
+      logger.warn({ wait_ms: wait }, `The store is not reachable yet (${err.message}); retrying.`);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+  const { host, port } = parseListen(config.listen);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = collector.app.listen(port, host, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Shippers keep connections alive between batches; the server must not time them out first.
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
+  logger.info({ url, store: config.elasticsearch ? 'elasticsearch' : 'embedded' }, `The collector listens on ${url}.`);
+  return {
+    url,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, DRAIN_MS);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        // Idle keep-alive sockets would hold close() open until they time out.
+        server.closeIdleConnections();
+      });
+      await collector.close();
+    },
+  };
+}
+
+/** `logship collector`: load config, listen, drain on SIGTERM/SIGINT then exit. */
+export async function runCollector(opts: { config?: string }): Promise<void> {
+  const config = loadCollectorConfig(opts.config);
+  const logger = pino({ name: 'logship-collector' }, pino.destination(2));
+  const running = await startCollector(config, logger);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`Received ${signal}; draining requests.`);
+    await running.stop();
+    logger.info('The collector stopped.');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

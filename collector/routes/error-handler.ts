@@ -1,0 +1,54 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import type { ErrorBody } from '../../protocol/error-body.js';
+import { CodedError } from '../../protocol/coded-error.js';
+import { CollectorError } from '../collector-error.js';
+
+/** Errors raised by Express's body reader carry a `type`; they become coded client errors. */
+function fromBodyReader(err: { type?: string; status?: number; message?: string }): CollectorError | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new CollectorError(
+        'INGEST_BODY_TOO_LARGE',
+        `The request body is larger than the limit: ${err.message}.`,
+        413,
+      );
+    case 'encoding.unsupported':
+      return new CollectorError(
+        'INGEST_UNSUPPORTED_ENCODING',
+        'Content-Encoding must be gzip, deflate or identity.',
+        415,
+      );
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new CollectorError('INGEST_BAD_BODY', `The request body could not be read: ${err.message}.`, 400);
+  }
+  // zlib reports a corrupt gzip body as a plain error with a Z_ code.
+  if (typeof (err as { code?: unknown }).code === 'string' && String((err as { code: string }).code).startsWith('Z_')) {
+    return new CollectorError('INGEST_BAD_BODY', 'The gzip body is corrupt.', 400);
+  }
+  return undefined;
+}
+
+/** The last middleware: every error becomes `{"error":{"code","message"}}` with a fitting status. */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const coded = err instanceof CodedError ? err : fromBodyReader(err as { type?: string });
+    if (!coded) {
+      logger.error({ err, method: req.method, path: req.path }, 'A request failed unexpectedly.');
+    }
+    const status = coded?.status ?? 500;
+    const body: ErrorBody = {
+      error: {
+        ...(coded?.details ?? {}),
+        code: coded?.code ?? 'INTERNAL',
+        message: coded?.message ?? 'An internal error happened; the collector log has the details.',
+      },
+    };
+    if (coded instanceof CollectorError && coded.retryAfter !== undefined)
+      res.setHeader('Retry-After', String(coded.retryAfter));
+    if (status >= 500 && coded) logger.warn({ code: coded.code, path: req.path }, coded.message);
+    res.status(status).json(body);
+  };
+}

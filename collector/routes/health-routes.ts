@@ -1,0 +1,15 @@
+import { Router } from 'express';
+import type { LogStore } from '../store/log-store.js';
+
+/** Unauthenticated probes for load balancers and orchestrators (CONTRACT §5). */
+export function healthRoutes(store: LogStore): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const ready = await store.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'store_unavailable' });
+  });
+  return router;
+}

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import { ConfigError } from '../../config/config-error.js';
+import type { CollectorConfig } from '../config.js';
+import { EsStore } from './elasticsearch/es-store.js';
+import type { LogStore } from './log-store.js';
+
+/** Chooses the store from config: Elasticsearch when configured, else the embedded store. */
+export function createStore(config: CollectorConfig, logger: Logger): LogStore {
+  const es = config.elasticsearch;
+  if (es) {
+    return new EsStore(
+      {
+        url: es.url,
+        indexPrefix: es.index_prefix,
+        replicas: es.replicas,
+        bulkMaxEvents: es.bulk_max_events,
+        bulkConcurrency: es.bulk_concurrency,
+        bulkMaxQueued: es.bulk_max_queued,
+        requestTimeoutMs: es.request_timeout,
+        searchTimeoutMs: config.search.timeout,
+        exactTotalUpTo: config.search.exact_total_up_to,
+      },
+      logger,
+    );
+  }
+  throw new ConfigError('Config is invalid.', [
+    'elasticsearch.url: the embedded store is not available in this version; set LOGSHIP_ES_URL or elasticsearch.url',
+  ]);
+}

@@ -1,0 +1,51 @@
+import type { Hit, Level } from '../../protocol/event.js';
+
+/** The stored form of an event, with ECS field names (CONTRACT §4). */
+export interface EcsDocument {
+  '@timestamp': string;
+  message: string;
+  host?: { name: string };
+  service?: { name: string };
+  log?: {
+    level?: Level;
+    file?: { path: string };
+    offset?: number;
+    flags?: string[];
+    original_bytes?: number;
+  };
+  event: {
+    /** The event id again, as a sortable keyword: the last tie-break of every search order. */
+    id: string;
+    ingested: string;
+    created?: string;
+    dataset: string;
+  };
+  labels?: Record<string, string>;
+  [ecsField: string]: unknown;
+}
+
+/** One event ready to store: the `_id` and the document. */
+export interface StoredEvent {
+  id: string;
+  doc: EcsDocument;
+}
+
+const CORE_KEYS = new Set(['@timestamp', 'message', 'host', 'service', 'log', 'event', 'labels']);
+
+/** Turns a stored document back into the API's hit shape (the same shape as an ingest event). */
+export function toHit(id: string, doc: EcsDocument): Hit {
+  const fields: Record<string, unknown> = { ...(doc.labels ?? {}) };
+  for (const [key, value] of Object.entries(doc)) if (!CORE_KEYS.has(key)) fields[key] = value;
+  if (doc.log?.flags) fields['log.flags'] = doc.log.flags;
+  return {
+    id,
+    timestamp: doc['@timestamp'],
+    host: doc.host?.name ?? null,
+    service: doc.service?.name ?? null,
+    level: doc.log?.level ?? null,
+    source: doc.log?.file?.path ?? null,
+    offset: doc.log?.offset ?? null,
+    message: doc.message,
+    fields,
+  };
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createToken } from '../../collector/auth/token-store.js';
+import { collectorConfig } from '../../collector/config.js';
+import { startCollector, type RunningCollector } from '../../collector/main.js';
+import { deleteIndices, testEsUrl } from './elasticsearch.js';
+
+/** A collector on the suite's real Elasticsearch, with its own index prefix, data dir and one token per scope. */
+export interface TestCollector extends RunningCollector {
+  dataDir: string;
+  indexPrefix: string;
+  tokens: { ingest: string; read: string; admin: string };
+  /** Stops the collector, deletes its indices and its data dir. */
+  dispose(): Promise<void>;
+}
+
+/** Starts an in-process collector for a test suite; `name` keeps its indices apart from other suites'. */
+export async function startTestCollector(
+  name: string,
+  overrides: Record<string, unknown> = {},
+): Promise<TestCollector> {
+  const indexPrefix = `t-${name}-${process.pid}`;
+  const dataDir = mkdtempSync(join(tmpdir(), `logship-${name}-`));
+  const tokens = {
+    ingest: createToken(dataDir, 'ingest', 'ingest'),
+    read: createToken(dataDir, 'read', 'read'),
+    admin: createToken(dataDir, 'admin', 'admin'),
+  };
+  const config = collectorConfig({
+    listen: '127.0.0.1:0',
+    data_dir: dataDir,
+    elasticsearch: { url: testEsUrl(), index_prefix: indexPrefix },
+    ...overrides,
+  });
+  const logger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
+  const running = await startCollector(config, logger);
+  return {
+    ...running,
+    dataDir,
+    indexPrefix,
+    tokens,
+    async dispose() {
+      await running.stop();
+      await deleteIndices(`${indexPrefix}-*`);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Makes everything written so far searchable now, instead of waiting for the 1 s refresh. */
+export async function refresh(collector: TestCollector): Promise<void> {
+  const res = await fetch(`${testEsUrl()}/${collector.indexPrefix}-*/_refresh`, { method: 'POST' });
+  if (!res.ok) throw new Error(`refresh failed: ${res.status} ${await res.text()}`);
+}
