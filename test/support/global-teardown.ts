@@ -1,2 +1,15 @@
-/** Placeholder: replaced by the Elasticsearch harness. */
-export default async function globalTeardown(): Promise<void> {}
+/** Jest globalTeardown: stops the Elasticsearch that global-setup started (none when LOGSHIP_TEST_ES_URL was given). */
+import { rm } from 'node:fs/promises';
+import type { Harness } from './global-setup.js';
+
+// Not imported from global-setup: jest loads this file without moduleNameMapper, so only type imports resolve.
+const HARNESS = Symbol.for('logship.test-elasticsearch');
+
+export default async function globalTeardown(): Promise<void> {
+  const slot = globalThis as Record<symbol, unknown>;
+  const harness = slot[HARNESS] as Harness | undefined;
+  if (!harness) return;
+  delete slot[HARNESS];
+  await harness.es.stop();
+  await rm(harness.dataDir, { recursive: true, force: true });
+}
