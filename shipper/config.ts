@@ -1,0 +1,135 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { byteSize } from '../config/byte-size.js';
+import { duration } from '../config/duration.js';
+import { expandEnv, readYamlFile, validateConfig } from '../config/load-config.js';
+import { FORMATS } from '../protocol/event.js';
+
+const DEFAULT_DATA_DIR = '/var/lib/logship';
+const MIB = 1024 * 1024;
+
+/** A collector base URL: http(s) only, so a typo like `htp://` fails at start-up instead of on the first send. */
+const collectorUrl = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      try {
+        const u = new URL(v);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.search === '';
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an http:// or https:// URL without credentials or query' },
+  )
+  .transform((v) => v.replace(/\/+$/, ''));
+
+/** A file the shipper must read at start-up (TLS material); checking now names the key instead of failing later. */
+const existingFile = z
+  .string()
+  .min(1)
+  .refine((p) => existsSync(p), { message: 'file does not exist' });
+
+/** A regular expression given as text; compiled once here so a bad pattern is a config error, not a crash. */
+const regexText = z.string().refine(
+  (v) => {
+    try {
+      new RegExp(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a valid regular expression' },
+);
+
+/** Globs are matched against absolute paths, so a relative one is resolved against the working directory. */
+const pathGlob = z
+  .string()
+  .min(1)
+  .transform((p) => resolve(p));
+
+const positiveSize = byteSize.refine((n) => n > 0, { message: 'must be greater than 0' });
+const positiveDuration = duration.refine((n) => n > 0, { message: 'must be greater than 0' });
+
+const multilineSchema = z.strictObject({
+  start: regexText,
+  max_lines: z.number().int().min(1).default(500),
+  timeout: positiveDuration.default(2000),
+});
+
+const inputSchema = z.strictObject({
+  paths: z.array(pathGlob).min(1),
+  exclude: z.array(z.string().min(1)).default([]),
+  service: z.string().min(1).optional(),
+  format: z.enum(FORMATS).default('auto'),
+  multiline: multilineSchema.optional(),
+  fields: z.record(z.string(), z.string()).default({}),
+  start_at: z.enum(['beginning', 'end']).default('beginning'),
+  max_line_bytes: positiveSize.default(MIB),
+});
+
+const batchSchema = z.strictObject({
+  max_events: z.number().int().min(1).default(2000),
+  max_bytes: positiveSize.default(MIB),
+  max_wait: positiveDuration.default(1000),
+});
+
+/** The shipper.yml schema (CONTRACT §3); sizes and durations come out as bytes and milliseconds. */
+export const shipperConfigSchema = z.strictObject({
+  host: z
+    .string()
+    .min(1)
+    .default(() => hostname()),
+  collectors: z.array(collectorUrl).min(1),
+  token: z.string().min(1),
+  tls: z
+    .strictObject({ ca: existingFile.optional(), cert: existingFile.optional(), key: existingFile.optional() })
+    .optional(),
+  data_dir: z.string().min(1).default(DEFAULT_DATA_DIR),
+  inputs: z.array(inputSchema).min(1),
+  batch: batchSchema.prefault({}),
+  max_in_flight: z.number().int().min(1).max(64).default(2),
+});
+
+/** The validated, frozen shipper config. */
+export type ShipperConfig = Readonly<z.output<typeof shipperConfigSchema>>;
+/** One validated `inputs[]` entry. */
+export type InputConfig = ShipperConfig['inputs'][number];
+/** The validated `multiline` block of an input. */
+export type MultilineConfig = NonNullable<InputConfig['multiline']>;
+
+/**
+ * Applies the environment overrides of CONTRACT §2 to raw config; they win over the file so one config can serve
+ * many hosts and secrets need not live in it.
+ */
+function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = { ...raw };
+  if (env.LOGSHIP_COLLECTOR_URL) out.collectors = [env.LOGSHIP_COLLECTOR_URL];
+  if (env.LOGSHIP_TOKEN) out.token = env.LOGSHIP_TOKEN;
+  if (env.LOGSHIP_DATA_DIR) out.data_dir = env.LOGSHIP_DATA_DIR;
+  return out;
+}
+
+/** Validates an already parsed shipper config object (with `${VAR}` expansion and env overrides). */
+export function parseShipperConfig(
+  raw: unknown,
+  env: NodeJS.ProcessEnv = process.env,
+  source = 'object',
+): ShipperConfig {
+  const expanded = expandEnv(raw ?? {}, env);
+  // A non-mapping is left for the schema to reject with a proper message.
+  const withEnv =
+    expanded && typeof expanded === 'object' && !Array.isArray(expanded)
+      ? applyEnvOverrides(expanded as Record<string, unknown>, env)
+      : expanded;
+  return validateConfig(shipperConfigSchema, withEnv, source);
+}
+
+/** Loads shipper.yml (or only env and defaults without a path); throws ConfigError naming every bad key. */
+export function loadShipperConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): ShipperConfig {
+  return parseShipperConfig(readYamlFile(path), env, path ?? 'the environment');
+}

@@ -1,0 +1,131 @@
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createToken } from '../../collector/auth/token-store.js';
+import type { Hit } from '../../protocol/event.js';
+import type { SearchResult } from '../../protocol/search.js';
+import { deleteIndices, testEsUrl } from './elasticsearch.js';
+import { freePort, spawnLogship, stopProcess, waitFor } from './processes.js';
+
+/** A collector and shippers as real processes (`logship collector|shipper`), for kill and restart tests. */
+export class Pipeline {
+  readonly dir = mkdtempSync(join(tmpdir(), 'logship-pipeline-'));
+  readonly indexPrefix: string;
+  readonly tokens: { ingest: string; read: string };
+  url = '';
+  private collector?: ChildProcess;
+  private collectorPort = 0;
+  private readonly shippers = new Map<string, { child?: ChildProcess; configPath: string }>();
+
+  constructor(name: string) {
+    this.indexPrefix = `t-${name}-${process.pid}`;
+    mkdirSync(join(this.dir, 'collector'));
+    this.tokens = {
+      ingest: createToken(join(this.dir, 'collector'), 'ingest', 'ingest'),
+      read: createToken(join(this.dir, 'collector'), 'read', 'read'),
+    };
+    writeFileSync(
+      join(this.dir, 'collector.yml'),
+      stringify({ elasticsearch: { url: testEsUrl(), index_prefix: this.indexPrefix } }),
+    );
+  }
+
+  /** Starts (or restarts) the collector on the same port and waits until it is ready. */
+  async startCollector(): Promise<void> {
+    if (!this.collectorPort) this.collectorPort = await freePort();
+    this.url = `http://127.0.0.1:${this.collectorPort}`;
+    this.collector = spawnLogship(
+      ['collector', '--config', join(this.dir, 'collector.yml')],
+      { LOGSHIP_DATA_DIR: join(this.dir, 'collector'), LOGSHIP_LISTEN: `127.0.0.1:${this.collectorPort}` },
+      join(this.dir, 'collector.log'),
+    );
+    await waitFor(
+      'the collector to be ready',
+      async () => ((await fetch(`${this.url}/readyz`)).ok ? true : undefined),
+      30_000,
+    );
+  }
+
+  /** Stops the collector with `signal` (SIGKILL = crash). */
+  async stopCollector(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.collector) await stopProcess(this.collector, signal);
+  }
+
+  /** Writes a shipper config for `host` tailing `paths` and starts it. */
+  async startShipper(host: string, paths: string[], extra: Record<string, unknown> = {}): Promise<void> {
+    let entry = this.shippers.get(host);
+    if (!entry) {
+      const configPath = join(this.dir, `shipper-${host}.yml`);
+      writeFileSync(
+        configPath,
+        stringify({
+          host,
+          collectors: [this.url],
+          token: '${LOGSHIP_TOKEN}',
+          data_dir: join(this.dir, `shipper-${host}`),
+          inputs: [{ paths, service: 'app' }],
+          batch: { max_events: 2000, max_bytes: '1MiB', max_wait: '250ms' },
+          ...extra,
+        }),
+      );
+      entry = { configPath };
+      this.shippers.set(host, entry);
+    }
+    entry.child = spawnLogship(
+      ['shipper', '--config', entry.configPath],
+      { LOGSHIP_TOKEN: this.tokens.ingest },
+      join(this.dir, `shipper-${host}.log`),
+    );
+  }
+
+  /** Stops a shipper with `signal` (SIGKILL = crash). */
+  async stopShipper(host: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    const child = this.shippers.get(host)?.child;
+    return child ? stopProcess(child, signal) : null;
+  }
+
+  /** One page of `/api/v1/search`. */
+  async search(params: Record<string, string | string[]>): Promise<SearchResult> {
+    const url = new URL(`${this.url}/api/v1/search`);
+    for (const [k, v] of Object.entries(params)) for (const x of [v].flat()) url.searchParams.append(k, x);
+    const res = await fetch(url, { headers: { authorization: `Bearer ${this.tokens.read}` } });
+    if (!res.ok) throw new Error(`search answered ${res.status}: ${await res.text()}`);
+    return (await res.json()) as SearchResult;
+  }
+
+  /** Every hit of a search, following cursors in pages of 10,000. */
+  async searchAll(params: Record<string, string | string[]>): Promise<Hit[]> {
+    const hits: Hit[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: SearchResult = await this.search({ ...params, limit: '10000', ...(cursor ? { cursor } : {}) });
+      hits.push(...page.hits);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return hits;
+  }
+
+  /** Waits until the search total reaches `expected` (it must never pass it). */
+  async waitForTotal(expected: number, timeoutMs: number, params: Record<string, string> = {}): Promise<number> {
+    return waitFor(
+      `${expected} events to be searchable`,
+      async () => {
+        const { total } = await this.search({ from: 'now-1h', limit: '1', ...params });
+        if (total.value > expected) throw new Error(`more events than written: ${total.value} > ${expected}`);
+        return total.value === expected ? total.value : undefined;
+      },
+      timeoutMs,
+      250,
+    );
+  }
+
+  /** Stops everything and deletes indices and files. */
+  async dispose(): Promise<void> {
+    for (const host of this.shippers.keys()) await this.stopShipper(host, 'SIGKILL');
+    await this.stopCollector('SIGKILL');
+    await deleteIndices(`${this.indexPrefix}-*`);
+    if (!process.env.LOGSHIP_TEST_KEEP) rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,116 @@
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LineReader, type Line } from '../../../shipper/line-reader.js';
+
+async function collect(reader: LineReader): Promise<Line[]> {
+  const out: Line[] = [];
+  for await (const line of reader.readLines()) out.push(line);
+  return out;
+}
+
+describe('line reader', () => {
+  let dir: string;
+  let file: string;
+  let fh: FileHandle | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'logship-reader-'));
+    file = join(dir, 'app.log');
+  });
+  afterEach(async () => {
+    await fh?.close();
+    fh = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function readerFor(content: string | Buffer, offset = 0, maxLineBytes = 1024, chunkBytes?: number) {
+    writeFileSync(file, content);
+    fh = await open(file, 'r');
+    return new LineReader(fh, offset, { maxLineBytes, chunkBytes });
+  }
+
+  it('strips CRLF and LF endings and reports exact byte offsets', async () => {
+    const reader = await readerFor('GET /a 200\r\nGET /b 404\n\r\nlast\n');
+    const lines = await collect(reader);
+    expect(lines.map((l) => [l.offset, l.nextOffset, l.text])).toEqual([
+      [0, 12, 'GET /a 200'],
+      [12, 23, 'GET /b 404'],
+      [23, 25, ''],
+      [25, 30, 'last'],
+    ]);
+    expect(lines.every((l) => l.originalBytes === undefined && !l.invalidUtf8)).toBe(true);
+    expect(reader.position).toBe(30);
+  });
+
+  it('holds a partial last line until its newline arrives', async () => {
+    const reader = await readerFor('first\nsecond half-writ');
+    expect((await collect(reader)).map((l) => l.text)).toEqual(['first']);
+    expect(reader.nextLineOffset).toBe(6);
+    appendFileSync(file, 'ten\nthird');
+    const more = await collect(reader);
+    expect(more.map((l) => [l.offset, l.text])).toEqual([[6, 'second half-written']]);
+    expect(reader.nextLineOffset).toBe(26);
+  });
+
+  it('starts at a stored offset', async () => {
+    const reader = await readerFor('skip me\nread me\n', 8);
+    expect((await collect(reader)).map((l) => [l.offset, l.text])).toEqual([[8, 'read me']]);
+  });
+
+  it('truncates an over-long line, records original_bytes and resumes at the next line', async () => {
+    const long = 'x'.repeat(250);
+    // Chunks of 64 bytes make the long line span several reads (the buffered path).
+    const reader = await readerFor(`${long}\r\nshort\n`, 0, 100, 64);
+    const lines = await collect(reader);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]!.text).toBe('x'.repeat(100));
+    expect(lines[0]!.originalBytes).toBe(250);
+    expect(lines[0]!.nextOffset).toBe(252);
+    expect(lines[1]).toEqual({
+      offset: 252,
+      nextOffset: 258,
+      text: 'short',
+      originalBytes: undefined,
+      invalidUtf8: false,
+    });
+  });
+
+  it('truncates within one chunk too, without splitting a UTF-8 character', async () => {
+    // 'é' is 2 bytes: 9 ASCII bytes + 'é' crosses the 10-byte limit in its middle.
+    const reader = await readerFor('abcdefghié and more\n', 0, 10);
+    const [line] = await collect(reader);
+    expect(line!.text).toBe('abcdefghi');
+    expect(line!.originalBytes).toBe(Buffer.byteLength('abcdefghié and more'));
+    expect(line!.invalidUtf8).toBe(false);
+  });
+
+  it('flags invalid UTF-8 and replaces the bad bytes with U+FFFD', async () => {
+    const bytes = Buffer.concat([Buffer.from('user='), Buffer.from([0xff, 0xfe]), Buffer.from(' ok\nvalid ü\n')]);
+    const reader = await readerFor(bytes);
+    const lines = await collect(reader);
+    expect(lines[0]!.invalidUtf8).toBe(true);
+    expect(lines[0]!.text).toBe('user=\uFFFD\uFFFD ok');
+    expect(lines[1]!.invalidUtf8).toBe(false);
+    expect(lines[1]!.text).toBe('valid ü');
+  });
+
+  it('gives the same lines whatever the chunk size', async () => {
+    const content = Array.from({ length: 300 }, (_, i) => `${i} ${'é'.repeat(i % 37)} line\n`).join('');
+    const big = await collect(await readerFor(content, 0, 1 << 20));
+    await fh!.close();
+    const small = await collect(await readerFor(content, 0, 1 << 20, 7));
+    expect(small).toEqual(big);
+    expect(big).toHaveLength(300);
+    expect(big[299]!.nextOffset).toBe(Buffer.byteLength(content));
+  });
+
+  it('rewinds to just after the last line handed out when the caller stops early', async () => {
+    const reader = await readerFor('one\ntwo\nthree\n');
+    for await (const line of reader.readLines()) {
+      if (line.text === 'one') break;
+    }
+    expect(reader.position).toBe(4);
+    expect((await collect(reader)).map((l) => l.text)).toEqual(['two', 'three']);
+  });
+});
