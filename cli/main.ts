@@ -31,10 +31,9 @@ function program(): Command {
   root
     .command('standalone')
     .description('collector + UI + a shipper for this host, on one machine (what `npm start` runs)')
-    .action(() => {
-      throw new ConfigError(
-        '`logship standalone` needs the embedded store, which is not available in this version yet.',
-      );
+    .action(async () => {
+      const { runStandalone } = await import('./standalone.js');
+      await runStandalone();
     });
   root.addCommand(searchCommand());
   root.addCommand(tokenCommand());
@@ -46,6 +45,11 @@ function program(): Command {
 
 /** The `logship` command line: every command answers --help; bad config or arguments exit with code 2. */
 export async function main(argv: string[]): Promise<void> {
+  // `logship search … | head` closes our stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await program().parseAsync(argv, { from: 'user' });
   } catch (err) {

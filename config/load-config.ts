@@ -56,7 +56,12 @@ export function deepFreeze<T>(value: T): T {
 export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown, source: string): Readonly<z.output<S>> {
   const result = schema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    const problems = result.error.issues.flatMap((i) => {
+      const at = i.path.join('.');
+      // zod reports unknown keys at their parent; name each key itself, as the operator typed it.
+      if (i.code === 'unrecognized_keys') return i.keys.map((k) => `${at ? `${at}.` : ''}${k}: unknown key`);
+      return [`${at || '(root)'}: ${i.message}`];
+    });
     throw new ConfigError(`Config from ${source} is invalid.`, problems);
   }
   return deepFreeze(result.data);

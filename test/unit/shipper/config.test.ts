@@ -63,9 +63,9 @@ describe('shipper config', () => {
     );
     expect(problems).toEqual(
       expect.arrayContaining([
-        '(root): Unrecognized key: "colectors"',
-        'batch: Unrecognized key: "max_event"',
-        'inputs.0: Unrecognized key: "servce"',
+        'colectors: unknown key',
+        'batch.max_event: unknown key',
+        'inputs.0.servce: unknown key',
       ]),
     );
     expect(problems).toHaveLength(3);

@@ -1,0 +1,101 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import { BoundedGate } from '../bounded-gate.js';
+import type { StoredEvent } from '../ecs-document.js';
+import type { DeadLetter, WriteOutcome } from '../log-store.js';
+import { StoreOverloadedError, StoreUnavailableError } from '../store-errors.js';
+import { guardEs } from './es-errors.js';
+import { dailyIndex, deadLetterIndex } from './index-templates.js';
+
+export interface EsWriterOptions {
+  indexPrefix: string;
+  bulkMaxEvents: number;
+  bulkConcurrency: number;
+  bulkMaxQueued: number;
+}
+
+/** Item-level 429s are retried this many times inside one ingest request before the sender is told to back off. */
+const ITEM_RETRIES = 3;
+
+/** The write path into Elasticsearch: bulk `create` with the event id as `_id` into daily indices, and dead letters. */
+export class EsWriter {
+  private readonly gate: BoundedGate;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: EsWriterOptions,
+    private readonly logger: Logger,
+  ) {
+    this.gate = new BoundedGate(options.bulkConcurrency, options.bulkMaxQueued);
+  }
+
+  async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+    const outcome: WriteOutcome = { accepted: 0, duplicates: 0, failures: [] };
+    for (let start = 0; start < events.length; start += this.options.bulkMaxEvents) {
+      const chunk = events.slice(start, start + this.options.bulkMaxEvents);
+      await this.gate.run(() => this.writeChunk(chunk, start, outcome));
+    }
+    return outcome;
+  }
+
+  /** Writes one bulk request, retrying only the items Elasticsearch refused for load (429). */
+  private async writeChunk(chunk: readonly StoredEvent[], base: number, outcome: WriteOutcome): Promise<void> {
+    let pending = chunk.map((event, i) => ({ event, index: base + i }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > ITEM_RETRIES) {
+        throw new StoreOverloadedError(`Elasticsearch refused ${pending.length} events for load; retry shortly.`, 2);
+      }
+      if (attempt > 0) await sleep(100 * 2 ** attempt);
+      const operations: unknown[] = [];
+      for (const { event } of pending) {
+        operations.push({
+          create: { _index: dailyIndex(this.options.indexPrefix, event.doc['@timestamp']), _id: event.id },
+        });
+        operations.push(event.doc);
+      }
+      const response = await guardEs(this.logger, () => this.client.bulk({ operations }));
+      const retry: typeof pending = [];
+      response.items.forEach((item, i) => {
+        const result = item.create;
+        const entry = pending[i]!;
+        if (!result) return;
+        if (result.status === 201 || result.status === 200) outcome.accepted++;
+        else if (result.status === 409) outcome.duplicates++;
+        else if (result.status === 429) retry.push(entry);
+        else if (result.status >= 500) {
+          throw new StoreUnavailableError(`Elasticsearch failed an item with status ${result.status}.`);
+        } else {
+          const reason = result.error
+            ? `${result.error.type}: ${result.error.reason ?? ''}`
+            : `status ${result.status}`;
+          outcome.failures.push({ index: entry.index, code: 'STORE_REJECTED', reason });
+        }
+      });
+      pending = retry;
+    }
+  }
+
+  async writeDeadLetters(items: readonly DeadLetter[]): Promise<void> {
+    if (items.length === 0) return;
+    const operations: unknown[] = [];
+    for (const item of items) {
+      operations.push({ index: { _index: deadLetterIndex(this.options.indexPrefix) } });
+      const isText = typeof item.original === 'string';
+      operations.push({
+        '@timestamp': item.receivedAt,
+        error: { code: item.code, message: item.reason },
+        token: item.tokenName ? { name: item.tokenName } : undefined,
+        event: isText ? { original: item.original } : { original_base64: (item.original as Buffer).toString('base64') },
+      });
+    }
+    const response = await guardEs(this.logger, () => this.client.bulk({ operations }));
+    if (response.errors) {
+      // A dead letter that cannot be stored must not be acknowledged: the sender keeps it and retries.
+      throw new StoreUnavailableError('Elasticsearch refused dead letters; the request must be retried.');
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
