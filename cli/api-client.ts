@@ -1,10 +1,15 @@
 import { request } from 'undici';
+import type { Hit } from '../protocol/event.js';
 import type { ErrorBody } from '../protocol/error-body.js';
 import type { SearchResult } from '../protocol/search.js';
 import { CodedError } from '../protocol/coded-error.js';
+import { readSse } from './sse-reader.js';
 
 /** Parameters of `/api/v1/search`; arrays repeat the key. */
 export type SearchQuery = Record<string, string | number | string[] | undefined>;
+
+/** Longest pause between two reconnects of a live tail. */
+const MAX_RECONNECT_MS = 30_000;
 
 /** A small client of the collector's read API for the CLI. */
 export class ApiClient {
@@ -15,25 +20,81 @@ export class ApiClient {
 
   /** One page of search results. */
   async search(query: SearchQuery): Promise<SearchResult> {
-    const url = new URL('/api/v1/search', this.baseUrl);
-    for (const [key, value] of Object.entries(query)) {
-      if (value === undefined) continue;
-      for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(v));
-    }
-    const res = await request(url, {
-      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+    const res = await request(this.url('/api/v1/search', query), {
+      headers: this.headers(),
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
     const body = (await res.body.json()) as SearchResult | ErrorBody;
-    if (res.statusCode !== 200) {
-      const error = (body as ErrorBody).error;
-      throw new CodedError(
-        error?.code ?? 'HTTP_ERROR',
-        `The collector answered ${res.statusCode}: ${error?.message ?? ''}`,
-        res.statusCode,
-      );
-    }
+    if (res.statusCode !== 200) throw httpError(res.statusCode, body as ErrorBody);
     return body as SearchResult;
   }
+
+  /**
+   * Follows `/api/v1/tail` until `signal` aborts, calling `onHit` for each new event. A dropped stream is
+   * reconnected with `Last-Event-ID`, so nothing is missed or printed twice; auth and query errors end it.
+   */
+  async tail(
+    query: SearchQuery,
+    onHit: (hit: Hit) => void,
+    signal?: AbortSignal,
+    /** Called each time the stream is (re)opened: from then on, every new event is delivered. */
+    onOpen?: () => void,
+  ): Promise<void> {
+    let lastEventId: string | undefined;
+    for (let attempt = 0; !signal?.aborted; attempt++) {
+      try {
+        const res = await request(this.url('/api/v1/tail', query), {
+          headers: {
+            ...this.headers(),
+            accept: 'text/event-stream',
+            ...(lastEventId ? { 'last-event-id': lastEventId } : {}),
+          },
+          // The server sends a comment at least every 15 s; a minute of silence means the stream is dead.
+          bodyTimeout: 60_000,
+          ...(signal ? { signal } : {}),
+        });
+        if (res.statusCode !== 200) {
+          const body = (await res.body.json().catch(() => ({}))) as ErrorBody;
+          const err = httpError(res.statusCode, body);
+          if (res.statusCode !== 429 && res.statusCode < 500) throw err;
+          throw Object.assign(err, { retry: true });
+        }
+        attempt = 0;
+        onOpen?.();
+        for await (const frame of readSse(res.body)) {
+          if (frame.data === undefined || frame.event === 'error') continue;
+          onHit(JSON.parse(frame.data) as Hit);
+          if (frame.id !== undefined) lastEventId = frame.id;
+        }
+      } catch (err) {
+        if (signal?.aborted) return;
+        if (err instanceof CodedError && !(err as { retry?: boolean }).retry) throw err;
+      }
+      const wait = Math.min(MAX_RECONNECT_MS, 500 * 2 ** attempt) * (0.5 + Math.random() / 2);
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
+  private url(path: string, query: SearchQuery): URL {
+    const url = new URL(path, this.baseUrl);
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(v));
+    }
+    return url;
+  }
+
+  private headers(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+}
+
+function httpError(status: number, body: ErrorBody): CodedError {
+  const error = body?.error;
+  return new CodedError(
+    error?.code ?? 'HTTP_ERROR',
+    `The collector answered ${status}: ${error?.message ?? ''}`,
+    status,
+  );
 }

@@ -48,6 +48,8 @@ export function searchCommand(): Command {
         process.exit(2);
       }
       const base: SearchQuery = { q: query, from: relativeTime(opts.from), to: relativeTime(opts.to), host: opts.host };
+      // Subscribe before reading the history, so an event stored in between is printed rather than lost.
+      const live = opts.follow ? await Follower.start(client, base, Boolean(opts.json)) : undefined;
       const hits: Hit[] = [];
       let cursor: string | undefined;
       while (hits.length < limit) {
@@ -58,23 +60,57 @@ export function searchCommand(): Command {
       }
       hits.reverse();
       for (const hit of hits) process.stdout.write(formatHit(hit, Boolean(opts.json)) + '\n');
-      if (opts.follow) await follow(client, base, hits.at(-1), Boolean(opts.json));
+      if (live) await live.printAfter(hits);
     });
 }
 
-/** Polls for events after the last one printed, in ascending order, so none is skipped or repeated. */
-async function follow(client: ApiClient, base: SearchQuery, last: Hit | undefined, json: boolean): Promise<never> {
-  const seen = new Set<string>(last ? [last.id] : []);
-  let from = last?.timestamp ?? new Date().toISOString();
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const page = await client.search({ ...base, from, to: 'now', order: 'asc', limit: PAGE });
-    for (const hit of page.hits) {
-      if (seen.has(hit.id)) continue;
-      process.stdout.write(formatHit(hit, json) + '\n');
-      if (hit.timestamp !== from) seen.clear();
-      seen.add(hit.id);
-      from = hit.timestamp;
+/**
+ * `--follow`: the collector's live tail (`/api/v1/tail`), opened before the history is read. Events arriving
+ * meanwhile wait in a buffer and are printed after the history, skipping those the history already showed; a
+ * dropped stream resumes by `Last-Event-ID` inside the client, so nothing is lost or printed twice.
+ */
+class Follower {
+  private buffer: Hit[] | undefined = [];
+  private readonly printed = new Set<string>();
+  private readonly stop = new AbortController();
+  private done!: Promise<void>;
+
+  private constructor(private readonly json: boolean) {}
+
+  static async start(client: ApiClient, base: SearchQuery, json: boolean): Promise<Follower> {
+    const follower = new Follower(json);
+    const { q, host, service, level } = base;
+    process.once('SIGINT', () => follower.stop.abort());
+    await new Promise<void>((opened, failed) => {
+      follower.done = client.tail(
+        { q, host, service, level },
+        (hit) => follower.onHit(hit),
+        follower.stop.signal,
+        opened,
+      );
+      follower.done.then(opened, failed);
+    });
+    return follower;
+  }
+
+  /** Prints what arrived while the history was read, then every new event until Ctrl-C. */
+  async printAfter(history: readonly Hit[]): Promise<void> {
+    for (const hit of history) this.printed.add(hit.id);
+    const waiting = this.buffer ?? [];
+    this.buffer = undefined;
+    for (const hit of waiting) this.onHit(hit);
+    await this.done;
+  }
+
+  private onHit(hit: Hit): void {
+    if (this.buffer) {
+      this.buffer.push(hit);
+      return;
     }
+    if (this.printed.has(hit.id)) return;
+    // Only the overlap with the history needs remembering; the stream itself never repeats.
+    if (this.printed.size > 100_000) this.printed.clear();
+    this.printed.add(hit.id);
+    process.stdout.write(formatHit(hit, this.json) + '\n');
   }
 }

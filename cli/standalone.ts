@@ -4,7 +4,6 @@ import pino from 'pino';
 import { createToken, revokeToken } from '../collector/auth/token-store.js';
 import { loadCollectorConfig } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
-import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-local.js';
 import { parseShipperConfig } from '../shipper/config.js';
 import { startShipper } from '../shipper/shipper.js';
 
@@ -19,8 +18,8 @@ function freshToken(dataDir: string, name: string, scope: 'ingest' | 'read'): st
 
 /**
  * `logship standalone` (`npm start`): everything on one machine. A collector on 127.0.0.1:8080 with its data in
- * ./data, storing into LOGSHIP_ES_URL or else a local Elasticsearch it starts in ./data/es, and a shipper for this
- * host over the system logs and logship's own log.
+ * ./data, storing into LOGSHIP_ES_URL or else the embedded store in ./data/store, and a shipper for this host over
+ * the system logs and logship's own log.
  */
 export async function runStandalone(): Promise<void> {
   const dataDir = resolve(process.env.LOGSHIP_DATA_DIR ?? './data');
@@ -35,18 +34,8 @@ export async function runStandalone(): Promise<void> {
     ]),
   );
 
-  let es: RunningElasticsearch | undefined;
-  let esUrl = process.env.LOGSHIP_ES_URL;
-  if (!esUrl) {
-    process.stderr.write('Starting a local Elasticsearch in ./data/es (the first start downloads it once)…\n');
-    es = await startElasticsearch({ port: 9200, dataDir: join(dataDir, 'es') });
-    esUrl = es.url;
-  }
-  const collectorConfig = loadCollectorConfig(undefined, {
-    ...process.env,
-    LOGSHIP_ES_URL: esUrl,
-    LOGSHIP_DATA_DIR: dataDir,
-  });
+  // The embedded store in <data_dir>/store unless LOGSHIP_ES_URL names an Elasticsearch (CONTRACT §2).
+  const collectorConfig = loadCollectorConfig(undefined, { ...process.env, LOGSHIP_DATA_DIR: dataDir });
   const collector = await startCollector(collectorConfig, logger);
 
   const shipperToken = freshToken(dataDir, 'standalone-shipper', 'ingest');
@@ -72,6 +61,7 @@ export async function runStandalone(): Promise<void> {
     [
       '',
       `logship is running: ${collector.url}`,
+      `  sign in: ${collector.loginLink('standalone-read')}  (valid once, for 10 minutes)`,
       `  search:  LOGSHIP_COLLECTOR_URL=${collector.url} LOGSHIP_TOKEN=${readToken} npx logship search --from 1h`,
       `  ingest token for other shippers: npx logship token create --scope ingest --name <host> (LOGSHIP_DATA_DIR=${dataDir})`,
       '  stop with Ctrl-C',
@@ -84,7 +74,6 @@ export async function runStandalone(): Promise<void> {
       process.stderr.write('Stopping…\n');
       await shipper.stop();
       await collector.stop();
-      if (es && !es.reused) await es.stop();
       done();
     };
     process.once('SIGINT', () => void stop());

@@ -1,19 +1,34 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import { LoginCodes } from './auth/login-codes.js';
 import { TokenVerifier } from './auth/token-store.js';
 import type { CollectorConfig } from './config.js';
 import { CollectorError } from './collector-error.js';
+import { BulkService } from './ingest/bulk-service.js';
+import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { startRetention } from './retention/retention-job.js';
+import { bulkRoutes } from './routes/bulk-routes.js';
+import { deadLetterRoutes } from './routes/deadletter-routes.js';
+import { metricsRoutes, requestTiming } from './routes/metrics-routes.js';
 import { errorHandler } from './routes/error-handler.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { ingestRoutes } from './routes/ingest-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
+import { contextRoutes } from './routes/context-routes.js';
+import { hostRoutes } from './routes/host-routes.js';
+import { openApiRoutes } from './routes/openapi-routes.js';
+import { tailRoutes } from './routes/tail-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
+import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
 import type { LogStore } from './store/log-store.js';
 
 export interface CollectorApp {
   app: Express;
   store: LogStore;
+  /** One-time login links for `logship standalone`. */
+  loginCodes: LoginCodes;
   /** Releases the store's connections; the caller closes the HTTP server first. */
   close(): Promise<void>;
 }
@@ -26,15 +41,47 @@ export async function createApp(
 ): Promise<CollectorApp> {
   await store.init();
   const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval);
-  const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes });
+  const metrics = new IngestMetrics();
+  const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics);
+  const bulk = new BulkService(
+    store,
+    config.elasticsearch?.index_prefix ?? 'logship',
+    config.limits.max_message_bytes,
+    metrics,
+  );
+  const retention = startRetention(
+    store,
+    { retentionDays: config.retention_days, deadLetterRetentionDays: config.deadletter_retention_days },
+    logger,
+  );
 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(securityHeaders());
+  app.use(requestTiming(metrics));
   app.use(healthRoutes(store));
+  app.use(metricsRoutes(metrics));
+  app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes));
+  app.use(deadLetterRoutes(store, verifier));
   app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes));
   app.use(searchRoutes(store, verifier));
+  app.use(contextRoutes(store, verifier));
+  app.use(hostRoutes(store, verifier, config.search.host_silent_after));
+  app.use(tailRoutes(store, verifier, logger, config.search.tail_heartbeat));
+  app.use(openApiRoutes());
+  const loginCodes = new LoginCodes();
+  app.use(sessionRoutes(verifier, loginCodes));
+  app.use(uiRoutes());
   app.use((req, _res, next) => next(new CollectorError('NOT_FOUND', `No route for ${req.method} ${req.path}.`, 404)));
   app.use(errorHandler(logger));
-  return { app, store, close: () => store.close() };
+  return {
+    app,
+    store,
+    loginCodes,
+    close: () => {
+      retention.stop();
+      return store.close();
+    },
+  };
 }

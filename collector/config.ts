@@ -42,8 +42,16 @@ const schema = z.strictObject({
       timeout: duration.default(10_000),
       /** Totals are exact up to this many hits, then reported with relation `gte`. */
       exact_total_up_to: z.number().int().positive().default(1_000_000),
+      /** `/hosts` calls a host silent when neither an event nor a heartbeat arrived for this long. */
+      host_silent_after: duration.default(300_000),
+      /** `/tail` sends a comment this often so proxies keep an idle stream open. */
+      tail_heartbeat: duration.default(15_000),
     })
     .prefault({}),
+  /** Whole days of events older than this are deleted (hourly and at start). */
+  retention_days: z.number().int().positive().default(14),
+  /** Dead letters are kept longer, to trace a misbehaving sender after the fact. */
+  deadletter_retention_days: z.number().int().positive().default(90),
   /** How often the token file is re-read, so new and revoked tokens apply without a restart. */
   token_reload_interval: duration.default(1000),
 });

@@ -10,6 +10,8 @@ const DRAIN_MS = 10_000;
 /** A running collector: its address and a way to drain and stop it. */
 export interface RunningCollector {
   url: string;
+  /** A one-time `/login?code=…` link that signs the browser in as `tokenName` (valid once, for 10 minutes). */
+  loginLink(tokenName: string): string;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
   logger.info({ url, store: config.elasticsearch ? 'elasticsearch' : 'embedded' }, `The collector listens on ${url}.`);
   return {
     url,
+    loginLink: (tokenName) => `${url}/login?code=${collector.loginCodes.create(tokenName)}`,
     async stop() {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

@@ -26,6 +26,10 @@ export interface IngestEvent {
   flags?: string[];
   /** The line's length in bytes before truncation, when `truncated` is set. */
   original_bytes?: number;
+  /** The line's original bytes (as cut) in base64, when `invalid_utf8` is set: `message` has U+FFFD instead. */
+  original_base64?: string;
+  /** The sender's IANA time zone (e.g. `Europe/Berlin`), for line timestamps written without an offset. */
+  tz?: string;
 }
 
 /** A search hit: the same shape as an ingest event, with the stored values filled in. */

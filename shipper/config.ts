@@ -78,6 +78,12 @@ const batchSchema = z.strictObject({
   max_wait: positiveDuration.default(1000),
 });
 
+/** `host:port` for the metrics endpoint; a port alone is not accepted, so the bind address is always explicit. */
+const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:9101' })
+  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, { message: 'port must be at most 65535' });
+
 /** The shipper.yml schema (CONTRACT §3); sizes and durations come out as bytes and milliseconds. */
 export const shipperConfigSchema = z.strictObject({
   host: z
@@ -93,6 +99,16 @@ export const shipperConfigSchema = z.strictObject({
   inputs: z.array(inputSchema).min(1),
   batch: batchSchema.prefault({}),
   max_in_flight: z.number().int().min(1).max(64).default(2),
+  /** Prometheus text on GET /metrics at this address; off when absent. */
+  metrics: z.strictObject({ listen: listenAddress }).optional(),
+  /** How often the shipper tells the collector it is alive (0 turns heartbeats off). */
+  heartbeat_interval: duration.default(10_000),
+  /** Safety-net walk of the input folders for missed file system events (0 turns it off). */
+  rescan_interval: duration.default(60_000),
+  /** Open file descriptors at most; idle, fully acknowledged files are closed and reopened at their place. */
+  max_open_files: z.number().int().min(16).default(1024),
+  /** How long a deleted file is held open waiting for its data to be acknowledged before it is given up. */
+  deleted_file_hold: positiveDuration.default(600_000),
 });
 
 /** The validated, frozen shipper config. */

@@ -22,6 +22,8 @@ export interface DeliveryContext {
   logger: Logger;
   signal: AbortSignal;
   random?: () => number;
+  /** Called before each retry of a failed send (metrics). */
+  onRetry?: () => void;
 }
 
 const ABORTED: DeliveryOutcome = { accepted: 0, duplicates: 0, rejected: 0, dropped: 0, aborted: true };
@@ -101,6 +103,7 @@ export async function deliverBatch(lines: string[], ctx: DeliveryContext): Promi
     } else {
       ctx.logger.warn(details, 'Sending a batch failed; retrying.');
     }
+    ctx.onRetry?.();
     try {
       await sleep(decision.delayMs, undefined, { signal: ctx.signal });
     } catch {

@@ -40,15 +40,16 @@ interface CompiledInput {
 }
 
 /**
- * Finds the files of every input: chokidar on the static base folder of each glob for low latency, plus a
- * periodic rescan because file system events can be missed (overflowing inotify queues, network file systems,
- * folders created after start-up).
+ * Finds the files of every input: one walk at start-up, then chokidar on the static base folder of each glob.
+ * A slow safety-net rescan (`rescan_interval`, default 60 s, 0 = off) catches events lost to an overflowing
+ * inotify queue or a network file system; it is not the primary mechanism, so thousands of idle files cost no CPU.
  */
 export class Discovery {
   private readonly compiled: CompiledInput[];
   private readonly roots: WatchRoot[];
   private readonly watchers: FSWatcher[] = [];
   private known = new Set<string>();
+  private readonly folderScans = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private scanning = false;
   private closed = false;
@@ -57,7 +58,7 @@ export class Discovery {
     inputs: readonly InputConfig[],
     private readonly handlers: DiscoveryHandlers,
     private readonly logger: Logger,
-    private readonly rescanIntervalMs = 1000,
+    private readonly rescanIntervalMs = 60_000,
   ) {
     this.compiled = inputs.map((input) => {
       const matches = picomatch([...input.paths]);
@@ -81,9 +82,12 @@ export class Discovery {
     return undefined;
   }
 
-  /** Scans once (reporting files with initial=true), then starts watching and rescanning. */
+  /**
+   * Starts watching, waits until every watcher is ready, then scans once (reporting files with initial=true):
+   * in this order no file created during start-up falls between the scan and the first event.
+   */
   async start(): Promise<void> {
-    await this.rescan(true);
+    const ready: Promise<void>[] = [];
     for (const root of this.roots) {
       const watcher = watch(root.base, {
         ignoreInitial: true,
@@ -92,6 +96,7 @@ export class Discovery {
         // Only files are filtered: a folder must stay watched for `**` and for files created in it later.
         ignored: (path, stats) => stats?.isFile() === true && this.inputFor(path) === undefined,
       });
+      ready.push(new Promise((resolve) => watcher.once('ready', () => resolve())));
       watcher.on('add', (path) => this.report(path, false));
       watcher.on('change', (path) => this.report(path, false));
       watcher.on('unlink', (path) => this.gone(path));
@@ -103,9 +108,39 @@ export class Discovery {
       );
       this.watchers.push(watcher);
     }
-    this.timer = setInterval(() => {
-      this.rescan(false).catch((err: unknown) => this.logger.warn({ err }, 'Rescanning the input folders failed.'));
-    }, this.rescanIntervalMs);
+    await Promise.all(ready);
+    await this.rescan(true);
+    if (this.rescanIntervalMs > 0) {
+      this.timer = setInterval(() => {
+        this.rescan(false).catch((err: unknown) => this.logger.warn({ err }, 'Rescanning the input folders failed.'));
+      }, this.rescanIntervalMs);
+    }
+  }
+
+  /**
+   * Lists one folder (not its subfolders) and reports its matching files. Called when a rotation is noticed:
+   * events for names that change several times within milliseconds get lost, and the rotated file may still hold
+   * unread lines under its new name. Requests for the same folder are merged.
+   */
+  rescanFolder(dir: string): void {
+    if (this.closed || this.folderScans.has(dir)) return;
+    const found = new Set<string>();
+    const run = (async () => {
+      await new Promise((r) => setTimeout(r, 20)); // let the rotation finish its renames first
+      await this.walk(dir, 0, found);
+      this.folderScans.delete(dir);
+      for (const path of found) this.report(path, false);
+    })();
+    this.folderScans.set(dir, run);
+    run.catch((err: unknown) => {
+      this.folderScans.delete(dir);
+      this.logger.warn({ err, folder: dir }, 'Listing a folder after a rotation failed.');
+    });
+  }
+
+  /** Walks the input folders now (SIGHUP, or after a suspected loss of file system events). */
+  rescanNow(): Promise<void> {
+    return this.rescan(false);
   }
 
   /** Stops watching and rescanning. */

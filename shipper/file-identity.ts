@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
 /** How many leading bytes at most go into a fingerprint. */
@@ -42,4 +43,54 @@ export async function identifyFile(fh: FileHandle): Promise<FileIdentity | undef
 /** The identity as one string, used as the registry key and in event ids. */
 export function identityKey(id: FileIdentity): string {
   return `${id.dev}:${id.ino}:${id.fingerprint}`;
+}
+
+/** How many bytes before an offset are kept to recognise the content at that offset (truncate-and-regrow, copies). */
+export const CHECK_BYTES = 32;
+
+/**
+ * The id key of a registry entry written before entries stored their id key (by the first shipper version):
+ * kept so that an upgrade does not change the ids of lines that are re-sent.
+ */
+export function generationKey(id: FileIdentity, generation: number): string {
+  const key = identityKey(id);
+  return generation === 0 ? key : `${key}:g${generation}`;
+}
+
+/**
+ * The id key of a new file's content: its fingerprint alone, so a copy of the file (copytruncate) gets the same
+ * ids for the same lines even when no state about the original survived a crash. A file found to start like
+ * another one but hold different content gets `saltedKey` instead, so the two never share ids.
+ */
+export function contentKey(id: FileIdentity): string {
+  return `c:${id.fingerprint}`;
+}
+
+/** The id key of a file whose first bytes collide with a different file's: its device and inode tell them apart. */
+export function saltedKey(id: FileIdentity): string {
+  return `s:${identityKey(id)}`;
+}
+
+/**
+ * The id key of the content written after a truncation that kept the first line (same fingerprint): without a
+ * new key the collector would drop the new lines as duplicates of the old ones at the same offsets.
+ */
+export function nextGenerationKey(idKey: string, generation: number): string {
+  return `${idKey.replace(/:g\d+$/, '')}:g${generation}`;
+}
+
+/** The up to CHECK_BYTES bytes just before `offset` (fewer near the start; empty at 0). */
+export async function bytesBefore(fh: FileHandle, offset: number): Promise<Buffer> {
+  const from = Math.max(0, offset - CHECK_BYTES);
+  const buf = Buffer.alloc(offset - from);
+  const { bytesRead } = await fh.read(buf, 0, buf.length, from);
+  return buf.subarray(0, bytesRead);
+}
+
+/** bytesBefore on a raw descriptor, synchronously: used when an acknowledgement commits an offset. */
+export function bytesBeforeSync(fd: number, offset: number): Buffer {
+  const from = Math.max(0, offset - CHECK_BYTES);
+  const buf = Buffer.alloc(offset - from);
+  const bytesRead = readSync(fd, buf, 0, buf.length, from);
+  return buf.subarray(0, bytesRead);
 }

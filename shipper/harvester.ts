@@ -4,10 +4,20 @@ import type { IngestEvent } from '../protocol/event.js';
 import type { Batcher } from './batcher.js';
 import type { InputConfig } from './config.js';
 import { eventId } from './event-id.js';
-import { identifyFile, identityKey, type FileIdentity } from './file-identity.js';
+import {
+  bytesBefore,
+  bytesBeforeSync,
+  contentKey,
+  generationKey,
+  identifyFile,
+  identityKey,
+  nextGenerationKey,
+  saltedKey,
+  type FileIdentity,
+} from './file-identity.js';
 import { LineReader, type Line } from './line-reader.js';
 import { MultilineGrouper } from './multiline.js';
-import type { Registry } from './registry.js';
+import type { Registry, RegistryEntry } from './registry.js';
 
 /**
  * One readable generation of one file: the unit whose offsets are acknowledged and committed. A truncated file
@@ -16,8 +26,15 @@ import type { Registry } from './registry.js';
  */
 export interface Source {
   readonly identity: FileIdentity;
+  /** The registry key of the file (dev:ino:fingerprint). */
   readonly key: string;
+  /** How often the file was truncated and refilled with the same first line. */
+  readonly generation: number;
+  /** What event ids are derived from (stored in the registry, so a restart keeps the ids). */
+  readonly idKey: string;
   readonly harvester: Harvester;
+  /** The last acknowledged offset. */
+  committed: number;
   /** Replaced after a truncation: its commits are ignored. */
   retired: boolean;
   /** The file was deleted and fully read: its commits remove the registry entry instead of writing it. */
@@ -27,11 +44,44 @@ export interface Source {
 /** What a harvester needs from the shipper. */
 export interface HarvesterContext {
   host: string;
+  /** The shipper's IANA time zone, sent with every event. */
+  tz: string;
   registry: Registry;
   batcher: Batcher<Source>;
   logger: Logger;
   isStopping(): boolean;
+  /** Counts what a harvester read and flagged (metrics). */
+  onRead(input: InputConfig, lines: number, bytes: number): void;
+  onFlagged(input: InputConfig, reason: 'truncated' | 'invalid_utf8'): void;
+  onTruncation(reason: string): void;
+  /** Every open harvester: a new file may be a copy of one of them (copytruncate seen while running). */
+  harvesters(): Iterable<Harvester>;
+  /**
+   * Runs file identifications one at a time: two files with the same first line established at once would not
+   * see each other and could get the same ids.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
 }
+
+/** Where a file's read position was when it was last looked at, to recognise a copy of that content. */
+interface ReadMark {
+  source: Source;
+  /** Offset up to which the content was read. */
+  position: number;
+  /** The bytes just before `position`. */
+  check: Buffer;
+}
+
+/** Whether `bytes` (base64 in the registry) are what the file holds just before `offset`. */
+async function tailMatches(fh: FileHandle, offset: number, tail: string | undefined): Promise<boolean> {
+  if (offset === 0) return true;
+  if (tail === undefined) return true; // written by an older shipper: only the size check applies
+  const actual = await bytesBefore(fh, offset);
+  return actual.toString('base64') === tail;
+}
+
+/** How much of two files with the same first line is compared to tell a copy from a different file. */
+const PREFIX_COMPARE_BYTES = 1024 * 1024;
 
 /** How far back start_at: end looks for the start of the current line. */
 const LINE_START_WINDOW = 64 * 1024;
@@ -60,6 +110,7 @@ export class Harvester {
   lastActivity = Date.now();
   size = 0;
   nlink = 1;
+  private mtimeMs = -1;
   private source: Source | undefined;
   private reader: LineReader | undefined;
   private grouper: MultilineGrouper | undefined;
@@ -73,12 +124,16 @@ export class Harvester {
   private establishing: Promise<boolean> | null = null;
   private readAtMs = 0;
   private readAtIso = '';
+  /** The generation replaced by the last truncation, with where it was read to: a copy of it may show up. */
+  private previous: ReadMark | undefined;
+  /** Set by a truncation: the generation the new content follows. */
+  private nextGeneration: { fingerprint: string; generation: number; idKey: string } | undefined;
 
   constructor(
     private readonly ctx: HarvesterContext,
     private readonly fh: FileHandle,
     path: string,
-    private readonly input: InputConfig,
+    readonly input: InputConfig,
     /** Present at start-up: start_at applies only to such files; files appearing later are read from the start. */
     private readonly initial: boolean,
   ) {
@@ -88,6 +143,39 @@ export class Harvester {
   /** True when everything the file holds has been handed on and nothing is running. */
   get idle(): boolean {
     return !this.running && !this.grouper?.pending && (this.reader === undefined || this.reader.position >= this.size);
+  }
+
+  /** The current generation of the file (undefined until its first line is complete). */
+  get current(): Source | undefined {
+    return this.source;
+  }
+
+  /** The current and the previous generation with their read positions (for copy detection). */
+  readMarks(): ReadMark[] {
+    const out: ReadMark[] = [];
+    if (this.source && this.reader && this.reader.position > 0) {
+      out.push({ source: this.source, position: this.reader.position, check: this.reader.checkBytes });
+    }
+    if (this.previous) out.push(this.previous);
+    return out;
+  }
+
+  /** Bytes in the file that the collector has not acknowledged yet. */
+  get lagBytes(): number {
+    return Math.max(0, this.size - (this.source?.committed ?? 0));
+  }
+
+  /**
+   * The bytes before `offset` as base64, read now (synchronously, a few bytes) when an acknowledgement commits it;
+   * undefined when the file is closed.
+   */
+  tailAt(offset: number): string | undefined {
+    if (this.closed) return undefined;
+    try {
+      return bytesBeforeSync(this.fh.fd, offset).toString('base64');
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -131,6 +219,13 @@ export class Harvester {
     this.ctx.registry.delete(this.source.key);
   }
 
+  /** True once every line handed on has been acknowledged (nothing would be lost by closing the file). */
+  get acknowledged(): boolean {
+    const s = this.source;
+    if (!s || !this.reader) return true;
+    return !this.grouper?.pending && s.committed >= this.reader.nextLineOffset;
+  }
+
   private async run(): Promise<void> {
     try {
       while (this.again && !this.closed && !this.ctx.isStopping()) {
@@ -146,15 +241,36 @@ export class Harvester {
 
   private async pass(): Promise<void> {
     const st = await this.fh.stat();
-    if (st.size !== this.size) this.lastActivity = Date.now();
+    const changed = st.size !== this.size || st.mtimeMs !== this.mtimeMs;
+    if (changed) this.lastActivity = Date.now();
     this.size = st.size;
+    this.mtimeMs = st.mtimeMs;
     this.nlink = st.nlink;
-    if (this.reader && st.size < this.reader.position) await this.truncated(st.size);
+    if (this.reader && st.size < this.reader.position) {
+      await this.truncated(st.size, 'size below the read position');
+    } else if (this.reader && changed && this.reader.position > 0) {
+      // Truncated and written past the old end between two looks: the size alone cannot tell, the bytes can.
+      const expected = this.reader.checkBytes;
+      if (expected.length > 0) {
+        const actual = await bytesBefore(this.fh, this.reader.position);
+        if (!actual.subarray(actual.length - expected.length).equals(expected)) {
+          await this.truncated(st.size, 'content before the read position changed');
+        }
+      }
+    }
     if (!this.source && !(await this.establishOnce(st.size))) return;
     const reader = this.reader!;
     if (st.size > reader.position) {
       this.lastActivity = Date.now();
+      let lines = 0;
+      let from = reader.nextLineOffset;
       for await (const line of reader.readLines()) {
+        // Counted in slices, so metrics show a reader paused by backpressure where it is, at little cost per line.
+        if (++lines === 256) {
+          this.ctx.onRead(this.input, lines, line.offset - from);
+          lines = 0;
+          from = line.offset;
+        }
         if (this.grouper) {
           this.lastLineAt = Date.now();
           const record = this.grouper.push(line);
@@ -164,13 +280,14 @@ export class Harvester {
         }
         if (this.closed || this.ctx.isStopping()) break;
       }
+      this.ctx.onRead(this.input, lines, reader.nextLineOffset - from);
     }
     if (!this.closed && !this.ctx.isStopping()) await this.flushStaleRecord();
   }
 
   /** establish(), never twice at once (prepare() and a read pass may race). */
   private establishOnce(size: number): Promise<boolean> {
-    this.establishing ??= this.establish(size).finally(() => (this.establishing = null));
+    this.establishing ??= this.ctx.exclusive(() => this.establish(size)).finally(() => (this.establishing = null));
     return this.establishing;
   }
 
@@ -180,24 +297,62 @@ export class Harvester {
     const identity = await identifyFile(this.fh);
     if (!identity) return false;
     const key = identityKey(identity);
-    const stored = this.ctx.registry.get(key);
-    let offset: number;
+    const registry = this.ctx.registry;
+    const stored = registry.get(key);
+    let offset = 0;
+    let generation = 0;
     let why: string;
-    if (stored && stored.offset <= size) {
+    let idKey: string | undefined;
+    const forced = this.nextGeneration;
+    this.nextGeneration = undefined;
+    if (forced !== undefined && forced.fingerprint === identity.fingerprint) {
+      // Truncated while running and refilled with the same first line: only a new generation tells the new
+      // content from the old.
+      generation = forced.generation + 1;
+      idKey = nextGenerationKey(forced.idKey, generation);
+      if (stored && stored.retired_at === undefined) registry.retire(key);
+      why = 'truncated';
+    } else if (stored && stored.offset <= size && (await tailMatches(this.fh, stored.offset, stored.tail))) {
       offset = stored.offset;
+      generation = stored.generation ?? 0;
+      idKey = stored.id_key ?? generationKey(identity, generation);
       why = 'registry';
     } else if (stored) {
-      offset = 0;
-      why = 'registry offset beyond the end: truncated while stopped';
-    } else if (this.initial && this.input.start_at === 'end') {
-      offset = await lineStartBefore(this.fh, size);
-      why = 'start_at end';
+      generation = (stored.generation ?? 0) + 1;
+      idKey = nextGenerationKey(stored.id_key ?? generationKey(identity, 0), generation);
+      registry.retire(key);
+      this.ctx.onTruncation('while stopped');
+      why = 'truncated while the shipper was stopped';
     } else {
-      offset = 0;
-      why = 'new file';
+      const origin = await this.copyOrigin(identity, size);
+      if (origin.copyOf) {
+        offset = origin.copyOf.offset;
+        idKey = origin.copyOf.idKey;
+        why = `a copy of ${origin.copyOf.path}`;
+      } else {
+        idKey = origin.distinct ? saltedKey(identity) : contentKey(identity);
+        if (this.initial && this.input.start_at === 'end') {
+          offset = await lineStartBefore(this.fh, size);
+          why = 'start_at end';
+        } else {
+          why = origin.distinct ? 'new file (its first line is also the first line of another file)' : 'new file';
+        }
+      }
     }
-    this.source = { identity, key, harvester: this, retired: false, deleted: false };
+    // The inode now holds other content: what was stored for it is kept only as a copy candidate.
+    for (const k of registry.sameInode(identity.dev, identity.ino, key)) registry.retire(k);
+    this.source = {
+      identity,
+      key,
+      generation,
+      idKey,
+      harvester: this,
+      committed: offset,
+      retired: false,
+      deleted: false,
+    };
     this.reader = new LineReader(this.fh, offset, { maxLineBytes: this.input.max_line_bytes });
+    if (offset > 0) this.reader.seedCheck(await bytesBefore(this.fh, offset));
     const ml = this.input.multiline;
     this.grouper = ml
       ? new MultilineGrouper({
@@ -207,25 +362,109 @@ export class Harvester {
         })
       : undefined;
     // Recording the start at once matters for start_at: end, and after a truncation it replaces the old offset.
-    this.ctx.registry.set({ ...identity, path: this.path, offset });
-    this.ctx.logger.info({ path: this.path, offset, size, reason: why }, 'Tailing a file.');
+    registry.set(this.entryFor(this.source, offset));
+    this.ctx.logger.info({ path: this.path, offset, size, generation, reason: why }, 'Tailing a file.');
     return true;
   }
 
-  /** The file shrank below what was read: copytruncate rotation; the new content is a new Source read from 0. */
-  private async truncated(size: number): Promise<void> {
+  /** The registry entry of a source at an acknowledged offset. */
+  entryFor(source: Source, offset: number): RegistryEntry {
+    const entry: RegistryEntry = { ...source.identity, path: this.path, offset };
+    if (source.generation > 0) entry.generation = source.generation;
+    entry.id_key = source.idKey;
+    if (offset > 0) {
+      const tail = this.tailAt(offset);
+      if (tail !== undefined) entry.tail = tail;
+    }
+    return entry;
+  }
+
+  /** Up to `length` bytes from the start of the file. */
+  async head(length: number): Promise<Buffer> {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await this.fh.read(buf, 0, length, 0);
+    return buf.subarray(0, bytesRead);
+  }
+
+  /**
+   * Whether this new file is a copy of a known one (copytruncate: a new inode with the same first bytes), told by
+   * the same bytes before the known read or acknowledged offset. A copy continues at the acknowledged offset under
+   * the original's ids: what was shipped is not shipped again, and the lines written just before the truncation
+   * (only in the copy now) are not lost. `distinct` means a file with the same first line but other content was
+   * found: the new file must not share ids with it.
+   */
+  private async copyOrigin(
+    identity: FileIdentity,
+    size: number,
+  ): Promise<{ copyOf?: { offset: number; idKey: string; path: string }; distinct: boolean }> {
+    let best: { offset: number; idKey: string; path: string } | undefined;
+    let distinct = false;
+    const same = (e: FileIdentity): boolean => e.dev === identity.dev && e.ino === identity.ino;
+    const endsWith = async (position: number, expected: Buffer): Promise<boolean> => {
+      const actual = await bytesBefore(this.fh, position);
+      return actual.subarray(actual.length - expected.length).equals(expected);
+    };
+    for (const h of this.ctx.harvesters()) {
+      if (h === this) continue;
+      for (const mark of h.readMarks()) {
+        const id = mark.source.identity;
+        if (id.fingerprint !== identity.fingerprint || same(id)) continue;
+        if (mark.position > size || mark.check.length === 0) continue; // a copy older than what was read: undecided
+        if (await endsWith(mark.position, mark.check)) {
+          if (!best || best.offset < mark.source.committed) {
+            best = { offset: mark.source.committed, idKey: mark.source.idKey, path: h.path };
+          }
+        } else {
+          distinct = true;
+        }
+      }
+      // A file with the same first line that nothing was read from yet: compare the starts of both files.
+      const other = h.current;
+      if (other && other.identity.fingerprint === identity.fingerprint && !same(other.identity)) {
+        if (h.readMarks().length === 0) {
+          const length = Math.min(size, h.size, PREFIX_COMPARE_BYTES);
+          const [mine, theirs] = await Promise.all([this.head(length), h.head(length)]);
+          if (mine.equals(theirs)) best ??= { offset: other.committed, idKey: other.idKey, path: h.path };
+          else distinct = true;
+        }
+      }
+    }
+    // Stored entries: a copy made while the shipper was down, or of a file no longer open.
+    for (const e of this.ctx.registry.withFingerprint(identity.fingerprint)) {
+      if (same(e) || e.tail === undefined || e.offset === 0 || e.offset > size) continue;
+      if (await tailMatches(this.fh, e.offset, e.tail)) {
+        if (!best || best.offset < e.offset) {
+          best = { offset: e.offset, idKey: e.id_key ?? generationKey(e, e.generation ?? 0), path: e.path };
+        }
+      } else {
+        distinct = true;
+      }
+    }
+    return best ? { copyOf: best, distinct: false } : { distinct };
+  }
+
+  /** The file shrank or changed below what was read: a new generation, read from 0. */
+  private async truncated(size: number, reason: string): Promise<void> {
     this.ctx.logger.info(
-      { path: this.path, size, read_to: this.reader?.position },
+      { path: this.path, size, read_to: this.reader?.position, reason },
       'A file was truncated; reading it again from the start.',
     );
+    this.ctx.onTruncation(reason);
     // Lines already grouped belong to the old content: send them before switching.
     const rest = this.grouper?.flush();
     if (rest) await this.emit(rest);
     if (this.source) {
+      if (this.reader && this.reader.position > 0) {
+        this.previous = { source: this.source, position: this.reader.position, check: this.reader.checkBytes };
+      }
       this.source.retired = true;
-      // If the new content starts with the same first line it has the same identity: the old offset must not
-      // make the shipper skip it.
-      this.ctx.registry.delete(this.source.key);
+      this.nextGeneration = {
+        fingerprint: this.source.identity.fingerprint,
+        generation: this.source.generation,
+        idKey: this.source.idKey,
+      };
+      // Kept as a retired generation, so a copy made before the truncation still finds where shipping stopped.
+      this.ctx.registry.retire(this.source.key);
     }
     this.source = undefined;
     this.reader = undefined;
@@ -263,7 +502,7 @@ export class Harvester {
     }
     const input = this.input;
     const event: IngestEvent = {
-      id: eventId(this.ctx.host, source.key, line.offset),
+      id: eventId(this.ctx.host, source.idKey, line.offset),
       host: this.ctx.host,
       service: input.service,
       source: this.path,
@@ -272,14 +511,20 @@ export class Harvester {
       message: line.text,
       fields: input.fields,
       read_at: this.readAtIso,
+      tz: this.ctx.tz,
     };
     if (line.originalBytes !== undefined || line.invalidUtf8) {
       event.flags = [];
       if (line.originalBytes !== undefined) {
         event.flags.push('truncated');
         event.original_bytes = line.originalBytes;
+        this.ctx.onFlagged(input, 'truncated');
       }
-      if (line.invalidUtf8) event.flags.push('invalid_utf8');
+      if (line.invalidUtf8) {
+        event.flags.push('invalid_utf8');
+        if (line.raw) event.original_base64 = line.raw.toString('base64');
+        this.ctx.onFlagged(input, 'invalid_utf8');
+      }
     }
     const wait = this.ctx.batcher.add(JSON.stringify(event), source, line.nextOffset);
     if (wait) await wait;

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { FileHandle } from 'node:fs/promises';
+import { CHECK_BYTES } from './file-identity.js';
 
 /** One complete line of a file. */
 export interface Line {
@@ -13,6 +14,8 @@ export interface Line {
   originalBytes: number | undefined;
   /** True when the bytes were not valid UTF-8. */
   invalidUtf8: boolean;
+  /** The line's bytes (as cut) when they were not valid UTF-8, so the original stays recoverable. */
+  raw?: Buffer;
 }
 
 /** Options of a LineReader. */
@@ -58,6 +61,10 @@ export class LineReader {
   /** Bytes of the incomplete line seen so far, kept or skipped. */
   private pendingSeen = 0;
   private pendingLastByte = -1;
+  /** The last bytes read (just before readPos), to notice a file truncated and regrown between two reads. */
+  private readonly check = Buffer.alloc(CHECK_BYTES);
+  /** How many bytes of `check` are valid; 0 after a rewind until bytes are read again. */
+  private checkLen = 0;
 
   constructor(
     private readonly fh: FileHandle,
@@ -69,6 +76,30 @@ export class LineReader {
     this.chunk = Buffer.allocUnsafe(this.chunkBytes);
     this.readPos = startOffset;
     this.lineStart = startOffset;
+  }
+
+  /** Up to CHECK_BYTES bytes just before `position` as they were read (empty when not known). */
+  get checkBytes(): Buffer {
+    return this.check.subarray(CHECK_BYTES - this.checkLen);
+  }
+
+  /** Sets the bytes before the start offset, read by the caller when it resumes in the middle of a file. */
+  seedCheck(bytes: Buffer): void {
+    this.checkLen = 0;
+    this.rememberRead(bytes);
+  }
+
+  /** Keeps the last CHECK_BYTES bytes read, right-aligned in `check`. */
+  private rememberRead(bytes: Buffer): void {
+    if (bytes.length >= CHECK_BYTES) {
+      bytes.copy(this.check, 0, bytes.length - CHECK_BYTES);
+      this.checkLen = CHECK_BYTES;
+      return;
+    }
+    const keep = Math.min(this.checkLen, CHECK_BYTES - bytes.length);
+    this.check.copy(this.check, CHECK_BYTES - bytes.length - keep, CHECK_BYTES - keep);
+    bytes.copy(this.check, CHECK_BYTES - bytes.length);
+    this.checkLen = keep + bytes.length;
   }
 
   /** How far the file has been read (lines emitted plus a buffered incomplete line). */
@@ -95,6 +126,7 @@ export class LineReader {
         const chunkPos = this.readPos;
         this.readPos += bytesRead;
         const buf = bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+        this.rememberRead(buf);
         let start = 0;
         for (;;) {
           const nl = buf.indexOf(NEWLINE, start);
@@ -116,6 +148,7 @@ export class LineReader {
       if (!finished) {
         this.readPos = this.lineStart;
         this.resetPending();
+        this.checkLen = 0;
       }
     }
   }
@@ -168,6 +201,9 @@ export class LineReader {
     }
     const content = end === bytes.length ? bytes : bytes.subarray(0, end);
     const invalidUtf8 = !isUtf8(content);
-    return { offset, nextOffset, text: content.toString('utf8'), originalBytes, invalidUtf8 };
+    const line: Line = { offset, nextOffset, text: content.toString('utf8'), originalBytes, invalidUtf8 };
+    // A copy: `content` points into the read buffer, which the next read overwrites.
+    if (invalidUtf8) line.raw = Buffer.from(content);
+    return line;
   }
 }

@@ -1,22 +1,81 @@
-import { pino } from 'pino';
-import { loadShipperConfig } from './config.js';
-import { startShipper } from './shipper.js';
+import { unwatchFile, watchFile } from 'node:fs';
+import { pino, type Logger } from 'pino';
+import { loadShipperConfig, type ShipperConfig } from './config.js';
+import { startShipper, type RunningShipper } from './shipper.js';
 
 /** stop() itself gives up on pending batches after ~8 s; this is the hard limit for the whole process. */
 const EXIT_DEADLINE_MS = 10_000;
+/** How often the config file's modification time is checked for a reload. */
+const CONFIG_POLL_MS = 2_000;
+
+/** Why the daemon wakes up. */
+type Wake = { kind: 'stop'; signal: NodeJS.Signals } | { kind: 'reload'; why: string };
 
 /**
  * `logship shipper`: loads the config (a ConfigError propagates: the CLI prints it and exits 2), logs to stderr,
- * ships until SIGTERM/SIGINT, then stops cleanly and exits 0 within 10 s.
+ * ships until SIGTERM/SIGINT, then stops cleanly and exits 0 within 10 s. SIGHUP or a change of the config file
+ * reloads: the new config is validated first (a bad one is logged and the running shipper keeps going), then the
+ * shipper is stopped (registry saved) and started again, so inputs added or removed take effect.
  */
 export async function runShipper(opts: { config?: string }): Promise<void> {
-  const config = loadShipperConfig(opts.config);
+  let config = loadShipperConfig(opts.config);
   const logger = pino({ name: 'logship-shipper' }, pino.destination(2));
-  const shipper = await startShipper(config, logger);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  let shipper = await startShipper(config, logger);
+
+  let wake: ((w: Wake) => void) | undefined;
+  const pending: Wake[] = [];
+  const notify = (w: Wake): void => {
+    if (wake) {
+      const resolve = wake;
+      wake = undefined;
+      resolve(w);
+    } else pending.push(w);
+  };
+  const next = (): Promise<Wake> =>
+    pending.length ? Promise.resolve(pending.shift()!) : new Promise((resolve) => (wake = resolve));
+
+  process.once('SIGTERM', () => notify({ kind: 'stop', signal: 'SIGTERM' }));
+  process.once('SIGINT', () => notify({ kind: 'stop', signal: 'SIGINT' }));
+  process.on('SIGHUP', () => notify({ kind: 'reload', why: 'SIGHUP' }));
+  if (opts.config) {
+    watchFile(opts.config, { interval: CONFIG_POLL_MS, persistent: false }, (cur, prev) => {
+      if (cur.mtimeMs !== prev.mtimeMs) notify({ kind: 'reload', why: 'the config file changed' });
+    });
+  }
+
+  for (;;) {
+    const w = await next();
+    if (w.kind === 'stop') {
+      if (opts.config) unwatchFile(opts.config);
+      await stopAndExit(shipper, logger, w.signal);
+      return;
+    }
+    const reloaded = reloadConfig(opts.config, logger, w.why);
+    if (!reloaded || JSON.stringify(reloaded) === JSON.stringify(config)) continue;
+    logger.info({ reason: w.why }, 'Reloading the shipper with the new config.');
+    await shipper.stop();
+    try {
+      shipper = await startShipper(reloaded, logger);
+      config = reloaded;
+    } catch (err) {
+      // E.g. the new metrics port is taken: go on with what worked (a failure now is a crash, loudly).
+      logger.error({ err }, 'Starting with the new config failed; going on with the old one.');
+      shipper = await startShipper(config, logger);
+    }
+  }
+}
+
+/** The new config, or undefined (logged) when it is invalid: a typo must not stop a running shipper. */
+function reloadConfig(path: string | undefined, logger: Logger, why: string): ShipperConfig | undefined {
+  try {
+    return loadShipperConfig(path);
+  } catch (err) {
+    logger.error({ err, reason: why }, 'The new config is invalid; the shipper keeps running with the old one.');
+    return undefined;
+  }
+}
+
+async function stopAndExit(shipper: RunningShipper, logger: Logger, signal: NodeJS.Signals): Promise<void> {
   logger.info({ signal }, 'Stopping on signal.');
   // A second signal means the operator does not want to wait.
   const again = (): never => process.exit(1);

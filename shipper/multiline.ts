@@ -1,5 +1,7 @@
 import type { Line } from './line-reader.js';
 
+const NEWLINE = Buffer.from('\n');
+
 /** Options of a MultilineGrouper (from an input's `multiline` block and its max_line_bytes). */
 export interface MultilineOptions {
   start: RegExp;
@@ -15,6 +17,8 @@ export interface MultilineOptions {
  */
 export class MultilineGrouper {
   private parts: string[] = [];
+  /** Original bytes per kept part, only filled once a part is invalid UTF-8 (rare, so no cost otherwise). */
+  private raws: Buffer[] | undefined;
   private lines = 0;
   private offset = 0;
   private nextOffset = 0;
@@ -51,6 +55,8 @@ export class MultilineGrouper {
       originalBytes: this.truncated ? this.originalBytes : undefined,
       invalidUtf8: this.invalidUtf8,
     };
+    if (this.raws) record.raw = Buffer.concat(this.raws.flatMap((b, i) => (i === 0 ? [b] : [NEWLINE, b])));
+    this.raws = undefined;
     this.parts = [];
     this.lines = 0;
     this.bytes = 0;
@@ -71,6 +77,8 @@ export class MultilineGrouper {
     if (line.originalBytes !== undefined) this.truncated = true;
     if (line.invalidUtf8) this.invalidUtf8 = true;
     if (first || this.bytes + separator + lineBytes <= this.options.maxBytes) {
+      if (line.raw && !this.raws) this.raws = this.parts.map((t) => Buffer.from(t));
+      this.raws?.push(line.raw ?? Buffer.from(line.text));
       this.parts.push(line.text);
       this.bytes += separator + lineBytes;
     } else {

@@ -9,6 +9,23 @@ export interface RegistryEntry extends FileIdentity {
   /** The path the file was last seen at (informational: files are matched by identity, not path). */
   path: string;
   offset: number;
+  /** How often the file was truncated and refilled with the same first line; part of its event ids. Absent = 0. */
+  generation?: number;
+  /** base64 of the bytes just before `offset`: tells a truncated-and-regrown file or a copy from the same one. */
+  tail?: string;
+  /** The generation key that event ids use when it is not this file's own (a copytruncate copy inherits it). */
+  id_key?: string;
+  /** Set on the entry of a generation that was replaced (ms since epoch): kept a while so a copy can match it. */
+  retired_at?: number;
+}
+
+/** Retired generations are kept this long for copies that show up late (after a shipper restart). */
+const RETIRED_KEEP_MS = 24 * 3600 * 1000;
+
+/** The map key of an entry: live entries by identity, retired ones per generation. */
+export function entryKey(e: RegistryEntry): string {
+  const key = identityKey(e);
+  return e.retired_at === undefined ? key : `${key}#g${e.generation ?? 0}`;
 }
 
 interface RegistryFile {
@@ -26,7 +43,11 @@ function isEntry(v: unknown): v is RegistryEntry {
     typeof e.fingerprint === 'string' &&
     typeof e.offset === 'number' &&
     Number.isSafeInteger(e.offset) &&
-    e.offset >= 0
+    e.offset >= 0 &&
+    (e.generation === undefined || (typeof e.generation === 'number' && Number.isSafeInteger(e.generation))) &&
+    (e.tail === undefined || typeof e.tail === 'string') &&
+    (e.id_key === undefined || typeof e.id_key === 'string') &&
+    (e.retired_at === undefined || typeof e.retired_at === 'number')
   );
 }
 
@@ -96,7 +117,7 @@ export class Registry {
       }
       const files = (parsed as Partial<RegistryFile> | undefined)?.files;
       if (Array.isArray(files) && files.every(isEntry)) {
-        for (const e of files) entries.set(identityKey(e), e);
+        for (const e of files) entries.set(entryKey(e), e);
       } else {
         // Atomic writes make this unlikely (disk damage, manual edits). Starting empty re-reads files from the
         // start; the collector drops the re-sent lines as duplicates because their ids are the same.
@@ -128,8 +149,40 @@ export class Registry {
 
   /** Stores a file's acknowledged offset (written by the next save). */
   set(entry: RegistryEntry): void {
-    this.entries.set(identityKey(entry), { ...entry });
+    this.entries.set(entryKey(entry), { ...entry });
     this.dirty = true;
+  }
+
+  /**
+   * Keeps the live entry under `key` as a retired generation (its file was truncated or now holds other content),
+   * so a copy of the old content can still be matched; drops retired entries older than a day.
+   */
+  retire(key: string, now = Date.now()): void {
+    const e = this.entries.get(key);
+    if (!e || e.retired_at !== undefined) return;
+    this.entries.delete(key);
+    const retired = { ...e, retired_at: now };
+    this.entries.set(entryKey(retired), retired);
+    for (const [k, old] of this.entries) {
+      if (old.retired_at !== undefined && now - old.retired_at > RETIRED_KEEP_MS) this.entries.delete(k);
+    }
+    this.dirty = true;
+  }
+
+  /** Every entry (live or retired) whose file started with `fingerprint`: candidates a copy may continue. */
+  withFingerprint(fingerprint: string): RegistryEntry[] {
+    const out: RegistryEntry[] = [];
+    for (const e of this.entries.values()) if (e.fingerprint === fingerprint) out.push(e);
+    return out;
+  }
+
+  /** Live entries of a device and inode whose content (fingerprint) differs from `except`: the inode was reused. */
+  sameInode(dev: string, ino: string, exceptKey: string): string[] {
+    const out: string[] = [];
+    for (const [k, e] of this.entries) {
+      if (e.retired_at === undefined && e.dev === dev && e.ino === ino && k !== exceptKey) out.push(k);
+    }
+    return out;
   }
 
   /** Forgets a file (deleted and fully read). */

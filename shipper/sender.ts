@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { Pool } from 'undici';
+import type { Heartbeat } from '../protocol/heartbeat.js';
 import type { IngestResult } from '../protocol/ingest-result.js';
 import { parseRetryAfter } from './retry-policy.js';
 import { ShipperError } from './shipper-error.js';
@@ -27,8 +28,17 @@ export interface OutgoingBatch {
 interface Target {
   url: string;
   path: string;
+  heartbeatPath: string;
   pool: Pool;
+  /** Skipped until this time (ms) after a failure, so batches go to the collectors that are up. */
+  downUntil: number;
 }
+
+/** How long a collector that failed is passed over while another one is up. */
+const DOWN_COOLDOWN_MS = 5_000;
+
+/** How a heartbeat went: `unsupported` is a collector without the endpoint (404: older than the shipper). */
+export type HeartbeatOutcome = 'ok' | 'unsupported' | 'failed';
 
 /** Level 1: most of gzip's gain on repetitive log text at a fraction of the CPU of the default level 6. */
 const GZIP_LEVEL = 1;
@@ -59,13 +69,13 @@ function excerpt(text: string): string {
 }
 
 /**
- * POSTs batches to `/api/v1/ingest` over one keep-alive undici Pool per collector. Sends go to one collector at a
- * time and move to the next on a connection error, 429 or 5xx (failover); errors are thrown as ShipperError with
- * the code the retry policy acts on.
+ * POSTs batches to `/api/v1/ingest` over one keep-alive undici Pool per collector. Batches go round-robin to the
+ * collectors that are up (load spread); one that fails with a connection error, 429 or 5xx is passed over for a
+ * few seconds (failover). Errors are thrown as ShipperError with the code the retry policy acts on.
  */
 export class Sender {
   private readonly targets: Target[];
-  private current = 0;
+  private next = 0;
   private readonly authorization: string;
 
   constructor(options: SenderOptions) {
@@ -80,9 +90,12 @@ export class Sender {
     const headersTimeout = options.headersTimeoutMs ?? 60_000;
     this.targets = options.collectors.map((url) => {
       const u = new URL(url);
+      const base = u.pathname.replace(/\/+$/, '');
       return {
         url,
-        path: `${u.pathname.replace(/\/+$/, '')}/api/v1/ingest`,
+        path: `${base}/api/v1/ingest`,
+        heartbeatPath: `${base}/api/v1/heartbeat`,
+        downUntil: 0,
         pool: new Pool(u.origin, {
           connections: options.connections ?? 2,
           pipelining: 1,
@@ -98,13 +111,31 @@ export class Sender {
 
   /** The collector that the next batch goes to. */
   get currentCollector(): string {
-    return this.targets[this.current]!.url;
+    return this.targets[this.choose(Date.now())]!.url;
+  }
+
+  /** The next collector that is up in round-robin order; when all are down, the one that failed longest ago. */
+  private choose(now: number): number {
+    const n = this.targets.length;
+    for (let i = 0; i < n; i++) {
+      const index = (this.next + i) % n;
+      if (this.targets[index]!.downUntil <= now) return index;
+    }
+    let best = 0;
+    for (let i = 1; i < n; i++) if (this.targets[i]!.downUntil < this.targets[best]!.downUntil) best = i;
+    return best;
+  }
+
+  private pick(): number {
+    const index = this.choose(Date.now());
+    this.next = (index + 1) % this.targets.length;
+    return index;
   }
 
   /** Sends one batch and resolves with the collector's ingest result; throws ShipperError on any failure. */
   async sendBatch(batch: OutgoingBatch, signal?: AbortSignal): Promise<IngestResult> {
     const body = await encodeBatch(batch.lines);
-    const index = this.current;
+    const index = this.pick();
     const target = this.targets[index]!;
     let statusCode: number;
     let text: string;
@@ -160,10 +191,27 @@ export class Sender {
     throw new ShipperError('SHIPPER_COLLECTOR_MISCONFIGURED', what, statusCode);
   }
 
-  /** Moves on to the next collector, unless a concurrent failure already did. */
+  /** Passes over a failed collector for a while; with one collector this changes nothing. */
   private failover(failedIndex: number): void {
-    if (this.targets.length > 1 && this.current === failedIndex) {
-      this.current = (failedIndex + 1) % this.targets.length;
+    if (this.targets.length > 1) this.targets[failedIndex]!.downUntil = Date.now() + DOWN_COOLDOWN_MS;
+  }
+
+  /** POSTs a heartbeat to the next collector that is up (round-robin like batches); never throws (best effort). */
+  async sendHeartbeat(body: Heartbeat): Promise<HeartbeatOutcome> {
+    const target = this.targets[this.pick()]!;
+    try {
+      const res = await target.pool.request({
+        method: 'POST',
+        path: target.heartbeatPath,
+        headers: { 'content-type': 'application/json', authorization: this.authorization },
+        body: JSON.stringify(body),
+        headersTimeout: 10_000,
+      });
+      await res.body.dump();
+      if (res.statusCode === 404) return 'unsupported';
+      return res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : 'failed';
+    } catch {
+      return 'failed';
     }
   }
 

@@ -1,11 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import type { Heartbeat } from '../protocol/heartbeat.js';
 import { AckTracker } from './ack-tracker.js';
 import { Batcher, type Batch } from './batcher.js';
 import type { InputConfig, ShipperConfig } from './config.js';
 import { deliverBatch } from './delivery.js';
 import { Discovery } from './discovery.js';
 import { Harvester, type HarvesterContext, type Source } from './harvester.js';
+import { ShipperMetrics } from './metrics.js';
 import { Registry } from './registry.js';
 import { Sender } from './sender.js';
 
@@ -19,6 +24,30 @@ export interface ShipperOptions {
   stopTimeoutMs?: number;
   /** A file no watched path refers to any more is closed after it has been quiet this long. */
   orphanIdleMs?: number;
+  /** Files quiet this long are stat-polled only every `idlePollMs` (file system events still wake them at once). */
+  activeWindowMs?: number;
+  idlePollMs?: number;
+}
+
+/** The logship version for heartbeats: package.json two folders up from dist/shipper, or one up from shipper/. */
+function shipperVersion(): string {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'logship' && pkg.version) return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return 'unknown';
+}
+
+/** The IANA time zone of this machine (`TZ` wins), sent with every event. */
+function localTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
 /** Counters since start. */
@@ -37,6 +66,10 @@ export interface RunningShipper {
   stop(): Promise<void>;
   /** Counters since start. */
   stats(): ShipperStats;
+  /** The Prometheus metrics (also served on `metrics.listen` when configured). */
+  readonly metrics: ShipperMetrics;
+  /** The address the metrics endpoint listens on, when configured. */
+  readonly metricsAddress: string | undefined;
 }
 
 /**
@@ -60,6 +93,23 @@ class ShipperRuntime {
   };
   private stopping = false;
   private poll: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatUnsupportedLogged = false;
+  private readonly startedAt = new Date().toISOString();
+  private readonly version = shipperVersion();
+  private pollTick = 0;
+  private readonly activeWindowMs: number;
+  private readonly idlePollEvery: number;
+  /** When each deleted file held open was first seen deleted. */
+  private readonly deletedSince = new Map<Harvester, number>();
+  readonly metrics: ShipperMetrics;
+  private readonly inputNames = new Map<InputConfig, string>();
+  metricsServer: Server | undefined;
+  private establishQueue: Promise<void> = Promise.resolve();
+  private capWarned = false;
+  private opening = 0;
+  /** Files not opened yet because of max_open_files; retried by the poll. */
+  private readonly deferred = new Map<string, InputConfig>();
   private readonly batcher: Batcher<Source>;
   private readonly acks: AckTracker<Source>;
   private readonly discovery: Discovery;
@@ -78,6 +128,18 @@ class ShipperRuntime {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.orphanIdleMs = options.orphanIdleMs ?? 5000;
     this.stopTimeoutMs = options.stopTimeoutMs ?? 8000;
+    this.activeWindowMs = options.activeWindowMs ?? 2_000;
+    this.idlePollEvery = Math.max(1, Math.round((options.idlePollMs ?? 10_000) / this.pollIntervalMs));
+    config.inputs.forEach((input, i) => this.inputNames.set(input, input.service ?? `input-${i}`));
+    this.metrics = new ShipperMetrics(
+      () =>
+        [...this.files.values()].map((h) => ({
+          path: h.path,
+          lagBytes: h.lagBytes,
+          deleted: this.deletedSince.has(h),
+        })),
+      () => this.files.size,
+    );
     this.acks = new AckTracker<Source>((source, offset) => this.commit(source, offset));
     this.batcher = new Batcher<Source>(
       {
@@ -93,17 +155,35 @@ class ShipperRuntime {
       config.inputs,
       {
         onFile: (path, input, initial) => this.requestCheck(path, input, initial),
-        onGone: (path) => this.pathGone(path),
+        onGone: (path) => this.goneEvent(path),
       },
       logger,
-      this.pollIntervalMs,
+      config.rescan_interval,
     );
+    const m = this.metrics;
     this.harvesterContext = {
       host: config.host,
+      tz: localTimeZone(),
       registry,
       batcher: this.batcher,
       logger,
       isStopping: () => this.stopping,
+      onRead: (input, lines, bytes) => {
+        const name = this.inputNames.get(input) ?? 'unknown';
+        m.linesRead.inc({ input: name }, lines);
+        m.bytesRead.inc({ input: name }, bytes);
+      },
+      onFlagged: (input, reason) => m.eventsFlagged.inc({ input: this.inputNames.get(input) ?? 'unknown', reason }),
+      onTruncation: (reason) => m.truncations.inc({ reason }),
+      harvesters: () => this.files.values(),
+      exclusive: (work) => {
+        const run = this.establishQueue.then(work, work);
+        this.establishQueue = run.then(
+          () => undefined,
+          () => undefined,
+        );
+        return run;
+      },
     };
   }
 
@@ -112,6 +192,43 @@ class ShipperRuntime {
     // Wait until every file present at start-up has its start offset (start_at: end is the end *now*).
     await Promise.all([...this.checks.values()].map((c) => c.run));
     this.poll = setInterval(() => this.pollOpenFiles(), this.pollIntervalMs);
+    if (this.config.metrics) {
+      this.metricsServer = await this.metrics.serve(this.config.metrics.listen, this.logger);
+    }
+    if (this.config.heartbeat_interval > 0) {
+      this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeat_interval);
+      void this.heartbeat();
+    }
+  }
+
+  /** Tells the collector this shipper is alive (best effort; a collector without the endpoint is tolerated). */
+  private async heartbeat(): Promise<void> {
+    if (this.stopping) return;
+    const perInput = new Map<InputConfig, number>();
+    let lag = 0;
+    for (const h of this.files.values()) {
+      perInput.set(h.input, (perInput.get(h.input) ?? 0) + 1);
+      lag += h.lagBytes;
+    }
+    const body: Heartbeat = {
+      host: this.config.host,
+      version: this.version,
+      started_at: this.startedAt,
+      sent_at: new Date().toISOString(),
+      interval_s: this.config.heartbeat_interval / 1000,
+      inputs: this.config.inputs.map((input) => ({
+        paths: [...input.paths],
+        ...(input.service === undefined ? {} : { service: input.service }),
+        files: perInput.get(input) ?? 0,
+      })),
+      lag_bytes: lag,
+    };
+    const outcome = await this.sender.sendHeartbeat(body);
+    this.metrics.heartbeats.inc({ outcome });
+    if (outcome === 'unsupported' && !this.heartbeatUnsupportedLogged) {
+      this.heartbeatUnsupportedLogged = true;
+      this.logger.debug('The collector has no heartbeat endpoint (older than this shipper); shipping goes on.');
+    }
   }
 
   stats(): ShipperStats {
@@ -121,10 +238,12 @@ class ShipperRuntime {
   /** Sends a batch until acknowledged, then lets the ack tracker commit it in send order. */
   private async dispatch(batch: Batch<Source>): Promise<void> {
     const ticket = this.acks.begin(batch.offsets);
+    this.metrics.batchesSent.inc();
     const outcome = await deliverBatch(batch.lines, {
       send: (b, signal) => this.sender.sendBatch(b, signal),
       logger: this.logger,
       signal: this.abort.signal,
+      onRetry: () => this.metrics.retries.inc(),
     });
     // An aborted batch is never acknowledged, so nothing at or after it is committed: it is re-read on restart.
     if (outcome.aborted) return;
@@ -133,16 +252,22 @@ class ShipperRuntime {
     this.counters.eventsDuplicate += outcome.duplicates;
     this.counters.eventsRejected += outcome.rejected;
     this.counters.eventsDropped += outcome.dropped;
+    this.metrics.batchesAcked.inc();
+    this.metrics.eventsAccepted.inc(outcome.accepted);
+    this.metrics.eventsDuplicate.inc(outcome.duplicates);
+    if (outcome.rejected) this.metrics.eventsDropped.inc({ reason: 'rejected' }, outcome.rejected);
+    if (outcome.dropped) this.metrics.eventsDropped.inc({ reason: 'refused' }, outcome.dropped);
     this.acks.ack(ticket);
   }
 
   private commit(source: Source, offset: number): void {
+    source.committed = offset;
     if (source.retired) return;
     if (source.deleted) {
       this.registry.delete(source.key);
       return;
     }
-    this.registry.set({ ...source.identity, path: source.harvester.path, offset });
+    this.registry.set(source.harvester.entryFor(source, offset));
   }
 
   /** A bug in the pipeline: crash loudly rather than stall silently (the registry keeps what was acknowledged). */
@@ -193,9 +318,28 @@ class ShipperRuntime {
     if (previous !== undefined && previous !== devIno) this.detach(path, previous);
     let harvester = this.files.get(devIno);
     if (!harvester) {
-      const fh = await open(path, 'r');
-      // The path may have been replaced between stat and open: trust the open file.
-      const fst = await fh.stat({ bigint: true });
+      if (this.files.size + this.opening >= this.config.max_open_files && !this.closeIdleFile()) {
+        if (!this.capWarned) {
+          this.capWarned = true;
+          this.logger.warn(
+            { max_open_files: this.config.max_open_files },
+            'Every open file is busy and max_open_files is reached; new files wait until one goes quiet.',
+          );
+        }
+        this.deferred.set(path, input);
+        return;
+      }
+      // Counted from here, so checks running at the same time cannot all pass the max_open_files test.
+      this.opening++;
+      let fh;
+      let fst;
+      try {
+        fh = await open(path, 'r');
+        // The path may have been replaced between stat and open: trust the open file.
+        fst = await fh.stat({ bigint: true });
+      } finally {
+        this.opening--;
+      }
       devIno = `${fst.dev}:${fst.ino}`;
       harvester = this.files.get(devIno);
       if (harvester || this.stopping) {
@@ -208,6 +352,7 @@ class ShipperRuntime {
       }
     }
     if (harvester.path !== path) {
+      this.discovery.rescanFolder(dirname(harvester.path));
       this.logger.info({ from: harvester.path, to: path }, 'A file was renamed; reading on under its new name.');
       harvester.path = path;
     }
@@ -216,9 +361,30 @@ class ShipperRuntime {
     harvester.kick();
   }
 
+  /**
+   * Closes the file that has been quiet longest among those read to their end with everything acknowledged, to
+   * stay under max_open_files. Its place is its registry entry: the next change event reopens it there.
+   */
+  private closeIdleFile(): boolean {
+    let quietest: [string, Harvester] | undefined;
+    for (const entry of this.files) {
+      const h = entry[1];
+      if (h.orphan || !h.idle || !h.acknowledged || !h.current) continue;
+      if (!quietest || h.lastActivity < quietest[1].lastActivity) quietest = entry;
+    }
+    if (!quietest) return false;
+    const [devIno, h] = quietest;
+    this.files.delete(devIno);
+    this.registry.set(h.entryFor(h.current!, h.current!.committed));
+    void h.close();
+    this.metrics.filesParked.inc();
+    return true;
+  }
+
   /** The path now names another file (rename rotation) or nothing: the old file is read to its end, then closed. */
   private detach(path: string, devIno: string): void {
     this.paths.delete(path);
+    this.discovery.rescanFolder(dirname(path));
     const old = this.files.get(devIno);
     if (old && old.path === path) {
       old.orphan = true;
@@ -226,34 +392,86 @@ class ShipperRuntime {
     }
   }
 
+  /**
+   * A file system event says a path is gone. Events can arrive out of order with the one for a new file at the
+   * same path (rename rotation), so the path is checked again before its file is given up.
+   */
+  private goneEvent(path: string): void {
+    const input = this.discovery.inputFor(path);
+    if (input) this.requestCheck(path, input, false);
+    else this.pathGone(path);
+  }
+
   private pathGone(path: string): void {
     const devIno = this.paths.get(path);
     if (devIno !== undefined) this.detach(path, devIno);
   }
 
-  /** Stat-polls every open file (missed events, renamed files) and closes orphans that went quiet. */
+  /**
+   * Stat-polls open files (missed events, renamed files): recently active ones every tick, quiet ones every
+   * `idlePollMs`, so thousands of idle files cost next to nothing. Closes rotated files read to their end and
+   * deleted ones once their data is acknowledged (or held too long).
+   */
   private pollOpenFiles(): void {
     if (this.stopping) return;
     const now = Date.now();
+    const sweep = this.pollTick++ % this.idlePollEvery === 0;
+    if (this.deferred.size) {
+      const retry = [...this.deferred];
+      this.deferred.clear();
+      for (const [path, input] of retry) this.requestCheck(path, input, false);
+    }
     for (const [devIno, h] of this.files) {
+      if (h.orphan && h.nlink === 0 && !this.deletedSince.has(h)) this.deletedSince.set(h, now);
       if (h.orphan && h.idle && now - h.lastActivity >= this.orphanIdleMs) {
+        const deleted = h.nlink === 0;
+        const since = this.deletedSince.get(h);
+        // A deleted file's bytes exist only through this handle: keep it until the collector has them.
+        const overdue = since !== undefined && now - since >= this.config.deleted_file_hold;
+        if (!h.acknowledged && !overdue) continue;
+        if (!h.acknowledged) {
+          this.metrics.eventsDropped.inc({ reason: 'deleted_file_limit' });
+          this.logger.error(
+            { path: h.path, lag_bytes: h.lagBytes },
+            'A deleted file was held open longer than deleted_file_hold without its data being acknowledged; closing it, its unacknowledged lines are lost if the shipper dies.',
+          );
+        }
         this.files.delete(devIno);
-        if (h.nlink === 0) h.markDeleted();
-        this.logger.info(
-          { path: h.path, deleted: h.nlink === 0 },
-          'Closing a rotated or deleted file read to its end.',
-        );
+        this.deletedSince.delete(h);
+        if (deleted) h.markDeleted();
+        this.logger.info({ path: h.path, deleted }, 'Closing a rotated or deleted file read to its end.');
         void h.close();
         continue;
       }
-      h.kick();
+      if (sweep || h.orphan || now - h.lastActivity < this.activeWindowMs) {
+        h.kick();
+        if (!h.orphan) void this.verifyPath(h, devIno);
+      }
     }
+  }
+
+  /**
+   * Checks that a file's path still names it. File system events get lost in quick rotations (a rename over an
+   * existing name, a new file at the old path within a few milliseconds); a cheap stat finds the new file anyway.
+   */
+  private async verifyPath(h: Harvester, devIno: string): Promise<void> {
+    const path = h.path;
+    const st = await stat(path, { bigint: true }).catch(() => undefined);
+    if (this.stopping || h.orphan || h.path !== path) return;
+    if (st && `${st.dev}:${st.ino}` === devIno) return;
+    this.requestCheck(path, h.input, false);
   }
 
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     if (this.poll) clearInterval(this.poll);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.metricsServer) {
+      const server = this.metricsServer;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    }
     await this.discovery.close();
     await Promise.all([...this.checks.values()].map((c) => c.run));
     const drained = this.batcher.close();
@@ -315,5 +533,11 @@ export async function startShipper(
     await runtime.stop().catch(() => undefined);
     throw err;
   }
-  return { stop: () => runtime.stop(), stats: () => runtime.stats() };
+  const address = runtime.metricsServer?.address();
+  return {
+    stop: () => runtime.stop(),
+    stats: () => runtime.stats(),
+    metrics: runtime.metrics,
+    metricsAddress: address && typeof address === 'object' ? `${address.address}:${address.port}` : undefined,
+  };
 }

@@ -1,6 +1,8 @@
+import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import { CollectorError } from '../collector-error.js';
 import { scopeAllows, type Scope } from './scopes.js';
+import { SESSION_COOKIE } from './session-cookie.js';
 import type { TokenRecord, TokenVerifier } from './token-store.js';
 
 /** Pulls the secret from `Authorization`: Bearer, ApiKey (as Elasticsearch clients send it) or Basic (password = token). */
@@ -40,6 +42,16 @@ declare module 'express-serve-static-core' {
 export function requireScope(verifier: TokenVerifier, needed: Scope) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const secret = secretFromHeader(req.headers.authorization);
+    // The UI's session cookie counts only for reads: a cookie rides along on cross-site requests, a header never does.
+    if (!secret && (req.method === 'GET' || req.method === 'HEAD') && req.headers.cookie) {
+      const session = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+      const token = session ? verifier.verifySession(session) : undefined;
+      if (token && scopeAllows(token.scope, needed)) {
+        req.token = token;
+        next();
+        return;
+      }
+    }
     if (!secret) {
       next(new CollectorError('AUTH_MISSING', 'This endpoint needs an Authorization: Bearer <token> header.', 401));
       return;

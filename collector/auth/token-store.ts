@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync
 import { dirname, join } from 'node:path';
 import { CodedError } from '../../protocol/coded-error.js';
 import type { Scope } from './scopes.js';
+import { SessionCookies } from './session-cookie.js';
 
 /** A stored token: the secret itself is never kept, only its SHA-256. */
 export interface TokenRecord {
@@ -79,14 +80,26 @@ export function revokeToken(dataDir: string, name: string): boolean {
  */
 export class TokenVerifier {
   private byHash = new Map<string, TokenRecord>();
+  private byName = new Map<string, TokenRecord>();
   private lastCheck = 0;
   private lastStamp = '';
+  /** UI sessions are made from tokens, so they are verified here too. */
+  readonly sessions: SessionCookies;
 
   constructor(
     private readonly dataDir: string,
     private readonly reloadMs: number,
   ) {
+    this.sessions = new SessionCookies(dataDir);
     this.reload(true);
+  }
+
+  /** The token record behind a session cookie, while the token exists; undefined otherwise. */
+  verifySession(cookieValue: string): TokenRecord | undefined {
+    const name = this.sessions.verify(cookieValue);
+    if (name === undefined) return undefined;
+    this.reload(false);
+    return this.byName.get(name);
   }
 
   /** The token record for a presented secret, or undefined. */
@@ -111,6 +124,8 @@ export class TokenVerifier {
     }
     if (!force && stamp === this.lastStamp) return;
     this.lastStamp = stamp;
-    this.byHash = new Map(readTokens(this.dataDir).map((t) => [t.sha256, t]));
+    const tokens = readTokens(this.dataDir);
+    this.byHash = new Map(tokens.map((t) => [t.sha256, t]));
+    this.byName = new Map(tokens.map((t) => [t.name, t]));
   }
 }

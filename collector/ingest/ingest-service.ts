@@ -2,6 +2,7 @@ import type { IngestResult } from '../../protocol/ingest-result.js';
 import type { StoredEvent } from '../store/ecs-document.js';
 import type { LogStore } from '../store/log-store.js';
 import { decodeNdjson } from './decode-ndjson.js';
+import type { IngestMetrics } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
 import { normalizeEvent } from './normalize-event.js';
 
@@ -23,16 +24,18 @@ export class IngestService {
   constructor(
     private readonly store: LogStore,
     private readonly limits: IngestLimits,
+    private readonly metrics?: IngestMetrics,
   ) {}
 
   /** Ingests one NDJSON body on behalf of a token. */
   async ingest(body: Buffer, tokenName?: string): Promise<IngestResult> {
     const now = new Date().toISOString();
+    const nowMs = Date.parse(now);
     const { lines, rejected } = decodeNdjson(body, this.limits.maxMessageBytes + ENVELOPE_BYTES);
     const events: StoredEvent[] = [];
     const eventLines: { line: number; text: string }[] = [];
     for (const line of lines) {
-      const result = normalizeEvent(line, { now, maxMessageBytes: this.limits.maxMessageBytes });
+      const result = normalizeEvent(line, { now, nowMs, maxMessageBytes: this.limits.maxMessageBytes });
       if ('doc' in result) {
         events.push(result);
         eventLines.push({ line: line.line, text: line.text });
@@ -40,7 +43,9 @@ export class IngestService {
         rejected.push(result);
       }
     }
+    const stopTimer = this.metrics?.storeWrite.startTimer();
     const outcome = events.length ? await this.store.write(events) : { accepted: 0, duplicates: 0, failures: [] };
+    stopTimer?.();
     for (const failure of outcome.failures) {
       const source = eventLines[failure.index]!;
       rejected.push({ line: source.line, code: 'STORE_REJECTED', reason: failure.reason, original: source.text });
@@ -55,6 +60,7 @@ export class IngestService {
         tokenName,
       })),
     );
+    this.metrics?.counted(outcome.accepted, outcome.duplicates, rejected);
     return {
       accepted: outcome.accepted,
       duplicates: outcome.duplicates,

@@ -3,8 +3,9 @@ import { FORMATS, LEVELS, type Format, type Level } from '../../protocol/event.j
 import type { EcsDocument, StoredEvent } from '../store/ecs-document.js';
 import type { DecodedLine } from './decode-ndjson.js';
 import type { RejectedLine } from './ingest-codes.js';
-import { detectLevel, normalizeLevel } from './parse/level-names.js';
-import { leadingTimestamp } from './parse/leading-timestamp.js';
+import { normalizeLevel } from './parse/level-names.js';
+import { parseLine } from './parse/parse-line.js';
+import { isValidZone } from './parse/zoned-time.js';
 
 const FORMAT_SET = new Set<string>(FORMATS);
 const LEVEL_SET = new Set<string>(LEVELS);
@@ -15,7 +16,11 @@ const MAX_NAME_LENGTH = 1024;
 export interface NormalizeContext {
   now: string;
   maxMessageBytes: number;
+  /** `now` in epoch ms; computed once per request when the caller has it. */
+  nowMs?: number;
 }
+
+const LABEL_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 
 function optionalString(v: Record<string, unknown>, key: string, max: number): string | undefined {
   const value = v[key];
@@ -37,7 +42,12 @@ function isoTime(value: string | undefined, key: string): string | undefined {
  * Validates one decoded line against the ingest event shape (CONTRACT §5) and builds its ECS document.
  * Hand-written rather than schema-driven: this runs for every event and is the collector's hot path.
  */
-export function normalizeEvent(line: DecodedLine, ctx: NormalizeContext): StoredEvent | RejectedLine {
+export function normalizeEvent(
+  line: DecodedLine,
+  ctx: NormalizeContext,
+  /** For `format: json`: the message as an object already decoded by the caller. */
+  decodedMessage?: Record<string, unknown>,
+): StoredEvent | RejectedLine {
   const v = line.value;
   try {
     const message = v.message;
@@ -67,18 +77,33 @@ export function normalizeEvent(line: DecodedLine, ctx: NormalizeContext): Stored
       if (!level) throw new Error(`"level" must be one of ${LEVELS.join(', ')}.`);
     }
     const readAt = isoTime(optionalString(v, 'read_at', 64), 'read_at');
-    const timestamp =
-      isoTime(optionalString(v, 'timestamp', 64), 'timestamp') ?? leadingTimestamp(message) ?? readAt ?? ctx.now;
+    const tz = optionalString(v, 'tz', 64);
+    if (tz !== undefined && !isValidZone(tz)) throw new Error(`"tz" must be an IANA zone name or ±HH:MM: ${tz}`);
+    const parsed = parseLine(
+      message,
+      format,
+      {
+        tz,
+        nowMs: readAt ? Date.parse(readAt) : (ctx.nowMs ?? Date.parse(ctx.now)),
+      },
+      decodedMessage,
+    );
+    const timestamp = isoTime(optionalString(v, 'timestamp', 64), 'timestamp') ?? parsed.timestamp ?? readAt ?? ctx.now;
 
     const doc: EcsDocument = {
       '@timestamp': timestamp,
-      message,
-      event: { id, ingested: ctx.now, dataset: format, ...(readAt ? { created: readAt } : {}) },
+      message: parsed.message,
+      event: readAt
+        ? { id, ingested: ctx.now, created: readAt, dataset: parsed.dataset }
+        : { id, ingested: ctx.now, dataset: parsed.dataset },
     };
+    // Parsed fields keep their flat ECS names (`http.response.status_code`): Elasticsearch maps dotted names like
+    // objects, and hits show them as users type them in queries.
+    Object.assign(doc, parsed.fields);
     if (host) doc.host = { name: host };
     if (service) doc.service = { name: service };
     const log: NonNullable<EcsDocument['log']> = {};
-    const detected = level ?? detectLevel(message);
+    const detected = level ?? parsed.level;
     if (detected) log.level = detected;
     if (source) log.file = { path: source };
     if (typeof offset === 'number') log.offset = offset;
@@ -88,19 +113,30 @@ export function normalizeEvent(line: DecodedLine, ctx: NormalizeContext): Stored
         throw new Error('"flags" must be an array of strings.');
       if (flags.length) log.flags = flags as string[];
     }
+    if (parsed.failed) log.flags = log.flags ? [...log.flags, 'parse_failed'] : ['parse_failed'];
     if (typeof v.original_bytes === 'number') log.original_bytes = v.original_bytes;
-    if (Object.keys(log).length) doc.log = log;
+    const originalBase64 = v.original_base64;
+    if (originalBase64 !== undefined) {
+      if (typeof originalBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(originalBase64))
+        throw new Error('"original_base64" must be base64 text.');
+      doc['event.original_base64'] = originalBase64;
+    }
+    if (log.level || log.file || log.offset !== undefined || log.flags || log.original_bytes !== undefined)
+      doc.log = log;
     const fields = v.fields;
+    let labels = parsed.labels;
     if (fields !== undefined && fields !== null) {
       if (typeof fields !== 'object' || Array.isArray(fields))
         throw new Error('"fields" must be an object of strings.');
-      const labels: Record<string, string> = {};
-      for (const [key, value] of Object.entries(fields)) {
-        if (!/^[A-Za-z0-9_.-]{1,128}$/.test(key)) throw new Error(`Field name "${key.slice(0, 64)}" is not allowed.`);
+      // The shipper's fields win over a JSON line's own keys of the same name.
+      for (const key in fields) {
+        if (!LABEL_KEY.test(key)) throw new Error(`Field name "${key.slice(0, 64)}" is not allowed.`);
+        const value = (fields as Record<string, unknown>)[key];
+        labels ??= {};
         labels[key.replaceAll('.', '_')] = typeof value === 'string' ? value : JSON.stringify(value);
       }
-      if (Object.keys(labels).length) doc.labels = labels;
     }
+    if (labels) doc.labels = labels;
     return { id, doc };
   } catch (err) {
     return { line: line.line, code: 'INGEST_INVALID_EVENT', reason: (err as Error).message, original: line.text };

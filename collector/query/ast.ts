@@ -17,7 +17,9 @@ export type QueryNode =
       lt?: number | string;
       lte?: number | string;
     }
-  | { kind: 'regex'; field: string | null; pattern: string };
+  | { kind: 'regex'; field: string | null; pattern: string }
+  /** `field:*`: the field has a value. */
+  | { kind: 'exists'; field: string };
 
 /** AND of the given nodes, dropping match-alls; a single node stays itself. */
 export function and(...nodes: QueryNode[]): QueryNode {

@@ -33,9 +33,19 @@ export function compileElasticsearch(node: QueryNode): EsQuery {
       return { range: { [node.field]: bounds } };
     }
     case 'regex':
+      // Lucene regexes run on an automaton (no backtracking); the state bound stops `(a+)+`-style blow-ups early.
       return {
-        regexp: { [node.field ?? 'message']: { value: node.pattern, flags: 'NONE', max_determinized_states: 2000 } },
+        regexp: {
+          [node.field ?? 'message']: {
+            value: node.pattern,
+            flags: 'NONE',
+            max_determinized_states: 2000,
+            case_insensitive: TEXT_FIELDS.has(node.field ?? 'message'),
+          },
+        },
       };
+    case 'exists':
+      return { exists: { field: node.field } };
   }
 }
 

@@ -1,8 +1,13 @@
 import { CodedError } from '../../protocol/coded-error.js';
 
-/** A query that cannot be parsed or is too costly: 400 with the position (0-based character offset) of the problem. */
+export type QueryErrorCode = 'QUERY_SYNTAX' | 'QUERY_TOO_COMPLEX' | 'QUERY_UNSUPPORTED' | 'QUERY_TIMEOUT';
+
+/**
+ * A query that cannot be parsed, is too costly or ran out of time. Parse errors answer 400 with the position
+ * (0-based character offset) of the problem; a query stopped by its timeout answers 504.
+ */
 export class QueryError extends CodedError {
-  constructor(code: 'QUERY_SYNTAX' | 'QUERY_TOO_COMPLEX' | 'QUERY_UNSUPPORTED', message: string, position: number) {
-    super(code, message, 400, { position });
+  constructor(code: QueryErrorCode, message: string, position?: number) {
+    super(code, message, code === 'QUERY_TIMEOUT' ? 504 : 400, position === undefined ? {} : { position });
   }
 }

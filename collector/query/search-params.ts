@@ -1,5 +1,6 @@
 import { CollectorError } from '../collector-error.js';
 import type { SearchRequest } from '../store/log-store.js';
+import type { EventFilter } from '../store/read-model.js';
 import { and, anyOf } from './ast.js';
 import { decodeCursor } from './cursor.js';
 import { parseQuery } from './parse-query.js';
@@ -11,14 +12,16 @@ export type RawParams = Record<string, unknown>;
 const DEFAULT_WINDOW = 'now-15m';
 export const MAX_LIMIT = 10_000;
 
-function one(params: RawParams, name: string): string | undefined {
+/** A parameter given at most once. */
+export function one(params: RawParams, name: string): string | undefined {
   const v = params[name];
   if (v === undefined) return undefined;
   if (typeof v === 'string') return v;
   throw new CollectorError('BAD_PARAMETER', `"${name}" may be given once.`, 400, { parameter: name });
 }
 
-function many(params: RawParams, name: string): string[] {
+/** A repeatable parameter; `host=a,b` counts as two values. */
+export function many(params: RawParams, name: string): string[] {
   const v = params[name];
   if (v === undefined) return [];
   const values = Array.isArray(v) ? v : [v];
@@ -28,24 +31,22 @@ function many(params: RawParams, name: string): string[] {
   return values.flatMap((x) => x.split(',')).filter((x) => x !== '');
 }
 
-/** Turns `/search` parameters (CONTRACT §5) into a store request: the query, filters, window, order and cursor. */
-export function parseSearchParams(params: RawParams, now: Date = new Date()): SearchRequest {
-  const from = parseTimeExpression(one(params, 'from') ?? DEFAULT_WINDOW, now, 'from');
-  const to = parseTimeExpression(one(params, 'to') ?? 'now', now, 'to');
-  if (from > to) throw new CollectorError('BAD_PARAMETER', '"from" is after "to".', 400, { parameter: 'from' });
-  const limitText = one(params, 'limit') ?? '100';
-  const limit = Number(limitText);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new CollectorError('BAD_PARAMETER', `"limit" must be a whole number from 1 to ${MAX_LIMIT}.`, 400, {
-      parameter: 'limit',
+/** A whole number parameter within bounds. */
+export function integer(params: RawParams, name: string, fallback: number, min: number, max: number): number {
+  const text = one(params, name);
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) {
+    throw new CollectorError('BAD_PARAMETER', `"${name}" must be a whole number from ${min} to ${max}.`, 400, {
+      parameter: name,
     });
   }
-  const order = one(params, 'order') ?? 'desc';
-  if (order !== 'asc' && order !== 'desc') {
-    throw new CollectorError('BAD_PARAMETER', '"order" must be asc or desc.', 400, { parameter: 'order' });
-  }
-  const cursor = one(params, 'cursor');
-  const query = and(
+  return n;
+}
+
+/** The query (`q` with the `host`, `service`, `level` filters ANDed in), without a time window. */
+export function parseQueryParams(params: RawParams) {
+  return and(
     parseQuery(one(params, 'q') ?? ''),
     anyOf('host.name', many(params, 'host')),
     anyOf('service.name', many(params, 'service')),
@@ -54,5 +55,31 @@ export function parseSearchParams(params: RawParams, now: Date = new Date()): Se
       many(params, 'level').map((l) => l.toLowerCase()),
     ),
   );
-  return { query, from, to, limit, order, ...(cursor ? { after: decodeCursor(cursor, order) } : {}) };
+}
+
+/** `q`, `host`, `service`, `level`, `from`, `to`: which events a read endpoint looks at. */
+export function parseFilterParams(params: RawParams, now: Date = new Date()): EventFilter {
+  const from = parseTimeExpression(one(params, 'from') ?? DEFAULT_WINDOW, now, 'from');
+  const to = parseTimeExpression(one(params, 'to') ?? 'now', now, 'to');
+  if (from > to) throw new CollectorError('BAD_PARAMETER', '"from" is after "to".', 400, { parameter: 'from' });
+  return { query: parseQueryParams(params), from, to };
+}
+
+/** Turns `/search` parameters (CONTRACT §5) into a store request: the query, filters, window, order and cursor. */
+export function parseSearchParams(params: RawParams, now: Date = new Date()): SearchRequest {
+  const filter = parseFilterParams(params, now);
+  const limit = integer(params, 'limit', 100, 1, MAX_LIMIT);
+  const order = one(params, 'order') ?? 'desc';
+  if (order !== 'asc' && order !== 'desc') {
+    throw new CollectorError('BAD_PARAMETER', '"order" must be asc or desc.', 400, { parameter: 'order' });
+  }
+  const cursor = one(params, 'cursor');
+  const state = cursor ? decodeCursor(cursor, order) : undefined;
+  return {
+    ...filter,
+    limit,
+    order,
+    ...(state ? { after: state.key } : {}),
+    ...(state?.snapshot ? { snapshot: state.snapshot } : {}),
+  };
 }

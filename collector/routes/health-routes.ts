@@ -9,7 +9,10 @@ export function healthRoutes(store: LogStore): Router {
   });
   router.get('/readyz', async (_req, res) => {
     const ready = await store.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'store_unavailable' });
+    const problem = ready ? null : (store.readinessProblem?.() ?? null);
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: ready ? 'ready' : 'store_unavailable', ...(problem ? { problem } : {}) });
   });
   return router;
 }

@@ -2,24 +2,65 @@ import { Router } from 'express';
 import type { SearchResult } from '../../protocol/search.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
+import { CollectorError } from '../collector-error.js';
+import { resolveField } from '../query/field-names.js';
+import { parseInterval } from '../query/histogram-interval.js';
 import { encodeCursor } from '../query/cursor.js';
-import { parseSearchParams } from '../query/search-params.js';
+import { integer, one, parseFilterParams, parseSearchParams, type RawParams } from '../query/search-params.js';
 import type { LogStore } from '../store/log-store.js';
+import type { StackField } from '../store/read-model.js';
 
-/** The read endpoints (CONTRACT §5): search for now; histogram, context and tail join here. */
+const STACK_FIELDS: Record<string, StackField> = { host: 'host.name', level: 'log.level', service: 'service.name' };
+
+/** Full-text fields have no exact values to count. */
+const TEXT_FIELDS = new Set(['message']);
+
+/** The read endpoints over a window of events (CONTRACT §5): search, histogram, fields and top values. */
 export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
   const router = Router();
-  router.get('/api/v1/search', requireScope(verifier, 'read'), async (req, res) => {
+  const read = requireScope(verifier, 'read');
+
+  router.get('/api/v1/search', read, async (req, res) => {
     const started = performance.now();
-    const request = parseSearchParams(req.query as Record<string, unknown>);
+    const request = parseSearchParams(req.query as RawParams);
     const page = await store.search(request);
     const body: SearchResult = {
       hits: page.hits,
-      next_cursor: page.lastKey ? encodeCursor(request.order, page.lastKey) : null,
+      next_cursor: page.lastKey ? encodeCursor(request.order, page.lastKey, page.snapshot) : null,
       total: page.total,
       took_ms: Math.round(performance.now() - started),
     };
     res.json(body);
+  });
+
+  router.get('/api/v1/histogram', read, async (req, res) => {
+    const params = req.query as RawParams;
+    const filter = parseFilterParams(params);
+    const interval = parseInterval(one(params, 'interval'), filter.to.getTime() - filter.from.getTime());
+    const byName = one(params, 'by');
+    const by = byName === undefined ? undefined : STACK_FIELDS[byName];
+    if (byName !== undefined && !by) {
+      throw new CollectorError('BAD_PARAMETER', '"by" must be host, level or service.', 400, { parameter: 'by' });
+    }
+    const buckets = await store.histogram({ ...filter, intervalMs: interval.ms, ...(by ? { by } : {}) });
+    res.json({ interval: interval.label, buckets });
+  });
+
+  router.get('/api/v1/fields', read, async (req, res) => {
+    res.json({ fields: await store.fields(parseFilterParams(req.query as RawParams)) });
+  });
+
+  router.get('/api/v1/fields/:name/top', read, async (req, res) => {
+    const params = req.query as RawParams;
+    const field = resolveField(String(req.params.name));
+    if (TEXT_FIELDS.has(field)) {
+      throw new CollectorError('BAD_PARAMETER', `"${field}" is full text; top values exist for exact fields.`, 400, {
+        parameter: 'name',
+      });
+    }
+    const size = integer(params, 'size', 10, 1, 1000);
+    const top = await store.topValues({ ...parseFilterParams(params), field, size });
+    res.json({ field, ...top });
   });
   return router;
 }

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError } from '../../config/config-error.js';
 import type { CollectorConfig } from '../config.js';
+import { EmbeddedStore } from './embedded/embedded-store.js';
 import { EsStore } from './elasticsearch/es-store.js';
 import type { LogStore } from './log-store.js';
 
@@ -23,7 +24,12 @@ export function createStore(config: CollectorConfig, logger: Logger): LogStore {
       logger,
     );
   }
-  throw new ConfigError('Config is invalid.', [
-    'elasticsearch.url: the embedded store is not available in this version; set LOGSHIP_ES_URL or elasticsearch.url',
-  ]);
+  return new EmbeddedStore(
+    {
+      dir: join(config.data_dir, 'store'),
+      searchTimeoutMs: config.search.timeout,
+      exactTotalUpTo: config.search.exact_total_up_to,
+    },
+    logger,
+  );
 }

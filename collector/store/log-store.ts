@@ -1,6 +1,22 @@
+import type { DeadLetterPage } from '../../protocol/dead-letter.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
+import type { Heartbeat } from '../../protocol/heartbeat.js';
 import type { StoredEvent } from './ecs-document.js';
+import type {
+  ContextRequest,
+  ContextResult,
+  EventFilter,
+  FieldInfo,
+  HistogramBucket,
+  HistogramRequest,
+  HostActivity,
+  TailCountRequest,
+  TailEvent,
+  TailRequest,
+  TopValues,
+  TopValuesRequest,
+} from './read-model.js';
 
 /** The position of a hit in a search order; cursors carry it. */
 export type SortKey = readonly (string | number | null)[];
@@ -9,6 +25,8 @@ export type SortKey = readonly (string | number | null)[];
 export interface WriteOutcome {
   accepted: number;
   duplicates: number;
+  /** Input positions of the duplicates, when the store can tell them (the `_bulk` door answers per item). */
+  duplicateIndexes?: number[];
   /** Events the store refused for good (e.g. a mapping conflict): they go to the dead-letter store. */
   failures: { index: number; code: string; reason: string }[];
 }
@@ -24,6 +42,26 @@ export interface DeadLetter {
   tokenName?: string;
 }
 
+/** A window of dead letters to list (`GET /api/v1/deadletter`). */
+export interface DeadLetterQuery {
+  from: Date;
+  to: Date;
+  limit: number;
+  /** Only these codes; empty = all. */
+  codes: string[];
+}
+
+/** How long whole days of events and of dead letters are kept. */
+export interface RetentionPolicy {
+  retentionDays: number;
+  deadLetterRetentionDays: number;
+}
+
+/** What a retention run removed (index or partition names). */
+export interface RetentionOutcome {
+  deleted: string[];
+}
+
 export interface SearchRequest {
   query: QueryNode;
   from: Date;
@@ -31,6 +69,8 @@ export interface SearchRequest {
   limit: number;
   order: 'asc' | 'desc';
   after?: SortKey;
+  /** An opaque consistent view from an earlier page (an Elasticsearch point in time); stores may ignore it. */
+  snapshot?: string;
 }
 
 export interface SearchPage {
@@ -39,6 +79,8 @@ export interface SearchPage {
   lastKey: SortKey | null;
   total: { value: number; relation: 'eq' | 'gte' };
   tookMs: number;
+  /** The view the next page should read from, when the store keeps one. */
+  snapshot?: string | null;
 }
 
 /**
@@ -52,8 +94,34 @@ export interface LogStore {
   write(events: readonly StoredEvent[]): Promise<WriteOutcome>;
   /** Keeps rejected events with their reason. */
   writeDeadLetters(items: readonly DeadLetter[]): Promise<void>;
+  /** Dead letters in a window, newest first. */
+  listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** Deletes whole days of events and dead letters older than the policy keeps them. */
+  applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome>;
   search(request: SearchRequest): Promise<SearchPage>;
+  /** Counts per time bucket, empty buckets included, optionally stacked. */
+  histogram(request: HistogramRequest): Promise<HistogramBucket[]>;
+  /** Names and types of the fields of matching events. */
+  fields(filter: EventFilter): Promise<FieldInfo[]>;
+  /** The most frequent values of a field, with exact counts. */
+  topValues(request: TopValuesRequest): Promise<TopValues>;
+  /** Events around one event, from every (or the chosen) host; null when the id is unknown. */
+  context(request: ContextRequest): Promise<ContextResult | null>;
+  /** Every host that ever shipped, with its latest activity. */
+  hosts(now: Date): Promise<HostActivity[]>;
+  /** Keeps the latest heartbeat of a shipper. */
+  recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void>;
+  /** Events stored since a time, in ingest order: what a live tail delivers. */
+  tail(request: TailRequest): Promise<TailEvent[]>;
+  /**
+   * How many matching events were ingested in a span, to notice events that became visible late. Optional: a store
+   * whose writes become visible in ingest order (one writer) does not need it, and a tail without it re-reads the
+   * overlap on every poll.
+   */
+  tailCount?(request: TailCountRequest): Promise<number>;
   /** Whether the store answers now (`/readyz`). */
   ready(): Promise<boolean>;
+  /** Why ready() answered false, when the store can tell: a stable code and a sentence for `/readyz`. */
+  readinessProblem?(): { code: string; message: string } | null;
   close(): Promise<void>;
 }

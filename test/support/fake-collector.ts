@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import type { IngestEvent } from '../../protocol/event.js';
+import type { Heartbeat } from '../../protocol/heartbeat.js';
 import type { IngestResult, LineError } from '../../protocol/ingest-result.js';
 
 /** A failure the fake collector answers instead of storing. */
@@ -19,6 +20,8 @@ export interface FakeCollector {
   readonly url: string;
   /** Stored events by id (first copy wins). */
   readonly events: Map<string, IngestEvent>;
+  /** Heartbeats received (only with `heartbeat: true`; otherwise the endpoint answers 404 like an old collector). */
+  readonly heartbeats: Heartbeat[];
   /** Counters since start (or the last resetCounters()). */
   readonly counters: { requests: number; received: number; duplicates: number; failuresAnswered: number };
   /** Answers the next `count` requests with `failure` instead of storing them. */
@@ -47,13 +50,25 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 /** Starts a fake collector on 127.0.0.1 (a free port); `token` is the only Bearer token it accepts. */
-export async function startFakeCollector(options: { token?: string } = {}): Promise<FakeCollector> {
+export async function startFakeCollector(
+  options: { token?: string; heartbeat?: boolean } = {},
+): Promise<FakeCollector> {
   const token = options.token ?? 'test-token';
   const events = new Map<string, IngestEvent>();
+  const heartbeats: Heartbeat[] = [];
   const counters = { requests: 0, received: 0, duplicates: 0, failuresAnswered: 0 };
   const failures: InjectedFailure[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (options.heartbeat && req.method === 'POST' && req.url === '/api/v1/heartbeat') {
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        json(res, 401, { error: { code: 'AUTH_INVALID_TOKEN', message: 'Bad token.' } });
+        return;
+      }
+      heartbeats.push(JSON.parse((await readBody(req)).toString('utf8')) as Heartbeat);
+      res.writeHead(204).end();
+      return;
+    }
     if (req.method !== 'POST' || req.url !== '/api/v1/ingest') {
       json(res, 404, { error: { code: 'NOT_FOUND', message: 'No such endpoint.' } });
       return;
@@ -130,6 +145,7 @@ export async function startFakeCollector(options: { token?: string } = {}): Prom
   return {
     url: `http://127.0.0.1:${port}`,
     events,
+    heartbeats,
     counters,
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);

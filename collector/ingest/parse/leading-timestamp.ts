@@ -1,19 +1,44 @@
+import { fractionMs, monthNumber, timeWithZone } from './zoned-time.js';
+
 // ISO-8601 and its common log variants at the start of a line, optionally bracketed:
-// "2026-11-26T10:00:00.123Z", "2026-11-26 10:00:00,123", "[2026-11-26 10:00:00 +0100]".
-const LEADING_TIMESTAMP =
-  /^\[?(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}:?\d{2})?/;
+// "2026-11-26T10:00:00.123Z", "2026-11-26 10:00:00,123", "[2026-11-26 10:00:00 +0100]", "2026/11/26 10:00:00".
+const ISO_START =
+  /^\[?(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?/;
+// "26/Nov/2026:10:00:00 +0000" (access logs), "[26-Nov-2026 10:00:00 UTC]" (php-fpm, PHP errors).
+const DAY_MONTH_YEAR =
+  /^\[?(\d{2})[/-]([A-Za-z]{3})[/-](\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?: ?(Z|[+-]\d{2}:?\d{2}|UTC|GMT|[A-Z][a-z]+\/[A-Za-z_]+))?/;
 
 /**
  * The time at the start of a line, as an ISO string in UTC; undefined when the line does not start with one.
- * A time without a zone is read as UTC here (the shipper's zone is applied by the format parsers).
+ * A time without a zone is read in `tz` (the shipper's zone; UTC when absent).
  */
-export function leadingTimestamp(line: string): string | undefined {
-  const m = LEADING_TIMESTAMP.exec(line);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, s, frac, zone] = m;
-  const ms = frac ? frac.padEnd(3, '0').slice(0, 3) : '000';
-  let offset = 'Z';
-  if (zone && zone !== 'Z') offset = zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const date = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}${offset}`);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+export function leadingTimestamp(line: string, tz?: string): string | undefined {
+  const c = line.charCodeAt(line.charCodeAt(0) === 0x5b ? 1 : 0);
+  if (c < 0x30 || c > 0x39) return undefined;
+  let m = ISO_START.exec(line);
+  if (m) {
+    return timeWithZone(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, fractionMs(m[7]), m[8], tz);
+  }
+  m = DAY_MONTH_YEAR.exec(line);
+  if (m) {
+    const month = monthNumber(m[2]!);
+    if (!month) return undefined;
+    return timeWithZone(+m[3]!, month, +m[1]!, +m[4]!, +m[5]!, +m[6]!, fractionMs(m[7]), m[8], tz);
+  }
+  return undefined;
+}
+
+const ISO_FULL =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** A whole ISO-8601 time text (any fraction precision); zone-less times are read in `tz`. */
+export function isoTimestamp(text: string, tz?: string): string | undefined {
+  const m = ISO_FULL.exec(text);
+  if (!m) {
+    // Other shapes JSON loggers write ("Thu, 26 Nov 2026 10:00:00 GMT"): only when they name their zone.
+    if (text.length < 8 || text.length > 64 || !/(?:GMT|UTC|Z|[+-]\d{2}:?\d{2})$/.test(text)) return undefined;
+    const t = Date.parse(text);
+    return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+  }
+  return timeWithZone(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +(m[6] ?? 0), fractionMs(m[7]), m[8], tz);
 }

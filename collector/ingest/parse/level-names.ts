@@ -1,35 +1,80 @@
 import type { Level } from '../../../protocol/event.js';
 
-/** Level words seen in the wild, mapped to the six normalised levels. */
-const LEVEL_NAMES: Record<string, Level> = {
+/**
+ * Level words seen in the wild, mapped to the six normalised levels. No prototype: a word such as "constructor"
+ * must not find Object's properties.
+ */
+const LEVEL_NAMES: Record<string, Level> = Object.assign(Object.create(null) as Record<string, Level>, {
   trace: 'trace',
+  trc: 'trace',
   finest: 'trace',
+  finer: 'trace',
+  t: 'trace',
+  silly: 'trace',
+  verbose: 'debug',
+  http: 'debug',
   debug: 'debug',
   dbg: 'debug',
   fine: 'debug',
+  config: 'debug',
+  d: 'debug',
   info: 'info',
+  inf: 'info',
   information: 'info',
   informational: 'info',
   notice: 'info',
+  note: 'info',
   log: 'info',
+  system: 'info',
+  i: 'info',
+  n: 'info',
   warn: 'warn',
   warning: 'warn',
   wrn: 'warn',
+  w: 'warn',
   error: 'error',
   err: 'error',
+  eror: 'error',
   severe: 'error',
+  e: 'error',
   crit: 'fatal',
   critical: 'fatal',
   fatal: 'fatal',
+  dpanic: 'fatal',
   panic: 'fatal',
   emerg: 'fatal',
   emergency: 'fatal',
   alert: 'fatal',
-};
+  f: 'fatal',
+  c: 'fatal',
+});
 
-/** Normalises a level word (any case); undefined when it is not one. */
+/** Normalises a level word (any case); undefined when it is not one. PostgreSQL DEBUG1–5 and Apache trace1–8 too. */
 export function normalizeLevel(word: string): Level | undefined {
-  return LEVEL_NAMES[word.toLowerCase()];
+  const known = LEVEL_NAMES[word] ?? LEVEL_NAMES[word.toLowerCase()];
+  if (known) return known;
+  const digit = word.charCodeAt(word.length - 1);
+  if (digit >= 0x30 && digit <= 0x39 && word.length > 1) return LEVEL_NAMES[word.slice(0, -1).toLowerCase()];
+  return undefined;
+}
+
+/** Syslog severities 0–7 (RFC 5424): emerg, alert, crit → fatal; err; warning; notice, info; debug. */
+const SEVERITY_LEVELS: readonly Level[] = ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug'];
+
+/** The level of a syslog severity code. */
+export function levelOfSeverity(severity: number): Level | undefined {
+  return SEVERITY_LEVELS[severity];
+}
+
+/** Numeric levels of pino and bunyan (10 trace … 60 fatal). */
+export function levelOfNumber(n: number): Level | undefined {
+  if (n >= 60) return 'fatal';
+  if (n >= 50) return 'error';
+  if (n >= 40) return 'warn';
+  if (n >= 30) return 'info';
+  if (n >= 20) return 'debug';
+  if (n >= 10) return 'trace';
+  return undefined;
 }
 
 // Upper-case words anywhere near the start ("2026-… ERROR db: …"), or bracketed/assigned lower-case ones

@@ -1,64 +1,122 @@
-import type { Client, estypes } from '@elastic/elasticsearch';
-import type { Logger } from 'pino';
-import { compileElasticsearch } from '../../query/compile-elasticsearch.js';
+import { errors, type estypes } from '@elastic/elasticsearch';
 import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
-import { guardEs } from './es-errors.js';
+import { eventQuery, eventSort, guardRead, SORT_LENGTH, type EsReadContext } from './es-read.js';
 import { searchPattern } from './index-templates.js';
 
-export interface EsSearchOptions {
-  indexPrefix: string;
-  searchTimeoutMs: number;
-  exactTotalUpTo: number;
-}
+/** How long a point in time stays open between two pages; each page extends it. */
+const PIT_KEEP_ALIVE = '1m';
 
-/** The read path from Elasticsearch: every query is compiled from the AST, bounded by a timeout. */
+/**
+ * The read path of `/search`. The first page is a plain search, with a point in time opened alongside; when more
+ * pages follow, the point in time travels in the cursor, so later pages read the same snapshot and `total` stays put
+ * while new events arrive (otherwise it is closed at once: Elasticsearch caps open points in time). An expired point in time falls
+ * back to plain search_after, which still neither repeats nor skips because the sort order is total.
+ */
 export class EsSearch {
   constructor(
-    private readonly client: Client,
-    private readonly options: EsSearchOptions,
-    private readonly logger: Logger,
+    private readonly ctx: EsReadContext,
+    private readonly exactTotalUpTo: number,
   ) {}
 
   async search(request: SearchRequest): Promise<SearchPage> {
-    const order = request.order;
-    const sort: estypes.Sort = [
-      { '@timestamp': { order } },
-      { 'host.name': { order, missing: order === 'asc' ? '_first' : '_last' } },
-      { 'log.file.path': { order, missing: order === 'asc' ? '_first' : '_last' } },
-      { 'log.offset': { order, missing: order === 'asc' ? '_first' : '_last' } },
-      { 'event.id': { order } },
-    ];
-    const response = await guardEs(this.logger, () =>
-      this.client.search<EcsDocument>({
-        index: searchPattern(this.options.indexPrefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        timeout: `${this.options.searchTimeoutMs}ms`,
-        size: request.limit,
-        track_total_hits: this.options.exactTotalUpTo,
-        sort,
-        ...(request.after ? { search_after: [...request.after] as estypes.SortResults } : {}),
-        query: {
-          bool: {
-            filter: [
-              { range: { '@timestamp': { gte: request.from.toISOString(), lte: request.to.toISOString() } } },
-              compileElasticsearch(request.query) as estypes.QueryDslQueryContainer,
-            ],
-          },
+    if (request.snapshot) {
+      try {
+        return await this.page(request, request.snapshot);
+      } catch (err) {
+        if (!pitGone(err)) throw err;
+        this.ctx.logger.info('A search cursor outlived its point in time; paging on without it.');
+      }
+    }
+    if (request.after) return this.page(request, undefined);
+    // Opened alongside the first page rather than before it: paging gets its snapshot without a round trip of
+    // latency, and a first page that turns out to be the last closes it again at once.
+    const pit = this.openPit();
+    let page: SearchPage;
+    try {
+      page = await this.page(request, undefined);
+    } catch (err) {
+      this.discard(pit);
+      throw err;
+    }
+    if (page.lastKey) page.snapshot = await pit;
+    else this.discard(pit);
+    return page;
+  }
+
+  private async page(request: SearchRequest, pit: string | undefined): Promise<SearchPage> {
+    const { client, indexPrefix } = this.ctx;
+    const response = await guardRead(this.ctx, (t) =>
+      client.search<EcsDocument>(
+        {
+          ...(pit
+            ? { pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }
+            : { index: searchPattern(indexPrefix), ignore_unavailable: true, allow_no_indices: true }),
+          timeout: t.timeout,
+          size: request.limit,
+          track_total_hits: this.exactTotalUpTo,
+          sort: eventSort(request.order),
+          ...(request.after ? { search_after: [...request.after] as estypes.SortResults } : {}),
+          query: eventQuery(request.query, request.from, request.to),
         },
-      }),
+        { requestTimeout: t.requestTimeout },
+      ),
     );
     const hits = response.hits.hits.map((h) => toHit(h._id!, h._source!));
     const last = response.hits.hits.at(-1);
     const total = response.hits.total;
-    const totalValue = typeof total === 'number' ? total : (total?.value ?? hits.length);
-    const relation = typeof total === 'object' && total.relation === 'gte' ? 'gte' : 'eq';
+    const more = hits.length === request.limit && last?.sort !== undefined;
+    if (!more && pit) void this.closePit(pit);
     return {
       hits,
-      lastKey: hits.length === request.limit && last?.sort ? (last.sort as SortKey) : null,
-      total: { value: totalValue, relation },
+      lastKey: more ? (last.sort!.slice(0, SORT_LENGTH) as SortKey) : null,
+      total: {
+        value: typeof total === 'number' ? total : (total?.value ?? hits.length),
+        relation: typeof total === 'object' && total.relation === 'gte' ? 'gte' : 'eq',
+      },
       tookMs: response.took,
+      snapshot: more ? (response.pit_id ?? pit ?? null) : null,
     };
   }
+
+  private async openPit(): Promise<string | null> {
+    try {
+      const res = await this.ctx.client.openPointInTime({
+        index: searchPattern(this.ctx.indexPrefix),
+        keep_alive: PIT_KEEP_ALIVE,
+        ignore_unavailable: true,
+        allow_partial_search_results: false,
+      });
+      return res.id;
+    } catch (err) {
+      // Paging still works without a snapshot (plain search_after); a missing PIT only costs total stability.
+      this.ctx.logger.warn({ err: (err as Error).message }, 'Opening a point in time failed; paging without one.');
+      return null;
+    }
+  }
+
+  /** Closes a point in time that turned out not to be needed, once it is open. */
+  private discard(pit: Promise<string | null>): void {
+    void pit.then((id) => {
+      if (id) void this.closePit(id);
+    });
+  }
+
+  private async closePit(id: string): Promise<void> {
+    try {
+      await this.ctx.client.closePointInTime({ id });
+    } catch {
+      // It expires on its own after the keep-alive.
+    }
+  }
+}
+
+/** An expired, closed or garbled point in time (Elasticsearch answers 404, or 400 for an id it cannot read). */
+function pitGone(err: unknown): boolean {
+  if (!(err instanceof errors.ResponseError)) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause !== undefined && pitGone(cause);
+  }
+  const text = JSON.stringify(err.body ?? {});
+  return err.statusCode === 404 || /search_context_missing|point in time|pit|Not all bytes were read/i.test(text);
 }

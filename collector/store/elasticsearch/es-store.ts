@@ -1,11 +1,30 @@
 import { Client } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import type { StoredEvent } from '../ecs-document.js';
-import type { DeadLetter, LogStore, SearchPage, SearchRequest, WriteOutcome } from '../log-store.js';
+import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
+import type {
+  DeadLetter,
+  DeadLetterQuery,
+  LogStore,
+  RetentionOutcome,
+  RetentionPolicy,
+  SearchPage,
+  SearchRequest,
+  WriteOutcome,
+} from '../log-store.js';
+import { EsMaintenance } from './es-maintenance.js';
+import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import type * as Read from '../read-model.js';
+import { esContext } from './es-context.js';
+import { esFields, esTopValues } from './es-fields.js';
+import { esHistogram } from './es-histogram.js';
+import { esHosts, esRecordHeartbeat } from './es-hosts.js';
+import type { EsReadContext } from './es-read.js';
+import { esTail, esTailCount } from './es-tail.js';
 import { guardEs } from './es-errors.js';
 import { EsSearch } from './es-search.js';
 import { EsWriter } from './es-writer.js';
-import { deadLetterTemplate, eventTemplate } from './index-templates.js';
+import { deadLetterTemplate, eventTemplate, hostsTemplate } from './index-templates.js';
 
 export interface EsStoreOptions {
   url: string;
@@ -24,6 +43,8 @@ export class EsStore implements LogStore {
   readonly client: Client;
   private readonly writer: EsWriter;
   private readonly reader: EsSearch;
+  private readonly readContext: EsReadContext;
+  private readonly maintenance: EsMaintenance;
 
   constructor(
     private readonly options: EsStoreOptions,
@@ -32,7 +53,14 @@ export class EsStore implements LogStore {
     // maxRetries 0: retrying is the sender's job (it holds the data); a hidden retry here would only add latency.
     this.client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs, maxRetries: 0 });
     this.writer = new EsWriter(this.client, options, logger);
-    this.reader = new EsSearch(this.client, options, logger);
+    this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger);
+    this.readContext = {
+      client: this.client,
+      indexPrefix: options.indexPrefix,
+      searchTimeoutMs: options.searchTimeoutMs,
+      logger,
+    };
+    this.reader = new EsSearch(this.readContext, options.exactTotalUpTo);
   }
 
   async init(): Promise<void> {
@@ -40,6 +68,7 @@ export class EsStore implements LogStore {
     await guardEs(this.logger, async () => {
       await this.client.indices.putIndexTemplate(eventTemplate(prefix, replicas));
       await this.client.indices.putIndexTemplate(deadLetterTemplate(prefix, replicas));
+      await this.client.indices.putIndexTemplate(hostsTemplate(prefix, replicas));
     });
   }
 
@@ -61,8 +90,48 @@ export class EsStore implements LogStore {
     return this.writer.writeDeadLetters(items);
   }
 
+  listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
+    return this.maintenance.listDeadLetters(query);
+  }
+
+  applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome> {
+    return this.maintenance.applyRetention(policy, now);
+  }
+
   search(request: SearchRequest): Promise<SearchPage> {
     return this.reader.search(request);
+  }
+
+  histogram(request: Read.HistogramRequest): Promise<Read.HistogramBucket[]> {
+    return esHistogram(this.readContext, request);
+  }
+
+  fields(filter: Read.EventFilter): Promise<Read.FieldInfo[]> {
+    return esFields(this.readContext, filter);
+  }
+
+  topValues(request: Read.TopValuesRequest): Promise<Read.TopValues> {
+    return esTopValues(this.readContext, request);
+  }
+
+  context(request: Read.ContextRequest): Promise<Read.ContextResult | null> {
+    return esContext(this.readContext, request);
+  }
+
+  hosts(now: Date): Promise<Read.HostActivity[]> {
+    return esHosts(this.readContext, now);
+  }
+
+  recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+    return esRecordHeartbeat(this.readContext, heartbeat, receivedAt);
+  }
+
+  tail(request: Read.TailRequest): Promise<Read.TailEvent[]> {
+    return esTail(this.readContext, request);
+  }
+
+  tailCount(request: Read.TailCountRequest): Promise<number> {
+    return esTailCount(this.readContext, request);
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,8 @@ export interface EsWriterOptions {
   bulkMaxQueued: number;
 }
 
+const BULK_FILTER = ['errors', 'items.*.status', 'items.*.error.type', 'items.*.error.reason'];
+
 /** Item-level 429s are retried this many times inside one ingest request before the sender is told to back off. */
 const ITEM_RETRIES = 3;
 
@@ -53,15 +55,19 @@ export class EsWriter {
         });
         operations.push(event.doc);
       }
-      const response = await guardEs(this.logger, () => this.client.bulk({ operations }));
+      // Only what the item loop reads: the full response (index, id, shards, seq_no per item) costs more to parse
+      // than to build the request.
+      const response = await guardEs(this.logger, () => this.client.bulk({ operations, filter_path: BULK_FILTER }));
       const retry: typeof pending = [];
       response.items.forEach((item, i) => {
         const result = item.create;
         const entry = pending[i]!;
         if (!result) return;
         if (result.status === 201 || result.status === 200) outcome.accepted++;
-        else if (result.status === 409) outcome.duplicates++;
-        else if (result.status === 429) retry.push(entry);
+        else if (result.status === 409) {
+          outcome.duplicates++;
+          (outcome.duplicateIndexes ??= []).push(entry.index);
+        } else if (result.status === 429) retry.push(entry);
         else if (result.status >= 500) {
           throw new StoreUnavailableError(`Elasticsearch failed an item with status ${result.status}.`);
         } else {
@@ -79,7 +85,7 @@ export class EsWriter {
     if (items.length === 0) return;
     const operations: unknown[] = [];
     for (const item of items) {
-      operations.push({ index: { _index: deadLetterIndex(this.options.indexPrefix) } });
+      operations.push({ index: { _index: deadLetterIndex(this.options.indexPrefix, item.receivedAt) } });
       const isText = typeof item.original === 'string';
       operations.push({
         '@timestamp': item.receivedAt,

@@ -119,7 +119,7 @@ describe('collector ingest and search on real Elasticsearch', () => {
     await refresh(collector);
     const stored = await search({ q: 'id:mixed-ok' });
     expect(stored.body.hits.map((h: { level: string }) => h.level)).toEqual(['error']);
-    const dead = await fetch(`${process.env.LOGSHIP_TEST_ES_URL}/${collector.indexPrefix}-deadletter/_count`);
+    const dead = await fetch(`${process.env.LOGSHIP_TEST_ES_URL}/${collector.indexPrefix}-deadletter-*/_count`);
     expect(((await dead.json()) as { count: number }).count).toBe(4);
     expect((await fetch(`${collector.url}/healthz`)).status).toBe(200);
   });

@@ -58,7 +58,7 @@ describe('event normalisation', () => {
         host: { name: 'web-1' },
         service: { name: 'api' },
         log: { level: 'error', file: { path: '/var/log/app.log' }, offset: 42 },
-        event: { id: 'e1', ingested: ctx.now, created: '2026-11-26T03:12:01.000Z', dataset: 'auto' },
+        event: { id: 'e1', ingested: ctx.now, created: '2026-11-26T03:12:01.000Z', dataset: 'plain' },
         labels: { env: 'prod' },
       },
     });

@@ -1,0 +1,164 @@
+/**
+ * Embedded store benchmark (issue 8): ingest rate with parsing (NDJSON decode → normalise → parse → store, in
+ * shipper-sized batches, four requests at a time) and p50/p95 of the typical reads on 1,000,000 events over 24 h: newest 100, a rare word, a
+ * word in every line, a phrase with a host filter, a histogram by host over the whole range, a facet count.
+ * Goal: ≥ 80,000 events/s and p50 ≤ 50 ms for each read. Not a test: it prints figures and writes
+ * bench/results/embedded-store.json.
+ *
+ *   npm run build && node dist/bench/embedded-store.js   (LOGSHIP_BENCH_EVENTS, LOGSHIP_BENCH_RUNS to change sizes)
+ */
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { IngestService } from '../collector/ingest/ingest-service.js';
+import { parseQuery } from '../collector/query/parse-query.js';
+import { EmbeddedStore } from '../collector/store/embedded/embedded-store.js';
+
+const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);
+const RUNS = Number(process.env.LOGSHIP_BENCH_RUNS ?? 40);
+const BATCH = 2000;
+const CONCURRENCY = 4;
+const ROOT = join(import.meta.dirname, '..', '..');
+const HOSTS = ['web-1', 'web-2', 'web-3', 'db-1', 'db-2', 'cache-1', 'worker-1', 'worker-2'];
+const LEVELS = ['INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR'];
+const TEXT = [
+  'request finished in {ms} ms for user {user}',
+  'connection reset by peer while reading response header from upstream',
+  'cache miss for key session:{user}, loading from database',
+  'slow query detected: SELECT * FROM orders WHERE id = {ms}',
+  'user {user} logged in from 10.0.{a}.{b}',
+  'timeout waiting for lock on table orders after {ms} ms',
+  'job {ms} finished with status ok',
+];
+const DAY = 86_400_000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Plain-text lines with a leading timestamp and level, as an application log; one in 100,000 has a rare word. */
+function lines(start: number, count: number, end: number): string {
+  const out: string[] = [];
+  for (let i = start; i < start + count; i++) {
+    const host = HOSTS[i % HOSTS.length]!;
+    const t = new Date(end - DAY + Math.floor((i / EVENTS) * DAY)).toISOString();
+    let text = TEXT[(i * 7) % TEXT.length]!.replace('{ms}', String((i * 31) % 5000))
+      .replace('{user}', `u${(i * 13) % 9973}`)
+      .replace('{a}', String(i % 250))
+      .replace('{b}', String((i >> 8) % 250));
+    if (i % 100_000 === 77) text += ' quarantined';
+    // "logship" is in every line: the worst case for "newest N matching".
+    const message = `${t} ${LEVELS[i % LEVELS.length]} [logship] ${text}`;
+    out.push(
+      JSON.stringify({
+        id: `b-${i}`,
+        host,
+        service: host.replace(/-\d+$/, ''),
+        source: `/var/log/${host}/app.log`,
+        offset: i * 120,
+        format: 'plain',
+        message,
+      }),
+    );
+  }
+  return out.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'logship-bench-embedded-'));
+  const logger = pino({ level: 'warn' });
+  const store = new EmbeddedStore({ dir, searchTimeoutMs: 30_000, exactTotalUpTo: 1_000_000 }, logger);
+  await store.init();
+  const ingest = new IngestService(store, { maxMessageBytes: 1024 * 1024 });
+  const end = Date.now() - 3_600_000;
+
+  // Four requests at a time, as from several shippers; building the bodies is the shipper's work, not timed.
+  const started = performance.now();
+  let building = 0;
+  for (let i = 0; i < EVENTS; i += BATCH * CONCURRENCY) {
+    const b0 = performance.now();
+    const bodies: { body: Buffer; count: number }[] = [];
+    for (let k = i; k < Math.min(EVENTS, i + BATCH * CONCURRENCY); k += BATCH) {
+      const count = Math.min(BATCH, EVENTS - k);
+      bodies.push({ body: Buffer.from(lines(k, count, end)), count });
+    }
+    building += performance.now() - b0;
+    await Promise.all(
+      bodies.map(async ({ body, count }) => {
+        const result = await ingest.ingest(body, 'bench');
+        if (result.accepted !== count) throw new Error(`batch at ${i}: ${JSON.stringify(result)}`);
+      }),
+    );
+  }
+  const ingestMs = performance.now() - started - building;
+  const rate = Math.round(EVENTS / (ingestMs / 1000));
+  const bytes = statSync(join(dir, 'events.db')).size;
+  process.stdout.write(
+    `ingest: ${EVENTS} events in ${(ingestMs / 1000).toFixed(1)} s = ${rate} events/s, ${(bytes / 2 ** 20).toFixed(0)} MiB\n`,
+  );
+
+  const window = { from: new Date(end - DAY - 1000), to: new Date(end + 1000) };
+  const reads: Record<string, () => Promise<unknown>> = {
+    'newest 100': () => store.search({ query: parseQuery(''), ...window, limit: 100, order: 'desc' }),
+    'rare word': () => store.search({ query: parseQuery('quarantined'), ...window, limit: 100, order: 'desc' }),
+    'word in every line': () => store.search({ query: parseQuery('logship'), ...window, limit: 100, order: 'desc' }),
+    'phrase + host': () =>
+      store.search({
+        query: parseQuery('"connection reset by peer" AND host:db-1'),
+        ...window,
+        limit: 100,
+        order: 'desc',
+      }),
+    'histogram by host': () =>
+      store.histogram({ query: parseQuery(''), ...window, intervalMs: 15 * 60_000, by: 'host.name' }),
+    'facet count (level)': () => store.topValues({ query: parseQuery(''), ...window, field: 'log.level', size: 10 }),
+  };
+  const results: Record<string, { p50: number; p95: number }> = {};
+  for (const [name, read] of Object.entries(reads)) {
+    await read();
+    const times: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const t0 = performance.now();
+      await read();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    results[name] = { p50: +percentile(times, 50).toFixed(2), p95: +percentile(times, 95).toFixed(2) };
+    process.stdout.write(`${name.padEnd(22)} p50 ${results[name].p50} ms  p95 ${results[name].p95} ms\n`);
+  }
+
+  // Retention: expire the events before the first midnight in the data (whole days), timed per deleted event.
+  const midnight = Math.ceil((end - DAY) / DAY) * DAY;
+  const all = () => store.search({ query: parseQuery(''), ...window, limit: 1, order: 'desc' });
+  const before = (await all()).total.value;
+  const r0 = performance.now();
+  const expired = await store.applyRetention({ retentionDays: 0, deadLetterRetentionDays: 30 }, new Date(midnight));
+  const retentionMs = performance.now() - r0;
+  const deleted = before - (await all()).total.value;
+  const retentionRate = Math.round(deleted / (retentionMs / 1000));
+  process.stdout.write(
+    `retention: ${deleted} events (${expired.deleted.join(', ')}) in ${retentionMs.toFixed(0)} ms = ${retentionRate} events/s\n`,
+  );
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(
+    join(ROOT, 'bench', 'results', 'embedded-store.json'),
+    JSON.stringify(
+      {
+        events: EVENTS,
+        batch: BATCH,
+        concurrency: CONCURRENCY,
+        ingest_events_per_s: rate,
+        file_mib: Math.round(bytes / 2 ** 20),
+        reads: results,
+        retention_events_per_s: retentionRate,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}
+
+await main();

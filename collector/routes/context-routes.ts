@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import { parseDuration } from '../../config/duration.js';
+import { requireScope } from '../auth/authenticate.js';
+import type { TokenVerifier } from '../auth/token-store.js';
+import { CollectorError } from '../collector-error.js';
+import { integer, many, one, type RawParams } from '../query/search-params.js';
+import type { LogStore } from '../store/log-store.js';
+
+const MAX_SIDE = 1000;
+
+/** `GET /api/v1/events/{id}/context`: events from every (or the chosen) host around one event, interleaved by time. */
+export function contextRoutes(store: LogStore, verifier: TokenVerifier): Router {
+  const router = Router();
+  router.get('/api/v1/events/:id/context', requireScope(verifier, 'read'), async (req, res) => {
+    const params = req.query as RawParams;
+    const windowText = one(params, 'window');
+    const windowMs = windowText === undefined ? undefined : parseDuration(windowText);
+    if (windowText !== undefined && (windowMs === undefined || windowMs <= 0)) {
+      throw new CollectorError('BAD_PARAMETER', '"window" must be a duration such as 30s, 5m or 1h.', 400, {
+        parameter: 'window',
+      });
+    }
+    const result = await store.context({
+      id: String(req.params.id),
+      before: integer(params, 'before', 50, 0, MAX_SIDE),
+      after: integer(params, 'after', 50, 0, MAX_SIDE),
+      hosts: many(params, 'host'),
+      ...(windowMs === undefined ? {} : { windowMs }),
+    });
+    if (!result) throw new CollectorError('NOT_FOUND', `No event has the id "${String(req.params.id)}".`, 404);
+    res.json(result);
+  });
+  return router;
+}

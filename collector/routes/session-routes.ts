@@ -1,0 +1,64 @@
+import express, { Router, type Request, type Response } from 'express';
+import { scopeAllows } from '../auth/scopes.js';
+import type { LoginCodes } from '../auth/login-codes.js';
+import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/session-cookie.js';
+import type { TokenRecord, TokenVerifier } from '../auth/token-store.js';
+import { CollectorError } from '../collector-error.js';
+
+function setSessionCookie(req: Request, res: Response, verifier: TokenVerifier, token: TokenRecord): void {
+  res.cookie(SESSION_COOKIE, verifier.sessions.issue(token.name), {
+    httpOnly: true,
+    sameSite: 'strict',
+    // Behind TLS (directly or via a proxy that says so) the cookie must never travel in clear text.
+    secure: req.secure,
+    path: '/',
+    maxAge: SESSION_TTL_MS,
+  });
+}
+
+/** UI sessions (CONTRACT §5): a read or admin token is exchanged for an HttpOnly, SameSite=Strict cookie. */
+export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): Router {
+  const router = Router();
+  router.post('/api/v1/session', express.json({ limit: '4kb' }), (req, res) => {
+    const secret = (req.body as { token?: unknown } | undefined)?.token;
+    if (typeof secret !== 'string' || secret === '') {
+      throw new CollectorError('BAD_PARAMETER', 'Send {"token": "<a read or admin token>"}.', 400, {
+        parameter: 'token',
+      });
+    }
+    const token = verifier.verify(secret);
+    if (!token) throw new CollectorError('AUTH_INVALID', 'The token is unknown or revoked.', 401);
+    if (!scopeAllows(token.scope, 'read')) {
+      throw new CollectorError('AUTH_FORBIDDEN', `A token of scope "${token.scope}" cannot sign in to the UI.`, 403);
+    }
+    setSessionCookie(req, res, verifier, token);
+    res.status(204).end();
+  });
+  router.get('/api/v1/session', (req, res) => {
+    // Lets the UI ask "am I signed in?" without an error in the console.
+    const cookie = req.headers.cookie ?? '';
+    const value = /(?:^|;\s*)logship_session=([^;]+)/.exec(cookie)?.[1];
+    const token = value ? verifier.verifySession(decodeURIComponent(value)) : undefined;
+    res.json(token ? { signed_in: true, name: token.name, scope: token.scope } : { signed_in: false });
+  });
+  router.delete('/api/v1/session', (_req, res) => {
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.status(204).end();
+  });
+  router.get('/login', (req, res, next) => {
+    const code = req.query.code;
+    if (typeof code !== 'string') {
+      next(); // the UI's own login page
+      return;
+    }
+    const name = loginCodes.consume(code);
+    const token = name ? verifier.verifySession(verifier.sessions.issue(name)) : undefined;
+    if (!token) {
+      res.redirect(303, '/login?expired=1');
+      return;
+    }
+    setSessionCookie(req, res, verifier, token);
+    res.redirect(303, '/');
+  });
+  return router;
+}

@@ -1,0 +1,59 @@
+import type { estypes } from '@elastic/elasticsearch';
+import type { HistogramBucket, HistogramRequest } from '../read-model.js';
+import { eventQuery, guardRead, type EsReadContext } from './es-read.js';
+import { searchPattern } from './index-templates.js';
+
+/** Stacks beyond this many values per bucket are summed under OTHER_KEY, so counts always add up. */
+const MAX_STACKS = 50;
+export const NONE_KEY = '(none)';
+export const OTHER_KEY = '(other)';
+
+interface Agg {
+  buckets: { key: number; doc_count: number; by?: { buckets: { key: string; doc_count: number }[] } }[];
+}
+
+/** `/histogram` on Elasticsearch: one date_histogram with extended bounds, so empty buckets are filled in. */
+export async function esHistogram(ctx: EsReadContext, request: HistogramRequest): Promise<HistogramBucket[]> {
+  const { intervalMs, by } = request;
+  const aggs: Record<string, estypes.AggregationsAggregationContainer> = {
+    t: {
+      date_histogram: {
+        field: '@timestamp',
+        fixed_interval: `${intervalMs}ms`,
+        min_doc_count: 0,
+        extended_bounds: { min: request.from.getTime(), max: request.to.getTime() },
+      },
+      ...(by ? { aggs: { by: { terms: { field: by, size: MAX_STACKS, missing: NONE_KEY } } } } : {}),
+    },
+  };
+  const response = await guardRead(ctx, (t) =>
+    ctx.client.search(
+      {
+        index: searchPattern(ctx.indexPrefix),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        timeout: t.timeout,
+        size: 0,
+        track_total_hits: false,
+        query: eventQuery(request.query, request.from, request.to),
+        aggs,
+      },
+      { requestTimeout: t.requestTimeout },
+    ),
+  );
+  const agg = response.aggregations?.t as Agg | undefined;
+  return (agg?.buckets ?? []).map((b) => {
+    const bucket: HistogramBucket = { key: new Date(b.key).toISOString(), count: b.doc_count };
+    if (by) {
+      const stacks: Record<string, number> = {};
+      let sum = 0;
+      for (const s of b.by?.buckets ?? []) {
+        stacks[s.key] = s.doc_count;
+        sum += s.doc_count;
+      }
+      if (sum < b.doc_count) stacks[OTHER_KEY] = b.doc_count - sum;
+      bucket.by = stacks;
+    }
+    return bucket;
+  });
+}

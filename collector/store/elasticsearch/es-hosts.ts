@@ -1,0 +1,89 @@
+import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import type { HostActivity } from '../read-model.js';
+import { guardEs } from './es-errors.js';
+import { guardRead, type EsReadContext } from './es-read.js';
+import { hostsIndex, searchPattern } from './index-templates.js';
+
+/** More hosts than this are not listed; a fleet that large needs paging, which /hosts does not offer yet. */
+const MAX_HOSTS = 10_000;
+
+interface HostsAgg {
+  buckets: { key: string; last: { value: number | null }; recent: { doc_count: number } }[];
+}
+
+interface HeartbeatDoc {
+  host: { name: string };
+  received_at: string;
+  heartbeat: Heartbeat;
+}
+
+/** `/hosts` on Elasticsearch: hosts from the events (all time) merged with the heartbeat index. */
+export async function esHosts(ctx: EsReadContext, now: Date): Promise<HostActivity[]> {
+  const recentFrom = new Date(now.getTime() - 5 * 60_000).toISOString();
+  const [events, beats] = await Promise.all([
+    guardRead(ctx, (t) =>
+      ctx.client.search(
+        {
+          index: searchPattern(ctx.indexPrefix),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          timeout: t.timeout,
+          size: 0,
+          track_total_hits: false,
+          aggs: {
+            hosts: {
+              terms: { field: 'host.name', size: MAX_HOSTS },
+              aggs: {
+                last: { max: { field: 'event.ingested' } },
+                recent: { filter: { range: { '@timestamp': { gte: recentFrom, lte: now.toISOString() } } } },
+              },
+            },
+          },
+        },
+        { requestTimeout: t.requestTimeout },
+      ),
+    ),
+    guardRead(ctx, (t) =>
+      ctx.client.search<HeartbeatDoc>(
+        {
+          index: hostsIndex(ctx.indexPrefix),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          timeout: t.timeout,
+          size: MAX_HOSTS,
+        },
+        { requestTimeout: t.requestTimeout },
+      ),
+    ),
+  ]);
+  const byHost = new Map<string, HostActivity>();
+  const entry = (host: string): HostActivity => {
+    let e = byHost.get(host);
+    if (!e) {
+      e = { host, lastEventAt: null, events5m: 0, lastHeartbeatAt: null, heartbeat: null };
+      byHost.set(host, e);
+    }
+    return e;
+  };
+  for (const b of (events.aggregations?.hosts as HostsAgg | undefined)?.buckets ?? []) {
+    const e = entry(b.key);
+    e.lastEventAt = b.last.value === null ? null : new Date(b.last.value).toISOString();
+    e.events5m = b.recent.doc_count;
+  }
+  for (const hit of beats.hits.hits) {
+    const doc = hit._source;
+    if (!doc) continue;
+    const e = entry(doc.host.name);
+    e.lastHeartbeatAt = doc.received_at;
+    e.heartbeat = doc.heartbeat;
+  }
+  return [...byHost.values()].sort((a, b) => a.host.localeCompare(b.host));
+}
+
+/** Keeps the latest heartbeat per host (the host name is the document id, so each one replaces the last). */
+export async function esRecordHeartbeat(ctx: EsReadContext, heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+  const document: HeartbeatDoc = { host: { name: heartbeat.host }, received_at: receivedAt.toISOString(), heartbeat };
+  await guardEs(ctx.logger, () =>
+    ctx.client.index({ index: hostsIndex(ctx.indexPrefix), id: heartbeat.host, document }),
+  );
+}

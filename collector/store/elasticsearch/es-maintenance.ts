@@ -1,0 +1,97 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
+import type { DeadLetterQuery, RetentionOutcome, RetentionPolicy } from '../log-store.js';
+import { guardEs } from './es-errors.js';
+import { deadLetterPattern } from './index-templates.js';
+
+const DAY_MS = 86_400_000;
+
+interface DeadLetterSource {
+  '@timestamp'?: string;
+  error?: { code?: string; message?: string };
+  token?: { name?: string };
+  event?: { original?: string; original_base64?: string };
+}
+
+/** Dead-letter reads and retention for Elasticsearch: both work on whole daily indices by name. */
+export class EsMaintenance {
+  constructor(
+    private readonly client: Client,
+    private readonly indexPrefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Dead letters in a time window, newest first, optionally of some codes only. */
+  async listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
+    const filter: estypes.QueryDslQueryContainer[] = [
+      { range: { '@timestamp': { gte: query.from.toISOString(), lte: query.to.toISOString() } } },
+    ];
+    if (query.codes.length) filter.push({ terms: { 'error.code': query.codes } });
+    const response = await guardEs(this.logger, () =>
+      this.client.search<DeadLetterSource>({
+        index: deadLetterPattern(this.indexPrefix),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        query: { bool: { filter } },
+        sort: [{ '@timestamp': { order: 'desc' } }],
+        size: query.limit,
+        track_total_hits: 10_000,
+      }),
+    );
+    const total = response.hits.total;
+    const entries = response.hits.hits.map((hit): DeadLetterEntry => {
+      const src = hit._source ?? {};
+      const entry: DeadLetterEntry = {
+        id: hit._id ?? '',
+        received_at: src['@timestamp'] ?? '',
+        code: src.error?.code ?? '',
+        reason: src.error?.message ?? '',
+        token: src.token?.name ?? null,
+      };
+      if (src.event?.original !== undefined) entry.original = src.event.original;
+      if (src.event?.original_base64 !== undefined) entry.original_base64 = src.event.original_base64;
+      return entry;
+    });
+    return {
+      dead_letters: entries,
+      total:
+        typeof total === 'object'
+          ? { value: total.value, relation: total.relation === 'eq' ? 'eq' : 'gte' }
+          : { value: total ?? entries.length, relation: 'eq' },
+    };
+  }
+
+  /**
+   * Deletes the daily event and dead-letter indices whose whole day lies before the retention window. Only names
+   * of the exact daily shape are touched, so the heartbeat index and other prefixes' indices never are.
+   */
+  async applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome> {
+    const rows = await guardEs(this.logger, () =>
+      this.client.cat.indices({ index: `${this.indexPrefix}-*`, format: 'json', h: 'index', expand_wildcards: 'all' }),
+    );
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const eventCutoff = today - policy.retentionDays * DAY_MS;
+    const deadCutoff = today - policy.deadLetterRetentionDays * DAY_MS;
+    const prefix = escapeRegExp(this.indexPrefix);
+    const daily = new RegExp(`^${prefix}-(deadletter-)?(\\d{4})\\.(\\d{2})\\.(\\d{2})$`);
+    const expired: string[] = [];
+    for (const row of rows as { index?: string }[]) {
+      const m = row.index ? daily.exec(row.index) : null;
+      if (!m) continue;
+      const day = Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4]));
+      if (day < (m[1] ? deadCutoff : eventCutoff)) expired.push(row.index!);
+    }
+    expired.sort();
+    // A long list would exceed the URL limit in one DELETE; batches of 50 names stay well under it.
+    for (let i = 0; i < expired.length; i += 50) {
+      const batch = expired.slice(i, i + 50);
+      await guardEs(this.logger, () => this.client.indices.delete({ index: batch, ignore_unavailable: true }));
+    }
+    return { deleted: expired };
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

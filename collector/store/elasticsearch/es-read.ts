@@ -1,0 +1,89 @@
+import { errors, type Client, type estypes } from '@elastic/elasticsearch';
+import type { Logger } from 'pino';
+import { compileElasticsearch } from '../../query/compile-elasticsearch.js';
+import type { QueryNode } from '../../query/ast.js';
+import { QueryError } from '../../query/query-error.js';
+import { guardEs } from './es-errors.js';
+
+/** What every Elasticsearch read needs: the client, the index prefix, the timeout and a logger. */
+export interface EsReadContext {
+  client: Client;
+  indexPrefix: string;
+  searchTimeoutMs: number;
+  logger: Logger;
+}
+
+/**
+ * The order of every event listing: time, then file order (host, source, offset), then the unique id, so the order
+ * is total and search_after never skips nor repeats an event.
+ */
+export function eventSort(order: 'asc' | 'desc'): estypes.SortCombinations[] {
+  const missing = order === 'asc' ? '_first' : '_last';
+  return [
+    { '@timestamp': { order } },
+    { 'host.name': { order, missing } },
+    { 'log.file.path': { order, missing } },
+    { 'log.offset': { order, missing } },
+    { 'event.id': { order } },
+  ];
+}
+
+/** The number of values in an eventSort key (a point-in-time search appends its own tie-breaker, dropped here). */
+export const SORT_LENGTH = 5;
+
+/** The bool filter of a query within a time window. */
+export function eventQuery(query: QueryNode, from?: Date, to?: Date): estypes.QueryDslQueryContainer {
+  const filter: estypes.QueryDslQueryContainer[] = [compileElasticsearch(query) as estypes.QueryDslQueryContainer];
+  if (from || to) {
+    filter.unshift({
+      range: {
+        '@timestamp': { ...(from ? { gte: from.toISOString() } : {}), ...(to ? { lte: to.toISOString() } : {}) },
+      },
+    });
+  }
+  return { bool: { filter } };
+}
+
+/**
+ * Runs a read with the search timeout on both sides: Elasticsearch stops the search (`timeout`), and the HTTP call
+ * is abandoned shortly after, which makes Elasticsearch cancel the search task. A stopped search, a query
+ * Elasticsearch finds too complex, and a malformed query become coded errors instead of 500s.
+ */
+export async function guardRead<
+  T extends { timed_out?: boolean; _shards?: { failed: number; failures?: { reason?: { reason?: string | null } }[] } },
+>(ctx: EsReadContext, call: (timeout: { timeout: string; requestTimeout: number }) => Promise<T>): Promise<T> {
+  const timeout = { timeout: `${ctx.searchTimeoutMs}ms`, requestTimeout: ctx.searchTimeoutMs + 2000 };
+  const result = await guardEs(ctx.logger, async () => {
+    try {
+      return await call(timeout);
+    } catch (err) {
+      const coded = readError(err, ctx.searchTimeoutMs);
+      // The original stays reachable, e.g. for telling an expired point in time from a bad query.
+      throw coded ? Object.assign(coded, { cause: err }) : err;
+    }
+  });
+  // Some daily indices failing (e.g. a field mapped differently) would silently drop their events from the answer.
+  if (result._shards && result._shards.failed > 0) {
+    const reason = result._shards.failures?.[0]?.reason?.reason ?? 'a part of the store failed';
+    throw new QueryError('QUERY_UNSUPPORTED', `The store refused the query: ${reason.slice(0, 300)}.`);
+  }
+  if (result.timed_out) {
+    throw new QueryError('QUERY_TIMEOUT', `The query did not finish within ${ctx.searchTimeoutMs} ms.`);
+  }
+  return result;
+}
+
+function readError(err: unknown, timeoutMs: number): QueryError | undefined {
+  if (err instanceof errors.TimeoutError) {
+    return new QueryError('QUERY_TIMEOUT', `The query did not finish within ${timeoutMs} ms.`);
+  }
+  if (err instanceof errors.ResponseError && err.statusCode === 400) {
+    const text = JSON.stringify(err.body ?? {});
+    if (/too_complex_to_determinize|TooComplexToDeterminize|too many clauses|maxClauseCount/i.test(text)) {
+      return new QueryError('QUERY_TOO_COMPLEX', 'The query is too complex for the store (regex or clause count).');
+    }
+    const reason = /"reason":"((?:[^"\\]|\\.)*)"/.exec(text)?.[1] ?? 'the store refused the query';
+    return new QueryError('QUERY_UNSUPPORTED', `The store refused the query: ${reason.slice(0, 300)}.`);
+  }
+  return undefined;
+}

@@ -1,0 +1,86 @@
+import type { QueryNode } from '../../query/ast.js';
+
+/**
+ * Event counts per 15-minute and per 1-minute slot by (host, service, level), kept by the writer in
+ * `event_counts`. Totals, histograms and facets of queries that only filter on those fields read the rollup
+ * instead of every event; the partial minutes at a window's edges are counted from the events themselves, so the
+ * answers stay exact.
+ */
+export const MINUTE_MS = 60_000;
+
+/** A missing host/service/level is stored as '' in the rollup (its key columns cannot be NULL). */
+export const ROLLUP_COLUMNS: Readonly<Record<string, string>> = {
+  'host.name': 'host',
+  'service.name': 'service',
+  'log.level': 'level',
+};
+
+/** The rollup WHERE of a query, or null when the query looks at anything the rollup does not keep. */
+export function rollupWhere(node: QueryNode, params: unknown[]): string | null {
+  switch (node.kind) {
+    case 'all':
+      return '1';
+    case 'and':
+    case 'or': {
+      const parts: string[] = [];
+      for (const child of node.children) {
+        const sql = rollupWhere(child, params);
+        if (sql === null) return null;
+        parts.push(`(${sql})`);
+      }
+      if (parts.length === 0) return node.kind === 'and' ? '1' : '0';
+      return parts.join(node.kind === 'and' ? ' AND ' : ' OR ');
+    }
+    case 'not': {
+      const sql = rollupWhere(node.child, params);
+      return sql === null ? null : `NOT (${sql})`;
+    }
+    case 'term': {
+      const column = node.field === null ? undefined : ROLLUP_COLUMNS[node.field];
+      if (!column || node.wildcard) return null;
+      params.push(node.field === 'log.level' && !node.phrase ? node.value.toLowerCase() : node.value);
+      return `${column} = ?`;
+    }
+    case 'exists': {
+      const column = ROLLUP_COLUMNS[node.field];
+      return column ? `${column} <> ''` : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** Rollup resolutions in minutes, coarsest first: a day of 15-minute slots is 96 rows per (host, service, level). */
+export const ROLLUP_UNITS = [15, 1] as const;
+
+/** One piece of a window: whole slots of a rollup unit, or (unit null) a range read from the events. */
+export interface Segment {
+  unit: number | null;
+  /** Slots [first, last] of the unit (slot = floor(ms / unit ms)); for events, the ms range (inclusive). */
+  first: number;
+  last: number;
+}
+
+/**
+ * Splits [fromMs, toMs] (inclusive) into whole slots of the coarsest usable unit, finer units at its edges, and
+ * the events themselves for the partial minutes left. `units` lists the usable units, coarsest first.
+ */
+export function segments(fromMs: number, toMs: number, units: readonly number[] = ROLLUP_UNITS): Segment[] {
+  if (fromMs > toMs) return [];
+  const [unit, ...finer] = units;
+  if (unit === undefined) return [{ unit: null, first: fromMs, last: toMs }];
+  const size = unit * MINUTE_MS;
+  const first = Math.ceil(fromMs / size);
+  const last = Math.floor((toMs + 1) / size) - 1;
+  if (first > last) return segments(fromMs, toMs, finer);
+  return [
+    ...segments(fromMs, first * size - 1, finer),
+    { unit, first, last },
+    ...segments((last + 1) * size, toMs, finer),
+  ];
+}
+
+/** The rollup units a histogram interval can use: those it is a whole multiple of. */
+export function unitsFor(intervalMs: number): number[] {
+  return ROLLUP_UNITS.filter((u) => intervalMs % (u * MINUTE_MS) === 0);
+}

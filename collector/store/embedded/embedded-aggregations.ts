@@ -1,0 +1,245 @@
+import type Database from 'better-sqlite3';
+import { ECS_FIELDS } from '../ecs-fields.js';
+import type {
+  EventFilter,
+  FieldInfo,
+  HistogramBucket,
+  HistogramRequest,
+  HostActivity,
+  TopValues,
+  TopValuesRequest,
+} from '../read-model.js';
+import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import { QueryError } from '../../query/query-error.js';
+import { compileSql, valueSql, type CompiledSql } from './compile-sql.js';
+import { MINUTE_MS, ROLLUP_COLUMNS, ROLLUP_UNITS, rollupWhere, segments, unitsFor } from './count-rollup.js';
+import { KEY_BITS } from './event-key.js';
+import type { QueryFunctions } from './sql-functions.js';
+import { clampMs } from './embedded-search.js';
+
+/** Stacks beyond this many values per bucket are summed under OTHER_KEY (the same bounds as Elasticsearch's). */
+const MAX_STACKS = 50;
+const NONE_KEY = '(none)';
+const OTHER_KEY = '(other)';
+/** `/fields` looks at this many of the newest matching events for label and parsed-field names. */
+const FIELD_SAMPLE = 2000;
+
+/** The fields every event can have, with the types the Elasticsearch template gives them. */
+const CORE_FIELDS: Readonly<Record<string, string>> = {
+  '@timestamp': 'date',
+  message: 'text',
+  'host.name': 'keyword',
+  'service.name': 'keyword',
+  'log.level': 'keyword',
+  'log.file.path': 'keyword',
+  'log.offset': 'long',
+  'log.flags': 'keyword',
+  'log.original_bytes': 'long',
+  'event.id': 'keyword',
+  'event.ingested': 'date',
+  'event.created': 'date',
+  'event.dataset': 'keyword',
+};
+
+/** The FROM/WHERE of a filtered window and its parameters. */
+function source(sql: CompiledSql, fromMs: number, toMs: number): { from: string; params: unknown[] } {
+  const range = `BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1`;
+  if (sql.fts) {
+    return {
+      from: `events_fts f CROSS JOIN events e ON e.rowid = f.rowid
+             WHERE events_fts MATCH ? AND f.rowid ${range} AND (${sql.where})`,
+      params: [sql.fts, fromMs, toMs, ...sql.params],
+    };
+  }
+  return { from: `events e WHERE e.rowid ${range} AND (${sql.where})`, params: [fromMs, toMs, ...sql.params] };
+}
+
+/** Histogram, top values, fields and hosts of the embedded store: GROUP BY over the narrowed rows. */
+export class EmbeddedAggregations {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly functions: QueryFunctions,
+    private readonly searchTimeoutMs: number,
+  ) {}
+
+  histogram(request: HistogramRequest): HistogramBucket[] {
+    const fromMs = clampMs(request.from.getTime());
+    const toMs = clampMs(request.to.getTime());
+    const step = request.intervalMs;
+    if (!(step > 0)) throw new QueryError('QUERY_UNSUPPORTED', 'The interval must be positive.');
+    const sql = compileSql(request.query);
+    const by = request.by ? valueSql(request.by) : 'NULL';
+    const rollupParams: unknown[] = [];
+    const where = rollupWhere(request.query, rollupParams);
+    const parts = segments(fromMs, toMs, where === null ? [] : unitsFor(step));
+    const sums = new Map<string, { b: number; k: string | null; n: number }>();
+    const add = (b: number, k: string | null, n: number) => {
+      const id = `${b}\u0000${k ?? ''}`;
+      const entry = sums.get(id);
+      if (entry) entry.n += n;
+      else sums.set(id, { b, k, n });
+    };
+    this.functions.withDeadline(this.searchTimeoutMs, () => {
+      for (const part of parts) {
+        if (part.unit !== null) {
+          // Summed here rather than by GROUP BY: the rows come in key order, and a Map beats a temporary b-tree.
+          const column = request.by ? ROLLUP_COLUMNS[request.by]! : "''";
+          const size = part.unit * MINUTE_MS;
+          const rows = this.db
+            .prepare(
+              `SELECT slot, ${column}, n FROM event_counts WHERE unit = ? AND slot BETWEEN ? AND ? AND (${where!})`,
+            )
+            .raw()
+            .iterate(part.unit, part.first, part.last, ...rollupParams) as Iterable<[number, string, number]>;
+          for (const [slot, key, n] of rows) {
+            const t = slot * size;
+            add(t - mod(t, step), key === '' ? null : key, n);
+          }
+          continue;
+        }
+        const { from, params } = source(sql, part.first, part.last);
+        // Buckets start at multiples of the interval since the epoch, as Elasticsearch's fixed_interval does.
+        const rows = this.db
+          .prepare(
+            `SELECT ((e.rowid >> ${KEY_BITS}) - ((e.rowid >> ${KEY_BITS}) % ?)) AS b, ${by} AS k, count(*) AS n
+             FROM ${from} GROUP BY b, k`,
+          )
+          .all(step, ...params) as { b: number; k: string | null; n: number }[];
+        for (const row of rows) add(row.b, row.k, row.n);
+      }
+    });
+    const first = fromMs - mod(fromMs, step);
+    const last = toMs - mod(toMs, step);
+    const counts = new Map<number, { count: number; by: Map<string, number> }>();
+    for (let t = first; t <= last; t += step) counts.set(t, { count: 0, by: new Map() });
+    for (const row of sums.values()) {
+      const bucket = counts.get(row.b);
+      if (!bucket) continue;
+      bucket.count += row.n;
+      const key = row.k ?? NONE_KEY;
+      bucket.by.set(key, (bucket.by.get(key) ?? 0) + row.n);
+    }
+    return [...counts].map(([t, bucket]) => {
+      const out: HistogramBucket = { key: new Date(t).toISOString(), count: bucket.count };
+      if (request.by) out.by = stacks(bucket.by, bucket.count);
+      return out;
+    });
+  }
+
+  topValues(request: TopValuesRequest): TopValues {
+    const fromMs = clampMs(request.from.getTime());
+    const toMs = clampMs(request.to.getTime());
+    const sql = compileSql(request.query);
+    const value = valueSql(request.field);
+    const rollupParams: unknown[] = [];
+    const column = ROLLUP_COLUMNS[request.field];
+    const where = column ? rollupWhere(request.query, rollupParams) : null;
+    const counts = new Map<string | number, number>();
+    this.functions.withDeadline(this.searchTimeoutMs, () => {
+      for (const part of segments(fromMs, toMs, where === null ? [] : ROLLUP_UNITS)) {
+        const rows =
+          part.unit !== null
+            ? (this.db
+                .prepare(
+                  `SELECT ${column!} AS v, sum(n) AS n FROM event_counts
+                   WHERE unit = ? AND slot BETWEEN ? AND ? AND ${column!} <> '' AND (${where!}) GROUP BY v`,
+                )
+                .all(part.unit, part.first, part.last, ...rollupParams) as { v: string; n: number }[])
+            : (() => {
+                const { from, params } = source(sql, part.first, part.last);
+                return this.db
+                  .prepare(`SELECT ${value} AS v, count(*) AS n FROM ${from} AND ${value} IS NOT NULL GROUP BY v`)
+                  .all(...params) as { v: string | number; n: number }[];
+              })();
+        for (const r of rows) counts.set(r.v, (counts.get(r.v) ?? 0) + r.n);
+      }
+    });
+    const rows = [...counts].map(([v, n]) => ({ v, n }));
+    rows.sort((a, b) => b.n - a.n || (a.v < b.v ? -1 : a.v > b.v ? 1 : 0));
+    const top = rows.slice(0, request.size);
+    const listed = top.reduce((sum, r) => sum + r.n, 0);
+    const all = rows.reduce((sum, r) => sum + r.n, 0);
+    return { values: top.map((r) => ({ value: r.v, count: r.n })), other: all - listed, exact: true };
+  }
+
+  /** The core and ECS fields, plus the labels and other fields found on the newest matching events. */
+  fields(filter: EventFilter): FieldInfo[] {
+    const types = new Map<string, string>(Object.entries(CORE_FIELDS));
+    for (const [name, type] of Object.entries(ECS_FIELDS)) types.set(name, type);
+    const sql = compileSql(filter.query);
+    const { from, params } = source(sql, clampMs(filter.from.getTime()), clampMs(filter.to.getTime()));
+    const docs = this.functions.withDeadline(
+      this.searchTimeoutMs,
+      () =>
+        this.db
+          .prepare(`SELECT e.doc FROM ${from} ORDER BY ${sql.fts ? 'f' : 'e'}.rowid DESC LIMIT ${FIELD_SAMPLE}`)
+          .pluck()
+          .all(...params) as string[],
+    );
+    for (const text of docs) {
+      const doc = JSON.parse(text) as Record<string, unknown>;
+      for (const label of Object.keys((doc.labels as Record<string, unknown> | undefined) ?? {})) {
+        types.set(`labels.${label}`, 'keyword');
+      }
+      for (const [key, value] of Object.entries(doc)) {
+        if (!key.includes('.') || types.has(key)) continue;
+        types.set(key, typeof value === 'number' ? (Number.isInteger(value) ? 'long' : 'double') : 'keyword');
+      }
+    }
+    return [...types].map(([name, type]) => ({ name, type })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  hosts(now: Date): HostActivity[] {
+    const nowMs = now.getTime();
+    const recent = this.db.prepare(
+      `SELECT count(*) FROM events WHERE host = ? AND rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1`,
+    );
+    const byHost = new Map<string, HostActivity>();
+    for (const row of this.db.prepare(`SELECT host, last_ingested FROM host_activity`).all() as {
+      host: string;
+      last_ingested: number;
+    }[]) {
+      byHost.set(row.host, {
+        host: row.host,
+        lastEventAt: new Date(row.last_ingested).toISOString(),
+        events5m: recent.pluck().get(row.host, nowMs - 5 * 60_000, nowMs) as number,
+        lastHeartbeatAt: null,
+        heartbeat: null,
+      });
+    }
+    for (const row of this.db.prepare(`SELECT host, received_at, heartbeat FROM heartbeats`).all() as {
+      host: string;
+      received_at: string;
+      heartbeat: string;
+    }[]) {
+      const entry = byHost.get(row.host) ?? {
+        host: row.host,
+        lastEventAt: null,
+        events5m: 0,
+        lastHeartbeatAt: null,
+        heartbeat: null,
+      };
+      entry.lastHeartbeatAt = row.received_at;
+      entry.heartbeat = JSON.parse(row.heartbeat) as Heartbeat;
+      byHost.set(row.host, entry);
+    }
+    return [...byHost.values()].sort((a, b) => a.host.localeCompare(b.host));
+  }
+}
+
+function mod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+/** The largest MAX_STACKS values of a bucket (count desc, then name), the rest summed under OTHER_KEY. */
+function stacks(by: Map<string, number>, count: number): Record<string, number> {
+  const sorted = [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_STACKS);
+  const out: Record<string, number> = {};
+  let sum = 0;
+  for (const [key, n] of sorted) {
+    out[key] = n;
+    sum += n;
+  }
+  if (sum < count) out[OTHER_KEY] = count - sum;
+  return out;
+}

@@ -1,0 +1,112 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Tables of the embedded store (one SQLite file, WAL mode). Bumped when the layout changes; a file with another
+ * version is refused rather than misread.
+ */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
+ *   its message; the fields every search filters on have their own columns and indexes. Each index also holds the
+ *   rowid, so "host X, newest first" walks the host index in key order.
+ * - `events_fts`: FTS5 over `message` with external content (the text is stored once, in `events`); the tokenizer
+ *   keeps `_` inside words and does not fold diacritics, like Elasticsearch's standard analyzer. No per-document
+ *   size rows (`columnsize = 0`): only bm25 ranking reads them, and log searches sort by time.
+ * - `dead_letters`, `heartbeats`: rejected lines with their reasons, and the latest heartbeat per shipper.
+ * - `event_counts`: events per 15-minute and 1-minute slot by host, service and level (count-rollup.ts), for totals, histograms and
+ *   facets without reading every event.
+ * - `host_activity`: when each host last had an event stored, kept by the writer so `/hosts` needs no scan.
+ */
+const DDL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS events (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  host TEXT,
+  service TEXT,
+  level TEXT,
+  source TEXT,
+  off INTEGER,
+  ingested INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
+CREATE INDEX IF NOT EXISTS events_host ON events(host);
+CREATE INDEX IF NOT EXISTS events_service ON events(service);
+CREATE INDEX IF NOT EXISTS events_level ON events(level);
+CREATE INDEX IF NOT EXISTS events_ingested ON events(ingested);
+CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
+  message,
+  content = 'events',
+  content_rowid = 'rowid',
+  tokenize = "unicode61 remove_diacritics 0 tokenchars '_'",
+  detail = 'full',
+  columnsize = 0
+);
+CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events BEGIN
+  INSERT INTO events_fts(events_fts, rowid, message) VALUES ('delete', old.rowid, old.message);
+END;
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq INTEGER PRIMARY KEY,
+  received_ms INTEGER NOT NULL,
+  received_at TEXT NOT NULL,
+  code TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  token TEXT,
+  original TEXT,
+  original_base64 TEXT
+);
+CREATE INDEX IF NOT EXISTS dead_letters_received ON dead_letters(received_ms);
+CREATE TABLE IF NOT EXISTS event_counts (
+  unit INTEGER NOT NULL,
+  slot INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  service TEXT NOT NULL,
+  level TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (unit, slot, host, service, level)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS host_activity (
+  host TEXT PRIMARY KEY,
+  last_ingested INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS heartbeats (
+  host TEXT PRIMARY KEY,
+  received_at TEXT NOT NULL,
+  heartbeat TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+/** Settings of the writing connection: WAL so readers never block it, FULL sync so a 200 survives a power cut. */
+export function configureWriter(db: Database.Database, lockTimeoutMs: number): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  // Only another process can hold the write lock (this one writes through one connection), and better-sqlite3
+  // waits synchronously: a long wait would stall every request, so a held lock soon answers 503 STORE_LOCKED.
+  db.pragma(`busy_timeout = ${lockTimeoutMs}`);
+  db.pragma('cache_size = -65536');
+  db.pragma('temp_store = MEMORY');
+  // Checkpoints at ~64 MB of WAL keep the file bounded without a checkpoint per batch.
+  db.pragma('wal_autocheckpoint = 16000');
+}
+
+/** Settings of the reading connection. */
+export function configureReader(db: Database.Database): void {
+  db.pragma('busy_timeout = 1000');
+  db.pragma('cache_size = -131072');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('mmap_size = 1073741824');
+}
+
+/** Creates the tables on a new file and checks the version of an existing one. */
+export function migrate(db: Database.Database): void {
+  db.exec(DDL);
+  const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+  if (!row) {
+    db.prepare(`INSERT INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+  } else if (row.value !== String(SCHEMA_VERSION)) {
+    throw new Error(`The store file has schema version ${row.value}; this logship reads version ${SCHEMA_VERSION}.`);
+  }
+}

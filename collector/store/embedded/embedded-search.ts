@@ -1,0 +1,247 @@
+import type Database from 'better-sqlite3';
+import type { QueryNode } from '../../query/ast.js';
+import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
+import type { ContextRequest, ContextResult, TailEvent, TailRequest } from '../read-model.js';
+import { compileSql, type CompiledSql } from './compile-sql.js';
+import { rollupWhere, segments } from './count-rollup.js';
+import { KEY_BITS } from './event-key.js';
+import { EVENT_COLUMNS, compareKeys, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
+import type { QueryFunctions } from './sql-functions.js';
+
+/** Times outside this range (about ±139 years around 1970) are not searchable; it keeps key arithmetic in 64 bits. */
+const MIN_MS = -(2 ** 42);
+const MAX_MS = 2 ** 42;
+
+/**
+ * Totals of queries the rollup cannot answer are counted exactly up to this many matches, then reported as `gte`:
+ * counting a word in every line of 1M events would cost more than the page itself.
+ */
+export const SCAN_TOTAL_CAP = 10_000;
+
+/** One read: a compiled query over a window of milliseconds, in one order. */
+interface Scan {
+  sql: CompiledSql;
+  fromMs: number;
+  toMs: number;
+  order: 'asc' | 'desc';
+}
+
+export interface EmbeddedSearchOptions {
+  searchTimeoutMs: number;
+  /** Totals are exact up to this many hits, then `gte`. */
+  exactTotalUpTo: number;
+}
+
+/**
+ * The event listings of the embedded store: search pages, context and tail. Reads walk rowids (time order) from
+ * FTS5 or an index and stop after `limit` rows; the events of the millisecond at the cut are then read whole and
+ * put in the exact order (host, source, offset, id), so pages neither repeat nor skip events of the same time.
+ */
+export class EmbeddedSearch {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly functions: QueryFunctions,
+    private readonly options: EmbeddedSearchOptions,
+  ) {}
+
+  search(request: SearchRequest): SearchPage {
+    const started = performance.now();
+    const sql = compileSql(request.query);
+    const scan: Scan = {
+      sql,
+      fromMs: clampMs(request.from.getTime()),
+      toMs: clampMs(request.to.getTime()),
+      order: request.order,
+    };
+    return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
+      const rows = this.page(scan, request.limit, request.after);
+      const exact = this.rollupCount(request.query, scan);
+      const cap = exact === null ? Math.min(this.options.exactTotalUpTo, SCAN_TOTAL_CAP) : this.options.exactTotalUpTo;
+      const total = exact ?? this.count(scan, cap);
+      const last = rows.at(-1);
+      return {
+        hits: rows.map(rowToHit),
+        lastKey: rows.length === request.limit && last ? rowKey(last) : null,
+        total: total > cap ? { value: cap, relation: 'gte' } : { value: total, relation: 'eq' },
+        tookMs: Math.round(performance.now() - started),
+        snapshot: null,
+      };
+    });
+  }
+
+  context(request: ContextRequest): ContextResult | null {
+    const anchor = this.statement(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`).get(request.id) as
+      EventRow | undefined;
+    if (!anchor) return null;
+    const hosts: QueryNode =
+      request.hosts.length === 0
+        ? { kind: 'all' }
+        : {
+            kind: 'or',
+            children: request.hosts.map((h) => ({
+              kind: 'term',
+              field: 'host.name',
+              value: h,
+              phrase: true,
+              wildcard: false,
+            })),
+          };
+    const sql = compileSql(hosts);
+    const window = request.windowMs;
+    const key = rowKey(anchor);
+    return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
+      const before =
+        request.before === 0
+          ? []
+          : this.page(
+              { sql, order: 'desc', toMs: anchor.ms, fromMs: window === undefined ? MIN_MS : anchor.ms - window },
+              request.before,
+              key,
+            );
+      const after =
+        request.after === 0
+          ? []
+          : this.page(
+              { sql, order: 'asc', fromMs: anchor.ms, toMs: window === undefined ? MAX_MS : anchor.ms + window },
+              request.after,
+              key,
+            );
+      return { anchor: rowToHit(anchor), before: before.reverse().map(rowToHit), after: after.map(rowToHit) };
+    });
+  }
+
+  /** Events ingested at or after `sinceMs`, oldest first by (ingest time, id), as Elasticsearch's tail. */
+  tail(request: TailRequest): TailEvent[] {
+    const sql = compileSql(request.query);
+    // The recent rows (ingested index) drive the read; FTS5 is asked per row, which stays cheap for a live tail.
+    const fts = sql.fts ? ' AND EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.rowid)' : '';
+    const rows = this.functions.withDeadline(
+      this.options.searchTimeoutMs,
+      () =>
+        this.statement(
+          `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${fts} AND (${sql.where})
+           ORDER BY e.ingested, e.id LIMIT ?`,
+        ).all(request.sinceMs, ...(sql.fts ? [sql.fts] : []), ...sql.params, request.limit) as EventRow[],
+    );
+    return rows.map((row) => ({ hit: rowToHit(row), position: { ingestedMs: row.ingested, id: row.id } }));
+  }
+
+  /** Up to `limit` rows after `after` (a sort key), in the exact search order. */
+  private page(scan: Scan, limit: number, after?: SortKey): EventRow[] {
+    if (limit <= 0 || scan.fromMs > scan.toMs) return [];
+    let { fromMs, toMs } = scan;
+    let rows: EventRow[] = [];
+    if (after) {
+      const ms = Number(after[0]);
+      if (!Number.isFinite(ms)) return [];
+      // The cursor's own millisecond: its remaining events first, then strictly older (desc) or newer (asc) ones.
+      if (ms >= fromMs && ms <= toMs) {
+        const sign = scan.order === 'asc' ? 1 : -1;
+        rows = this.millisecond(scan, ms).filter((r) => sign * compareKeys(rowKey(r), after) > 0);
+      }
+      if (scan.order === 'desc') toMs = Math.min(toMs, ms - 1);
+      else fromMs = Math.max(fromMs, ms + 1);
+      if (rows.length >= limit) return rows.slice(0, limit);
+    }
+    const need = limit - rows.length;
+    if (fromMs > toMs) return rows;
+    const more = this.walk(scan, fromMs, toMs, need);
+    if (more.length === need) {
+      // The last millisecond may continue past the limit: read it whole, so its events come in the exact order.
+      const lastMs = more.at(-1)!.ms;
+      const whole = more.filter((r) => r.ms !== lastMs).concat(this.millisecond(scan, lastMs));
+      return rows.concat(sortRows(whole, scan.order).slice(0, need));
+    }
+    return rows.concat(sortRows(more, scan.order));
+  }
+
+  /** Rows in key order within [fromMs, toMs], at most `limit`. */
+  private walk(scan: Scan, fromMs: number, toMs: number, limit: number): EventRow[] {
+    const dir = scan.order === 'asc' ? 'ASC' : 'DESC';
+    const { sql } = scan;
+    if (sql.fts) {
+      return this.statement(
+        `SELECT ${EVENT_COLUMNS} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
+         WHERE events_fts MATCH ? AND f.rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1
+         AND (${sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
+      ).all(sql.fts, fromMs, toMs, ...sql.params, limit) as EventRow[];
+    }
+    return this.statement(
+      `SELECT ${EVENT_COLUMNS} FROM events e
+       WHERE e.rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1
+       AND (${sql.where}) ORDER BY e.rowid ${dir} LIMIT ?`,
+    ).all(fromMs, toMs, ...sql.params, limit) as EventRow[];
+  }
+
+  /** Every matching row of one millisecond, in the exact order. */
+  private millisecond(scan: Scan, ms: number): EventRow[] {
+    return sortRows(this.walk(scan, ms, ms, Number.MAX_SAFE_INTEGER), scan.order);
+  }
+
+  /** The exact count from the per-minute rollup plus the edges, or null when the query needs more than it keeps. */
+  rollupCount(query: QueryNode, scan: Omit<Scan, 'order'>): number | null {
+    const params: unknown[] = [];
+    const where = rollupWhere(query, params);
+    if (where === null) return null;
+    let total = 0;
+    for (const part of segments(scan.fromMs, scan.toMs)) {
+      if (part.unit === null) {
+        total += this.count({ ...scan, fromMs: part.first, toMs: part.last }, Number.MAX_SAFE_INTEGER - 1);
+      } else {
+        total += this.statement(
+          `SELECT coalesce(sum(n), 0) FROM event_counts WHERE unit = ? AND slot BETWEEN ? AND ? AND (${where})`,
+        )
+          .pluck()
+          .get(part.unit, part.first, part.last, ...params) as number;
+      }
+    }
+    return total;
+  }
+
+  /** Matching events in the window, counted up to `cap + 1`. */
+  count(scan: Omit<Scan, 'order'>, cap: number): number {
+    const { sql } = scan;
+    if (sql.fts && sql.where === '1') {
+      // No other filter: FTS5 counts from its own index with the rowid range, without touching the events.
+      return this.statement(
+        `SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ?
+         AND rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1 LIMIT ?)`,
+      )
+        .pluck()
+        .get(sql.fts, scan.fromMs, scan.toMs, cap + 1) as number;
+    }
+    if (sql.fts) {
+      return this.statement(
+        `SELECT count(*) FROM (SELECT 1 FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
+         WHERE events_fts MATCH ? AND f.rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1
+         AND (${sql.where}) LIMIT ?)`,
+      )
+        .pluck()
+        .get(sql.fts, scan.fromMs, scan.toMs, ...sql.params, cap + 1) as number;
+    }
+    return this.statement(
+      `SELECT count(*) FROM (SELECT 1 FROM events e
+       WHERE e.rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1 AND (${sql.where}) LIMIT ?)`,
+    )
+      .pluck()
+      .get(scan.fromMs, scan.toMs, ...sql.params, cap + 1) as number;
+  }
+
+  /** Prepared statements by SQL text; queries repeat (same filters, other values), so the cache stays small. */
+  private statement(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      if (this.statements.size >= 500) this.statements.clear();
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+/** Keeps a time inside the searchable range. */
+export function clampMs(ms: number): number {
+  return Math.min(MAX_MS, Math.max(MIN_MS, ms));
+}

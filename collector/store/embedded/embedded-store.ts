@@ -1,0 +1,369 @@
+import { accessSync, constants, existsSync, mkdirSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
+import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import type { StoredEvent } from '../ecs-document.js';
+import type {
+  DeadLetter,
+  DeadLetterQuery,
+  LogStore,
+  RetentionOutcome,
+  RetentionPolicy,
+  SearchPage,
+  SearchRequest,
+  WriteOutcome,
+} from '../log-store.js';
+import type * as Read from '../read-model.js';
+import { StoreUnavailableError } from '../store-errors.js';
+import { MINUTE_MS } from './count-rollup.js';
+import { EmbeddedAggregations } from './embedded-aggregations.js';
+import { classifyStoreError, EmbeddedStoreError, type EmbeddedProblemCode } from './embedded-errors.js';
+import { configureReader, configureWriter, migrate } from './embedded-schema.js';
+import { EmbeddedSearch } from './embedded-search.js';
+import { EmbeddedWriter } from './embedded-writer.js';
+import { DAY_MS, KEY_BITS } from './event-key.js';
+import { QueryFunctions } from './sql-functions.js';
+
+export interface EmbeddedStoreOptions {
+  /** The folder of the store (`<data_dir>/store`); created when missing. */
+  dir: string;
+  searchTimeoutMs: number;
+  exactTotalUpTo: number;
+  /** How long a write waits for a lock held by another process before answering 503 STORE_LOCKED. */
+  lockTimeoutMs?: number;
+}
+
+/** Rows deleted per transaction by retention, so a large expiry never holds the writer for long. */
+const RETENTION_BATCH = 5000;
+/** How long a write waits for a lock another process holds; the wait blocks the event loop, so it is short. */
+const DEFAULT_LOCK_TIMEOUT_MS = 250;
+/** Requests committed together at most (bounds one transaction's time, and what a failure hands back). */
+const MAX_GROUP = 16;
+/** After a full disk, this much must be freed before /readyz reports ready again (a write succeeding also does). */
+const FREED_BYTES = 1024 * 1024;
+/** After a failed open, the next attempt waits this long (a write or /readyz triggers it). */
+const REOPEN_AFTER_MS = 1000;
+
+interface Open {
+  writeDb: Database.Database;
+  readDb: Database.Database;
+  writer: EmbeddedWriter;
+  search: EmbeddedSearch;
+  aggregations: EmbeddedAggregations;
+}
+
+/**
+ * The embedded implementation of LogStore: one SQLite file in WAL mode, written through one connection and read
+ * through another, so searches read a consistent snapshot and never block a write. A file that cannot be opened or
+ * written (locked, damaged, read-only, disk full) leaves the store "unavailable" with a coded problem instead of
+ * stopping the collector: writes answer 503 so shippers keep their data, `/readyz` says why, and the store tries
+ * again on the next write or probe.
+ */
+export class EmbeddedStore implements LogStore {
+  readonly path: string;
+  private open: Open | null = null;
+  private problem: EmbeddedStoreError | null = null;
+  private lastAttempt = 0;
+  private closed = false;
+  /** Requests waiting for the next group commit. */
+  private readonly pending: {
+    events: readonly StoredEvent[];
+    resolve: (outcome: WriteOutcome) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+  /** Free bytes when a write last failed for a full disk. */
+  private freeAtFull: number | null = null;
+
+  constructor(
+    private readonly options: EmbeddedStoreOptions,
+    private readonly logger: Logger,
+  ) {
+    this.path = join(options.dir, 'events.db');
+  }
+
+  async init(): Promise<void> {
+    this.tryOpen();
+  }
+
+  /** The current problem for `/readyz`, or null when the store works. */
+  readinessProblem(): { code: EmbeddedProblemCode; message: string } | null {
+    return this.problem ? { code: this.problem.problem, message: this.problem.message } : null;
+  }
+
+  async ready(): Promise<boolean> {
+    const open = this.tryOpen(true);
+    if (!open) return false;
+    if (!this.problem) return true;
+    if (this.problem.problem === 'STORE_DISK_FULL') {
+      // A tiny probe would still fit on an almost full disk: ready again once space was freed, or a batch went in.
+      const free = freeBytes(this.options.dir);
+      if (free === null || this.freeAtFull === null || free < this.freeAtFull + FREED_BYTES) return false;
+      this.problem = null;
+      return true;
+    }
+    // The last write failed (a lock, an I/O error): a tiny write tells whether one would succeed now.
+    try {
+      open.writeDb.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES ('probe', ?)`).run(String(Date.now()));
+      this.problem = null;
+      return true;
+    } catch (err) {
+      this.remember(err);
+      return false;
+    }
+  }
+
+  /**
+   * Stores a request's events. Requests arriving while one is being committed are written together in the next
+   * transaction (group commit): with many shippers, one fsync serves several requests instead of one each.
+   */
+  write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ events, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const group = this.pending.splice(0, MAX_GROUP);
+    if (this.pending.length > 0) setImmediate(() => this.flush());
+    try {
+      const outcomes = this.guard((open) => open.writer.write(group.map((g) => g.events)));
+      this.problem = null;
+      group.forEach((g, i) => g.resolve(outcomes[i]!));
+    } catch (err) {
+      for (const g of group) g.reject(err);
+    }
+  }
+
+  async writeDeadLetters(items: readonly DeadLetter[]): Promise<void> {
+    return this.guard((open) => open.writer.writeDeadLetters(items));
+  }
+
+  async listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
+    return this.guard((open) => {
+      const codes = query.codes.length ? ` AND code IN (${query.codes.map(() => '?').join(', ')})` : '';
+      const where = `received_ms BETWEEN ? AND ?${codes}`;
+      const params = [query.from.getTime(), query.to.getTime(), ...query.codes];
+      const rows = open.readDb
+        .prepare(`SELECT * FROM dead_letters WHERE ${where} ORDER BY received_ms DESC, seq DESC LIMIT ?`)
+        .all(...params, query.limit) as {
+        seq: number;
+        received_at: string;
+        code: string;
+        reason: string;
+        token: string | null;
+        original: string | null;
+        original_base64: string | null;
+      }[];
+      const total = open.readDb
+        .prepare(`SELECT count(*) FROM (SELECT 1 FROM dead_letters WHERE ${where} LIMIT 10001)`)
+        .pluck()
+        .get(...params) as number;
+      return {
+        dead_letters: rows.map((r): DeadLetterEntry => {
+          const entry: DeadLetterEntry = {
+            id: String(r.seq),
+            received_at: r.received_at,
+            code: r.code,
+            reason: r.reason,
+            token: r.token,
+          };
+          if (r.original !== null) entry.original = r.original;
+          if (r.original_base64 !== null) entry.original_base64 = r.original_base64;
+          return entry;
+        }),
+        total: total > 10_000 ? { value: 10_000, relation: 'gte' } : { value: total, relation: 'eq' },
+      };
+    });
+  }
+
+  /**
+   * Deletes whole UTC days older than the policy keeps them, in batches of RETENTION_BATCH rows with a yield
+   * between them, so ingest goes on during a large expiry. Days are named like Elasticsearch's daily indices.
+   */
+  async applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome> {
+    const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+    const eventCutoff = today - policy.retentionDays * DAY_MS;
+    const deadCutoff = today - policy.deadLetterRetentionDays * DAY_MS;
+    const days = new Set<string>();
+    for (;;) {
+      const deleted = this.guard(
+        (open) =>
+          open.writeDb
+            .prepare(
+              `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE rowid < (? << ${KEY_BITS})
+               ORDER BY rowid LIMIT ${RETENTION_BATCH}) RETURNING rowid >> ${KEY_BITS}`,
+            )
+            .pluck()
+            .all(eventCutoff) as number[],
+      );
+      for (const ms of deleted) days.add(dayName('logship-', ms));
+      if (deleted.length < RETENTION_BATCH) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.guard((open) =>
+      open.writeDb.prepare(`DELETE FROM event_counts WHERE slot < ? / unit`).run(Math.floor(eventCutoff / MINUTE_MS)),
+    );
+    const letters = this.guard(
+      (open) =>
+        open.writeDb
+          .prepare(`DELETE FROM dead_letters WHERE received_ms < ? RETURNING received_ms`)
+          .pluck()
+          .all(deadCutoff) as number[],
+    );
+    for (const ms of letters) days.add(dayName('logship-deadletter-', ms));
+    return { deleted: [...days].sort() };
+  }
+
+  async search(request: SearchRequest): Promise<SearchPage> {
+    return this.guard((open) => open.search.search(request));
+  }
+
+  async histogram(request: Read.HistogramRequest): Promise<Read.HistogramBucket[]> {
+    return this.guard((open) => open.aggregations.histogram(request));
+  }
+
+  async fields(filter: Read.EventFilter): Promise<Read.FieldInfo[]> {
+    return this.guard((open) => open.aggregations.fields(filter));
+  }
+
+  async topValues(request: Read.TopValuesRequest): Promise<Read.TopValues> {
+    return this.guard((open) => open.aggregations.topValues(request));
+  }
+
+  async context(request: Read.ContextRequest): Promise<Read.ContextResult | null> {
+    return this.guard((open) => open.search.context(request));
+  }
+
+  async hosts(now: Date): Promise<Read.HostActivity[]> {
+    return this.guard((open) => open.aggregations.hosts(now));
+  }
+
+  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+    this.guard((open) =>
+      open.writeDb
+        .prepare(`INSERT OR REPLACE INTO heartbeats(host, received_at, heartbeat) VALUES (?, ?, ?)`)
+        .run(heartbeat.host, receivedAt.toISOString(), JSON.stringify(heartbeat)),
+    );
+  }
+
+  async tail(request: Read.TailRequest): Promise<Read.TailEvent[]> {
+    return this.guard((open) => open.search.tail(request));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.closeFiles();
+  }
+
+  private closeFiles(): void {
+    const open = this.open;
+    this.open = null;
+    if (!open) return;
+    open.readDb.close();
+    // A clean close checkpoints the WAL into the main file, so a copied data folder is complete.
+    open.writeDb.close();
+  }
+
+  /** Runs `work` on the open store, turning SQLite failures into coded 503s and remembering them for /readyz. */
+  private guard<T>(work: (open: Open) => T): T {
+    if (this.closed) throw new StoreUnavailableError('The store is closed; the collector is stopping.');
+    const open = this.tryOpen();
+    if (!open) throw this.problem!;
+    try {
+      return work(open);
+    } catch (err) {
+      throw this.remember(err);
+    }
+  }
+
+  private remember(err: unknown): unknown {
+    const coded = classifyStoreError(err, this.path);
+    if (coded instanceof EmbeddedStoreError) {
+      if (this.problem?.problem !== coded.problem) this.logger.error({ code: coded.problem }, coded.message);
+      if (coded.problem === 'STORE_DISK_FULL') this.freeAtFull = freeBytes(this.options.dir);
+      this.problem = coded;
+      // Reopened on the next request or probe, once the file was replaced or the folder made writable.
+      if (coded.problem === 'STORE_CORRUPT' || coded.problem === 'STORE_READ_ONLY') this.closeFiles();
+    }
+    return coded;
+  }
+
+  /** Opens the files when they are not open; after a failure, at most once per REOPEN_AFTER_MS. */
+  private tryOpen(force = false): Open | null {
+    if (this.open) return this.open;
+    if (this.closed) return null;
+    const now = Date.now();
+    if (!force && this.problem && now - this.lastAttempt < REOPEN_AFTER_MS) return null;
+    this.lastAttempt = now;
+    let writeDb: Database.Database | undefined;
+    let readDb: Database.Database | undefined;
+    try {
+      makeDir(this.options.dir);
+      const lockTimeoutMs = this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+      writeDb = new Database(this.path, { timeout: lockTimeoutMs });
+      configureWriter(writeDb, lockTimeoutMs);
+      migrate(writeDb);
+      readDb = new Database(this.path, { readonly: true, fileMustExist: true });
+      configureReader(readDb);
+      const functions = new QueryFunctions();
+      functions.register(readDb);
+      this.open = {
+        writeDb,
+        readDb,
+        writer: new EmbeddedWriter(writeDb),
+        search: new EmbeddedSearch(readDb, functions, this.options),
+        aggregations: new EmbeddedAggregations(readDb, functions, this.options.searchTimeoutMs),
+      };
+      if (this.problem) this.logger.info(`The store at ${this.path} works again.`);
+      this.problem = null;
+      return this.open;
+    } catch (err) {
+      readDb?.close();
+      writeDb?.close();
+      let coded = classifyStoreError(err, this.path);
+      if (!(coded instanceof EmbeddedStoreError)) {
+        const text = (err as Error).message ?? String(err);
+        coded = /schema version/.test(text)
+          ? new EmbeddedStoreError('STORE_SCHEMA_MISMATCH', text)
+          : new EmbeddedStoreError('STORE_IO_ERROR', `The store at ${this.path} cannot be opened: ${text}`);
+      }
+      const problem = coded as EmbeddedStoreError;
+      if (this.problem?.problem !== problem.problem) this.logger.error({ code: problem.problem }, problem.message);
+      this.problem = problem;
+      return null;
+    }
+  }
+}
+
+function dayName(prefix: string, ms: number): string {
+  const d = new Date(ms).toISOString();
+  return `${prefix}${d.slice(0, 4)}.${d.slice(5, 7)}.${d.slice(8, 10)}`;
+}
+
+/**
+ * mkdir -p that names the real cause: Node reports a read-only file system as ENOENT for recursive mkdir, which
+ * would hide STORE_READ_ONLY, so the nearest existing folder is asked whether it is writable.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    let parent = dir;
+    while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
+    accessSync(parent, constants.W_OK);
+    throw err;
+  }
+}
+
+/** Free bytes on the file system holding `dir`, or null when the platform cannot tell. */
+function freeBytes(dir: string): number | null {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return null;
+  }
+}

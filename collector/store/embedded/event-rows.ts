@@ -1,0 +1,49 @@
+import type { Hit } from '../../../protocol/event.js';
+import { toHit, type EcsDocument } from '../ecs-document.js';
+import type { SortKey } from '../log-store.js';
+
+/** The columns every event read selects, in this order (alias `e`). */
+export const EVENT_COLUMNS = `e.rowid >> 20 AS ms, e.id, e.host, e.source, e.off, e.message, e.doc, e.ingested`;
+
+/** One event row as read. */
+export interface EventRow {
+  ms: number;
+  id: string;
+  host: string | null;
+  source: string | null;
+  off: number | null;
+  message: string;
+  doc: string;
+  ingested: number;
+}
+
+/** The row back in the API's hit shape: the document is stored without its message, which has its own column. */
+export function rowToHit(row: EventRow): Hit {
+  const doc = JSON.parse(row.doc) as EcsDocument;
+  doc.message = row.message;
+  return toHit(row.id, doc);
+}
+
+/** The position of a row in the search order: the same fields, in the same order, as Elasticsearch's sort. */
+export function rowKey(row: EventRow): SortKey {
+  return [row.ms, row.host, row.source, row.off, row.id];
+}
+
+/** Compares sort keys ascending; a missing value sorts first (as `missing: _first` asc / `_last` desc). */
+export function compareKeys(a: SortKey, b: SortKey): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] ?? null;
+    const y = b[i] ?? null;
+    if (x === y) continue;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Sorts rows into the search order. */
+export function sortRows(rows: EventRow[], order: 'asc' | 'desc'): EventRow[] {
+  const sign = order === 'asc' ? 1 : -1;
+  return rows.sort((a, b) => sign * compareKeys(rowKey(a), rowKey(b)));
+}

@@ -1,0 +1,101 @@
+import type { Hit } from '../../protocol/event.js';
+import type { Heartbeat } from '../../protocol/heartbeat.js';
+import type { QueryNode } from '../query/ast.js';
+
+/** Store-neutral requests and answers of the read side (CONTRACT §5); every store implements them. */
+
+/** Which events: the parsed query (filters already ANDed in) within a time window. */
+export interface EventFilter {
+  query: QueryNode;
+  from: Date;
+  to: Date;
+}
+
+/** Fields a histogram can stack by. */
+export type StackField = 'host.name' | 'log.level' | 'service.name';
+
+export interface HistogramRequest extends EventFilter {
+  intervalMs: number;
+  by?: StackField;
+}
+
+/** One time bucket; `by` holds the stacked counts when asked for. Empty buckets are included. */
+export interface HistogramBucket {
+  key: string;
+  count: number;
+  by?: Record<string, number>;
+}
+
+export interface FieldInfo {
+  name: string;
+  type: string;
+}
+
+export interface TopValuesRequest extends EventFilter {
+  field: string;
+  size: number;
+}
+
+export interface TopValues {
+  values: { value: string | number; count: number }[];
+  /** Matching events with a value outside the list. */
+  other: number;
+  /** False only when the store could not count every value exactly. */
+  exact: boolean;
+}
+
+export interface ContextRequest {
+  id: string;
+  before: number;
+  after: number;
+  /** Only events within this many ms of the anchor's time; no bound when absent. */
+  windowMs?: number;
+  /** Only these hosts; every host when empty. */
+  hosts: readonly string[];
+}
+
+export interface ContextResult {
+  anchor: Hit;
+  /** Oldest first. */
+  before: Hit[];
+  after: Hit[];
+}
+
+/** What the store knows about a host's activity. */
+export interface HostActivity {
+  host: string;
+  /** When the collector last stored an event of this host (`event.ingested`), if ever. */
+  lastEventAt: string | null;
+  /** Events of the last 5 minutes (by event time). */
+  events5m: number;
+  /** When the last heartbeat arrived, if any. */
+  lastHeartbeatAt: string | null;
+  heartbeat: Heartbeat | null;
+}
+
+/** A position in ingest order: events stored after it are "new" for a live tail. */
+export interface TailPosition {
+  ingestedMs: number;
+  id: string;
+}
+
+export interface TailRequest {
+  query: QueryNode;
+  /** Events ingested at or after this time (ms since epoch), oldest first. */
+  sinceMs: number;
+  /** Only events after this position (ingest time, then id): pages through many events of one millisecond. */
+  after?: TailPosition;
+  limit: number;
+}
+
+/** Counts matching events ingested within [sinceMs, untilMs]: a cheap check for events that showed up late. */
+export interface TailCountRequest {
+  query: QueryNode;
+  sinceMs: number;
+  untilMs: number;
+}
+
+export interface TailEvent {
+  hit: Hit;
+  position: TailPosition;
+}

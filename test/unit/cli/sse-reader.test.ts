@@ -1,0 +1,19 @@
+import { readSse } from '../../../cli/sse-reader.js';
+
+async function* chunks(parts: string[]) {
+  for (const p of parts) yield Buffer.from(p);
+}
+
+describe('SSE reader', () => {
+  it('splits frames across chunk boundaries, skips comments and joins multi-line data', async () => {
+    const frames = [];
+    for await (const f of readSse(
+      chunks(['retry: 2000\n: hello\n\nid: 1\nda', 'ta: {"a":1}\n\n', 'event: error\r\ndata: x\r\ndata: y\r\n\r\n']),
+    ))
+      frames.push(f);
+    expect(frames).toEqual([
+      { id: '1', data: '{"a":1}' },
+      { event: 'error', data: 'x\ny' },
+    ]);
+  });
+});

@@ -1,0 +1,86 @@
+import type { QueryNode } from '../../../../collector/query/ast.js';
+import { parseQuery } from '../../../../collector/query/parse-query.js';
+import { compileSql } from '../../../../collector/store/embedded/compile-sql.js';
+
+describe('compileSql', () => {
+  it('drives a query with words from FTS5 and keeps field filters in SQL', () => {
+    expect(compileSql(parseQuery('connection reset AND host:web-1'))).toEqual({
+      fts: '("connection") AND ("reset")',
+      where: '(e.host = ?)',
+      params: ['web-1'],
+    });
+  });
+
+  it('turns a word with punctuation into a phrase of its tokens and quotes every user string', () => {
+    expect(compileSql(parseQuery('inventory-service')).fts).toBe('("inventory service")');
+    expect(compileSql({ kind: 'term', field: null, value: 'say "hi"', phrase: true, wildcard: false }).fts).toBe(
+      '("say hi")',
+    );
+    expect(compileSql(parseQuery('NEAR OR AND*')).fts).toBe('(("near") OR ("and"*))');
+  });
+
+  it('puts negated words after NOT inside the FTS5 expression when a positive word drives it', () => {
+    expect(compileSql(parseQuery('saving -started -stopped')).fts).toBe(
+      '(("saving")) NOT (("started") OR ("stopped"))',
+    );
+  });
+
+  it('answers a negated word alone with NOT IN, since FTS5 has no unary NOT', () => {
+    expect(compileSql(parseQuery('NOT timeout'))).toEqual({
+      fts: null,
+      where: '(e.rowid NOT IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?))',
+      params: ['"timeout"'],
+    });
+  });
+
+  it('keeps events without the field under NOT (a NULL counts as no match)', () => {
+    expect(compileSql(parseQuery('NOT env:prod')).where).toBe(
+      `(NOT coalesce((json_extract(e.doc, '$.labels."env"') = ?), 0))`,
+    );
+  });
+
+  it('matches a number typed in a query against numbers and text alike', () => {
+    expect(compileSql(parseQuery('http.response.status_code:500'))).toEqual({
+      fts: null,
+      where: `(json_extract(e.doc, '$."http.response.status_code"') IN (?, ?))`,
+      params: ['500', 500],
+    });
+  });
+
+  it('compiles keyword wildcards to LIKE with escapes and time ranges to key arithmetic', () => {
+    expect(compileSql(parseQuery('source:*access_log*'))).toEqual({
+      fts: null,
+      where: "(e.source LIKE ? ESCAPE '\\')",
+      params: ['%access\\_log%'],
+    });
+    expect(compileSql(parseQuery('timestamp:["2026-11-20T00:00:00Z" TO "2026-11-20T01:00:00Z"]'))).toEqual({
+      fts: null,
+      where: '((e.rowid >> 20) >= ? AND (e.rowid >> 20) <= ?)',
+      params: [Date.parse('2026-11-20T00:00:00Z'), Date.parse('2026-11-20T01:00:00Z')],
+    });
+  });
+
+  it('reads date math in time ranges as Elasticsearch does', () => {
+    const now = Date.parse('2026-11-20T12:00:00Z');
+    expect(compileSql(parseQuery('timestamp:[now-15m TO now+1h]'), now).params).toEqual([
+      Date.parse('2026-11-20T11:45:00Z'),
+      Date.parse('2026-11-20T13:00:00Z'),
+    ]);
+  });
+
+  it('refuses regexes that would backtrack without bound or mean something else in JavaScript', () => {
+    expect(() => compileSql(parseQuery('message:/(a+)+b/'))).toThrow(
+      expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }),
+    );
+    expect(() => compileSql(parseQuery('host:/(?=web)w.*/'))).toThrow(
+      expect.objectContaining({ code: 'QUERY_UNSUPPORTED' }),
+    );
+  });
+
+  it('answers a node kind it does not know with QUERY_UNSUPPORTED instead of crashing', () => {
+    const future = { kind: 'near', words: ['a', 'b'] } as unknown as QueryNode;
+    expect(() => compileSql({ kind: 'and', children: [future, parseQuery('host:a')] })).toThrow(
+      expect.objectContaining({ code: 'QUERY_UNSUPPORTED', status: 400 }),
+    );
+  });
+});

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { splitCsv } from '../../../../collector/ingest/parse/csv-fields.js';
+import { parseMysql } from '../../../../collector/ingest/parse/mysql-parser.js';
+import { parsePostgres } from '../../../../collector/ingest/parse/postgres-parser.js';
+
+const ctx = { tz: 'Europe/Berlin', nowMs: Date.parse('2026-11-26T12:00:00Z') };
+const fixtureLines = (file: string) =>
+  readFileSync(new URL(`../../../fixtures/${file}`, import.meta.url), 'utf8').split('\n');
+
+describe('postgres parser', () => {
+  it('reads the key=value prefix, the duration in nanoseconds and a UTC zone name', () => {
+    const line = fixtureLines('postgres/postgresql.log')[8]!;
+    expect(parsePostgres(line, ctx)).toEqual({
+      dataset: 'postgres',
+      timestamp: '2026-11-26T06:25:30.000Z',
+      level: 'info',
+      message:
+        'duration: 1410.221 ms  statement: SELECT o.id, o.total FROM orders o WHERE o.customer_id = 8812 ORDER BY o.created_at DESC LIMIT 20',
+      fields: {
+        'process.pid': 94877,
+        'log.original_level': 'LOG',
+        'postgresql.session_line': 8,
+        'user.name': 'app',
+        'postgresql.database': 'shop',
+        'postgresql.application_name': 'api-server',
+        'source.ip': '10.0.4.17',
+        'event.duration': 1410221000,
+      },
+    });
+  });
+
+  it('reads the Debian prefix with [unknown] user and database; DETAIL has no level of its own', () => {
+    expect(parsePostgres(fixtureLines('postgres/postgresql.log')[4]!, ctx)).toEqual({
+      dataset: 'postgres',
+      timestamp: '2026-11-26T05:25:16.420Z',
+      level: undefined,
+      message: 'Key (id)=(8812) already exists.',
+      fields: { 'process.pid': 36728, 'log.original_level': 'DETAIL' },
+    });
+  });
+
+  it('maps FATAL and PANIC to fatal and reads the default prefix with a numeric zone', () => {
+    const p = parsePostgres(
+      '2026-11-26 07:00:00.5 +01 [811] FATAL:  terminating connection due to administrator command',
+      ctx,
+    )!;
+    expect([p.timestamp, p.level, p.fields]).toEqual([
+      '2026-11-26T06:00:00.500Z',
+      'fatal',
+      { 'process.pid': 811, 'log.original_level': 'FATAL' },
+    ]);
+  });
+
+  it('reads csvlog records with quoted commas and doubled quotes', () => {
+    expect(parsePostgres(fixtureLines('postgres/postgresql.csv')[10]!, ctx)).toEqual({
+      dataset: 'postgres',
+      timestamp: '2026-11-26T06:25:47.821Z',
+      level: 'error',
+      message: 'canceling statement due to statement timeout',
+      fields: {
+        'log.original_level': 'ERROR',
+        'user.name': 'app',
+        'postgresql.database': 'shop',
+        'process.pid': 67557,
+        'source.ip': '10.0.4.17',
+        'source.port': 50223,
+        'postgresql.session_id': '63f139d8.107e5',
+        'error.code': '23505',
+        'postgresql.detail': 'Key (id)=(8812) already exists.',
+        'postgresql.query': `INSERT INTO orders (id, note) VALUES (8812, 'a, "quoted", note')`,
+        'postgresql.application_name': 'api-server',
+        'postgresql.backend_type': 'client backend',
+      },
+    });
+  });
+
+  it('splits CSV with newlines inside quotes and refuses an unclosed quote', () => {
+    expect(splitCsv('a,"b\nc",,"d""e"')).toEqual(['a', 'b\nc', '', 'd"e']);
+    expect(splitCsv('a,"b')).toBeUndefined();
+  });
+});
+
+describe('mysql parser', () => {
+  it('reads MySQL 8 error lines with code and subsystem', () => {
+    expect(
+      parseMysql(
+        '2026-11-26T06:25:26.970123Z 0 [Warning] [MY-010068] [Server] CA certificate ca.pem is self signed.',
+        ctx,
+      ),
+    ).toEqual({
+      dataset: 'mysql',
+      timestamp: '2026-11-26T06:25:26.970Z',
+      level: 'warn',
+      message: 'CA certificate ca.pem is self signed.',
+      fields: {
+        'log.original_level': 'Warning',
+        'process.thread.id': 0,
+        'error.code': 'MY-010068',
+        'log.logger': 'Server',
+      },
+    });
+  });
+
+  it('reads old yymmdd lines with a space-padded hour in the shipper zone, and the InnoDB subsystem', () => {
+    const lines = fixtureLines('mysql/error.log');
+    expect(parseMysql(lines[152]!, ctx)).toMatchObject({ timestamp: '2026-11-26T05:26:25.000Z', level: 'error' });
+    expect(parseMysql(lines[158]!, ctx)).toEqual({
+      dataset: 'mysql',
+      timestamp: '2026-11-26T05:30:31.000Z',
+      level: 'info',
+      message: 'InnoDB: Buffer pool(s) load completed at 261126 10:00:00',
+      fields: { 'log.original_level': 'Note', 'log.logger': 'InnoDB' },
+    });
+  });
+
+  it('reads a whole slow-query entry (as multiline joins it) and each entry of the fixture', () => {
+    const lines = fixtureLines('mysql/slow.log');
+    expect(parseMysql(lines.slice(3, 9).join('\n'), ctx)).toEqual({
+      dataset: 'mysql',
+      timestamp: '2026-11-26T06:25:03.769Z',
+      message:
+        'SELECT o.id, o.total, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.created_at > NOW() - INTERVAL 30 DAY;',
+      fields: {
+        'source.ip': '10.0.4.18',
+        'user.name': 'app',
+        'process.thread.id': 5153,
+        'event.duration': 11448704000,
+        'mysql.slowlog.lock_time.sec': 0.009572,
+        'mysql.slowlog.rows_sent': 184,
+        'mysql.slowlog.rows_examined': 7480960,
+        'mysql.slowlog.schema': 'shop',
+      },
+    });
+    // Group the file as the shipper's multiline `start: '^# Time:'` would.
+    const entries = lines
+      .join('\n')
+      .split(/\n(?=# Time:)/)
+      .slice(1);
+    const parsed = entries.map((e) => parseMysql(e, ctx)!);
+    expect(parsed).toHaveLength(120);
+    expect(parsed.filter((p) => p.timestamp && typeof p.fields['event.duration'] === 'number')).toHaveLength(120);
+    expect(parsed.filter((p) => p.message.startsWith('SELECT') || p.message.startsWith('UPDATE'))).toHaveLength(120);
+  });
+});

@@ -1,0 +1,234 @@
+import { readFileSync } from 'node:fs';
+import { parseLine } from '../../../../collector/ingest/parse/parse-line.js';
+import type { Format } from '../../../../protocol/event.js';
+
+/** Every fixture line, parsed with its declared format and with `auto`: how many parse, with a time, at which level. */
+const ctx = { tz: 'Europe/Berlin', nowMs: Date.parse('2026-11-26T12:00:00Z') };
+
+function summarise(file: string, format: Format) {
+  const lines = readFileSync(new URL(`../../../fixtures/${file}`, import.meta.url), 'utf8').split('\n');
+  lines.pop(); // the final newline
+  const levels: Record<string, number> = {};
+  const datasets: Record<string, number> = {};
+  let failed = 0;
+  let timed = 0;
+  for (const line of lines) {
+    const p = parseLine(line, format, ctx);
+    const level = p.level ?? 'none';
+    levels[level] = (levels[level] ?? 0) + 1;
+    datasets[p.dataset] = (datasets[p.dataset] ?? 0) + 1;
+    if (p.failed) failed++;
+    if (p.timestamp) timed++;
+  }
+  return { lines: lines.length, failed, timed, levels, datasets };
+}
+
+// Expected numbers come from the fixture generator's own tally (status codes, severities it wrote), not from the parser.
+const cases: [string, Format, ReturnType<typeof summarise>][] = [
+  [
+    'nginx/access.log',
+    'nginx',
+    { lines: 320, failed: 0, timed: 320, levels: { info: 232, warn: 53, error: 35 }, datasets: { nginx: 320 } },
+  ],
+  [
+    'nginx/access.log',
+    'auto',
+    { lines: 320, failed: 0, timed: 320, levels: { info: 232, warn: 53, error: 35 }, datasets: { apache: 320 } },
+  ],
+  [
+    'nginx/error.log',
+    'auto',
+    {
+      lines: 220,
+      failed: 0,
+      timed: 220,
+      levels: { error: 60, fatal: 57, info: 59, warn: 44 },
+      datasets: { nginx: 220 },
+    },
+  ],
+  [
+    'apache/access.log',
+    'apache',
+    { lines: 300, failed: 0, timed: 300, levels: { info: 225, error: 40, warn: 35 }, datasets: { apache: 300 } },
+  ],
+  [
+    'apache/error.log',
+    'auto',
+    {
+      lines: 200,
+      failed: 0,
+      timed: 200,
+      levels: { info: 41, debug: 17, trace: 24, error: 96, fatal: 11, warn: 11 },
+      datasets: { apache: 200 },
+    },
+  ],
+  [
+    'syslog/messages.log',
+    'syslog',
+    { lines: 300, failed: 0, timed: 300, levels: { none: 300 }, datasets: { syslog: 300 } },
+  ],
+  [
+    'syslog/messages.log',
+    'auto',
+    { lines: 300, failed: 0, timed: 300, levels: { none: 300 }, datasets: { syslog: 300 } },
+  ],
+  [
+    'syslog/rfc5424.log',
+    'auto',
+    {
+      lines: 160,
+      failed: 0,
+      timed: 156,
+      levels: { fatal: 41, error: 34, warn: 28, info: 43, debug: 14 },
+      datasets: { syslog: 160 },
+    },
+  ],
+  [
+    'postgres/postgresql.log',
+    'auto',
+    {
+      lines: 300,
+      failed: 0,
+      timed: 300,
+      levels: { none: 60, error: 31, warn: 16, info: 110, fatal: 63, debug: 20 },
+      datasets: { postgres: 300 },
+    },
+  ],
+  [
+    'postgres/postgresql.csv',
+    'postgres',
+    {
+      lines: 200,
+      failed: 0,
+      timed: 200,
+      levels: { debug: 12, info: 67, none: 45, warn: 18, fatal: 36, error: 22 },
+      datasets: { postgres: 200 },
+    },
+  ],
+  [
+    'mysql/error.log',
+    'auto',
+    { lines: 250, failed: 0, timed: 250, levels: { error: 83, warn: 50, info: 117 }, datasets: { mysql: 250 } },
+  ],
+  // Line by line (no multiline on the shipper): the three header lines, 120 statements, 120 `SET timestamp`, 12 `use`.
+  ['mysql/slow.log', 'mysql', { lines: 615, failed: 255, timed: 120, levels: { none: 615 }, datasets: { mysql: 615 } }],
+  [
+    'json/pino.log',
+    'json',
+    {
+      lines: 120,
+      failed: 0,
+      timed: 120,
+      levels: { info: 40, debug: 22, warn: 18, fatal: 17, trace: 13, error: 10 },
+      datasets: { json: 120 },
+    },
+  ],
+  [
+    'json/bunyan.log',
+    'auto',
+    {
+      lines: 100,
+      failed: 0,
+      timed: 100,
+      levels: { info: 40, debug: 8, warn: 14, trace: 12, error: 8, fatal: 18 },
+      datasets: { json: 100 },
+    },
+  ],
+  // winston: verbose and http are debug, silly is trace.
+  [
+    'json/winston.log',
+    'auto',
+    {
+      lines: 100,
+      failed: 0,
+      timed: 100,
+      levels: { debug: 38, error: 16, trace: 18, warn: 18, info: 10 },
+      datasets: { json: 100 },
+    },
+  ],
+  [
+    'json/logrus.log',
+    'auto',
+    {
+      lines: 100,
+      failed: 0,
+      timed: 100,
+      levels: { warn: 21, fatal: 25, info: 24, error: 18, debug: 12 },
+      datasets: { json: 100 },
+    },
+  ],
+  [
+    'json/zap.log',
+    'auto',
+    {
+      lines: 100,
+      failed: 0,
+      timed: 100,
+      levels: { error: 12, debug: 22, fatal: 18, info: 30, warn: 18 },
+      datasets: { json: 100 },
+    },
+  ],
+  [
+    'json/python.log',
+    'auto',
+    {
+      lines: 100,
+      failed: 0,
+      timed: 100,
+      levels: { warn: 18, info: 36, error: 18, debug: 13, fatal: 15 },
+      datasets: { json: 100 },
+    },
+  ],
+  [
+    'json/log4j.log',
+    'auto',
+    {
+      lines: 100,
+      failed: 0,
+      timed: 100,
+      levels: { warn: 12, info: 25, debug: 15, fatal: 18, trace: 16, error: 14 },
+      datasets: { json: 100 },
+    },
+  ],
+  [
+    'json/ecs.log',
+    'auto',
+    {
+      lines: 100,
+      failed: 0,
+      timed: 100,
+      levels: { warn: 13, info: 36, debug: 27, error: 24 },
+      datasets: { json: 100 },
+    },
+  ],
+  // 25 continuation lines (stack frames, "Caused by") have neither a time nor a level.
+  [
+    'plain/app.log',
+    'auto',
+    {
+      lines: 220,
+      failed: 0,
+      timed: 195,
+      levels: { info: 64, none: 58, error: 24, warn: 30, fatal: 23, debug: 21 },
+      datasets: { plain: 220 },
+    },
+  ],
+];
+
+describe('fixture files', () => {
+  it.each(cases)('parses %s as %s with the expected levels and times', (file, format, expected) => {
+    expect(summarise(file, format)).toEqual(expected);
+  });
+
+  it('stores a line its declared parser cannot read as plain text, flagged, with its time and level kept', () => {
+    const p = parseLine('2026-11-26 10:00:00 ERROR something unrelated', 'nginx', ctx);
+    expect(p).toEqual({
+      dataset: 'nginx',
+      failed: true,
+      timestamp: '2026-11-26T09:00:00.000Z',
+      level: 'error',
+      message: '2026-11-26 10:00:00 ERROR something unrelated',
+      fields: {},
+    });
+  });
+});

@@ -1,0 +1,153 @@
+import { readFileSync } from 'node:fs';
+import { parseJson } from '../../../../collector/ingest/parse/json-parser.js';
+
+const ctx = { tz: 'Europe/Berlin', nowMs: Date.parse('2026-11-26T12:00:00Z') };
+const fixture = (file: string, lineNo: number) =>
+  readFileSync(new URL(`../../../fixtures/json/${file}`, import.meta.url), 'utf8').split('\n')[lineNo - 1]!;
+
+describe('JSON parser', () => {
+  it('reads pino: numeric level, epoch ms, err, req/res under ECS names', () => {
+    const line =
+      '{"level":50,"time":1795674303109,"pid":4123,"hostname":"api-7d9f","reqId":"req-0","req":{"method":"GET","url":"/api/v1/orders/0?x=1","remoteAddress":"10.0.4.17"},"res":{"statusCode":500},"err":{"type":"Error","message":"connect ECONNREFUSED","stack":"Error: connect ECONNREFUSED\\n    at x"},"msg":"request failed"}';
+    expect(parseJson(line, ctx)).toEqual({
+      dataset: 'json',
+      timestamp: '2026-11-26T06:25:03.109Z',
+      level: 'error',
+      message: 'request failed',
+      fields: {
+        'process.pid': 4123,
+        'host.hostname': 'api-7d9f',
+        'error.type': 'Error',
+        'error.message': 'connect ECONNREFUSED',
+        'error.stack_trace': 'Error: connect ECONNREFUSED\n    at x',
+        'url.original': '/api/v1/orders/0?x=1',
+        'url.path': '/api/v1/orders/0',
+        'url.query': 'x=1',
+        'http.request.method': 'GET',
+        'source.ip': '10.0.4.17',
+        'http.response.status_code': 500,
+      },
+      labels: { reqId: 'req-0' },
+    });
+  });
+
+  it('reads bunyan: name as logger, ISO time, nested keys as labels with underscores', () => {
+    expect(parseJson(fixture('bunyan.log', 1), ctx)).toEqual({
+      dataset: 'json',
+      timestamp: '2026-11-26T06:25:03.175Z',
+      level: 'info',
+      message: 'invoice 9000 rendered',
+      fields: { 'log.logger': 'billing', 'process.pid': 812, 'host.hostname': 'billing-2' },
+      labels: { component: 'pdf', invoice_id: '9000', invoice_pages: '5' },
+    });
+  });
+
+  it('reads ECS lines: typed fields kept, a wrong-typed value goes to labels instead of refusing the event', () => {
+    const p = parseJson(fixture('ecs.log', 1), ctx)!;
+    expect(p.level).toBe('warn');
+    expect(p.fields).toEqual({
+      'trace.id': '133a84905d210794',
+      'http.request.method': 'GET',
+      'http.response.body.bytes': 4449,
+      'url.path': '/checkout',
+      'url.query': 'step=2',
+      'client.ip': '198.51.100.23',
+      'user_agent.original': 'curl/8.11.0',
+      'user.id': 'u-42',
+    });
+    expect(p.labels).toEqual({ http_response_status_code: 'n/a', event_dataset: 'checkout.access', tenant: 'acme' });
+  });
+
+  it('reads zap (epoch seconds, caller, stacktrace), logrus (RFC 3339, string error) and python-json-logger', () => {
+    const zap = parseJson(
+      '{"level":"dpanic","ts":1795674303.633,"caller":"server/handler.go:56","msg":"request handled","error":"payment provider timeout","stacktrace":"main.pay\\n\\t/src/server/handler.go:211","trace_id":"8286b3c8"}',
+      ctx,
+    )!;
+    expect(zap).toEqual({
+      dataset: 'json',
+      timestamp: '2026-11-26T06:25:03.633Z',
+      level: 'fatal',
+      message: 'request handled',
+      fields: {
+        'trace.id': '8286b3c8',
+        'error.message': 'payment provider timeout',
+        'error.stack_trace': 'main.pay\n\t/src/server/handler.go:211',
+        'log.origin.file.name': 'server/handler.go',
+        'log.origin.file.line': 56,
+      },
+    });
+    const logrus = parseJson(
+      '{"level":"warning","msg":"slow","time":"2026-11-26T07:25:03+01:00","controller":"x"}',
+      ctx,
+    )!;
+    expect([logrus.timestamp, logrus.level, logrus.labels]).toEqual([
+      '2026-11-26T06:25:03.000Z',
+      'warn',
+      { controller: 'x' },
+    ]);
+    // asctime has no zone: the shipper's (Europe/Berlin, +01:00 in November) applies.
+    const python = parseJson(fixture('python.log', 1), ctx)!;
+    expect(python).toEqual({
+      dataset: 'json',
+      timestamp: '2026-11-26T05:25:03.879Z',
+      level: 'warn',
+      message: 'processed batch 0 of 200',
+      fields: {
+        'log.logger': 'shop.orders.worker',
+        'process.pid': 2231,
+        'process.thread.name': 'MainThread',
+        'log.origin.file.name': 'worker.py',
+        'log.origin.file.line': 88,
+        'log.origin.function': 'run',
+      },
+    });
+  });
+
+  it('reads log4j2 JSON (instant, loggerName, thrown)', () => {
+    const line =
+      '{"instant":{"epochSecond":1795674303,"nanoOfSecond":929000000},"thread":"main","level":"ERROR","loggerName":"com.example.Shop","message":"order failed","thrown":{"name":"java.sql.SQLException","message":"Connection is not available","extendedStackTrace":"java.sql.SQLException: x\\n\\tat A.b(A.java:1)"}}';
+    expect(parseJson(line, ctx)).toEqual({
+      dataset: 'json',
+      timestamp: '2026-11-26T06:25:03.929Z',
+      level: 'error',
+      message: 'order failed',
+      fields: {
+        'log.logger': 'com.example.Shop',
+        'process.thread.name': 'main',
+        'error.type': 'java.sql.SQLException',
+        'error.message': 'Connection is not available',
+        'error.stack_trace': 'java.sql.SQLException: x\n\tat A.b(A.java:1)',
+      },
+    });
+  });
+
+  it('keeps the whole line as the message when the object has none, and refuses what is not an object', () => {
+    expect(parseJson('{"a":1}', ctx)).toEqual({
+      dataset: 'json',
+      timestamp: undefined,
+      level: undefined,
+      message: '{"a":1}',
+      fields: {},
+      labels: { a: '1' },
+    });
+    expect(parseJson('{"a":', ctx)).toBeUndefined();
+    expect(parseJson('[1,2]', ctx)).toBeUndefined();
+  });
+
+  it('caps labels at 64 per event', () => {
+    const many = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
+    expect(Object.keys(parseJson(JSON.stringify({ msg: 'x', ...many }), ctx)!.labels!)).toHaveLength(64);
+  });
+});
+
+describe('keys that are names of Object properties', () => {
+  it('stay labels and are never taken for levels, months or ECS fields', () => {
+    const p = parseJson('{"msg":"m","level":"constructor","constructor":"x","toString":"y"}', {
+      tz: undefined,
+      nowMs: 0,
+    })!;
+    expect(p.level).toBeUndefined();
+    expect(p.fields).toEqual({ 'log.original_level': 'constructor' });
+    expect(p.labels).toEqual({ constructor: 'x', toString: 'y' });
+  });
+});

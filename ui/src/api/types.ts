@@ -1,0 +1,15 @@
+export type { Hit, Level } from '../../../protocol/event';
+export type { SearchResult } from '../../../protocol/search';
+
+/** `GET /api/v1/histogram` (CONTRACT §5). */
+export interface HistogramResult {
+  interval: string;
+  buckets: { key: string; count: number; by: Record<string, number> }[];
+}
+
+/** `GET /api/v1/session`. */
+export interface SessionState {
+  signed_in: boolean;
+  name?: string;
+  scope?: string;
+}

@@ -1,0 +1,160 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { apiGet, type Params } from '../api/client';
+
+export const TIME_PRESETS = [
+  ['now-5m', 'Last 5 minutes'],
+  ['now-15m', 'Last 15 minutes'],
+  ['now-1h', 'Last hour'],
+  ['now-6h', 'Last 6 hours'],
+  ['now-24h', 'Last 24 hours'],
+  ['now-7d', 'Last 7 days'],
+] as const;
+
+const SHORT_FIELDS = ['host', 'service', 'level', 'source', 'message'];
+
+interface Props {
+  q: string;
+  filter: Params;
+  error?: { message: string; position?: number };
+  onSearch: (q: string) => void;
+}
+
+/** The word under the caret: what autocomplete completes. */
+function tokenAt(text: string, caret: number): { start: number; word: string } {
+  let start = caret;
+  while (start > 0 && !/[\s()]/.test(text[start - 1]!)) start--;
+  return { start, word: text.slice(start, caret) };
+}
+
+/**
+ * The query box (CONTRACT §6) with autocomplete of field names and of a field's top values; a syntax error is shown
+ * under the character it points at.
+ */
+export function QueryBar({ q, filter, error, onSearch }: Props) {
+  const [text, setText] = useState(q);
+  const [fields, setFields] = useState<string[]>(SHORT_FIELDS);
+  const [suggestions, setSuggestions] = useState<string[]>([]);
+  const [active, setActive] = useState(0);
+  const input = useRef<HTMLInputElement>(null);
+  useEffect(() => setText(q), [q]);
+  useEffect(() => {
+    apiGet<{ fields: { name: string }[] }>('/api/v1/fields', filter).then(
+      (r) => setFields([...new Set([...SHORT_FIELDS, ...r.fields.map((f) => f.name)])]),
+      () => undefined,
+    );
+  }, [JSON.stringify(filter)]);
+
+  const suggest = async (value: string, caret: number) => {
+    const { word } = tokenAt(value, caret);
+    const colon = word.indexOf(':');
+    if (word.length === 0) return setSuggestions([]);
+    if (colon < 0)
+      return setSuggestions(
+        fields
+          .filter((f) => f.startsWith(word) && f !== word)
+          .slice(0, 8)
+          .map((f) => `${f}:`),
+      );
+    const field = word.slice(0, colon).replace(/^-/, '');
+    const prefix = word.slice(colon + 1).replace(/^"/, '');
+    if (!fields.includes(field) || field === 'message') return setSuggestions([]);
+    try {
+      const top = await apiGet<{ values: { value: string | number }[] }>(
+        `/api/v1/fields/${encodeURIComponent(field)}/top`,
+        { ...filter, size: 20 },
+      );
+      const values = top.values
+        .map((v) => String(v.value))
+        .filter((v) => v.toLowerCase().startsWith(prefix.toLowerCase()));
+      setSuggestions(
+        values
+          .slice(0, 8)
+          .map(
+            (v) =>
+              `${word.startsWith('-') ? '-' : ''}${field}:${/[\s"():]/.test(v) ? `"${v.replace(/"/g, '\\"')}"` : v}`,
+          ),
+      );
+    } catch {
+      setSuggestions([]);
+    }
+    setActive(0);
+  };
+
+  const accept = (choice: string) => {
+    const caret = input.current?.selectionStart ?? text.length;
+    const { start } = tokenAt(text, caret);
+    const next = `${text.slice(0, start)}${choice}${choice.endsWith(':') ? '' : ' '}${text.slice(caret)}`;
+    setText(next);
+    setSuggestions([]);
+    input.current?.focus();
+  };
+
+  return (
+    <form
+      class="query-bar"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setSuggestions([]);
+        onSearch(text);
+      }}
+    >
+      <div class="query-input">
+        <input
+          id="q"
+          name="q"
+          ref={input}
+          type="search"
+          placeholder='level:error AND "connection reset" host:web-1'
+          spellcheck={false}
+          autocomplete="off"
+          aria-autocomplete="list"
+          value={text}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            void suggest(e.currentTarget.value, e.currentTarget.selectionStart ?? e.currentTarget.value.length);
+          }}
+          onBlur={() => setTimeout(() => setSuggestions([]), 150)}
+          onKeyDown={(e) => {
+            if (suggestions.length === 0) return;
+            if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+              e.preventDefault();
+              setActive((a) => (a + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length);
+            } else if (e.key === 'Tab' || (e.key === 'Enter' && suggestions[active] !== undefined)) {
+              e.preventDefault();
+              accept(suggestions[active]!);
+            } else if (e.key === 'Escape') setSuggestions([]);
+          }}
+        />
+        {suggestions.length > 0 && (
+          <ul class="suggestions" role="listbox">
+            {suggestions.map((s, i) => (
+              <li
+                key={s}
+                role="option"
+                aria-selected={i === active}
+                class={i === active ? 'active' : ''}
+                onMouseDown={() => accept(s)}
+              >
+                {s}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+      <button type="submit">Search</button>
+      {error && (
+        <div class="query-error" role="alert">
+          {error.position !== undefined && (
+            <pre class="caret">
+              {q}
+              {'\n'}
+              {' '.repeat(Math.min(error.position, q.length))}^
+            </pre>
+          )}
+          {error.message}
+        </div>
+      )}
+    </form>
+  );
+}
