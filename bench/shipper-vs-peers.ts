@@ -38,7 +38,7 @@ function writeInput(path: string, n: number): void {
   for (let i = 0; i < n; i++) {
     const ts = new Date(Date.UTC(2026, 10, 26, 10, 0, 0) + i).toISOString();
     parts.push(
-      `${ts} web-${i % 7} nginx[${1000 + (i % 50)}]: 10.${i % 250}.${(i >> 8) % 250}.${i % 199} "GET /api/v1/orders/${i % 100_003}?page=${i % 17} HTTP/1.1" ${i % 23 === 0 ? 500 : 200} ${i % 9973} rt=0.${String(i % 997).padStart(3, '0')} ua="curl/8.5.0" seq=${i}\n`,
+      `${ts} web-${i % 7} nginx[${1000 + (i % 50)}]: 10.${i % 250}.${(i >> 8) % 250}.${i % 199} "GET /api/v1/orders/${i % 100_003}?page=${i % 17} HTTP/1.1" ${i % 23 === 0 ? 500 : 200} ${i % 9973} rt=0.${String(i % 997).padStart(3, '0')} ua="curl/8.5.0" ref="https://shop.example.com/cart" seq=${i}\n`,
     );
     if (parts.length === 10_000) out.write(parts.splice(0).join(''));
   }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { IngestEvent } from '../protocol/event.js';
 import type { Batcher } from './batcher.js';
 import type { InputConfig } from './config.js';
-import { eventId } from './event-id.js';
+import { eventIdsFor } from './event-id.js';
 import {
   bytesBefore,
   bytesBeforeSync,
@@ -124,6 +124,10 @@ export class Harvester {
   private establishing: Promise<boolean> | null = null;
   private readAtMs = 0;
   private readAtIso = '';
+  /** The JSON of the fields every event of this file shares, cached per path (`source` changes on a rename). */
+  private jsonTail = '';
+  private jsonTailPath = '';
+  private ids: { key: string; of: (offset: number) => string } | undefined;
   /** The generation replaced by the last truncation, with where it was read to: a copy of it may show up. */
   private previous: ReadMark | undefined;
   /** Set by a truncation: the generation the new content follows. */
@@ -501,8 +505,31 @@ export class Harvester {
       this.readAtIso = new Date(now).toISOString();
     }
     const input = this.input;
+    if (this.ids?.key !== source.idKey) this.ids = { key: source.idKey, of: eventIdsFor(this.ctx.host, source.idKey) };
+    const id = this.ids.of(line.offset);
+    if (line.originalBytes === undefined && !line.invalidUtf8) {
+      // Hot path: only id, offset, read time and message change from line to line; the rest is serialised once.
+      if (this.jsonTailPath !== this.path) {
+        this.jsonTailPath = this.path;
+        const shared: IngestEvent = {
+          host: this.ctx.host,
+          service: input.service,
+          source: this.path,
+          format: input.format,
+          fields: input.fields,
+          tz: this.ctx.tz,
+          message: '',
+        };
+        delete (shared as Partial<IngestEvent>).message;
+        this.jsonTail = JSON.stringify(shared).slice(1);
+      }
+      const json = `{"id":"${id}","offset":${line.offset},"read_at":"${this.readAtIso}","message":${JSON.stringify(line.text)},${this.jsonTail}`;
+      const wait = this.ctx.batcher.add(json, source, line.nextOffset);
+      if (wait) await wait;
+      return;
+    }
     const event: IngestEvent = {
-      id: eventId(this.ctx.host, source.idKey, line.offset),
+      id,
       host: this.ctx.host,
       service: input.service,
       source: this.path,
@@ -512,19 +539,18 @@ export class Harvester {
       fields: input.fields,
       read_at: this.readAtIso,
       tz: this.ctx.tz,
+      flags: [],
     };
-    if (line.originalBytes !== undefined || line.invalidUtf8) {
-      event.flags = [];
-      if (line.originalBytes !== undefined) {
-        event.flags.push('truncated');
-        event.original_bytes = line.originalBytes;
-        this.ctx.onFlagged(input, 'truncated');
-      }
-      if (line.invalidUtf8) {
-        event.flags.push('invalid_utf8');
-        if (line.raw) event.original_base64 = line.raw.toString('base64');
-        this.ctx.onFlagged(input, 'invalid_utf8');
-      }
+    // Flagged lines are rare: the plain object keeps them simple.
+    if (line.originalBytes !== undefined) {
+      event.flags!.push('truncated');
+      event.original_bytes = line.originalBytes;
+      this.ctx.onFlagged(input, 'truncated');
+    }
+    if (line.invalidUtf8) {
+      event.flags!.push('invalid_utf8');
+      if (line.raw) event.original_base64 = line.raw.toString('base64');
+      this.ctx.onFlagged(input, 'invalid_utf8');
     }
     const wait = this.ctx.batcher.add(JSON.stringify(event), source, line.nextOffset);
     if (wait) await wait;

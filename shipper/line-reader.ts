@@ -138,8 +138,6 @@ export class LineReader {
           start = nl + 1;
           yield line;
         }
-        // The kept partial line points into this chunk; the next read must not overwrite it.
-        if (this.pending.length > 0) this.chunk = Buffer.allocUnsafe(this.chunkBytes);
         // A short read means we reached the end of the file as it is now; the next change event reads on.
         if (bytesRead < this.chunkBytes) break;
       }
@@ -159,7 +157,9 @@ export class LineReader {
     this.pendingLastByte = piece[piece.length - 1]!;
     const room = this.maxLineBytes - this.pendingKept;
     if (room > 0) {
-      const kept = piece.length <= room ? piece : piece.subarray(0, room);
+      // A copy, so the read buffer can be reused: a fresh 64 KiB buffer per chunk (the partial line at its end
+      // pointing into it) made memory grow with throughput until the next full garbage collection.
+      const kept = Buffer.from(piece.length <= room ? piece : piece.subarray(0, room));
       this.pending.push(kept);
       this.pendingKept += kept.length;
     }

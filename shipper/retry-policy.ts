@@ -25,6 +25,17 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
   return Math.floor(random() * ceiling);
 }
 
+/** Retry-After waits up to this fraction longer, at random: many shippers told "30 s" must not return together. */
+export const RETRY_AFTER_JITTER = 0.2;
+
+/**
+ * The wait for a Retry-After of `ms`: at least what the collector asked for (returning earlier only earns another
+ * 429), plus 0–20 % so that a fleet of shippers refused at the same moment comes back spread out.
+ */
+export function retryAfterDelay(ms: number, random: () => number = Math.random): number {
+  return ms + Math.floor(random() * ms * RETRY_AFTER_JITTER);
+}
+
 /** Parses a Retry-After header (delay in seconds or an HTTP date) into milliseconds; undefined when absent or bad. */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined) return undefined;
@@ -52,7 +63,8 @@ export function decideRetry(err: unknown, attempt: number, random: () => number 
       return { kind: 'retry', delayMs: RETRY_CAP_MS, loud: true };
     case 'SHIPPER_COLLECTOR_UNAVAILABLE':
     case 'SHIPPER_BAD_RESPONSE':
-      return { kind: 'retry', delayMs: err.retryAfterMs ?? backoffDelay(attempt, random), loud: false };
+      return { kind: 'retry', delayMs:
+          err.retryAfterMs !== undefined ? retryAfterDelay(err.retryAfterMs, random) : backoffDelay(attempt, random), loud: false };
     case 'SHIPPER_REGISTRY_IO':
       throw err;
   }

@@ -66,3 +66,13 @@ describe('file identity', () => {
     }
   });
 });
+
+describe('event ids for many offsets of one file', () => {
+  it('equal the one-off event ids', async () => {
+    const { eventId, eventIdsFor } = await import('../../../shipper/event-id.js');
+    const of = eventIdsFor('web-1', 'c:abc');
+    for (const offset of [0, 1, 181, 1_048_576, 9_007_199_254_740_991]) {
+      expect(of(offset)).toBe(eventId('web-1', 'c:abc', offset));
+    }
+  });
+});

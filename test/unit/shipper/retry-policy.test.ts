@@ -4,6 +4,7 @@ import {
   parseRetryAfter,
   RETRY_AFTER_MAX_MS,
   RETRY_CAP_MS,
+  retryAfterDelay,
 } from '../../../shipper/retry-policy.js';
 import { ShipperError } from '../../../shipper/shipper-error.js';
 
@@ -44,9 +45,24 @@ describe('retry policy', () => {
 
   it('honours Retry-After on 503 and 429 instead of the backoff', () => {
     const unavailable = new ShipperError('SHIPPER_COLLECTOR_UNAVAILABLE', '503', 503, 3000);
-    expect(decideRetry(unavailable, 9, () => 0.5)).toEqual({ kind: 'retry', delayMs: 3000, loud: false });
+    expect(decideRetry(unavailable, 9, () => 0)).toEqual({ kind: 'retry', delayMs: 3000, loud: false });
+    expect(decideRetry(unavailable, 9, () => 0.5)).toEqual({ kind: 'retry', delayMs: 3300, loud: false });
     const noHeader = new ShipperError('SHIPPER_COLLECTOR_UNAVAILABLE', 'ECONNREFUSED', 503);
     expect(decideRetry(noHeader, 2, () => 0.5)).toEqual({ kind: 'retry', delayMs: 400, loud: false });
+  });
+
+  it('adds 0-20 % jitter to Retry-After, never returning earlier than asked', () => {
+    expect(retryAfterDelay(10_000, () => 0)).toBe(10_000);
+    expect(retryAfterDelay(10_000, () => 0.999999)).toBe(11_999);
+    expect(retryAfterDelay(0, () => 0.7)).toBe(0);
+    let seed = 7;
+    const lcg = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const delays = Array.from({ length: 1000 }, () => retryAfterDelay(30_000, lcg));
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(30_000);
+    expect(Math.max(...delays)).toBeLessThan(36_000);
+    // Spread out, not all at one instant: the 1000 waits cover most of the 6 s window.
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(5_000);
+    expect(new Set(delays.map((d) => Math.floor(d / 1000))).size).toBe(6);
   });
 
   it('retries auth failures slowly and loudly, splits refused batches, and rethrows programming errors', () => {
