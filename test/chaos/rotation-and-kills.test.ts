@@ -1,6 +1,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pipeline } from '../support/pipeline-harness.js';
+import { auditSequence } from '../support/sequence-log.js';
 
 const FILES = 3;
 const TOTAL = 45_000;
@@ -32,21 +33,6 @@ const PLAN: Step[] = [
   { at: 34_000, kind: 'kill-shipper', rotateWhileDown: true },
   { at: 38_000, kind: 'rotate' },
 ];
-
-/** Sequence numbers found, and how many were missing or stored twice. */
-function audit(messages: string[], written: number) {
-  const seen = new Set<number>();
-  let duplicates = 0;
-  for (const m of messages) {
-    const seq = Number(/seq=(\d+)/.exec(m)?.[1]);
-    if (seen.has(seq)) duplicates++;
-    seen.add(seq);
-  }
-  const missing: number[] = [];
-  for (let i = 0; i < written; i++) if (!seen.has(i)) missing.push(i);
-  if (missing.length) console.log(`missing sequence numbers (first 30): ${missing.slice(0, 30).join(' ')}`);
-  return { found: messages.length, distinct: seen.size, duplicates, gaps: missing.length };
-}
 
 describe('chaos: rotations, shipper kills and collector restarts', () => {
   it('indexes exactly the written lines through 9 rotations, 5 SIGKILLs and 2 collector restarts', async () => {
@@ -152,12 +138,7 @@ describe('chaos: rotations, shipper kills and collector restarts', () => {
             .join('\n'),
         );
       }
-      expect(
-        audit(
-          hits.map((h) => h.message),
-          TOTAL,
-        ),
-      ).toEqual({ found: TOTAL, distinct: TOTAL, duplicates: 0, gaps: 0 });
+      expect(auditSequence(hits, TOTAL)).toEqual({ events: TOTAL, distinct: TOTAL, duplicates: 0, gaps: 0 });
       expect(reached).toBe(TOTAL);
     } finally {
       await p.dispose();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
-import { refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
+import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
 
 const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 const HOSTS = ['web-1', 'web-2', 'db-1'];
@@ -22,13 +22,9 @@ function byTime(a: (typeof all)[number], b: (typeof all)[number]): number {
   );
 }
 
+/** Every event must be accepted: the UI checks below count on exact totals. */
 async function ingest(events: object[]): Promise<void> {
-  const res = await fetch(`${collector.url}/api/v1/ingest`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${collector.tokens.ingest}` },
-    body: events.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  expect(res.status).toBe(200);
+  expect((await ingestEvents(collector, events)).accepted).toBe(events.length);
 }
 
 /** Waits until the summary line shows exactly `text`. */

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import type { IngestResult } from '../../protocol/ingest-result.js';
 import { createToken } from '../../collector/auth/token-store.js';
 import { collectorConfig } from '../../collector/config.js';
 import { startCollector, type RunningCollector } from '../../collector/main.js';
@@ -53,4 +54,15 @@ export async function startTestCollector(
 export async function refresh(collector: TestCollector): Promise<void> {
   const res = await fetch(`${testEsUrl()}/${collector.indexPrefix}-*/_refresh`, { method: 'POST' });
   if (!res.ok) throw new Error(`refresh failed: ${res.status} ${await res.text()}`);
+}
+
+/** Sends events through `POST /api/v1/ingest` with the ingest token; throws unless the collector answers 200. */
+export async function ingestEvents(collector: TestCollector, events: readonly object[]): Promise<IngestResult> {
+  const res = await fetch(`${collector.url}/api/v1/ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${collector.tokens.ingest}` },
+    body: events.map((e) => JSON.stringify(e)).join('\n'),
+  });
+  if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as IngestResult;
 }

@@ -1,5 +1,4 @@
 import { appendFile } from 'node:fs/promises';
-import type { IngestEvent } from '../../protocol/event.js';
 
 /** A realistic access-log style line carrying a global sequence number (with its newline). */
 export function logLine(seq: number, file: string): string {
@@ -31,8 +30,11 @@ export interface SequenceAudit {
   gaps: number;
 }
 
-/** Audits stored events (other lines than sequence lines are not counted). */
-export function auditSequence(events: Iterable<IngestEvent>, n: number): SequenceAudit {
+/**
+ * Audits stored events or hits (other lines than sequence lines are not counted); the first missing numbers are
+ * printed, because a failing count alone does not say where to look.
+ */
+export function auditSequence(events: Iterable<{ message: string }>, n: number): SequenceAudit {
   const seen = new Set<number>();
   let count = 0;
   let duplicates = 0;
@@ -44,7 +46,8 @@ export function auditSequence(events: Iterable<IngestEvent>, n: number): Sequenc
     if (seen.has(seq)) duplicates++;
     seen.add(seq);
   }
-  let gaps = 0;
-  for (let i = 0; i < n; i++) if (!seen.has(i)) gaps++;
-  return { events: count, distinct: seen.size, duplicates, gaps };
+  const missing: number[] = [];
+  for (let i = 0; i < n; i++) if (!seen.has(i)) missing.push(i);
+  if (missing.length) console.log(`missing sequence numbers (first 30): ${missing.slice(0, 30).join(' ')}`);
+  return { events: count, distinct: seen.size, duplicates, gaps: missing.length };
 }

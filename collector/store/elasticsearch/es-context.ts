@@ -1,8 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { ContextRequest, ContextResult } from '../read-model.js';
-import { eventSort, guardRead, SORT_LENGTH, type EsReadContext } from './es-read.js';
-import { searchPattern } from './index-templates.js';
+import { eventSort, SORT_LENGTH, type EsReadContext, searchEvents } from './es-read.js';
 
 /**
  * `/events/{id}/context` on Elasticsearch: the anchor's sort key splits the timeline, and two search_after reads
@@ -38,20 +37,11 @@ function read(
   size: number,
   after?: estypes.SortResults,
 ) {
-  return guardRead(ctx, (t) =>
-    ctx.client.search<EcsDocument>(
-      {
-        index: searchPattern(ctx.indexPrefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        timeout: t.timeout,
-        size,
-        track_total_hits: false,
-        sort: eventSort(order),
-        ...(after ? { search_after: after } : {}),
-        query,
-      },
-      { requestTimeout: t.requestTimeout },
-    ),
-  );
+  return searchEvents<EcsDocument>(ctx, {
+    size,
+    track_total_hits: false,
+    sort: eventSort(order),
+    ...(after ? { search_after: after } : {}),
+    query,
+  });
 }

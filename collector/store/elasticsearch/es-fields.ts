@@ -1,5 +1,5 @@
 import type { EventFilter, FieldInfo, TopValues, TopValuesRequest } from '../read-model.js';
-import { eventQuery, guardRead, type EsReadContext } from './es-read.js';
+import { eventQuery, type EsReadContext, searchEvents } from './es-read.js';
 import { guardEs } from './es-errors.js';
 import { searchPattern } from './index-templates.js';
 
@@ -28,30 +28,21 @@ export async function esFields(ctx: EsReadContext, filter: EventFilter): Promise
 
 /** `/fields/{name}/top` on Elasticsearch: a terms aggregation whose error bound proves the counts exact. */
 export async function esTopValues(ctx: EsReadContext, request: TopValuesRequest): Promise<TopValues> {
-  const response = await guardRead(ctx, (t) =>
-    ctx.client.search(
-      {
-        index: searchPattern(ctx.indexPrefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        timeout: t.timeout,
-        size: 0,
-        track_total_hits: false,
-        query: eventQuery(request.query, request.from, request.to),
-        aggs: {
-          top: {
-            terms: {
-              field: request.field,
-              size: request.size,
-              shard_size: Math.max(SHARD_SIZE, request.size),
-              show_term_doc_count_error: true,
-            },
-          },
+  const response = await searchEvents(ctx, {
+    size: 0,
+    track_total_hits: false,
+    query: eventQuery(request.query, request.from, request.to),
+    aggs: {
+      top: {
+        terms: {
+          field: request.field,
+          size: request.size,
+          shard_size: Math.max(SHARD_SIZE, request.size),
+          show_term_doc_count_error: true,
         },
       },
-      { requestTimeout: t.requestTimeout },
-    ),
-  );
+    },
+  });
   const top = response.aggregations?.top as
     | {
         buckets: { key: string | number; key_as_string?: string; doc_count: number }[];

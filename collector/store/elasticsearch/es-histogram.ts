@@ -1,12 +1,22 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { HistogramBucket, HistogramRequest } from '../read-model.js';
-import { eventQuery, guardRead, type EsReadContext } from './es-read.js';
-import { searchPattern } from './index-templates.js';
+import { eventQuery, type EsReadContext, searchEvents } from './es-read.js';
 
 /** Stacks beyond this many values per bucket are summed under OTHER_KEY, so counts always add up. */
 const MAX_STACKS = 50;
 export const NONE_KEY = '(none)';
 export const OTHER_KEY = '(other)';
+
+const FILTER_PATH = [
+  'took',
+  'timed_out',
+  '_shards.failed',
+  '_shards.failures',
+  'aggregations.t.buckets.key',
+  'aggregations.t.buckets.doc_count',
+  'aggregations.t.buckets.by.buckets.key',
+  'aggregations.t.buckets.by.buckets.doc_count',
+];
 
 interface Agg {
   buckets: { key: number; doc_count: number; by?: { buckets: { key: string; doc_count: number }[] } }[];
@@ -26,21 +36,15 @@ export async function esHistogram(ctx: EsReadContext, request: HistogramRequest)
       ...(by ? { aggs: { by: { terms: { field: by, size: MAX_STACKS, missing: NONE_KEY } } } } : {}),
     },
   };
-  const response = await guardRead(ctx, (t) =>
-    ctx.client.search(
-      {
-        index: searchPattern(ctx.indexPrefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        timeout: t.timeout,
-        size: 0,
-        track_total_hits: false,
-        query: eventQuery(request.query, request.from, request.to),
-        aggs,
-      },
-      { requestTimeout: t.requestTimeout },
-    ),
-  );
+  const response = await searchEvents(ctx, {
+    size: 0,
+    track_total_hits: false,
+    query: eventQuery(request.query, request.from, request.to),
+    aggs,
+    // Only what is read below: ES otherwise adds key_as_string and per-terms error bounds to every bucket, and
+    // parsing that is most of the API's cost over the query itself.
+    filter_path: FILTER_PATH,
+  });
   const agg = response.aggregations?.t as Agg | undefined;
   return (agg?.buckets ?? []).map((b) => {
     const bucket: HistogramBucket = { key: new Date(b.key).toISOString(), count: b.doc_count };

@@ -1,8 +1,8 @@
 import type { Heartbeat } from '../../../protocol/heartbeat.js';
 import type { HostActivity } from '../read-model.js';
 import { guardEs } from './es-errors.js';
-import { guardRead, type EsReadContext } from './es-read.js';
-import { hostsIndex, searchPattern } from './index-templates.js';
+import { guardRead, type EsReadContext, searchEvents } from './es-read.js';
+import { hostsIndex } from './index-templates.js';
 
 /** More hosts than this are not listed; a fleet that large needs paging, which /hosts does not offer yet. */
 const MAX_HOSTS = 10_000;
@@ -21,28 +21,19 @@ interface HeartbeatDoc {
 export async function esHosts(ctx: EsReadContext, now: Date): Promise<HostActivity[]> {
   const recentFrom = new Date(now.getTime() - 5 * 60_000).toISOString();
   const [events, beats] = await Promise.all([
-    guardRead(ctx, (t) =>
-      ctx.client.search(
-        {
-          index: searchPattern(ctx.indexPrefix),
-          ignore_unavailable: true,
-          allow_no_indices: true,
-          timeout: t.timeout,
-          size: 0,
-          track_total_hits: false,
+    searchEvents(ctx, {
+      size: 0,
+      track_total_hits: false,
+      aggs: {
+        hosts: {
+          terms: { field: 'host.name', size: MAX_HOSTS },
           aggs: {
-            hosts: {
-              terms: { field: 'host.name', size: MAX_HOSTS },
-              aggs: {
-                last: { max: { field: 'event.ingested' } },
-                recent: { filter: { range: { '@timestamp': { gte: recentFrom, lte: now.toISOString() } } } },
-              },
-            },
+            last: { max: { field: 'event.ingested' } },
+            recent: { filter: { range: { '@timestamp': { gte: recentFrom, lte: now.toISOString() } } } },
           },
         },
-        { requestTimeout: t.requestTimeout },
-      ),
-    ),
+      },
+    }),
     guardRead(ctx, (t) =>
       ctx.client.search<HeartbeatDoc>(
         {

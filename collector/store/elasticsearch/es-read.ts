@@ -4,6 +4,7 @@ import { compileElasticsearch } from '../../query/compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
 import { QueryError } from '../../query/query-error.js';
 import { guardEs } from './es-errors.js';
+import { searchPattern } from './index-templates.js';
 
 /** What every Elasticsearch read needs: the client, the index prefix, the timeout and a logger. */
 export interface EsReadContext {
@@ -71,6 +72,31 @@ export async function guardRead<
     throw new QueryError('QUERY_TIMEOUT', `The query did not finish within ${ctx.searchTimeoutMs} ms.`);
   }
   return result;
+}
+
+/** The parts of a search request that vary; the index pattern, timeouts and missing-index tolerance are fixed. */
+export type EventSearchBody = Omit<
+  estypes.SearchRequest,
+  'index' | 'ignore_unavailable' | 'allow_no_indices' | 'timeout'
+>;
+
+/**
+ * Searches the event indices (never dead letters or heartbeats) under guardRead's timeout and error mapping. Every
+ * read endpoint goes through here, so none can forget the timeout or reach another index.
+ */
+export function searchEvents<TDoc = unknown>(ctx: EsReadContext, body: EventSearchBody) {
+  return guardRead(ctx, (t) =>
+    ctx.client.search<TDoc>(
+      {
+        index: searchPattern(ctx.indexPrefix),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        timeout: t.timeout,
+        ...body,
+      },
+      { requestTimeout: t.requestTimeout },
+    ),
+  );
 }
 
 function readError(err: unknown, timeoutMs: number): QueryError | undefined {

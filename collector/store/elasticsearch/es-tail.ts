@@ -3,27 +3,18 @@ import { compileElasticsearch } from '../../query/compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
 import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
-import { guardRead, type EsReadContext } from './es-read.js';
+import { guardRead, type EsReadContext, searchEvents } from './es-read.js';
 import { searchPattern } from './index-templates.js';
 
 /** `/tail` on Elasticsearch: matching events by ingest time (`event.ingested`, then id), oldest first. */
 export async function esTail(ctx: EsReadContext, request: TailRequest): Promise<TailEvent[]> {
-  const response = await guardRead(ctx, (t) =>
-    ctx.client.search<EcsDocument>(
-      {
-        index: searchPattern(ctx.indexPrefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        timeout: t.timeout,
-        size: request.limit,
-        track_total_hits: false,
-        sort: [{ 'event.ingested': { order: 'asc' } }, { 'event.id': { order: 'asc' } }],
-        ...(request.after ? { search_after: [request.after.ingestedMs, request.after.id] } : {}),
-        query: ingestedWithin(request.query, request.sinceMs),
-      },
-      { requestTimeout: t.requestTimeout },
-    ),
-  );
+  const response = await searchEvents<EcsDocument>(ctx, {
+    size: request.limit,
+    track_total_hits: false,
+    sort: [{ 'event.ingested': { order: 'asc' } }, { 'event.id': { order: 'asc' } }],
+    ...(request.after ? { search_after: [request.after.ingestedMs, request.after.id] } : {}),
+    query: ingestedWithin(request.query, request.sinceMs),
+  });
   return response.hits.hits.map((h) => ({
     hit: toHit(h._id!, h._source!),
     position: { ingestedMs: Number(h.sort?.[0]), id: String(h.sort?.[1]) },

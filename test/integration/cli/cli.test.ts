@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { refresh, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
+import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
 
 const CLI = join(import.meta.dirname, '..', '..', '..', 'bin', 'logship.js');
 
@@ -98,12 +98,7 @@ describe('logship command line', () => {
         },
         { id: 'c3', timestamp: new Date(now - 1000).toISOString(), host: 'web-1', message: 'third line' },
       ];
-      const res = await fetch(`${collector.url}/api/v1/ingest`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${collector.tokens.ingest}` },
-        body: lines.map((l) => JSON.stringify(l)).join('\n'),
-      });
-      expect(res.status).toBe(200);
+      expect((await ingestEvents(collector, lines)).accepted).toBe(3);
       await refresh(collector);
     });
     afterAll(() => collector.dispose());

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pipeline } from '../../support/pipeline-harness.js';
+import { auditSequence } from '../../support/sequence-log.js';
 
 const HOSTS = ['web-1', 'db-1'];
 const FILES_PER_HOST = 3;
@@ -24,20 +25,6 @@ class SequenceWriter {
 function filesFor(dir: string, host: string): string[] {
   mkdirSync(join(dir, 'logs', host), { recursive: true });
   return Array.from({ length: FILES_PER_HOST }, (_, i) => join(dir, 'logs', host, `app-${i}.log`));
-}
-
-/** The sequence numbers found, and how many were missing or seen twice. */
-function audit(messages: string[], written: number) {
-  const seen = new Set<number>();
-  let duplicates = 0;
-  for (const m of messages) {
-    const seq = Number(/seq=(\d+)/.exec(m)?.[1]);
-    if (seen.has(seq)) duplicates++;
-    seen.add(seq);
-  }
-  let gaps = 0;
-  for (let i = 0; i < written; i++) if (!seen.has(i)) gaps++;
-  return { found: messages.length, distinct: seen.size, duplicates, gaps };
 }
 
 async function writePaced(
@@ -69,12 +56,7 @@ describe('shipper → collector → Elasticsearch, exactly once', () => {
       expect(first.total).toEqual({ value: 100_000, relation: 'eq' });
       for (const host of HOSTS) expect((await p.search({ from: 'now-1h', limit: '1', host })).total.value).toBe(50_000);
       const hits = await p.searchAll({ from: 'now-1h', order: 'asc' });
-      expect(
-        audit(
-          hits.map((h) => h.message),
-          100_000,
-        ),
-      ).toEqual({ found: 100_000, distinct: 100_000, duplicates: 0, gaps: 0 });
+      expect(auditSequence(hits, 100_000)).toEqual({ events: 100_000, distinct: 100_000, duplicates: 0, gaps: 0 });
       // File order survives: per source, offsets rise with sequence numbers.
       const bySource = new Map<string, number[]>();
       for (const h of hits) (bySource.get(h.source!) ?? bySource.set(h.source!, []).get(h.source!)!).push(h.offset!);
@@ -109,12 +91,7 @@ describe('shipper → collector → Elasticsearch, exactly once', () => {
       });
       await p.waitForTotal(40_000, 180_000);
       const hits = await p.searchAll({ from: 'now-1h', order: 'asc' });
-      expect(
-        audit(
-          hits.map((h) => h.message),
-          40_000,
-        ),
-      ).toEqual({ found: 40_000, distinct: 40_000, duplicates: 0, gaps: 0 });
+      expect(auditSequence(hits, 40_000)).toEqual({ events: 40_000, distinct: 40_000, duplicates: 0, gaps: 0 });
     } finally {
       await p.dispose();
     }
