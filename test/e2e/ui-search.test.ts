@@ -43,6 +43,12 @@ beforeAll(async () => {
   PAYLOADS.forEach((message, i) =>
     events.push({ id: `xss-${i}`, timestamp: new Date(now - 30_000).toISOString(), host: `<b>evil-${i}</b>`, message }),
   );
+  events.push({
+    id: 'json-1',
+    timestamp: new Date(now - 5 * 60_000 + 500).toISOString(),
+    host: 'web-1',
+    message: '{"user":"ann","action":"login","ok":true}',
+  });
   await ingest(events);
   await refresh(collector);
   browser = await launchBrowser();
@@ -77,13 +83,34 @@ describe('web UI', () => {
   });
 
   it('shows the total and the newest events first in a virtualized list', async () => {
-    await expect(page.locator('.summary').textContent()).resolves.toBe('605 events');
+    await expect(page.locator('.summary').textContent()).resolves.toBe('606 events');
     const first = page.locator('.hit').first();
     await expect(first.getAttribute('data-id')).resolves.toBe('ui-599');
-    // Virtualized: only the rows near the viewport exist in the DOM, not all 605.
+    // Virtualized: only the rows near the viewport exist in the DOM, not all 606.
     const rendered = await page.locator('.hit').count();
     expect(rendered).toBeGreaterThan(20);
     expect(rendered).toBeLessThan(100);
+  });
+
+  it('loads the next pages while scrolling, expands JSON messages and jumps to errors with e', async () => {
+    // Pages of 200: the oldest event appears only after the list fetched all four pages through cursors.
+    for (let i = 0; i < 40 && (await page.locator('.hit[data-id="ui-0"]').count()) === 0; i++) {
+      await page.locator('.results').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await page.waitForTimeout(150);
+    }
+    await expect(page.locator('.hit[data-id="ui-0"]').count()).resolves.toBe(1);
+    await page.locator('.results').evaluate((el) => el.scrollTo(0, 0));
+    await page.locator('body').click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press('e');
+    await expect(page.locator('.hit.selected').getAttribute('data-id')).resolves.toBe('ui-550');
+    await page.keyboard.press('e');
+    await expect(page.locator('.hit.selected').getAttribute('data-id')).resolves.toBe('ui-500');
+    await page.goto(`${collector.url}/?q=id:json-1`);
+    const row = page.locator('.hit[data-id="json-1"]');
+    await row.locator('.fold').click();
+    await expect(row.locator('.text').textContent()).resolves.toBe(
+      '{\n  "user": "ann",\n  "action": "login",\n  "ok": true\n}',
+    );
   });
 
   it('searches with the query language and keeps the view in the URL', async () => {
