@@ -17,74 +17,13 @@ import { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { createToken } from '../collector/auth/token-store.js';
 import { collectorConfig } from '../collector/config.js';
-import { normalizeEvent } from '../collector/ingest/normalize-event.js';
 import { startCollector } from '../collector/main.js';
-import { EsStore } from '../collector/store/elasticsearch/es-store.js';
-import { dailyIndex } from '../collector/store/elasticsearch/index-templates.js';
+import { bulkLoadCeiling, untilSearchable } from './es-ceiling.js';
 import { benchEvent } from './ingest-lines.js';
 
 const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
 const FORMAT = process.env.LOGSHIP_BENCH_FORMAT ?? 'auto';
 const ROOT = join(import.meta.dirname, '..', '..');
-
-async function searchable(es: Client, pattern: string, expected: number, started: number): Promise<number> {
-  for (;;) {
-    await es.indices.refresh({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
-    const { count } = await es.count({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
-    if (count >= expected) {
-      if (count !== expected) throw new Error(`${pattern} holds ${count} documents, expected ${expected}`);
-      return (Date.now() - started) / 1000;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/**
- * The same documents logship stores (normalised by the same code, so the same fields and the same template), bulk
- * loaded straight into Elasticsearch with the settings found best: explicit ids, `create`, 5,000 per request, 4 in
- * flight.
- */
-async function ceiling(esUrl: string, es: Client, prefix: string, base: number): Promise<number> {
-  const indexPrefix = `${prefix}-ceiling`;
-  const store = new EsStore(
-    {
-      url: esUrl,
-      indexPrefix,
-      replicas: 0,
-      bulkMaxEvents: 5000,
-      bulkConcurrency: 4,
-      bulkMaxQueued: 64,
-      requestTimeoutMs: 120_000,
-      searchTimeoutMs: 10_000,
-      exactTotalUpTo: 1000,
-    },
-    pino({ level: 'warn' }),
-  );
-  await store.init();
-  await store.close();
-  const now = new Date().toISOString();
-  const ctx = { now, nowMs: Date.parse(now), maxMessageBytes: 1 << 20 };
-  const started = Date.now();
-  let next = 0;
-  const lane = async () => {
-    while (next < LINES) {
-      const start = next;
-      next = Math.min(LINES, next + 5000);
-      const operations: unknown[] = [];
-      for (let i = start; i < next; i++) {
-        const event = normalizeEvent({ line: i, text: '', value: benchEvent(i, base, FORMAT) }, ctx);
-        if (!('doc' in event)) throw new Error(`bench line ${i} was refused: ${event.reason}`);
-        operations.push({ create: { _index: dailyIndex(indexPrefix, event.doc['@timestamp']), _id: event.id } });
-        operations.push(event.doc);
-      }
-      const res = await es.bulk({ operations, filter_path: ['errors'] });
-      if (res.errors) throw new Error('the ceiling bulk load had item errors');
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, lane));
-  const seconds = await searchable(es, `${indexPrefix}-2*`, LINES, started);
-  return LINES / seconds;
-}
 
 async function logship(esUrl: string, es: Client, prefix: string, base: number): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'logship-bench-ingest-'));
@@ -114,7 +53,7 @@ async function logship(esUrl: string, es: Client, prefix: string, base: number):
       worker.once('message', () => resolve());
       worker.once('error', reject);
     });
-    const seconds = await searchable(es, `${prefix}-logship-2*`, LINES, started);
+    const seconds = await untilSearchable(es, `${prefix}-logship-2*`, LINES, started);
     return LINES / seconds;
   } finally {
     await collector.stop();
@@ -128,7 +67,13 @@ const es = new Client({ node: esUrl, requestTimeout: 120_000 });
 const prefix = `bench-ingest-${process.pid}`;
 try {
   const base = Date.now() - 3_600_000;
-  const ceilingRate = await ceiling(esUrl, es, prefix, base);
+  const { docsPerSecond: ceilingRate } = await bulkLoadCeiling({
+    esUrl,
+    es,
+    indexPrefix: `${prefix}-ceiling`,
+    lines: LINES,
+    event: (i) => benchEvent(i, base, FORMAT),
+  });
   console.log(`ceiling (direct bulk): ${Math.round(ceilingRate)} docs/s`);
   const logshipRate = await logship(esUrl, es, prefix, base);
   console.log(`logship (ingest API, format ${FORMAT}): ${Math.round(logshipRate)} docs/s`);

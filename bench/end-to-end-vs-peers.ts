@@ -1,0 +1,677 @@
+/**
+ * Issue 5's end-to-end throughput benchmark: in one run, on one file of ~180-byte lines (1,000,000 by default), the
+ * documents per second until searchable (a refresh then `_count` every 250 ms reaches every line) of
+ *  - the ceiling: the documents logship would store, bulk-loaded straight into Elasticsearch (bench/es-ceiling.ts);
+ *  - logship: the real shipper process tailing the file → the real collector process → Elasticsearch;
+ *  - rsyslog → Elasticsearch directly (imfile + omelasticsearch);
+ *  - syslog-ng → Elasticsearch directly (elasticsearch-http with flow control);
+ * the peers with the configs in /work/shared/bench-peers. Every run writes into fresh indices, deleted after it. Also
+ * the CPU seconds and peak RSS (VmHWM) of every process under test, and Elasticsearch's CPU seconds per run.
+ * Prints a table and the ratios; writes bench/results/end-to-end-vs-peers.json.
+ *
+ * Run as root: it swaps the Debian syslog packages (syslog-ng replaces rsyslog for its part) and leaves rsyslog +
+ * rsyslog-elasticsearch installed, so hold the lock other users of rsyslog take:
+ *   npm run build && flock /tmp/logship-peer.lock node dist/bench/end-to-end-vs-peers.js
+ * The peers run with their own config, pid and state files; the system's syslog daemon is never touched.
+ * Starts its own Elasticsearch on 127.0.0.1:19202 (1 GiB heap) and stops it at the end, unless LOGSHIP_BENCH_ES_URL
+ * names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES (200,000: loaded and deleted first, so the
+ * first measured run does not pay for a cold JVM), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship only).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@elastic/elasticsearch';
+import { createToken } from '../collector/auth/token-store.js';
+import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-local.js';
+import { eventId } from '../shipper/event-id.js';
+import { bulkLoadCeiling, untilSearchable } from './es-ceiling.js';
+
+const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
+const WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_WARMUP_LINES ?? 200_000);
+const SKIP_PEERS = Boolean(process.env.LOGSHIP_BENCH_SKIP_PEERS);
+const POLL_MS = 250;
+/** A run that has not made every line searchable by then has stalled (rsyslog at its 18.5k/s needs under a minute). */
+const RUN_TIMEOUT_MS = 900_000;
+const ES_PORT = 19202;
+const ES_HEAP = '1g';
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = join(ROOT, 'bin', 'logship.js');
+const PEERS = process.env.BENCH_PEERS_DIR ?? join(ROOT, '..', 'shared', 'bench-peers');
+const PEER_LOCK = '/tmp/logship-peer.lock';
+const SHIPPER_HOST = 'bench';
+const CLOCK_TICK_S = 1 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const SYSLOG_NG_PACKAGES = ['syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl'];
+const RSYSLOG_PACKAGES = ['rsyslog', 'rsyslog-elasticsearch'];
+
+/** Line `i` of the input: the ~180-byte access-log line bench/shipper-vs-peers.ts ships, `i` ms after `base`. */
+function inputLine(i: number, base: number): string {
+  const ts = new Date(base + i).toISOString();
+  return `${ts} web-${i % 7} nginx[${1000 + (i % 50)}]: 10.${i % 250}.${(i >> 8) % 250}.${i % 199} "GET /api/v1/orders/${i % 100_003}?page=${i % 17} HTTP/1.1" ${i % 23 === 0 ? 500 : 200} ${i % 9973} rt=0.${String(i % 997).padStart(3, '0')} ua="curl/8.5.0" ref="https://shop.example.com/cart" seq=${i}`;
+}
+
+/** Writes the input file (honouring backpressure) and returns every line's byte offset, for the ceiling's events. */
+async function writeInput(path: string, base: number): Promise<{ offsets: Float64Array; bytes: number }> {
+  const out = createWriteStream(path);
+  const offsets = new Float64Array(LINES);
+  let bytes = 0;
+  let chunk = '';
+  for (let i = 0; i < LINES; i++) {
+    const line = inputLine(i, base) + '\n';
+    offsets[i] = bytes;
+    bytes += line.length; // ASCII: characters are bytes
+    chunk += line;
+    if (chunk.length >= 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  return { offsets, bytes };
+}
+
+interface Usage {
+  cpuSeconds: number;
+  peakRssMb: number;
+}
+
+/** utime + stime and the peak RSS (VmHWM) of a process, from /proc; undefined once it is gone. */
+function usage(pid: number): Usage | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may contain spaces; fields 14 and 15 (utime, stime) follow it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpuSeconds: ticks * CLOCK_TICK_S, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy CPU seconds of the whole machine since boot (every core), from /proc/stat. */
+function machineCpuSeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .slice(0, 200)
+    .split('\n')[0]!
+    .split(/\s+/)
+    .map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) * CLOCK_TICK_S;
+}
+
+interface CpuSnapshot {
+  machine: number;
+  es: number | undefined;
+  self: number;
+}
+
+function cpuSnapshot(esPid: number | undefined): CpuSnapshot {
+  const self = process.cpuUsage();
+  return {
+    machine: machineCpuSeconds(),
+    es: esPid ? usage(esPid)?.cpuSeconds : undefined,
+    self: (self.user + self.system) / 1e6,
+  };
+}
+
+/**
+ * Elasticsearch's CPU during a run, and everybody else's: the cores are shared with other engineers' tests, and a
+ * run that had to share them is slower for no fault of its own. `measured` is the CPU of the processes under test.
+ */
+function cpuShares(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  measured: number,
+): { elasticsearch_cpu_s?: number; other_cpu_s?: number } {
+  if (before.es === undefined || after.es === undefined) return {};
+  const es = after.es - before.es;
+  const other = after.machine - before.machine - es - (after.self - before.self) - measured;
+  return { elasticsearch_cpu_s: round(es, 1), other_cpu_s: round(Math.max(0, other), 1) };
+}
+
+let interrupted: string | undefined;
+process.once('SIGINT', () => (interrupted = 'SIGINT'));
+process.once('SIGTERM', () => (interrupted = 'SIGTERM'));
+
+/** A process under test: its stderr's last lines for error messages, and a way to stop it. */
+class Proc {
+  readonly child: ChildProcess;
+  private tail = '';
+  private partial = '';
+  private readonly lineListeners = new Set<(line: string) => void>();
+  private exit: string | undefined;
+
+  constructor(
+    readonly name: string,
+    command: string,
+    args: string[],
+  ) {
+    this.child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child.on('error', (err) => (this.exit = `could not be started: ${err.message}`));
+    this.child.on('exit', (code, signal) => (this.exit = `exited with ${signal ?? `code ${code}`}`));
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (text: string) => {
+      this.tail = (this.tail + text).slice(-4000);
+      const lines = (this.partial + text).split('\n');
+      this.partial = lines.pop()!;
+      for (const line of lines) for (const listener of this.lineListeners) listener(line);
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  usage(): Usage | undefined {
+    return this.child.pid === undefined ? undefined : usage(this.child.pid);
+  }
+
+  /** Throws when the process is no longer running: a benchmark must not wait for a dead sender. */
+  check(): void {
+    if (this.exit) throw new Error(`${this.name} ${this.exit}.${this.stderrTail()}`);
+  }
+
+  stderrTail(): string {
+    return this.tail.trim() ? `\n--- last stderr of ${this.name} ---\n${this.tail.trim().slice(-1500)}` : '';
+  }
+
+  /** The first stderr line `match` gives a value for. */
+  waitFor<T>(what: string, match: (line: string) => T | undefined, timeoutMs: number): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const done = (fn: () => void) => {
+        clearInterval(poll);
+        this.lineListeners.delete(listener);
+        fn();
+      };
+      const listener = (line: string) => {
+        const value = match(line);
+        if (value !== undefined) done(() => resolve(value));
+      };
+      const deadline = Date.now() + timeoutMs;
+      const poll = setInterval(() => {
+        try {
+          this.check();
+          if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+          if (Date.now() > deadline) throw new Error(`${this.name}: no ${what} within ${timeoutMs / 1000} s.`);
+        } catch (err) {
+          done(() => reject(err as Error));
+        }
+      }, 100);
+      this.lineListeners.add(listener);
+    });
+  }
+
+  /** SIGTERM, up to 15 s for a clean exit, then SIGKILL. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+interface ProcessFigures {
+  name: string;
+  cpu_s: number;
+  peak_rss_mb: number;
+}
+
+interface RunResult {
+  name: string;
+  docs: number;
+  seconds?: number;
+  docs_per_s?: number;
+  processes: ProcessFigures[];
+  /** Elasticsearch's CPU seconds during the run (only when we started it and so know its pid). */
+  elasticsearch_cpu_s?: number;
+  /** CPU seconds of everything else on the machine during the run (not this bench, ES or the processes measured). */
+  other_cpu_s?: number;
+  loadavg_1m_after?: number;
+  error?: string;
+}
+
+interface Bench {
+  es: Client;
+  esUrl: string;
+  esPid: number | undefined;
+  prefix: string;
+  work: string;
+  input: string;
+}
+
+/**
+ * Times one run from `launch` (which starts its senders) until `pattern` holds every line. `running` are processes
+ * started before the clock (the collector): their CPU counts from the start of the run, their peak RSS from theirs.
+ */
+async function measure(
+  bench: Bench,
+  name: string,
+  pattern: string,
+  running: Proc[],
+  launch: () => Proc[],
+): Promise<RunResult> {
+  const before = new Map(running.map((p) => [p, p.usage()?.cpuSeconds ?? 0]));
+  const cpuBefore = cpuSnapshot(bench.esPid);
+  const started = Date.now();
+  const launched = launch();
+  const all = [...running, ...launched];
+  try {
+    const seconds = await untilSearchable(bench.es, pattern, LINES, started, {
+      pollMs: POLL_MS,
+      check: () => {
+        for (const p of all) p.check();
+        if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+        if (Date.now() - started > RUN_TIMEOUT_MS)
+          throw new Error(`not every line was searchable after ${RUN_TIMEOUT_MS / 1000} s`);
+      },
+    });
+    const cpuAfter = cpuSnapshot(bench.esPid);
+    const processes = all.map((p) => {
+      const u = p.usage();
+      if (!u) throw new Error(`${p.name} was gone before it could be measured.${p.stderrTail()}`);
+      return {
+        name: p.name,
+        cpu_s: round(u.cpuSeconds - (before.get(p) ?? 0), 2),
+        peak_rss_mb: round(u.peakRssMb, 1),
+      };
+    });
+    return {
+      name,
+      docs: LINES,
+      seconds: round(seconds, 2),
+      docs_per_s: Math.round(LINES / seconds),
+      processes,
+      ...cpuShares(
+        cpuBefore,
+        cpuAfter,
+        processes.reduce((sum, p) => sum + p.cpu_s, 0),
+      ),
+      loadavg_1m_after: round(loadavg()[0]!, 2),
+    };
+  } finally {
+    for (const p of launched) await p.stop();
+  }
+}
+
+function round(n: number, digits: number): number {
+  return Number(n.toFixed(digits));
+}
+
+/** Deletes a run's indices and templates, so the next run has Elasticsearch to itself. */
+async function dropIndices(es: Client, pattern: string): Promise<void> {
+  await es.indices.delete({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
+  await es.indices.deleteIndexTemplate({ name: pattern }, { ignore: [404] });
+}
+
+/** The ingest event the shipper sends for line `i`; the id is the shipper's hash with a stand-in file identity. */
+function shipperEvent(
+  input: string,
+  base: number,
+  offsets: Float64Array,
+  identity: string,
+): (i: number) => Record<string, unknown> {
+  const readAt = new Date().toISOString();
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  return (i) => {
+    const offset = offsets[i]!;
+    return {
+      id: eventId(SHIPPER_HOST, identity, offset),
+      offset,
+      read_at: readAt,
+      message: inputLine(i, base),
+      host: SHIPPER_HOST,
+      source: input,
+      format: 'auto',
+      fields: {},
+      tz,
+    };
+  };
+}
+
+async function ceilingRun(bench: Bench, event: (i: number) => Record<string, unknown>): Promise<RunResult> {
+  const indexPrefix = `${bench.prefix}-ceiling`;
+  // The loader runs in this process: its CPU is what normalising and encoding the documents cost.
+  const cpuBefore = cpuSnapshot(bench.esPid);
+  try {
+    const { seconds } = await bulkLoadCeiling({
+      esUrl: bench.esUrl,
+      es: bench.es,
+      indexPrefix,
+      lines: LINES,
+      event,
+      pollMs: POLL_MS,
+    });
+    const cpuAfter = cpuSnapshot(bench.esPid);
+    return {
+      name: 'ceiling',
+      docs: LINES,
+      seconds: round(seconds, 2),
+      docs_per_s: Math.round(LINES / seconds),
+      processes: [
+        {
+          name: 'loader',
+          cpu_s: round(cpuAfter.self - cpuBefore.self, 2),
+          peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1),
+        },
+      ],
+      ...cpuShares(cpuBefore, cpuAfter, 0),
+      loadavg_1m_after: round(loadavg()[0]!, 2),
+    };
+  } finally {
+    await dropIndices(bench.es, `${indexPrefix}-*`);
+  }
+}
+
+/** The collector's start-up line carries the address it listens on (it binds port 0). */
+function listenUrl(line: string): string | undefined {
+  try {
+    const entry = JSON.parse(line) as { url?: unknown; msg?: unknown };
+    return typeof entry.url === 'string' && String(entry.msg).startsWith('The collector listens')
+      ? entry.url
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function logshipRun(bench: Bench): Promise<RunResult> {
+  const dir = join(bench.work, 'logship');
+  const collectorData = join(dir, 'collector');
+  mkdirSync(collectorData, { recursive: true });
+  const token = createToken(collectorData, 'bench-shipper', 'ingest');
+  const collectorConfig = join(dir, 'collector.yml');
+  writeFileSync(
+    collectorConfig,
+    JSON.stringify({
+      listen: '127.0.0.1:0',
+      data_dir: collectorData,
+      elasticsearch: { url: bench.esUrl, index_prefix: `${bench.prefix}-logship` },
+    }),
+  );
+  const collector = new Proc('collector', process.execPath, [CLI, 'collector', '--config', collectorConfig]);
+  try {
+    const url = await collector.waitFor('listen address', listenUrl, 120_000);
+    // Shipper defaults (batches of 2,000 events or 1 MiB, 2 in flight): what users get.
+    const shipperConfig = join(dir, 'shipper.yml');
+    writeFileSync(
+      shipperConfig,
+      JSON.stringify({
+        host: SHIPPER_HOST,
+        collectors: [url],
+        token,
+        data_dir: join(dir, 'shipper'),
+        inputs: [{ paths: [bench.input] }],
+      }),
+    );
+    return await measure(bench, 'logship', `${bench.prefix}-logship-2*`, [collector], () => [
+      new Proc('shipper', process.execPath, [CLI, 'shipper', '--config', shipperConfig]),
+    ]);
+  } finally {
+    await collector.stop();
+    await dropIndices(bench.es, `${bench.prefix}-logship-*`);
+  }
+}
+
+/** A peer config from bench-peers with its placeholders replaced; a placeholder that is missing is an error. */
+function peerConfig(file: string, replacements: Record<string, string>): string {
+  let text = readFileSync(join(PEERS, file), 'utf8');
+  for (const [from, to] of Object.entries(replacements)) {
+    // A config that no longer names the index would write into `logs` and never count as searchable here.
+    if (!text.includes(from)) throw new Error(`${file} no longer contains ${from}; update this benchmark.`);
+    text = text.replaceAll(from, to);
+  }
+  return text;
+}
+
+async function rsyslogRun(bench: Bench): Promise<RunResult> {
+  const dir = join(bench.work, 'rsyslog');
+  mkdirSync(dir);
+  const index = `${bench.prefix}-rsyslog`;
+  const es = new URL(bench.esUrl);
+  const config = join(dir, 'rsyslog.conf');
+  writeFileSync(
+    config,
+    peerConfig('rsyslog-omelasticsearch.conf', {
+      '@@WORKDIR@@': dir,
+      '@@INPUT@@': bench.input,
+      '@@HOST@@': es.hostname,
+      '@@PORT@@': es.port || '80',
+      'searchIndex="logs"': `searchIndex="${index}"`,
+    }),
+  );
+  try {
+    return await measure(bench, 'rsyslog', index, [], () => [
+      new Proc('rsyslogd', 'rsyslogd', ['-n', '-f', config, '-i', join(dir, 'pid')]),
+    ]);
+  } finally {
+    await dropIndices(bench.es, index);
+  }
+}
+
+async function syslogNgRun(bench: Bench): Promise<RunResult> {
+  const dir = join(bench.work, 'syslog-ng');
+  mkdirSync(dir);
+  const index = `${bench.prefix}-syslog-ng`;
+  const config = join(dir, 'syslog-ng.conf');
+  writeFileSync(
+    config,
+    peerConfig('syslog-ng-elasticsearch-http.conf', {
+      '@@INPUT@@': bench.input,
+      '@@URL@@': `${bench.esUrl}/_bulk`,
+      'index("logs")': `index("${index}")`,
+    }),
+  );
+  const args = ['-F', '-f', config, '-R', join(dir, 'persist'), '-p', join(dir, 'pid'), '-c', join(dir, 'ctl')];
+  try {
+    return await measure(bench, 'syslog-ng', index, [], () => [new Proc('syslog-ng', 'syslog-ng', args)]);
+  } finally {
+    await dropIndices(bench.es, index);
+  }
+}
+
+/** Pids of every running rsyslogd and syslog-ng, whoever started them. */
+function syslogDaemons(): Map<number, string> {
+  const found = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (comm === 'rsyslogd' || comm === 'syslog-ng') found.set(Number(entry), comm);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/**
+ * apt-get install; a syslog daemon that appeared while it ran was started by a package's postinst, that is by us:
+ * it is stopped, so the bench never leaves a system syslog daemon behind. Daemons that ran before are left alone.
+ */
+async function aptInstall(packages: string[]): Promise<void> {
+  const before = syslogDaemons();
+  console.error(`Installing ${packages.join(' ')}.`);
+  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  for (const [pid, comm] of syslogDaemons()) {
+    if (before.has(pid)) continue;
+    console.error(`Stopping ${comm} (pid ${pid}), which the installation of ${packages.join(' ')} started.`);
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      continue; // gone already
+    }
+    for (let i = 0; i < 50 && usage(pid); i++) await new Promise((r) => setTimeout(r, 100));
+    if (usage(pid)) process.kill(pid, 'SIGKILL');
+  }
+}
+
+function installed(pkg: string): boolean {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], { stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .includes('install ok installed');
+  } catch {
+    return false;
+  }
+}
+
+/** Whether nobody holds the peer lock (we hold it through our parent `flock` when run as documented). */
+function lockIsFree(): boolean {
+  try {
+    execFileSync('flock', ['-n', PEER_LOCK, 'true'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs one part; a failure is recorded in the results and the others still run. */
+async function attempt(name: string, run: () => Promise<RunResult>): Promise<RunResult> {
+  console.error(`Measuring ${name}…`);
+  try {
+    const result = await run();
+    console.error(`  ${name}: ${result.docs_per_s} docs/s in ${result.seconds} s`);
+    return result;
+  } catch (err) {
+    if (interrupted) throw err;
+    const message = (err as Error).message;
+    console.error(`  ${name} failed: ${message}`);
+    return { name, docs: LINES, processes: [], error: message };
+  } finally {
+    // Lets the deleted indices' merges and the last GC finish before the next run starts its clock.
+    await new Promise((r) => setTimeout(r, 3000));
+  }
+}
+
+function table(results: RunResult[]): string {
+  const rows = [['run', 'docs/s', 'seconds', 'ES CPU s', 'others CPU s', 'process CPU s', 'process peak RSS MB']];
+  for (const r of results) {
+    rows.push([
+      r.name,
+      r.docs_per_s?.toLocaleString('en-US') ?? `failed: ${r.error?.split('\n')[0]?.slice(0, 60)}`,
+      r.seconds?.toFixed(2) ?? '',
+      r.elasticsearch_cpu_s?.toFixed(1) ?? '',
+      r.other_cpu_s?.toFixed(1) ?? '',
+      r.processes.map((p) => `${p.name} ${p.cpu_s.toFixed(1)}`).join(', '),
+      r.processes.map((p) => `${p.name} ${p.peak_rss_mb.toFixed(0)}`).join(', '),
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');
+}
+
+function ratio(a: RunResult | undefined, b: RunResult | undefined): number | null {
+  return a?.docs_per_s && b?.docs_per_s ? round(a.docs_per_s / b.docs_per_s, 2) : null;
+}
+
+async function main(): Promise<number> {
+  if (!SKIP_PEERS) {
+    if (process.getuid?.() !== 0) throw new Error('Run as root: the peers are Debian packages it swaps.');
+    // Removing rsyslog under a test that uses it would fail that test for no fault of its own.
+    if (lockIsFree())
+      throw new Error(
+        `Run under \`flock ${PEER_LOCK}\`: it removes rsyslog for a while and other users take that lock.`,
+      );
+  }
+  const work = mkdtempSync(join(tmpdir(), 'logship-bench-e2e-'));
+  const input = join(work, 'input.log');
+  const base = Date.now() - 3_600_000;
+  const { offsets, bytes } = await writeInput(input, base);
+  console.error(`Wrote ${LINES} lines of ${(bytes / LINES).toFixed(1)} bytes on average to ${input}.`);
+
+  const esDir = join(tmpdir(), `logship-bench-e2e-es-${process.pid}`);
+  let own: RunningElasticsearch | undefined;
+  let esUrl = process.env.LOGSHIP_BENCH_ES_URL;
+  if (!esUrl) {
+    own = await startElasticsearch({ port: ES_PORT, dataDir: esDir, heap: ES_HEAP, fresh: true });
+    // Someone else's server on our port: measuring on it would be unfair to both, and stopping it is not ours to do.
+    if (own.reused) throw new Error(`Something already answers on 127.0.0.1:${ES_PORT}; this bench needs it free.`);
+    esUrl = own.url;
+  }
+  const es = new Client({ node: esUrl, requestTimeout: 120_000 });
+  const bench: Bench = { es, esUrl, esPid: own?.pid || undefined, prefix: `bench-e2e-${process.pid}`, work, input };
+  const results: RunResult[] = [];
+  let swapped = false;
+  try {
+    // `GET /` is not in the minimal distribution; the nodes API is.
+    const nodes = await es.nodes.info({ node_id: '_local', metric: '_none' });
+    const version = Object.values(nodes.nodes)[0]?.version ?? 'unknown';
+    if (WARMUP_LINES > 0) {
+      console.error(`Warming Elasticsearch up with ${WARMUP_LINES} documents (not measured).`);
+      const warmup = `${bench.prefix}-warmup`;
+      await bulkLoadCeiling({
+        esUrl,
+        es,
+        indexPrefix: warmup,
+        lines: Math.min(WARMUP_LINES, LINES),
+        event: shipperEvent(input, base, offsets, 'warmup'),
+      });
+      await dropIndices(es, `${warmup}-*`);
+    }
+    results.push(await attempt('ceiling', () => ceilingRun(bench, shipperEvent(input, base, offsets, 'ceiling'))));
+    results.push(await attempt('logship', () => logshipRun(bench)));
+    if (!SKIP_PEERS) {
+      // rsyslog first, while it is installed; a run that died mid-swap may have left syslog-ng in its place.
+      if (!RSYSLOG_PACKAGES.every(installed)) {
+        swapped = true;
+        await aptInstall(RSYSLOG_PACKAGES);
+      }
+      results.push(await attempt('rsyslog', () => rsyslogRun(bench)));
+      swapped = true;
+      await aptInstall(SYSLOG_NG_PACKAGES);
+      results.push(await attempt('syslog-ng', () => syslogNgRun(bench)));
+    }
+
+    const byName = (name: string) => results.find((r) => r.name === name);
+    const logship = byName('logship');
+    const ratios = {
+      logship_vs_ceiling: ratio(logship, byName('ceiling')),
+      logship_vs_syslog_ng: ratio(logship, byName('syslog-ng')),
+      logship_vs_rsyslog: ratio(logship, byName('rsyslog')),
+    };
+    const report = {
+      lines: LINES,
+      line_bytes: round(bytes / LINES, 1),
+      warmup_lines: WARMUP_LINES,
+      poll_ms: POLL_MS,
+      elasticsearch: { version, heap: own ? ES_HEAP : 'external', url: esUrl },
+      machine: { cpus: cpus().length, loadavg_1m_at_start: round(loadavg()[0]!, 2) },
+      logship_settings: 'shipper defaults (batch 2,000 events / 1 MiB, 2 in flight); collector bulk 5,000 × 4',
+      measured_at: new Date().toISOString(),
+      results,
+      ratios,
+      goal: {
+        at_least_0_8_of_ceiling: ratios.logship_vs_ceiling === null ? null : ratios.logship_vs_ceiling >= 0.8,
+        faster_than_syslog_ng: ratios.logship_vs_syslog_ng === null ? null : ratios.logship_vs_syslog_ng > 1,
+      },
+    };
+    console.log(`\n${table(results)}\n`);
+    console.log(
+      `logship / ceiling ${ratios.logship_vs_ceiling ?? '–'}, logship / syslog-ng ${ratios.logship_vs_syslog_ng ?? '–'}, ` +
+        `logship / rsyslog ${ratios.logship_vs_rsyslog ?? '–'} (goal: >= 0.8 of the ceiling, faster than syslog-ng)`,
+    );
+    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench', 'results', 'end-to-end-vs-peers.json'), JSON.stringify(report, null, 2) + '\n');
+    return results.some((r) => r.error) ? 1 : 0;
+  } finally {
+    // Always leave rsyslog installed: another engineer's test needs it once we release the lock.
+    if (swapped) await aptInstall(RSYSLOG_PACKAGES);
+    await es.indices.delete({ index: `${bench.prefix}-*`, ignore_unavailable: true, allow_no_indices: true });
+    await es.indices.deleteIndexTemplate({ name: `${bench.prefix}-*` }, { ignore: [404] });
+    await es.close();
+    if (own) {
+      await own.stop();
+      rmSync(esDir, { recursive: true, force: true });
+    }
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();

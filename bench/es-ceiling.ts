@@ -1,0 +1,114 @@
+/**
+ * The ceiling of the ingest benchmarks (issue 5): the documents logship would store, normalised by the collector's
+ * own code and bulk-loaded straight into Elasticsearch through logship's template with the settings measured best
+ * (explicit ids, `create`, 5,000 per request, 4 in flight), timed until searchable. Shared by
+ * bench/ingest-throughput.ts and bench/end-to-end-vs-peers.ts so both compare against the same thing.
+ */
+import type { Client } from '@elastic/elasticsearch';
+import pino from 'pino';
+import { normalizeEvent } from '../collector/ingest/normalize-event.js';
+import { EsStore } from '../collector/store/elasticsearch/es-store.js';
+import { dailyIndex } from '../collector/store/elasticsearch/index-templates.js';
+
+const BATCH = 5000;
+const IN_FLIGHT = 4;
+
+export interface SearchableOptions {
+  /** How often to refresh and count; default 200 ms. */
+  pollMs?: number;
+  /** Called before every poll; throws to give up (a process under test exited, a deadline passed). */
+  check?: () => void;
+}
+
+/**
+ * Refreshes and counts `pattern` until it holds `expected` documents; the seconds since `started` (epoch ms).
+ * More than expected is an error: it means duplicates, and a rate computed from it would flatter the sender.
+ */
+export async function untilSearchable(
+  es: Client,
+  pattern: string,
+  expected: number,
+  started: number,
+  opts: SearchableOptions = {},
+): Promise<number> {
+  for (;;) {
+    opts.check?.();
+    const count = await countNow(es, pattern);
+    if (count >= expected) {
+      if (count !== expected) throw new Error(`${pattern} holds ${count} documents, expected ${expected}`);
+      return (Date.now() - started) / 1000;
+    }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+  }
+}
+
+/**
+ * Refresh then `_count`; 0 while an index the sender just created has no started shard yet. Counting in that moment
+ * answers `no_shard_available_action_exception` (503), which on a busy machine ended a run that was going fine.
+ */
+async function countNow(es: Client, pattern: string): Promise<number> {
+  try {
+    await es.indices.refresh({ index: pattern, ignore_unavailable: true, allow_no_indices: true });
+    return (await es.count({ index: pattern, ignore_unavailable: true, allow_no_indices: true })).count;
+  } catch (err) {
+    const text = String((err as { message?: unknown }).message);
+    if ((err as { meta?: { statusCode?: number } }).meta?.statusCode === 503 || text.includes('no_shard_available'))
+      return 0;
+    throw err;
+  }
+}
+
+export interface CeilingLoad {
+  esUrl: string;
+  es: Client;
+  /** Daily indices `<indexPrefix>-YYYY.MM.DD` and the template `<indexPrefix>-events`; the caller deletes both. */
+  indexPrefix: string;
+  lines: number;
+  /** The ingest event of line `i` as a shipper sends it (CONTRACT §5), with an `id`. */
+  event: (i: number) => Record<string, unknown>;
+  pollMs?: number;
+}
+
+/** Loads `lines` events straight into Elasticsearch and returns the documents per second until searchable. */
+export async function bulkLoadCeiling(load: CeilingLoad): Promise<{ seconds: number; docsPerSecond: number }> {
+  const { es, indexPrefix, lines } = load;
+  // The store puts logship's index template in, so the ceiling's documents are mapped exactly like logship's.
+  const store = new EsStore(
+    {
+      url: load.esUrl,
+      indexPrefix,
+      replicas: 0,
+      bulkMaxEvents: BATCH,
+      bulkConcurrency: IN_FLIGHT,
+      bulkMaxQueued: 64,
+      requestTimeoutMs: 120_000,
+      searchTimeoutMs: 10_000,
+      exactTotalUpTo: 1000,
+    },
+    pino({ level: 'warn' }),
+  );
+  await store.init();
+  await store.close();
+  const now = new Date().toISOString();
+  const ctx = { now, nowMs: Date.parse(now), maxMessageBytes: 1 << 20 };
+  const started = Date.now();
+  let next = 0;
+  const lane = async () => {
+    while (next < lines) {
+      const start = next;
+      next = Math.min(lines, next + BATCH);
+      const operations: unknown[] = [];
+      for (let i = start; i < next; i++) {
+        const event = normalizeEvent({ line: i, text: '', value: load.event(i) }, ctx);
+        if (!('doc' in event)) throw new Error(`bench line ${i} was refused: ${event.reason}`);
+        operations.push({ create: { _index: dailyIndex(indexPrefix, event.doc['@timestamp']), _id: event.id } });
+        operations.push(event.doc);
+      }
+      const res = await es.bulk({ operations, filter_path: ['errors'] });
+      if (res.errors) throw new Error('the ceiling bulk load had item errors');
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+  const seconds = await untilSearchable(es, `${indexPrefix}-2*`, lines, started, { pollMs: load.pollMs });
+  return { seconds, docsPerSecond: lines / seconds };
+}
