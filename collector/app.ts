@@ -13,6 +13,7 @@ import { deadLetterRoutes } from './routes/deadletter-routes.js';
 import { metricsRoutes, requestTiming } from './routes/metrics-routes.js';
 import { errorHandler } from './routes/error-handler.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { ingestAdmission } from './routes/ingest-admission.js';
 import { ingestRoutes } from './routes/ingest-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { contextRoutes } from './routes/context-routes.js';
@@ -62,9 +63,11 @@ export async function createApp(
   app.use(requestTiming(metrics));
   app.use(healthRoutes(store));
   app.use(metricsRoutes(metrics));
-  app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes));
+  // One admission budget for both write doors, so neither can starve the other of memory.
+  const admit = ingestAdmission(config.limits.max_ingest_in_flight);
+  app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes, admit));
   app.use(deadLetterRoutes(store, verifier));
-  app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes));
+  app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
   app.use(hostRoutes(store, verifier, config.search.host_silent_after));

@@ -34,6 +34,8 @@ const schema = z.strictObject({
       max_body_bytes: byteSize.default(32 * 1024 * 1024),
       /** Largest message in one event; a longer one is rejected to the dead-letter store. */
       max_message_bytes: byteSize.default(1024 * 1024),
+      /** Write requests (ingest and _bulk) handled at once; more get 429 before their body is read. */
+      max_ingest_in_flight: z.number().int().positive().default(16),
     })
     .prefault({}),
   search: z

@@ -1,4 +1,4 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
@@ -19,12 +19,18 @@ function requireNdjson(req: Request, _res: Response, next: NextFunction): void {
 }
 
 /** `POST /api/v1/ingest`: auth, then content type, then the body (gzip inflated within the size limit). */
-export function ingestRoutes(ingest: IngestService, verifier: TokenVerifier, maxBodyBytes: number): Router {
+export function ingestRoutes(
+  ingest: IngestService,
+  verifier: TokenVerifier,
+  maxBodyBytes: number,
+  admit: RequestHandler,
+): Router {
   const router = Router();
   router.post(
     '/api/v1/ingest',
     requireScope(verifier, 'ingest'),
     requireNdjson,
+    admit,
     // The limit applies to the inflated size, so a small gzip bomb cannot make us buffer gigabytes.
     express.raw({ type: () => true, limit: maxBodyBytes, inflate: true }),
     async (req, res) => {
