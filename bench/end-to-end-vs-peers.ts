@@ -405,6 +405,8 @@ async function logshipRun(bench: Bench): Promise<RunResult> {
         token,
         data_dir: join(dir, 'shipper'),
         inputs: [{ paths: [bench.input] }],
+        // LOGSHIP_BENCH_SHIPPER='{"batch":{"max_events":5000},"max_in_flight":4}' tries other shipper settings.
+        ...(JSON.parse(process.env.LOGSHIP_BENCH_SHIPPER ?? '{}') as Record<string, unknown>),
       }),
     );
     return await measure(bench, 'logship', `${bench.prefix}-logship-2*`, [collector], () => [
