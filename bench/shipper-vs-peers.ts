@@ -7,6 +7,10 @@
  * The lock keeps other users of rsyslog (a test needs it installed) out while syslog-ng replaces it. The peers
  * run with their own config, pid and state files: the system's syslog daemon is never touched.
  * Results: bench/results/shipper-vs-peers.json.
+ * logship runs four times: gzip (its default) and compression none (like the peers), from one file and from the
+ * same lines spread over 100 files. Environment: BENCH_LINES, BENCH_SKIP_PEERS=1 (logship only),
+ * BENCH_COMPRESSION=gzip|none and BENCH_FILES=1|100 (only those variants), BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`:
+ * the shipper then gets SIGTERM at the end instead of SIGKILL, so it can write its profile).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -20,6 +24,8 @@ const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROOT = join(import.meta.dirname, '..', '..');
 const PEERS = process.env.BENCH_PEERS_DIR ?? join(ROOT, '..', 'shared', 'bench-peers');
 const TIMEOUT_MS = 300_000;
+/** Extra node flags for the logship process when profiling it (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 const CLOCK_TICK_US = 1_000_000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 interface Result {
@@ -43,6 +49,16 @@ function writeInput(path: string, n: number): void {
     if (parts.length === 10_000) out.write(parts.splice(0).join(''));
   }
   out.end(parts.join(''));
+}
+
+/** Spreads the lines of `input` round-robin over `files` files in `dir` (the many-files case, same total). */
+function splitInput(input: string, dir: string, files: number): void {
+  const lines = readFileSync(input, 'utf8').split('\n').slice(0, -1);
+  for (let f = 0; f < files; f++) {
+    const mine: string[] = [];
+    for (let i = f; i < lines.length; i += files) mine.push(lines[i]!);
+    writeFileSync(join(dir, `app-${String(f).padStart(3, '0')}.log`), mine.join('\n') + '\n');
+  }
 }
 
 /** The counting sink: answers like the collector (/api/v1/ingest) and like Elasticsearch (_bulk). */
@@ -117,7 +133,8 @@ async function measure(
   } catch {
     // gone already: keep the last sample
   }
-  child.kill('SIGKILL');
+  // A profiled process must exit on its own to write its profile; SIGTERM makes logship flush and exit.
+  child.kill(NODE_ARGS.length > 0 && name.startsWith('logship') ? 'SIGTERM' : 'SIGKILL');
   await new Promise((r) => child.once('exit', r));
   const result = {
     name,
@@ -146,30 +163,50 @@ async function main(): Promise<void> {
   const sink = await startSink();
   const results: Result[] = [];
   try {
-    // logship: the compiled CLI as users run it.
-    const data = join(work, 'logship');
-    mkdirSync(data);
-    const config = join(work, 'shipper.yml');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        host: 'bench',
-        collectors: [`http://127.0.0.1:${sink.port}`],
-        token: 'bench',
-        data_dir: data,
-        inputs: [{ paths: [input] }],
-        heartbeat_interval: 0,
-      }),
+    // logship: the compiled CLI as users run it; with gzip (the default) and without (like the peers, which send
+    // uncompressed), from one file and from the same lines spread over 100 files.
+    const spread = join(work, 'spread');
+    mkdirSync(spread);
+    splitInput(input, spread, 100);
+    const variants = [
+      { name: 'logship', compression: 'gzip', paths: [input] },
+      { name: 'logship (compression none)', compression: 'none', paths: [input] },
+      { name: 'logship, 100 files', compression: 'gzip', paths: [join(spread, '*.log')] },
+      { name: 'logship, 100 files (compression none)', compression: 'none', paths: [join(spread, '*.log')] },
+    ].filter(
+      (v) =>
+        (!process.env.BENCH_COMPRESSION || v.compression === process.env.BENCH_COMPRESSION) &&
+        (!process.env.BENCH_FILES || (v.paths[0] === input) === (process.env.BENCH_FILES === '1')),
     );
-    results.push(
-      await measure('logship', sink, () =>
-        spawn(process.execPath, [join(ROOT, 'bin', 'logship.js'), 'shipper', '--config', config], {
-          stdio: 'ignore',
+    for (const [i, variant] of variants.entries()) {
+      const data = join(work, `logship-${i}`);
+      mkdirSync(data);
+      const config = join(work, `shipper-${i}.yml`);
+      writeFileSync(
+        config,
+        JSON.stringify({
+          host: 'bench',
+          collectors: [`http://127.0.0.1:${sink.port}`],
+          token: 'bench',
+          data_dir: data,
+          inputs: [{ paths: variant.paths }],
+          heartbeat_interval: 0,
+          compression: variant.compression,
         }),
-      ),
-    );
+      );
+      results.push(
+        await measure(variant.name, sink, () =>
+          spawn(process.execPath, [...NODE_ARGS, join(ROOT, 'bin', 'logship.js'), 'shipper', '--config', config], {
+            stdio: ['ignore', 'ignore', NODE_ARGS.length > 0 ? 'inherit' : 'ignore'],
+          }),
+        ),
+      );
+    }
 
-    if (process.env.BENCH_SKIP_PEERS) return;
+    if (process.env.BENCH_SKIP_PEERS) {
+      sink.close();
+      return;
+    }
     // syslog-ng (replaces rsyslog as a package; the lock taken by the caller keeps other users out).
     apt(['install', '--no-install-recommends', 'syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl']);
     const ngDir = join(work, 'syslog-ng');
@@ -194,10 +231,7 @@ async function main(): Promise<void> {
     // Always leave rsyslog installed for the other engineer's test.
     if (!process.env.BENCH_SKIP_PEERS) apt(['install', '--no-install-recommends', 'rsyslog', 'rsyslog-elasticsearch']);
   }
-  if (process.env.BENCH_SKIP_PEERS) {
-    sink.close();
-    return;
-  }
+  if (process.env.BENCH_SKIP_PEERS) return;
   try {
     const rsDir = join(work, 'rsyslog');
     mkdirSync(rsDir);
@@ -220,13 +254,14 @@ async function main(): Promise<void> {
   }
 
   const ng = results.find((r) => r.name === 'syslog-ng');
-  const ls = results.find((r) => r.name === 'logship')!;
-  const ratios = ng
-    ? {
-        throughput_vs_syslog_ng: Number((ls.lines_per_s / ng.lines_per_s).toFixed(2)),
-        cpu_per_line_vs_syslog_ng: Number((ls.cpu_us_per_line / ng.cpu_us_per_line).toFixed(2)),
-      }
-    : {};
+  const ratios: Record<string, { throughput_vs_syslog_ng: number; cpu_per_line_vs_syslog_ng: number }> = {};
+  for (const ls of results.filter((r) => r.name.startsWith('logship'))) {
+    if (!ng) break;
+    ratios[ls.name] = {
+      throughput_vs_syslog_ng: Number((ls.lines_per_s / ng.lines_per_s).toFixed(2)),
+      cpu_per_line_vs_syslog_ng: Number((ls.cpu_us_per_line / ng.cpu_us_per_line).toFixed(2)),
+    };
+  }
   const report = { lines: LINES, line_bytes: 180, measured_at: new Date().toISOString(), results, ratios };
   console.log(JSON.stringify(report, null, 2));
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { Hit } from '../protocol/event.js';
-import { ApiClient, type SearchQuery } from './api-client.js';
+import type { ApiClient, SearchQuery } from './api-client.js';
 import { escapeForTerminal } from './escape-text.js';
 
 interface SearchOptions {
@@ -38,6 +38,8 @@ export function searchCommand(): Command {
     .option('--follow', 'keep printing new events (live tail)')
     .option('--json', 'one JSON hit per line')
     .action(async (query: string, opts: SearchOptions) => {
+      // Loaded here, not at the top: undici costs ~20 MB of memory, which `logship shipper` must not carry.
+      const { ApiClient } = await import('./api-client.js');
       const client = new ApiClient(
         process.env.LOGSHIP_COLLECTOR_URL ?? 'http://127.0.0.1:8080',
         process.env.LOGSHIP_TOKEN,

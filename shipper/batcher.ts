@@ -1,8 +1,17 @@
-/** A sealed batch: serialized events plus, per source, the offset just past its last event in the batch. */
+import { NdjsonBatch } from './ndjson-batch.js';
+
+/** A sealed batch: the NDJSON events plus, per source, the offset just past its last event in the batch. */
 export interface Batch<K> {
-  readonly lines: string[];
+  readonly body: NdjsonBatch;
   readonly offsets: Map<K, number>;
+}
+
+/** The batch being filled: events are copied into `buf` as they come. */
+interface OpenBatch<K> {
+  buf: Buffer;
   bytes: number;
+  ends: number[];
+  offsets: Map<K, number>;
 }
 
 /** Limits of a Batcher (batch.* and max_in_flight of the config). */
@@ -18,10 +27,13 @@ export interface BatcherOptions {
  * Collects events into batches (by count, NDJSON bytes or age) and hands each to `dispatch`, keeping at most
  * `maxInFlight` dispatches running. When all slots are busy a sealed batch waits, and every `add` returns a promise
  * that settles once it may go on: readers stall instead of piling events up. Memory is bounded by
- * (maxInFlight + 2) batches, whatever the collector does.
+ * (maxInFlight + 2) batches, whatever the collector does. Batch buffers (max_bytes each) are reused once their
+ * batch settled, so steady shipping allocates no new batch memory.
  */
 export class Batcher<K> {
-  private open: Batch<K> | null = null;
+  private open: OpenBatch<K> | null = null;
+  /** Buffers of settled batches, ready for reuse (at most maxInFlight + 2 exist at a time). */
+  private readonly spare: Buffer[] = [];
   private timer: NodeJS.Timeout | null = null;
   private waiting: Batch<K> | null = null;
   private gate: Promise<void> | null = null;
@@ -47,25 +59,81 @@ export class Batcher<K> {
    * after a restart.
    */
   add(json: string, source: K, nextOffset: number): Promise<void> | undefined {
+    const bytes = Buffer.from(json, 'utf8');
+    return this.addBytes(bytes, bytes.length, source, nextOffset);
+  }
+
+  /**
+   * Adds one serialized event given as its first `length` bytes of `event` (without newline); like add(). The
+   * bytes are copied before this returns, so the caller may reuse `event` at once.
+   */
+  addBytes(event: Buffer, length: number, source: K, nextOffset: number): Promise<void> | undefined {
     if (this.closed) return undefined;
-    if (this.gate) return this.gate.then(() => this.add(json, source, nextOffset));
-    const bytes = Buffer.byteLength(json) + 1;
+    if (this.gate) return this.waitThenAdd(event, length, source, nextOffset);
+    const bytes = length + 1;
     if (this.open && this.open.bytes + bytes > this.options.maxBytes) {
       const gate = this.sealAndGate();
-      if (gate) return gate.then(() => this.add(json, source, nextOffset));
+      if (gate) return this.waitThenAdd(event, length, source, nextOffset);
     }
     if (!this.open) {
-      this.open = { lines: [], offsets: new Map(), bytes: 0 };
+      this.open = { buf: this.bufferFor(bytes), bytes: 0, ends: [], offsets: new Map() };
       this.timer = setTimeout(() => this.seal(), this.options.maxWaitMs);
     }
     const batch = this.open;
-    batch.lines.push(json);
+    event.copy(batch.buf, batch.bytes, 0, length);
+    batch.buf[batch.bytes + length] = 0x0a;
     batch.bytes += bytes;
+    batch.ends.push(batch.bytes);
     batch.offsets.set(source, nextOffset);
-    if (batch.lines.length >= this.options.maxEvents || batch.bytes >= this.options.maxBytes) {
+    if (batch.ends.length >= this.options.maxEvents || batch.bytes >= this.options.maxBytes) {
       return this.sealAndGate() ?? undefined;
     }
     return undefined;
+  }
+
+  /**
+   * The buffer of the open batch when an event of at most `maxLength` bytes can be written into it right now
+   * (at `writePosition`, then committed with commitWritten), so the hot path serializes in place without an
+   * intermediate copy. Undefined when the caller must use addBytes (gate closed, batch nearly full, huge event).
+   */
+  reserve(maxLength: number): Buffer | undefined {
+    if (this.closed || this.gate) return undefined;
+    if (!this.open) {
+      if (maxLength + 1 > this.options.maxBytes) return undefined;
+      this.open = { buf: this.bufferFor(0), bytes: 0, ends: [], offsets: new Map() };
+      this.timer = setTimeout(() => this.seal(), this.options.maxWaitMs);
+    }
+    return this.open.bytes + maxLength + 1 <= this.options.maxBytes ? this.open.buf : undefined;
+  }
+
+  /** Where reserve()'s buffer takes the next event. */
+  get writePosition(): number {
+    return this.open!.bytes;
+  }
+
+  /** Completes an event of `length` bytes written at writePosition after reserve(); like add() otherwise. */
+  commitWritten(length: number, source: K, nextOffset: number): Promise<void> | undefined {
+    const batch = this.open!;
+    batch.buf[batch.bytes + length] = 0x0a;
+    batch.bytes += length + 1;
+    batch.ends.push(batch.bytes);
+    batch.offsets.set(source, nextOffset);
+    if (batch.ends.length >= this.options.maxEvents || batch.bytes >= this.options.maxBytes) {
+      return this.sealAndGate() ?? undefined;
+    }
+    return undefined;
+  }
+
+  /** Waits for the gate with a copy of the event: the caller's buffer is reused for the next line meanwhile. */
+  private waitThenAdd(event: Buffer, length: number, source: K, nextOffset: number): Promise<void> {
+    const copy = Buffer.from(event.subarray(0, length));
+    return this.gate!.then(() => this.addBytes(copy, length, source, nextOffset));
+  }
+
+  /** A buffer for a new batch whose first event has `first` bytes: max_bytes, or larger for one huge event. */
+  private bufferFor(first: number): Buffer {
+    if (first > this.options.maxBytes) return Buffer.allocUnsafe(first);
+    return this.spare.pop() ?? Buffer.allocUnsafe(this.options.maxBytes);
   }
 
   /** Seals the open batch now instead of waiting for max_wait. */
@@ -92,9 +160,13 @@ export class Batcher<K> {
   }
 
   private seal(): void {
-    const batch = this.open;
-    if (!batch) return;
+    const open = this.open;
+    if (!open) return;
     this.open = null;
+    const batch: Batch<K> = {
+      body: new NdjsonBatch(open.buf.subarray(0, open.bytes), open.ends),
+      offsets: open.offsets,
+    };
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.inFlight < this.options.maxInFlight) {
@@ -109,16 +181,21 @@ export class Batcher<K> {
   private start(batch: Batch<K>): void {
     this.inFlight++;
     this.dispatch(batch).then(
-      () => this.settled(),
+      () => this.settled(batch),
       (err: unknown) => {
-        this.settled();
+        this.settled(batch);
         this.onFatal(err);
       },
     );
   }
 
-  private settled(): void {
+  private settled(batch: Batch<K>): void {
     this.inFlight--;
+    // The batch is acknowledged or given up: nothing reads its bytes any more.
+    const buf = batch.body.body;
+    if (buf.buffer.byteLength === this.options.maxBytes && this.spare.length < 2) {
+      this.spare.push(Buffer.from(buf.buffer, buf.byteOffset, this.options.maxBytes));
+    }
     const next = this.waiting;
     if (next) {
       this.waiting = null;

@@ -6,6 +6,7 @@ import { byteSize } from '../config/byte-size.js';
 import { duration } from '../config/duration.js';
 import { expandEnv, readYamlFile, validateConfig } from '../config/load-config.js';
 import { FORMATS } from '../protocol/event.js';
+import { MULTILINE_PRESET_NAMES } from './multiline-presets.js';
 
 const DEFAULT_DATA_DIR = '/var/lib/logship';
 const MIB = 1024 * 1024;
@@ -55,11 +56,17 @@ const pathGlob = z
 const positiveSize = byteSize.refine((n) => n > 0, { message: 'must be greater than 0' });
 const positiveDuration = duration.refine((n) => n > 0, { message: 'must be greater than 0' });
 
-const multilineSchema = z.strictObject({
-  start: regexText,
-  max_lines: z.number().int().min(1).default(500),
-  timeout: positiveDuration.default(2000),
-});
+const multilineSchema = z
+  .strictObject({
+    start: regexText.optional(),
+    /** Built-in start patterns for Java and Python stack traces and PostgreSQL multi-line statements. */
+    preset: z.enum(MULTILINE_PRESET_NAMES).optional(),
+    max_lines: z.number().int().min(1).default(500),
+    timeout: positiveDuration.default(2000),
+  })
+  .refine((m) => (m.start === undefined) !== (m.preset === undefined), {
+    message: 'needs exactly one of start and preset',
+  });
 
 const inputSchema = z.strictObject({
   paths: z.array(pathGlob).min(1),
@@ -99,6 +106,8 @@ export const shipperConfigSchema = z.strictObject({
   inputs: z.array(inputSchema).min(1),
   batch: batchSchema.prefault({}),
   max_in_flight: z.number().int().min(1).max(64).default(2),
+  /** Batch bodies gzipped (level 1) or sent as they are: none costs bandwidth, gzip costs shipper CPU. */
+  compression: z.enum(['gzip', 'none']).default('gzip'),
   /** Prometheus text on GET /metrics at this address; off when absent. */
   metrics: z.strictObject({ listen: listenAddress }).optional(),
   /** How often the shipper tells the collector it is alive (0 turns heartbeats off). */

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { IngestResult } from '../protocol/ingest-result.js';
 import { decideRetry } from './retry-policy.js';
-import type { OutgoingBatch } from './sender.js';
+import type { NdjsonBatch } from './ndjson-batch.js';
 
 /** How a batch ended. */
 export interface DeliveryOutcome {
@@ -18,7 +18,7 @@ export interface DeliveryOutcome {
 
 /** What deliverBatch needs. */
 export interface DeliveryContext {
-  send: (batch: OutgoingBatch, signal: AbortSignal) => Promise<IngestResult>;
+  send: (batch: NdjsonBatch, signal: AbortSignal) => Promise<IngestResult>;
   logger: Logger;
   signal: AbortSignal;
   random?: () => number;
@@ -54,12 +54,12 @@ function describeEvent(line: string): Record<string, unknown> {
  * in halves so one bad event cannot block the rest; only an event refused alone is given up. Resolves with
  * `aborted` when the shipper stops first.
  */
-export async function deliverBatch(lines: string[], ctx: DeliveryContext): Promise<DeliveryOutcome> {
+export async function deliverBatch(batch: NdjsonBatch, ctx: DeliveryContext): Promise<DeliveryOutcome> {
   for (let attempt = 0; ; attempt++) {
     if (ctx.signal.aborted) return ABORTED;
     let err: unknown;
     try {
-      const result = await ctx.send({ lines }, ctx.signal);
+      const result = await ctx.send(batch, ctx.signal);
       if (result.rejected > 0) {
         ctx.logger.warn(
           { rejected: result.rejected, errors: result.errors.slice(0, 10) },
@@ -80,24 +80,24 @@ export async function deliverBatch(lines: string[], ctx: DeliveryContext): Promi
     const message = (err as Error).message;
     if (decision.kind === 'abort') return ABORTED;
     if (decision.kind === 'split') {
-      if (lines.length === 1) {
+      if (batch.count === 1) {
         ctx.logger.error(
-          { reason: message, ...describeEvent(lines[0]!) },
+          { reason: message, ...describeEvent(batch.line(0)) },
           'The collector refused a single event; dropping it (likely a bug in the shipper or the collector).',
         );
         return { accepted: 0, duplicates: 0, rejected: 0, dropped: 1, aborted: false };
       }
       ctx.logger.error(
-        { reason: message, events: lines.length },
+        { reason: message, events: batch.count },
         'The collector refused a whole batch; sending it in halves to isolate the bad event.',
       );
-      const mid = lines.length >>> 1;
-      const first = await deliverBatch(lines.slice(0, mid), ctx);
+      const [head, tail] = batch.splitAt(batch.count >>> 1);
+      const first = await deliverBatch(head, ctx);
       if (first.aborted) return ABORTED;
-      const second = await deliverBatch(lines.slice(mid), ctx);
+      const second = await deliverBatch(tail, ctx);
       return add(first, second);
     }
-    const details = { reason: message, attempt: attempt + 1, retry_in_ms: decision.delayMs, events: lines.length };
+    const details = { reason: message, attempt: attempt + 1, retry_in_ms: decision.delayMs, events: batch.count };
     if (decision.loud) {
       ctx.logger.error(details, 'The collector refused the shipper; check collectors and token. Retrying slowly.');
     } else {

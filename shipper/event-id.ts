@@ -1,19 +1,41 @@
 import { createHash } from 'node:crypto';
 
+/** Characters of the per-file id prefix: 16 base64url characters keep 96 bits of the sha256. */
+export const ID_PREFIX_CHARS = 16;
+
 /**
- * The deterministic id of the line starting at `offset` in a file: the collector's idempotency key. The same line
- * gets the same id after a crash or restart, so re-sending un-acknowledged batches never stores a line twice.
- * 22 base64url characters keep 132 bits of the sha256, far from any practical collision.
+ * The id prefix shared by every line of one file generation: a hash of the host and the file's identity key, so
+ * two files (or hosts) never share ids while the same file always gets the same ones.
  */
-export function eventId(host: string, identityKey: string, offset: number): string {
-  return createHash('sha256').update(`${host}\0${identityKey}\0${offset}`).digest('base64url').slice(0, 22);
+export function eventIdPrefix(host: string, identityKey: string): string {
+  return createHash('sha256').update(`${host}\0${identityKey}`).digest('base64url').slice(0, ID_PREFIX_CHARS);
 }
 
 /**
- * eventId for many offsets of one file: the hash of the common prefix is computed once and copied per line,
- * which halves the hashing cost on the hot path. Gives exactly eventId(host, identityKey, offset).
+ * The deterministic id of the line starting at `offset` in a file: the collector's idempotency key. The same line
+ * gets the same id after a crash or restart, so re-sending un-acknowledged batches never stores a line twice.
+ * The per-file prefix is hashed once and the offset appended in base 36: a sha256 per line cost ~13 % of the
+ * shipper's CPU. The prefix has a fixed length, so prefix + offset is unambiguous.
  */
-export function eventIdsFor(host: string, identityKey: string): (offset: number) => string {
-  const prefix = createHash('sha256').update(`${host}\0${identityKey}\0`);
-  return (offset) => prefix.copy().update(String(offset)).digest('base64url').slice(0, 22);
+export function eventId(host: string, identityKey: string, offset: number): string {
+  return eventIdPrefix(host, identityKey) + offset.toString(36);
+}
+
+const BASE36 = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz', 'latin1');
+const scratchDigits = Buffer.alloc(16);
+
+/** Writes `n` (a non-negative safe integer) in `radix` (10 or 36) at `pos`; returns the position after it. */
+export function writeUint(buf: Buffer, pos: number, n: number, radix: number): number {
+  if (n < radix) {
+    buf[pos] = BASE36[n]!;
+    return pos + 1;
+  }
+  let len = 0;
+  while (n > 0) {
+    const q = Math.floor(n / radix);
+    scratchDigits[len++] = BASE36[n - q * radix]!;
+    n = q;
+  }
+  for (let i = len - 1; i >= 0; i--) buf[pos++] = scratchDigits[i]!;
+  return pos;
 }

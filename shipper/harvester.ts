@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { IngestEvent } from '../protocol/event.js';
 import type { Batcher } from './batcher.js';
 import type { InputConfig } from './config.js';
-import { eventIdsFor } from './event-id.js';
+import { eventIdPrefix, writeUint } from './event-id.js';
 import {
   bytesBefore,
   bytesBeforeSync,
@@ -17,6 +17,7 @@ import {
 } from './file-identity.js';
 import { LineReader, type Line } from './line-reader.js';
 import { MultilineGrouper } from './multiline.js';
+import { multilineStart } from './multiline-presets.js';
 import type { Registry, RegistryEntry } from './registry.js';
 
 /**
@@ -124,10 +125,17 @@ export class Harvester {
   private establishing: Promise<boolean> | null = null;
   private readAtMs = 0;
   private readAtIso = '';
-  /** The JSON of the fields every event of this file shares, cached per path (`source` changes on a rename). */
-  private jsonTail = '';
-  private jsonTailPath = '';
-  private ids: { key: string; of: (offset: number) => string } | undefined;
+  /**
+   * `{<shared fields>,"read_at":"<iso>","id":"<prefix>`: how every event of this file starts, rebuilt when the
+   * path (a rename), the id key (a new generation) or the millisecond changes. One copy per line instead of one
+   * per field.
+   */
+  private eventHead = Buffer.alloc(0);
+  private headPath: string | undefined;
+  private headIso = '';
+  private headIdPrefix = '';
+  private idPrefix = '';
+  private idKey: string | undefined;
   /** The generation replaced by the last truncation, with where it was read to: a copy of it may show up. */
   private previous: ReadMark | undefined;
   /** Set by a truncation: the generation the new content follows. */
@@ -280,7 +288,9 @@ export class Harvester {
           const record = this.grouper.push(line);
           if (record) await this.emit(record);
         } else {
-          await this.emit(line);
+          // Not `await this.emit(line)`: awaiting only when the batcher pushes back spares a promise per line.
+          const wait = this.emit(line);
+          if (wait) await wait;
         }
         if (this.closed || this.ctx.isStopping()) break;
       }
@@ -360,7 +370,7 @@ export class Harvester {
     const ml = this.input.multiline;
     this.grouper = ml
       ? new MultilineGrouper({
-          start: new RegExp(ml.start),
+          start: multilineStart(ml),
           maxLines: ml.max_lines,
           maxBytes: this.input.max_line_bytes,
         })
@@ -496,7 +506,8 @@ export class Harvester {
     }
   }
 
-  private async emit(line: Line): Promise<void> {
+  /** Hands one event to the batcher; returns a promise only when the caller must wait (backpressure). */
+  private emit(line: Line): Promise<void> | undefined {
     const source = this.source!;
     const now = Date.now();
     // One ISO string per millisecond instead of one per line.
@@ -504,32 +515,40 @@ export class Harvester {
       this.readAtMs = now;
       this.readAtIso = new Date(now).toISOString();
     }
-    const input = this.input;
-    if (this.ids?.key !== source.idKey) this.ids = { key: source.idKey, of: eventIdsFor(this.ctx.host, source.idKey) };
-    const id = this.ids.of(line.offset);
-    if (line.originalBytes === undefined && !line.invalidUtf8) {
-      // Hot path: only id, offset, read time and message change from line to line; the rest is serialised once.
-      if (this.jsonTailPath !== this.path) {
-        this.jsonTailPath = this.path;
-        const shared: IngestEvent = {
-          host: this.ctx.host,
-          service: input.service,
-          source: this.path,
-          format: input.format,
-          fields: input.fields,
-          tz: this.ctx.tz,
-          message: '',
-        };
-        delete (shared as Partial<IngestEvent>).message;
-        this.jsonTail = JSON.stringify(shared).slice(1);
-      }
-      const json = `{"id":"${id}","offset":${line.offset},"read_at":"${this.readAtIso}","message":${JSON.stringify(line.text)},${this.jsonTail}`;
-      const wait = this.ctx.batcher.add(json, source, line.nextOffset);
-      if (wait) await wait;
-      return;
+    if (this.idKey !== source.idKey) {
+      this.idKey = source.idKey;
+      this.idPrefix = eventIdPrefix(this.ctx.host, source.idKey);
     }
+    if (line.originalBytes === undefined && !line.invalidUtf8) {
+      // Hot path: only id, offset, read time and message change from line to line; the rest is serialised once,
+      // and the event is written as bytes straight into the batch: no string, no object per line.
+      this.refreshHead();
+      const message = line.buf === undefined ? JSON.stringify(line.text) : undefined;
+      // Escaping makes at most 6 bytes of one (a control byte as \u00XX).
+      const messageMax = message === undefined ? (line.end! - line.start!) * 6 + 2 : Buffer.byteLength(message);
+      const max = this.eventHead.length + 48 + messageMax;
+      const batcher = this.ctx.batcher;
+      const target = batcher.reserve(max);
+      let wait: Promise<void> | undefined;
+      if (target) {
+        const at = batcher.writePosition;
+        const end = this.serialize(target, at, line, message);
+        wait = batcher.commitWritten(end - at, source, line.nextOffset);
+      } else {
+        if (max > scratch.length) scratch = Buffer.allocUnsafe(Math.max(max, scratch.length * 2));
+        const end = this.serialize(scratch, 0, line, message);
+        wait = batcher.addBytes(scratch, end, source, line.nextOffset);
+      }
+      return wait;
+    }
+    return this.emitFlagged(line, source);
+  }
+
+  /** A truncated or invalid UTF-8 line: rare, so a plain object and JSON.stringify keep it simple. */
+  private async emitFlagged(line: Line, source: Source): Promise<void> {
+    const input = this.input;
     const event: IngestEvent = {
-      id,
+      id: this.idPrefix + line.offset.toString(36),
       host: this.ctx.host,
       service: input.service,
       source: this.path,
@@ -555,4 +574,93 @@ export class Harvester {
     const wait = this.ctx.batcher.add(JSON.stringify(event), source, line.nextOffset);
     if (wait) await wait;
   }
+
+  /** Rebuilds the start shared by the events of this file (path, generation or millisecond changed). */
+  private refreshHead(): void {
+    if (this.headPath === this.path && this.headIso === this.readAtIso && this.headIdPrefix === this.idPrefix) return;
+    this.headPath = this.path;
+    this.headIso = this.readAtIso;
+    this.headIdPrefix = this.idPrefix;
+    const shared: Omit<IngestEvent, 'message' | 'id' | 'offset'> = {
+      host: this.ctx.host,
+      service: this.input.service,
+      source: this.path,
+      format: this.input.format,
+      fields: this.input.fields,
+      tz: this.ctx.tz,
+      read_at: this.readAtIso,
+    };
+    const json = JSON.stringify(shared);
+    this.eventHead = Buffer.from(`${json.slice(0, -1)},"id":"${this.idPrefix}`, 'utf8');
+  }
+
+  /** Writes the event of an unflagged line at `pos` of `out`; returns the position after it. */
+  private serialize(out: Buffer, pos: number, line: Line, message: string | undefined): number {
+    pos += this.eventHead.copy(out, pos);
+    pos = writeUint(out, pos, line.offset, 36);
+    pos = writeAscii(out, pos, OFFSET_KEY);
+    pos = writeUint(out, pos, line.offset, 10);
+    pos = writeAscii(out, pos, MESSAGE_KEY);
+    if (message === undefined) pos = writeJsonString(out, pos, line.buf!, line.start!, line.end!);
+    else pos += out.write(message, pos, 'utf8');
+    out[pos++] = 0x7d; // }
+    return pos;
+  }
 }
+
+/**
+ * Where an event is serialized when it cannot go straight into the open batch; the batcher copies it at once,
+ * so one buffer serves every harvester (grown only for longer lines).
+ */
+let scratch = Buffer.allocUnsafe(16 * 1024);
+
+const OFFSET_KEY = Buffer.from('","offset":', 'latin1');
+const MESSAGE_KEY = Buffer.from(',"message":', 'latin1');
+
+/** Copies a short constant byte by byte: cheaper than Buffer#copy's argument checks for a dozen bytes. */
+function writeAscii(out: Buffer, pos: number, bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; i++) out[pos++] = bytes[i]!;
+  return pos;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** JSON's short escapes of control bytes (\b \t \n \f \r); the others become \u00XX. */
+const SHORT_ESCAPES: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
+
+/**
+ * Writes valid UTF-8 bytes as a JSON string at `pos`; returns the position after it. Only `"`, `\` and control
+ * bytes need escaping, so runs between them are copied as they are: no string and no JSON.stringify per line.
+ */
+function writeJsonString(out: Buffer, pos: number, buf: Buffer, start: number, end: number): number {
+  out[pos++] = QUOTE;
+  let i = start;
+  for (;;) {
+    // A read-only scan to the next byte that needs escaping, then the run before it copied: natively when long
+    // (one call instead of a store per byte), byte by byte when short (a native call costs more than that).
+    let j = i;
+    while (j < end) {
+      const c = buf[j]!;
+      if (c < 0x20 || c === QUOTE || c === BACKSLASH) break;
+      j++;
+    }
+    if (j - i >= LONG_RUN) pos += buf.copy(out, pos, i, j);
+    else while (i < j) out[pos++] = buf[i++]!;
+    if (j === end) break;
+    const c = buf[j]!;
+    out[pos++] = BACKSLASH;
+    if (c === QUOTE || c === BACKSLASH) {
+      out[pos++] = c;
+    } else {
+      const short = SHORT_ESCAPES[c];
+      if (short !== undefined) out[pos++] = short;
+      else pos += out.write(`u${c.toString(16).padStart(4, '0')}`, pos, 'latin1');
+    }
+    i = j + 1;
+  }
+  out[pos++] = QUOTE;
+  return pos;
+}
+
+/** Runs at least this long are copied with Buffer#copy rather than byte by byte. */
+const LONG_RUN = 48;

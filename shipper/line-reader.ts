@@ -16,6 +16,36 @@ export interface Line {
   invalidUtf8: boolean;
   /** The line's bytes (as cut) when they were not valid UTF-8, so the original stays recoverable. */
   raw?: Buffer;
+  /**
+   * Where the line's content bytes are: `buf[start, end)`. Only set on lines straight from a LineReader, and only
+   * valid until the reader goes on (the read buffer is reused): consumers copy what they keep.
+   */
+  buf?: Buffer;
+  start?: number;
+  end?: number;
+}
+
+/**
+ * A line as the reader hands it out: its text is decoded only when asked for (multiline matching, tests), so
+ * the shipping hot path copies bytes instead of building a string per line.
+ */
+class ReadLine implements Line {
+  raw?: Buffer;
+  private decoded: string | undefined;
+
+  constructor(
+    readonly offset: number,
+    readonly nextOffset: number,
+    readonly buf: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly originalBytes: number | undefined,
+    readonly invalidUtf8: boolean,
+  ) {}
+
+  get text(): string {
+    return (this.decoded ??= this.buf.toString('utf8', this.start, this.end));
+  }
 }
 
 /** Options of a LineReader. */
@@ -134,7 +164,7 @@ export class LineReader {
             this.keepPartial(buf.subarray(start));
             break;
           }
-          const line = this.complete(buf.subarray(start, nl), chunkPos + nl + 1);
+          const line = this.complete(buf, start, nl, chunkPos + nl + 1);
           start = nl + 1;
           yield line;
         }
@@ -172,15 +202,27 @@ export class LineReader {
     this.pendingLastByte = -1;
   }
 
-  /** Builds the line ending with `piece` (the bytes before its newline) together with any kept partial bytes. */
-  private complete(piece: Buffer, nextOffset: number): Line {
+  /**
+   * Builds the line ending at `chunk[pieceEnd]` (its newline), starting at `pieceStart` in the chunk, together with
+   * any kept partial bytes.
+   */
+  private complete(chunk: Buffer, pieceStart: number, pieceEnd: number, nextOffset: number): Line {
     const offset = this.lineStart;
     this.lineStart = nextOffset;
+    const pieceLength = pieceEnd - pieceStart;
+    if (this.pending.length === 0 && pieceLength <= this.maxLineBytes) {
+      // Fast path: the whole line is inside this chunk, no copy and no view object.
+      const end = pieceLength > 0 && chunk[pieceEnd - 1] === CR ? pieceEnd - 1 : pieceEnd;
+      const valid = isUtf8(chunk.subarray(pieceStart, end));
+      const line = new ReadLine(offset, nextOffset, chunk, pieceStart, end, undefined, !valid);
+      if (!valid) line.raw = Buffer.from(chunk.subarray(pieceStart, end));
+      return line;
+    }
+    const piece = chunk.subarray(pieceStart, pieceEnd);
     let bytes: Buffer;
     let seen: number;
     let lastByte: number;
     if (this.pending.length === 0) {
-      // Fast path: the whole line is inside this chunk, no copy.
       bytes = piece.length <= this.maxLineBytes ? piece : piece.subarray(0, this.maxLineBytes);
       seen = piece.length;
       lastByte = piece.length > 0 ? piece[piece.length - 1]! : -1;
@@ -201,7 +243,7 @@ export class LineReader {
     }
     const content = end === bytes.length ? bytes : bytes.subarray(0, end);
     const invalidUtf8 = !isUtf8(content);
-    const line: Line = { offset, nextOffset, text: content.toString('utf8'), originalBytes, invalidUtf8 };
+    const line = new ReadLine(offset, nextOffset, content, 0, content.length, originalBytes, invalidUtf8);
     // A copy: `content` points into the read buffer, which the next read overwrites.
     if (invalidUtf8) line.raw = Buffer.from(content);
     return line;

@@ -63,8 +63,12 @@ export function decideRetry(err: unknown, attempt: number, random: () => number 
       return { kind: 'retry', delayMs: RETRY_CAP_MS, loud: true };
     case 'SHIPPER_COLLECTOR_UNAVAILABLE':
     case 'SHIPPER_BAD_RESPONSE':
-      return { kind: 'retry', delayMs:
-          err.retryAfterMs !== undefined ? retryAfterDelay(err.retryAfterMs, random) : backoffDelay(attempt, random), loud: false };
+      return {
+        kind: 'retry',
+        delayMs:
+          err.retryAfterMs !== undefined ? retryAfterDelay(err.retryAfterMs, random) : backoffDelay(attempt, random),
+        loud: false,
+      };
     case 'SHIPPER_REGISTRY_IO':
       throw err;
   }

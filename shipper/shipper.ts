@@ -239,7 +239,7 @@ class ShipperRuntime {
   private async dispatch(batch: Batch<Source>): Promise<void> {
     const ticket = this.acks.begin(batch.offsets);
     this.metrics.batchesSent.inc();
-    const outcome = await deliverBatch(batch.lines, {
+    const outcome = await deliverBatch(batch.body, {
       send: (b, signal) => this.sender.sendBatch(b, signal),
       logger: this.logger,
       signal: this.abort.signal,
@@ -514,6 +514,7 @@ export async function startShipper(
     token: config.token,
     tls: config.tls,
     connections: config.max_in_flight,
+    compression: config.compression,
   });
   const runtime = new ShipperRuntime(config, logger, registry, sender, options);
   registry.startAutoSave(options.registryFlushMs ?? 1000);

@@ -24,6 +24,8 @@ export interface FakeCollector {
   readonly heartbeats: Heartbeat[];
   /** Counters since start (or the last resetCounters()). */
   readonly counters: { requests: number; received: number; duplicates: number; failuresAnswered: number };
+  /** Content-Encoding of each ingest request (`identity` when absent). */
+  readonly encodings: string[];
   /** Answers the next `count` requests with `failure` instead of storing them. */
   failNext(count: number, failure: InjectedFailure): void;
   /** Stops listening and drops open connections: the shipper sees connection errors. */
@@ -57,6 +59,7 @@ export async function startFakeCollector(
   const events = new Map<string, IngestEvent>();
   const heartbeats: Heartbeat[] = [];
   const counters = { requests: 0, received: 0, duplicates: 0, failuresAnswered: 0 };
+  const encodings: string[] = [];
   const failures: InjectedFailure[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -91,6 +94,7 @@ export async function startFakeCollector(
       json(res, 415, { error: { code: 'INGEST_CONTENT_TYPE', message: 'Expected application/x-ndjson.' } });
       return;
     }
+    encodings.push(req.headers['content-encoding'] ?? 'identity');
     const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
     const result: IngestResult = { accepted: 0, duplicates: 0, rejected: 0, errors: [] };
     const lines = text.split('\n');
@@ -147,6 +151,7 @@ export async function startFakeCollector(
     events,
     heartbeats,
     counters,
+    encodings,
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
     },

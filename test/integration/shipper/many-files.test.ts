@@ -69,6 +69,8 @@ describe('2,000 watched files', () => {
     const wallUs = Number(process.hrtime.bigint() - started) / 1000;
     const share = (used.user + used.system) / wallUs;
     console.log(`idle with ${FILES} files: ${(share * 100).toFixed(2)} % of one core over 10 s`);
-    expect(share).toBeLessThan(0.02);
+    // Measured 0.6–1.2 % here; 5 % leaves room for a loaded CI machine and still fails a shipper that polls or
+    // rescans 2,000 files every second (that measured 9 %).
+    expect(share).toBeLessThan(0.05);
   }, 120_000);
 });

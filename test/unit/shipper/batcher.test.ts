@@ -33,12 +33,12 @@ describe('batcher', () => {
     expect(pending).toHaveLength(0);
     batcher.add('{"m":3}', 'a.log', 20);
     expect(pending).toHaveLength(1);
-    expect(pending[0]!.batch.lines).toEqual(['{"m":1}', '{"m":2}', '{"m":3}']);
+    expect(pending[0]!.batch.body.lines).toEqual(['{"m":1}', '{"m":2}', '{"m":3}']);
     expect([...pending[0]!.batch.offsets]).toEqual([
       ['a.log', 20],
       ['b.log', 7],
     ]);
-    expect(pending[0]!.batch.bytes).toBe(24);
+    expect(pending[0]!.batch.body.body.length).toBe(24);
     pending[0]!.finish();
     await batcher.close();
   });
@@ -48,14 +48,14 @@ describe('batcher', () => {
     const event = JSON.stringify({ message: 'x'.repeat(30) }); // 45 bytes + newline = 46
     for (let i = 0; i < 5; i++) batcher.add(event, 'a.log', i + 1);
     // 46 + 46 fits, a third would make 138 > 100.
-    expect(pending.map((p) => p.batch.lines.length)).toEqual([2, 2]);
-    expect(pending.every((p) => p.batch.bytes <= 100)).toBe(true);
+    expect(pending.map((p) => p.batch.body.lines.length)).toEqual([2, 2]);
+    expect(pending.every((p) => p.batch.body.body.length <= 100)).toBe(true);
     pending.forEach((p) => p.finish());
     const closed = batcher.close();
     await tick();
     pending[2]!.finish();
     await closed;
-    expect(pending.map((p) => p.batch.lines.length)).toEqual([2, 2, 1]);
+    expect(pending.map((p) => p.batch.body.lines.length)).toEqual([2, 2, 1]);
   });
 
   it('sends a partial batch after max_wait', async () => {
@@ -102,7 +102,7 @@ describe('batcher', () => {
       pending[finished]!.finish();
     }
     await writer;
-    const sent = pending.flatMap((p) => p.batch.lines);
+    const sent = pending.flatMap((p) => p.batch.body.lines);
     expect(sent).toHaveLength(20);
     expect(sent[19]).toBe('{"i":19}');
     await batcher.close();
@@ -113,7 +113,7 @@ describe('batcher', () => {
     const batcher = new Batcher<string>(
       { maxEvents: 100, maxBytes: 1 << 20, maxWaitMs: 60_000, maxInFlight: 1 },
       async (b) => {
-        batches.push(b.lines.length);
+        batches.push(b.body.count);
       },
       () => undefined,
     );

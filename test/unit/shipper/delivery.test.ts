@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import type { IngestResult } from '../../../protocol/ingest-result.js';
 import { deliverBatch } from '../../../shipper/delivery.js';
-import type { OutgoingBatch } from '../../../shipper/sender.js';
+import { NdjsonBatch } from '../../../shipper/ndjson-batch.js';
 import { ShipperError } from '../../../shipper/shipper-error.js';
 
 const logger = pino({ level: 'silent' });
@@ -14,10 +14,10 @@ describe('batch delivery', () => {
   it('splits a batch refused with 400 down to the one bad event and drops only that one', async () => {
     const lines = Array.from({ length: 8 }, (_, i) => JSON.stringify({ id: `e${i}`, message: i === 5 ? 'bad' : 'ok' }));
     const sizes: number[] = [];
-    const outcome = await deliverBatch(lines, {
+    const outcome = await deliverBatch(NdjsonBatch.fromLines(lines), {
       logger,
       signal: new AbortController().signal,
-      send: async (batch: OutgoingBatch) => {
+      send: async (batch: NdjsonBatch) => {
         sizes.push(batch.lines.length);
         if (batch.lines.some((l) => l.includes('"bad"'))) {
           throw new ShipperError('SHIPPER_BATCH_REJECTED', 'Collector answered 400', 400);
@@ -33,7 +33,7 @@ describe('batch delivery', () => {
   it('retries connection errors with backoff until the collector answers', async () => {
     let calls = 0;
     const started = Date.now();
-    const outcome = await deliverBatch(['{"message":"a"}', '{"message":"b"}'], {
+    const outcome = await deliverBatch(NdjsonBatch.fromLines(['{"message":"a"}', '{"message":"b"}']), {
       logger,
       signal: new AbortController().signal,
       random: () => 0.5,
@@ -51,7 +51,7 @@ describe('batch delivery', () => {
   it('never drops a batch on 401: it keeps retrying until the shipper stops', async () => {
     const stop = new AbortController();
     let calls = 0;
-    const outcome = await deliverBatch(['{"message":"a"}'], {
+    const outcome = await deliverBatch(NdjsonBatch.fromLines(['{"message":"a"}']), {
       logger,
       signal: stop.signal,
       send: async () => {

@@ -6,7 +6,17 @@ import { LineReader, type Line } from '../../../shipper/line-reader.js';
 
 async function collect(reader: LineReader): Promise<Line[]> {
   const out: Line[] = [];
-  for await (const line of reader.readLines()) out.push(line);
+  // A snapshot: a line's bytes are only valid until the reader goes on.
+  for await (const l of reader.readLines()) {
+    out.push({
+      offset: l.offset,
+      nextOffset: l.nextOffset,
+      text: l.text,
+      originalBytes: l.originalBytes,
+      invalidUtf8: l.invalidUtf8,
+      raw: l.raw,
+    });
+  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { ShipperError } from '../../../shipper/shipper-error.js';
+import { NdjsonBatch } from '../../../shipper/ndjson-batch.js';
 import { encodeBatch, Sender } from '../../../shipper/sender.js';
 import { gunzipSync } from 'node:zlib';
 import { startFakeCollector, type FakeCollector } from '../../support/fake-collector.js';
@@ -30,20 +31,24 @@ describe('sender', () => {
   });
 
   it('encodes a batch as gzipped NDJSON with one event per line', async () => {
-    const body = await encodeBatch(['{"message":"a"}', '{"message":"b"}']);
-    expect(gunzipSync(body).toString()).toBe('{"message":"a"}\n{"message":"b"}\n');
+    const batch = NdjsonBatch.fromLines(['{"message":"a"}', '{"message":"b"}']);
+    expect(gunzipSync(await encodeBatch(batch)).toString()).toBe('{"message":"a"}\n{"message":"b"}\n');
+    expect((await encodeBatch(batch, 'none')).toString()).toBe('{"message":"a"}\n{"message":"b"}\n');
   });
 
   it('posts a batch and returns the ingest result, duplicates included', async () => {
     const sender = new Sender({ collectors: [a.url], token: 'tok' });
     try {
-      expect(await sender.sendBatch({ lines: events(3, 'x') })).toEqual({
+      expect(await sender.sendBatch(NdjsonBatch.fromLines(events(3, 'x')))).toEqual({
         accepted: 3,
         duplicates: 0,
         rejected: 0,
         errors: [],
       });
-      expect(await sender.sendBatch({ lines: events(4, 'x') })).toMatchObject({ accepted: 1, duplicates: 3 });
+      expect(await sender.sendBatch(NdjsonBatch.fromLines(events(4, 'x')))).toMatchObject({
+        accepted: 1,
+        duplicates: 3,
+      });
       expect(a.events.size).toBe(4);
     } finally {
       await sender.close();
@@ -54,11 +59,13 @@ describe('sender', () => {
     const bad = new Sender({ collectors: [a.url], token: 'wrong' });
     const good = new Sender({ collectors: [a.url], token: 'tok' });
     try {
-      expect((await errorOf(bad.sendBatch({ lines: events(1, 'y') }))).code).toBe('SHIPPER_COLLECTOR_AUTH');
+      expect((await errorOf(bad.sendBatch(NdjsonBatch.fromLines(events(1, 'y'))))).code).toBe('SHIPPER_COLLECTOR_AUTH');
       a.failNext(1, { status: 413 });
-      expect((await errorOf(good.sendBatch({ lines: events(1, 'y') }))).code).toBe('SHIPPER_BATCH_REJECTED');
+      expect((await errorOf(good.sendBatch(NdjsonBatch.fromLines(events(1, 'y'))))).code).toBe(
+        'SHIPPER_BATCH_REJECTED',
+      );
       a.failNext(1, { status: 503, retryAfter: 4 });
-      const e = await errorOf(good.sendBatch({ lines: events(1, 'y') }));
+      const e = await errorOf(good.sendBatch(NdjsonBatch.fromLines(events(1, 'y'))));
       expect([e.code, e.status, e.retryAfterMs]).toEqual(['SHIPPER_COLLECTOR_UNAVAILABLE', 503, 4000]);
     } finally {
       await bad.close();
@@ -70,10 +77,10 @@ describe('sender', () => {
     await a.down();
     const sender = new Sender({ collectors: [a.url, b.url], token: 'tok' });
     try {
-      const e = await errorOf(sender.sendBatch({ lines: events(2, 'z') }));
+      const e = await errorOf(sender.sendBatch(NdjsonBatch.fromLines(events(2, 'z'))));
       expect(e.code).toBe('SHIPPER_COLLECTOR_UNAVAILABLE');
       expect(sender.currentCollector).toBe(b.url);
-      expect(await sender.sendBatch({ lines: events(2, 'z') })).toMatchObject({ accepted: 2 });
+      expect(await sender.sendBatch(NdjsonBatch.fromLines(events(2, 'z')))).toMatchObject({ accepted: 2 });
       expect(b.events.size).toBe(2);
     } finally {
       await sender.close();

@@ -95,8 +95,10 @@ describe('shipper end to end against a fake collector', () => {
       format: 'auto',
       fields: { env: 'test' },
     });
-    expect(sample.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    // A 16-character prefix per file, then the line's offset in base 36.
+    expect(sample.id).toMatch(/^[A-Za-z0-9_-]{16}[0-9a-z]+$/);
     expect(typeof sample.offset).toBe('number');
+    expect(sample.id!.slice(16)).toBe(sample.offset!.toString(36));
     expect(Date.parse(sample.read_at!)).toBeGreaterThan(0);
 
     await shipper.stop();
@@ -219,6 +221,30 @@ describe('shipper end to end against a fake collector', () => {
     expect(byOffset[2]!.flags).toEqual(['invalid_utf8']);
     expect(byOffset[2]!.message).toBe('2026-11-26 10:00:03.000 WARN user=\uFFFD(');
     expect(byOffset[2]!.format).toBe('plain');
+  });
+
+  it('ships lines needing JSON escapes byte for byte, uncompressed with compression none', async () => {
+    const file = join(dir, 'logs', 'escapes.log');
+    const lines = [
+      '10.0.0.7 - - [26/Nov/2026:10:00:00 +0000] "GET /a?q=\\"x\\" HTTP/1.1" 200 12 "-" "curl/8.5.0"',
+      'C:\\logs\\app\\today.log opened',
+      'tab\there, bell\u0007, escape\u001b[31mred\u001b[0m, form\ffeed, back\bspace',
+      'ünïcödé ✓ 日本語 😀 and a \u2028 separator',
+      'plain ascii with nothing to escape',
+      '',
+      'trailing backslash \\',
+      'windows line ending\r',
+      // Long runs around escapes: copied natively, the short ones byte by byte.
+      `${'a'.repeat(100)}"${'b'.repeat(47)}\\${'c'.repeat(48)}\t${'d'.repeat(200)}`,
+    ];
+    shipper = await startShipper(configFor({ compression: 'none' }), logger, FAST);
+    await writeFile(file, lines.map((l) => `${l}\n`).join(''));
+    await collector.waitFor(() => collector.events.size >= lines.length, 5_000, `${lines.length} events`);
+    const byOffset = [...collector.events.values()].sort((x, y) => x.offset! - y.offset!);
+    const expected = lines.map((l) => l.replace(/\r$/, ''));
+    expect(byOffset.map((e) => e.message)).toEqual(expected);
+    expect(collector.encodings).toContain('identity');
+    expect(collector.encodings).not.toContain('gzip');
   });
 
   it('with start_at end skips what a file held at start-up but reads files created later from the start', async () => {
