@@ -1,18 +1,7 @@
 import type { Line } from '../../../shipper/line-reader.js';
 import { MultilineGrouper } from '../../../shipper/multiline.js';
 import { watchRootOf } from '../../../shipper/discovery.js';
-
-/** Physical lines of a Java application log with a stack trace, with their byte offsets. */
-function linesOf(text: string): Line[] {
-  const out: Line[] = [];
-  let offset = 0;
-  for (const t of text.split('\n').slice(0, -1)) {
-    const next = offset + Buffer.byteLength(t) + 1;
-    out.push({ offset, nextOffset: next, text: t, originalBytes: undefined, invalidUtf8: false });
-    offset = next;
-  }
-  return out;
-}
+import { linesOf } from '../../support/shipper-testbed.js';
 
 const JAVA_LOG = `2026-11-26 10:00:00.120 INFO  [main] o.e.Server - Started in 2.1 s
 2026-11-26 10:00:01.007 ERROR [http-8080-3] o.e.OrderController - Request failed

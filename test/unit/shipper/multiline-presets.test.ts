@@ -1,34 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import type { IngestEvent } from '../../../protocol/event.js';
 import { parseShipperConfig, type ShipperConfig } from '../../../shipper/config.js';
 import type { Line } from '../../../shipper/line-reader.js';
 import { MultilineGrouper } from '../../../shipper/multiline.js';
 import { multilineStart, type MultilinePreset } from '../../../shipper/multiline-presets.js';
 import { startShipper, type RunningShipper } from '../../../shipper/shipper.js';
-import { startFakeCollector, type FakeCollector } from '../../support/fake-collector.js';
+import type { FakeCollector } from '../../support/fake-collector.js';
+import { closeTestbed, linesOf, openTestbed, testbedConfig, testLogger } from '../../support/shipper-testbed.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'multiline');
-const logger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
+const logger = testLogger;
 const FAST = { pollIntervalMs: 100, registryFlushMs: 100, orphanIdleMs: 500 };
 
 function fixture(preset: MultilinePreset): string {
   return readFileSync(join(FIXTURES, `${preset}.log`), 'utf8');
-}
-
-/** The physical lines of a text with their byte offsets. */
-function linesOf(text: string): Line[] {
-  const out: Line[] = [];
-  let offset = 0;
-  for (const t of text.split('\n').slice(0, -1)) {
-    const next = offset + Buffer.byteLength(t) + 1;
-    out.push({ offset, nextOffset: next, text: t, originalBytes: undefined, invalidUtf8: false });
-    offset = next;
-  }
-  return out;
 }
 
 /** Groups a whole file with a preset, the last record flushed as the timeout would. */
@@ -109,25 +96,19 @@ describe('multiline presets across a restart', () => {
   let shipper: RunningShipper | undefined;
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'logship-presets-'));
-    await mkdir(join(dir, 'logs'));
-    collector = await startFakeCollector({ token: 'test-token' });
+    ({ dir, collector } = await openTestbed('logship-presets-'));
   });
 
   afterEach(async () => {
-    await shipper?.stop();
+    await closeTestbed({ dir, collector }, shipper);
     shipper = undefined;
-    await collector.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   function configFor(timeout: string): ShipperConfig {
-    return parseShipperConfig(
+    return testbedConfig(
+      { dir, collector },
       {
         host: 'web-test',
-        collectors: [collector.url],
-        token: 'test-token',
-        data_dir: join(dir, 'data'),
         inputs: (['java', 'python', 'postgres'] as const).map((preset) => ({
           paths: [join(dir, 'logs', `${preset}.log`)],
           service: preset,
@@ -136,7 +117,6 @@ describe('multiline presets across a restart', () => {
         batch: { max_wait: '50ms' },
         heartbeat_interval: 0,
       },
-      {},
     );
   }
 

@@ -1,20 +1,13 @@
-import { appendFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, rename, stat, writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { parseShipperConfig, type ShipperConfig } from '../../../shipper/config.js';
+import type { ShipperConfig } from '../../../shipper/config.js';
 import { startShipper, type RunningShipper } from '../../../shipper/shipper.js';
-import { startFakeCollector, type FakeCollector } from '../../support/fake-collector.js';
+import type { FakeCollector } from '../../support/fake-collector.js';
+import { auditSequence, logLine } from '../../support/sequence-log.js';
+import { closeTestbed, openTestbed, testbedConfig, testLogger } from '../../support/shipper-testbed.js';
 
-const logger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
+const logger = testLogger;
 const FAST = { pollIntervalMs: 200, registryFlushMs: 200, orphanIdleMs: 500 };
-
-/** A realistic access-log style line carrying a global sequence number. */
-function logLine(seq: number, file: string): string {
-  const ts = new Date(Date.UTC(2026, 10, 26, 10, 0, 0) + seq * 7).toISOString();
-  const status = seq % 17 === 0 ? 500 : 200;
-  return `${ts} INFO [${file}] seq=${String(seq).padStart(6, '0')} GET /api/orders/${seq % 977} status=${status} duration_ms=${seq % 113}\n`;
-}
 
 /** Appends lines seq [from, to) spread round-robin over `files`, in bursts, yielding so the shipper reads meanwhile. */
 async function writeLines(files: string[], from: number, to: number, burst = 250): Promise<void> {
@@ -29,49 +22,30 @@ async function writeLines(files: string[], from: number, to: number, burst = 250
   }
 }
 
-/** Sequence numbers of the stored events, checked to be exactly [0, n) with no gap. */
-function sequenceGaps(collector: FakeCollector, n: number): number {
-  const seen = new Set<number>();
-  for (const e of collector.events.values()) {
-    const m = /seq=(\d+)/.exec(e.message);
-    if (m) seen.add(Number(m[1]));
-  }
-  let gaps = 0;
-  for (let i = 0; i < n; i++) if (!seen.has(i)) gaps++;
-  return gaps;
-}
-
 describe('shipper end to end against a fake collector', () => {
   let dir: string;
   let collector: FakeCollector;
   let shipper: RunningShipper | undefined;
 
   function configFor(extra: Record<string, unknown> = {}): ShipperConfig {
-    return parseShipperConfig(
+    return testbedConfig(
+      { dir, collector },
       {
         host: 'web-test',
-        collectors: [collector.url],
-        token: 'test-token',
-        data_dir: join(dir, 'data'),
         inputs: [{ paths: [join(dir, 'logs', '*.log')], exclude: ['*.gz'], service: 'api', fields: { env: 'test' } }],
         batch: { max_events: 2000, max_wait: '100ms' },
         ...extra,
       },
-      {},
     );
   }
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'logship-e2e-'));
-    await mkdir(join(dir, 'logs'));
-    collector = await startFakeCollector({ token: 'test-token' });
+    ({ dir, collector } = await openTestbed('logship-e2e-'));
   });
 
   afterEach(async () => {
-    await shipper?.stop();
+    await closeTestbed({ dir, collector }, shipper);
     shipper = undefined;
-    await collector.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('ships 20,000 lines from 3 files exactly once and resends nothing after a clean restart', async () => {
@@ -84,7 +58,7 @@ describe('shipper end to end against a fake collector', () => {
     await writeLines(files, 0, 20_000);
     await collector.waitFor(() => collector.events.size >= 20_000, 20_000, '20,000 events');
     expect(collector.events.size).toBe(20_000);
-    expect(sequenceGaps(collector, 20_000)).toBe(0);
+    expect(auditSequence(collector.events.values(), 20_000).gaps).toBe(0);
     expect(collector.counters.duplicates).toBe(0);
 
     const sample = [...collector.events.values()].find((e) => e.message.includes('seq=000042'))!;
@@ -111,7 +85,7 @@ describe('shipper end to end against a fake collector', () => {
     // Give a wrongly re-read file time to show up as duplicates before counting.
     await new Promise((r) => setTimeout(r, 400));
     expect(collector.events.size).toBe(21_000);
-    expect(sequenceGaps(collector, 21_000)).toBe(0);
+    expect(auditSequence(collector.events.values(), 21_000).gaps).toBe(0);
     expect(collector.counters.received - receivedBeforeRestart).toBe(1_000);
     expect(collector.counters.duplicates).toBe(0);
   });
@@ -124,7 +98,7 @@ describe('shipper end to end against a fake collector', () => {
     await collector.waitFor(() => collector.events.size >= 3_000, 15_000, '3,000 events');
     expect(collector.counters.failuresAnswered).toBe(3);
     expect(collector.events.size).toBe(3_000);
-    expect(sequenceGaps(collector, 3_000)).toBe(0);
+    expect(auditSequence(collector.events.values(), 3_000).gaps).toBe(0);
     expect(shipper.stats().eventsDropped).toBe(0);
   });
 
@@ -144,7 +118,7 @@ describe('shipper end to end against a fake collector', () => {
     shipper = await startShipper(configFor(), logger, FAST);
     await collector.waitFor(() => collector.events.size >= 1_500, 10_000, '1,500 events');
     expect(collector.events.size).toBe(1_500);
-    expect(sequenceGaps(collector, 1_500)).toBe(0);
+    expect(auditSequence(collector.events.values(), 1_500).gaps).toBe(0);
   });
 
   it('reads a renamed file to its end and the new file at the old path from its start', async () => {
@@ -157,7 +131,7 @@ describe('shipper end to end against a fake collector', () => {
     await appendFile(join(dir, 'logs', 'app.log.1'), logLine(500, 'f0'));
     await writeLines([file], 501, 800);
     await collector.waitFor(() => collector.events.size >= 800, 10_000, '800 events');
-    expect(sequenceGaps(collector, 800)).toBe(0);
+    expect(auditSequence(collector.events.values(), 800).gaps).toBe(0);
     expect(collector.counters.duplicates).toBe(0);
     // Once quiet for orphanIdleMs the rotated file is closed; its offset stays in the registry.
     const s = shipper;
@@ -269,6 +243,6 @@ describe('shipper end to end against a fake collector', () => {
     await new Promise((r) => setTimeout(r, 300));
     await writeLines([file], 300, 400);
     await collector.waitFor(() => collector.events.size >= 400, 10_000, '400 events');
-    expect(sequenceGaps(collector, 400)).toBe(0);
+    expect(auditSequence(collector.events.values(), 400).gaps).toBe(0);
   });
 });

@@ -1,14 +1,13 @@
 import { appendFileSync, copyFileSync, linkSync, renameSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { parseShipperConfig, type ShipperConfig } from '../../../shipper/config.js';
+import type { ShipperConfig } from '../../../shipper/config.js';
 import { startShipper, type RunningShipper } from '../../../shipper/shipper.js';
 import { startFakeCollector, type FakeCollector } from '../../support/fake-collector.js';
+import { closeTestbed, openTestbed, testbedConfig, testLogger } from '../../support/shipper-testbed.js';
 import { appendLines, auditSequence, logLine, logLines } from '../../support/sequence-log.js';
 
-const logger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
+const logger = testLogger;
 const FAST = { pollIntervalMs: 100, registryFlushMs: 100, orphanIdleMs: 300 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,19 +18,16 @@ describe('tailing that survives rotation, truncation and outages', () => {
   let shipper: RunningShipper | undefined;
 
   function configFor(extra: Record<string, unknown> = {}, paths = [join(logs, '*.log')]): ShipperConfig {
-    return parseShipperConfig(
+    return testbedConfig(
+      { dir, collector },
       {
         host: 'edge-test',
-        collectors: [collector.url],
-        token: 'test-token',
-        data_dir: join(dir, 'data'),
         inputs: [{ paths, service: 'api' }],
         batch: { max_events: 500, max_wait: '50ms' },
         heartbeat_interval: 0,
         rescan_interval: 0,
         ...extra,
       },
-      {},
     );
   }
 
@@ -43,17 +39,12 @@ describe('tailing that survives rotation, truncation and outages', () => {
   const stored = () => collector.events.values();
 
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'logship-edge-'));
-    logs = join(dir, 'logs');
-    await mkdir(logs);
-    collector = await startFakeCollector({ token: 'test-token' });
+    ({ dir, logs, collector } = await openTestbed('logship-edge-'));
   });
 
   afterEach(async () => {
-    await shipper?.stop();
+    await closeTestbed({ dir, collector }, shipper);
     shipper = undefined;
-    await collector.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('ships new content that starts with the same first line after a truncation (a new generation)', async () => {

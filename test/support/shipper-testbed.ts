@@ -1,0 +1,55 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parseShipperConfig, type ShipperConfig } from '../../shipper/config.js';
+import type { Line } from '../../shipper/line-reader.js';
+import type { RunningShipper } from '../../shipper/shipper.js';
+import { startFakeCollector, type FakeCollector } from './fake-collector.js';
+
+/** Silent unless LOGSHIP_TEST_LOG names a level. */
+export const testLogger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
+
+/** A temp folder with `logs/` and a fake collector: what every in-process shipper test starts from. */
+export interface Testbed {
+  dir: string;
+  logs: string;
+  collector: FakeCollector;
+}
+
+const TOKEN = 'test-token';
+
+/** Creates a testbed; `prefix` names its temp folder. */
+export async function openTestbed(prefix: string): Promise<Testbed> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const logs = join(dir, 'logs');
+  await mkdir(logs);
+  return { dir, logs, collector: await startFakeCollector({ token: TOKEN }) };
+}
+
+/** Stops the shipper under test (if any), the collector, and removes the folder. */
+export async function closeTestbed(bed: Omit<Testbed, 'logs'>, shipper: RunningShipper | undefined): Promise<void> {
+  await shipper?.stop();
+  await bed.collector.close();
+  await rm(bed.dir, { recursive: true, force: true });
+}
+
+/** A validated shipper config pointing at the testbed's collector and data folder; `raw` adds or overrides keys. */
+export function testbedConfig(bed: Omit<Testbed, 'logs'>, raw: Record<string, unknown>): ShipperConfig {
+  return parseShipperConfig(
+    { collectors: [bed.collector.url], token: TOKEN, data_dir: join(bed.dir, 'data'), ...raw },
+    {},
+  );
+}
+
+/** The physical lines of a text with their byte offsets, as the line reader yields them. */
+export function linesOf(text: string): Line[] {
+  const out: Line[] = [];
+  let offset = 0;
+  for (const t of text.split('\n').slice(0, -1)) {
+    const next = offset + Buffer.byteLength(t) + 1;
+    out.push({ offset, nextOffset: next, text: t, originalBytes: undefined, invalidUtf8: false });
+    offset = next;
+  }
+  return out;
+}
