@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import type { IngestEvent } from '../../../protocol/event.js';
 import type { TestCollector } from '../../support/collector-harness.js';
 import { expectSchema } from './openapi-validator.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 /**
  * A day of logs from five hosts, generated from a fixed seed so every count a test asserts can be recomputed
@@ -51,18 +52,6 @@ const LEVELS: [string | undefined, number][] = [
 export const PER_TIMESTAMP = 4;
 export const STEP_MS = 3456;
 
-/** Mulberry32: small, seeded, good enough to spread test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface FixtureEvent extends IngestEvent {
   id: string;
   timestamp: string;
@@ -75,7 +64,7 @@ export interface FixtureEvent extends IngestEvent {
 
 /** `count` events from `base` (ms) on, spread over 24 h. */
 export function generateEvents(count: number, base: number, seed = 42): FixtureEvent[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const offsets = new Map<string, number>();
   const weightTotal = LEVELS.reduce((s, [, w]) => s + w, 0);

@@ -1,4 +1,5 @@
 import type { EcsDocument, StoredEvent } from '../../../collector/store/ecs-document.js';
+import { seededRandom } from '../../support/seeded-random.js';
 
 /**
  * Two days of logs from four hosts (and some events with no host, file or offset at all), built straight as
@@ -45,17 +46,6 @@ const APP_LINES = [
   'TimedOut talking to inventory-service, falling back',
 ];
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A fixture event: the stored form plus the facts the oracle needs without re-parsing text. */
 export interface FixtureEvent extends StoredEvent {
   ms: number;
@@ -71,7 +61,7 @@ export interface FixtureEvent extends StoredEvent {
 
 /** The fixture, in the order it is written (not the search order). */
 export function buildFixture(seed = 8): FixtureEvent[] {
-  const random = rng(seed);
+  const random = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const offsets = new Map<string, number>();
   const events: FixtureEvent[] = [];
