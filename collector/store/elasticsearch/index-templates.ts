@@ -114,50 +114,49 @@ function withEcsFields(properties: Record<string, estypes.MappingProperty>): Rec
   return properties;
 }
 
-/** The dead-letter index's template: wins over the event template by priority. */
-export function deadLetterTemplate(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest {
+/**
+ * A template for one of logship's own indices (dead letters, heartbeats): it wins over the event template by
+ * priority, and maps only the listed fields, so nothing in an event's shape can reach it.
+ */
+function ownTemplate(
+  name: string,
+  pattern: string,
+  replicas: number,
+  properties: Record<string, estypes.MappingProperty>,
+): estypes.IndicesPutIndexTemplateRequest {
   return {
-    name: `${prefix}-deadletter`,
-    index_patterns: [deadLetterPattern(prefix)],
+    name,
+    index_patterns: [pattern],
     priority: 200,
     template: {
       settings: { number_of_shards: 1, number_of_replicas: replicas },
-      mappings: {
-        dynamic: false,
-        properties: {
-          '@timestamp': { type: 'date' },
-          error: { properties: { code: keyword, message: { type: 'text' } } },
-          token: { properties: { name: keyword } },
-          event: {
-            properties: {
-              // The original line, stored but not indexed: it may be huge or not text at all.
-              original: { type: 'text', index: false },
-              original_base64: { type: 'binary' },
-            },
-          },
-        },
-      },
+      mappings: { dynamic: false, properties },
     },
   };
 }
 
-/** The heartbeat index's template: wins over the event template by priority, so events' mappings never apply. */
-export function hostsTemplate(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest {
-  return {
-    name: `${prefix}-hosts`,
-    index_patterns: [hostsIndex(prefix)],
-    priority: 200,
-    template: {
-      settings: { number_of_shards: 1, number_of_replicas: replicas },
-      mappings: {
-        dynamic: false,
-        properties: {
-          host: { properties: { name: keyword } },
-          received_at: { type: 'date' },
-          // The heartbeat as sent, kept for /hosts but not indexed.
-          heartbeat: { type: 'object', enabled: false },
-        },
+/** The dead-letter indices' template. */
+export function deadLetterTemplate(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest {
+  return ownTemplate(`${prefix}-deadletter`, deadLetterPattern(prefix), replicas, {
+    '@timestamp': { type: 'date' },
+    error: { properties: { code: keyword, message: { type: 'text' } } },
+    token: { properties: { name: keyword } },
+    event: {
+      properties: {
+        // The original line, stored but not indexed: it may be huge or not text at all.
+        original: { type: 'text', index: false },
+        original_base64: { type: 'binary' },
       },
     },
-  };
+  });
+}
+
+/** The heartbeat index's template, so events' mappings never apply to it. */
+export function hostsTemplate(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest {
+  return ownTemplate(`${prefix}-hosts`, hostsIndex(prefix), replicas, {
+    host: { properties: { name: keyword } },
+    received_at: { type: 'date' },
+    // The heartbeat as sent, kept for /hosts but not indexed.
+    heartbeat: { type: 'object', enabled: false },
+  });
 }
