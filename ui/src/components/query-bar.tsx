@@ -36,6 +36,13 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
   const [suggestions, setSuggestions] = useState<string[]>([]);
   const [active, setActive] = useState(0);
   const input = useRef<HTMLInputElement>(null);
+  // Each keystroke may start a fetch of top values; only the newest may fill the list, and none after the list was
+  // closed (accepted, submitted, escaped), or a late answer would reopen it under the next Enter.
+  const request = useRef(0);
+  const clearSuggestions = () => {
+    request.current++;
+    setSuggestions([]);
+  };
   useEffect(() => setText(q), [q]);
   useEffect(() => {
     apiGet<{ fields: { name: string }[] }>('/api/v1/fields', filter).then(
@@ -45,6 +52,7 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
   }, [JSON.stringify(filter)]);
 
   const suggest = async (value: string, caret: number) => {
+    const mine = ++request.current;
     const { word } = tokenAt(value, caret);
     const colon = word.indexOf(':');
     if (word.length === 0) return setSuggestions([]);
@@ -63,6 +71,7 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
         `/api/v1/fields/${encodeURIComponent(field)}/top`,
         { ...filter, size: 20 },
       );
+      if (mine !== request.current) return;
       const values = top.values
         .map((v) => String(v.value))
         .filter((v) => v.toLowerCase().startsWith(prefix.toLowerCase()));
@@ -75,7 +84,7 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
           ),
       );
     } catch {
-      setSuggestions([]);
+      if (mine === request.current) setSuggestions([]);
     }
     setActive(0);
   };
@@ -85,7 +94,7 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
     const { start } = tokenAt(text, caret);
     const next = `${text.slice(0, start)}${choice}${choice.endsWith(':') ? '' : ' '}${text.slice(caret)}`;
     setText(next);
-    setSuggestions([]);
+    clearSuggestions();
     input.current?.focus();
   };
 
@@ -95,7 +104,7 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
       role="search"
       onSubmit={(e) => {
         e.preventDefault();
-        setSuggestions([]);
+        clearSuggestions();
         onSearch(text);
       }}
     >
@@ -114,7 +123,7 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
             setText(e.currentTarget.value);
             void suggest(e.currentTarget.value, e.currentTarget.selectionStart ?? e.currentTarget.value.length);
           }}
-          onBlur={() => setTimeout(() => setSuggestions([]), 150)}
+          onBlur={() => setTimeout(clearSuggestions, 150)}
           onKeyDown={(e) => {
             if (suggestions.length === 0) return;
             if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -123,7 +132,7 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
             } else if (e.key === 'Tab' || (e.key === 'Enter' && suggestions[active] !== undefined)) {
               e.preventDefault();
               accept(suggestions[active]!);
-            } else if (e.key === 'Escape') setSuggestions([]);
+            } else if (e.key === 'Escape') clearSuggestions();
           }}
         />
         {suggestions.length > 0 && (
