@@ -1,6 +1,6 @@
 /**
  * Issue 5's end-to-end throughput benchmark: in one run, on one file of ~180-byte lines (1,000,000 by default), the
- * documents per second until searchable (a refresh then `_count` every 250 ms reaches every line) of
+ * documents per second until searchable (`_count` every 250 ms, no forced refresh: the index refreshes itself) of
  *  - the ceiling: the documents logship would store, bulk-loaded straight into Elasticsearch (bench/es-ceiling.ts);
  *  - logship: the real shipper process tailing the file → the real collector process → Elasticsearch;
  *  - rsyslog → Elasticsearch directly (imfile + omelasticsearch);
@@ -17,7 +17,7 @@
  * names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES (200,000: loaded and deleted first, so the
  * first measured run does not pay for a cold JVM), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship only).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -27,6 +27,7 @@ import { createToken } from '../collector/auth/token-store.js';
 import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-local.js';
 import { eventId } from '../shipper/event-id.js';
 import { bulkLoadCeiling, untilSearchable } from './es-ceiling.js';
+import { CLOCK_TICK_S, Proc, interruptedBy, listenUrl, usage } from './measured-process.js';
 
 const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
 const WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_WARMUP_LINES ?? 200_000);
@@ -41,7 +42,6 @@ const CLI = join(ROOT, 'bin', 'logship.js');
 const PEERS = process.env.BENCH_PEERS_DIR ?? join(ROOT, '..', 'shared', 'bench-peers');
 const PEER_LOCK = '/tmp/logship-peer.lock';
 const SHIPPER_HOST = 'bench';
-const CLOCK_TICK_S = 1 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const SYSLOG_NG_PACKAGES = ['syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl'];
 const RSYSLOG_PACKAGES = ['rsyslog', 'rsyslog-elasticsearch'];
 
@@ -70,25 +70,6 @@ async function writeInput(path: string, base: number): Promise<{ offsets: Float6
   out.end(chunk);
   await once(out, 'finish');
   return { offsets, bytes };
-}
-
-interface Usage {
-  cpuSeconds: number;
-  peakRssMb: number;
-}
-
-/** utime + stime and the peak RSS (VmHWM) of a process, from /proc; undefined once it is gone. */
-function usage(pid: number): Usage | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may contain spaces; fields 14 and 15 (utime, stime) follow it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpuSeconds: ticks * CLOCK_TICK_S, peakRssMb: Number(hwm?.[1] ?? 0) / 1024 };
-  } catch {
-    return undefined;
-  }
 }
 
 /** Busy CPU seconds of the whole machine since boot (every core), from /proc/stat. */
@@ -129,89 +110,6 @@ function cpuShares(
   const es = after.es - before.es;
   const other = after.machine - before.machine - es - (after.self - before.self) - measured;
   return { elasticsearch_cpu_s: round(es, 1), other_cpu_s: round(Math.max(0, other), 1) };
-}
-
-let interrupted: string | undefined;
-process.once('SIGINT', () => (interrupted = 'SIGINT'));
-process.once('SIGTERM', () => (interrupted = 'SIGTERM'));
-
-/** A process under test: its stderr's last lines for error messages, and a way to stop it. */
-class Proc {
-  readonly child: ChildProcess;
-  private tail = '';
-  private partial = '';
-  private readonly lineListeners = new Set<(line: string) => void>();
-  private exit: string | undefined;
-
-  constructor(
-    readonly name: string,
-    command: string,
-    args: string[],
-  ) {
-    this.child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.child.on('error', (err) => (this.exit = `could not be started: ${err.message}`));
-    this.child.on('exit', (code, signal) => (this.exit = `exited with ${signal ?? `code ${code}`}`));
-    this.child.stderr!.setEncoding('utf8');
-    this.child.stderr!.on('data', (text: string) => {
-      this.tail = (this.tail + text).slice(-4000);
-      const lines = (this.partial + text).split('\n');
-      this.partial = lines.pop()!;
-      for (const line of lines) for (const listener of this.lineListeners) listener(line);
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid ?? 0;
-  }
-
-  usage(): Usage | undefined {
-    return this.child.pid === undefined ? undefined : usage(this.child.pid);
-  }
-
-  /** Throws when the process is no longer running: a benchmark must not wait for a dead sender. */
-  check(): void {
-    if (this.exit) throw new Error(`${this.name} ${this.exit}.${this.stderrTail()}`);
-  }
-
-  stderrTail(): string {
-    return this.tail.trim() ? `\n--- last stderr of ${this.name} ---\n${this.tail.trim().slice(-1500)}` : '';
-  }
-
-  /** The first stderr line `match` gives a value for. */
-  waitFor<T>(what: string, match: (line: string) => T | undefined, timeoutMs: number): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const done = (fn: () => void) => {
-        clearInterval(poll);
-        this.lineListeners.delete(listener);
-        fn();
-      };
-      const listener = (line: string) => {
-        const value = match(line);
-        if (value !== undefined) done(() => resolve(value));
-      };
-      const deadline = Date.now() + timeoutMs;
-      const poll = setInterval(() => {
-        try {
-          this.check();
-          if (interrupted) throw new Error(`interrupted by ${interrupted}`);
-          if (Date.now() > deadline) throw new Error(`${this.name}: no ${what} within ${timeoutMs / 1000} s.`);
-        } catch (err) {
-          done(() => reject(err as Error));
-        }
-      }, 100);
-      this.lineListeners.add(listener);
-    });
-  }
-
-  /** SIGTERM, up to 15 s for a clean exit, then SIGKILL. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
 }
 
 interface ProcessFigures {
@@ -264,7 +162,7 @@ async function measure(
       pollMs: POLL_MS,
       check: () => {
         for (const p of all) p.check();
-        if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+        if (interruptedBy()) throw new Error(`interrupted by ${interruptedBy()}`);
         if (Date.now() - started > RUN_TIMEOUT_MS)
           throw new Error(`not every line was searchable after ${RUN_TIMEOUT_MS / 1000} s`);
       },
@@ -363,18 +261,6 @@ async function ceilingRun(bench: Bench, event: (i: number) => Record<string, unk
     };
   } finally {
     await dropIndices(bench.es, `${indexPrefix}-*`);
-  }
-}
-
-/** The collector's start-up line carries the address it listens on (it binds port 0). */
-function listenUrl(line: string): string | undefined {
-  try {
-    const entry = JSON.parse(line) as { url?: unknown; msg?: unknown };
-    return typeof entry.url === 'string' && String(entry.msg).startsWith('The collector listens')
-      ? entry.url
-      : undefined;
-  } catch {
-    return undefined;
   }
 }
 
@@ -542,7 +428,7 @@ async function attempt(name: string, run: () => Promise<RunResult>): Promise<Run
     console.error(`  ${name}: ${result.docs_per_s} docs/s in ${result.seconds} s`);
     return result;
   } catch (err) {
-    if (interrupted) throw err;
+    if (interruptedBy()) throw err;
     const message = (err as Error).message;
     console.error(`  ${name} failed: ${message}`);
     return { name, docs: LINES, processes: [], error: message };

@@ -12,6 +12,7 @@ const BENCHES = [
   'end-to-end-vs-peers',
   'parse-formats',
   'ingest-throughput',
+  'collector-overload',
   'search-latency',
   'embedded-store',
   'ui-first-paint',

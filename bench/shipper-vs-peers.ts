@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { usage } from './measured-process.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -26,7 +27,6 @@ const PEERS = process.env.BENCH_PEERS_DIR ?? join(ROOT, '..', 'shared', 'bench-p
 const TIMEOUT_MS = 300_000;
 /** Extra node flags for the logship process when profiling it (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
-const CLOCK_TICK_US = 1_000_000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
 interface Result {
   name: string;
@@ -101,15 +101,6 @@ function startSink(): Promise<{ port: number; count: () => number; reset: () => 
   );
 }
 
-/** utime + stime of a process in µs, and its peak RSS in MB (from /proc). */
-function usage(pid: number): { cpuUs: number; peakMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuUs: ticks * CLOCK_TICK_US, peakMb: Number(hwm?.[1] ?? 0) / 1024 };
-}
-
 /** Runs one shipper process until the sink has every line; measures it just before stopping it. */
 async function measure(
   name: string,
@@ -119,20 +110,17 @@ async function measure(
   sink.reset();
   const started = process.hrtime.bigint();
   const child = start();
-  let last = usage(child.pid!);
+  let last = usage(child.pid!) ?? { cpuSeconds: 0, peakRssMb: 0, rssMb: 0 };
   const deadline = Date.now() + TIMEOUT_MS;
   while (sink.count() < LINES) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} after ${sink.count()} lines`);
     if (Date.now() > deadline) throw new Error(`${name}: only ${sink.count()} of ${LINES} lines arrived`);
-    last = usage(child.pid!);
+    last = usage(child.pid!) ?? last;
     await new Promise((r) => setTimeout(r, 20));
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  try {
-    last = usage(child.pid!);
-  } catch {
-    // gone already: keep the last sample
-  }
+  // Gone already: keep the last sample.
+  last = usage(child.pid!) ?? last;
   // A profiled process must exit on its own to write its profile; SIGTERM makes logship flush and exit.
   child.kill(NODE_ARGS.length > 0 && name.startsWith('logship') ? 'SIGTERM' : 'SIGKILL');
   await new Promise((r) => child.once('exit', r));
@@ -141,8 +129,8 @@ async function measure(
     lines: sink.count(),
     seconds: Number(seconds.toFixed(2)),
     lines_per_s: Math.round(LINES / seconds),
-    cpu_us_per_line: Number((last.cpuUs / LINES).toFixed(2)),
-    peak_rss_mb: Number(last.peakMb.toFixed(1)),
+    cpu_us_per_line: Number(((last.cpuSeconds * 1e6) / LINES).toFixed(2)),
+    peak_rss_mb: Number(last.peakRssMb.toFixed(1)),
   };
   console.log(JSON.stringify(result));
   return result;
