@@ -19,7 +19,8 @@ export class Pipeline {
   private collectorPort = 0;
   private readonly shippers = new Map<string, { child?: ChildProcess; configPath: string }>();
 
-  constructor(name: string) {
+  /** `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`). */
+  constructor(name: string, elasticsearch: Record<string, unknown> = {}) {
     this.indexPrefix = `t-${name}-${process.pid}`;
     mkdirSync(join(this.dir, 'collector'));
     this.tokens = {
@@ -28,7 +29,7 @@ export class Pipeline {
     };
     writeFileSync(
       join(this.dir, 'collector.yml'),
-      stringify({ elasticsearch: { url: testEsUrl(), index_prefix: this.indexPrefix } }),
+      stringify({ elasticsearch: { url: testEsUrl(), index_prefix: this.indexPrefix, ...elasticsearch } }),
     );
   }
 

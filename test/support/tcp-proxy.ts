@@ -1,0 +1,101 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+type Mode = 'open' | 'cut' | 'stalled';
+
+/**
+ * A TCP proxy in front of a real server, so a test can take that server away without stopping it for the rest of
+ * the suite: `cut()` resets every connection and refuses new ones (the server is down), `stall()` accepts and holds
+ * connections without passing a byte (the server hangs), `restore()` forwards again.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private mode: Mode = 'open';
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(private readonly target: { host: string; port: number }) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  /** The server is down: open connections are reset, new ones refused (nothing listens on the port). */
+  async cut(): Promise<void> {
+    this.mode = 'cut';
+    this.dropAll();
+    await this.closeListener();
+  }
+
+  /** The server hangs: connections are accepted and then nothing comes back. */
+  async stall(): Promise<void> {
+    this.mode = 'stalled';
+    this.dropAll();
+    if (!this.server) await this.listen();
+  }
+
+  async restore(): Promise<void> {
+    this.mode = 'open';
+    this.dropAll();
+    if (!this.server) await this.listen();
+  }
+
+  async stop(): Promise<void> {
+    this.dropAll();
+    await this.closeListener();
+  }
+
+  private listen(): Promise<void> {
+    const server = createServer((client) => this.accept(client));
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      // The same port every time: the collector under test keeps its configured URL.
+      server.listen(this.port, '127.0.0.1', () => {
+        this.port = (server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private closeListener(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  private accept(client: Socket): void {
+    this.track(client);
+    if (this.mode === 'stalled') {
+      // Read and drop what the client sends, answer nothing.
+      client.resume();
+      return;
+    }
+    const upstream = connect(this.target.port, this.target.host);
+    this.track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.once('close', close);
+    upstream.once('close', close);
+    client.on('error', close);
+    upstream.on('error', close);
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+  }
+
+  private dropAll(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+    this.sockets.clear();
+  }
+}
