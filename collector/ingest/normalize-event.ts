@@ -31,11 +31,19 @@ function optionalString(v: Record<string, unknown>, key: string, max: number): s
   return value;
 }
 
+// The shipper stamps every line it read in the same millisecond with the same `read_at`: one parse serves them all
+// (parsing and formatting it was a tenth of the collector's work per event).
+let lastTimeText = '';
+let lastTimeIso = '';
+
 function isoTime(value: string | undefined, key: string): string | undefined {
   if (value === undefined) return undefined;
+  if (value === lastTimeText) return lastTimeIso;
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new Error(`"${key}" is not an ISO-8601 time: ${value.slice(0, 64)}`);
-  return new Date(t).toISOString();
+  lastTimeIso = new Date(t).toISOString();
+  lastTimeText = value;
+  return lastTimeIso;
 }
 
 /**
