@@ -60,7 +60,8 @@ export function normalizeEvent(
   try {
     const message = v.message;
     if (typeof message !== 'string') throw new Error('"message" is required and must be a string.');
-    if (Buffer.byteLength(message) > ctx.maxMessageBytes) {
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most messages are short enough to skip counting their bytes.
+    if (message.length * 3 > ctx.maxMessageBytes && Buffer.byteLength(message) > ctx.maxMessageBytes) {
       return {
         line: line.line,
         code: 'INGEST_EVENT_TOO_LARGE',
