@@ -17,14 +17,15 @@ import type {
 } from '../log-store.js';
 import type * as Read from '../read-model.js';
 import { StoreUnavailableError } from '../store-errors.js';
-import { MINUTE_MS } from './count-rollup.js';
 import { EmbeddedAggregations } from './embedded-aggregations.js';
 import { classifyStoreError, EmbeddedStoreError, type EmbeddedProblemCode } from './embedded-errors.js';
-import { configureReader, configureWriter, migrate } from './embedded-schema.js';
+import { configureReader } from './embedded-schema.js';
 import { EmbeddedSearch } from './embedded-search.js';
-import { EmbeddedWriter } from './embedded-writer.js';
-import { DAY_MS, KEY_BITS } from './event-key.js';
+import { deadLetterRows, encodeEvents } from './encoded-events.js';
+import { DAY_MS } from './event-key.js';
 import { QueryFunctions } from './sql-functions.js';
+import { WriterThread } from './writer-thread.js';
+import { writerWorkerFile } from './writer-worker-file.js';
 
 export interface EmbeddedStoreOptions {
   /** The folder of the store (`<data_dir>/store`); created when missing. */
@@ -37,42 +38,41 @@ export interface EmbeddedStoreOptions {
 
 /** Rows deleted per transaction by retention, so a large expiry never holds the writer for long. */
 const RETENTION_BATCH = 5000;
-/** How long a write waits for a lock another process holds; the wait blocks the event loop, so it is short. */
+/** How long a write waits for a lock another process holds: a held lock soon answers 503 STORE_LOCKED. */
 const DEFAULT_LOCK_TIMEOUT_MS = 250;
-/** Requests committed together at most (bounds one transaction's time, and what a failure hands back). */
-const MAX_GROUP = 16;
 /** After a full disk, this much must be freed before /readyz reports ready again (a write succeeding also does). */
 const FREED_BYTES = 1024 * 1024;
 /** After a failed open, the next attempt waits this long (a write or /readyz triggers it). */
 const REOPEN_AFTER_MS = 1000;
 
 interface Open {
-  writeDb: Database.Database;
+  /** Holds the only writing connection, on its own thread. */
+  writer: WriterThread;
   readDb: Database.Database;
-  writer: EmbeddedWriter;
   search: EmbeddedSearch;
   aggregations: EmbeddedAggregations;
 }
 
 /**
- * The embedded implementation of LogStore: one SQLite file in WAL mode, written through one connection and read
- * through another, so searches read a consistent snapshot and never block a write. A file that cannot be opened or
- * written (locked, damaged, read-only, disk full) leaves the store "unavailable" with a coded problem instead of
- * stopping the collector: writes answer 503 so shippers keep their data, `/readyz` says why, and the store tries
- * again on the next write or probe.
+ * The embedded implementation of LogStore: one SQLite file in WAL mode, written through one connection on a writer
+ * thread (so inserting and fsyncing run beside the parsing of the next requests on the main thread) and read
+ * through another on the main thread, so searches read a consistent snapshot and never block a write. A file that
+ * cannot be opened or written (locked, damaged, read-only, disk full) leaves the store "unavailable" with a coded
+ * problem instead of stopping the collector: writes answer 503 so shippers keep their data, `/readyz` says why, and
+ * the store tries again on the next write or probe.
  */
 export class EmbeddedStore implements LogStore {
   readonly path: string;
+  private readonly workerFile: URL;
   private open: Open | null = null;
+  private opening: Promise<Open | null> | null = null;
+  /** The writer thread, kept across reopenings; replaced when it died. */
+  private writer: WriterThread | null = null;
   private problem: EmbeddedStoreError | null = null;
   private lastAttempt = 0;
   private closed = false;
-  /** Requests waiting for the next group commit. */
-  private readonly pending: {
-    events: readonly StoredEvent[];
-    resolve: (outcome: WriteOutcome) => void;
-    reject: (err: unknown) => void;
-  }[] = [];
+  /** Requests under way, which close() lets finish: a write acknowledged to a sender is never cut off. */
+  private readonly underway = new Set<Promise<unknown>>();
   /** Free bytes when a write last failed for a full disk. */
   private freeAtFull: number | null = null;
 
@@ -81,10 +81,12 @@ export class EmbeddedStore implements LogStore {
     private readonly logger: Logger,
   ) {
     this.path = join(options.dir, 'events.db');
+    // Resolved now so a missing build fails at start-up, not as a 503 on the first write.
+    this.workerFile = writerWorkerFile();
   }
 
   async init(): Promise<void> {
-    this.tryOpen();
+    await this.tryOpen();
   }
 
   /** The current problem for `/readyz`, or null when the store works. */
@@ -93,7 +95,7 @@ export class EmbeddedStore implements LogStore {
   }
 
   async ready(): Promise<boolean> {
-    const open = this.tryOpen(true);
+    const open = await this.tryOpen(true);
     if (!open) return false;
     if (!this.problem) return true;
     if (this.problem.problem === 'STORE_DISK_FULL') {
@@ -105,7 +107,7 @@ export class EmbeddedStore implements LogStore {
     }
     // The last write failed (a lock, an I/O error): a tiny write tells whether one would succeed now.
     try {
-      open.writeDb.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES ('probe', ?)`).run(String(Date.now()));
+      await open.writer.request('probe', {});
       this.problem = null;
       return true;
     } catch (err) {
@@ -116,29 +118,21 @@ export class EmbeddedStore implements LogStore {
 
   /**
    * Stores a request's events. Requests arriving while one is being committed are written together in the next
-   * transaction (group commit): with many shippers, one fsync serves several requests instead of one each.
+   * transaction (group commit, in writer-worker.ts): with many shippers, one fsync serves several requests.
    */
-  write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ events, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flush());
+  async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+    const outcome = await this.guard((open) => {
+      const encoded = encodeEvents(events);
+      return open.writer.request('write', { events: encoded }, [encoded.numbers.buffer as ArrayBuffer]);
     });
-  }
-
-  private flush(): void {
-    const group = this.pending.splice(0, MAX_GROUP);
-    if (this.pending.length > 0) setImmediate(() => this.flush());
-    try {
-      const outcomes = this.guard((open) => open.writer.write(group.map((g) => g.events)));
-      this.problem = null;
-      group.forEach((g, i) => g.resolve(outcomes[i]!));
-    } catch (err) {
-      for (const g of group) g.reject(err);
-    }
+    this.problem = null;
+    return outcome;
   }
 
   async writeDeadLetters(items: readonly DeadLetter[]): Promise<void> {
-    return this.guard((open) => open.writer.writeDeadLetters(items));
+    return this.guard(async (open) => {
+      if (items.length > 0) await open.writer.request('deadLetters', { rows: deadLetterRows(items) });
+    });
   }
 
   async listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
@@ -180,8 +174,9 @@ export class EmbeddedStore implements LogStore {
   }
 
   /**
-   * Deletes whole UTC days older than the policy keeps them, in batches of RETENTION_BATCH rows with a yield
-   * between them, so ingest goes on during a large expiry. Days are named like Elasticsearch's daily indices.
+   * Deletes whole UTC days older than the policy keeps them, in batches of RETENTION_BATCH rows, each its own
+   * request to the writer thread, so writes queued meanwhile go in between and ingest goes on during a large
+   * expiry. Days are named like Elasticsearch's daily indices.
    */
   async applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome> {
     const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
@@ -189,30 +184,14 @@ export class EmbeddedStore implements LogStore {
     const deadCutoff = today - policy.deadLetterRetentionDays * DAY_MS;
     const days = new Set<string>();
     for (;;) {
-      const deleted = this.guard(
-        (open) =>
-          open.writeDb
-            .prepare(
-              `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE rowid < (? << ${KEY_BITS})
-               ORDER BY rowid LIMIT ${RETENTION_BATCH}) RETURNING rowid >> ${KEY_BITS}`,
-            )
-            .pluck()
-            .all(eventCutoff) as number[],
+      const deleted = await this.guard((open) =>
+        open.writer.request('expireEvents', { cutoffMs: eventCutoff, limit: RETENTION_BATCH }),
       );
       for (const ms of deleted) days.add(dayName('logship-', ms));
       if (deleted.length < RETENTION_BATCH) break;
-      await new Promise((resolve) => setImmediate(resolve));
     }
-    this.guard((open) =>
-      open.writeDb.prepare(`DELETE FROM event_counts WHERE slot < ? / unit`).run(Math.floor(eventCutoff / MINUTE_MS)),
-    );
-    const letters = this.guard(
-      (open) =>
-        open.writeDb
-          .prepare(`DELETE FROM dead_letters WHERE received_ms < ? RETURNING received_ms`)
-          .pluck()
-          .all(deadCutoff) as number[],
-    );
+    await this.guard((open) => open.writer.request('expireCounts', { cutoffMs: eventCutoff }));
+    const letters = await this.guard((open) => open.writer.request('expireDeadLetters', { cutoffMs: deadCutoff }));
     for (const ms of letters) days.add(dayName('logship-deadletter-', ms));
     return { deleted: [...days].sort() };
   }
@@ -242,10 +221,12 @@ export class EmbeddedStore implements LogStore {
   }
 
   async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
-    this.guard((open) =>
-      open.writeDb
-        .prepare(`INSERT OR REPLACE INTO heartbeats(host, received_at, heartbeat) VALUES (?, ?, ?)`)
-        .run(heartbeat.host, receivedAt.toISOString(), JSON.stringify(heartbeat)),
+    await this.guard((open) =>
+      open.writer.request('heartbeat', {
+        host: heartbeat.host,
+        receivedAt: receivedAt.toISOString(),
+        heartbeat: JSON.stringify(heartbeat),
+      }),
     );
   }
 
@@ -253,27 +234,51 @@ export class EmbeddedStore implements LogStore {
     return this.guard((open) => open.search.tail(request));
   }
 
+  /** Answers every write posted before, closes both connections and ends the writer thread. */
   async close(): Promise<void> {
     this.closed = true;
-    this.closeFiles();
+    await Promise.allSettled([...this.underway]);
+    await this.opening;
+    this.dropReader();
+    const writer = this.writer;
+    this.writer = null;
+    // A clean close checkpoints the WAL into the main file, so a copied data folder is complete.
+    await writer?.stop();
   }
 
+  /** Forgets the open files; the writer thread closes its connection after what it was asked before. */
   private closeFiles(): void {
+    const open = this.dropReader();
+    if (!open?.writer.running) return;
+    open.writer.request('close', {}).catch((err: unknown) => {
+      this.logger.warn({ err }, `The store file ${this.path} could not be closed cleanly.`);
+    });
+  }
+
+  private dropReader(): Open | null {
     const open = this.open;
     this.open = null;
-    if (!open) return;
-    open.readDb.close();
-    // A clean close checkpoints the WAL into the main file, so a copied data folder is complete.
-    open.writeDb.close();
+    open?.readDb.close();
+    return open;
   }
 
   /** Runs `work` on the open store, turning SQLite failures into coded 503s and remembering them for /readyz. */
-  private guard<T>(work: (open: Open) => T): T {
-    if (this.closed) throw new StoreUnavailableError('The store is closed; the collector is stopping.');
-    const open = this.tryOpen();
+  private guard<T>(work: (open: Open) => T | Promise<T>): Promise<T> {
+    if (this.closed) {
+      return Promise.reject(new StoreUnavailableError('The store is closed; the collector is stopping.'));
+    }
+    const run = this.run(work);
+    this.underway.add(run);
+    const done = (): void => void this.underway.delete(run);
+    run.then(done, done);
+    return run;
+  }
+
+  private async run<T>(work: (open: Open) => T | Promise<T>): Promise<T> {
+    const open = await this.tryOpen();
     if (!open) throw this.problem!;
     try {
-      return work(open);
+      return await work(open);
     } catch (err) {
       throw this.remember(err);
     }
@@ -285,35 +290,50 @@ export class EmbeddedStore implements LogStore {
       if (this.problem?.problem !== coded.problem) this.logger.error({ code: coded.problem }, coded.message);
       if (coded.problem === 'STORE_DISK_FULL') this.freeAtFull = freeBytes(this.options.dir);
       this.problem = coded;
-      // Reopened on the next request or probe, once the file was replaced or the folder made writable.
-      if (coded.problem === 'STORE_CORRUPT' || coded.problem === 'STORE_READ_ONLY') this.closeFiles();
+      // Reopened on the next request or probe, once the file was replaced or the folder made writable, or with a
+      // new writer thread when the last one died.
+      if (coded.problem === 'STORE_CORRUPT' || coded.problem === 'STORE_READ_ONLY' || !this.open?.writer.running) {
+        this.closeFiles();
+      }
     }
     return coded;
   }
 
   /** Opens the files when they are not open; after a failure, at most once per REOPEN_AFTER_MS. */
-  private tryOpen(force = false): Open | null {
-    if (this.open) return this.open;
-    if (this.closed) return null;
+  private tryOpen(force = false): Promise<Open | null> {
+    if (this.open) return Promise.resolve(this.open);
+    if (this.closed) return Promise.resolve(null);
+    // Requests arriving while the file opens wait for that one attempt instead of starting their own.
+    if (this.opening) return this.opening;
     const now = Date.now();
-    if (!force && this.problem && now - this.lastAttempt < REOPEN_AFTER_MS) return null;
+    if (!force && this.problem && now - this.lastAttempt < REOPEN_AFTER_MS) return Promise.resolve(null);
     this.lastAttempt = now;
-    let writeDb: Database.Database | undefined;
+    this.opening = this.openFiles().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private async openFiles(): Promise<Open | null> {
+    let writer: WriterThread | undefined;
     let readDb: Database.Database | undefined;
     try {
       makeDir(this.options.dir);
-      const lockTimeoutMs = this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-      writeDb = new Database(this.path, { timeout: lockTimeoutMs });
-      configureWriter(writeDb, lockTimeoutMs);
-      migrate(writeDb);
+      if (!this.writer?.running) this.writer = new WriterThread(this.workerFile);
+      await this.writer.request('open', {
+        path: this.path,
+        lockTimeoutMs: this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      });
+      writer = this.writer;
+      // The collector stopped while the file opened: close() ends the thread once this attempt is over.
+      if (this.closed) return null;
       readDb = new Database(this.path, { readonly: true, fileMustExist: true });
       configureReader(readDb);
       const functions = new QueryFunctions();
       functions.register(readDb);
       this.open = {
-        writeDb,
+        writer,
         readDb,
-        writer: new EmbeddedWriter(writeDb),
         search: new EmbeddedSearch(readDb, functions, this.options),
         aggregations: new EmbeddedAggregations(readDb, functions, this.options.searchTimeoutMs),
       };
@@ -322,7 +342,7 @@ export class EmbeddedStore implements LogStore {
       return this.open;
     } catch (err) {
       readDb?.close();
-      writeDb?.close();
+      writer?.request('close', {}).catch(() => undefined);
       let coded = classifyStoreError(err, this.path);
       if (!(coded instanceof EmbeddedStoreError)) {
         const text = (err as Error).message ?? String(err);

@@ -1,27 +1,17 @@
 import type { Hit } from '../../../protocol/event.js';
-import { toHit, type EcsDocument } from '../ecs-document.js';
+import { toHit } from '../ecs-document.js';
 import type { SortKey } from '../log-store.js';
+import { restoreDocument, type DocumentColumns } from './stored-document.js';
 
 /** The columns every event read selects, in this order (alias `e`). */
-export const EVENT_COLUMNS = `e.rowid >> 20 AS ms, e.id, e.host, e.source, e.off, e.message, e.doc, e.ingested`;
+export const EVENT_COLUMNS = `e.rowid >> 20 AS ms, e.id, e.host, e.service, e.level, e.source, e.off, e.message, e.doc, e.ingested`;
 
 /** One event row as read. */
-export interface EventRow {
-  ms: number;
-  id: string;
-  host: string | null;
-  source: string | null;
-  off: number | null;
-  message: string;
-  doc: string;
-  ingested: number;
-}
+export type EventRow = DocumentColumns;
 
-/** The row back in the API's hit shape: the document is stored without its message, which has its own column. */
+/** The row back in the API's hit shape: the document completed from its columns (stored-document.ts). */
 export function rowToHit(row: EventRow): Hit {
-  const doc = JSON.parse(row.doc) as EcsDocument;
-  doc.message = row.message;
-  return toHit(row.id, doc);
+  return toHit(row.id, restoreDocument(row));
 }
 
 /** The position of a row in the search order: the same fields, in the same order, as Elasticsearch's sort. */

@@ -1,0 +1,167 @@
+import type { StoredEvent } from '../ecs-document.js';
+import type { DeadLetter } from '../log-store.js';
+import { MINUTE_MS } from './count-rollup.js';
+import { storedJson } from './stored-document.js';
+
+/**
+ * A request's events in the form they cross to the writer thread: every string of every event concatenated into
+ * one `text`, and the numbers and string lengths in one Float64Array whose buffer is transferred, not copied.
+ * Structured clone would walk thousands of objects per request on both threads; one string and one buffer are
+ * copied in one go. Everything that needs no database (the JSON of the document, the parsed times, the rollup
+ * slot of each event) is done here, on the thread that parses, so the writer thread only inserts.
+ */
+export interface EncodedEvents {
+  count: number;
+  text: string;
+  numbers: Float64Array;
+  /** The distinct rollup keys of the events (count-rollup.ts); each event names its key by index. */
+  groups: CountGroup[];
+}
+
+/** A rollup key: minute (epoch ms / 60,000), host, service, level; a missing value is '' as in `event_counts`. */
+export type CountGroup = [minute: number, host: string | null, service: string, level: string];
+
+/** One event as the writer reads it back. */
+export interface EncodedEvent {
+  /** Epoch ms of `@timestamp`; NaN when it is not a valid time. */
+  ms: number;
+  ingestedMs: number;
+  /** Index of the event's rollup key in `groups`. */
+  group: number;
+  id: string;
+  host: string | null;
+  service: string | null;
+  level: string | null;
+  source: string | null;
+  offset: number | null;
+  message: string;
+  /** The ECS document as JSON, without the values stored in columns (stored-document.ts). */
+  doc: string;
+}
+
+/** Numbers per event: ms, ingested ms, offset, rollup key, then the length of each string field (-1 for null). */
+const STRIDE = 11;
+const NO_STRING = -1;
+
+/** Encodes events for the writer thread. */
+export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
+  const numbers = new Float64Array(events.length * STRIDE);
+  const parts: string[] = [];
+  const groups: CountGroup[] = [];
+  const groupOf = new Map<string, number>();
+  let lastIngested = '';
+  let ingestedMs = 0;
+  let ingestedFromColumn = false;
+  let at = 0;
+  const put = (value: string | null | undefined, slot: number): void => {
+    if (value === undefined || value === null) {
+      numbers[slot] = NO_STRING;
+      return;
+    }
+    numbers[slot] = value.length;
+    parts.push(value);
+  };
+  for (const { id, doc } of events) {
+    if (doc.event.ingested !== lastIngested) {
+      lastIngested = doc.event.ingested;
+      ingestedMs = Date.parse(lastIngested);
+      ingestedFromColumn = Number.isFinite(ingestedMs) && new Date(ingestedMs).toISOString() === lastIngested;
+    }
+    const ms = Date.parse(doc['@timestamp']);
+    const minute = Math.floor(ms / MINUTE_MS);
+    const host = doc.host?.name ?? null;
+    const service = doc.service?.name ?? '';
+    const level = doc.log?.level ?? '';
+    const key = `${minute}\u0000${host === null ? '-' : `+${host}`}\u0000${service}\u0000${level}`;
+    let group = groupOf.get(key);
+    if (group === undefined) {
+      group = groups.push([minute, host, service, level]) - 1;
+      groupOf.set(key, group);
+    }
+    numbers[at] = ms;
+    numbers[at + 1] = ingestedMs;
+    const offset = doc.log?.offset;
+    numbers[at + 2] = typeof offset === 'number' ? offset : NaN;
+    numbers[at + 3] = group;
+    put(id, at + 4);
+    put(host, at + 5);
+    put(doc.service?.name, at + 6);
+    put(doc.log?.level, at + 7);
+    put(doc.log?.file?.path, at + 8);
+    put(doc.message, at + 9);
+    put(storedJson(id, doc, ingestedFromColumn), at + 10);
+    at += STRIDE;
+  }
+  return { count: events.length, text: parts.join(''), numbers, groups };
+}
+
+/**
+ * Reads encoded events one by one into a single reused object (the writer copies what it keeps), so decoding
+ * allocates only the strings themselves.
+ */
+export class EncodedEventReader {
+  readonly event: EncodedEvent = {
+    ms: 0,
+    ingestedMs: 0,
+    group: 0,
+    id: '',
+    host: null,
+    service: null,
+    level: null,
+    source: null,
+    offset: null,
+    message: '',
+    doc: '',
+  };
+  private index = -1;
+  private pos = 0;
+
+  constructor(private readonly encoded: EncodedEvents) {}
+
+  /** Moves to the next event; false after the last. */
+  next(): boolean {
+    if (++this.index >= this.encoded.count) return false;
+    const n = this.encoded.numbers;
+    const at = this.index * STRIDE;
+    const e = this.event;
+    e.ms = n[at]!;
+    e.ingestedMs = n[at + 1]!;
+    const offset = n[at + 2]!;
+    e.offset = Number.isNaN(offset) ? null : offset;
+    e.group = n[at + 3]!;
+    e.id = this.take(n[at + 4]!) ?? '';
+    e.host = this.take(n[at + 5]!);
+    e.service = this.take(n[at + 6]!);
+    e.level = this.take(n[at + 7]!);
+    e.source = this.take(n[at + 8]!);
+    e.message = this.take(n[at + 9]!) ?? '';
+    e.doc = this.take(n[at + 10]!) ?? '{}';
+    return true;
+  }
+
+  private take(length: number): string | null {
+    if (length === NO_STRING) return null;
+    const value = this.encoded.text.slice(this.pos, this.pos + length);
+    this.pos += length;
+    return value;
+  }
+}
+
+/** One dead letter as the writer inserts it: received ms and time, code, reason, token, text, base64 bytes. */
+export type DeadLetterRow = [number, string, string, string, string | null, string | null, string | null];
+
+/** Dead letters as rows of primitives: a Buffer would cross the thread as a plain Uint8Array. */
+export function deadLetterRows(items: readonly DeadLetter[]): DeadLetterRow[] {
+  return items.map((item) => {
+    const text = typeof item.original === 'string';
+    return [
+      Date.parse(item.receivedAt),
+      item.receivedAt,
+      item.code,
+      item.reason,
+      item.tokenName ?? null,
+      text ? (item.original as string) : null,
+      text ? null : (item.original as Buffer).toString('base64'),
+    ];
+  });
+}

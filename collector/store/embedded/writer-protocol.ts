@@ -1,0 +1,34 @@
+import type { WriteOutcome } from '../log-store.js';
+import type { DeadLetterRow, EncodedEvents } from './encoded-events.js';
+
+/** What the store asks of its writer thread, with what each answers. */
+export interface WriterOps {
+  /** Opens (creating and migrating) the store file; the writer thread holds the only writing connection. */
+  open: { args: { path: string; lockTimeoutMs: number }; result: void };
+  /** Stores one request's events; consecutive writes share one transaction (group commit). */
+  write: { args: { events: EncodedEvents }; result: WriteOutcome };
+  deadLetters: { args: { rows: DeadLetterRow[] }; result: void };
+  probe: { args: Record<string, never>; result: void };
+  heartbeat: { args: { host: string; receivedAt: string; heartbeat: string }; result: void };
+  expireEvents: { args: { cutoffMs: number; limit: number }; result: number[] };
+  expireCounts: { args: { cutoffMs: number }; result: void };
+  expireDeadLetters: { args: { cutoffMs: number }; result: number[] };
+  /** Closes the file (checkpointing the WAL into it); a later `open` opens it again. */
+  close: { args: Record<string, never>; result: void };
+}
+
+export type WriterOp = keyof WriterOps;
+
+/** A request to the writer thread. */
+export type WriterRequest = {
+  [K in WriterOp]: { id: number; op: K } & WriterOps[K]['args'];
+}[WriterOp];
+
+/** A failure as it crosses the thread: SQLite's `code` is kept so the store can classify it (embedded-errors.ts). */
+export interface WriterFailure {
+  message: string;
+  code?: string;
+}
+
+/** The writer thread's answer to request `id`. */
+export type WriterResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: WriterFailure };
