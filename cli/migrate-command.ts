@@ -152,9 +152,8 @@ async function runMigration(
   const source = new EmbeddedStore(
     {
       dir: storeDir,
-      // A migration reads in pages of its own size; the collector's search bound would only stop a long page.
+      // Unused: the migration reads with exportEvents and listDeadLetters, which neither search nor count.
       searchTimeoutMs: 10 * 60_000,
-      // Totals are not used: 1 keeps every page from counting the whole window again.
       exactTotalUpTo: 1,
       // A running collector may hold the write lock for a commit while the store is opened.
       lockTimeoutMs: 5000,
@@ -196,7 +195,6 @@ async function runMigration(
       from: plan.from,
       to: plan.to,
       pageSize: plan.batch,
-      now,
       onProgress: progress,
       onFailure: (id, code, reason) => {
         if (failuresShown++ < MAX_FAILURES_SHOWN) process.stderr.write(`Event ${id} was refused: ${code}: ${reason}\n`);
@@ -226,10 +224,8 @@ function progressPrinter(): ((p: MigrationProgress) => void) & { flush(): void }
   let pending: MigrationProgress | null = null;
   const print = (p: MigrationProgress) => {
     const c = p.counts;
-    const of = p.expected !== undefined ? ` of ${p.expected}` : '';
-    const format = p.dataset !== undefined ? ` (format ${p.dataset})` : '';
     process.stderr.write(
-      `Migrating ${p.phase}: read ${c.read}${of}${format}, stored ${c.stored}, duplicates ${c.duplicates}, failed ${c.failed}\n`,
+      `Migrating ${p.phase}: read ${c.read}, stored ${c.stored}, duplicates ${c.duplicates}, failed ${c.failed}\n`,
     );
   };
   const onProgress = (p: MigrationProgress) => {

@@ -1,8 +1,7 @@
 import type { DeadLetterEntry } from '../../protocol/dead-letter.js';
 import { CollectorError } from '../collector-error.js';
-import type { QueryNode } from '../query/ast.js';
-import { hitToStoredEvent } from './hit-to-document.js';
-import type { DeadLetter, LogStore, SortKey, WriteOutcome } from './log-store.js';
+import type { EmbeddedStore } from './embedded/embedded-store.js';
+import type { DeadLetter, LogStore, WriteOutcome } from './log-store.js';
 import { MigrationError } from './migration-error.js';
 import type { StoredEvent } from './ecs-document.js';
 
@@ -16,12 +15,11 @@ export interface MigrationCounts {
 
 export interface MigrationProgress {
   phase: 'events' | 'dead letters';
-  /** The format (`event.dataset`) being read, during the events phase. */
-  dataset?: string;
-  /** Events of the whole window, when known. */
-  expected?: number;
   counts: MigrationCounts;
 }
+
+/** Where events are migrated from: the embedded store's read of whole stored events. */
+export type EventSource = Pick<EmbeddedStore, 'exportEvents'>;
 
 export interface EventMigrationOptions {
   /** Event time window (inclusive). */
@@ -29,8 +27,6 @@ export interface EventMigrationOptions {
   to: Date;
   /** Events read and written per page. */
   pageSize: number;
-  /** The run's start: `event.ingested` is never later than this. */
-  now: Date;
   onProgress?: (progress: MigrationProgress) => void;
   /** An event the target refused for good (e.g. a mapping conflict). */
   onFailure?: (id: string, code: string, reason: string) => void;
@@ -38,8 +34,14 @@ export interface EventMigrationOptions {
   retryDelayMs?: (attempt: number, retryAfterSeconds: number | undefined) => number;
 }
 
-/** More formats than this means the store holds something other than logship's formats: refuse, don't guess. */
-const MAX_DATASETS = 1000;
+export interface DeadLetterMigrationOptions extends Pick<
+  EventMigrationOptions,
+  'from' | 'to' | 'onProgress' | 'retryDelayMs'
+> {
+  /** The run's start: dead letters are received at real clock times, none after tomorrow. */
+  now: Date;
+}
+
 /** A write the target answered 429/503 for is retried this many times before the migration stops. */
 const WRITE_ATTEMPTS = 8;
 /** Dead letters listed at once; a window holding more is split in two. */
@@ -51,77 +53,41 @@ const DAY_MS = 86_400_000;
 const zero = (): MigrationCounts => ({ read: 0, stored: 0, duplicates: 0, failed: 0 });
 
 /**
- * Copies every event of `source` in the window into `target`, oldest first, page by page through search cursors.
- * Writes keep the event id, so a second run (or one after an interruption) stores nothing twice: the target
- * counts those events as duplicates. A hit does not carry the format (`event.dataset`), so the events are read in
- * one pass per format (the formats and their counts come from the store's top values), plus a last pass for
- * events without one. One page is written while the next is read, so the reader never runs further ahead.
+ * Copies every event of `source` in the window into `target`, oldest first, page by page, as the documents were
+ * written (format, ingest and read times included). Writes keep the event id, so a second run (or one after an
+ * interruption) stores nothing twice: the target counts those events as duplicates. One page is written while the
+ * next is read, so the reader never runs further ahead.
  */
 export async function migrateEvents(
-  source: LogStore,
+  source: EventSource,
   target: LogStore,
   options: EventMigrationOptions,
 ): Promise<MigrationCounts> {
-  const { from, to } = options;
   const counts = zero();
-  const datasets = await source.topValues({
-    query: { kind: 'all' },
-    from,
-    to,
-    field: 'event.dataset',
-    size: MAX_DATASETS,
-  });
-  if (datasets.other > 0) {
-    throw new MigrationError(
-      'MIGRATE_TOO_MANY_FORMATS',
-      `The store holds more than ${MAX_DATASETS} values of event.dataset; logship writes only its own formats.`,
-      500,
-    );
-  }
-  const expected = datasets.values.reduce((sum, v) => sum + v.count, 0);
-  const passes: { dataset: string; query: QueryNode }[] = datasets.values.map((v) => ({
-    dataset: String(v.value),
-    query: { kind: 'term', field: 'event.dataset', value: String(v.value), phrase: true, wildcard: false },
-  }));
-  // Every event logship stores has a format; this pass only makes sure none is left behind if one had not.
-  passes.push({ dataset: 'auto', query: { kind: 'not', child: { kind: 'exists', field: 'event.dataset' } } });
-
-  const nowMs = options.now.getTime();
-  const nowIso = options.now.toISOString();
-  for (const pass of passes) {
-    let after: SortKey | undefined;
-    let writing: Promise<void> = Promise.resolve();
-    let writeError: unknown;
-    for (;;) {
-      const page = await source.search({ query: pass.query, from, to, limit: options.pageSize, order: 'asc', after });
-      await writing;
-      if (writeError) throw writeError;
-      counts.read += page.hits.length;
-      // The read interface has no ingest time: the event's own time stands in (never later than this run), so the
-      // hosts page shows when a host last logged, and open live tails are not flooded with history.
-      const events = page.hits.map((hit) =>
-        hitToStoredEvent(hit, {
-          dataset: pass.dataset,
-          ingested: Date.parse(hit.timestamp) > nowMs ? nowIso : hit.timestamp,
-        }),
-      );
-      writing = writeWithRetry(target, events, options)
-        .then((outcome) => {
-          counts.stored += outcome.accepted;
-          counts.duplicates += outcome.duplicates;
-          counts.failed += outcome.failures.length;
-          for (const f of outcome.failures) options.onFailure?.(events[f.index]?.id ?? '?', f.code, f.reason);
-          options.onProgress?.({ phase: 'events', dataset: pass.dataset, expected, counts: { ...counts } });
-        })
-        .catch((err: unknown) => {
-          writeError = err;
-        });
-      if (page.lastKey === null || page.hits.length === 0) break;
-      after = page.lastKey;
-    }
+  let after: bigint | null = null;
+  let writing: Promise<void> = Promise.resolve();
+  let writeError: unknown;
+  do {
+    const page = await source.exportEvents({ from: options.from, to: options.to, after, limit: options.pageSize });
     await writing;
     if (writeError) throw writeError;
-  }
+    const { events } = page;
+    counts.read += events.length;
+    writing = writeWithRetry(target, events, options)
+      .then((outcome) => {
+        counts.stored += outcome.accepted;
+        counts.duplicates += outcome.duplicates;
+        counts.failed += outcome.failures.length;
+        for (const f of outcome.failures) options.onFailure?.(events[f.index]?.id ?? '?', f.code, f.reason);
+        options.onProgress?.({ phase: 'events', counts: { ...counts } });
+      })
+      .catch((err: unknown) => {
+        writeError = err;
+      });
+    after = page.next;
+  } while (after !== null);
+  await writing;
+  if (writeError) throw writeError;
   return counts;
 }
 
@@ -162,7 +128,7 @@ function backoff(attempt: number, retryAfterSeconds: number | undefined): number
 export async function migrateDeadLetters(
   source: LogStore,
   target: LogStore,
-  options: Pick<EventMigrationOptions, 'from' | 'to' | 'now' | 'onProgress' | 'retryDelayMs'>,
+  options: DeadLetterMigrationOptions,
 ): Promise<MigrationCounts> {
   const counts = zero();
   // Received times are real clock times: outside [1970, tomorrow] there are none, and Elasticsearch's date range

@@ -4,7 +4,7 @@ import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import type { ContextRequest, ContextResult, TailEvent, TailRequest } from '../read-model.js';
 import { compileSql, type CompiledSql } from './compile-sql.js';
 import { rollupWhere, segments } from './count-rollup.js';
-import { KEY_BITS } from './event-key.js';
+import { KEY_BITS, KEYS_PER_MS } from './event-key.js';
 import { EVENT_COLUMNS, compareKeys, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
 import type { QueryFunctions } from './sql-functions.js';
 
@@ -26,6 +26,9 @@ interface Scan {
   order: 'asc' | 'desc';
 }
 
+/** A row with the low bits of its key: `ms` and `n` give the rowid back exactly (keyOf in event-key.ts). */
+export type KeyedRow = EventRow & { n: number };
+
 export interface EmbeddedSearchOptions {
   searchTimeoutMs: number;
   /** Totals are exact up to this many hits, then `gte`. */
@@ -33,9 +36,10 @@ export interface EmbeddedSearchOptions {
 }
 
 /**
- * The event listings of the embedded store: search pages, context and tail. Reads walk rowids (time order) from
- * FTS5 or an index and stop after `limit` rows; the events of the millisecond at the cut are then read whole and
- * put in the exact order (host, source, offset, id), so pages neither repeat nor skip events of the same time.
+ * The event listings of the embedded store: search pages, context, tail and the migration's read. Reads walk rowids
+ * (time order) from FTS5 or an index and stop after `limit` rows; the events of the millisecond at the cut are then
+ * read whole and put in the exact order (host, source, offset, id), so pages neither repeat nor skip events of the
+ * same time.
  */
 export class EmbeddedSearch {
   private readonly statements = new Map<string, Database.Statement>();
@@ -126,6 +130,21 @@ export class EmbeddedSearch {
         ).all(request.sinceMs, ...(sql.fts ? [sql.fts] : []), ...sql.params, request.limit) as EventRow[],
     );
     return rows.map((row) => ({ hit: rowToHit(row), position: { ingestedMs: row.ingested, id: row.id } }));
+  }
+
+  /**
+   * Up to `limit` rows in [fromMs, toMs] with a key above `after` (null: from the window's start), in key order: the
+   * read of `logship migrate` (EmbeddedStore.exportEvents). The cursor is folded into the one lower bound of the
+   * rowid range, so SQLite starts its walk at the cursor; a separate `rowid > ?` could be left as a filter over
+   * every row from the window's start, and each page would be slower than the last.
+   */
+  keyedRows(fromMs: number, toMs: number, after: bigint | null, limit: number): KeyedRow[] {
+    if (limit <= 0 || fromMs > toMs) return [];
+    return this.statement(
+      `SELECT ${EVENT_COLUMNS}, e.rowid & ${KEYS_PER_MS - 1} AS n FROM events e
+       WHERE e.rowid BETWEEN max(? << ${KEY_BITS}, coalesce(? + 1, ? << ${KEY_BITS})) AND ((? + 1) << ${KEY_BITS}) - 1
+       ORDER BY e.rowid LIMIT ?`,
+    ).all(fromMs, after, fromMs, toMs, limit) as KeyedRow[];
   }
 
   /** Up to `limit` rows after `after` (a sort key), in the exact search order. */

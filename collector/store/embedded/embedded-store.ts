@@ -20,10 +20,11 @@ import { StoreUnavailableError } from '../store-errors.js';
 import { EmbeddedAggregations } from './embedded-aggregations.js';
 import { classifyStoreError, EmbeddedStoreError, type EmbeddedProblemCode } from './embedded-errors.js';
 import { configureReader } from './embedded-schema.js';
-import { EmbeddedSearch } from './embedded-search.js';
+import { clampMs, EmbeddedSearch } from './embedded-search.js';
 import { deadLetterRows, encodeEvents } from './encoded-events.js';
-import { DAY_MS } from './event-key.js';
+import { DAY_MS, keyOf } from './event-key.js';
 import { QueryFunctions } from './sql-functions.js';
+import { restoreDocument } from './stored-document.js';
 import { WriterThread } from './writer-thread.js';
 import { writerWorkerFile } from './writer-worker-file.js';
 
@@ -34,6 +35,20 @@ export interface EmbeddedStoreOptions {
   exactTotalUpTo: number;
   /** How long a write waits for a lock held by another process before answering 503 STORE_LOCKED. */
   lockTimeoutMs?: number;
+}
+
+/** One page of `exportEvents`: a time window (inclusive) and the key the last page ended at (null: the start). */
+export interface ExportRequest {
+  from: Date;
+  to: Date;
+  after: bigint | null;
+  limit: number;
+}
+
+/** Whole stored events in key order, and the key to read on from (null once the window is read). */
+export interface ExportPage {
+  events: StoredEvent[];
+  next: bigint | null;
 }
 
 /** Rows deleted per transaction by retention, so a large expiry never holds the writer for long. */
@@ -198,6 +213,24 @@ export class EmbeddedStore implements LogStore {
 
   async search(request: SearchRequest): Promise<SearchPage> {
     return this.guard((open) => open.search.search(request));
+  }
+
+  /**
+   * Reads whole events as they were written (document and id, not hits) with times in [from, to], in key order:
+   * time order, events of one millisecond in write order. Keys exceed 2^53, so the cursor is a bigint. Not part of
+   * LogStore: only `logship migrate` reads this way, and only the embedded store is a migration source.
+   */
+  async exportEvents(request: ExportRequest): Promise<ExportPage> {
+    return this.guard((open) => {
+      const from = clampMs(request.from.getTime());
+      const to = clampMs(request.to.getTime());
+      const rows = open.search.keyedRows(from, to, request.after, request.limit);
+      const last = rows.at(-1);
+      return {
+        events: rows.map((row) => ({ id: row.id, doc: restoreDocument(row) })),
+        next: last && rows.length === request.limit ? keyOf(last.ms, last.n) : null,
+      };
+    });
   }
 
   async histogram(request: Read.HistogramRequest): Promise<Read.HistogramBucket[]> {

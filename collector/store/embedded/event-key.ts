@@ -20,6 +20,11 @@ export function sqlKeyRange(column: string, fromParam: string, toParam: string):
   return `${column} BETWEEN (${fromParam} << ${KEY_BITS}) AND (((${toParam}) + 1) << ${KEY_BITS}) - 1`;
 }
 
+/** The key of a row from its millisecond and `n`, exact in a bigint (a number would round it). */
+export function keyOf(ms: number, n: number): bigint {
+  return (BigInt(ms) << BigInt(KEY_BITS)) | BigInt(n);
+}
+
 /** SQL for the millisecond of a key column. */
 export function sqlMsOf(column: string): string {
   return `(${column} >> ${KEY_BITS})`;

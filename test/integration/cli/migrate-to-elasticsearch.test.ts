@@ -7,6 +7,8 @@ import pino from 'pino';
 import { createToken } from '../../../collector/auth/token-store.js';
 import { collectorConfig } from '../../../collector/config.js';
 import { startCollector, type RunningCollector } from '../../../collector/main.js';
+import type { EcsDocument, StoredEvent } from '../../../collector/store/ecs-document.js';
+import { EmbeddedStore } from '../../../collector/store/embedded/embedded-store.js';
 import type { Hit } from '../../../protocol/event.js';
 import { startTestCollector, type TestCollector } from '../../support/collector-harness.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
@@ -15,8 +17,9 @@ import { seededRandom } from '../../support/seeded-random.js';
 /**
  * `logship migrate` against the real Elasticsearch: an embedded store filled through a running collector's ingest
  * API (5,000 events of four formats over five days and four hosts, plus dead letters) is copied while that
- * collector keeps running; Elasticsearch then holds exactly those events per host and day, a collector on it answers
- * the same hits as the embedded one, and a second run stores nothing and counts every event as a duplicate.
+ * collector keeps running; Elasticsearch then holds exactly those events per host and day, each document field for
+ * field as the embedded store keeps it (format, ingest and read times included), a collector on it answers the same
+ * hits as the embedded one, and a second run stores nothing and counts every event as a duplicate.
  */
 const CLI = join(import.meta.dirname, '..', '..', '..', 'bin', 'logship.js');
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures');
@@ -63,6 +66,8 @@ let es: TestCollector;
 const expected = new Map<string, number>();
 let windowFrom: string;
 let windowTo: string;
+/** When the events were ingested: `event.ingested` of every migrated document is at or after it. */
+let ingestStart: number;
 
 async function post(url: string, token: string, lines: string[]): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}/api/v1/ingest`, {
@@ -158,6 +163,9 @@ beforeAll(async () => {
         source: src.source,
         offset: i * 200,
         format: src.format,
+        // The shipper's read time (`event.created`) for all but every 5th event, and the line's size for some.
+        ...(i % 5 !== 4 && { read_at: new Date(ms + 1500).toISOString() }),
+        ...(i % 7 === 0 && { original_bytes: 180 + (i % 50) }),
         message: src.lines[i % src.lines.length],
         ...(i % 3 === 0 && { fields: { env: i % 2 ? 'prod' : 'staging', 'team.name': 'payments' } }),
       }),
@@ -167,6 +175,7 @@ beforeAll(async () => {
     const { ts: _ts, ...event } = JSON.parse(l) as Record<string, unknown>;
     return JSON.stringify(event);
   });
+  ingestStart = Date.now();
   for (let i = 0; i < events.length; i += 1000) {
     expect(await post(embedded.url, embeddedToken, events.slice(i, i + 1000))).toMatchObject({
       accepted: Math.min(1000, events.length - i),
@@ -222,7 +231,7 @@ describe('logship migrate', () => {
     expect(duplicates).toBeGreaterThanOrEqual(firstStored);
     expect(stored! + duplicates!).toBe(EVENTS);
     expect(deadStored! + deadDuplicates!).toBe(3);
-    expect(run.stderr).toContain('Migrating events: read 5000 of 5000');
+    expect(run.stderr).toContain('Migrating events: read 5000,');
 
     const prefix = es.indexPrefix;
     expect(await esCount(`${prefix}-*,-${prefix}-deadletter*,-${prefix}-hosts*`)).toBe(EVENTS);
@@ -233,6 +242,56 @@ describe('logship migrate', () => {
     }
     expect(perHostDay).toEqual(expected);
     expect(expected.size).toBe(HOSTS.length * DAYS);
+  });
+
+  it('stores every document field for field as the embedded store keeps it, format and times included', async () => {
+    // Read as the migration reads, while the embedded collector still runs on the folder.
+    const store = new EmbeddedStore(
+      { dir: join(embeddedDir, 'store'), searchTimeoutMs: 60_000, exactTotalUpTo: 1, lockTimeoutMs: 5000 },
+      pino({ level: 'silent' }),
+    );
+    const embeddedDocs = new Map<string, EcsDocument>();
+    try {
+      await store.init();
+      let after: bigint | null = null;
+      do {
+        const page: { events: StoredEvent[]; next: bigint | null } = await store.exportEvents({
+          from: new Date(windowFrom),
+          to: new Date(windowTo),
+          after,
+          limit: 900,
+        });
+        for (const e of page.events) embeddedDocs.set(e.id, e.doc);
+        after = page.next;
+      } while (after !== null);
+    } finally {
+      await store.close();
+    }
+    expect(embeddedDocs.size).toBe(EVENTS);
+
+    const prefix = es.indexPrefix;
+    const res = await fetch(`${testEsUrl()}/${prefix}-*,-${prefix}-deadletter*,-${prefix}-hosts*/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ size: EVENTS + 10, query: { match_all: {} } }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { hits: { hits: { _id: string; _source: EcsDocument }[] } };
+    const esDocs = new Map(body.hits.hits.map((h) => [h._id, h._source]));
+    expect(esDocs.size).toBe(EVENTS);
+    // Every document, whole: a field lost or changed on the way shows up here with its id.
+    for (const [id, doc] of embeddedDocs) expect([id, esDocs.get(id)]).toEqual([id, doc]);
+
+    const docs = [...esDocs.values()];
+    const formats = new Map<string, number>();
+    for (const d of docs) formats.set(d.event.dataset, (formats.get(d.event.dataset) ?? 0) + 1);
+    expect(formats).toEqual(new Map(SOURCES.map((s) => [s.format, EVENTS / SOURCES.length])));
+    // The ingest time is when the embedded collector took the event, not the event's time (days earlier).
+    expect(docs.filter((d) => Date.parse(d.event.ingested) >= ingestStart).length).toBe(EVENTS);
+    const created = docs.filter((d) => d.event.created !== undefined);
+    expect(created.length).toBe(EVENTS - EVENTS / 5);
+    expect(created.every((d) => Date.parse(d.event.created!) === Date.parse(d['@timestamp']) + 1500)).toBe(true);
+    expect(docs.filter((d) => d.log?.original_bytes !== undefined).length).toBe(Math.ceil(EVENTS / 7));
   });
 
   it('answers the same hits from the Elasticsearch-backed collector as from the embedded one', async () => {
