@@ -132,13 +132,15 @@ async function runMigration(
   config: ReturnType<typeof loadCollectorConfig>,
 ): Promise<{ events: MigrationCounts; deadLetters: MigrationCounts | null }> {
   // Loaded here: the Elasticsearch client and SQLite are not needed for `--help` or a wrong argument.
-  const [{ default: pino }, { EmbeddedStore }, { EsStore }, { MigrationError }, migration] = await Promise.all([
-    import('pino'),
-    import('../collector/store/embedded/embedded-store.js'),
-    import('../collector/store/elasticsearch/es-store.js'),
-    import('../collector/store/migration-error.js'),
-    import('../collector/store/store-migration.js'),
-  ]);
+  const [{ default: pino }, { EmbeddedStore }, { EsStore }, { esStoreOptions }, { MigrationError }, migration] =
+    await Promise.all([
+      import('pino'),
+      import('../collector/store/embedded/embedded-store.js'),
+      import('../collector/store/elasticsearch/es-store.js'),
+      import('../collector/store/create-store.js'),
+      import('../collector/store/migration-error.js'),
+      import('../collector/store/store-migration.js'),
+    ]);
   const storeDir = join(plan.dataDir, 'store');
   // Checked first: opening the store would create an empty one, and "0 events migrated" would hide a wrong folder.
   if (!existsSync(join(storeDir, 'events.db'))) {
@@ -160,21 +162,7 @@ async function runMigration(
     },
     logger,
   );
-  const es = config.elasticsearch!;
-  const target = new EsStore(
-    {
-      url: plan.esUrl,
-      indexPrefix: plan.indexPrefix,
-      replicas: es.replicas,
-      bulkMaxEvents: es.bulk_max_events,
-      bulkConcurrency: es.bulk_concurrency,
-      bulkMaxQueued: es.bulk_max_queued,
-      requestTimeoutMs: es.request_timeout,
-      searchTimeoutMs: config.search.timeout,
-      exactTotalUpTo: config.search.exact_total_up_to,
-    },
-    logger,
-  );
+  const target = new EsStore({ ...esStoreOptions(config), url: plan.esUrl, indexPrefix: plan.indexPrefix }, logger);
   try {
     await source.init();
     const problem = source.readinessProblem();

@@ -2,28 +2,12 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config.js';
 import { EmbeddedStore } from './embedded/embedded-store.js';
-import { EsStore } from './elasticsearch/es-store.js';
+import { EsStore, type EsStoreOptions } from './elasticsearch/es-store.js';
 import type { LogStore } from './log-store.js';
 
 /** Chooses the store from config: Elasticsearch when configured, else the embedded store. */
 export function createStore(config: CollectorConfig, logger: Logger): LogStore {
-  const es = config.elasticsearch;
-  if (es) {
-    return new EsStore(
-      {
-        url: es.url,
-        indexPrefix: es.index_prefix,
-        replicas: es.replicas,
-        bulkMaxEvents: es.bulk_max_events,
-        bulkConcurrency: es.bulk_concurrency,
-        bulkMaxQueued: es.bulk_max_queued,
-        requestTimeoutMs: es.request_timeout,
-        searchTimeoutMs: config.search.timeout,
-        exactTotalUpTo: config.search.exact_total_up_to,
-      },
-      logger,
-    );
-  }
+  if (config.elasticsearch) return new EsStore(esStoreOptions(config), logger);
   return new EmbeddedStore(
     {
       dir: join(config.data_dir, 'store'),
@@ -32,4 +16,21 @@ export function createStore(config: CollectorConfig, logger: Logger): LogStore {
     },
     logger,
   );
+}
+
+/** The Elasticsearch store's options from a collector config that names Elasticsearch. */
+export function esStoreOptions(config: CollectorConfig): EsStoreOptions {
+  const es = config.elasticsearch;
+  if (!es) throw new Error('The collector config names no Elasticsearch.');
+  return {
+    url: es.url,
+    indexPrefix: es.index_prefix,
+    replicas: es.replicas,
+    bulkMaxEvents: es.bulk_max_events,
+    bulkConcurrency: es.bulk_concurrency,
+    bulkMaxQueued: es.bulk_max_queued,
+    requestTimeoutMs: es.request_timeout,
+    searchTimeoutMs: config.search.timeout,
+    exactTotalUpTo: config.search.exact_total_up_to,
+  };
 }

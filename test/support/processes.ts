@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -29,6 +29,27 @@ export function spawnLogship(args: string[], env: Record<string, string>, logFil
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   return child;
+}
+
+/** What a finished `logship …` command printed, and its exit code. */
+export interface CommandRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the compiled `logship …` command to its end, as a user would. `env` adds to this process's environment; a
+ * variable set to undefined there is removed (e.g. a LOGSHIP_ES_URL the test run itself was given).
+ */
+export function runLogship(args: string[], env: Record<string, string | undefined> = {}): Promise<CommandRun> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: childEnv }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
 }
 
 /** Ends a child with `signal` and waits until it is gone. */

@@ -1,25 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
+import { runLogship } from '../../support/processes.js';
 
-const CLI = join(import.meta.dirname, '..', '..', '..', 'bin', 'logship.js');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built `logship` command as a user would. */
-function logship(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const logship = runLogship;
 
 describe('logship command line', () => {
   let dataDir: string;

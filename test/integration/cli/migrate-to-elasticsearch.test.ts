@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { EmbeddedStore } from '../../../collector/store/embedded/embedded-store.
 import type { Hit } from '../../../protocol/event.js';
 import { startTestCollector, type TestCollector } from '../../support/collector-harness.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
+import { runLogship, type CommandRun } from '../../support/processes.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
 /**
@@ -28,20 +29,9 @@ const DAYS = 5;
 const EVENTS = 5000;
 const DAY_MS = 86_400_000;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function logship(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    delete childEnv.LOGSHIP_ES_URL;
-    execFile(process.execPath, [CLI, ...args], { env: childEnv }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
+/** The command without the LOGSHIP_ES_URL this test run may have been given: each run names its target itself. */
+function logship(args: string[], env: Record<string, string> = {}): Promise<CommandRun> {
+  return runLogship(args, { LOGSHIP_ES_URL: undefined, ...env });
 }
 
 function fixtureLines(path: string): string[] {
@@ -115,7 +105,7 @@ async function esCount(index: string, query?: object): Promise<number> {
   return ((await res.json()) as { count: number }).count;
 }
 
-function migrate(extra: string[] = []): Promise<Run> {
+function migrate(extra: string[] = []): Promise<CommandRun> {
   return logship([
     'migrate',
     '--es-url',
