@@ -5,6 +5,7 @@
  *  - logship: the real shipper process tailing the file → the real collector process → Elasticsearch;
  *  - rsyslog → Elasticsearch directly (imfile + omelasticsearch);
  *  - syslog-ng → Elasticsearch directly (elasticsearch-http with flow control);
+ *  - the same syslog-ng storing logship's document (parsed fields, explicit ids; bench/peers/);
  * the peers with the configs in /work/shared/bench-peers. Every run writes into fresh indices, deleted after it. Also
  * the CPU seconds and peak RSS (VmHWM) of every process under test, and Elasticsearch's CPU seconds per run.
  * Prints a table and the ratios; writes bench/results/end-to-end-vs-peers.json.
@@ -26,7 +27,7 @@ import { Client } from '@elastic/elasticsearch';
 import { createToken } from '../collector/auth/token-store.js';
 import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-local.js';
 import { eventId } from '../shipper/event-id.js';
-import { bulkLoadCeiling, untilSearchable } from './es-ceiling.js';
+import { bulkLoadCeiling, installTemplate, untilSearchable } from './es-ceiling.js';
 import { CLOCK_TICK_S, Proc, interruptedBy, listenUrl, usage } from './measured-process.js';
 
 const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
@@ -44,6 +45,7 @@ const PEER_LOCK = '/tmp/logship-peer.lock';
 const SHIPPER_HOST = 'bench';
 const SYSLOG_NG_PACKAGES = ['syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl'];
 const RSYSLOG_PACKAGES = ['rsyslog', 'rsyslog-elasticsearch'];
+const SAME_DOCUMENT = 'syslog-ng, logship document';
 
 /** Line `i` of the input: the ~180-byte access-log line bench/shipper-vs-peers.ts ships, `i` ms after `base`. */
 function inputLine(i: number, base: number): string {
@@ -304,9 +306,9 @@ async function logshipRun(bench: Bench): Promise<RunResult> {
   }
 }
 
-/** A peer config from bench-peers with its placeholders replaced; a placeholder that is missing is an error. */
-function peerConfig(file: string, replacements: Record<string, string>): string {
-  let text = readFileSync(join(PEERS, file), 'utf8');
+/** A peer config (from bench-peers, or `dir`) with its placeholders replaced; a missing placeholder is an error. */
+function peerConfig(file: string, replacements: Record<string, string>, dir = PEERS): string {
+  let text = readFileSync(join(dir, file), 'utf8');
   for (const [from, to] of Object.entries(replacements)) {
     // A config that no longer names the index would write into `logs` and never count as searchable here.
     if (!text.includes(from)) throw new Error(`${file} no longer contains ${from}; update this benchmark.`);
@@ -358,6 +360,33 @@ async function syslogNgRun(bench: Bench): Promise<RunResult> {
     return await measure(bench, 'syslog-ng', index, [], () => [new Proc('syslog-ng', 'syslog-ng', args)]);
   } finally {
     await dropIndices(bench.es, index);
+  }
+}
+
+/**
+ * syslog-ng storing logship's document (bench/peers/syslog-ng-logship-document.conf): the same fields, parsed the
+ * same way, with an explicit `_id`, into an index logship's template maps. It shows how much of the gap to the
+ * peer above is the document rather than the pipeline.
+ */
+async function syslogNgSameDocumentRun(bench: Bench): Promise<RunResult> {
+  const dir = join(bench.work, 'syslog-ng-logship-document');
+  mkdirSync(dir);
+  const prefix = `${bench.prefix}-sngdoc`;
+  await installTemplate(bench.esUrl, prefix);
+  const config = join(dir, 'syslog-ng.conf');
+  writeFileSync(
+    config,
+    peerConfig(
+      'syslog-ng-logship-document.conf',
+      { '@@INPUT@@': bench.input, '@@URL@@': `${bench.esUrl}/_bulk`, '@@INDEX@@': `${prefix}-all` },
+      join(ROOT, 'bench', 'peers'),
+    ),
+  );
+  const args = ['-F', '-f', config, '-R', join(dir, 'persist'), '-p', join(dir, 'pid'), '-c', join(dir, 'ctl')];
+  try {
+    return await measure(bench, SAME_DOCUMENT, `${prefix}-all`, [], () => [new Proc('syslog-ng', 'syslog-ng', args)]);
+  } finally {
+    await dropIndices(bench.es, `${prefix}-*`);
   }
 }
 
@@ -515,6 +544,7 @@ async function main(): Promise<number> {
       swapped = true;
       await aptInstall(SYSLOG_NG_PACKAGES);
       results.push(await attempt('syslog-ng', () => syslogNgRun(bench)));
+      results.push(await attempt(SAME_DOCUMENT, () => syslogNgSameDocumentRun(bench)));
     }
 
     const byName = (name: string) => results.find((r) => r.name === name);
@@ -523,6 +553,7 @@ async function main(): Promise<number> {
       logship_vs_ceiling: ratio(logship, byName('ceiling')),
       logship_vs_syslog_ng: ratio(logship, byName('syslog-ng')),
       logship_vs_rsyslog: ratio(logship, byName('rsyslog')),
+      logship_vs_syslog_ng_same_document: ratio(logship, byName(SAME_DOCUMENT)),
     };
     const report = {
       lines: LINES,
@@ -543,7 +574,9 @@ async function main(): Promise<number> {
     console.log(`\n${table(results)}\n`);
     console.log(
       `logship / ceiling ${ratios.logship_vs_ceiling ?? '–'}, logship / syslog-ng ${ratios.logship_vs_syslog_ng ?? '–'}, ` +
-        `logship / rsyslog ${ratios.logship_vs_rsyslog ?? '–'} (goal: >= 0.8 of the ceiling, faster than syslog-ng)`,
+        `logship / rsyslog ${ratios.logship_vs_rsyslog ?? '–'}, ` +
+        `logship / syslog-ng storing logship's document ${ratios.logship_vs_syslog_ng_same_document ?? '–'} ` +
+        '(goal: >= 0.8 of the ceiling, faster than syslog-ng)',
     );
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
     writeFileSync(join(ROOT, 'bench', 'results', 'end-to-end-vs-peers.json'), JSON.stringify(report, null, 2) + '\n');

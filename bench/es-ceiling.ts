@@ -71,13 +71,11 @@ export interface CeilingLoad {
   pollMs?: number;
 }
 
-/** Loads `lines` events straight into Elasticsearch and returns the documents per second until searchable. */
-export async function bulkLoadCeiling(load: CeilingLoad): Promise<{ seconds: number; docsPerSecond: number }> {
-  const { es, indexPrefix, lines } = load;
-  // The store puts logship's index template in, so the ceiling's documents are mapped exactly like logship's.
+/** Puts logship's index template in for `<indexPrefix>-*`, through the store that writes it for the collector. */
+export async function installTemplate(esUrl: string, indexPrefix: string): Promise<void> {
   const store = new EsStore(
     {
-      url: load.esUrl,
+      url: esUrl,
       indexPrefix,
       replicas: 0,
       bulkMaxEvents: BATCH,
@@ -91,6 +89,13 @@ export async function bulkLoadCeiling(load: CeilingLoad): Promise<{ seconds: num
   );
   await store.init();
   await store.close();
+}
+
+/** Loads `lines` events straight into Elasticsearch and returns the documents per second until searchable. */
+export async function bulkLoadCeiling(load: CeilingLoad): Promise<{ seconds: number; docsPerSecond: number }> {
+  const { es, indexPrefix, lines } = load;
+  // logship's index template first, so the ceiling's documents are mapped exactly like logship's.
+  await installTemplate(load.esUrl, indexPrefix);
   const now = new Date().toISOString();
   const ctx = { now, nowMs: Date.parse(now), maxMessageBytes: 1 << 20 };
   const started = Date.now();
