@@ -1,7 +1,8 @@
 /**
  * Issue 5's end-to-end throughput benchmark: in one run, on one file of ~180-byte lines (1,000,000 by default), the
  * documents per second until searchable (`_count` every 250 ms, no forced refresh: the index refreshes itself) of
- *  - the ceiling: the documents logship would store, bulk-loaded straight into Elasticsearch (bench/es-ceiling.ts);
+ *  - the ceiling: the documents logship would store, bulk-loaded straight into Elasticsearch (bench/es-ceiling.ts),
+ *    before and after logship (the faster counts);
  *  - logship: the real shipper process tailing the file → the real collector process → Elasticsearch;
  *  - rsyslog → Elasticsearch directly (imfile + omelasticsearch);
  *  - syslog-ng → Elasticsearch directly (elasticsearch-http with flow control);
@@ -15,7 +16,7 @@
  *   npm run build && flock /tmp/logship-peer.lock node dist/bench/end-to-end-vs-peers.js
  * The peers run with their own config, pid and state files; the system's syslog daemon is never touched.
  * Starts its own Elasticsearch on 127.0.0.1:19202 (1 GiB heap) and stops it at the end, unless LOGSHIP_BENCH_ES_URL
- * names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES (200,000: loaded and deleted first, so the
+ * names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES (1,000,000: loaded and deleted first, so the
  * first measured run does not pay for a cold JVM), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship only).
  */
 import { execFileSync } from 'node:child_process';
@@ -31,7 +32,7 @@ import { bulkLoadCeiling, installTemplate, untilSearchable } from './es-ceiling.
 import { CLOCK_TICK_S, Proc, interruptedBy, listenUrl, usage } from './measured-process.js';
 
 const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
-const WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_WARMUP_LINES ?? 200_000);
+const WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_WARMUP_LINES ?? 1_000_000);
 const SKIP_PEERS = Boolean(process.env.LOGSHIP_BENCH_SKIP_PEERS);
 const POLL_MS = 250;
 /** A run that has not made every line searchable by then has stalled (rsyslog at its 18.5k/s needs under a minute). */
@@ -46,6 +47,7 @@ const SHIPPER_HOST = 'bench';
 const SYSLOG_NG_PACKAGES = ['syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl'];
 const RSYSLOG_PACKAGES = ['rsyslog', 'rsyslog-elasticsearch'];
 const SAME_DOCUMENT = 'syslog-ng, logship document';
+const CEILING_AFTER = 'ceiling, after logship';
 
 /** Line `i` of the input: the ~180-byte access-log line bench/shipper-vs-peers.ts ships, `i` ms after `base`. */
 function inputLine(i: number, base: number): string {
@@ -232,7 +234,11 @@ function shipperEvent(
   };
 }
 
-async function ceilingRun(bench: Bench, event: (i: number) => Record<string, unknown>): Promise<RunResult> {
+async function ceilingRun(
+  bench: Bench,
+  name: string,
+  event: (i: number) => Record<string, unknown>,
+): Promise<RunResult> {
   const indexPrefix = `${bench.prefix}-ceiling`;
   // The loader runs in this process: its CPU is what normalising and encoding the documents cost.
   const cpuBefore = cpuSnapshot(bench.esPid);
@@ -247,7 +253,7 @@ async function ceilingRun(bench: Bench, event: (i: number) => Record<string, unk
     });
     const cpuAfter = cpuSnapshot(bench.esPid);
     return {
-      name: 'ceiling',
+      name,
       docs: LINES,
       seconds: round(seconds, 2),
       docs_per_s: Math.round(LINES / seconds),
@@ -484,6 +490,11 @@ function table(results: RunResult[]): string {
   return rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')).join('\n');
 }
 
+/** The faster of two runs of the same thing (the conservative ceiling). */
+function fastest(a: RunResult | undefined, b: RunResult | undefined): RunResult | undefined {
+  return (a?.docs_per_s ?? 0) >= (b?.docs_per_s ?? 0) ? a : b;
+}
+
 function ratio(a: RunResult | undefined, b: RunResult | undefined): number | null {
   return a?.docs_per_s && b?.docs_per_s ? round(a.docs_per_s / b.docs_per_s, 2) : null;
 }
@@ -532,8 +543,13 @@ async function main(): Promise<number> {
       });
       await dropIndices(es, `${warmup}-*`);
     }
-    results.push(await attempt('ceiling', () => ceilingRun(bench, shipperEvent(input, base, offsets, 'ceiling'))));
+    // The ceiling before and after logship, the faster one counting: Elasticsearch gets faster from one run to the
+    // next (after a 200,000-document warm-up, logship measured first was 0.67-0.68 of the ceiling, second 0.77-0.91;
+    // after 1,000,000, 0.79 vs 0.88), so a ceiling measured only first would flatter logship.
+    const ceilingEvent = shipperEvent(input, base, offsets, 'ceiling');
+    results.push(await attempt('ceiling', () => ceilingRun(bench, 'ceiling', ceilingEvent)));
     results.push(await attempt('logship', () => logshipRun(bench)));
+    results.push(await attempt(CEILING_AFTER, () => ceilingRun(bench, CEILING_AFTER, ceilingEvent)));
     if (!SKIP_PEERS) {
       // rsyslog first, while it is installed; a run that died mid-swap may have left syslog-ng in its place.
       if (!RSYSLOG_PACKAGES.every(installed)) {
@@ -550,7 +566,7 @@ async function main(): Promise<number> {
     const byName = (name: string) => results.find((r) => r.name === name);
     const logship = byName('logship');
     const ratios = {
-      logship_vs_ceiling: ratio(logship, byName('ceiling')),
+      logship_vs_ceiling: ratio(logship, fastest(byName('ceiling'), byName(CEILING_AFTER))),
       logship_vs_syslog_ng: ratio(logship, byName('syslog-ng')),
       logship_vs_rsyslog: ratio(logship, byName('rsyslog')),
       logship_vs_syslog_ng_same_document: ratio(logship, byName(SAME_DOCUMENT)),
