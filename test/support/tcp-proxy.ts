@@ -92,10 +92,19 @@ export class TcpProxy {
   private track(socket: Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    // A reset peer or our own reset surfaces as an error on the socket; it only means the socket is gone.
+    socket.on('error', () => socket.destroy());
   }
 
   private dropAll(): void {
-    for (const socket of this.sockets) socket.resetAndDestroy();
+    for (const socket of this.sockets) {
+      try {
+        socket.resetAndDestroy();
+      } catch {
+        // A socket still connecting or already closing cannot be reset (EINVAL): closing it is all that is left.
+        socket.destroy();
+      }
+    }
     this.sockets.clear();
   }
 }
