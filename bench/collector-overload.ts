@@ -21,6 +21,7 @@ import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-loc
 import { untilSearchable } from './es-ceiling.js';
 import { benchEvent } from './ingest-lines.js';
 import { Proc, interruptedBy, listenUrl } from './measured-process.js';
+import { writeResults } from './results-file.js';
 
 const NORMAL_EVENTS = Number(process.env.LOGSHIP_BENCH_NORMAL_EVENTS ?? 300_000);
 const OVERLOAD_EVENTS = Number(process.env.LOGSHIP_BENCH_OVERLOAD_EVENTS ?? 1_000_000);
@@ -202,8 +203,7 @@ async function main(): Promise<void> {
         `(first half ${overload.rss_mb.max_first_half}, second half ${overload.rss_mb.max_second_half})\n` +
         `${report.events_sent} events sent, ${total} documents found, ${overload.duplicates + normal.duplicates} duplicates answered`,
     );
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'collector-overload.json'), JSON.stringify(report, null, 2) + '\n');
+    writeResults('collector-overload', report);
     if (total !== report.events_sent) process.exitCode = 1;
   } finally {
     await collector.stop();

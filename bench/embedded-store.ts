@@ -8,19 +8,19 @@
  *
  *   npm run build && node dist/bench/embedded-store.js   (LOGSHIP_BENCH_EVENTS, LOGSHIP_BENCH_RUNS to change sizes)
  */
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { IngestService } from '../collector/ingest/ingest-service.js';
 import { parseQuery } from '../collector/query/parse-query.js';
 import { EmbeddedStore } from '../collector/store/embedded/embedded-store.js';
+import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.LOGSHIP_BENCH_RUNS ?? 40);
 const BATCH = 2000;
 const CONCURRENCY = 4;
-const ROOT = join(import.meta.dirname, '..', '..');
 const HOSTS = ['web-1', 'web-2', 'web-3', 'db-1', 'db-2', 'cache-1', 'worker-1', 'worker-2'];
 const LEVELS = ['INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR'];
 const TEXT = [
@@ -146,24 +146,16 @@ async function main(): Promise<void> {
   );
   await store.close();
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(
-    join(ROOT, 'bench', 'results', 'embedded-store.json'),
-    JSON.stringify(
-      {
-        events: EVENTS,
-        batch: BATCH,
-        concurrency: CONCURRENCY,
-        ingest_events_per_s: rate,
-        load_average_before: +loadBefore.toFixed(2),
-        file_mib: Math.round(bytes / 2 ** 20),
-        reads: results,
-        retention_events_per_s: retentionRate,
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  writeResults('embedded-store', {
+    events: EVENTS,
+    batch: BATCH,
+    concurrency: CONCURRENCY,
+    ingest_events_per_s: rate,
+    load_average_before: +loadBefore.toFixed(2),
+    file_mib: Math.round(bytes / 2 ** 20),
+    reads: results,
+    retention_events_per_s: retentionRate,
+  });
 }
 
 await main();

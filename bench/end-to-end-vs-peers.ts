@@ -19,9 +19,8 @@
  * names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES (1,000,000: loaded and deleted first, so the
  * first measured run does not pay for a cold JVM), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship only).
  */
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -30,6 +29,16 @@ import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-loc
 import { eventId } from '../shipper/event-id.js';
 import { bulkLoadCeiling, installTemplate, untilSearchable } from './es-ceiling.js';
 import { CLOCK_TICK_S, Proc, interruptedBy, listenUrl, usage } from './measured-process.js';
+import {
+  aptInstall,
+  installed,
+  lockIsFree,
+  PEER_LOCK,
+  peerConfig,
+  RSYSLOG_PACKAGES,
+  SYSLOG_NG_PACKAGES,
+} from './peer-packages.js';
+import { writeResults } from './results-file.js';
 
 const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
 const WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_WARMUP_LINES ?? 1_000_000);
@@ -41,11 +50,7 @@ const ES_PORT = 19202;
 const ES_HEAP = '1g';
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'bin', 'logship.js');
-const PEERS = process.env.BENCH_PEERS_DIR ?? join(ROOT, '..', 'shared', 'bench-peers');
-const PEER_LOCK = '/tmp/logship-peer.lock';
 const SHIPPER_HOST = 'bench';
-const SYSLOG_NG_PACKAGES = ['syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl'];
-const RSYSLOG_PACKAGES = ['rsyslog', 'rsyslog-elasticsearch'];
 const SAME_DOCUMENT = 'syslog-ng, logship document';
 const CEILING_AFTER = 'ceiling, after logship';
 
@@ -312,17 +317,6 @@ async function logshipRun(bench: Bench): Promise<RunResult> {
   }
 }
 
-/** A peer config (from bench-peers, or `dir`) with its placeholders replaced; a missing placeholder is an error. */
-function peerConfig(file: string, replacements: Record<string, string>, dir = PEERS): string {
-  let text = readFileSync(join(dir, file), 'utf8');
-  for (const [from, to] of Object.entries(replacements)) {
-    // A config that no longer names the index would write into `logs` and never count as searchable here.
-    if (!text.includes(from)) throw new Error(`${file} no longer contains ${from}; update this benchmark.`);
-    text = text.replaceAll(from, to);
-  }
-  return text;
-}
-
 async function rsyslogRun(bench: Bench): Promise<RunResult> {
   const dir = join(bench.work, 'rsyslog');
   mkdirSync(dir);
@@ -393,65 +387,6 @@ async function syslogNgSameDocumentRun(bench: Bench): Promise<RunResult> {
     return await measure(bench, SAME_DOCUMENT, `${prefix}-all`, [], () => [new Proc('syslog-ng', 'syslog-ng', args)]);
   } finally {
     await dropIndices(bench.es, `${prefix}-*`);
-  }
-}
-
-/** Pids of every running rsyslogd and syslog-ng, whoever started them. */
-function syslogDaemons(): Map<number, string> {
-  const found = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
-      if (comm === 'rsyslogd' || comm === 'syslog-ng') found.set(Number(entry), comm);
-    } catch {
-      // exited while we looked
-    }
-  }
-  return found;
-}
-
-/**
- * apt-get install; a syslog daemon that appeared while it ran was started by a package's postinst, that is by us:
- * it is stopped, so the bench never leaves a system syslog daemon behind. Daemons that ran before are left alone.
- */
-async function aptInstall(packages: string[]): Promise<void> {
-  const before = syslogDaemons();
-  console.error(`Installing ${packages.join(' ')}.`);
-  execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...packages], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  for (const [pid, comm] of syslogDaemons()) {
-    if (before.has(pid)) continue;
-    console.error(`Stopping ${comm} (pid ${pid}), which the installation of ${packages.join(' ')} started.`);
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      continue; // gone already
-    }
-    for (let i = 0; i < 50 && usage(pid); i++) await new Promise((r) => setTimeout(r, 100));
-    if (usage(pid)) process.kill(pid, 'SIGKILL');
-  }
-}
-
-function installed(pkg: string): boolean {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], { stdio: ['ignore', 'pipe', 'ignore'] })
-      .toString()
-      .includes('install ok installed');
-  } catch {
-    return false;
-  }
-}
-
-/** Whether nobody holds the peer lock (we hold it through our parent `flock` when run as documented). */
-function lockIsFree(): boolean {
-  try {
-    execFileSync('flock', ['-n', PEER_LOCK, 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -594,8 +529,7 @@ async function main(): Promise<number> {
         `logship / syslog-ng storing logship's document ${ratios.logship_vs_syslog_ng_same_document ?? '–'} ` +
         '(goal: >= 0.8 of the ceiling, faster than syslog-ng)',
     );
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'end-to-end-vs-peers.json'), JSON.stringify(report, null, 2) + '\n');
+    writeResults('end-to-end-vs-peers', report);
     return results.some((r) => r.error) ? 1 : 0;
   } finally {
     // Always leave rsyslog installed: another engineer's test needs it once we release the lock.

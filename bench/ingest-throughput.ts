@@ -9,7 +9,7 @@
  *   npm run build && LOGSHIP_BENCH_ES_URL=http://127.0.0.1:9200 node dist/bench/ingest-throughput.js
  *   (LOGSHIP_BENCH_LINES=1000000 by default; LOGSHIP_BENCH_FORMAT=auto|plain|…)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -20,10 +20,10 @@ import { collectorConfig } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
 import { bulkLoadCeiling, untilSearchable } from './es-ceiling.js';
 import { benchEvent } from './ingest-lines.js';
+import { writeResults } from './results-file.js';
 
 const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
 const FORMAT = process.env.LOGSHIP_BENCH_FORMAT ?? 'auto';
-const ROOT = join(import.meta.dirname, '..', '..');
 
 async function logship(esUrl: string, es: Client, prefix: string, base: number): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'logship-bench-ingest-'));
@@ -78,22 +78,14 @@ try {
   const logshipRate = await logship(esUrl, es, prefix, base);
   console.log(`logship (ingest API, format ${FORMAT}): ${Math.round(logshipRate)} docs/s`);
   console.log(`ratio: ${(logshipRate / ceilingRate).toFixed(2)}x the ceiling`);
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(
-    join(ROOT, 'bench', 'results', 'ingest-throughput.json'),
-    JSON.stringify(
-      {
-        lines: LINES,
-        format: FORMAT,
-        ceiling_docs_per_s: Math.round(ceilingRate),
-        logship_docs_per_s: Math.round(logshipRate),
-        ratio: Number((logshipRate / ceilingRate).toFixed(3)),
-        measured_at: new Date().toISOString(),
-      },
-      null,
-      2,
-    ) + '\n',
-  );
+  writeResults('ingest-throughput', {
+    lines: LINES,
+    format: FORMAT,
+    ceiling_docs_per_s: Math.round(ceilingRate),
+    logship_docs_per_s: Math.round(logshipRate),
+    ratio: Number((logshipRate / ceilingRate).toFixed(3)),
+    measured_at: new Date().toISOString(),
+  });
 } finally {
   await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true });
   // Both runs put their templates in; a bench must leave the cluster as it found it.

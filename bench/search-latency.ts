@@ -5,7 +5,7 @@
  *
  *   npm run build && node dist/bench/search-latency.js   (LOGSHIP_BENCH_ES_URL=… to use a running Elasticsearch)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -17,11 +17,11 @@ import { parseQuery } from '../collector/query/parse-query.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { searchPattern } from '../collector/store/elasticsearch/index-templates.js';
 import { startElasticsearch } from '../scripts/es-local.js';
+import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);
 const RUNS = Number(process.env.LOGSHIP_BENCH_RUNS ?? 60);
 const PREFIX = 'bench-search';
-const ROOT = join(import.meta.dirname, '..', '..');
 const HOSTS = ['web-1', 'web-2', 'web-3', 'db-1', 'db-2', 'cache-1', 'worker-1', 'worker-2'];
 const LEVELS = ['info', 'info', 'info', 'info', 'debug', 'warn', 'error'];
 const WORDS = ['request', 'finished', 'connection', 'reset', 'timeout', 'cache', 'miss', 'user', 'login', 'slow'];
@@ -202,11 +202,7 @@ async function main(): Promise<void> {
           `p95 ${row.es_p95_ms} ms; overhead at p50 ${(row.overhead_p50 * 100).toFixed(0)}% (goal ≤ 20%)`,
       );
     }
-    mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(
-      join(ROOT, 'bench', 'results', 'search-latency.json'),
-      JSON.stringify({ events: EVENTS, runs: RUNS, results }, null, 2) + '\n',
-    );
+    writeResults('search-latency', { events: EVENTS, runs: RUNS, results });
   } finally {
     await collector.stop();
     rmSync(dataDir, { recursive: true, force: true });

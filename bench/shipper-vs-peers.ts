@@ -12,7 +12,7 @@
  * BENCH_COMPRESSION=gzip|none and BENCH_FILES=1|100 (only those variants), BENCH_NODE_ARGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`:
  * the shipper then gets SIGTERM at the end instead of SIGKILL, so it can write its profile).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,10 +20,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { usage } from './measured-process.js';
+import { aptInstall, peerConfig, RSYSLOG_PACKAGES, SYSLOG_NG_PACKAGES } from './peer-packages.js';
+import { writeResults } from './results-file.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROOT = join(import.meta.dirname, '..', '..');
-const PEERS = process.env.BENCH_PEERS_DIR ?? join(ROOT, '..', 'shared', 'bench-peers');
 const TIMEOUT_MS = 300_000;
 /** Extra node flags for the logship process when profiling it (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). */
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
@@ -136,13 +137,6 @@ async function measure(
   return result;
 }
 
-function apt(args: string[]): void {
-  execFileSync('apt-get', ['-y', '-q', ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'logship-bench-peers-'));
   const input = join(work, 'input.log');
@@ -196,15 +190,16 @@ async function main(): Promise<void> {
       return;
     }
     // syslog-ng (replaces rsyslog as a package; the lock taken by the caller keeps other users out).
-    apt(['install', '--no-install-recommends', 'syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl']);
+    await aptInstall(SYSLOG_NG_PACKAGES);
     const ngDir = join(work, 'syslog-ng');
     mkdirSync(ngDir);
     const ngConf = join(ngDir, 'syslog-ng.conf');
     writeFileSync(
       ngConf,
-      readFileSync(join(PEERS, 'syslog-ng-elasticsearch-http.conf'), 'utf8')
-        .replaceAll('@@INPUT@@', input)
-        .replaceAll('@@URL@@', `http://127.0.0.1:${sink.port}/_bulk`),
+      peerConfig('syslog-ng-elasticsearch-http.conf', {
+        '@@INPUT@@': input,
+        '@@URL@@': `http://127.0.0.1:${sink.port}/_bulk`,
+      }),
     );
     results.push(
       await measure('syslog-ng', sink, () =>
@@ -217,7 +212,7 @@ async function main(): Promise<void> {
     );
   } finally {
     // Always leave rsyslog installed for the other engineer's test.
-    if (!process.env.BENCH_SKIP_PEERS) apt(['install', '--no-install-recommends', 'rsyslog', 'rsyslog-elasticsearch']);
+    if (!process.env.BENCH_SKIP_PEERS) await aptInstall(RSYSLOG_PACKAGES);
   }
   if (process.env.BENCH_SKIP_PEERS) return;
   try {
@@ -226,11 +221,12 @@ async function main(): Promise<void> {
     const rsConf = join(rsDir, 'rsyslog.conf');
     writeFileSync(
       rsConf,
-      readFileSync(join(PEERS, 'rsyslog-omelasticsearch.conf'), 'utf8')
-        .replaceAll('@@WORKDIR@@', rsDir)
-        .replaceAll('@@INPUT@@', input)
-        .replaceAll('@@HOST@@', '127.0.0.1')
-        .replaceAll('@@PORT@@', String(sink.port)),
+      peerConfig('rsyslog-omelasticsearch.conf', {
+        '@@WORKDIR@@': rsDir,
+        '@@INPUT@@': input,
+        '@@HOST@@': '127.0.0.1',
+        '@@PORT@@': String(sink.port),
+      }),
     );
     results.push(
       await measure('rsyslog', sink, () =>
@@ -252,8 +248,7 @@ async function main(): Promise<void> {
   }
   const report = { lines: LINES, line_bytes: 180, measured_at: new Date().toISOString(), results, ratios };
   console.log(JSON.stringify(report, null, 2));
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', 'shipper-vs-peers.json'), JSON.stringify(report, null, 2) + '\n');
+  writeResults('shipper-vs-peers', report);
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -5,7 +5,7 @@
  *
  *   npm run build && node dist/bench/ui-first-paint.js   (LOGSHIP_BENCH_ES_URL=… to use a running Elasticsearch)
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,6 +15,7 @@ import { collectorConfig } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
 import { startElasticsearch } from '../scripts/es-local.js';
 import { launchBrowser } from '../test/support/browser.js';
+import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);
 const PREFIX = 'bench-ui';
@@ -140,8 +141,7 @@ async function main(): Promise<void> {
     first_paint: rows,
     goal: { first_paint_ms: 500, js_gzip_bytes: 300 * 1024 },
   };
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', 'ui-first-paint.json'), JSON.stringify(result, null, 2) + '\n');
+  writeResults('ui-first-paint', result);
   console.log(`UI JavaScript: ${(jsGzip / 1024).toFixed(1)} KiB gzipped (goal ≤ 300 KiB)`);
   for (const r of rows)
     console.log(
