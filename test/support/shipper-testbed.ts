@@ -42,6 +42,28 @@ export function testbedConfig(bed: Omit<Testbed, 'logs'>, raw: Record<string, un
   );
 }
 
+/** Shipper timings short enough for tests: file polls, registry flushes and idle closes within a fraction of a second. */
+export const FAST_TIMINGS = { pollIntervalMs: 100, registryFlushMs: 100, orphanIdleMs: 300 };
+
+/**
+ * The config of the tailing edge-case tests: host `edge-test` tailing `paths` (default `logs/*.log`) in small, quick
+ * batches, without heartbeats or safety rescans that would add traffic at random moments; `extra` overrides keys.
+ */
+export function edgeCaseConfig(
+  bed: Testbed,
+  extra: Record<string, unknown> = {},
+  paths = [join(bed.logs, '*.log')],
+): ShipperConfig {
+  return testbedConfig(bed, {
+    host: 'edge-test',
+    inputs: [{ paths, service: 'api' }],
+    batch: { max_events: 500, max_wait: '50ms' },
+    heartbeat_interval: 0,
+    rescan_interval: 0,
+    ...extra,
+  });
+}
+
 /** The physical lines of a text with their byte offsets, as the line reader yields them. */
 export function linesOf(text: string): Line[] {
   const out: Line[] = [];

@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import type { ShipperConfig } from '../../../shipper/config.js';
 import { startShipper, type RunningShipper } from '../../../shipper/shipper.js';
 import type { FakeCollector } from '../../support/fake-collector.js';
-import { closeTestbed, openTestbed, testbedConfig, testLogger } from '../../support/shipper-testbed.js';
+import { closeTestbed, edgeCaseConfig, FAST_TIMINGS, openTestbed, testLogger } from '../../support/shipper-testbed.js';
 import { auditSequence, logLines } from '../../support/sequence-log.js';
 
 const logger = testLogger;
-const FAST = { pollIntervalMs: 100, registryFlushMs: 100, orphanIdleMs: 300 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('tailing through outages and resource limits', () => {
@@ -17,17 +16,7 @@ describe('tailing through outages and resource limits', () => {
   let shipper: RunningShipper | undefined;
 
   function configFor(extra: Record<string, unknown> = {}, paths = [join(logs, '*.log')]): ShipperConfig {
-    return testbedConfig(
-      { dir, collector },
-      {
-        host: 'edge-test',
-        inputs: [{ paths, service: 'api' }],
-        batch: { max_events: 500, max_wait: '50ms' },
-        heartbeat_interval: 0,
-        rescan_interval: 0,
-        ...extra,
-      },
-    );
+    return edgeCaseConfig({ dir, logs, collector }, extra, paths);
   }
 
   const stored = () => collector.events.values();
@@ -43,7 +32,7 @@ describe('tailing through outages and resource limits', () => {
 
   it('keeps a deleted, unsent file open until the collector has its lines, reporting bytes at risk', async () => {
     const file = join(logs, 'doomed.log');
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await collector.down();
     writeFileSync(file, logLines(0, 800));
     await sleep(300);
@@ -63,7 +52,7 @@ describe('tailing through outages and resource limits', () => {
 
   it('gives up a deleted file held longer than deleted_file_hold, counting it as dropped', async () => {
     const file = join(logs, 'doomed.log');
-    shipper = await startShipper(configFor({ deleted_file_hold: '500ms' }), logger, FAST);
+    shipper = await startShipper(configFor({ deleted_file_hold: '500ms' }), logger, FAST_TIMINGS);
     await collector.down();
     writeFileSync(file, logLines(0, 50));
     await sleep(300);
@@ -77,7 +66,7 @@ describe('tailing through outages and resource limits', () => {
 
   it('stays under max_open_files with 40 files, closing quiet ones and reopening them at their place', async () => {
     const files = Array.from({ length: 40 }, (_, i) => join(logs, `f${String(i).padStart(2, '0')}.log`));
-    shipper = await startShipper(configFor({ max_open_files: 16 }), logger, FAST);
+    shipper = await startShipper(configFor({ max_open_files: 16 }), logger, FAST_TIMINGS);
     const s = shipper;
     let maxOpen = 0;
     const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, s.stats().filesOpen)), 10);
@@ -107,7 +96,7 @@ describe('tailing through outages and resource limits', () => {
 
   it('pauses reading while the collector is down (memory bounded by batches, the file is the buffer), then catches up', async () => {
     const file = join(logs, 'big.log');
-    shipper = await startShipper(configFor({ batch: { max_events: 500, max_wait: '50ms' } }), logger, FAST);
+    shipper = await startShipper(configFor({ batch: { max_events: 500, max_wait: '50ms' } }), logger, FAST_TIMINGS);
     await collector.down();
     for (let i = 0; i < 10; i++) appendFileSync(file, logLines(i * 10_000, (i + 1) * 10_000));
     await sleep(1500);

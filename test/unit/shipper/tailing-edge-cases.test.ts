@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import type { ShipperConfig } from '../../../shipper/config.js';
 import { startShipper, type RunningShipper } from '../../../shipper/shipper.js';
 import { startFakeCollector, type FakeCollector } from '../../support/fake-collector.js';
-import { closeTestbed, openTestbed, testbedConfig, testLogger } from '../../support/shipper-testbed.js';
+import { closeTestbed, edgeCaseConfig, FAST_TIMINGS, openTestbed, testLogger } from '../../support/shipper-testbed.js';
 import { appendLines, auditSequence, logLine, logLines } from '../../support/sequence-log.js';
 
 const logger = testLogger;
-const FAST = { pollIntervalMs: 100, registryFlushMs: 100, orphanIdleMs: 300 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('tailing that survives rotation, truncation and outages', () => {
@@ -18,22 +17,12 @@ describe('tailing that survives rotation, truncation and outages', () => {
   let shipper: RunningShipper | undefined;
 
   function configFor(extra: Record<string, unknown> = {}, paths = [join(logs, '*.log')]): ShipperConfig {
-    return testbedConfig(
-      { dir, collector },
-      {
-        host: 'edge-test',
-        inputs: [{ paths, service: 'api' }],
-        batch: { max_events: 500, max_wait: '50ms' },
-        heartbeat_interval: 0,
-        rescan_interval: 0,
-        ...extra,
-      },
-    );
+    return edgeCaseConfig({ dir, logs, collector }, extra, paths);
   }
 
   async function restart(config: ShipperConfig): Promise<void> {
     await shipper?.stop();
-    shipper = await startShipper(config, logger, FAST);
+    shipper = await startShipper(config, logger, FAST_TIMINGS);
   }
 
   const stored = () => collector.events.values();
@@ -51,7 +40,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
     const file = join(logs, 'app.log');
     const header = '=== service orders started, build 4.2.1 ===\n';
     writeFileSync(file, header + logLines(0, 300));
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await collector.waitFor(() => collector.events.size >= 301, 10_000, '301 events');
     // Truncate, then the same header and fewer lines: same fingerprint, same offsets as before.
     truncateSync(file, 0);
@@ -71,7 +60,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
     const file = join(logs, 'app.log');
     const header = '=== service orders started ===\n';
     writeFileSync(file, header + logLines(0, 100));
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await collector.waitFor(() => collector.events.size >= 101, 10_000, '101 events');
     // In one go: cut to zero and write more than before, so the size never looks smaller.
     writeFileSync(file, header + logLines(100, 350));
@@ -92,13 +81,13 @@ describe('tailing that survives rotation, truncation and outages', () => {
     const file = join(logs, 'app.log');
     const header = '--- log opened ---\n';
     writeFileSync(file, header + logLines(0, 200));
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await collector.waitFor(() => collector.events.size >= 201, 10_000, '201 events');
     await shipper.stop();
     shipper = undefined;
     // Same header, longer than the old offset: only the bytes before the offset tell it is new content.
     writeFileSync(file, header + logLines(200, 500));
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await collector.waitFor(() => collector.events.size >= 502, 10_000, '502 events');
     await sleep(300);
     expect(auditSequence(stored(), 500)).toEqual({ events: 500, distinct: 500, duplicates: 0, gaps: 0 });
@@ -107,7 +96,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
 
   it('never reads a renamed file twice when the rotated name matches the glob too', async () => {
     const file = join(logs, 'app.log');
-    shipper = await startShipper(configFor({}, [join(logs, 'app.log*')]), logger, FAST);
+    shipper = await startShipper(configFor({}, [join(logs, 'app.log*')]), logger, FAST_TIMINGS);
     await appendLines(file, 0, 1000);
     for (let r = 1; r <= 3; r++) {
       // logrotate `create`: shift the old generations up, then the live file, then a new empty one.
@@ -125,7 +114,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
 
   it('ships a copytruncate copy made while the shipper was down from where shipping stopped, without repeats', async () => {
     const file = join(logs, 'app.log');
-    shipper = await startShipper(configFor({}, [join(logs, 'app.log*')]), logger, FAST);
+    shipper = await startShipper(configFor({}, [join(logs, 'app.log*')]), logger, FAST_TIMINGS);
     await appendLines(file, 0, 1000);
     await collector.waitFor(() => collector.events.size >= 1000, 10_000, '1,000 events');
     await shipper.stop();
@@ -135,7 +124,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
     copyFileSync(file, `${file}.1`);
     truncateSync(file, 0);
     appendFileSync(file, logLines(1300, 1500));
-    shipper = await startShipper(configFor({}, [join(logs, 'app.log*')]), logger, FAST);
+    shipper = await startShipper(configFor({}, [join(logs, 'app.log*')]), logger, FAST_TIMINGS);
     await collector.waitFor(() => collector.events.size >= 1500, 10_000, '1,500 events');
     await sleep(500);
     expect(auditSequence(stored(), 1500)).toEqual({ events: 1500, distinct: 1500, duplicates: 0, gaps: 0 });
@@ -145,7 +134,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
 
   it('ships a copytruncate copy seen while running exactly once', async () => {
     const file = join(logs, 'app.log');
-    shipper = await startShipper(configFor({}, [join(logs, 'app.log*')]), logger, FAST);
+    shipper = await startShipper(configFor({}, [join(logs, 'app.log*')]), logger, FAST_TIMINGS);
     let next = 0;
     for (let r = 1; r <= 3; r++) {
       await appendLines(file, next, next + 700);
@@ -165,7 +154,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
     const header = 'time,level,user,path,status\n';
     writeFileSync(join(logs, 'a.log'), header + logLines(0, 200));
     writeFileSync(join(logs, 'b.log'), header + logLines(200, 400));
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await collector.waitFor(() => collector.events.size >= 402, 10_000, '402 events');
     writeFileSync(join(logs, 'c.log'), header + logLines(400, 600));
     await collector.waitFor(() => collector.events.size >= 603, 10_000, '603 events');
@@ -179,7 +168,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
     writeFileSync(real, logLines(0, 300));
     linkSync(real, join(logs, 'hard.log'));
     symlinkSync(real, join(logs, 'soft.log'));
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await appendLines(real, 300, 600);
     await collector.waitFor(() => collector.events.size >= 600, 10_000, '600 events');
     await sleep(400);
@@ -192,7 +181,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
     const file = join(logs, 'bin.log');
     const bad = Buffer.concat([Buffer.from('2026-11-26 10:00:03 WARN user='), Buffer.from([0xc3, 0x28, 0xff, 0xfe])]);
     writeFileSync(file, Buffer.concat([bad, Buffer.from('\n'), Buffer.from(logLine(0, 'bin'))]));
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await collector.waitFor(() => collector.events.size >= 2, 10_000, '2 events');
     const flagged = [...stored()].find((e) => e.flags?.includes('invalid_utf8'))!;
     expect(flagged.message).toBe('2026-11-26 10:00:03 WARN user=\uFFFD(\uFFFD\uFFFD');
@@ -212,7 +201,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
         heartbeat_interval: '100ms',
         metrics: { listen: '127.0.0.1:0' },
       });
-      shipper = await startShipper(config, logger, FAST);
+      shipper = await startShipper(config, logger, FAST_TIMINGS);
       await modern.waitFor(() => modern.heartbeats.length >= 2, 5_000, 'two heartbeats');
       await collector.waitFor(() => modern.events.size + collector.events.size >= 250, 10_000, '250 events');
       const hb = modern.heartbeats[0]!;
@@ -237,7 +226,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
       shipper = await startShipper(
         configFor({ collectors: [collector.url, other.url], batch: { max_events: 100, max_wait: '20ms' } }),
         logger,
-        FAST,
+        FAST_TIMINGS,
       );
       await appendLines(file, 0, 2000, 100);
       const total = () => collector.events.size + other.events.size;
@@ -257,7 +246,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
   it('leaves a final line without a newline unsent until its newline arrives, also across a restart', async () => {
     const file = join(logs, 'app.log');
     writeFileSync(file, logLines(0, 10) + 'partial line begins');
-    shipper = await startShipper(configFor(), logger, FAST);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
     await collector.waitFor(() => collector.events.size >= 10, 10_000, '10 events');
     await restart(configFor());
     appendFileSync(file, ' and ends here\n');
