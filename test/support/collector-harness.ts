@@ -56,13 +56,42 @@ export async function refresh(collector: TestCollector): Promise<void> {
   if (!res.ok) throw new Error(`refresh failed: ${res.status} ${await res.text()}`);
 }
 
+/** What `POST /api/v1/ingest` answered: the status, Retry-After and the JSON body (an IngestResult or an error). */
+export interface IngestAnswer<T> {
+  status: number;
+  retryAfter: string | null;
+  body: T;
+}
+
+/**
+ * `POST /api/v1/ingest` of an NDJSON body, as any sender posts it: `token` as Bearer (undefined: no Authorization
+ * header), `headers` added (e.g. `content-encoding: gzip`, another content type).
+ */
+export async function postIngest<T = IngestResult>(
+  url: string,
+  token: string | undefined,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<IngestAnswer<T>> {
+  const res = await fetch(`${url}/api/v1/ingest`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-ndjson',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body,
+  });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as T };
+}
+
 /** Sends events through `POST /api/v1/ingest` with the ingest token; throws unless the collector answers 200. */
 export async function ingestEvents(collector: TestCollector, events: readonly object[]): Promise<IngestResult> {
-  const res = await fetch(`${collector.url}/api/v1/ingest`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${collector.tokens.ingest}` },
-    body: events.map((e) => JSON.stringify(e)).join('\n'),
-  });
-  if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-  return (await res.json()) as IngestResult;
+  const answer = await postIngest(
+    collector.url,
+    collector.tokens.ingest,
+    events.map((e) => JSON.stringify(e)).join('\n'),
+  );
+  if (answer.status !== 200) throw new Error(`ingest answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }

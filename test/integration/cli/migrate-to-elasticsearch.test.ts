@@ -10,7 +10,7 @@ import { startCollector, type RunningCollector } from '../../../collector/main.j
 import type { EcsDocument, StoredEvent } from '../../../collector/store/ecs-document.js';
 import { EmbeddedStore } from '../../../collector/store/embedded/embedded-store.js';
 import type { Hit } from '../../../protocol/event.js';
-import { startTestCollector, type TestCollector } from '../../support/collector-harness.js';
+import { startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
 import { runLogship, type CommandRun } from '../../support/processes.js';
 import { seededRandom } from '../../support/seeded-random.js';
@@ -60,13 +60,9 @@ let windowTo: string;
 let ingestStart: number;
 
 async function post(url: string, token: string, lines: string[]): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}/api/v1/ingest`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${token}` },
-    body: lines.join('\n'),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as Record<string, unknown>;
+  const answer = await postIngest<Record<string, unknown>>(url, token, lines.join('\n'));
+  expect(answer.status).toBe(200);
+  return answer.body;
 }
 
 async function get<T>(url: string, token: string, path: string): Promise<T> {

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { refresh, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
+import { refresh, startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
 
 let collector: TestCollector;
 
@@ -15,16 +15,8 @@ function ndjson(events: object[]): string {
 }
 
 async function ingest(body: string | Buffer, token: string | undefined, headers: Record<string, string> = {}) {
-  const res = await fetch(`${collector.url}/api/v1/ingest`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-ndjson',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body,
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const { status, body: answer } = await postIngest<Record<string, unknown>>(collector.url, token, body, headers);
+  return { status, body: answer };
 }
 
 async function search(params: Record<string, string | string[]>, token = collector.tokens.read) {

@@ -1,5 +1,5 @@
 import { testEsUrl } from '../../support/elasticsearch.js';
-import { refresh, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
+import { refresh, startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
 
 /** The Elasticsearch-compatible door, dead letters and metrics, driven over HTTP against the real Elasticsearch. */
 let collector: TestCollector;
@@ -168,12 +168,8 @@ describe('GET /api/v1/deadletter', () => {
       Buffer.from([0x7b, 0x22, 0x6d, 0xff, 0xfe, 0x22, 0x7d, 0x0a]),
       Buffer.from('{"msg":"no message field"}\n'),
     ]);
-    const res = await fetch(`${collector.url}/api/v1/ingest`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${collector.tokens.ingest}` },
-      body,
-    });
-    expect(((await res.json()) as { rejected: number }).rejected).toBe(3);
+    const res = await postIngest(collector.url, collector.tokens.ingest, body);
+    expect(res.body.rejected).toBe(3);
     await fetch(`${testEsUrl()}/${collector.indexPrefix}-deadletter-*/_refresh`, { method: 'POST' });
 
     const get = async (query: string, token = collector.tokens.admin) => {

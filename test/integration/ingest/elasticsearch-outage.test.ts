@@ -1,6 +1,7 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IngestResult } from '../../../protocol/ingest-result.js';
+import { postIngest, type IngestAnswer } from '../../support/collector-harness.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
 import { Pipeline } from '../../support/pipeline-harness.js';
 import { freePort } from '../../support/processes.js';
@@ -22,16 +23,9 @@ async function writeLines(file: string, from: number, to: number): Promise<void>
 type Answer = IngestResult & { error: { code: string } };
 
 /** One event straight to the ingest API, as any sender would post it. */
-async function postEvent(
-  p: Pipeline,
-  id: string,
-): Promise<{ status: number; retryAfter: string | null; body: Answer }> {
-  const res = await fetch(`${p.url}/api/v1/ingest`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${p.tokens.ingest}` },
-    body: JSON.stringify({ id, host: 'direct', message: `posted while Elasticsearch was away: ${id}` }) + '\n',
-  });
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Answer };
+function postEvent(p: Pipeline, id: string): Promise<IngestAnswer<Answer>> {
+  const event = { id, host: 'direct', message: `posted while Elasticsearch was away: ${id}` };
+  return postIngest<Answer>(p.url, p.tokens.ingest, JSON.stringify(event) + '\n');
 }
 
 describe('Elasticsearch down or hanging behind the collector', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { testEsUrl } from '../../support/elasticsearch.js';
-import { refresh, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
+import { refresh, startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
 
 /** Fixture files of every format through `POST /api/v1/ingest` into the real Elasticsearch: counts and field types. */
 let collector: TestCollector;
@@ -76,12 +76,8 @@ describe('parsed formats stored in Elasticsearch', () => {
     for (const [file, format] of FILES) {
       const body = fixtureEvents(file, format);
       const lines = body.split('\n').length - 1;
-      const res = await fetch(`${collector.url}/api/v1/ingest`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${collector.tokens.ingest}` },
-        body,
-      });
-      expect([file, res.status, await res.json()]).toEqual([
+      const res = await postIngest(collector.url, collector.tokens.ingest, body);
+      expect([file, res.status, res.body]).toEqual([
         file,
         200,
         { accepted: lines, duplicates: 0, rejected: 0, errors: [] },
@@ -153,12 +149,8 @@ describe('parsed formats stored in Elasticsearch', () => {
       original_base64: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x20]).toString('base64'),
       timestamp: '2026-11-26T10:00:00Z',
     };
-    const res = await fetch(`${collector.url}/api/v1/ingest`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${collector.tokens.ingest}` },
-      body: JSON.stringify(event) + '\n',
-    });
-    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: 0, errors: [] });
+    const res = await postIngest(collector.url, collector.tokens.ingest, JSON.stringify(event) + '\n');
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: 0, errors: [] });
     await refresh(collector);
     const hit = (await search('id:bytes-1')).hits[0]!;
     expect(hit.fields).toEqual({ 'event.original_base64': 'Y2Fm6SA=', 'log.flags': ['invalid_utf8'] });

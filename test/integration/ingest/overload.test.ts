@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { refresh, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
+import { refresh, startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
 
 let collector: TestCollector;
 
@@ -21,18 +21,10 @@ function batch(n: number): Buffer {
   return gzipSync(lines.join('\n'));
 }
 
-async function send(body: Buffer) {
-  const res = await fetch(`${collector.url}/api/v1/ingest`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-ndjson',
-      'content-encoding': 'gzip',
-      authorization: `Bearer ${collector.tokens.ingest}`,
-    },
-    body,
+function send(body: Buffer) {
+  return postIngest<{ accepted: number; error?: { code: string } }>(collector.url, collector.tokens.ingest, body, {
+    'content-encoding': 'gzip',
   });
-  const answer = (await res.json()) as { accepted: number; error?: { code: string } };
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: answer };
 }
 
 describe('ingest under overload', () => {

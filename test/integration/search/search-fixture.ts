@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { IngestEvent } from '../../../protocol/event.js';
-import type { TestCollector } from '../../support/collector-harness.js';
+import { postIngest, type TestCollector } from '../../support/collector-harness.js';
 import { expectSchema } from './openapi-validator.js';
 import { seededRandom } from '../../support/seeded-random.js';
 
@@ -142,16 +142,8 @@ export async function ingestAll(collector: TestCollector, events: readonly Inges
   for (let i = 0; i < bodies.length; i += 3) {
     const results = await Promise.all(
       bodies.slice(i, i + 3).map(async (body) => {
-        const res = await fetch(`${collector.url}/api/v1/ingest`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-ndjson',
-            'content-encoding': 'gzip',
-            authorization: `Bearer ${collector.tokens.ingest}`,
-          },
-          body,
-        });
-        const json = (await res.json()) as { accepted: number; rejected: number; errors: unknown[] };
+        const res = await postIngest(collector.url, collector.tokens.ingest, body, { 'content-encoding': 'gzip' });
+        const json = res.body;
         expectSchema(res.status === 200 ? 'IngestResult' : 'Error', json);
         if (res.status !== 200 || json.rejected !== 0) {
           throw new Error(`ingest answered ${res.status}: ${JSON.stringify(json).slice(0, 500)}`);

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createToken } from '../../../collector/auth/token-store.js';
 import { collectorConfig } from '../../../collector/config.js';
 import { startCollector, type RunningCollector } from '../../../collector/main.js';
+import { postIngest } from '../../support/collector-harness.js';
 
 let dataDir: string;
 let collector: RunningCollector;
@@ -43,11 +44,7 @@ describe('a collector without Elasticsearch', () => {
       .map((e) => JSON.stringify(e))
       .join('\n');
     const post = () =>
-      fetch(`${collector.url}/api/v1/ingest`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
-        body,
-      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      postIngest(collector.url, token, body).then(({ status, body: answer }) => ({ status, body: answer }));
     expect(await post()).toEqual({ status: 200, body: { accepted: 3, duplicates: 0, rejected: 0, errors: [] } });
     expect(await post()).toEqual({ status: 200, body: { accepted: 0, duplicates: 3, rejected: 0, errors: [] } });
 

@@ -9,6 +9,7 @@ import { createApp, type CollectorApp } from '../../../collector/app.js';
 import { createToken } from '../../../collector/auth/token-store.js';
 import { collectorConfig } from '../../../collector/config.js';
 import { EmbeddedStore } from '../../../collector/store/embedded/embedded-store.js';
+import { postIngest } from '../../support/collector-harness.js';
 
 /**
  * The embedded store when its file or disk fails: the collector keeps running, ingest answers 503 with a
@@ -86,16 +87,11 @@ async function ingest(run: Running, count: number, tag: string) {
       message: `${tag} request ${i} finished after ${i % 97} ms with a payload of ${'x'.repeat(120)}`,
     }),
   );
-  const res = await fetch(`${run.url}/api/v1/ingest`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${run.token}`, 'content-type': 'application/x-ndjson' },
-    body: lines.join('\n') + '\n',
-  });
-  return {
-    status: res.status,
-    retryAfter: res.headers.get('retry-after'),
-    body: (await res.json()) as { accepted?: number; error?: { code: string; store_error?: string } },
-  };
+  return postIngest<{ accepted?: number; error?: { code: string; store_error?: string } }>(
+    run.url,
+    run.token,
+    lines.join('\n') + '\n',
+  );
 }
 
 async function readyz(run: Running) {
