@@ -80,7 +80,8 @@ export async function postIngest<T = IngestResult>(
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...headers,
     },
-    body,
+    // A copy as a plain Uint8Array: the browser tests' DOM typings take no Buffer as a fetch body.
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as T };
 }
