@@ -8,13 +8,44 @@ export interface DecodedLine {
   text: string;
 }
 
+interface Decoded {
+  lines: DecodedLine[];
+  rejected: RejectedLine[];
+}
+
 /**
  * Splits an NDJSON body into JSON objects, rejecting (never dropping) lines that are not UTF-8, not JSON objects
  * or longer than `maxLineBytes`. Blank lines are skipped but still counted, so line numbers match the body.
  */
-export function decodeNdjson(body: Buffer, maxLineBytes: number): { lines: DecodedLine[]; rejected: RejectedLine[] } {
-  const lines: DecodedLine[] = [];
-  const rejected: RejectedLine[] = [];
+export function decodeNdjson(body: Buffer, maxLineBytes: number): Decoded {
+  const decoded: Decoded = { lines: [], rejected: [] };
+  // Almost every body is valid UTF-8 as a whole: one check and one conversion instead of one of each per line
+  // (those were a third of decoding). A body that is not is split as bytes, so a bad line keeps its exact bytes.
+  if (isUtf8(body)) decodeText(body.toString('utf8'), maxLineBytes, decoded);
+  else decodeBytes(body, maxLineBytes, decoded);
+  return decoded;
+}
+
+function decodeText(text: string, maxLineBytes: number, out: Decoded): void {
+  let start = 0;
+  let lineNo = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    lineNo++;
+    let stop = end;
+    if (stop > start && text.charCodeAt(stop - 1) === 0x0d) stop--;
+    const line = text.slice(start, stop);
+    start = end + 1;
+    if (line.length === 0) continue;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: most lines are short enough to skip counting their bytes.
+    const bytes = line.length * 3 > maxLineBytes ? Buffer.byteLength(line) : 0;
+    if (bytes > maxLineBytes) tooLarge(out, lineNo, bytes, maxLineBytes, line);
+    else parseLine(out, lineNo, line);
+  }
+}
+
+function decodeBytes(body: Buffer, maxLineBytes: number, out: Decoded): void {
   let start = 0;
   let lineNo = 0;
   while (start < body.length) {
@@ -26,48 +57,53 @@ export function decodeNdjson(body: Buffer, maxLineBytes: number): { lines: Decod
     const raw = body.subarray(start, stop);
     start = end + 1;
     if (raw.length === 0) continue;
+    const utf8 = isUtf8(raw);
     if (raw.length > maxLineBytes) {
-      // Kept whole in the dead-letter store: "nothing lost" includes what we refuse.
-      rejected.push({
-        line: lineNo,
-        code: 'INGEST_EVENT_TOO_LARGE',
-        reason: `The line is ${raw.length} bytes; the limit is ${maxLineBytes}.`,
-        original: isUtf8(raw) ? raw.toString('utf8') : Buffer.from(raw),
-      });
-      continue;
-    }
-    if (!isUtf8(raw)) {
-      rejected.push({
+      tooLarge(out, lineNo, raw.length, maxLineBytes, utf8 ? raw.toString('utf8') : Buffer.from(raw));
+    } else if (!utf8) {
+      out.rejected.push({
         line: lineNo,
         code: 'INGEST_INVALID_UTF8',
         reason: 'The line is not valid UTF-8.',
         original: Buffer.from(raw),
       });
-      continue;
+    } else {
+      parseLine(out, lineNo, raw.toString('utf8'));
     }
-    const text = raw.toString('utf8');
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      rejected.push({
-        line: lineNo,
-        code: 'INGEST_INVALID_JSON',
-        reason: `The line is not JSON: ${(err as Error).message}`,
-        original: text,
-      });
-      continue;
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      rejected.push({
-        line: lineNo,
-        code: 'INGEST_INVALID_EVENT',
-        reason: 'Each line must be a JSON object.',
-        original: text,
-      });
-      continue;
-    }
-    lines.push({ line: lineNo, value: value as Record<string, unknown>, text });
   }
-  return { lines, rejected };
+}
+
+/** Kept whole in the dead-letter store: "nothing lost" includes what we refuse. */
+function tooLarge(out: Decoded, line: number, bytes: number, max: number, original: string | Buffer): void {
+  out.rejected.push({
+    line,
+    code: 'INGEST_EVENT_TOO_LARGE',
+    reason: `The line is ${bytes} bytes; the limit is ${max}.`,
+    original,
+  });
+}
+
+function parseLine(out: Decoded, line: number, text: string): void {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    out.rejected.push({
+      line,
+      code: 'INGEST_INVALID_JSON',
+      reason: `The line is not JSON: ${(err as Error).message}`,
+      original: text,
+    });
+    return;
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    out.rejected.push({
+      line,
+      code: 'INGEST_INVALID_EVENT',
+      reason: 'Each line must be a JSON object.',
+      original: text,
+    });
+    return;
+  }
+  out.lines.push({ line, value: value as Record<string, unknown>, text });
 }

@@ -27,6 +27,29 @@ describe('NDJSON decoding', () => {
     expect(Buffer.compare(rejected[0]!.original as Buffer, bad)).toBe(0);
   });
 
+  it('decodes the valid lines of a body that has one line not in UTF-8, with their line numbers', () => {
+    const body = Buffer.concat([
+      Buffer.from('{"message":"é1"}\n'),
+      Buffer.from([0x7b, 0xff, 0x7d, 0x0a]),
+      Buffer.from('{"message":"ü3"}\r\n'),
+    ]);
+    const { lines, rejected } = decodeNdjson(body, 1000);
+    expect(lines.map((l) => [l.line, l.value.message, l.text])).toEqual([
+      [1, 'é1', '{"message":"é1"}'],
+      [3, 'ü3', '{"message":"ü3"}'],
+    ]);
+    expect(rejected.map((r) => [r.line, r.code])).toEqual([[2, 'INGEST_INVALID_UTF8']]);
+  });
+
+  it('measures a line in UTF-8 bytes, not characters', () => {
+    // 398 characters but 1,178 bytes: over a 1,000-byte limit.
+    const { lines, rejected } = decodeNdjson(Buffer.from(`{"message":"a"}\n{"m":"${'€'.repeat(390)}"}\n`), 1000);
+    expect(lines.map((l) => l.line)).toEqual([1]);
+    expect(rejected.map((r) => [r.line, r.code, r.reason])).toEqual([
+      [2, 'INGEST_EVENT_TOO_LARGE', 'The line is 1178 bytes; the limit is 1000.'],
+    ]);
+  });
+
   it('refuses an over-long line without parsing it', () => {
     const { rejected } = decodeNdjson(Buffer.from(`{"message":"${'x'.repeat(2000)}"}`), 1000);
     expect(rejected.map((r) => r.code)).toEqual(['INGEST_EVENT_TOO_LARGE']);

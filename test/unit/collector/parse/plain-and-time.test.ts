@@ -1,7 +1,7 @@
 import { detectFormat } from '../../../../collector/ingest/parse/detect-format.js';
 import { isoTimestamp, leadingTimestamp } from '../../../../collector/ingest/parse/leading-timestamp.js';
 import { parsePlain } from '../../../../collector/ingest/parse/plain-parser.js';
-import { isValidZone } from '../../../../collector/ingest/parse/zoned-time.js';
+import { isoFromMs, isValidZone } from '../../../../collector/ingest/parse/zoned-time.js';
 
 describe('times without a zone', () => {
   it('are read in the shipper zone, across a DST change', () => {
@@ -28,6 +28,34 @@ describe('times without a zone', () => {
     expect(isValidZone('Europe/Berlin')).toBe(true);
     expect(isValidZone('-07:00')).toBe(true);
     expect(isValidZone('Mars/Olympus')).toBe(false);
+  });
+});
+
+describe('ISO text from epoch milliseconds', () => {
+  it('equals Date#toISOString across years 0000-9999, leap days and fractions', () => {
+    // Date.UTC reads years 0-99 as 1900-1999: 0000-01-01 needs setUTCFullYear.
+    const first = new Date(0).setUTCFullYear(0, 0, 1);
+    const last = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+    const special = [
+      first,
+      last,
+      0,
+      -1,
+      951_782_400_000 /* 2000-02-29 */,
+      4_107_456_000_000 /* 2100-02-28 */,
+      1.9,
+      -0.5,
+    ];
+    // MINSTD, so a failure reproduces (its products stay exact in a double).
+    let seed = 12_345;
+    const random = () => (seed = (seed * 48_271) % 2_147_483_647) / 2_147_483_647;
+    const samples = [
+      ...special,
+      ...Array.from({ length: 200_000 }, () => first + Math.floor(random() * (last - first))),
+    ];
+    const wrong = samples.filter((ms) => isoFromMs(ms) !== new Date(ms).toISOString());
+    expect(wrong).toEqual([]);
+    expect(samples).toHaveLength(200_008);
   });
 });
 
