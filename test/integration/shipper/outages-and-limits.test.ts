@@ -106,10 +106,10 @@ describe('tailing through outages and resource limits', () => {
           await shipper!.metrics.registry.getSingleMetricAsString('logship_shipper_lines_read_total'),
         )?.[1] ?? 0,
       );
-    // max_in_flight (2) batches in flight, one sealed and waiting, one filling: 4 × 500 lines, plus one slice.
+    // max_in_flight (4) batches in flight, one sealed and waiting, one filling: 6 × 500 lines, plus one slice.
     const whileDown = await read();
     expect(whileDown).toBeGreaterThan(0);
-    expect(whileDown).toBeLessThanOrEqual(4 * 500 + 256);
+    expect(whileDown).toBeLessThanOrEqual(6 * 500 + 256);
     await collector.up();
     await collector.waitFor(() => collector.events.size >= 100_000, 30_000, '100,000 events');
     expect(auditSequence(stored(), 100_000)).toEqual({ events: 100_000, distinct: 100_000, duplicates: 0, gaps: 0 });

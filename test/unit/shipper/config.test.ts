@@ -36,7 +36,7 @@ describe('shipper config', () => {
     expect(c.host).toBe(hostname());
     expect(c.data_dir).toBe('/var/lib/logship');
     expect(c.batch).toEqual({ max_events: 2000, max_bytes: 1_048_576, max_wait: 1000 });
-    expect(c.max_in_flight).toBe(2);
+    expect(c.max_in_flight).toBe(4);
     expect(c.tls).toBeUndefined();
     expect(c.inputs[0]).toEqual({
       paths: ['/var/log/app/*.log'],
