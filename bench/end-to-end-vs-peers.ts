@@ -16,8 +16,10 @@
  *   npm run build && flock /tmp/logship-peer.lock node dist/bench/end-to-end-vs-peers.js
  * The peers run with their own config, pid and state files; the system's syslog daemon is never touched.
  * Starts its own Elasticsearch on 127.0.0.1:19202 (1 GiB heap) and stops it at the end, unless LOGSHIP_BENCH_ES_URL
- * names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES (1,000,000: loaded and deleted first, so the
- * first measured run does not pay for a cold JVM), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship only).
+ * names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES (1,000,000: loaded, merged and deleted
+ * first, so the first measured run does not pay for a cold JVM), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship
+ * only), LOGSHIP_BENCH_ES_THREADS=1 (Elasticsearch's CPU per thread pool), LOGSHIP_BENCH_PROFILE=DIR (CPU profiles
+ * of the collector and the shipper).
  */
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { createToken } from '../collector/auth/token-store.js';
 import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-local.js';
 import { eventId } from '../shipper/event-id.js';
 import { bulkLoadCeiling, installTemplate, untilSearchable } from './es-ceiling.js';
+import { esThreadCpu, threadCpuDelta } from './es-threads.js';
 import { CLOCK_TICK_S, Proc, interruptedBy, listenUrl, usage } from './measured-process.js';
 import {
   aptInstall,
@@ -43,6 +46,12 @@ import { writeResults } from './results-file.js';
 const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
 const WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_WARMUP_LINES ?? 1_000_000);
 const SKIP_PEERS = Boolean(process.env.LOGSHIP_BENCH_SKIP_PEERS);
+/** LOGSHIP_BENCH_ES_THREADS=1 adds Elasticsearch's CPU per thread pool to every run (bench/es-threads.ts). */
+const ES_THREADS = Boolean(process.env.LOGSHIP_BENCH_ES_THREADS);
+/** LOGSHIP_BENCH_PROFILE=DIR writes V8 CPU profiles of the collector and the shipper there (slows both down). */
+const PROFILE = process.env.LOGSHIP_BENCH_PROFILE
+  ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGSHIP_BENCH_PROFILE}`]
+  : [];
 const POLL_MS = 250;
 /** A run that has not made every line searchable by then has stalled (rsyslog at its 18.5k/s needs under a minute). */
 const RUN_TIMEOUT_MS = 900_000;
@@ -94,6 +103,7 @@ function machineCpuSeconds(): number {
 interface CpuSnapshot {
   machine: number;
   es: number | undefined;
+  esThreads?: Map<string, number> | undefined;
   self: number;
 }
 
@@ -102,6 +112,7 @@ function cpuSnapshot(esPid: number | undefined): CpuSnapshot {
   return {
     machine: machineCpuSeconds(),
     es: esPid ? usage(esPid)?.cpuSeconds : undefined,
+    esThreads: esPid && ES_THREADS ? esThreadCpu(esPid) : undefined,
     self: (self.user + self.system) / 1e6,
   };
 }
@@ -114,11 +125,16 @@ function cpuShares(
   before: CpuSnapshot,
   after: CpuSnapshot,
   measured: number,
-): { elasticsearch_cpu_s?: number; other_cpu_s?: number } {
+): { elasticsearch_cpu_s?: number; other_cpu_s?: number; elasticsearch_threads_cpu_s?: Record<string, number> } {
   if (before.es === undefined || after.es === undefined) return {};
   const es = after.es - before.es;
   const other = after.machine - before.machine - es - (after.self - before.self) - measured;
-  return { elasticsearch_cpu_s: round(es, 1), other_cpu_s: round(Math.max(0, other), 1) };
+  const threads = threadCpuDelta(before.esThreads, after.esThreads);
+  return {
+    elasticsearch_cpu_s: round(es, 1),
+    other_cpu_s: round(Math.max(0, other), 1),
+    ...(threads ? { elasticsearch_threads_cpu_s: threads } : {}),
+  };
 }
 
 interface ProcessFigures {
@@ -135,6 +151,7 @@ interface RunResult {
   processes: ProcessFigures[];
   /** Elasticsearch's CPU seconds during the run (only when we started it and so know its pid). */
   elasticsearch_cpu_s?: number;
+  elasticsearch_threads_cpu_s?: Record<string, number>;
   /** CPU seconds of everything else on the machine during the run (not this bench, ES or the processes measured). */
   other_cpu_s?: number;
   loadavg_1m_after?: number;
@@ -291,10 +308,16 @@ async function logshipRun(bench: Bench): Promise<RunResult> {
       elasticsearch: { url: bench.esUrl, index_prefix: `${bench.prefix}-logship` },
     }),
   );
-  const collector = new Proc('collector', process.execPath, [CLI, 'collector', '--config', collectorConfig]);
+  const collector = new Proc('collector', process.execPath, [
+    ...PROFILE,
+    CLI,
+    'collector',
+    '--config',
+    collectorConfig,
+  ]);
   try {
     const url = await collector.waitFor('listen address', listenUrl, 120_000);
-    // Shipper defaults (batches of 2,000 events or 1 MiB, 2 in flight): what users get.
+    // Shipper defaults (batches of 2,000 events or 1 MiB, 4 in flight): what users get.
     const shipperConfig = join(dir, 'shipper.yml');
     writeFileSync(
       shipperConfig,
@@ -309,7 +332,7 @@ async function logshipRun(bench: Bench): Promise<RunResult> {
       }),
     );
     return await measure(bench, 'logship', `${bench.prefix}-logship-2*`, [collector], () => [
-      new Proc('shipper', process.execPath, [CLI, 'shipper', '--config', shipperConfig]),
+      new Proc('shipper', process.execPath, [...PROFILE, CLI, 'shipper', '--config', shipperConfig]),
     ]);
   } finally {
     await collector.stop();
@@ -476,6 +499,9 @@ async function main(): Promise<number> {
         lines: Math.min(WARMUP_LINES, LINES),
         event: shipperEvent(input, base, offsets, 'warmup'),
       });
+      // Merging too: without it, the first merges of the run that happens to make enough segments (the slowest one)
+      // paid for compiling Elasticsearch's merge code (7.0 CPU-s in its C2 compiler threads against 1.1-3.7).
+      await es.indices.forcemerge({ index: `${warmup}-*`, max_num_segments: 1 });
       await dropIndices(es, `${warmup}-*`);
     }
     // The ceiling before and after logship, the faster one counting: Elasticsearch gets faster from one run to the
@@ -513,7 +539,7 @@ async function main(): Promise<number> {
       poll_ms: POLL_MS,
       elasticsearch: { version, heap: own ? ES_HEAP : 'external', url: esUrl },
       machine: { cpus: cpus().length, loadavg_1m_at_start: round(loadavg()[0]!, 2) },
-      logship_settings: 'shipper defaults (batch 2,000 events / 1 MiB, 2 in flight); collector bulk 5,000 × 4',
+      logship_settings: 'shipper defaults (batch 2,000 events / 1 MiB, 4 in flight); collector bulk 5,000 × 4',
       measured_at: new Date().toISOString(),
       results,
       ratios,

@@ -1,0 +1,62 @@
+/**
+ * Elasticsearch's CPU by thread pool (write, refresh, http workers, GC, JIT…), read from `jcmd Thread.print` as the
+ * server's own user: /proc cuts thread names to 15 characters, which leaves only "elasticsearch[n". A diagnostic
+ * for where Elasticsearch's CPU goes in one run against another (LOGSHIP_BENCH_ES_THREADS=1).
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const JVM_DIR = '/usr/lib/jvm';
+
+/** CPU seconds per thread group of a running JVM; undefined when jcmd cannot attach. */
+export function esThreadCpu(pid: number): Map<string, number> | undefined {
+  const jcmd = findJcmd();
+  if (!jcmd) return undefined;
+  let text: string;
+  try {
+    // Attaching needs the JVM's own user.
+    const owner = String(statSync(`/proc/${pid}`).uid);
+    const user = execFileSync('id', ['-nu', owner]).toString().trim();
+    text = execFileSync('runuser', ['-u', user, '--', jcmd, String(pid), 'Thread.print'], {
+      maxBuffer: 64 << 20,
+    }).toString();
+  } catch {
+    return undefined;
+  }
+  const groups = new Map<string, number>();
+  for (const match of text.matchAll(/^"([^"]+)".*? cpu=([\d.]+)ms/gm)) {
+    // elasticsearch[node][write][T#2] → write; "GC Thread#1" → GC Thread; "C2 CompilerThread0" → C2 CompilerThread
+    const name = match[1]!;
+    const pool = /^elasticsearch\[[^\]]*\]\[([^\]]+)\]/.exec(name)?.[1] ?? name.replace(/#?\d+$/, '');
+    groups.set(pool, (groups.get(pool) ?? 0) + Number(match[2]) / 1000);
+  }
+  return groups;
+}
+
+/** The CPU seconds per group between two snapshots, largest first, groups under 0.2 s left out. */
+export function threadCpuDelta(
+  before: Map<string, number> | undefined,
+  after: Map<string, number> | undefined,
+): Record<string, number> | undefined {
+  if (!before || !after) return undefined;
+  const rows = [...after].map(([name, s]) => [name, Number((s - (before.get(name) ?? 0)).toFixed(1))] as const);
+  return Object.fromEntries(rows.filter(([, s]) => s >= 0.2).sort((a, b) => b[1] - a[1]));
+}
+
+function findJcmd(): string | undefined {
+  try {
+    for (const dir of readdirSync(JVM_DIR).sort().reverse()) {
+      const path = join(JVM_DIR, dir, 'bin', 'jcmd');
+      try {
+        statSync(path);
+        return path;
+      } catch {
+        // not this one
+      }
+    }
+  } catch {
+    // no JVMs installed
+  }
+  return undefined;
+}
