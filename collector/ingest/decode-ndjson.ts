@@ -26,6 +26,16 @@ export function decodeNdjson(body: Buffer, maxLineBytes: number): Decoded {
   return decoded;
 }
 
+/**
+ * The UTF-8 length of `text` when it is over `max` bytes, else 0. A UTF-16 unit is at most 3 UTF-8 bytes, so most
+ * texts are short enough to skip counting.
+ */
+export function utf8BytesOver(text: string, max: number): number {
+  if (text.length * 3 <= max) return 0;
+  const bytes = Buffer.byteLength(text);
+  return bytes > max ? bytes : 0;
+}
+
 function decodeText(text: string, maxLineBytes: number, out: Decoded): void {
   let start = 0;
   let lineNo = 0;
@@ -38,9 +48,8 @@ function decodeText(text: string, maxLineBytes: number, out: Decoded): void {
     const line = text.slice(start, stop);
     start = end + 1;
     if (line.length === 0) continue;
-    // A UTF-16 unit is at most 3 UTF-8 bytes: most lines are short enough to skip counting their bytes.
-    const bytes = line.length * 3 > maxLineBytes ? Buffer.byteLength(line) : 0;
-    if (bytes > maxLineBytes) tooLarge(out, lineNo, bytes, maxLineBytes, line);
+    const bytes = utf8BytesOver(line, maxLineBytes);
+    if (bytes) tooLarge(out, lineNo, bytes, maxLineBytes, line);
     else parseLine(out, lineNo, line);
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { FORMATS, LEVELS, type Format, type Level } from '../../protocol/event.js';
 import type { EcsDocument, StoredEvent } from '../store/ecs-document.js';
-import type { DecodedLine } from './decode-ndjson.js';
+import { utf8BytesOver, type DecodedLine } from './decode-ndjson.js';
 import type { RejectedLine } from './ingest-codes.js';
 import { normalizeLevel } from './parse/level-names.js';
 import { parseLine } from './parse/parse-line.js';
@@ -60,8 +60,7 @@ export function normalizeEvent(
   try {
     const message = v.message;
     if (typeof message !== 'string') throw new Error('"message" is required and must be a string.');
-    // A UTF-16 unit is at most 3 UTF-8 bytes: most messages are short enough to skip counting their bytes.
-    if (message.length * 3 > ctx.maxMessageBytes && Buffer.byteLength(message) > ctx.maxMessageBytes) {
+    if (utf8BytesOver(message, ctx.maxMessageBytes)) {
       return {
         line: line.line,
         code: 'INGEST_EVENT_TOO_LARGE',
