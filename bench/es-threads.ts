@@ -4,17 +4,15 @@
  * for where Elasticsearch's CPU goes in one run against another (LOGSHIP_BENCH_ES_THREADS=1).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-
-const JVM_DIR = '/usr/lib/jvm';
+import { readlinkSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** CPU seconds per thread group of a running JVM; undefined when jcmd cannot attach. */
 export function esThreadCpu(pid: number): Map<string, number> | undefined {
-  const jcmd = findJcmd();
-  if (!jcmd) return undefined;
   let text: string;
   try {
+    // The jcmd of the JDK the server runs on, beside its java: another JDK's may not attach to it.
+    const jcmd = join(dirname(readlinkSync(`/proc/${pid}/exe`)), 'jcmd');
     // Attaching needs the JVM's own user.
     const owner = String(statSync(`/proc/${pid}`).uid);
     const user = execFileSync('id', ['-nu', owner]).toString().trim();
@@ -42,21 +40,4 @@ export function threadCpuDelta(
   if (!before || !after) return undefined;
   const rows = [...after].map(([name, s]) => [name, Number((s - (before.get(name) ?? 0)).toFixed(1))] as const);
   return Object.fromEntries(rows.filter(([, s]) => s >= 0.2).sort((a, b) => b[1] - a[1]));
-}
-
-function findJcmd(): string | undefined {
-  try {
-    for (const dir of readdirSync(JVM_DIR).sort().reverse()) {
-      const path = join(JVM_DIR, dir, 'bin', 'jcmd');
-      try {
-        statSync(path);
-        return path;
-      } catch {
-        // not this one
-      }
-    }
-  } catch {
-    // no JVMs installed
-  }
-  return undefined;
 }
