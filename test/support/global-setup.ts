@@ -7,7 +7,7 @@
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunningElasticsearch } from '../../scripts/es-local.js';
+import type { RunningElasticsearch } from '../../scripts/es/es-process.js';
 
 /** Away from a developer's `npm run es:start` on 9200. */
 const PORT = 19200;
@@ -55,9 +55,9 @@ export default async function globalSetup(): Promise<void> {
 /**
  * Jest loads globalSetup as CommonJS through its transformer but without `moduleNameMapper`, so the `.js`
  * specifiers that NodeNext requires (`../protocol/coded-error.js`) would not resolve to the `.ts` sources. While
- * scripts/es-local.ts loads, a relative `x.js` that does not exist falls back to `x.ts`.
+ * scripts/es/es-process.ts loads, a relative `x.js` that does not exist falls back to `x.ts`.
  */
-async function importEsLocal(): Promise<typeof import('../../scripts/es-local.js')> {
+async function importEsLocal(): Promise<typeof import('../../scripts/es/es-process.js')> {
   type Resolve = (this: unknown, request: unknown, ...rest: unknown[]) => string;
   const loader = Module as unknown as { _resolveFilename: Resolve };
   const original = loader._resolveFilename;
@@ -70,7 +70,7 @@ async function importEsLocal(): Promise<typeof import('../../scripts/es-local.js
     }
   };
   try {
-    return await import('../../scripts/es-local.js');
+    return await import('../../scripts/es/es-process.js');
   } finally {
     loader._resolveFilename = original;
   }

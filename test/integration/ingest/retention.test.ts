@@ -28,7 +28,7 @@ describe('retention', () => {
   it('deletes event days past retention_days and dead-letter days past deadletter_retention_days only', async () => {
     const store = new EsStore(
       {
-        url: testEsUrl(),
+        nodes: [testEsUrl()],
         indexPrefix: prefix,
         replicas: 0,
         bulkMaxEvents: 1000,

@@ -29,7 +29,7 @@ const elasticsearch: StoreTarget = {
     const prefix = `t-conf-${suite}-${process.pid}`;
     const store = new EsStore(
       {
-        url: testEsUrl(),
+        nodes: [testEsUrl()],
         indexPrefix: prefix,
         replicas: 0,
         bulkMaxEvents: 5000,
