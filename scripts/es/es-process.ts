@@ -41,8 +41,11 @@ export interface StartOptions {
    * distribution), and this runs on it before the first start: certificates, the keystore, file-realm users.
    */
   configure?: (setup: NodeSetup) => Promise<void>;
-  /** How readiness is probed; default plain HTTP on `port` without credentials. */
-  endpoint?: EsEndpoint;
+  /**
+   * How readiness is probed; default plain HTTP on `port` without credentials. A function is asked again after
+   * `configure`, which may have made the CA it names.
+   */
+  endpoint?: EsEndpoint | (() => EsEndpoint);
   /** The cluster status to wait for; default yellow. */
   waitFor?: 'yellow' | 'green';
 }
@@ -73,7 +76,9 @@ export function nodeLayout(dataDir: string) {
  * yellow; reuses whatever already answers there, so calling it twice is harmless.
  */
 export async function startElasticsearch(opts: StartOptions): Promise<RunningElasticsearch> {
-  const endpoint = opts.endpoint ?? { url: `http://127.0.0.1:${opts.port}` };
+  const probe = (): EsEndpoint =>
+    typeof opts.endpoint === 'function' ? opts.endpoint() : (opts.endpoint ?? { url: `http://127.0.0.1:${opts.port}` });
+  let endpoint = probe();
   const { url } = endpoint;
   const dataDir = resolve(opts.dataDir);
   const files = nodeLayout(dataDir);
@@ -139,6 +144,7 @@ export async function startElasticsearch(opts: StartOptions): Promise<RunningEla
         return result.output;
       },
     });
+    endpoint = probe();
   }
 
   const settings = new Map<string, string | null>([

@@ -14,6 +14,16 @@ export const COLLECTOR_PRIVILEGES = {
   index: ['auto_configure', 'index', 'read', 'view_index_metadata', 'monitor', 'delete_index'],
 } as const;
 
+/**
+ * What `logship backup` needs, given to a separate user (the collector never snapshots): cluster `manage` (register
+ * a repository, snapshot, restore; `create_snapshot` alone cannot restore) and, on `<prefix>-*`, `manage` (restore
+ * over a missing index, remove a half-restored one) and `read` (count what was restored).
+ */
+export const BACKUP_PRIVILEGES = {
+  cluster: ['manage'],
+  index: ['manage', 'read'],
+} as const;
+
 /** The collector's role for an index prefix, in the shape of `roles.yml` and the role API. */
 export function collectorRole(indexPrefix: string) {
   return {
