@@ -20,11 +20,16 @@ export interface Harness {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Clusters started by this run, in this process or a worker, are stopped by this process's teardown.
+  process.env.LOGSHIP_TEST_RUN = String(process.pid);
+  // The whole suite (`npm test`): the secured node and the 3-node cluster boot while the first tests run. A run of
+  // chosen files starts them only if one of its tests asks for them.
+  if (process.env.npm_lifecycle_event === 'test') (await importEsLocal()).shared.prestartSharedElasticsearch();
   if (process.env.LOGSHIP_TEST_ES_URL) {
     console.error(`\nUsing Elasticsearch at ${process.env.LOGSHIP_TEST_ES_URL} (LOGSHIP_TEST_ES_URL).`);
     return;
   }
-  const { startElasticsearch } = await importEsLocal();
+  const { startElasticsearch } = (await importEsLocal()).process;
   const dataDir = join(tmpdir(), 'logship-test-es');
   const started = Date.now();
   let es: RunningElasticsearch;
@@ -55,9 +60,12 @@ export default async function globalSetup(): Promise<void> {
 /**
  * Jest loads globalSetup as CommonJS through its transformer but without `moduleNameMapper`, so the `.js`
  * specifiers that NodeNext requires (`../protocol/coded-error.js`) would not resolve to the `.ts` sources. While
- * scripts/es/es-process.ts loads, a relative `x.js` that does not exist falls back to `x.ts`.
+ * these modules load, a relative `x.js` that does not exist falls back to `x.ts`.
  */
-async function importEsLocal(): Promise<typeof import('../../scripts/es/es-process.js')> {
+export async function importEsLocal(): Promise<{
+  process: typeof import('../../scripts/es/es-process.js');
+  shared: typeof import('./shared-elasticsearch.js');
+}> {
   type Resolve = (this: unknown, request: unknown, ...rest: unknown[]) => string;
   const loader = Module as unknown as { _resolveFilename: Resolve };
   const original = loader._resolveFilename;
@@ -70,7 +78,10 @@ async function importEsLocal(): Promise<typeof import('../../scripts/es/es-proce
     }
   };
   try {
-    return await import('../../scripts/es/es-process.js');
+    return {
+      process: await import('../../scripts/es/es-process.js'),
+      shared: await import('./shared-elasticsearch.js'),
+    };
   } finally {
     loader._resolveFilename = original;
   }

@@ -63,7 +63,10 @@ const OWNER_FILE = 'owner.pid';
 export async function securedEs(): Promise<SecuredEs> {
   return withStartLock(SECURED_DIR, async () => {
     const known = readSecured();
-    if (known && (await clusterHealth(securedEndpoint(known)))) return known;
+    if (known && (await clusterHealth(securedEndpoint(known)))) {
+      await startTrial(known);
+      return known;
+    }
     const secured = newSecured();
     const started = Date.now();
     await startElasticsearch({
@@ -91,7 +94,7 @@ export async function securedEs(): Promise<SecuredEs> {
     });
     // The PKI realm (a client certificate as the only credential) needs more than the basic licence.
     await startTrial(secured);
-    writeFileSync(join(SECURED_DIR, OWNER_FILE), String(process.pid));
+    writeFileSync(join(SECURED_DIR, OWNER_FILE), testRun());
     console.error(`Secured Elasticsearch for the tests at ${secured.url} (ready after ${seconds(started)} s).`);
     return secured;
   });
@@ -107,7 +110,7 @@ export async function esCluster(): Promise<EsCluster> {
     mkdirSync(cluster.repoDir, { recursive: true });
     ownByEs(cluster.repoDir);
     await Promise.all(CLUSTER_PORTS.map((_, i) => startNode(i, true)));
-    writeFileSync(join(CLUSTER_DIR, OWNER_FILE), String(process.pid));
+    writeFileSync(join(CLUSTER_DIR, OWNER_FILE), testRun());
     console.error(
       `3-node Elasticsearch for the tests at ${cluster.urls.join(', ')} (ready after ${seconds(started)} s).`,
     );
@@ -139,6 +142,11 @@ export function prestartSharedElasticsearch(): void {
   // A failure here is seen again, with its reason, by the first test that needs the instance.
   void securedEs().catch(() => undefined);
   void esCluster().catch(() => undefined);
+}
+
+/** The jest run (its main process, which runs the teardown), wherever the test that started a cluster ran. */
+function testRun(): string {
+  return process.env.LOGSHIP_TEST_RUN ?? String(process.pid);
 }
 
 function clusterNodeDir(i: number): string {
@@ -295,11 +303,13 @@ async function unzipAsEs(zip: string, into: string): Promise<void> {
 
 async function startTrial(secured: SecuredEs): Promise<void> {
   const dispatcher = new Agent({ connect: { ca: readFileSync(secured.caFile, 'utf8') } });
+  const headers = { authorization: `Basic ${Buffer.from(`elastic:${secured.passwords.elastic}`).toString('base64')}` };
   try {
-    const basic = Buffer.from(`elastic:${secured.passwords.elastic}`).toString('base64');
+    const current = await request(`${secured.url}/_license`, { headers, dispatcher });
+    if (((await current.body.json()) as { license?: { type?: string } }).license?.type === 'trial') return;
     const res = await request(`${secured.url}/_license/start_trial?acknowledge=true`, {
       method: 'POST',
-      headers: { authorization: `Basic ${basic}` },
+      headers,
       dispatcher,
     });
     const text = await res.body.text();

@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { Gauge, type Registry } from 'prom-client';
-import { classifyEsError, EsStoreError } from './es-problems.js';
+import { classifyEsError, EsStoreError, type EsCredentialKind } from './es-problems.js';
 import { missingPrivileges } from './es-privileges.js';
 
 /** A problem for `/readyz`: a stable code and a sentence. */
@@ -36,6 +36,7 @@ export class EsHealth {
   constructor(
     private readonly client: Client,
     private readonly indexPrefix: string,
+    private readonly credentials: EsCredentialKind,
   ) {}
 
   /** Looks at the cluster now. */
@@ -71,7 +72,7 @@ export class EsHealth {
           });
       }
     } catch (err) {
-      const problem = classifyEsError(err);
+      const problem = classifyEsError(err, this.credentials);
       if (!problem) throw err;
       state = { status: 'unavailable', nodes: 0, problem, warnings: [] };
     }

@@ -50,9 +50,10 @@ export async function missingPrivileges(client: Client, indexPrefix: string): Pr
     throw err;
   }
   if (answer.has_all_requested) return [];
+  // In the order of COLLECTOR_PRIVILEGES (the answer sorts them by name).
   const missing: string[] = [];
-  for (const [name, granted] of Object.entries(answer.cluster)) if (!granted) missing.push(`cluster:${name}`);
+  for (const name of COLLECTOR_PRIVILEGES.cluster) if (answer.cluster[name] === false) missing.push(`cluster:${name}`);
   for (const [index, privileges] of Object.entries(answer.index))
-    for (const [name, granted] of Object.entries(privileges)) if (!granted) missing.push(`${index}:${name}`);
+    for (const name of COLLECTOR_PRIVILEGES.index) if (privileges[name] === false) missing.push(`${index}:${name}`);
   return missing;
 }

@@ -44,12 +44,14 @@ const TLS_FAILED = /SSL routines|wrong version number|handshake failure|alert|tl
  * The coded problem behind a failed Elasticsearch request, or undefined for an error that is not about reaching
  * or entering the cluster (a bad query, a mapping conflict: those keep their own handling).
  */
-export function classifyEsError(err: unknown): EsStoreError | undefined {
+export function classifyEsError(err: unknown, credentials?: EsCredentialKind): EsStoreError | undefined {
   if (err instanceof EsStoreError) return err;
   if (!(err instanceof errors.ElasticsearchClientError)) return undefined;
   // The node the request went to, when the client got that far.
-  const node = (err as { meta?: { meta?: { connection?: { url?: URL } | null } } }).meta?.meta?.connection?.url;
-  const where = node ? `Elasticsearch at ${nodeLabel(node.href)}` : 'Elasticsearch';
+  const meta = (err as { meta?: { meta?: RequestMeta } }).meta?.meta;
+  // A URL or its text, depending on the client's version.
+  const node = meta?.connection?.url ? nodeLabel(String(meta.connection.url)) : undefined;
+  const where = node ? `Elasticsearch at ${node}` : 'Elasticsearch';
   if (
     err instanceof errors.ConnectionError ||
     err instanceof errors.NoLivingConnectionsError ||
@@ -65,7 +67,7 @@ export function classifyEsError(err: unknown): EsStoreError | undefined {
       const hint = /wrong version number/i.test(reason) ? ' The node speaks plain HTTP: use an http:// URL.' : '';
       return new EsStoreError('ES_TLS_FAILED', `The TLS connection to ${where} failed (${reason}).${hint}`);
     }
-    const plain = node?.protocol === 'http:';
+    const plain = node?.startsWith('http:');
     const hint =
       plain && /other side closed|socket hang up|ECONNRESET/i.test(reason)
         ? ' If the node serves HTTPS, use an https:// URL.'
@@ -73,9 +75,14 @@ export function classifyEsError(err: unknown): EsStoreError | undefined {
     return new EsStoreError('ES_UNREACHABLE', `${where} is unreachable: ${reason}.${hint}`);
   }
   if (err instanceof errors.ResponseError && err.statusCode === 401) {
+    if (credentials === 'none')
+      return new EsStoreError(
+        'ES_AUTH_FAILED',
+        `${where} asks for credentials (401): ${securityReason(err)}. Set elasticsearch.username + password(_file) or api_key(_file).`,
+      );
     return new EsStoreError(
       'ES_AUTH_FAILED',
-      `${where} refused the configured credentials (401): ${securityReason(err)}. Check elasticsearch.username + password(_file) or api_key(_file).`,
+      `${where} refused the configured ${credentials ?? 'credentials'} (401): ${securityReason(err)}. Check elasticsearch.username + password(_file) or api_key(_file).`,
     );
   }
   if (err instanceof errors.ResponseError && err.statusCode === 403)
@@ -84,6 +91,14 @@ export function classifyEsError(err: unknown): EsStoreError | undefined {
       `${where} refused an action for lack of privileges (403): ${securityReason(err)}.`,
     );
   return undefined;
+}
+
+/** Which credentials the collector sends, to say which ones a 401 refused (never the secret itself). */
+export type EsCredentialKind = 'user and password' | 'API key' | 'client certificate' | 'none';
+
+/** What the client tells about the request a failure belongs to. */
+interface RequestMeta {
+  connection?: { url?: unknown } | null;
 }
 
 /** The one-line reason Elasticsearch gave, without the "Root causes" repetition of the client's message. */

@@ -29,7 +29,7 @@ import { EsWriter } from './es-writer.js';
 import { deadLetterTemplate, eventTemplate, hostsTemplate } from './index-templates.js';
 import { esClientOptions, nodeLabel, type EsConnection } from './es-connection.js';
 import { EsHealth, type EsNotice } from './es-health.js';
-import { SETUP_PROBLEMS } from './es-problems.js';
+import { SETUP_PROBLEMS, type EsCredentialKind } from './es-problems.js';
 
 export interface EsStoreOptions extends EsConnection {
   indexPrefix: string;
@@ -67,9 +67,9 @@ export class EsStore implements LogStore {
     this.client = new Client(esClientOptions(options, options.requestTimeoutMs));
     this.client.diagnostic.on('response', (err, result) => {
       const url = result?.meta.connection?.url;
-      if (url) this.requests.inc({ node: nodeLabel(url.href), outcome: err ? 'error' : 'ok' });
+      if (url) this.requests.inc({ node: nodeLabel(String(url)), outcome: err ? 'error' : 'ok' });
     });
-    this.health = new EsHealth(this.client, options.indexPrefix);
+    this.health = new EsHealth(this.client, options.indexPrefix, credentialKind(options));
     this.writer = new EsWriter(this.client, options, logger);
     this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger);
     this.readContext = {
@@ -195,4 +195,9 @@ export class EsStore implements LogStore {
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+function credentialKind(connection: EsConnection): EsCredentialKind {
+  if (connection.auth) return 'apiKey' in connection.auth ? 'API key' : 'user and password';
+  return connection.tls?.cert ? 'client certificate' : 'none';
 }
