@@ -1,7 +1,7 @@
 /** Helpers for tests that use a real Elasticsearch: the plain one of the jest global setup, or the secured one. */
 import { readFileSync } from 'node:fs';
 import { Client } from '@elastic/elasticsearch';
-import { COLLECTOR_USER, securedEs } from './shared-elasticsearch.js';
+import { COLLECTOR_USER, esCluster, securedEs } from './shared-elasticsearch.js';
 
 /** The URL of the suite's Elasticsearch; fails loudly instead of letting a test skip or hit a wrong server. */
 export function testEsUrl(): string {
@@ -16,7 +16,7 @@ export function testEsUrl(): string {
 
 /** A cluster the collector's Elasticsearch tests run against. */
 export interface EsTarget {
-  name: 'plain' | 'secured';
+  name: 'plain' | 'secured' | 'cluster';
   /** The collector's `elasticsearch` settings for it (nodes, credentials as files, CA), index_prefix aside. */
   settings: Record<string, unknown>;
   /** A superuser for the tests' own housekeeping (refresh, delete): never what the collector runs as. */
@@ -28,14 +28,14 @@ export type EsTargetName = EsTarget['name'];
 /** How long a hook may wait for a shared cluster to start (its first start runs JVM tools and boots a node). */
 export const ES_START_TIMEOUT_MS = 360_000;
 
-/** Every cluster kind the collector's Elasticsearch cases run against. */
+/** Every cluster kind the collector's Elasticsearch cases run against (the 3-node cluster has tests of its own). */
 export const ES_TARGET_NAMES: readonly EsTargetName[] = ['plain', 'secured'];
 
 const targets = new Map<EsTargetName, EsTarget>();
 
 /**
- * The plain Elasticsearch (security off) or the secured one (HTTPS with its own CA, the collector as the
- * least-privileged file-realm user of docs/elasticsearch.md); the secured one starts on first use.
+ * The plain Elasticsearch (security off), the secured one (HTTPS with its own CA, the collector as the
+ * least-privileged file-realm user of docs/elasticsearch.md) or the 3-node cluster; the last two start on first use.
  */
 export async function esTarget(name: EsTargetName = 'plain'): Promise<EsTarget> {
   const known = targets.get(name);
@@ -43,6 +43,9 @@ export async function esTarget(name: EsTargetName = 'plain'): Promise<EsTarget> 
   let target: EsTarget;
   if (name === 'plain') {
     target = { name, settings: { url: testEsUrl() }, admin: new Client({ node: testEsUrl() }) };
+  } else if (name === 'cluster') {
+    const { urls } = await esCluster();
+    target = { name, settings: { nodes: urls }, admin: new Client({ nodes: urls }) };
   } else {
     const es = await securedEs();
     target = {
