@@ -54,8 +54,13 @@ const SECURED_PORT = 19210;
 const SECURED_TRANSPORT = 19310;
 const CLUSTER_PORTS = [19221, 19222, 19223];
 const CLUSTER_TRANSPORTS = [19321, 19322, 19323];
-const SECURED_DIR = join(tmpdir(), 'logship-test-es-secured');
-const CLUSTER_DIR = join(tmpdir(), 'logship-test-es-cluster');
+/**
+ * Beside the distribution when we are root: a folder the Elasticsearch user always reaches (a test that tightens
+ * the temp folder to 0700 would otherwise lock the running nodes out of their own data).
+ */
+const BASE_DIR = isRoot() ? '/var/lib/logship-es/test-clusters' : tmpdir();
+const SECURED_DIR = join(BASE_DIR, 'logship-test-es-secured');
+const CLUSTER_DIR = join(BASE_DIR, 'logship-test-es-cluster');
 /** Who started an instance: global-teardown stops only what its own run started. */
 const OWNER_FILE = 'owner.pid';
 
@@ -63,7 +68,9 @@ const OWNER_FILE = 'owner.pid';
 export async function securedEs(): Promise<SecuredEs> {
   return withStartLock(SECURED_DIR, async () => {
     const known = readSecured();
-    if (known && (await clusterHealth(securedEndpoint(known)))) {
+    // A node of ours that runs (perhaps slow to answer under load) keeps its secrets: new ones would lock us out.
+    if (known && livePid(nodeLayout(join(SECURED_DIR, 'node')).pidFile) !== undefined) {
+      await waitFor(() => clusterHealth(securedEndpoint(known)), 240_000, `the secured Elasticsearch at ${known.url}`);
       await startTrial(known);
       return known;
     }
@@ -355,6 +362,17 @@ async function withStartLock<T>(dir: string, body: () => Promise<T>): Promise<T>
     return await body();
   } finally {
     rmSync(lock, { force: true });
+  }
+}
+
+/** Polls `probe` until it gives a value, or fails naming `what`. */
+async function waitFor<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} did not answer within ${ms / 1000} s.`);
+    await sleep(1000);
   }
 }
 

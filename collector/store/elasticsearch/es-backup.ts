@@ -91,15 +91,17 @@ export class EsBackup {
       metadata,
       wait_for_completion: false,
     });
+    let done: EsSnapshot;
     for (;;) {
       const status = await this.client.snapshot.status({ repository: this.repository, snapshot: name });
       const snap = status.snapshots[0];
       if (snap)
         onProgress({ phase: 'snapshot', done: snap.shards_stats.done, total: snap.shards_stats.total, unit: 'shards' });
-      if (snap && !['STARTED', 'IN_PROGRESS', 'INIT'].includes(snap.state)) break;
+      // The snapshot's own state says when it is finished: its shards may all be done while it is still finalised.
+      done = await this.get(name);
+      if (done.state !== 'IN_PROGRESS') break;
       await sleep(POLL_MS);
     }
-    const done = await this.get(name);
     if (done.state !== 'SUCCESS' || done.shards.failed > 0) {
       // A partial snapshot must not be mistaken for a backup later.
       await this.client.snapshot.delete({ repository: this.repository, snapshot: name }, { ignore: [404] });
