@@ -61,20 +61,23 @@ async function run(opts: BackupOptions, action: Action, name?: string): Promise<
   });
   const progress = progressPrinter();
   try {
-    if (config.elasticsearch) await elasticsearch(config, opts, action, name, progress);
-    else await embedded(config, opts, action, name, progress);
+    const backup: BackupRun = { config, opts, action, name, progress };
+    await (config.elasticsearch ? elasticsearch(backup) : embedded(backup));
   } finally {
     progress.end();
   }
 }
 
-async function embedded(
-  config: CollectorConfig,
-  opts: BackupOptions,
-  action: Action,
-  name: string | undefined,
-  progress: ProgressPrinter,
-): Promise<void> {
+/** One `logship backup` invocation: the collector config, the options, the action and its backup name. */
+interface BackupRun {
+  config: CollectorConfig;
+  opts: BackupOptions;
+  action: Action;
+  name: string | undefined;
+  progress: ProgressPrinter;
+}
+
+async function embedded({ config, opts, action, name, progress }: BackupRun): Promise<void> {
   if (!opts.location)
     throw new ConfigError('The arguments of `logship backup` are invalid.', [
       '--location: is required for the embedded store (the folder that holds its backups)',
@@ -111,13 +114,7 @@ async function embedded(
   }
 }
 
-async function elasticsearch(
-  config: CollectorConfig,
-  opts: BackupOptions,
-  action: Action,
-  name: string | undefined,
-  progress: ProgressPrinter,
-): Promise<void> {
+async function elasticsearch({ config, opts, action, name, progress }: BackupRun): Promise<void> {
   const [{ Client }, { esStoreOptions }, { esClientOptions }, { classifyEsError }, { EsBackup }] = await Promise.all([
     import('@elastic/elasticsearch'),
     import('../collector/store/create-store.js'),

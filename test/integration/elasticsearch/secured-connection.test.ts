@@ -48,6 +48,13 @@ function collectorConfigFile(name: string, elasticsearch: Record<string, unknown
   return file;
 }
 
+/** Runs `logship collector` with these settings, expecting it to stop at start-up with exit code 1. */
+async function failedStart(name: string, elasticsearch: Record<string, unknown>) {
+  const run = await runLogship(['collector', '--config', collectorConfigFile(name, elasticsearch)]);
+  expect(run.code).toBe(1);
+  return run;
+}
+
 function secretFile(name: string, secret: string): string {
   const file = join(dir, name);
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
@@ -56,27 +63,23 @@ function secretFile(name: string, secret: string): string {
 
 describe('a collector on a secured Elasticsearch', () => {
   it('stops at start with ES_TLS_UNTRUSTED when the CA is not configured', async () => {
-    const config = collectorConfigFile('no-ca', {
+    const run = await failedStart('no-ca', {
       url: es.url,
       username: COLLECTOR_USER,
       password_file: es.passwordFiles.collector,
     });
-    const run = await runLogship(['collector', '--config', config]);
-    expect(run.code).toBe(1);
     expect(run.stderr).toContain('ES_TLS_UNTRUSTED: Elasticsearch at https://127.0.0.1:19210 presented a certificate');
     expect(run.stderr).toContain('elasticsearch.tls.ca');
   });
 
   it('stops at start with ES_AUTH_FAILED for a wrong password, and never prints the password', async () => {
     const wrong = 'Wrong-Secret-4711';
-    const config = collectorConfigFile('wrong-password', {
+    const run = await failedStart('wrong-password', {
       url: es.url,
       username: COLLECTOR_USER,
       password_file: secretFile('wrong.password', wrong),
       tls: { ca: es.caFile },
     });
-    const run = await runLogship(['collector', '--config', config]);
-    expect(run.code).toBe(1);
     expect(run.stderr).toContain(
       'ES_AUTH_FAILED: Elasticsearch at https://127.0.0.1:19210 refused the configured user and password (401)',
     );
@@ -86,13 +89,11 @@ describe('a collector on a secured Elasticsearch', () => {
 
   it('stops at start with ES_AUTH_FAILED for an API key the cluster does not know, and never prints the key', async () => {
     const key = Buffer.from('unknown-id:unknown-api-key-secret').toString('base64');
-    const config = collectorConfigFile('api-key', {
+    const run = await failedStart('api-key', {
       url: es.url,
       api_key_file: secretFile('api.key', key),
       tls: { ca: es.caFile },
     });
-    const run = await runLogship(['collector', '--config', config]);
-    expect(run.code).toBe(1);
     expect(run.stderr).toContain(
       'ES_AUTH_FAILED: Elasticsearch at https://127.0.0.1:19210 refused the configured API key (401)',
     );
@@ -102,15 +103,13 @@ describe('a collector on a secured Elasticsearch', () => {
 
   it('stops at start with ES_PRIVILEGES_MISSING naming each privilege the role lacks', async () => {
     // The documented role covers the tests' `t-*` indices; the prefix `other` is outside it.
-    const config = collectorConfigFile('no-privileges', {
+    const run = await failedStart('no-privileges', {
       url: es.url,
       username: COLLECTOR_USER,
       password_file: es.passwordFiles.collector,
       tls: { ca: es.caFile },
       index_prefix: 'other',
     });
-    const run = await runLogship(['collector', '--config', config]);
-    expect(run.code).toBe(1);
     const line = run.stderr.split('\n').find((l) => l.startsWith('ES_PRIVILEGES_MISSING:'));
     expect(line).toBe(
       'ES_PRIVILEGES_MISSING: The Elasticsearch user of this collector lacks other-*:auto_configure, other-*:index, ' +

@@ -1,9 +1,9 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ES_START_TIMEOUT_MS, esTarget, type EsTarget } from '../../support/elasticsearch.js';
 import { Pipeline } from '../../support/pipeline-harness.js';
 import { waitFor } from '../../support/processes.js';
-import { auditSequence } from '../../support/sequence-log.js';
+import { appendTimedLines, auditSequence } from '../../support/sequence-log.js';
 import { clusterNodePid, esCluster, type EsCluster } from '../../support/shared-elasticsearch.js';
 
 const LINES = 100_000;
@@ -21,15 +21,7 @@ beforeAll(async () => {
 }, ES_START_TIMEOUT_MS);
 
 /** Lines seq [from, to) stamped now, in bursts of 1,000 with a pause, as a busy application writes them. */
-async function writeLines(file: string, from: number, to: number): Promise<void> {
-  for (let start = from; start < to; start += 1000) {
-    let text = '';
-    for (let seq = start; seq < Math.min(to, start + 1000); seq++)
-      text += `${new Date().toISOString()} INFO [checkout] seq=${String(seq).padStart(6, '0')} order paid status=ok\n`;
-    await appendFile(file, text);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const writeLines = (file: string, from: number, to: number) => appendTimedLines(file, from, to, 1000, 20);
 
 async function readyz(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${url}/readyz`);
