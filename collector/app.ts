@@ -59,6 +59,9 @@ export async function createApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // X-Forwarded-Proto (req.secure: the Secure cookie) and X-Forwarded-For (req.ip) count only from these peers;
+  // from anyone else they are ignored, so a client cannot claim HTTPS or another address.
+  if (config.trusted_proxies.length > 0) app.set('trust proxy', [...config.trusted_proxies]);
   app.use(securityHeaders());
   app.use(requestTiming(metrics));
   app.use(healthRoutes(store));
