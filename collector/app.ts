@@ -23,6 +23,7 @@ import { tailRoutes } from './routes/tail-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
+import { clientCertificateGate } from './tls/client-certificate-gate.js';
 import type { LogStore } from './store/log-store.js';
 
 export interface CollectorApp {
@@ -64,6 +65,7 @@ export async function createApp(
   if (config.trusted_proxies.length > 0) app.set('trust proxy', [...config.trusted_proxies]);
   app.use(securityHeaders());
   app.use(requestTiming(metrics));
+  app.use(clientCertificateGate(config.tls, logger));
   app.use(healthRoutes(store));
   app.use(metricsRoutes(metrics));
   // One admission budget for both write doors, so neither can starve the other of memory.

@@ -2,8 +2,8 @@
  * How a TLS connection failed, seen from a client (shipper, `logship search`):
  * - `untrusted`: the server's certificate did not verify (unknown CA, wrong name, expired). Nothing was sent,
  *   not even the token: Node checks the certificate before a byte of the request leaves.
- * - `refused`: the server ended the handshake with an alert (no client certificate or one its client CA does not
- *   know, no common TLS version), or does not speak TLS at all.
+ * - `refused`: the server ended the handshake with an alert (no common TLS version, or a server that checks client
+ *   certificates during the handshake), or does not speak TLS at all.
  */
 export type TlsFailure = 'untrusted' | 'refused';
 

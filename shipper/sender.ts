@@ -99,6 +99,16 @@ function connectionError(url: string, err: unknown): ShipperError {
   }
 }
 
+/** The `error.code` of a collector's error answer, if the body is one. */
+function errorCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A short excerpt of an error body for log messages. */
 function excerpt(text: string): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
@@ -209,6 +219,9 @@ export class Sender {
       return parsed;
     }
     const what = `Collector ${target.url} answered ${statusCode}: ${excerpt(text)}`;
+    if (statusCode === 403 && errorCode(text)?.startsWith('TLS_CLIENT_CERTIFICATE_')) {
+      throw new ShipperError('SHIPPER_TLS_REFUSED', `${what} Check tls.cert and tls.key against its client_ca.`, 403);
+    }
     if (statusCode === 401 || statusCode === 403) throw new ShipperError('SHIPPER_COLLECTOR_AUTH', what, statusCode);
     if (statusCode === 400 || statusCode === 413) throw new ShipperError('SHIPPER_BATCH_REJECTED', what, statusCode);
     if (statusCode === 429 || statusCode >= 500) {

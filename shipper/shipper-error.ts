@@ -18,7 +18,7 @@ export type ShipperErrorCode =
   | 'SHIPPER_REGISTRY_IO'
   /** The collector's certificate did not verify against `tls.ca` (or the public CAs): nothing was sent. */
   | 'SHIPPER_TLS_UNTRUSTED'
-  /** The collector ended the TLS handshake: no client certificate, or one its `client_ca` does not trust. */
+  /** The collector refused the connection's client certificate (none, or one its `client_ca` does not trust). */
   | 'SHIPPER_TLS_REFUSED';
 
 /** A shipper failure with a stable code; `status` is the collector's HTTP status when there was one. */

@@ -40,9 +40,10 @@ export function createCollectorServer(config: CollectorConfig, logger: Logger): 
     ...material.context,
     // Asking for a certificate only makes sense with CAs to check it against.
     requestCert: tls.client_ca !== undefined,
-    // `optional` lets clients without a valid certificate finish the handshake; such a connection is then
-    // `authorized: false`, and a certificate-bound token refuses it (collector/auth/certificate-binding.ts).
-    rejectUnauthorized: tls.client_ca !== undefined && tls.client_auth === 'required',
+    // A connection whose certificate is missing or did not verify is `authorized: false`; `required` then refuses
+    // its requests with a coded 403 (client-certificate-gate.ts), `optional` lets it in, and certificate-bound
+    // tokens refuse it either way (auth/certificate-binding.ts).
+    rejectUnauthorized: false,
   });
   logHandshakeFailures(server, logger);
   return {
