@@ -37,8 +37,10 @@ export function tlsFailure(err: unknown): TlsFailure | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
   if (UNTRUSTED.has(code)) return 'untrusted';
-  // ERR_SSL_…_ALERT_… is an alert the server sent; WRONG_VERSION_NUMBER is an https:// URL on a plain HTTP port.
+  // ERR_SSL_…_ALERT_… is an alert the server sent (EPROTO with "alert" when it came while writing);
+  // WRONG_VERSION_NUMBER is an https:// URL on a plain HTTP port.
   if (/^ERR_SSL_.*ALERT/.test(code) || code === 'ERR_SSL_WRONG_VERSION_NUMBER') return 'refused';
+  if (code === 'EPROTO' && /\balert\b/.test((err as Error).message)) return 'refused';
   return undefined;
 }
 

@@ -23,7 +23,10 @@ function tlsOptions(files: ClientTlsFiles) {
     ...(files.ca ? { ca: readFileSync(files.ca) } : {}),
     ...(files.cert ? { cert: readFileSync(files.cert) } : {}),
     ...(files.key ? { key: readFileSync(files.key) } : {}),
-    ...(files.maxVersion ? { maxVersion: files.maxVersion } : {}),
+    // An old client has to lower its own floor and security level first, or it refuses before the server can.
+    ...(files.maxVersion
+      ? { maxVersion: files.maxVersion, minVersion: 'TLSv1' as const, ciphers: 'DEFAULT@SECLEVEL=0' }
+      : {}),
   };
 }
 
