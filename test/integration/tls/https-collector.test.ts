@@ -275,4 +275,26 @@ describe('HTTPS collector', () => {
     expect(noClientCert.code).toBe(1);
     expect(noClientCert.stderr).toContain('TLS_CLIENT_CERTIFICATE_REQUIRED');
   });
+
+  it('token create --bind-subject stores the binding (token list shows it) and refuses a malformed one with exit 2', async () => {
+    const env = { LOGSHIP_DATA_DIR: join(dir, 'cli-tokens') };
+    const created = await runLogship(
+      ['token', 'create', '--scope', 'ingest', '--name', 'db-1', '--bind-subject', 'DNS:db-1.example.internal'],
+      env,
+    );
+    expect([created.code, created.stderr]).toEqual([
+      0,
+      expect.stringContaining('bound to client certificate DNS:db-1.example.internal'),
+    ]);
+    const bad = await runLogship(
+      ['token', 'create', '--scope', 'ingest', '--name', 'db-2', '--bind-subject', 'db-2'],
+      env,
+    );
+    expect([bad.code, bad.stderr]).toEqual([2, expect.stringContaining('TOKEN_BAD_BINDING')]);
+    const listed = (await runLogship(['token', 'list'], env)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
+    expect(listed.map((f) => [f[0], f[1], f[3]])).toEqual([['db-1', 'ingest', 'DNS:db-1.example.internal']]);
+  });
 });

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,5 +161,25 @@ describe('logship tls init', () => {
       "--client: ../etc/passwd must be 1-64 letters, digits, '.', '_' or '-' (it names files too)",
       '--days: 0 is not a positive number',
     ]);
+  });
+
+  it('the openssl commands in docs/tls.md make the same kind of files, and tls init can go on from them', async () => {
+    const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'tls.md'), 'utf8');
+    const block = /### The same with openssl[\s\S]*?```sh\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(block).toContain('cd /etc/logship/tls');
+    const out = join(dir, 'openssl');
+    mkdirSync(out);
+    const run = spawnSync('bash', ['-euc', block!.replace('cd /etc/logship/tls', `cd ${out}`)], { encoding: 'utf8' });
+    expect([run.status, run.stdout]).toEqual([0, 'server.pem: OK\nclient-web-1.pem: OK\n']);
+    expect(['ca-key.pem', 'server-key.pem', 'client-web-1-key.pem'].map((f) => mode(join(out, f)))).toEqual([
+      '600',
+      '600',
+      '600',
+    ]);
+    expect(new X509Certificate(readFileSync(join(out, 'server.pem'))).subjectAltName).toBe(
+      'DNS:collector.internal, IP Address:10.0.0.5',
+    );
+    await initTls(options(out, { clients: ['db-1'] }));
+    expect(verifies(join(out, 'ca.pem'), join(out, 'client-db-1.pem'), 'sslclient')).toBe(true);
   });
 });
