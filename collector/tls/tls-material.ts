@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { constants, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { ConfigError } from '../../config/config-error.js';
@@ -50,7 +50,15 @@ export function loadTlsMaterial(tls: CollectorTlsConfig): TlsMaterial {
       throw invalid(`tls.client_ca: ${tls.client_ca} is not a PEM certificate: ${(err as Error).message}`);
     }
   }
-  const context: SecureContextOptions = { cert, key, minVersion: MIN_TLS_VERSION, ...(ca ? { ca } : {}) };
+  const context: SecureContextOptions = {
+    cert,
+    key,
+    minVersion: MIN_TLS_VERSION,
+    // TLS 1.2 lets a client renegotiate (and swap certificates) mid-connection; nothing here needs it, and each
+    // renegotiation costs the server a handshake. Part of the context, so a reload keeps it.
+    secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
+    ...(ca ? { ca } : {}),
+  };
   try {
     createSecureContext(context);
   } catch (err) {
