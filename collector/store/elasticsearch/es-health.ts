@@ -1,5 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { Gauge, type Registry } from 'prom-client';
+import { errors } from '@elastic/elasticsearch';
 import { classifyEsError, EsStoreError, type EsCredentialKind } from './es-problems.js';
 import { missingPrivileges } from './es-privileges.js';
 
@@ -72,7 +73,7 @@ export class EsHealth {
           });
       }
     } catch (err) {
-      const problem = classifyEsError(err, this.credentials);
+      const problem = classifyEsError(err, this.credentials) ?? unhealthy(err);
       if (!problem) throw err;
       state = { status: 'unavailable', nodes: 0, problem, warnings: [] };
     }
@@ -119,4 +120,15 @@ export class EsHealth {
 function clusterStatus(status: string): EsHealthState['status'] {
   const known = STATUSES as readonly string[];
   return known.includes(status) && status !== 'unavailable' ? (status as EsHealthState['status']) : 'red';
+}
+
+/** A node that answers health with a server error (no elected master, shutting down): the cluster is not usable. */
+function unhealthy(err: unknown): EsStoreError | undefined {
+  if (!(err instanceof errors.ResponseError) || (err.statusCode ?? 0) < 500) return undefined;
+  const body = err.meta.body as { error?: { type?: unknown } } | undefined;
+  const type = typeof body?.error?.type === 'string' ? body.error.type : `status ${err.statusCode}`;
+  return new EsStoreError(
+    'ES_CLUSTER_RED',
+    `Elasticsearch cannot tell its health (${type}): the cluster is not usable now.`,
+  );
 }
