@@ -9,4 +9,5 @@ export default {
   roots: ['<rootDir>/test/unit'],
   globalSetup: undefined,
   globalTeardown: undefined,
+  setupFilesAfterEnv: [],
 };

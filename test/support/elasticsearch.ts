@@ -67,6 +67,13 @@ export async function esTarget(name: EsTargetName = 'plain'): Promise<EsTarget> 
   return target;
 }
 
+/** Closes the housekeeping clients of this test file (jest.config.js runs it after every file), so no socket outlives it. */
+export async function closeEsTargets(): Promise<void> {
+  const open = [...targets.values()];
+  targets.clear();
+  await Promise.all(open.map((t) => t.admin.close()));
+}
+
 /** Deletes every index matching `pattern` (e.g. `t-search-*`); matching nothing is fine. */
 export async function deleteIndices(pattern: string, target?: EsTarget): Promise<void> {
   // A bare `*` or `_all` would also wipe what other suites or a developer's data set rely on.
