@@ -5,7 +5,7 @@ import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter, WriteOutcome } from '../log-store.js';
 import { StoreOverloadedError, StoreUnavailableError } from '../store-errors.js';
 import { guardEs } from './es-errors.js';
-import { dailyIndex, deadLetterIndex } from './index-templates.js';
+import { dailyIndex, deadLetterIndex } from '../daily-index.js';
 
 export interface EsWriterOptions {
   indexPrefix: string;

@@ -10,24 +10,34 @@ export const KEY_BITS = 20;
 /** Events one millisecond can hold. */
 export const KEYS_PER_MS = 2 ** KEY_BITS;
 
-/** SQL for the first key of the millisecond bound to `param`. */
-export function sqlKeyOf(param: string): string {
-  return `(${param} << ${KEY_BITS})`;
+/** SQL for the first key of the millisecond `ms` (a SQL expression, e.g. `?`). */
+export function sqlKeyOf(ms: string): string {
+  return `(${ms} << ${KEY_BITS})`;
 }
 
-/** SQL for the inclusive rowid range of a window of milliseconds bound to `fromParam`..`toParam`. */
-export function sqlKeyRange(column: string, fromParam: string, toParam: string): string {
-  return `${column} BETWEEN (${fromParam} << ${KEY_BITS}) AND (((${toParam}) + 1) << ${KEY_BITS}) - 1`;
+/** SQL for the key of the millisecond `ms` and number `n` (SQL expressions). */
+export function sqlKey(ms: string, n: string): string {
+  return `(${ms} << ${KEY_BITS}) | ${n}`;
 }
 
-/** The key of a row from its millisecond and `n`, exact in a bigint (a number would round it). */
-export function keyOf(ms: number, n: number): bigint {
-  return (BigInt(ms) << BigInt(KEY_BITS)) | BigInt(n);
+/** SQL for the last key of the millisecond `ms`. */
+export function sqlLastKeyOf(ms: string): string {
+  return `((${ms} + 1) << ${KEY_BITS}) - 1`;
+}
+
+/** SQL for "`column` holds a key of the milliseconds `fromMs` to `toMs`" (inclusive; SQL expressions). */
+export function sqlKeyRange(column: string, fromMs: string, toMs: string): string {
+  return `${column} BETWEEN ${sqlKeyOf(fromMs)} AND ${sqlLastKeyOf(toMs)}`;
 }
 
 /** SQL for the millisecond of a key column. */
 export function sqlMsOf(column: string): string {
   return `(${column} >> ${KEY_BITS})`;
+}
+
+/** The key of a row from its millisecond and `n`, exact in a bigint (a number would round it). */
+export function keyOf(ms: number, n: number): bigint {
+  return (BigInt(ms) << BigInt(KEY_BITS)) | BigInt(n);
 }
 
 export const DAY_MS = 86_400_000;
