@@ -4,11 +4,7 @@ import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import type { ContextRequest, ContextResult, TailEvent, TailRequest } from '../read-model.js';
 import { compileSql, type CompiledSql } from './compile-sql.js';
 import { rollupWhere, segments } from './count-rollup.js';
-import { KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
-
-/** Times outside this range (about ±139 years around 1970) are not searchable; it keeps key arithmetic in 64 bits. */
-const MIN_MS = -(2 ** 42);
-const MAX_MS = 2 ** 42;
+import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
 import { EVENT_COLUMNS, compareKeys, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
 import type { QueryFunctions } from './sql-functions.js';
 
@@ -100,7 +96,7 @@ export class EmbeddedSearch {
         request.before === 0
           ? []
           : this.page(
-              { sql, order: 'desc', toMs: anchor.ms, fromMs: window === undefined ? MIN_MS : anchor.ms - window },
+              { sql, order: 'desc', toMs: anchor.ms, fromMs: window === undefined ? KEY_MIN_MS : anchor.ms - window },
               request.before,
               key,
             );
@@ -108,7 +104,7 @@ export class EmbeddedSearch {
         request.after === 0
           ? []
           : this.page(
-              { sql, order: 'asc', fromMs: anchor.ms, toMs: window === undefined ? MAX_MS : anchor.ms + window },
+              { sql, order: 'asc', fromMs: anchor.ms, toMs: window === undefined ? KEY_MAX_MS : anchor.ms + window },
               request.after,
               key,
             );
@@ -262,5 +258,5 @@ export class EmbeddedSearch {
 
 /** Keeps a time inside the searchable range. */
 export function clampMs(ms: number): number {
-  return Math.min(MAX_MS, Math.max(MIN_MS, ms));
+  return Math.min(KEY_MAX_MS, Math.max(KEY_MIN_MS, ms));
 }

@@ -1,3 +1,5 @@
+import { ACCEPTED_TIMES } from '../field-catalogue.js';
+
 /**
  * The embedded store's row key: `rowid = (timestamp_ms << 20) + n`, so rowid order is time order. FTS5 and every
  * index walk rowids natively, which turns "newest 100 matching" into a walk that stops after 100 rows instead of a
@@ -6,6 +8,17 @@
  * when reading. Keys exceed 2^53, so JavaScript never computes them: SQL does, from the millisecond and `n`.
  */
 export const KEY_BITS = 20;
+
+/**
+ * The window every read is clamped to: one millisecond beyond the accepted event times on each side, where no event
+ * can be. Keys wrap 64 bits past about ±2^43 ms (years 1691 and 2248), and a wrapped key once made a year-2584 event
+ * collide with real ones; within this window the key arithmetic of every read and write stays exact.
+ */
+export const KEY_MIN_MS = ACCEPTED_TIMES.minMs - 1;
+export const KEY_MAX_MS = ACCEPTED_TIMES.maxMs + 1;
+if (KEY_MIN_MS <= -(2 ** (63 - KEY_BITS)) || KEY_MAX_MS + 1 >= 2 ** (63 - KEY_BITS)) {
+  throw new Error("ACCEPTED_TIMES do not fit the embedded store's row key.");
+}
 
 /** Events one millisecond can hold. */
 export const KEYS_PER_MS = 2 ** KEY_BITS;
