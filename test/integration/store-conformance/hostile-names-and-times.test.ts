@@ -12,7 +12,7 @@ describe.each(COLLECTOR_TARGETS)('hostile field names and times on the $name sto
   beforeAll(async () => {
     collector = await target.start('hostile');
     const now = Date.now();
-    const events = [
+    const events: { id: string; timestamp: string; message: string; fields: Record<string, string> }[] = [
       { id: 'h-1', timestamp: new Date(now - 2000).toISOString(), message: 'plain one', fields: { env: 'prod' } },
       {
         id: 'h-2',
