@@ -16,6 +16,13 @@ function event(id: string, timestamp: string): StoredEvent {
   };
 }
 
+/** Ids of the events within `spanMs` of AT, oldest first. */
+async function idsAround(store: EmbeddedStore, spanMs: number): Promise<{ ids: string[]; total: unknown }> {
+  const window = { from: new Date(AT - spanMs), to: new Date(AT + spanMs) };
+  const page = await store.search({ query: { kind: 'all' }, ...window, limit: 10, order: 'asc' });
+  return { ids: page.hits.map((h) => h.id), total: page.total };
+}
+
 async function openStore(): Promise<EmbeddedStore> {
   const store = new EmbeddedStore({ dir, searchTimeoutMs: 5000, exactTotalUpTo: 1_000_000 }, pino({ level: 'silent' }));
   await store.init();
@@ -49,15 +56,7 @@ describe('the embedded store row key', () => {
       duplicateIndexes: [0],
       failures: [],
     });
-    const page = await first.search({
-      query: { kind: 'all' },
-      from: new Date(AT - 1),
-      to: new Date(AT + 1),
-      limit: 10,
-      order: 'asc',
-    });
-    expect(page.hits.map((h) => h.id)).toEqual(['a', 'b', 'c']);
-    expect(page.total).toEqual({ value: 3, relation: 'eq' });
+    expect(await idsAround(first, 1)).toEqual({ ids: ['a', 'b', 'c'], total: { value: 3, relation: 'eq' } });
   });
 
   it('refuses times outside the accepted range instead of wrapping the key onto real events', async () => {
@@ -77,13 +76,6 @@ describe('the embedded store row key', () => {
     expect(outcome.failures[0]!.reason).toBe(
       `"@timestamp" ${far[0]} is outside the accepted times, 1970-01-01T00:00:00.000Z to 2199-12-31T23:59:59.999Z.`,
     );
-    const page = await store.search({
-      query: { kind: 'all' },
-      from: new Date(AT - 3_600_000),
-      to: new Date(AT + 3_600_000),
-      limit: 10,
-      order: 'desc',
-    });
-    expect(page.hits.map((h) => h.id)).toEqual(['real']);
+    expect(await idsAround(store, 3_600_000)).toEqual({ ids: ['real'], total: { value: 1, relation: 'eq' } });
   });
 });
