@@ -54,23 +54,6 @@ export const KEYWORD_MAX_LENGTH = 1024;
 /** The prefix of the fields senders name themselves (`fields` of the shipper, JSON logs' own keys). */
 export const LABELS_PREFIX = 'labels.';
 
-/**
- * The `@timestamp` values the stores accept: 1970-01-01T00:00:00.000Z up to 2199-12-31T23:59:59.999Z. The embedded
- * store's row key holds the millisecond shifted by 20 bits, which wraps past about ±2^43 ms (years 1691 and 2248):
- * a wrapped key collided with real events' keys and made them "duplicates". Events outside are dead-lettered.
- */
-export const ACCEPTED_TIMES = {
-  min: '1970-01-01T00:00:00.000Z',
-  max: '2199-12-31T23:59:59.999Z',
-  minMs: Date.parse('1970-01-01T00:00:00.000Z'),
-  maxMs: Date.parse('2199-12-31T23:59:59.999Z'),
-} as const;
-
-/** Whether an event time (epoch ms) is one the stores accept. */
-export function isAcceptedTime(ms: number): boolean {
-  return ms >= ACCEPTED_TIMES.minMs && ms <= ACCEPTED_TIMES.maxMs;
-}
-
 type Options = Partial<Pick<FieldFacts, 'lowerCase' | 'list' | 'always'>>;
 
 const column = (name: string): EmbeddedPlace => ({ kind: 'column', column: name });
@@ -232,9 +215,26 @@ export function termValue(field: FieldFacts, term: { value: string; phrase: bool
   return field.lowerCase && !term.phrase ? term.value.toLowerCase() : term.value;
 }
 
+/**
+ * The `@timestamp` values the stores accept: 1970-01-01T00:00:00.000Z up to 2199-12-31T23:59:59.999Z. The embedded
+ * store's row key holds the millisecond shifted by 20 bits, which wraps past about ±2^43 ms (years 1691 and 2248):
+ * a wrapped key collided with real events' keys and made them "duplicates". Events outside are dead-lettered.
+ */
+export const ACCEPTED_TIMES = {
+  min: '1970-01-01T00:00:00.000Z',
+  max: '2199-12-31T23:59:59.999Z',
+  minMs: Date.parse('1970-01-01T00:00:00.000Z'),
+  maxMs: Date.parse('2199-12-31T23:59:59.999Z'),
+} as const;
+
+/** Whether an event time (epoch ms) is one the stores accept. */
+export function isAcceptedTime(ms: number): boolean {
+  return ms >= ACCEPTED_TIMES.minMs && ms <= ACCEPTED_TIMES.maxMs;
+}
+
 /** Whether an ISO-8601 time is an accepted event time; canonical `toISOString()` text compares as text, unparsed. */
 export function isAcceptedTimestamp(iso: string): boolean {
-  if (iso.length === 24 && iso[23] === 'Z' && iso[0]! >= '0' && iso[0]! <= '9') {
+  if (iso.length === 24 && iso[10] === 'T' && iso[23] === 'Z' && iso[0]! >= '0' && iso[0]! <= '9') {
     return iso >= ACCEPTED_TIMES.min && iso <= ACCEPTED_TIMES.max;
   }
   return isAcceptedTime(Date.parse(iso));
