@@ -3,6 +3,9 @@
  * keeps it. Everything else derives from it: the Elasticsearch index template, both query compilers, top values,
  * the field listing, the JSON parser's typed fields and the hit builder. A fact written a second time elsewhere
  * drifts: `error.message` was text in the template but compared as a whole value by both compilers.
+ *
+ * In Elasticsearch every field lives under its own name (a dotted name is a path of objects, typed by the template);
+ * in the embedded store where `EmbeddedPlace` says.
  */
 import { CollectorError } from '../collector-error.js';
 
