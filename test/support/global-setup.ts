@@ -22,9 +22,15 @@ export interface Harness {
 export default async function globalSetup(): Promise<void> {
   // Clusters started by this run, in this process or a worker, are stopped by this process's teardown.
   process.env.LOGSHIP_TEST_RUN = String(process.pid);
+  await plainElasticsearch();
   // The whole suite (`npm test`): the secured node and the 3-node cluster boot while the first tests run. A run of
-  // chosen files starts them only if one of its tests asks for them.
+  // chosen files starts them only if one of its tests asks for them. Not before the plain one is there: a setup
+  // that fails runs no teardown, which would leave them running.
   if (process.env.npm_lifecycle_event === 'test') (await importEsLocal()).shared.prestartSharedElasticsearch();
+}
+
+/** The plain single node on 19200 (started, or reused when one answers there). */
+async function plainElasticsearch(): Promise<void> {
   if (process.env.LOGSHIP_TEST_ES_URL) {
     console.error(`\nUsing Elasticsearch at ${process.env.LOGSHIP_TEST_ES_URL} (LOGSHIP_TEST_ES_URL).`);
     return;
