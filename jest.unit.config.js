@@ -9,5 +9,4 @@ export default {
   roots: ['<rootDir>/test/unit'],
   globalSetup: undefined,
   globalTeardown: undefined,
-  setupFilesAfterEnv: [],
 };

@@ -34,6 +34,12 @@ export const ES_TARGET_NAMES: readonly EsTargetName[] = ['plain', 'secured'];
 const targets = new Map<EsTargetName, EsTarget>();
 
 /**
+ * Idle sockets of the housekeeping clients close after a second (the client's default keeps them ten minutes,
+ * which would hold jest open after the last test).
+ */
+const agent = { keepAliveTimeout: 1000, keepAliveMaxTimeout: 1000 };
+
+/**
  * The plain Elasticsearch (security off), the secured one (HTTPS with its own CA, the collector as the
  * least-privileged file-realm user of docs/elasticsearch.md) or the 3-node cluster; the last two start on first use.
  */
@@ -42,10 +48,10 @@ export async function esTarget(name: EsTargetName = 'plain'): Promise<EsTarget> 
   if (known) return known;
   let target: EsTarget;
   if (name === 'plain') {
-    target = { name, settings: { url: testEsUrl() }, admin: new Client({ node: testEsUrl() }) };
+    target = { name, settings: { url: testEsUrl() }, admin: new Client({ node: testEsUrl(), agent }) };
   } else if (name === 'cluster') {
     const { urls } = await esCluster();
-    target = { name, settings: { nodes: urls }, admin: new Client({ nodes: urls }) };
+    target = { name, settings: { nodes: urls }, admin: new Client({ nodes: urls, agent }) };
   } else {
     const es = await securedEs();
     target = {
@@ -60,18 +66,12 @@ export async function esTarget(name: EsTargetName = 'plain'): Promise<EsTarget> 
         node: es.url,
         auth: { username: 'elastic', password: es.passwords.elastic },
         tls: { ca: readFileSync(es.caFile) },
+        agent,
       }),
     };
   }
   targets.set(name, target);
   return target;
-}
-
-/** Closes the housekeeping clients of this test file (jest.config.js runs it after every file), so no socket outlives it. */
-export async function closeEsTargets(): Promise<void> {
-  const open = [...targets.values()];
-  targets.clear();
-  await Promise.all(open.map((t) => t.admin.close()));
 }
 
 /** Deletes every index matching `pattern` (e.g. `t-search-*`); matching nothing is fine. */

@@ -48,7 +48,9 @@ describe('a collector on a 3-node Elasticsearch cluster with replicas: 1', () =>
         'the collector to report the cluster yellow',
         async () => {
           const r = await readyz(p.url);
-          return r.status === 200 && r.body.warnings ? r : undefined;
+          // Yellow with 3 nodes is a day's new index whose replica is still being copied, not the loss.
+          const seen = JSON.stringify(r.body.warnings ?? []);
+          return r.status === 200 && seen.includes(', 2 nodes)') ? r : undefined;
         },
         90_000,
         500,
