@@ -46,8 +46,8 @@ export function errorHandler(logger: Logger) {
         message: coded?.message ?? 'An internal error happened; the collector log has the details.',
       },
     };
-    if (coded instanceof CollectorError && coded.retryAfter !== undefined)
-      res.setHeader('Retry-After', String(coded.retryAfter));
+    const retryAfter = (coded as { retryAfter?: unknown } | undefined)?.retryAfter;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     if (status >= 500 && coded) logger.warn({ code: coded.code, path: req.path }, coded.message);
     res.status(status).json(body);
   };
