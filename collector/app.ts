@@ -30,6 +30,8 @@ export interface CollectorApp {
   store: LogStore;
   /** One-time login links for `logship standalone`. */
   loginCodes: LoginCodes;
+  /** Called when the server stops listening: live tails end and reads under way fail, so the drain is quick. */
+  beginShutdown(): void;
   /** Releases the store's connections; the caller closes the HTTP server first. */
   close(): Promise<void>;
 }
@@ -82,6 +84,7 @@ export async function createApp(
     app,
     store,
     loginCodes,
+    beginShutdown: () => store.interruptReads?.(),
     close: () => {
       retention.stop();
       return store.close();

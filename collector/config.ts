@@ -48,6 +48,10 @@ const schema = z.strictObject({
       host_silent_after: duration.default(300_000),
       /** `/tail` sends a comment this often so proxies keep an idle stream open. */
       tail_heartbeat: duration.default(15_000),
+      /** Embedded store: threads that run reads at once, each with its own read-only connection. */
+      read_threads: z.number().int().min(1).max(64).default(2),
+      /** Embedded store: reads waiting for a read thread at most; more are refused with 429 QUERY_OVERLOADED. */
+      max_queued_reads: z.number().int().min(0).default(64),
     })
     .prefault({}),
   /** Whole days of events older than this are deleted (hourly and at start). */

@@ -45,6 +45,8 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
     loginLink: (tokenName) => `${url}/login?code=${collector.loginCodes.create(tokenName)}`,
     async stop() {
       await new Promise<void>((resolve) => {
+        // Before close(): a read or tail under way would otherwise hold the drain until its timeout.
+        collector.beginShutdown();
         const timer = setTimeout(() => {
           server.closeAllConnections();
           resolve();

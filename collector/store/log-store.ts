@@ -123,5 +123,10 @@ export interface LogStore {
   ready(): Promise<boolean>;
   /** Why ready() answered false, when the store can tell: a stable code and a sentence for `/readyz`. */
   readinessProblem?(): { code: string; message: string } | null;
+  /**
+   * Fails the reads under way at once, so a shutdown does not wait for a costly query. Optional: a store whose reads
+   * never hold the collector's thread can let them run to their timeout.
+   */
+  interruptReads?(): void;
   close(): Promise<void>;
 }
