@@ -19,7 +19,9 @@ import { searchRoutes } from './routes/search-routes.js';
 import { contextRoutes } from './routes/context-routes.js';
 import { hostRoutes } from './routes/host-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
+import { TailHub } from './routes/tail-hub.js';
 import { tailRoutes } from './routes/tail-routes.js';
+import { TAIL_DEFAULTS } from './routes/tail-stream.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
@@ -73,7 +75,13 @@ export async function createApp(
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
   app.use(hostRoutes(store, verifier, config.search.host_silent_after));
-  app.use(tailRoutes(store, verifier, logger, config.search.tail_heartbeat));
+  const tails = new TailHub(
+    store,
+    TAIL_DEFAULTS,
+    { maxStreams: config.search.tail_max_streams, maxStreamsPerToken: config.search.tail_max_streams_per_token },
+    logger,
+  );
+  app.use(tailRoutes(tails, verifier, config.search.tail_heartbeat));
   app.use(openApiRoutes());
   const loginCodes = new LoginCodes();
   app.use(sessionRoutes(verifier, loginCodes));
@@ -84,8 +92,12 @@ export async function createApp(
     app,
     store,
     loginCodes,
-    beginShutdown: () => store.interruptReads?.(),
+    beginShutdown: () => {
+      tails.close();
+      store.interruptReads?.();
+    },
     close: () => {
+      tails.close();
       retention.stop();
       return store.close();
     },

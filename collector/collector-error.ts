@@ -10,6 +10,7 @@ export type CollectorErrorCode =
   | 'INGEST_BODY_TOO_LARGE'
   | 'INGEST_BAD_BODY'
   | 'INGEST_OVERLOADED'
+  | 'TAIL_TOO_MANY_STREAMS'
   | 'STORE_UNAVAILABLE'
   | 'BAD_PARAMETER'
   | 'NOT_FOUND'

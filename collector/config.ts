@@ -48,6 +48,9 @@ const schema = z.strictObject({
       host_silent_after: duration.default(300_000),
       /** `/tail` sends a comment this often so proxies keep an idle stream open. */
       tail_heartbeat: duration.default(15_000),
+      /** Live tails open at once on this collector, and per token; one more is refused with 429. */
+      tail_max_streams: z.number().int().min(1).default(64),
+      tail_max_streams_per_token: z.number().int().min(1).default(8),
       /** Embedded store: threads that run reads at once, each with its own read-only connection. */
       read_threads: z.number().int().min(1).max(64).default(2),
       /** Embedded store: reads waiting for a read thread at most; more are refused with 429 QUERY_OVERLOADED. */
