@@ -5,6 +5,7 @@ import { TokenVerifier } from './auth/token-store.js';
 import type { CollectorConfig } from './config.js';
 import { CollectorError } from './collector-error.js';
 import { BulkService } from './ingest/bulk-service.js';
+import { DeadLetterKeeper } from './ingest/dead-letter-keeper.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { startRetention } from './retention/retention-job.js';
@@ -47,12 +48,17 @@ export async function createApp(
   await store.init();
   const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval);
   const metrics = new IngestMetrics();
-  const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics);
+  const deadLetters = new DeadLetterKeeper(store, {
+    maxOriginalBytes: config.limits.deadletter_max_original_bytes,
+    budgetPerToken: config.limits.deadletter_budget_per_token,
+  });
+  const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics, deadLetters);
   const bulk = new BulkService(
     store,
     config.elasticsearch?.index_prefix ?? 'logship',
     config.limits.max_message_bytes,
     metrics,
+    deadLetters,
   );
   const retention = startRetention(
     store,
@@ -68,9 +74,14 @@ export async function createApp(
   app.use(healthRoutes(store));
   app.use(metricsRoutes(metrics));
   // One admission budget for both write doors, so neither can starve the other of memory.
-  const admit = ingestAdmission(config.limits.max_ingest_in_flight);
+  const admit = ingestAdmission({
+    max: config.limits.max_ingest_in_flight,
+    maxPerToken: config.limits.max_ingest_in_flight_per_token,
+    bodyIdleMs: config.limits.body_idle_timeout,
+    bodyReadMs: config.limits.body_read_timeout,
+  });
   app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes, admit));
-  app.use(deadLetterRoutes(store, verifier));
+  app.use(deadLetterRoutes(store, verifier, config.limits.deadletter_max_original_bytes));
   app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));

@@ -36,6 +36,16 @@ const schema = z.strictObject({
       max_message_bytes: byteSize.default(1024 * 1024),
       /** Write requests (ingest and _bulk) handled at once; more get 429 before their body is read. */
       max_ingest_in_flight: z.number().int().positive().default(16),
+      /** Of those, at most this many for one token, so one sender cannot hold every slot. */
+      max_ingest_in_flight_per_token: z.number().int().positive().default(8),
+      /** A write whose body sends nothing for this long is answered 408 and its slot freed. */
+      body_idle_timeout: duration.default(10_000),
+      /** A write whose body is not whole after this long is answered 408 and its slot freed. */
+      body_read_timeout: duration.default(120_000),
+      /** Bytes of a rejected line kept in the dead-letter store, with its full length and SHA-256. */
+      deadletter_max_original_bytes: byteSize.default(64 * 1024),
+      /** Bytes of dead letters one token may add per UTC day on one collector; past it they are summarised. */
+      deadletter_budget_per_token: byteSize.default(256 * 1024 * 1024),
     })
     .prefault({}),
   search: z

@@ -34,6 +34,8 @@ function fromBodyReader(err: { type?: string; status?: number; message?: string 
 /** The last middleware: every error becomes `{"error":{"code","message"}}` with a fitting status. */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    // Already answered (a body that timed out, then failed in the body reader as its connection closed).
+    if (res.headersSent) return;
     const coded = err instanceof CodedError ? err : fromBodyReader(err as { type?: string });
     if (!coded) {
       logger.error({ err, method: req.method, path: req.path }, 'A request failed unexpectedly.');

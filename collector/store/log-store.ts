@@ -36,8 +36,12 @@ export interface DeadLetter {
   receivedAt: string;
   code: string;
   reason: string;
-  /** The original line as received; bytes that are not UTF-8 are kept in base64 instead. */
+  /** The original line as received (or its first bytes, see originalBytes); bytes that are not UTF-8 are kept in base64. */
   original: string | Buffer;
+  /** Bytes of the whole original as received: more than `original` holds when only a prefix was kept. */
+  originalBytes?: number;
+  /** SHA-256 (hex) of the whole original, so a kept prefix can still be matched with the sender's copy. */
+  originalSha256?: string;
   /** Which token sent it, to trace a misbehaving sender. */
   tokenName?: string;
 }
@@ -49,6 +53,13 @@ export interface DeadLetterQuery {
   limit: number;
   /** Only these codes; empty = all. */
   codes: string[];
+  /** Where the previous page ended (its `next_cursor`), for the next page. */
+  cursor?: string;
+  /**
+   * Originals are listed up to this many bytes (longer ones stored before the limit existed are cut on reading), and
+   * a page ends early once its originals reach 8 MiB. Absent: whole originals, whole pages (`logship migrate`).
+   */
+  maxOriginalBytes?: number;
 }
 
 /** How long whole days of events and of dead letters are kept. */
