@@ -33,6 +33,8 @@ export interface CollectorApp {
   store: LogStore;
   /** One-time login links for `logship standalone`. */
   loginCodes: LoginCodes;
+  /** The tokens and UI sessions of the data directory. */
+  verifier: TokenVerifier;
   /** Called when the server stops listening: live tails end and reads under way fail, so the drain is quick. */
   beginShutdown(): void;
   /** Releases the store's connections; the caller closes the HTTP server first. */
@@ -46,7 +48,10 @@ export async function createApp(
   store: LogStore = createStore(config, logger),
 ): Promise<CollectorApp> {
   await store.init();
-  const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval);
+  const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval, {
+    idleMs: config.sessions.idle_timeout,
+    maxLifetimeMs: config.sessions.max_lifetime,
+  });
   const metrics = new IngestMetrics();
   const deadLetters = new DeadLetterKeeper(store, {
     maxOriginalBytes: config.limits.deadletter_max_original_bytes,
@@ -103,6 +108,7 @@ export async function createApp(
     app,
     store,
     loginCodes,
+    verifier,
     beginShutdown: () => {
       tails.close();
       store.interruptReads?.();
@@ -110,6 +116,7 @@ export async function createApp(
     close: () => {
       tails.close();
       retention.stop();
+      verifier.close();
       return store.close();
     },
   };

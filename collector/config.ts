@@ -67,6 +67,13 @@ const schema = z.strictObject({
       max_queued_reads: z.number().int().min(0).default(64),
     })
     .prefault({}),
+  /** UI sessions end after this long without a request, and this long after sign-in at most. */
+  sessions: z
+    .strictObject({
+      idle_timeout: duration.default(2 * 3600_000),
+      max_lifetime: duration.default(12 * 3600_000),
+    })
+    .prefault({}),
   /** Whole days of events older than this are deleted (hourly and at start). */
   retention_days: z.number().int().positive().default(14),
   /** Dead letters are kept longer, to trace a misbehaving sender after the fact. */

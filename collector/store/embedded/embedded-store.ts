@@ -1,4 +1,5 @@
-import { accessSync, constants, existsSync, mkdirSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile } from '../../../config/private-files.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
@@ -322,6 +323,9 @@ export class EmbeddedStore implements LogStore {
     let writer: WriterThread | undefined;
     try {
       makeDir(this.options.dir);
+      // SQLite creates the -wal and -shm files with the main file's permissions.
+      ensurePrivateFile(this.path);
+      for (const side of ['-wal', '-shm']) if (existsSync(this.path + side)) ensurePrivateFile(this.path + side);
       if (!this.writer?.running) this.writer = new WriterThread(this.writerFile);
       await this.writer.request('open', {
         path: this.path,
@@ -372,7 +376,9 @@ function dayName(prefix: string, ms: number): string {
  */
 function makeDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // The data folder and the store folder: owner only, like the file SQLite creates below.
+    ensurePrivateDir(dirname(dir));
+    ensurePrivateDir(dir);
   } catch (err) {
     let parent = dir;
     while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);
