@@ -9,7 +9,7 @@ import { DeadLetterKeeper } from './ingest/dead-letter-keeper.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { startRetention } from './retention/retention-job.js';
-import { bulkRoutes } from './routes/bulk-routes.js';
+import { bulkRoutes, elasticsearchFallback } from './routes/bulk-routes.js';
 import { deadLetterRoutes } from './routes/deadletter-routes.js';
 import { metricsRoutes, requestTiming } from './routes/metrics-routes.js';
 import { errorHandler } from './routes/error-handler.js';
@@ -101,6 +101,7 @@ export async function createApp(
   app.use(openApiRoutes());
   const loginCodes = new LoginCodes();
   app.use(sessionRoutes(verifier, loginCodes));
+  app.use(elasticsearchFallback());
   app.use(uiRoutes());
   app.use((req, _res, next) => next(new CollectorError('NOT_FOUND', `No route for ${req.method} ${req.path}.`, 404)));
   app.use(errorHandler(logger));

@@ -15,6 +15,7 @@ export type CollectorErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'BAD_PARAMETER'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL';
 
 /** An error the collector turns into `{"error":{"code","message"}}` with its HTTP status. */
