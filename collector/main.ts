@@ -53,15 +53,19 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
       await new Promise<void>((resolve) => {
         // Before close(): a read or tail under way would otherwise hold the drain until its timeout.
         collector.beginShutdown();
+        // Idle keep-alive sockets would hold close() open until they time out, and so would those that become idle
+        // once their last answer is sent during the drain: they are closed as they become idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         const timer = setTimeout(() => {
+          clearInterval(idle);
           server.closeAllConnections();
           resolve();
         }, DRAIN_MS);
         server.close(() => {
+          clearInterval(idle);
           clearTimeout(timer);
           resolve();
         });
-        // Idle keep-alive sockets would hold close() open until they time out.
         server.closeIdleConnections();
       });
       await collector.close();

@@ -91,6 +91,8 @@ export class ReadPool {
     for (const job of this.queue.splice(0)) this.settle(job, new StoreUnavailableError('The collector is stopping.'));
     const exits = this.threads.splice(0).map((t) => {
       if (t.job) this.settle(t.job, new StoreUnavailableError('The collector is stopping.'));
+      // Stops the running statement at its next row, so the thread can end at once.
+      Atomics.store(t.cancel, 0, 1);
       t.gone = true;
       return t.worker.terminate();
     });

@@ -94,7 +94,10 @@ function compilePattern(source: string, flags: number, what: string): Pattern {
 export class QueryFunctions {
   private deadline = Infinity;
   private calls = 0;
-  private readonly cache = new Map<string, Pattern>();
+  /** The last text tokenized: the regexes and wildcards of one query each ask for the same row's tokens. */
+  private lastText = '';
+  private lastTokens: string[] = [];
+  private readonly cache = new Map<string, MemoMatcher>();
 
   /** `cancel[0]` set to non-zero stops the running statement with QUERY_TIMEOUT at its next row. */
   constructor(private readonly cancel: Int32Array = new Int32Array(1)) {}
@@ -109,27 +112,27 @@ export class QueryFunctions {
       this.tick();
       if (typeof text !== 'string') return 0;
       const re = this.compiled('r', String(pattern), () => luceneRegex(String(pattern), true));
-      return messageTokens(text).some((t) => re.testExact(t)) ? 1 : 0;
+      return this.tokens(text).some((t) => re.test(t)) ? 1 : 0;
     });
     db.function('ls_regex', { deterministic: true }, (value: unknown, pattern: unknown) => {
       this.tick();
       if (value === null || value === undefined) return 0;
       const text = String(value);
       if (text.length > MAX_KEYWORD_LENGTH) return 0;
-      return this.compiled('k', String(pattern), () => luceneRegex(String(pattern), false)).testExact(text) ? 1 : 0;
+      return this.compiled('k', String(pattern), () => luceneRegex(String(pattern), false)).test(text) ? 1 : 0;
     });
     db.function('ls_wildcard_tokens', { deterministic: true }, (text: unknown, pattern: unknown) => {
       this.tick();
       if (typeof text !== 'string') return 0;
       const re = this.compiled('w', String(pattern), () => wildcardRegex(String(pattern)));
-      return messageTokens(text).some((t) => re.testExact(t)) ? 1 : 0;
+      return this.tokens(text).some((t) => re.test(t)) ? 1 : 0;
     });
     db.function('ls_wildcard', { deterministic: true }, (value: unknown, pattern: unknown) => {
       this.tick();
       if (value === null || value === undefined) return 0;
       const text = String(value);
       if (text.length > MAX_KEYWORD_LENGTH) return 0;
-      return this.compiled('w', String(pattern), () => wildcardRegex(String(pattern))).testExact(text) ? 1 : 0;
+      return this.compiled('w', String(pattern), () => wildcardRegex(String(pattern))).test(text) ? 1 : 0;
     });
   }
 
@@ -144,20 +147,52 @@ export class QueryFunctions {
     }
   }
 
+  private tokens(text: string): string[] {
+    if (text !== this.lastText) {
+      this.lastTokens = messageTokens(text);
+      this.lastText = text;
+    }
+    return this.lastTokens;
+  }
+
   private tick(): void {
     if (Atomics.load(this.cancel, 0) !== 0 || (++this.calls % DEADLINE_EVERY === 0 && Date.now() > this.deadline)) {
       throw new QueryError('QUERY_TIMEOUT', 'The query did not finish within the search timeout.');
     }
   }
 
-  private compiled(kind: string, pattern: string, make: () => Pattern): Pattern {
+  private compiled(kind: string, pattern: string, make: () => Pattern): MemoMatcher {
     const key = kind + pattern;
-    let re = this.cache.get(key);
-    if (!re) {
+    let matcher = this.cache.get(key);
+    if (!matcher) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      re = make();
-      this.cache.set(key, re);
+      matcher = new MemoMatcher(make());
+      this.cache.set(key, matcher);
     }
-    return re;
+    return matcher;
+  }
+}
+
+/** Distinct texts whose answer a matcher remembers; then it starts over. */
+const MEMO_LIMIT = 65_536;
+
+/**
+ * A pattern with the answers it gave: log messages repeat the same words endlessly, so most tokens of a scan were
+ * matched before, and a map lookup is far cheaper than running the automaton again.
+ */
+class MemoMatcher {
+  private readonly memo = new Map<string, boolean>();
+
+  constructor(private readonly pattern: Pattern) {}
+
+  /** Whether the whole of `text` matches. */
+  test(text: string): boolean {
+    let hit = this.memo.get(text);
+    if (hit === undefined) {
+      hit = this.pattern.testExact(text);
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      this.memo.set(text, hit);
+    }
+    return hit;
   }
 }
