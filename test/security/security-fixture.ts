@@ -75,6 +75,7 @@ export interface HealthReport {
  */
 export async function underHealthProbe<T>(url: string, attack: () => Promise<T>): Promise<[T, HealthReport]> {
   const report: HealthReport = { maxMs: 0, samples: 0, failures: 0 };
+  const started = performance.now();
   let running = true;
   const probe = (async () => {
     while (running || report.samples < 3) {
@@ -97,7 +98,9 @@ export async function underHealthProbe<T>(url: string, attack: () => Promise<T>)
     running = false;
     await probe;
     if (process.env.LOGSHIP_SECURITY_REPORT) {
-      process.stderr.write(`healthz max ${report.maxMs.toFixed(0)} ms over ${report.samples} probes\n`);
+      const name = expect.getState().currentTestName ?? '';
+      const took = (performance.now() - started).toFixed(0);
+      process.stderr.write(`${name}: attack ${took} ms, /healthz max ${report.maxMs.toFixed(0)} ms (${report.samples})\n`);
     }
   }
 }

@@ -1,0 +1,89 @@
+/**
+ * Live tails must not hurt ingest (issue 15, item 3): with ten streams open, 20,000 events are stored and every
+ * stream gets each of its events once, `/healthz` answers within 1 s, and streams past the limits are refused with a
+ * coded 429, on both stores.
+ */
+import { SseClient } from '../integration/search/sse-client.js';
+import {
+  getJson,
+  ingestMany,
+  startSecurityCollector,
+  STORES,
+  underHealthProbe,
+  type SecurityCollector,
+} from './security-fixture.js';
+
+const EVENTS = 20_000;
+
+describe.each(STORES)('live tails on the %s store', (store) => {
+  let collector: SecurityCollector;
+  const open: SseClient[] = [];
+  const tail = (token: string, q = '') =>
+    SseClient.open(`${collector.url}/api/v1/tail${q ? `?q=${encodeURIComponent(q)}` : ''}`, {
+      authorization: `Bearer ${token}`,
+    }).then((client) => {
+      open.push(client);
+      return client;
+    });
+
+  beforeAll(async () => {
+    collector = await startSecurityCollector(store, `tail-${store}`, {
+      search: { tail_max_streams: 14, tail_max_streams_per_token: 8 },
+    });
+  });
+  afterAll(async () => {
+    for (const client of open) client.close();
+    await collector?.dispose();
+  });
+
+  it('stores 20,000 events with ten streams open, and each stream gets each of its events once', async () => {
+    // Five streams of everything share one poll; five more each have a query of their own.
+    const everything = await Promise.all([1, 2, 3, 4, 5].map(() => tail(collector.tokens.read)));
+    const hosts = await Promise.all([0, 1, 2, 3, 4].map((h) => tail(collector.tokens.admin, `host:web-${h}`)));
+    for (const client of [...everything, ...hosts]) expect(client.status).toBe(200);
+    const [sum, health] = await underHealthProbe(collector.url, () =>
+      ingestMany(collector, EVENTS, 1000, (i) => ({
+        id: `tail-${i}`,
+        host: `web-${i % 5}`,
+        message: `tailed event ${i}`,
+      })),
+    );
+    expect(sum).toEqual({ accepted: EVENTS, duplicates: 0, rejected: 0 });
+    expect(health.maxMs).toBeLessThan(1000);
+    for (const client of everything) await client.until((f) => client.events().length >= EVENTS, 60_000);
+    for (const client of hosts) await client.until((f) => client.events().length >= EVENTS / 5, 60_000);
+    // A little longer: nothing more (no repeats) arrives.
+    await new Promise((r) => setTimeout(r, 1500));
+    for (const client of everything) {
+      const ids = client.events().map((f) => (JSON.parse(f.data!) as { id: string }).id);
+      expect(ids).toHaveLength(EVENTS);
+      expect(new Set(ids).size).toBe(EVENTS);
+    }
+    hosts.forEach((client, h) => {
+      const hits = client.events().map((f) => JSON.parse(f.data!) as { id: string; host: string });
+      expect(hits).toHaveLength(EVENTS / 5);
+      expect(new Set(hits.map((x) => x.id)).size).toBe(EVENTS / 5);
+      expect(hits.every((x) => x.host === `web-${h}`)).toBe(true);
+    });
+  }, 180_000);
+
+  it('refuses streams past the per-token and the total limit with 429 TAIL_TOO_MANY_STREAMS', async () => {
+    // The read token holds 5 already: 3 more reach its limit of 8, the next is refused.
+    for (let i = 0; i < 3; i++) expect((await tail(collector.tokens.read)).status).toBe(200);
+    const perToken = await getJson(`${collector.url}/api/v1/tail`, collector.tokens.read);
+    expect(perToken.status).toBe(429);
+    expect(perToken.body).toEqual({ error: { code: 'TAIL_TOO_MANY_STREAMS', message: expect.any(String) } });
+    expect(perToken.headers.get('retry-after')).toBe('5');
+    // 8 (read) + 5 (admin) = 13: the admin token's sixth stream makes 14, the total; its seventh is refused.
+    expect((await tail(collector.tokens.admin)).status).toBe(200);
+    const total = await getJson(`${collector.url}/api/v1/tail`, collector.tokens.admin);
+    expect(total.status).toBe(429);
+    expect((total.body as { error: { code: string } }).error.code).toBe('TAIL_TOO_MANY_STREAMS');
+    // Closing a stream of the read token frees its place.
+    const readStream = open.find((c, i) => i < 5)!;
+    readStream.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await tail(collector.tokens.read)).status).toBe(200);
+    expect((await getJson(`${collector.url}/healthz`, undefined)).status).toBe(200);
+  });
+});
