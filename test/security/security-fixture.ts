@@ -100,7 +100,9 @@ export async function underHealthProbe<T>(url: string, attack: () => Promise<T>)
     if (process.env.LOGSHIP_SECURITY_REPORT) {
       const name = expect.getState().currentTestName ?? '';
       const took = (performance.now() - started).toFixed(0);
-      process.stderr.write(`${name}: attack ${took} ms, /healthz max ${report.maxMs.toFixed(0)} ms (${report.samples})\n`);
+      process.stderr.write(
+        `${name}: attack ${took} ms, /healthz max ${report.maxMs.toFixed(0)} ms (${report.samples})\n`,
+      );
     }
   }
 }
