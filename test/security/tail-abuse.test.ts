@@ -50,8 +50,8 @@ describe.each(STORES)('live tails on the %s store', (store) => {
     );
     expect(sum).toEqual({ accepted: EVENTS, duplicates: 0, rejected: 0 });
     expect(health.maxMs).toBeLessThan(1000);
-    for (const client of everything) await client.until((f) => client.events().length >= EVENTS, 60_000);
-    for (const client of hosts) await client.until((f) => client.events().length >= EVENTS / 5, 60_000);
+    for (const client of everything) await client.until(() => client.events().length >= EVENTS, 60_000);
+    for (const client of hosts) await client.until(() => client.events().length >= EVENTS / 5, 60_000);
     // A little longer: nothing more (no repeats) arrives.
     await new Promise((r) => setTimeout(r, 1500));
     for (const client of everything) {
