@@ -184,7 +184,12 @@ export class BulkService {
       items.push(item);
       // Every action but delete is followed by its document line, even those we refuse.
       const sourceRaw = item.action === 'delete' ? undefined : lines.next();
-      const event = this.readItem(item, actionRaw, sourceRaw, lines.lineNo, request);
+      let event: StoredEvent | undefined;
+      try {
+        event = this.readDocument(item, actionRaw, sourceRaw, lines.lineNo, request);
+      } catch (err) {
+        event = this.refuseUnexpected(item, err, request);
+      }
       if (event) {
         events.push(event);
         eventItems.push(item);
@@ -277,30 +282,20 @@ export class BulkService {
   }
 
   /**
-   * readDocument for one item, whatever goes wrong in it: an unexpected failure refuses that item alone (as a dead
-   * letter) instead of failing every item of the request with 500.
+   * Answers an item whose reading failed unexpectedly: that item alone is refused (as a dead letter) instead of
+   * every item of the request failing with 500.
    */
-  private readItem(
-    item: PendingItem,
-    actionRaw: Buffer,
-    sourceRaw: Buffer | undefined,
-    lineNo: number,
-    request: BulkRequest,
-  ): StoredEvent | undefined {
-    try {
-      return this.readDocument(item, actionRaw, sourceRaw, lineNo, request);
-    } catch (err) {
-      const reason = `The document could not be read: ${(err as Error).message}`;
-      item.result = failed(item, 400, 'document_parsing_exception', reason);
-      request.deadLetters.push({
-        receivedAt: request.now,
-        code: 'INGEST_INVALID_EVENT',
-        reason,
-        original: item.original,
-        tokenName: request.tokenName,
-      });
-      return undefined;
-    }
+  private refuseUnexpected(item: PendingItem, err: unknown, request: BulkRequest): undefined {
+    const reason = `The document could not be read: ${(err as Error).message}`;
+    item.result = failed(item, 400, 'document_parsing_exception', reason);
+    request.deadLetters.push({
+      receivedAt: request.now,
+      code: 'INGEST_INVALID_EVENT',
+      reason,
+      original: item.original,
+      tokenName: request.tokenName,
+    });
+    return undefined;
   }
 
   /**

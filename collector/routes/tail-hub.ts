@@ -3,12 +3,12 @@ import { CollectorError } from '../collector-error.js';
 import type { QueryNode } from '../query/ast.js';
 import type { LogStore } from '../store/log-store.js';
 import type { TailEvent, TailPosition } from '../store/read-model.js';
-import { pause, TailStream, type TailStreamOptions } from './tail-stream.js';
+import { pause, sseEvent, TailStream, type TailStreamOptions } from './tail-stream.js';
 
 /** Where one `/tail` subscriber's events go (the SSE response in tail-routes.ts). */
 export interface TailSink {
-  /** Events in ingest order. */
-  send(events: TailEvent[]): void;
+  /** Events in ingest order, already in SSE framing (rendered once for every subscriber of a poll). */
+  send(frames: string): void;
   /** A poll failed; the stream goes on and retries with backoff. */
   failed(code: string): void;
   /** Called once per round: a sink sends its keep-alive comment when it has been quiet long enough. */
@@ -177,7 +177,8 @@ export class TailHub {
     group.failures = 0;
     group.nextPollAt = 0;
     if (events.length === 0) return;
-    for (const subscriber of group.subscribers) subscriber.sink.send(events);
+    const frames = events.map(sseEvent).join('');
+    for (const subscriber of group.subscribers) subscriber.sink.send(frames);
   }
 }
 

@@ -4,7 +4,6 @@ import type { TokenVerifier } from '../auth/token-store.js';
 import { parseQueryParams, one, type RawParams } from '../query/search-params.js';
 import { decodeTailPosition } from '../query/tail-position.js';
 import type { TailHub } from './tail-hub.js';
-import { sseEvent } from './tail-stream.js';
 
 /**
  * A subscriber whose unsent output grows past this (a client that stopped reading) is ended: the collector never
@@ -47,7 +46,7 @@ export function tailRoutes(hub: TailHub, verifier: TokenVerifier, heartbeatMs: n
     };
     // Subscribing first: a refused stream (429) is answered as a JSON error, before any SSE header is sent.
     const unsubscribe = hub.subscribe(req.token?.name ?? '', query, resume, {
-      send: (events) => write(events.map(sseEvent).join('')),
+      send: write,
       failed: (code) => write(`event: error\ndata: ${JSON.stringify({ code })}\n\n`),
       idle: () => {
         if (Date.now() - lastWrite >= heartbeatMs) write(`: keep-alive ${new Date().toISOString()}\n\n`);

@@ -3,7 +3,7 @@
  * tokens of every scope (two ingest tokens, so one can attack while the other is the honest shipper), and a probe
  * that measures how long `/healthz` takes while an attack runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -11,6 +11,7 @@ import { createToken } from '../../collector/auth/token-store.js';
 import { collectorConfig } from '../../collector/config.js';
 import { startCollector, type RunningCollector } from '../../collector/main.js';
 import { deleteIndices, testEsUrl } from '../support/elasticsearch.js';
+import { freePort, spawnLogship, stopProcess, waitFor } from '../support/processes.js';
 
 export type StoreKind = 'embedded' | 'elasticsearch';
 export const STORES: readonly StoreKind[] = ['embedded', 'elasticsearch'];
@@ -56,6 +57,65 @@ export async function startSecurityCollector(
     },
     async dispose() {
       await running.stop();
+      if (store === 'elasticsearch') await deleteIndices(`${prefix}-*`);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The same collector as its own process (`logship collector`, as users run it), for attacks whose client side is
+ * heavy: in-process, the test's own clients would share the collector's thread and blur what `/healthz` measures.
+ */
+export async function spawnSecurityCollector(
+  store: StoreKind,
+  name: string,
+  overrides: Record<string, unknown> = {},
+): Promise<SecurityCollector> {
+  const dataDir = mkdtempSync(join(tmpdir(), `logship-sec-${name}-`));
+  const prefix = `t-sec-${name}-${process.pid}`;
+  const tokens = {
+    ingest: createToken(dataDir, 'ingest', 'ingest'),
+    attacker: createToken(dataDir, 'attacker', 'ingest'),
+    read: createToken(dataDir, 'read', 'read'),
+    admin: createToken(dataDir, 'admin', 'admin'),
+  };
+  const config = {
+    ...(store === 'elasticsearch' ? { elasticsearch: { url: testEsUrl(), index_prefix: prefix } } : {}),
+    ...overrides,
+  };
+  // JSON is YAML.
+  writeFileSync(join(dataDir, 'collector.yml'), JSON.stringify(config));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawnLogship(
+    ['collector', '--config', join(dataDir, 'collector.yml')],
+    { LOGSHIP_DATA_DIR: dataDir, LOGSHIP_LISTEN: `127.0.0.1:${port}`, LOGSHIP_ES_URL: '' },
+    join(tmpdir(), `logship-sec-${name}-${process.pid}.log`),
+  );
+  await waitFor(
+    'the collector to answer /readyz',
+    async () => ((await fetch(`${url}/readyz`)).ok ? true : undefined),
+    60_000,
+  );
+  return {
+    url,
+    store,
+    dataDir,
+    tokens,
+    loginLink: () => {
+      throw new Error('A spawned collector prints no login links.');
+    },
+    stop: async () => {
+      await stopProcess(child);
+    },
+    async refresh() {
+      if (store !== 'elasticsearch') return;
+      const res = await fetch(`${testEsUrl()}/${prefix}-*/_refresh?allow_no_indices=true`, { method: 'POST' });
+      if (!res.ok) throw new Error(`refresh failed: ${res.status} ${await res.text()}`);
+    },
+    async dispose() {
+      await stopProcess(child);
       if (store === 'elasticsearch') await deleteIndices(`${prefix}-*`);
       rmSync(dataDir, { recursive: true, force: true });
     },
