@@ -3,6 +3,7 @@ import { readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync
 import { dirname, join } from 'node:path';
 import { ensurePrivateDir } from '../../config/private-files.js';
 import { CodedError } from '../../protocol/coded-error.js';
+import { checkBinding } from './certificate-binding.js';
 import type { Scope } from './scopes.js';
 import { endTokenSessions, SessionStore, type SessionLifetimes } from './session-store.js';
 
@@ -14,6 +15,8 @@ export interface TokenRecord {
   scope: Scope;
   sha256: string;
   created_at: string;
+  /** Only requests with a verified client certificate of this identity may use the token (`CN=…` or `DNS:…`). */
+  bind_subject?: string;
 }
 
 /**
@@ -61,11 +64,18 @@ function writeTokens(dataDir: string, tokens: TokenRecord[]): void {
   renameSync(tmp, path);
 }
 
+/** How a token is restricted beyond its scope. */
+export interface TokenOptions {
+  /** Binds the token to a client certificate identity (see collector/auth/certificate-binding.ts). */
+  bindSubject?: string;
+}
+
 /** Creates a token and returns its secret, which is shown once and never stored. */
-export function createToken(dataDir: string, name: string, scope: Scope): string {
+export function createToken(dataDir: string, name: string, scope: Scope, options: TokenOptions = {}): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
     throw new CodedError('TOKEN_BAD_NAME', `Token name "${name}" must be 1-64 letters, digits, '.', '_' or '-'.`, 400);
   }
+  const bindSubject = options.bindSubject === undefined ? undefined : checkBinding(options.bindSubject);
   const tokens = readTokens(dataDir);
   if (tokens.some((t) => t.name === name)) {
     throw new CodedError('TOKEN_EXISTS', `A token named "${name}" exists already; revoke it first.`, 409);
@@ -77,6 +87,7 @@ export function createToken(dataDir: string, name: string, scope: Scope): string
     scope,
     sha256: hashSecret(secret),
     created_at: new Date().toISOString(),
+    ...(bindSubject === undefined ? {} : { bind_subject: bindSubject }),
   });
   writeTokens(dataDir, tokens);
   return secret;

@@ -106,6 +106,9 @@ export async function spawnSecurityCollector(
     loginLink: () => {
       throw new Error('A spawned collector prints no login links.');
     },
+    reloadTls: () => {
+      throw new Error('A spawned collector serves plain HTTP.');
+    },
     stop: async () => {
       await stopProcess(child);
     },
