@@ -209,6 +209,8 @@ describe('SIGTERM during a costly read on the embedded store', () => {
       const started = performance.now();
       const code = await stopProcess(child, 'SIGTERM');
       const exitMs = performance.now() - started;
+      if (process.env.LOGSHIP_SECURITY_REPORT)
+        process.stderr.write(`SIGTERM during a costly read: exit ${exitMs.toFixed(0)} ms\n`);
       expect(code).toBe(0);
       expect(exitMs).toBeLessThan(3000);
       const answer = await read;
