@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { DeadLetterQuery, RetentionOutcome, RetentionPolicy } from '../log-store.js';
 import { guardEs } from './es-errors.js';
+import { guardRead } from './es-read.js';
 import { deadLetterPattern } from './index-templates.js';
 import { DEAD_LETTER_PAGE_BYTES, decodeDeadLetterCursor, encodeDeadLetterCursor } from '../dead-letter-cursor.js';
 
@@ -21,6 +22,7 @@ export class EsMaintenance {
     private readonly client: Client,
     private readonly indexPrefix: string,
     private readonly logger: Logger,
+    private readonly searchTimeoutMs: number = 10_000,
   ) {}
 
   /**
@@ -33,17 +35,28 @@ export class EsMaintenance {
       { range: { '@timestamp': { gte: query.from.toISOString(), lte: query.to.toISOString() } } },
     ];
     if (query.codes.length) filter.push({ terms: { 'error.code': query.codes } });
-    const response = await guardEs(this.logger, () =>
-      this.client.search<DeadLetterSource>({
-        index: deadLetterPattern(this.indexPrefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        query: { bool: { filter } },
-        sort: [{ '@timestamp': { order: 'desc' } }, { _seq_no: { order: 'desc' } }],
-        ...(query.cursor ? { search_after: decodeDeadLetterCursor(query.cursor) } : {}),
-        size: query.limit,
-        track_total_hits: 10_000,
-      }),
+    // The search timeout on both sides, like every other read (es-read.ts).
+    const ctx = {
+      client: this.client,
+      indexPrefix: this.indexPrefix,
+      searchTimeoutMs: this.searchTimeoutMs,
+      logger: this.logger,
+    };
+    const response = await guardRead(ctx, (t) =>
+      this.client.search<DeadLetterSource>(
+        {
+          timeout: t.timeout,
+          index: deadLetterPattern(this.indexPrefix),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: { bool: { filter } },
+          sort: [{ '@timestamp': { order: 'desc' } }, { _seq_no: { order: 'desc' } }],
+          ...(query.cursor ? { search_after: decodeDeadLetterCursor(query.cursor) } : {}),
+          size: query.limit,
+          track_total_hits: 10_000,
+        },
+        { requestTimeout: t.requestTimeout },
+      ),
     );
     const max = query.maxOriginalBytes;
     let bytes = 0;

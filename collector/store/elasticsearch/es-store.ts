@@ -53,7 +53,7 @@ export class EsStore implements LogStore {
     // maxRetries 0: retrying is the sender's job (it holds the data); a hidden retry here would only add latency.
     this.client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs, maxRetries: 0 });
     this.writer = new EsWriter(this.client, options, logger);
-    this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger);
+    this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger, options.searchTimeoutMs);
     this.readContext = {
       client: this.client,
       indexPrefix: options.indexPrefix,
