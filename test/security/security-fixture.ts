@@ -25,11 +25,8 @@ export interface SecurityCollector extends RunningCollector {
   dispose(): Promise<void>;
 }
 
-export async function startSecurityCollector(
-  store: StoreKind,
-  name: string,
-  overrides: Record<string, unknown> = {},
-): Promise<SecurityCollector> {
+/** A data directory with one token per role, and the store section of the config (none: the embedded store). */
+function prepare(store: StoreKind, name: string) {
   const dataDir = mkdtempSync(join(tmpdir(), `logship-sec-${name}-`));
   const prefix = `t-sec-${name}-${process.pid}`;
   const tokens = {
@@ -38,10 +35,20 @@ export async function startSecurityCollector(
     read: createToken(dataDir, 'read', 'read'),
     admin: createToken(dataDir, 'admin', 'admin'),
   };
+  const storeConfig = store === 'elasticsearch' ? { elasticsearch: { url: testEsUrl(), index_prefix: prefix } } : {};
+  return { dataDir, prefix, tokens, storeConfig };
+}
+
+export async function startSecurityCollector(
+  store: StoreKind,
+  name: string,
+  overrides: Record<string, unknown> = {},
+): Promise<SecurityCollector> {
+  const { dataDir, prefix, tokens, storeConfig } = prepare(store, name);
   const config = collectorConfig({
     listen: '127.0.0.1:0',
     data_dir: dataDir,
-    ...(store === 'elasticsearch' ? { elasticsearch: { url: testEsUrl(), index_prefix: prefix } } : {}),
+    ...storeConfig,
     ...overrides,
   });
   const running = await startCollector(config, pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' }));
@@ -72,16 +79,9 @@ export async function spawnSecurityCollector(
   name: string,
   overrides: Record<string, unknown> = {},
 ): Promise<SecurityCollector> {
-  const dataDir = mkdtempSync(join(tmpdir(), `logship-sec-${name}-`));
-  const prefix = `t-sec-${name}-${process.pid}`;
-  const tokens = {
-    ingest: createToken(dataDir, 'ingest', 'ingest'),
-    attacker: createToken(dataDir, 'attacker', 'ingest'),
-    read: createToken(dataDir, 'read', 'read'),
-    admin: createToken(dataDir, 'admin', 'admin'),
-  };
+  const { dataDir, prefix, tokens, storeConfig } = prepare(store, name);
   const config = {
-    ...(store === 'elasticsearch' ? { elasticsearch: { url: testEsUrl(), index_prefix: prefix } } : {}),
+    ...storeConfig,
     ...overrides,
   };
   // JSON is YAML.
