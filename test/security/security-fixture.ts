@@ -91,7 +91,8 @@ export async function spawnSecurityCollector(
   const child = spawnLogship(
     ['collector', '--config', join(dataDir, 'collector.yml')],
     { LOGSHIP_DATA_DIR: dataDir, LOGSHIP_LISTEN: `127.0.0.1:${port}`, LOGSHIP_ES_URL: '' },
-    join(tmpdir(), `logship-sec-${name}-${process.pid}.log`),
+    // In the data directory, which dispose() removes.
+    join(dataDir, 'collector.log'),
   );
   await waitFor(
     'the collector to answer /readyz',
