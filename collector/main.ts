@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
+import { tokenId } from './auth/token-store.js';
 import { StoreUnavailableError } from './store/store-errors.js';
 import { createCollectorServer } from './tls/collector-server.js';
 
@@ -10,7 +11,7 @@ const DRAIN_MS = 10_000;
 /** A running collector: its address and a way to drain and stop it. */
 export interface RunningCollector {
   url: string;
-  /** A one-time `/login?code=…` link that signs the browser in as `tokenName` (valid once, for 10 minutes). */
+  /** A one-time `/login?code=…` link that signs the browser in as the token `tokenName` (once, for 10 minutes). */
   loginLink(tokenName: string): string;
   /** Re-reads the TLS certificate, key and client CA (SIGHUP); open connections stay. False when nothing changed. */
   reloadTls(): boolean;
@@ -51,19 +52,30 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
   logger.info({ url, store: config.elasticsearch ? 'elasticsearch' : 'embedded' }, `The collector listens on ${url}.`);
   return {
     url,
-    loginLink: (tokenName) => `${url}/login?code=${collector.loginCodes.create(tokenName)}`,
+    loginLink: (tokenName) => {
+      const token = collector.verifier.byTokenName(tokenName);
+      if (!token) throw new Error(`No token is named "${tokenName}".`);
+      // Bound to this token's id: a token created later under the same name cannot use the link.
+      return `${url}/login?code=${collector.loginCodes.create(tokenId(token))}`;
+    },
     reloadTls: () => listener.reloadTls(),
     async stop() {
       await new Promise<void>((resolve) => {
+        // Before close(): a read or tail under way would otherwise hold the drain until its timeout.
+        collector.beginShutdown();
+        // Idle keep-alive sockets would hold close() open until they time out, and so would those that become idle
+        // once their last answer is sent during the drain: they are closed as they become idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         const timer = setTimeout(() => {
+          clearInterval(idle);
           server.closeAllConnections();
           resolve();
         }, DRAIN_MS);
         server.close(() => {
+          clearInterval(idle);
           clearTimeout(timer);
           resolve();
         });
-        // Idle keep-alive sockets would hold close() open until they time out.
         server.closeIdleConnections();
       });
       await collector.close();

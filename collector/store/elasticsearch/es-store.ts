@@ -71,7 +71,7 @@ export class EsStore implements LogStore {
     });
     this.health = new EsHealth(this.client, options.indexPrefix, credentialKind(options));
     this.writer = new EsWriter(this.client, options, logger);
-    this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger);
+    this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger, options.searchTimeoutMs);
     this.readContext = {
       client: this.client,
       indexPrefix: options.indexPrefix,
