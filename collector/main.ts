@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { ensurePrivateDir, openToOthers } from '../config/private-files.js';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
 import { tokenId } from './auth/token-store.js';
@@ -22,6 +23,7 @@ export interface RunningCollector {
 export async function startCollector(config: CollectorConfig, logger: Logger): Promise<RunningCollector> {
   // TLS files are checked before the store opens, so a bad certificate stops the start with nothing to undo.
   const listener = createCollectorServer(config, logger);
+  warnWhenDataDirIsShared(config.data_dir, logger);
   let collector;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -101,4 +103,17 @@ export async function runCollector(opts: { config?: string }): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   // Also keeps SIGHUP (a renewed certificate, `systemctl reload`) from ending the process, its default.
   process.on('SIGHUP', () => void running.reloadTls());
+}
+
+/**
+ * The data directory holds tokens, sessions and every host's logs. logship creates it owner-only but never changes
+ * the mode of one that exists (it may be a folder others rely on), so it says when others can read it.
+ */
+function warnWhenDataDirIsShared(dataDir: string, logger: Logger): void {
+  ensurePrivateDir(dataDir);
+  if (openToOthers(dataDir))
+    logger.warn(
+      { data_dir: dataDir },
+      `The data directory ${dataDir} can be read by other users; make it owner-only (chmod 700) or choose a folder of its own.`,
+    );
 }

@@ -1,5 +1,5 @@
-import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
-import { PRIVATE_DIR_MODE } from '../config/private-files.js';
+import { open, readFile, rename } from 'node:fs/promises';
+import { ensurePrivateDir } from '../config/private-files.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { identityKey, type FileIdentity } from './file-identity.js';
@@ -92,8 +92,7 @@ export class Registry {
   /** Opens (creating the data directory) and reads the registry of `dataDir`. */
   static async open(dataDir: string, logger: Logger): Promise<Registry> {
     try {
-      await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-      await chmod(dataDir, PRIVATE_DIR_MODE).catch(() => undefined);
+      ensurePrivateDir(dataDir);
     } catch (err) {
       throw new ShipperError(
         'SHIPPER_REGISTRY_IO',

@@ -372,8 +372,7 @@ export class EmbeddedStore implements LogStore {
  */
 function makeDir(dir: string): void {
   try {
-    // The data folder and the store folder: owner only, like the file SQLite creates below.
-    ensurePrivateDir(dirname(dir));
+    // The store folder (and the data folder, when this creates it): owner only, like the file SQLite creates below.
     ensurePrivateDir(dir);
   } catch (err) {
     let parent = dir;
