@@ -1,0 +1,130 @@
+import { DrainTree } from './drain-tree.js';
+import { PLACEHOLDER, maskVariables } from './mask-variables.js';
+
+/** A pattern found in a set of messages: its tokens (`<*>` for variable parts) and its messages' positions. */
+export interface MinedPattern {
+  tokens: string[];
+  /** Positions (in the input) of the messages that belong to it, ascending. */
+  members: number[];
+}
+
+/** Distinct words a position may take and still be read as a choice of constants, not a variable. */
+const MAX_CONSTANT_CHOICES = 4;
+
+/** A word after which comes a value rather than a constant: "session closed for user <name>". */
+const NAMES_A_VALUE = /^(?:user|username|login)[:=]?$/i;
+
+/** A distinct masked message: its tokens and the positions of the messages that read so. */
+interface Shape {
+  tokens: string[];
+  members: number[];
+}
+
+/**
+ * Groups messages into patterns: mask the variable parts, group the distinct masked messages with Drain, then mend
+ * Drain's two typical errors without per-data-set tuning: a group that merged a few different constant words at
+ * one position ("initialization"/"finalization") is split by those words, and groups whose templates differ only in
+ * how many tokens a variable spans ("0 bytes" vs "1,024 bytes (1.00 KB)") are joined.
+ */
+export function minePatterns(messages: readonly string[]): MinedPattern[] {
+  const shapes = new Map<string, Shape>();
+  messages.forEach((message, i) => {
+    const tokens = maskVariables(message);
+    const key = tokens.join(' ');
+    const shape = shapes.get(key);
+    if (shape) shape.members.push(i);
+    else shapes.set(key, { tokens, members: [i] });
+  });
+
+  const tree = new DrainTree();
+  const byGroup = new Map<number, Shape[]>();
+  for (const shape of shapes.values()) {
+    const group = tree.add(shape.tokens);
+    const list = byGroup.get(group.id) ?? [];
+    list.push(shape);
+    byGroup.set(group.id, list);
+  }
+
+  const split: Shape[][] = [];
+  for (const list of byGroup.values()) split.push(...splitByConstantChoices(list));
+
+  const joined = new Map<string, Shape[]>();
+  for (const list of split) {
+    const tokens = generalised(list);
+    const skeleton = tokens.filter((_, p) => !list.every((s) => isPlaceholderOnly(s.tokens[p]!))).join(' ');
+    const key = skeleton === '' ? tokens.join(' ') : skeleton;
+    const into = joined.get(key);
+    if (into) into.push(...list);
+    else joined.set(key, [...list]);
+  }
+
+  return [...joined.values()].map((list) => ({
+    tokens: generalisedAcrossLengths(list),
+    members: list.flatMap((s) => s.members).sort((a, b) => a - b),
+  }));
+}
+
+/** Splits a Drain group where a position holds only a few distinct plain words (no variable part among them). */
+function splitByConstantChoices(shapes: Shape[]): Shape[][] {
+  if (shapes.length < 2) return [shapes];
+  const length = shapes[0]!.tokens.length;
+  const choicePositions: number[] = [];
+  for (let p = 0; p < length; p++) {
+    const values = new Set<string>();
+    let variable = false;
+    for (const s of shapes) {
+      const t = s.tokens[p]!;
+      if (t.includes(PLACEHOLDER)) {
+        variable = true;
+        break;
+      }
+      values.add(numberless(t));
+      if (values.size > MAX_CONSTANT_CHOICES) break;
+    }
+    if (!variable && p > 0 && NAMES_A_VALUE.test(shapes[0]!.tokens[p - 1]!)) variable = true;
+    if (!variable && values.size > 1 && values.size <= MAX_CONSTANT_CHOICES) choicePositions.push(p);
+  }
+  if (choicePositions.length === 0) return [shapes];
+  const parts = new Map<string, Shape[]>();
+  for (const s of shapes) {
+    const key = choicePositions.map((p) => numberless(s.tokens[p]!)).join('\u0000');
+    const part = parts.get(key) ?? [];
+    part.push(s);
+    parts.set(key, part);
+  }
+  return [...parts.values()];
+}
+
+/** A word with its digits dropped: IRQ0 and IRQ9 are one numbered name, HTTPS and SOCKS5 two words. */
+function numberless(token: string): string {
+  return token.replace(/\d+/g, '');
+}
+
+/** The template of shapes of one length: tokens they all share, placeholders elsewhere. */
+function generalised(shapes: readonly Shape[]): string[] {
+  const template = [...shapes[0]!.tokens];
+  for (const s of shapes) for (let i = 0; i < template.length; i++) if (template[i] !== s.tokens[i]) template[i] = PLACEHOLDER;
+  return template;
+}
+
+/** The template of shapes that may differ in length: the longest one's template stands for them all. */
+function generalisedAcrossLengths(shapes: readonly Shape[]): string[] {
+  const byLength = new Map<number, Shape[]>();
+  for (const s of shapes) {
+    const list = byLength.get(s.tokens.length) ?? [];
+    list.push(s);
+    byLength.set(s.tokens.length, list);
+  }
+  let best: Shape[] = [];
+  for (const list of byLength.values()) {
+    const count = list.reduce((n, s) => n + s.members.length, 0);
+    const bestCount = best.reduce((n, s) => n + s.members.length, 0);
+    if (count > bestCount) best = list;
+  }
+  return generalised(best);
+}
+
+/** A token that is a placeholder with at most some punctuation around it, e.g. `(<*>)` or `<*>,`. */
+function isPlaceholderOnly(token: string): boolean {
+  return token.includes(PLACEHOLDER) && !/[\p{L}\p{N}]/u.test(token.replaceAll(PLACEHOLDER, ''));
+}
