@@ -50,6 +50,14 @@ const schema = z.strictObject({
       tail_heartbeat: duration.default(15_000),
     })
     .prefault({}),
+  patterns: z
+    .strictObject({
+      /** Events read at most per window to find patterns; windows with more are sampled per histogram bucket. */
+      max_sample: z.number().int().positive().max(1_000_000).default(20_000),
+      /** Reading and grouping stop after this long and answer with what they have. */
+      time_limit: duration.default(10_000),
+    })
+    .prefault({}),
   /** Whole days of events older than this are deleted (hourly and at start). */
   retention_days: z.number().int().positive().default(14),
   /** Dead letters are kept longer, to trace a misbehaving sender after the fact. */

@@ -6,7 +6,22 @@ export interface MinedPattern {
   tokens: string[];
   /** Positions (in the input) of the messages that belong to it, ascending. */
   members: number[];
+  /** One message position per distinct masked form among the members (at most MAX_REPRESENTATIVES). */
+  representatives: number[];
 }
+
+/** What mining answered: the patterns, and how many messages it got to before the deadline. */
+export interface MiningResult {
+  patterns: MinedPattern[];
+  /** Messages mined; those after it (cut off by the deadline) belong to no pattern. */
+  processed: number;
+}
+
+const MAX_REPRESENTATIVES = 32;
+/** Only the start of a huge message (a stack trace, a dumped body) is mined: its kind shows there, its cost not. */
+const MAX_MESSAGE_CHARS = 2048;
+/** The deadline is checked every this many messages: reading the clock per message would cost more than masking. */
+const DEADLINE_EVERY = 256;
 
 /** Distinct words a position may take and still be read as a choice of constants, not a variable. */
 const MAX_CONSTANT_CHOICES = 4;
@@ -26,15 +41,18 @@ interface Shape {
  * one position ("initialization"/"finalization") is split by those words, and groups whose templates differ only in
  * how many tokens a variable spans ("0 bytes" vs "1,024 bytes (1.00 KB)") are joined.
  */
-export function minePatterns(messages: readonly string[]): MinedPattern[] {
+export function minePatterns(messages: readonly string[], deadline = Infinity): MiningResult {
   const shapes = new Map<string, Shape>();
-  messages.forEach((message, i) => {
-    const tokens = maskVariables(message);
+  let processed = 0;
+  for (; processed < messages.length; processed++) {
+    if (processed % DEADLINE_EVERY === 0 && processed > 0 && performance.now() > deadline) break;
+    const message = messages[processed]!;
+    const tokens = maskVariables(message.length > MAX_MESSAGE_CHARS ? message.slice(0, MAX_MESSAGE_CHARS) : message);
     const key = tokens.join(' ');
     const shape = shapes.get(key);
-    if (shape) shape.members.push(i);
-    else shapes.set(key, { tokens, members: [i] });
-  });
+    if (shape) shape.members.push(processed);
+    else shapes.set(key, { tokens, members: [processed] });
+  }
 
   const tree = new DrainTree();
   const byGroup = new Map<number, Shape[]>();
@@ -58,10 +76,12 @@ export function minePatterns(messages: readonly string[]): MinedPattern[] {
     else joined.set(key, [...list]);
   }
 
-  return [...joined.values()].map((list) => ({
+  const patterns = [...joined.values()].map((list) => ({
     tokens: generalisedAcrossLengths(list),
     members: list.flatMap((s) => s.members).sort((a, b) => a - b),
+    representatives: list.slice(0, MAX_REPRESENTATIVES).map((s) => s.members[0]!),
   }));
+  return { patterns, processed };
 }
 
 /** Splits a Drain group where a position holds only a few distinct plain words (no variable part among them). */

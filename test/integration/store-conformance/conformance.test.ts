@@ -3,6 +3,7 @@ import type { CaseContext } from './case-context.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
 import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
+import { patternCases } from './cases/pattern-cases.js';
 import { queryCases } from './cases/query-cases.js';
 import { readCases } from './cases/read-cases.js';
 import { STORE_TARGETS } from './store-targets.js';
@@ -35,4 +36,5 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   pagingCases(ctx);
   readCases(ctx);
   deadLetterCases(ctx);
+  patternCases(ctx);
 });
