@@ -18,6 +18,7 @@ import { ingestRoutes } from './routes/ingest-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { contextRoutes } from './routes/context-routes.js';
 import { hostRoutes } from './routes/host-routes.js';
+import { exportRoutes } from './routes/export-routes.js';
 import { patternRoutes } from './routes/pattern-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { tailRoutes } from './routes/tail-routes.js';
@@ -71,6 +72,17 @@ export async function createApp(
   app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
+  app.use(
+    exportRoutes(
+      store,
+      verifier,
+      {
+        defaultEvents: config.export.default_events,
+        maxEvents: config.export.max_events,
+      },
+      logger,
+    ),
+  );
   app.use(
     patternRoutes(store, verifier, {
       maxSample: config.patterns.max_sample,

@@ -58,6 +58,14 @@ const schema = z.strictObject({
       time_limit: duration.default(10_000),
     })
     .prefault({}),
+  export: z
+    .strictObject({
+      /** Events an export holds when the caller names no limit. */
+      default_events: z.number().int().positive().default(100_000),
+      /** The most events one export may hold, whatever the caller asks (`limit=max` asks for this). */
+      max_events: z.number().int().positive().default(10_000_000),
+    })
+    .prefault({}),
   /** Whole days of events older than this are deleted (hourly and at start). */
   retention_days: z.number().int().positive().default(14),
   /** Dead letters are kept longer, to trace a misbehaving sender after the fact. */

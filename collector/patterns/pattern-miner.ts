@@ -123,7 +123,8 @@ function numberless(token: string): string {
 /** The template of shapes of one length: tokens they all share, placeholders elsewhere. */
 function generalised(shapes: readonly Shape[]): string[] {
   const template = [...shapes[0]!.tokens];
-  for (const s of shapes) for (let i = 0; i < template.length; i++) if (template[i] !== s.tokens[i]) template[i] = PLACEHOLDER;
+  for (const s of shapes)
+    for (let i = 0; i < template.length; i++) if (template[i] !== s.tokens[i]) template[i] = PLACEHOLDER;
   return template;
 }
 

@@ -52,7 +52,15 @@ export async function findPatterns(store: LogStore, request: PatternRequest): Pr
   const current = await sampleWindow(store, request, request.from, request.to, interval.ms, deadline, limited);
   const previousFrom = new Date(request.from.getTime() - spanMs - 1);
   const previous = request.compare
-    ? await sampleWindow(store, request, previousFrom, new Date(request.from.getTime() - 1), interval.ms, deadline, limited)
+    ? await sampleWindow(
+        store,
+        request,
+        previousFrom,
+        new Date(request.from.getTime() - 1),
+        interval.ms,
+        deadline,
+        limited,
+      )
     : null;
 
   // The window before goes first: Drain's groups grow in reading order, and both windows share one set of patterns.

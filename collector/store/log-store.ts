@@ -71,6 +71,8 @@ export interface SearchRequest {
   after?: SortKey;
   /** An opaque consistent view from an earlier page (an Elasticsearch point in time); stores may ignore it. */
   snapshot?: string;
+  /** False: the caller does not need `total` (an export's later pages), so the store need not count. */
+  countTotal?: boolean;
 }
 
 export interface SearchPage {

@@ -46,7 +46,8 @@ export function runLogship(args: string[], env: Record<string, string | undefine
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: childEnv }, (err, stdout, stderr) => {
+    // Exports print tens of megabytes; execFile's default 1 MB buffer would kill the command part-way.
+    execFile(process.execPath, [CLI, ...args], { env: childEnv, maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
