@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { LoginCodes } from './auth/login-codes.js';
+import { ClockMetrics } from './clock/clock-metrics.js';
+import { LineDelays } from './clock/line-delays.js';
 import { TokenVerifier } from './auth/token-store.js';
 import type { CollectorConfig } from './config.js';
 import { CollectorError } from './collector-error.js';
@@ -45,7 +47,9 @@ export async function createApp(
   await store.init();
   const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval);
   const metrics = new IngestMetrics();
-  const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics);
+  const lineDelays = new LineDelays();
+  const clockMetrics = new ClockMetrics(metrics.registry, config.search.host_silent_after);
+  const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics, lineDelays);
   const bulk = new BulkService(
     store,
     config.elasticsearch?.index_prefix ?? 'logship',
@@ -89,7 +93,14 @@ export async function createApp(
       timeLimitMs: config.patterns.time_limit,
     }),
   );
-  app.use(hostRoutes(store, verifier, config.search.host_silent_after));
+  app.use(
+    hostRoutes(store, verifier, {
+      silentAfterMs: config.search.host_silent_after,
+      skewThresholdMs: config.clock.skew_threshold,
+      lineDelays,
+      clockMetrics,
+    }),
+  );
   app.use(tailRoutes(store, verifier, logger, config.search.tail_heartbeat));
   app.use(openApiRoutes());
   const loginCodes = new LoginCodes();

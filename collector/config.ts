@@ -50,6 +50,12 @@ const schema = z.strictObject({
       tail_heartbeat: duration.default(15_000),
     })
     .prefault({}),
+  clock: z
+    .strictObject({
+      /** `/hosts` flags a host whose clock is further than this from the collector's. */
+      skew_threshold: duration.default(2000),
+    })
+    .prefault({}),
   patterns: z
     .strictObject({
       /** Events read at most per window to find patterns; windows with more are sampled per histogram bucket. */

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
-import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type {
   DeadLetter,
@@ -253,12 +253,17 @@ export class EmbeddedStore implements LogStore {
     return this.guard((open) => open.aggregations.hosts(now));
   }
 
-  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+  async hostClocks(): Promise<Map<string, HostClock>> {
+    return this.guard((open) => open.aggregations.hostClocks());
+  }
+
+  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date, clock: HostClock | null): Promise<void> {
     await this.guard((open) =>
       open.writer.request('heartbeat', {
         host: heartbeat.host,
         receivedAt: receivedAt.toISOString(),
         heartbeat: JSON.stringify(heartbeat),
+        clock: clock === null ? null : JSON.stringify(clock),
       }),
     );
   }

@@ -409,7 +409,10 @@ describe('hosts and heartbeats', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${collector.tokens.ingest}` },
       body: JSON.stringify(beat),
     });
-    expect(post.status).toBe(204);
+    expect(post.status).toBe(200);
+    const answer = (await post.json()) as { received_at: string; replied_at: string };
+    expect(Date.parse(answer.replied_at)).toBeGreaterThanOrEqual(Date.parse(answer.received_at));
+    expect(Date.parse(answer.received_at)).toBeGreaterThanOrEqual(Date.parse(sentAt));
     const bad = await fetch(`${collector.url}/api/v1/heartbeat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${collector.tokens.ingest}` },
