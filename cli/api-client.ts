@@ -31,6 +31,18 @@ export class ApiClient {
     return body as SearchResult;
   }
 
+  /** `/api/v1/events/{id}/context`: the events around one event (aligned by clock offsets with `align=clocks`). */
+  async context(id: string, query: SearchQuery): Promise<unknown> {
+    const res = await request(this.url(`/api/v1/events/${encodeURIComponent(id)}/context`, query), {
+      headers: this.headers(),
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+    const body = (await res.body.json()) as unknown;
+    if (res.statusCode !== 200) throw httpError(res.statusCode, body as ErrorBody);
+    return body;
+  }
+
   /**
    * Streams `/api/v1/export` (every matching event, NDJSON or CSV) into `out`, honouring its backpressure. Answers
    * the collector's `X-Logship-Total` and `X-Logship-Limit`, so the caller can tell a capped export.

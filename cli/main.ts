@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { CodedError } from '../protocol/coded-error.js';
+import { contextCommand } from './context-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
 import { tokenCommand } from './token-command.js';
@@ -37,6 +38,7 @@ function program(): Command {
       await runStandalone();
     });
   root.addCommand(searchCommand());
+  root.addCommand(contextCommand());
   root.addCommand(tokenCommand());
   root.addCommand(migrateCommand());
   for (const cmd of [root, ...root.commands, ...root.commands.flatMap((c) => c.commands)]) {

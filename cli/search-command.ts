@@ -1,11 +1,11 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { Transform } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream/promises';
 import type { Hit } from '../protocol/event.js';
-import { csvHeader, csvRecord, ndjsonLine } from '../protocol/export-format.js';
+import { csvHeader } from '../protocol/export-format.js';
 import type { ApiClient, SearchQuery } from './api-client.js';
-import { escapeForTerminal } from './escape-text.js';
+import { formatHit, outputOption, type Output } from './hit-format.js';
 
 interface SearchOptions {
   from: string;
@@ -18,28 +18,9 @@ interface SearchOptions {
   all?: boolean;
 }
 
-const OUTPUTS = ['text', 'ndjson', 'csv'] as const;
-type Output = (typeof OUTPUTS)[number];
-
-function outputOption(value: string): Output {
-  if (!(OUTPUTS as readonly string[]).includes(value)) {
-    throw new InvalidArgumentError('must be text, ndjson or csv.');
-  }
-  return value as Output;
-}
-
 /** `--from 15m` is shorthand for `now-15m`; ISO times and `now…` pass through. */
 export function relativeTime(text: string): string {
   return /^\d+[smhdw]$/.test(text) ? `now-${text}` : text;
-}
-
-/** One hit as printed: a text line (control characters escaped), an NDJSON line or a CSV record. */
-function formatHit(hit: Hit, output: Output): string {
-  if (output === 'ndjson') return ndjsonLine(hit);
-  if (output === 'csv') return csvRecord(hit);
-  const level = (hit.level ?? '-').toUpperCase().padEnd(5);
-  const message = escapeForTerminal(hit.message).replaceAll('\n', '\n    ');
-  return `${hit.timestamp} ${escapeForTerminal(hit.host ?? '-')} ${level} ${message}\n`;
 }
 
 const PAGE = 10_000;
