@@ -24,14 +24,18 @@ const VARIABLE_FORMS = [
   // Dates with names: "Fri Jun 17 07:07:00 2005", "Jun 17 07:07:00", "17 Jun 2005".
   String.raw`\b(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,?\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2}(?:,?\s+\d{4})?(?:\s+\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:\s+\d{4})?\b`,
   // IPv6 addresses (full or with ::); after times, so that 12:30:00 stays a time.
-  String.raw`(?<![\w:])(?=[0-9a-fA-F:]*\d)(?:[0-9a-fA-F]{1,4}:){2,7}:?[0-9a-fA-F]{0,4}(?![\w:])`,
+  String.raw`(?<![\w:])(?=[0-9a-fA-F:]*\d)(?=(?:[0-9a-fA-F]*:){2})(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])`,
   // Hex numbers: 0x1f, or long runs of hex digits that hold a digit (hashes, ids).
   String.raw`\b0[xX][0-9a-fA-F]+\b`,
   String.raw`\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b`,
+  // Sizes and durations with their unit ("1.16 KB", "250 ms"): one value, however it is written.
+  String.raw`(?<![A-Za-z\d])\d+(?:\.\d+)?\s?(?:[KMGT]i?B|bytes|ms|sec|secs|seconds|min|minutes)(?![\w])`,
   // Host names whose first label starts with a digit (24-54-76-216.example.net), unlike class names.
-  String.raw`(?<![\w.-])\d[\w-]*(?:\.[\w-]+)+`,
+  String.raw`(?<![\w.-])\d[\w-]*(?:\.[\w-]+)*\.[\w-]*[A-Za-z][\w-]*`,
   // Absolute paths.
   String.raw`(?<![\w.])(?:/[\w.@%+~-]+){2,}/?`,
+  // Versions and other dotted numbers: 8.5.0, 1.2.3.4567.
+  String.raw`(?<![A-Za-z\d.])\d+(?:\.\d+){2,}`,
   // Numbers not glued to a letter before them (so "ssh2" and "log4j" stay words).
   String.raw`(?<![A-Za-z\d])[-+]?\d+(?:\.\d+)?`,
 ];

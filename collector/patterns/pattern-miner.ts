@@ -66,11 +66,11 @@ export function minePatterns(messages: readonly string[], deadline = Infinity): 
   const split: Shape[][] = [];
   for (const list of byGroup.values()) split.push(...splitByConstantChoices(list));
 
+  // Groups whose messages differ only in how many tokens a variable spans become one pattern, as do groups that
+  // Drain left apart with the same template.
   const joined = new Map<string, Shape[]>();
   for (const list of split) {
-    const tokens = generalised(list);
-    const skeleton = tokens.filter((_, p) => !list.every((s) => isPlaceholderOnly(s.tokens[p]!))).join(' ');
-    const key = skeleton === '' ? tokens.join(' ') : skeleton;
+    const key = joinKey(list);
     const into = joined.get(key);
     if (into) into.push(...list);
     else joined.set(key, [...list]);
@@ -120,12 +120,38 @@ function numberless(token: string): string {
   return token.replace(/\d+/g, '');
 }
 
-/** The template of shapes of one length: tokens they all share, placeholders elsewhere. */
-function generalised(shapes: readonly Shape[]): string[] {
-  const template = [...shapes[0]!.tokens];
-  for (const s of shapes)
-    for (let i = 0; i < template.length; i++) if (template[i] !== s.tokens[i]) template[i] = PLACEHOLDER;
+/**
+ * The template of token lists of one length: tokens they all share; where they differ, the placeholder keeps the
+ * punctuation-ended start and punctuation end they share, so `user=root` and `user=guest` make `user=<*>`, not `<*>`.
+ */
+function generalised(lists: readonly (readonly string[])[]): string[] {
+  const template = [...lists[0]!];
+  for (const tokens of lists)
+    for (let i = 0; i < template.length; i++) {
+      if (template[i] !== tokens[i]) template[i] = generaliseToken(template[i]!, tokens[i]!);
+    }
   return template;
+}
+
+/** Two different tokens as one: their shared start up to its last punctuation, `<*>`, their shared punctuation end. */
+function generaliseToken(a: string, b: string): string {
+  let start = 0;
+  while (start < a.length && start < b.length && a[start] === b[start]) start++;
+  // A shared start that ends in a word is part of the value ("init" of initialization/initiate); so is half a placeholder.
+  while (start > 0 && /[\p{L}\p{N}_<*]/u.test(a[start - 1]!)) start--;
+  let end = 0;
+  while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+  while (end > 0 && /[\p{L}\p{N}_*>]/u.test(a[a.length - end]!)) end--;
+  return `${a.slice(0, start)}${PLACEHOLDER}${a.slice(a.length - end)}`.replace(/(?:<\*>)+/g, PLACEHOLDER);
+}
+
+/**
+ * What groups must share to be one pattern: their template without the positions where every message has only a
+ * placeholder, so "0 bytes sent" and "1190 bytes (1.16 KB) sent" (masked: `<*> sent`, `<*> (<*>) sent`) meet.
+ */
+function joinKey(list: readonly Shape[]): string {
+  const tokens = generalised(list.map((s) => s.tokens));
+  return tokens.filter((_, p) => !list.every((s) => isPlaceholderOnly(s.tokens[p]!))).join(' ');
 }
 
 /** The template of shapes that may differ in length: the longest one's template stands for them all. */
@@ -142,7 +168,7 @@ function generalisedAcrossLengths(shapes: readonly Shape[]): string[] {
     const bestCount = best.reduce((n, s) => n + s.members.length, 0);
     if (count > bestCount) best = list;
   }
-  return generalised(best);
+  return generalised(best.map((s) => s.tokens));
 }
 
 /** A token that is a placeholder with at most some punctuation around it, e.g. `(<*>)` or `<*>,`. */
