@@ -16,6 +16,8 @@ const BENCHES = [
   'search-latency',
   'embedded-store',
   'ui-first-paint',
+  'pattern-accuracy',
+  'export-memory',
 ];
 
 const chosen = process.argv.slice(2);

@@ -17,6 +17,7 @@ describe('masking variable parts', () => {
     ['GET /api/v1/orders/7731 took 12.5 ms', 'GET <*> took <*>'],
     ['job 0b7c5a8e-1f0e-4c1b-9d0e-3f1a2b3c4d5e done at 2026-11-26T10:00:00.123Z', 'job <*> done at <*>'],
     ['mask=0xffff0000 hash 9f86d081884c7d65 v2', 'mask=<*> hash <*> v2'],
+    ['database "shop" user "app" said "no more"', 'database "<*>" user "<*>" said "no more"'],
     [
       'connection from 24.54.76.216 (24-54-76-216.bflony.adelphia.net) at Fri Jun 17 07:07:00 2005',
       'connection from <*> (<*>) at <*>',
