@@ -101,7 +101,8 @@ function splitByConstantChoices(shapes: Shape[]): Shape[][] {
       values.add(numberless(t));
       if (values.size > MAX_CONSTANT_CHOICES) break;
     }
-    if (!variable && p > 0 && NAMES_A_VALUE.test(shapes[0]!.tokens[p - 1]!)) variable = true;
+    const before = p > 0 ? shapes[0]!.tokens[p - 1]! : '';
+    if (!variable && NAMES_A_VALUE.test(before) && shapes.every((s) => s.tokens[p - 1] === before)) variable = true;
     if (!variable && values.size > 1 && values.size <= MAX_CONSTANT_CHOICES) choicePositions.push(p);
   }
   if (choicePositions.length === 0) return [shapes];
