@@ -2,9 +2,10 @@ import { Command } from 'commander';
 import type { AlignedContextResult, AlignedHit } from '../protocol/context.js';
 import type { Hit } from '../protocol/event.js';
 import { csvHeader } from '../protocol/export-format.js';
+import { collectorClient, withConnectionOptions, type ConnectionOptions } from './collector-client.js';
 import { formatHit, outputOption, type Output } from './hit-format.js';
 
-interface ContextOptions {
+interface ContextOptions extends ConnectionOptions {
   before: string;
   after: string;
   window?: string;
@@ -36,7 +37,7 @@ function signedSeconds(ms: number): string {
  * notes the shift and the time its line carries.
  */
 export function contextCommand(): Command {
-  return new Command('context')
+  return withConnectionOptions(new Command('context'))
     .description('events from every host around one event (LOGSHIP_COLLECTOR_URL, LOGSHIP_TOKEN)')
     .argument('<id>', 'the event id (as search --output ndjson prints it)')
     .option('--before <n>', 'events before it', '20')
@@ -46,11 +47,7 @@ export function contextCommand(): Command {
     .option('--align-clocks', "shift each host's events by its measured clock offset")
     .option('--output <format>', 'text, ndjson or csv', outputOption, 'text')
     .action(async (id: string, opts: ContextOptions) => {
-      const { ApiClient } = await import('./api-client.js');
-      const client = new ApiClient(
-        process.env.LOGSHIP_COLLECTOR_URL ?? 'http://127.0.0.1:8080',
-        process.env.LOGSHIP_TOKEN,
-      );
+      const client = await collectorClient(opts);
       const answer = (await client.context(id, {
         before: wholeNumber(opts.before, '--before'),
         after: wholeNumber(opts.after, '--after'),

@@ -5,9 +5,10 @@ import { pipeline } from 'node:stream/promises';
 import type { Hit } from '../protocol/event.js';
 import { csvHeader } from '../protocol/export-format.js';
 import type { ApiClient, SearchQuery } from './api-client.js';
+import { collectorClient, withConnectionOptions, type ConnectionOptions } from './collector-client.js';
 import { formatHit, outputOption, type Output } from './hit-format.js';
 
-interface SearchOptions {
+interface SearchOptions extends ConnectionOptions {
   from: string;
   to: string;
   host: string[];
@@ -27,7 +28,7 @@ const PAGE = 10_000;
 
 /** `logship search`: newest matches, printed oldest first like `tail`; `--follow` keeps printing new ones. */
 export function searchCommand(): Command {
-  return new Command('search')
+  return withConnectionOptions(new Command('search'))
     .description('search logs through the collector API (LOGSHIP_COLLECTOR_URL, LOGSHIP_TOKEN)')
     .argument('[query]', 'query language: words, "phrases", field:value, AND/OR/NOT', '')
     .option('--from <time>', 'start: 15m, 2h, 7d, now-1h or ISO-8601', '15m')
@@ -40,12 +41,7 @@ export function searchCommand(): Command {
     .option('--all', 'every matching event, streamed by the collector (up to its export limit), oldest first')
     .action(async (query: string, opts: SearchOptions) => {
       const output: Output = opts.json ? 'ndjson' : opts.output;
-      // Loaded here, not at the top: undici costs ~20 MB of memory, which `logship shipper` must not carry.
-      const { ApiClient } = await import('./api-client.js');
-      const client = new ApiClient(
-        process.env.LOGSHIP_COLLECTOR_URL ?? 'http://127.0.0.1:8080',
-        process.env.LOGSHIP_TOKEN,
-      );
+      const client = await collectorClient(opts);
       if (opts.all && opts.follow) {
         process.stderr.write('--all and --follow cannot be combined.\n');
         process.exit(2);
