@@ -135,6 +135,7 @@ async function run(store: 'embedded' | 'elasticsearch', esUrl: string) {
     await collector.stop();
     if (store === 'elasticsearch') {
       await fetch(`${esUrl}/${prefix}-*?ignore_unavailable=true&allow_no_indices=true`, { method: 'DELETE' });
+      await fetch(`${esUrl}/_index_template/${prefix}-*`, { method: 'DELETE' });
     }
     rmSync(work, { recursive: true, force: true });
   }
