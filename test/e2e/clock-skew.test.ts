@@ -2,11 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AlignedContextResult } from '../../../protocol/context.js';
-import type { Hit } from '../../../protocol/event.js';
-import { Pipeline } from '../../support/pipeline-harness.js';
-import { fakeTimeEnv } from '../../support/fake-time.js';
-import { runLogship, stopProcess, waitFor } from '../../support/processes.js';
+import type { AlignedContextResult } from '../../protocol/context.js';
+import type { Hit } from '../../protocol/event.js';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, signedInPage } from '../support/browser.js';
+import { Pipeline } from '../support/pipeline-harness.js';
+import { fakeTimeEnv } from '../support/fake-time.js';
+import { runLogship, stopProcess, waitFor } from '../support/processes.js';
 
 /**
  * Clock skew with real processes and a really shifted clock: on host db-1 the shipper and the app that writes its
@@ -72,6 +74,7 @@ describe('clock skew between two hosts, one 90 s behind', () => {
   let db: App;
   let request: Hit;
   let error: Hit;
+  let browser: Browser | undefined;
 
   const get = async <T>(path: string): Promise<T> => {
     const res = await fetch(`${pipeline.url}${path}`, { headers: { authorization: `Bearer ${pipeline.tokens.read}` } });
@@ -115,6 +118,7 @@ describe('clock skew between two hosts, one 90 s behind', () => {
   });
 
   afterAll(async () => {
+    await browser?.close();
     for (const app of [api, db]) if (app) await stopProcess(app.child, 'SIGKILL');
     await pipeline.dispose();
   });
@@ -185,5 +189,36 @@ describe('clock skew between two hosts, one 90 s behind', () => {
     expect(alignedLines[1]).toMatch(/^ {2}\S+ db-1 ERROR \S+ ERROR query for request r-7 failed/);
     expect(alignedLines[1]).toMatch(/\[clock \+(89|90)\.\d{3} s; line time \S+\]$/);
     expect(alignedLines[1]).toContain(`line time ${error.timestamp}`);
+  });
+
+  it('shows the error after the request in the merged view once clocks are aligned, before it otherwise', async () => {
+    browser = await launchBrowser();
+    const page = await signedInPage(browser, pipeline.url, pipeline.tokens.read);
+    const rowIds = () =>
+      page.locator('.context-list .hit').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
+    await page.goto(`${pipeline.url}/context/${encodeURIComponent(request.id)}`);
+    await page.locator('.context-list .hit.anchor').waitFor();
+    expect(await rowIds()).toEqual([error.id, request.id]);
+    await expect(page.locator('.clock-shift').count()).resolves.toBe(0);
+
+    await page.locator('button.align-clocks').click();
+    await page.waitForURL(/align=clocks/);
+    await page.waitForFunction(
+      (id) => document.querySelector('.context-list .hit')?.getAttribute('data-id') === id,
+      request.id,
+    );
+    expect(await rowIds()).toEqual([request.id, error.id]);
+    // The shifted row shows its correction and keeps the time its line carries.
+    const note = await page.locator('.clock-shift').textContent();
+    expect(note).toMatch(/^clock \+(89|90)\.\d{3} s · line time /);
+    // The choice lives in the URL: a reload keeps the aligned order.
+    await page.reload();
+    await page.locator('.context-list .hit.anchor').waitFor();
+    expect(await rowIds()).toEqual([request.id, error.id]);
+    await expect(page.locator('button.align-clocks').getAttribute('aria-pressed')).resolves.toBe('true');
+    // The hosts page shows the measured offset and flags db-1.
+    await page.goto(`${pipeline.url}/hosts`);
+    const dbClock = page.locator('tr', { hasText: 'db-1' }).locator('.clock');
+    await expect(dbClock.textContent()).resolves.toMatch(/^-(89|90)\.\d{3} s ± \d+ ms skewed$/);
   });
 });
