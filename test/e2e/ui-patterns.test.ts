@@ -78,8 +78,8 @@ describe('the Patterns tab', () => {
     ]);
     const changes = await page.locator('.patterns-table .change').allTextContents();
     expect(changes).toEqual(['2 → 40 ×13.67', '30 → 30', 'new', '20 → 5']);
-    // Ten minutes in 30-second buckets: one bar per bucket.
-    await expect(page.locator('.patterns-table tbody tr').first().locator('.sparkline rect').count()).resolves.toBe(20);
+    // Ten minutes in 20-second buckets, the window's end inclusive: one bar per bucket, 31.
+    await expect(page.locator('.patterns-table tbody tr').first().locator('.sparkline rect').count()).resolves.toBe(31);
 
     await page.getByLabel('Sort patterns').selectOption('surge');
     await page.waitForFunction(() =>

@@ -193,20 +193,11 @@ export function SearchPage() {
             </button>
           )}
           <div class="segmented tabs" role="group" aria-label="Show">
-            <button
-              type="button"
-              aria-pressed={view.tab === 'results'}
-              onClick={() => setView({ ...view, tab: 'results' })}
-            >
-              Results
-            </button>
-            <button
-              type="button"
-              aria-pressed={view.tab === 'patterns'}
-              onClick={() => setView({ ...view, tab: 'patterns' })}
-            >
-              Patterns
-            </button>
+            {(['results', 'patterns'] as const).map((tab) => (
+              <button key={tab} type="button" aria-pressed={view.tab === tab} onClick={() => setView({ ...view, tab })}>
+                {tab === 'results' ? 'Results' : 'Patterns'}
+              </button>
+            ))}
           </div>
           {view.tab === 'patterns' ? (
             <PatternsPanel
