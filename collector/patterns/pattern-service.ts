@@ -169,6 +169,8 @@ async function sampleWindow(
         to,
         limit: PAGE,
         order: 'asc',
+        // The histogram already counted the window exactly.
+        countTotal: false,
         ...(after ? { after } : {}),
         ...(snapshot ? { snapshot } : {}),
       });
@@ -195,6 +197,7 @@ async function sampleWindow(
       to: new Date(end),
       limit: Math.min(quota, 10_000),
       order: 'desc',
+      countTotal: false,
     });
     const weight = page.hits.length ? bucket.count / page.hits.length : 0;
     for (const hit of page.hits.reverse()) events.push({ hit, weight, bucket: index });
