@@ -18,7 +18,7 @@ import { createToken } from '../collector/auth/token-store.js';
 import { collectorConfig } from '../collector/config.js';
 import type { StoredEvent } from '../collector/store/ecs-document.js';
 import { createStore } from '../collector/store/create-store.js';
-import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-local.js';
+import { startElasticsearch, type RunningElasticsearch } from '../scripts/es/es-process.js';
 import { Proc, listenUrl } from './measured-process.js';
 import { writeResults } from './results-file.js';
 

@@ -48,6 +48,7 @@ export async function createApp(
   await store.init();
   const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval);
   const metrics = new IngestMetrics();
+  store.registerMetrics?.(metrics.registry);
   const lineDelays = new LineDelays();
   const clockMetrics = new ClockMetrics(metrics.registry, config.search.host_silent_after);
   const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics, lineDelays);

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { createToken } from '../../collector/auth/token-store.js';
 import type { Hit } from '../../protocol/event.js';
 import type { SearchResult } from '../../protocol/search.js';
-import { deleteIndices, testEsUrl } from './elasticsearch.js';
+import { deleteIndices, testEsUrl, type EsTarget } from './elasticsearch.js';
 import { freePort, spawnLogship, stopProcess, waitFor } from './processes.js';
 
 /** A collector and shippers as real processes (`logship collector|shipper`), for kill and restart tests. */
@@ -22,12 +22,14 @@ export class Pipeline {
   private readonly shippers = new Map<string, { child?: ChildProcess; configPath: string }>();
 
   /**
-   * `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`), or
-   * is `embedded` for the embedded store in the collector's data dir; `extra` adds other collector settings.
+   * `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`, or
+   * `nodes` instead of the plain test cluster's `url`), or is `embedded` for the embedded store in the collector's
+   * data dir; `target` is where the test's indices are deleted at the end; `extra` adds other collector settings.
    */
   constructor(
     name: string,
     elasticsearch: Record<string, unknown> | 'embedded' = {},
+    private readonly target?: EsTarget,
     extra: Record<string, unknown> = {},
   ) {
     this.indexPrefix = `t-${name}-${process.pid}`;
@@ -39,7 +41,13 @@ export class Pipeline {
     this.collectorConfig = {
       ...(elasticsearch === 'embedded'
         ? {}
-        : { elasticsearch: { url: testEsUrl(), index_prefix: this.indexPrefix, ...elasticsearch } }),
+        : {
+            elasticsearch: {
+              ...('nodes' in elasticsearch ? {} : { url: testEsUrl() }),
+              index_prefix: this.indexPrefix,
+              ...elasticsearch,
+            },
+          }),
       ...extra,
     };
     writeFileSync(join(this.dir, 'collector.yml'), stringify(this.collectorConfig));
@@ -159,7 +167,7 @@ export class Pipeline {
   async dispose(): Promise<void> {
     for (const host of this.shippers.keys()) await this.stopShipper(host, 'SIGKILL');
     await this.stopCollector('SIGKILL');
-    await deleteIndices(`${this.indexPrefix}-*`);
+    await deleteIndices(`${this.indexPrefix}-*`, this.target);
     if (!process.env.LOGSHIP_TEST_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }

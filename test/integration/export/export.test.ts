@@ -88,7 +88,7 @@ async function exportWhileMeasuring(
 }
 
 describe.each(['elasticsearch', 'embedded'] as const)('export from a collector on the %s store', (store) => {
-  const pipeline = new Pipeline(`export-${store.slice(0, 3)}`, store === 'embedded' ? 'embedded' : {}, {
+  const pipeline = new Pipeline(`export-${store.slice(0, 3)}`, store === 'embedded' ? 'embedded' : {}, undefined, {
     export: { default_events: 1000, max_events: 5_000_000 },
   });
 
