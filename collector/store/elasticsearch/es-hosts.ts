@@ -96,7 +96,9 @@ export async function esHostClocks(ctx: EsReadContext): Promise<Map<string, Host
 
 /**
  * Keeps the latest heartbeat per host (the host name is the document id, so each one replaces the last) with the
- * latest clock estimate: a heartbeat without one updates the heartbeat and keeps the estimate it had.
+ * latest clock estimate: a heartbeat without one keeps the estimate the host had, read back first. A whole-document
+ * index rather than a partial update: the collector's role may write documents but not create indices, and an
+ * update's upsert needs the latter.
  */
 export async function esRecordHeartbeat(
   ctx: EsReadContext,
@@ -104,18 +106,21 @@ export async function esRecordHeartbeat(
   receivedAt: Date,
   clock: HostClock | null,
 ): Promise<void> {
+  const index = hostsIndex(ctx.indexPrefix);
+  const kept = clock ?? (await lastClock(ctx, index, heartbeat.host));
   const document: HeartbeatDoc = {
     host: { name: heartbeat.host },
     received_at: receivedAt.toISOString(),
     heartbeat,
-    ...(clock ? { clock } : {}),
+    ...(kept ? { clock: kept } : {}),
   };
-  await guardEs(ctx.logger, () =>
-    ctx.client.update({
-      index: hostsIndex(ctx.indexPrefix),
-      id: heartbeat.host,
-      doc: document,
-      doc_as_upsert: true,
-    }),
+  await guardEs(ctx.logger, () => ctx.client.index({ index, id: heartbeat.host, document }));
+}
+
+/** The clock estimate stored with a host's last heartbeat, if any. */
+async function lastClock(ctx: EsReadContext, index: string, host: string): Promise<HostClock | null> {
+  const res = await guardEs(ctx.logger, () =>
+    ctx.client.get<Pick<HeartbeatDoc, 'clock'>>({ index, id: host, _source: ['clock'] }, { ignore: [404] }),
   );
+  return res._source?.clock ?? null;
 }
