@@ -57,7 +57,7 @@ export class EmbeddedSearch {
     };
     return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
       const rows = this.page(scan, request.limit, request.after);
-      const exact = this.rollupCount(request.query, scan);
+      const exact = request.countTotal === false ? rows.length : this.rollupCount(request.query, scan);
       const cap = exact === null ? Math.min(this.options.exactTotalUpTo, SCAN_TOTAL_CAP) : this.options.exactTotalUpTo;
       const total = exact ?? this.count(scan, cap);
       const last = rows.at(-1);

@@ -61,6 +61,8 @@ function run(request: ReadRequest): unknown {
       return r.search.context(request.args);
     case 'hosts':
       return r.aggregations.hosts(request.args.now);
+    case 'hostClocks':
+      return r.aggregations.hostClocks();
     case 'tail':
       return r.search.tail(request.args);
     case 'tailCount':
