@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
 import { ensurePrivateDir, ensurePrivateFile } from '../../../config/private-files.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
+import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import { dailyIndex, deadLetterIndex } from '../daily-index.js';
 import type { StoredEvent } from '../ecs-document.js';
