@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, testScreenshotPath } from '../support/browser.js';
 import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
 
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 
 let collector: TestCollector;
@@ -83,7 +81,7 @@ describe('correlating servers in the web UI', () => {
     await summary('720 events');
     await page.locator('[data-facet="host"] li', { hasText: 'db-1' }).locator('.facet-exclude').click();
     await summary('480 events');
-    await page.screenshot({ path: join(SCREENSHOTS, 'facets.png') });
+    await page.screenshot({ path: testScreenshotPath('facets.png') });
   });
 
   it('zooms to a brushed range of the histogram', async () => {
@@ -119,12 +117,12 @@ describe('correlating servers in the web UI', () => {
     const at = all.findIndex((e) => e.id === 'cor-0362');
     expect(ids).toEqual(all.slice(at - 50, at + 51).map((e) => e.id));
     expect(new Set(all.slice(at - 50, at + 51).map((e) => e.host)).size).toBe(3);
-    await page.screenshot({ path: join(SCREENSHOTS, 'context-merged.png') });
+    await page.screenshot({ path: testScreenshotPath('context-merged.png') });
 
     await page.locator('.segmented button', { hasText: 'Lanes' }).click();
     await page.waitForSelector('.lanes .lane-cell.anchor');
     await expect(page.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1', 'web-2']);
-    await page.screenshot({ path: join(SCREENSHOTS, 'context-lanes.png') });
+    await page.screenshot({ path: testScreenshotPath('context-lanes.png') });
 
     await page.locator('.ctx-hosts .filter', { hasText: 'web-2' }).click();
     await page.waitForFunction(() => !document.querySelector('.lanes .lane-head:nth-child(4)'));
@@ -191,7 +189,7 @@ describe('correlating servers in the web UI', () => {
     await page.waitForSelector('.hosts tbody tr');
     const rows = await page.locator('.hosts tbody tr td:first-child').allTextContents();
     expect(rows.sort()).toEqual(['db-1', 'web-1', 'web-2']);
-    await page.screenshot({ path: join(SCREENSHOTS, 'hosts.png') });
+    await page.screenshot({ path: testScreenshotPath('hosts.png') });
   });
 
   it('completes field names and top values in the query box', async () => {

@@ -1,9 +1,6 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, testScreenshotPath } from '../support/browser.js';
 import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
-
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 
 /** Messages a hostile app could log: each would run script if the UI ever treated log text as HTML. */
 const PAYLOADS = [
@@ -122,7 +119,7 @@ describe('web UI', () => {
     await expect(row.locator('.fold').textContent()).resolves.toBe('+2 lines');
     await row.locator('.fold').click();
     await expect(row.locator('.message').textContent()).resolves.toContain('at retry (db.js:2)');
-    await page.screenshot({ path: join(SCREENSHOTS, 'search.png') });
+    await page.screenshot({ path: testScreenshotPath('search.png') });
     // A permalink restores the same view in a fresh page.
     const again = await browser.newPage();
     await again.context().addCookies(await page.context().cookies());

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 /** Debian's chromium on PATH (CONTRACT §7); browser downloads do not work here, so there is no fallback. */
@@ -24,4 +27,14 @@ export async function launchBrowser(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/**
+ * Where browser tests save their screenshots: a temporary folder, looked at after a failure, never docs/ (the
+ * README's pictures are refreshed on purpose by `npm run screenshots`).
+ */
+export function testScreenshotPath(name: string): string {
+  const dir = join(tmpdir(), 'logship-test-screenshots');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }

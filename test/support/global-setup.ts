@@ -7,24 +7,33 @@
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Config } from '@jest/types';
 import type { RunningElasticsearch } from '../../scripts/es-local.js';
 
 /** Away from a developer's `npm run es:start` on 9200. */
 const PORT = 19200;
 /** Where global-teardown (same process) finds what this setup started. */
 export const HARNESS = Symbol.for('logship.test-elasticsearch');
+/** Where global-teardown finds the check that the whole run left the checkout as it was (working-tree.ts). */
+export const WORKING_TREE = Symbol.for('logship.test-working-tree');
 
 export interface Harness {
   es: RunningElasticsearch;
   dataDir: string;
 }
 
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig: Config.GlobalConfig): Promise<void> {
+  // Only a whole run (npm test): while a developer runs a few tests, they may well be editing files meanwhile.
+  if (!globalConfig.testPathPatterns.isSet() && !globalConfig.testNamePattern) {
+    const { watchWorkingTree } = await importSource<typeof import('./working-tree.js')>('./working-tree.js');
+    (globalThis as Record<symbol, unknown>)[WORKING_TREE] = watchWorkingTree(globalConfig.rootDir);
+  }
   if (process.env.LOGSHIP_TEST_ES_URL) {
     console.error(`\nUsing Elasticsearch at ${process.env.LOGSHIP_TEST_ES_URL} (LOGSHIP_TEST_ES_URL).`);
     return;
   }
-  const { startElasticsearch } = await importEsLocal();
+  const { startElasticsearch } =
+    await importSource<typeof import('../../scripts/es-local.js')>('../../scripts/es-local.js');
   const dataDir = join(tmpdir(), 'logship-test-es');
   const started = Date.now();
   let es: RunningElasticsearch;
@@ -55,9 +64,9 @@ export default async function globalSetup(): Promise<void> {
 /**
  * Jest loads globalSetup as CommonJS through its transformer but without `moduleNameMapper`, so the `.js`
  * specifiers that NodeNext requires (`../protocol/coded-error.js`) would not resolve to the `.ts` sources. While
- * scripts/es-local.ts loads, a relative `x.js` that does not exist falls back to `x.ts`.
+ * a module loads here, a relative `x.js` that does not exist falls back to `x.ts`.
  */
-async function importEsLocal(): Promise<typeof import('../../scripts/es-local.js')> {
+async function importSource<T>(specifier: string): Promise<T> {
   type Resolve = (this: unknown, request: unknown, ...rest: unknown[]) => string;
   const loader = Module as unknown as { _resolveFilename: Resolve };
   const original = loader._resolveFilename;
@@ -70,7 +79,7 @@ async function importEsLocal(): Promise<typeof import('../../scripts/es-local.js
     }
   };
   try {
-    return await import('../../scripts/es-local.js');
+    return (await import(specifier)) as T;
   } finally {
     loader._resolveFilename = original;
   }

@@ -1,15 +1,23 @@
-/** Jest globalTeardown: stops the Elasticsearch that global-setup started (none when LOGSHIP_TEST_ES_URL was given). */
+/**
+ * Jest globalTeardown: stops the Elasticsearch that global-setup started (none when LOGSHIP_TEST_ES_URL was given),
+ * then fails the run if it changed files of the checkout (whole runs only).
+ */
 import { rm } from 'node:fs/promises';
 import type { Harness } from './global-setup.js';
 
 // Not imported from global-setup: jest loads this file without moduleNameMapper, so only type imports resolve.
 const HARNESS = Symbol.for('logship.test-elasticsearch');
+const WORKING_TREE = Symbol.for('logship.test-working-tree');
 
 export default async function globalTeardown(): Promise<void> {
   const slot = globalThis as Record<symbol, unknown>;
+  const checkWorkingTree = slot[WORKING_TREE] as (() => void) | undefined;
+  delete slot[WORKING_TREE];
   const harness = slot[HARNESS] as Harness | undefined;
-  if (!harness) return;
-  delete slot[HARNESS];
-  await harness.es.stop();
-  await rm(harness.dataDir, { recursive: true, force: true });
+  if (harness) {
+    delete slot[HARNESS];
+    await harness.es.stop();
+    await rm(harness.dataDir, { recursive: true, force: true });
+  }
+  checkWorkingTree?.();
 }
