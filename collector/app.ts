@@ -17,6 +17,7 @@ import { ingestAdmission } from './routes/ingest-admission.js';
 import { ingestRoutes } from './routes/ingest-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { contextRoutes } from './routes/context-routes.js';
+import { eventRoutes } from './routes/event-routes.js';
 import { hostRoutes } from './routes/host-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { tailRoutes } from './routes/tail-routes.js';
@@ -70,6 +71,7 @@ export async function createApp(
   app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
+  app.use(eventRoutes(store, verifier));
   app.use(hostRoutes(store, verifier, config.search.host_silent_after));
   app.use(tailRoutes(store, verifier, logger, config.search.tail_heartbeat));
   app.use(openApiRoutes());

@@ -249,6 +249,13 @@ export class EmbeddedStore implements LogStore {
     return this.guard((open) => open.search.context(request));
   }
 
+  async event(id: string): Promise<StoredEvent | null> {
+    return this.guard((open) => {
+      const row = open.search.eventRow(id);
+      return row ? { id: row.id, doc: restoreDocument(row) } : null;
+    });
+  }
+
   async hosts(now: Date): Promise<Read.HostActivity[]> {
     return this.guard((open) => open.aggregations.hosts(now));
   }

@@ -1,6 +1,7 @@
 import { buildFixture } from './conformance-fixture.js';
 import type { CaseContext } from './case-context.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
+import { eventCases } from './cases/event-cases.js';
 import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
 import { queryCases } from './cases/query-cases.js';
@@ -35,4 +36,5 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   pagingCases(ctx);
   readCases(ctx);
   deadLetterCases(ctx);
+  eventCases(ctx);
 });
