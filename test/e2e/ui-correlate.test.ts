@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, testScreenshotPath } from '../support/browser.js';
 import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
+import { signedInPage, waitForSummary } from './ui-page.js';
 
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 
@@ -26,9 +27,7 @@ async function ingest(events: object[]): Promise<void> {
 }
 
 /** Waits until the summary line shows exactly `text`. */
-async function summary(text: string): Promise<void> {
-  await page.waitForFunction((t) => document.querySelector('.summary')?.textContent === t, text, { timeout: 10_000 });
-}
+const summary = (text: string) => waitForSummary(page, text);
 
 beforeAll(async () => {
   collector = await startTestCollector('ui-correlate');
@@ -52,15 +51,7 @@ beforeAll(async () => {
   await refresh(collector);
   all = [...events].sort(byTime);
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const login = await fetch(`${collector.url}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: collector.tokens.read }),
-  });
-  expect(login.status).toBe(204);
-  const cookie = /logship_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]!;
-  await page.context().addCookies([{ name: 'logship_session', value: cookie, url: collector.url }]);
+  page = await signedInPage(browser, collector);
 });
 
 afterAll(async () => {
@@ -72,6 +63,8 @@ describe('correlating servers in the web UI', () => {
   it('counts facets exactly and includes or excludes a value with one click', async () => {
     await page.goto(`${collector.url}/?from=now-15m`);
     await summary('720 events');
+    // The facets ask after the rows are painted.
+    await page.waitForSelector('[data-facet="host"] li');
     const hostFacet = page.locator('[data-facet="host"] li');
     await expect(hostFacet.allTextContents()).resolves.toEqual(['db-1240−', 'web-1240−', 'web-2240−']);
     await page.locator('[data-facet="level"] li', { hasText: 'warn' }).locator('.facet-include').click();
@@ -79,6 +72,7 @@ describe('correlating servers in the web UI', () => {
     expect(new URL(page.url()).searchParams.get('q')).toBe('level:"warn"');
     await page.goto(`${collector.url}/`);
     await summary('720 events');
+    await page.waitForSelector('[data-facet="host"] li');
     await page.locator('[data-facet="host"] li', { hasText: 'db-1' }).locator('.facet-exclude').click();
     await summary('480 events');
     await page.screenshot({ path: testScreenshotPath('facets.png') });
@@ -120,18 +114,18 @@ describe('correlating servers in the web UI', () => {
     await page.screenshot({ path: testScreenshotPath('context-merged.png') });
 
     await page.locator('.segmented button', { hasText: 'Lanes' }).click();
-    await page.waitForSelector('.lanes .lane-cell.anchor');
+    await page.waitForSelector('.lanes .lane-event.anchor');
     await expect(page.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1', 'web-2']);
     await page.screenshot({ path: testScreenshotPath('context-lanes.png') });
 
     await page.locator('.ctx-hosts .filter', { hasText: 'web-2' }).click();
-    await page.waitForFunction(() => !document.querySelector('.lanes .lane-head:nth-child(4)'));
+    await page.waitForFunction(() => document.querySelectorAll('.lanes .lane-head').length === 3);
     await expect(page.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1']);
     const shared = page.url();
     const again = await browser.newPage();
     await again.context().addCookies(await page.context().cookies());
     await again.goto(shared);
-    await again.waitForSelector('.lanes .lane-cell.anchor');
+    await again.waitForSelector('.lanes .lane-event.anchor');
     await expect(again.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1']);
     await again.close();
   });

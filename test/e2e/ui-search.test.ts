@@ -150,12 +150,21 @@ describe('web UI', () => {
     expect(texts.sort()).toEqual(expected.sort());
     expect(await page.locator('.hit .message .ansi-red-fg').textContent()).toBe('red');
     // Host names are attacker-controlled too: neither the rows nor the facets may turn them into elements.
+    await page.waitForSelector('[data-facet="host"] .facet-value');
     expect(
       await page.locator('.results img, .results script, .results svg, .results b, .facets b, .facets img').count(),
     ).toBe(0);
     await expect(page.locator('[data-facet="host"] .facet-value').allTextContents()).resolves.toContain(
       '<b>evil-0</b>',
     );
+    // The details show the whole event, host and message included, as text too.
+    await page.locator('.hit[data-id="xss-0"] a.time').click();
+    await page.waitForSelector('.details[data-id="xss-0"]');
+    await expect(page.locator('.details .details-message').textContent()).resolves.toBe(PAYLOADS[0]);
+    await expect(page.locator('.details tr[data-field="host"] .value-filter').textContent()).resolves.toBe(
+      '<b>evil-0</b>',
+    );
+    expect(await page.locator('.details img, .details b, .details script, .details svg').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
     const csp = (await fetch(collector.url)).headers.get('content-security-policy') ?? '';

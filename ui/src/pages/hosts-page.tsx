@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, apiGet } from '../api/client';
-import { hostColor } from '../components/hit-row';
-import { formatTime } from '../components/time-format';
+import { hostColor } from '../components/palette';
+import { formatTime } from '../time/time-format';
 import { navigate, readViewState, viewSearch, DEFAULT_VIEW } from '../state/url-state';
 
 interface HostRow {
