@@ -129,6 +129,45 @@ describe('facets', () => {
   });
 });
 
+describe('the order of requests', () => {
+  it('asks for the rows first and alone, then the chart, then the facets two at a time', async () => {
+    await page.goto(`${collector.url}/`);
+    await waitForSummary(page, '600 events');
+    await facet('level');
+    const log: { path: string; start: number; end?: number }[] = [];
+    const started = new Map<object, (typeof log)[number]>();
+    const onRequest = (r: { url(): string }) => {
+      const path = new URL(r.url()).pathname;
+      if (!path.startsWith('/api/v1/')) return;
+      const entry = { path, start: performance.now() };
+      started.set(r, entry);
+      log.push(entry);
+    };
+    const onFinished = (r: object) => {
+      const entry = started.get(r);
+      if (entry) entry.end = performance.now();
+    };
+    page.on('request', onRequest);
+    page.on('requestfinished', onFinished);
+    await page.fill('#q', 'timeout');
+    await page.press('#q', 'Enter');
+    await waitForSummary(page, `${count(has('timeout'))} events`);
+    for (let i = 0; i < 200 && !(log.length === 6 && log.every((e) => e.end)); i++) await page.waitForTimeout(50);
+    page.off('request', onRequest);
+    page.off('requestfinished', onFinished);
+    expect(log.map((e) => e.path)).toEqual([
+      '/api/v1/search',
+      '/api/v1/histogram',
+      ...['host', 'service', 'level', 'source'].map((f) => `/api/v1/fields/${f}/top`),
+    ]);
+    const [search, histogram, ...facets] = log;
+    expect(histogram!.start).toBeGreaterThanOrEqual(search!.end!);
+    for (const f of facets) expect(f.start).toBeGreaterThanOrEqual(histogram!.end!);
+    // Two at a time: the third waits for one of the first two.
+    expect(facets[2]!.start).toBeGreaterThanOrEqual(Math.min(facets[0]!.end!, facets[1]!.end!));
+  });
+});
+
 describe('chart', () => {
   it('has a legend with each host counted and a colour no other host has, the same as in the rows', async () => {
     await page.goto(`${collector.url}/`);

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, apiGet } from '../api/client';
 import type { Hit, HistogramResult, SearchResult } from '../api/types';
 import { withLiveEvents } from '../components/chart-series';
@@ -53,7 +53,9 @@ export function useSearchResults(filter: SearchFilter, by: StackBy): SearchResul
   const [total, setTotal] = useState<SearchResult['total'] | undefined>();
   const [histogram, setHistogram] = useState<HistogramResult | undefined>();
   const [error, setError] = useState<QueryProblem | undefined>();
-  const [stage, setStage] = useState<SearchStage>('loading');
+  // The stage of the search of one key: in the render where the filter changed, the last search's 'done' must not
+  // let the facets ask (a child's effect runs before this hook's), or they would reach the store before the rows.
+  const [settled, setSettled] = useState<{ key: string; stage: SearchStage }>({ key: '', stage: 'loading' });
   const [live, setLive] = useState<Hit[]>([]);
   const cursor = useRef<string | null>(null);
   /** Ids in the list: live tail may deliver an event the search already showed. */
@@ -64,13 +66,19 @@ export function useSearchResults(filter: SearchFilter, by: StackBy): SearchResul
   byRef.current = by;
   const params = { q: filter.q, from: filter.from, to: filter.to, host: filter.hosts };
   const key = JSON.stringify(params);
+  const stage = settled.key === key ? settled.stage : 'loading';
+  const setStage = (next: SearchStage) => setSettled({ key, stage: next });
 
-  useEffect(() => {
+  // A layout effect: the request leaves in the same task as the render, not after the next frame as useEffect's would.
+  useLayoutEffect(() => {
     const mine = ++generation.current;
     const abort = new AbortController();
     cursor.current = null;
     paging.current = true;
     setStage('loading');
+    // Nothing of the last search stays on screen under the new query, not even for the time the store takes.
+    setHits([]);
+    setTotal(undefined);
     setError(undefined);
     setHistogram(undefined);
     setLive([]);
