@@ -5,6 +5,9 @@ import { formatTime } from '../time/time-format';
 import { MessageText } from './message-text';
 import { hostColor } from './palette';
 
+/** Longer first lines than this may be cut by the two-line clamp. */
+const LONG_LINE = 60;
+
 interface Props {
   hits: Hit[];
   anchorId: string;
@@ -27,19 +30,24 @@ function LaneEvent({
 }) {
   const [open, setOpen] = useState(false);
   const lines = hit.message.split('\n');
+  // A long first line is clamped to two lines too: it unfolds the same way.
+  const foldable = lines.length > 1 || lines[0]!.length > LONG_LINE;
   return (
-    <div class={`lane-event level-${hit.level ?? 'none'}${anchor ? ' anchor' : ''}`} data-id={hit.id}>
+    <div
+      class={`lane-event level-${hit.level ?? 'none'}${anchor ? ' anchor' : ''}${open ? ' open' : ''}`}
+      data-id={hit.id}
+    >
       <button type="button" class="reanchor" title="Make this the anchor" onClick={() => onAnchor(hit)}>
         {formatTime(hit.timestamp, tz).slice(-6)}
       </button>
-      <span class="lane-text">
-        <MessageText text={open ? hit.message : lines[0]!} terms={[]} />
-      </span>
-      {lines.length > 1 && (
+      {foldable && (
         <button type="button" class="fold" onClick={() => setOpen(!open)}>
-          {open ? 'fold' : `+${lines.length - 1} lines`}
+          {open ? 'fold' : lines.length > 1 ? `+${lines.length - 1} lines` : 'more'}
         </button>
       )}
+      <div class="lane-text">
+        <MessageText text={open ? hit.message : lines[0]!} terms={[]} />
+      </div>
     </div>
   );
 }
