@@ -1,12 +1,13 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, testScreenshotPath } from '../support/browser.js';
-import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, waitForSummary } from './ui-page.js';
+import { testScreenshotPath } from '../support/browser.js';
+import { ingestEvents, type TestCollector } from '../support/collector-harness.js';
+import { signedInPage, startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
 
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 
 let collector: TestCollector;
 let browser: Browser;
+let ui: UiSuite;
 let page: Page;
 const base = Date.now() - 5 * 60_000;
 let all: { id: string; timestamp: string; host: string; source: string; offset: number }[] = [];
@@ -30,7 +31,6 @@ async function ingest(events: object[]): Promise<void> {
 const summary = (text: string) => waitForSummary(page, text);
 
 beforeAll(async () => {
-  collector = await startTestCollector('ui-correlate');
   // Every second for 4 minutes, each host logs one line; db-1 logs a deadlock at event 120.
   const events = Array.from({ length: 720 }, (_, i) => {
     const host = HOSTS[i % 3]!;
@@ -47,16 +47,15 @@ beforeAll(async () => {
       message: deadlock ? 'ERROR: deadlock detected on relation orders' : `${host} tick ${second}`,
     };
   });
-  await ingest(events);
-  await refresh(collector);
+  ui = await startUiSuite('ui-correlate', events);
+  collector = ui.collector;
+  browser = ui.browser;
   all = [...events].sort(byTime);
-  browser = await launchBrowser();
   page = await signedInPage(browser, collector);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await collector?.dispose();
+  await ui?.close();
 });
 
 describe('correlating servers in the web UI', () => {

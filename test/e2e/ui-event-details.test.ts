@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { EventDetail } from '../../protocol/event.js';
-import { launchBrowser, testScreenshotPath } from '../support/browser.js';
-import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, waitForSummary } from './ui-page.js';
+import { testScreenshotPath } from '../support/browser.js';
+import { type TestCollector } from '../support/collector-harness.js';
+import { signedInPage, startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
 
 /** The first line of a parser fixture: real output of the software it stands for. */
 const firstLine = (...path: string[]) =>
@@ -15,7 +15,7 @@ const PINO = firstLine('json', 'pino.log');
 const READ_AT = new Date(Date.now() - 120_000).toISOString();
 
 let collector: TestCollector;
-let browser: Browser;
+let ui: UiSuite;
 let page: Page;
 /** What the API says of each event: the oracle the details are held to. */
 const stored = new Map<string, EventDetail>();
@@ -45,7 +45,6 @@ async function detailRows(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  collector = await startTestCollector('ui-details');
   const shipped = [
     { id: 'd-nginx', format: 'nginx', source: '/var/log/nginx/access.log', offset: 0, message: NGINX },
     {
@@ -69,17 +68,15 @@ beforeAll(async () => {
       offset: 1000 * (i + 1),
       message,
     }));
-  expect((await ingestEvents(collector, [...shipped, ...more])).accepted).toBe(12);
-  await refresh(collector);
+  ui = await startUiSuite('ui-details', [...shipped, ...more]);
+  collector = ui.collector;
   for (const e of [...shipped, ...more]) stored.set(e.id, await apiEvent(e.id));
-  browser = await launchBrowser();
-  page = await signedInPage(browser, collector);
+  page = await signedInPage(ui.browser, collector);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: collector.url });
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await collector?.dispose();
+  await ui?.close();
 });
 
 /** The search of the fixtures' own time (a week before now, as the lines say). */

@@ -1,7 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, testScreenshotPath } from '../support/browser.js';
-import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, summaryCount, waitForSummary } from './ui-page.js';
+import type { Page } from 'playwright-core';
+import { testScreenshotPath } from '../support/browser.js';
+import { ingestEvents, type TestCollector } from '../support/collector-harness.js';
+import { signedInPage, startUiSuite, summaryCount, type UiSuite, waitForSummary } from './ui-page.js';
 
 /**
  * Ten minutes of logs from five hosts (one line every 5 s each), two of them named like the pair whose hashed colours
@@ -11,7 +11,7 @@ const HOSTS = ['web-1', 'web-2', 'api-1', 'api-2', 'db-1'];
 const PER_HOST = 120;
 
 let collector: TestCollector;
-let browser: Browser;
+let ui: UiSuite;
 let page: Page;
 const now = Date.now();
 const events = Array.from({ length: HOSTS.length * PER_HOST }, (_, i) => {
@@ -62,16 +62,13 @@ async function legend(): Promise<[string, number, string][]> {
 const param = (name: string) => new URL(page.url()).searchParams.get(name);
 
 beforeAll(async () => {
-  collector = await startTestCollector('ui-facets');
-  expect((await ingestEvents(collector, events)).accepted).toBe(events.length);
-  await refresh(collector);
-  browser = await launchBrowser();
-  page = await signedInPage(browser, collector);
+  ui = await startUiSuite('ui-facets', events);
+  collector = ui.collector;
+  page = await signedInPage(ui.browser, collector);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await collector?.dispose();
+  await ui?.close();
 });
 
 describe('facets', () => {
@@ -118,6 +115,7 @@ describe('facets', () => {
     expect(param('q')).toBe('(timeout OR refused) AND -host:"db-1" AND -host:"api-1" AND -host:"api-2"');
     const kept = (e: (typeof events)[number]) => (has('timeout')(e) || has('refused')(e)) && e.host.startsWith('web');
     await waitForSummary(page, `${count(kept)} events`);
+    await page.waitForSelector('[data-facet="host"] li.excluded');
     await expect(page.locator('[data-facet="host"] li.excluded .facet-value').allTextContents()).resolves.toEqual([
       'db-1',
       'api-1',

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, testScreenshotPath } from '../support/browser.js';
-import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, waitForSummary } from './ui-page.js';
+import { testScreenshotPath } from '../support/browser.js';
+import { type TestCollector } from '../support/collector-harness.js';
+import { signedInPage, startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
 
 /**
  * A minute of three hosts at different rates (web-1 three lines a second, web-2 two, db-1 one), db-1's errors with
@@ -35,17 +35,16 @@ const ANCHOR = 'ln-30-db-1-0';
 
 let collector: TestCollector;
 let browser: Browser;
+let ui: UiSuite;
 
 beforeAll(async () => {
-  collector = await startTestCollector('ui-lanes');
-  expect((await ingestEvents(collector, events)).accepted).toBe(events.length);
-  await refresh(collector);
-  browser = await launchBrowser();
+  ui = await startUiSuite('ui-lanes', events);
+  collector = ui.collector;
+  browser = ui.browser;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await collector?.dispose();
+  await ui?.close();
 });
 
 /** The ±50 events around the anchor, in the API's order (all times differ here). */

@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
-import type { TestCollector } from '../support/collector-harness.js';
+import { launchBrowser } from '../support/browser.js';
+import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
 
 /** A page of a new browser context that is signed in with the collector's read token (session cookie). */
 export async function signedInPage(
@@ -29,4 +30,31 @@ export async function waitForSummary(page: Page, text: string, timeout = 10_000)
 export async function summaryCount(page: Page): Promise<number> {
   const text = (await page.locator('.summary').textContent()) ?? '';
   return Number(text.replace(/\D/g, ''));
+}
+
+/** A collector with the suite's events stored and searchable, and a browser; `close` stops both. */
+export interface UiSuite {
+  collector: TestCollector;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/** Starts a suite of browser tests: its own collector (indices named after `name`), every event accepted, Chromium. */
+export async function startUiSuite(name: string, events: readonly object[]): Promise<UiSuite> {
+  const collector = await startTestCollector(name);
+  const result = await ingestEvents(collector, events);
+  if (result.accepted !== events.length) {
+    await collector.dispose();
+    throw new Error(`the collector accepted ${result.accepted} of ${events.length} events: ${JSON.stringify(result)}`);
+  }
+  await refresh(collector);
+  const browser = await launchBrowser();
+  return {
+    collector,
+    browser,
+    async close() {
+      await browser.close();
+      await collector.dispose();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, testScreenshotPath } from '../support/browser.js';
-import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
+import { testScreenshotPath } from '../support/browser.js';
+import { type TestCollector } from '../support/collector-harness.js';
+import { startUiSuite, type UiSuite } from './ui-page.js';
 
 /** Messages a hostile app could log: each would run script if the UI ever treated log text as HTML. */
 const PAYLOADS = [
@@ -13,17 +14,12 @@ const PAYLOADS = [
 
 let collector: TestCollector;
 let browser: Browser;
+let ui: UiSuite;
 let page: Page;
 const dialogs: string[] = [];
 const cspViolations: string[] = [];
 
-/** Every event must be accepted: the UI checks below count on exact totals. */
-async function ingest(events: object[]): Promise<void> {
-  expect((await ingestEvents(collector, events)).accepted).toBe(events.length);
-}
-
 beforeAll(async () => {
-  collector = await startTestCollector('ui');
   const now = Date.now();
   const hosts = ['web-1', 'web-2', 'db-1'];
   const events: object[] = Array.from({ length: 600 }, (_, i) => ({
@@ -46,9 +42,9 @@ beforeAll(async () => {
     host: 'web-1',
     message: '{"user":"ann","action":"login","ok":true}',
   });
-  await ingest(events);
-  await refresh(collector);
-  browser = await launchBrowser();
+  ui = await startUiSuite('ui', events);
+  collector = ui.collector;
+  browser = ui.browser;
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -60,8 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await collector?.dispose();
+  await ui?.close();
 });
 
 describe('web UI', () => {

@@ -1,7 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
-import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, summaryCount, waitForSummary } from './ui-page.js';
+import { ingestEvents, type TestCollector } from '../support/collector-harness.js';
+import { signedInPage, startUiSuite, summaryCount, type UiSuite, waitForSummary } from './ui-page.js';
 
 /**
  * The traps of issue 17 that gave wrong answers without any sign, each driven as the on-call engineer met it.
@@ -17,6 +16,7 @@ const BURST_ANCHOR = 1250;
 
 let collector: TestCollector;
 let browser: Browser;
+let ui: UiSuite;
 let page: Page;
 const now = Date.now();
 const tickBase = now - 6 * 60_000;
@@ -52,7 +52,6 @@ async function facet(field: string): Promise<[string, number][]> {
 }
 
 beforeAll(async () => {
-  collector = await startTestCollector('ui-traps');
   const burst = Array.from({ length: BURST }, (_, i) => ({
     id: burstId(i),
     timestamp: new Date(burstBase + i * BURST_STEP_MS).toISOString(),
@@ -61,16 +60,14 @@ beforeAll(async () => {
     offset: i * 10,
     message: `burst ${i}`,
   }));
-  await ingest(ticks);
-  await ingest(burst);
-  await refresh(collector);
-  browser = await launchBrowser();
+  ui = await startUiSuite('ui-traps', [...ticks, ...burst]);
+  collector = ui.collector;
+  browser = ui.browser;
   page = await signedInPage(browser, collector);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await collector?.dispose();
+  await ui?.close();
 });
 
 describe('answers the UI must not get wrong', () => {

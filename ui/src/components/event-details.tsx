@@ -29,11 +29,12 @@ function after(later: string, earlier: string): string {
 export function EventDetails({ id, tz, onValue, onContext, onClose }: Props) {
   const [event, setEvent] = useState<EventDetail | undefined>();
   const [error, setError] = useState('');
-  const [copied, setCopied] = useState('');
+  /** What the last copy did: a note to show, and whether the text must be offered for copying by hand. */
+  const [copied, setCopied] = useState({ note: '', refused: false });
   useEffect(() => {
     setEvent(undefined);
     setError('');
-    setCopied('');
+    setCopied({ note: '', refused: false });
     const abort = new AbortController();
     apiGet<EventDetail>(`/api/v1/events/${encodeURIComponent(id)}`, {}, abort.signal).then(setEvent, (err: unknown) => {
       if (!abort.signal.aborted) setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
@@ -45,9 +46,9 @@ export function EventDetails({ id, tz, onValue, onContext, onClose }: Props) {
   const copy = async (what: string, text: string) => {
     try {
       await navigator.clipboard.writeText(text);
-      setCopied(`${what} copied`);
+      setCopied({ note: `${what} copied`, refused: false });
     } catch {
-      setCopied(`Copying was refused by the browser; select the text below.`);
+      setCopied({ note: 'The browser refused to copy; select the text below.', refused: true });
     }
   };
   const close = onClose && (
@@ -101,9 +102,9 @@ export function EventDetails({ id, tz, onValue, onContext, onClose }: Props) {
         </button>
         {close}
       </header>
-      {copied && (
+      {copied.note && (
         <p class="copied" role="status">
-          {copied}
+          {copied.note}
         </p>
       )}
       <table class="detail-table">
@@ -167,7 +168,7 @@ export function EventDetails({ id, tz, onValue, onContext, onClose }: Props) {
           ))}
         </tbody>
       </table>
-      {copied.startsWith('Copying was refused') && <textarea class="json-fallback" readOnly value={json} />}
+      {copied.refused && <textarea class="json-fallback" readOnly value={json} />}
     </section>
   );
 }

@@ -53,7 +53,9 @@ export function FacetSection({ field, label, filter, enabled, queue, live, onQue
     return () => abort.abort();
   }, [key]);
 
-  const { included, excluded } = enabled ? selectedValues(filter.q, field) : { included: [], excluded: [] };
+  // Nothing is listed until the counts are in: a selected value shown meanwhile would read "0".
+  const ready = enabled && top !== undefined;
+  const { included, excluded } = ready ? selectedValues(filter.q, field) : { included: [], excluded: [] };
   const counts = new Map<string, { value: string | number; count: number }>();
   for (const v of top?.values ?? []) counts.set(String(v.value), { ...v });
   // A list shorter than asked for is every value there is, so a new value from live tail belongs in it too.
@@ -80,7 +82,7 @@ export function FacetSection({ field, label, filter, enabled, queue, live, onQue
       </h3>
       {failed && <p class="facet-failed">{failed}</p>}
       <ul>
-        {enabled &&
+        {ready &&
           rows.map(({ value, count }) => {
             const selected = included.includes(String(value));
             return (
@@ -106,7 +108,7 @@ export function FacetSection({ field, label, filter, enabled, queue, live, onQue
               </li>
             );
           })}
-        {enabled &&
+        {ready &&
           excluded.map((value) => (
             <li key={`not-${value}`} class="excluded">
               <button
