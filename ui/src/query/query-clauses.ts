@@ -55,29 +55,33 @@ function regexEnd(q: string, i: number): number {
   return i;
 }
 
+/** The words of a query's top level, operators included, each with where it sits. */
+function* topLevelWords(q: string): Generator<Clause> {
+  for (let i = 0; i < q.length;) {
+    if (/\s/.test(q[i]!)) i++;
+    else {
+      const end = clauseEnd(q, i);
+      yield { start: i, end, text: q.slice(i, end) };
+      i = end;
+    }
+  }
+}
+
 /**
  * The clauses ANDed at the top level of a query (`AND`, `&&` and adjacency), with `NOT x` kept as one clause; undefined
  * when the top level has an `OR`, since nothing can then be added without brackets.
  */
 export function topLevelClauses(q: string): Clause[] | undefined {
   const clauses: Clause[] = [];
-  let i = 0;
   let negation: number | undefined;
-  while (i < q.length) {
-    if (/\s/.test(q[i]!)) {
-      i++;
-      continue;
-    }
-    const end = clauseEnd(q, i);
-    const word = q.slice(i, end);
-    if (word === 'OR' || word === '||') return undefined;
-    if (word === 'NOT') negation ??= i;
-    else if (word !== 'AND' && word !== '&&') {
-      const start = negation ?? i;
-      clauses.push({ start, end, text: q.slice(start, end) });
+  for (const word of topLevelWords(q)) {
+    if (word.text === 'OR' || word.text === '||') return undefined;
+    if (word.text === 'NOT') negation ??= word.start;
+    else if (word.text !== 'AND' && word.text !== '&&') {
+      const start = negation ?? word.start;
+      clauses.push({ start, end: word.end, text: q.slice(start, word.end) });
       negation = undefined;
     }
-    i = end;
   }
   return clauses;
 }
@@ -138,21 +142,13 @@ function fieldValues(clause: string): FieldValues | undefined {
 /** The alternatives of `a OR b OR c` (nothing else at the top level), or undefined. */
 function topLevelOr(text: string): string[] | undefined {
   const parts: string[] = [];
-  let i = 0;
   let expectValue = true;
-  while (i < text.length) {
-    if (/\s/.test(text[i]!)) {
-      i++;
-      continue;
-    }
-    const end = clauseEnd(text, i);
-    const word = text.slice(i, end);
+  for (const { text: word } of topLevelWords(text)) {
     if (expectValue) {
       if (word === 'OR' || word === 'AND' || word === 'NOT') return undefined;
       parts.push(word);
     } else if (word !== 'OR' && word !== '||') return undefined;
     expectValue = !expectValue;
-    i = end;
   }
   return parts.length > 0 && !expectValue ? parts : undefined;
 }
