@@ -145,7 +145,7 @@ async function main(): Promise<void> {
     await page.click('button[type=submit]');
     await page.waitForSelector('.hit');
 
-    const range = '&from=now-30m';
+    const range = '&from=now-15m';
     await page.goto(`${collector.url}/?q=${encodeURIComponent('level:(error OR fatal)')}${range}`);
     await page.waitForSelector('.legend-item');
     await page.waitForSelector('[data-facet="host"] .facet-include');

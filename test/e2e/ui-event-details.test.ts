@@ -93,7 +93,7 @@ describe('event details', () => {
     await waitForSummary(page, '12 events');
     for (const id of ['d-nginx', 'd-postgres', 'd-pino']) {
       const event = stored.get(id)!;
-      await page.locator(`.hit[data-id="${id}"] .message`).click();
+      await page.locator(`.hit[data-id="${id}"] .message .text`).click();
       await page.waitForSelector(`.details[data-id="${id}"]`);
       const rows = await detailRows();
       // Every field the store parsed has a row with its value(s), and nothing else does.

@@ -133,7 +133,7 @@ describe('on a phone (390×844)', () => {
     await expectNoSidewaysScroll();
     await page.screenshot({ path: testScreenshotPath('phone-search.png') });
     await page.locator('.facets-toggle').click();
-    await page.locator('.hit .message').first().click();
+    await page.locator('.hit .message .text').first().click();
     await page.waitForSelector('.details[data-id]');
     const details = await page.locator('.details').boundingBox();
     expect([details!.x, details!.width]).toEqual([0, 390]);

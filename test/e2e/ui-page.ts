@@ -39,22 +39,41 @@ export interface UiSuite {
   close(): Promise<void>;
 }
 
+/** A step of a suite's start-up that must end within `ms`, or fail saying which step hung (not jest's bare timeout). */
+async function step<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Starts a suite of browser tests: its own collector (indices named after `name`), every event accepted, Chromium. */
 export async function startUiSuite(name: string, events: readonly object[]): Promise<UiSuite> {
-  const collector = await startTestCollector(name);
-  const result = await ingestEvents(collector, events);
-  if (result.accepted !== events.length) {
+  const collector = await step('starting the collector', 40_000, startTestCollector(name));
+  try {
+    const result = await step(`storing ${events.length} events`, 40_000, ingestEvents(collector, events));
+    if (result.accepted !== events.length) {
+      throw new Error(
+        `the collector accepted ${result.accepted} of ${events.length} events: ${JSON.stringify(result)}`,
+      );
+    }
+    await step('refreshing the indices', 20_000, refresh(collector));
+    const browser = await step('starting Chromium', 30_000, launchBrowser());
+    return {
+      collector,
+      browser,
+      async close() {
+        await browser.close();
+        await collector.dispose();
+      },
+    };
+  } catch (err) {
     await collector.dispose();
-    throw new Error(`the collector accepted ${result.accepted} of ${events.length} events: ${JSON.stringify(result)}`);
+    throw err;
   }
-  await refresh(collector);
-  const browser = await launchBrowser();
-  return {
-    collector,
-    browser,
-    async close() {
-      await browser.close();
-      await collector.dispose();
-    },
-  };
 }

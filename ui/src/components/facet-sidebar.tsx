@@ -27,6 +27,8 @@ const NOT_FACETS = new Set(['message', '@timestamp', 'event.original_base64']);
 
 interface Props {
   filter: FacetFilter;
+  /** The range as the view names it (`now-15m`): the field list is asked for once per range, not per search. */
+  range: { from: string; to: string };
   enabled: boolean;
   /** The search was refused (a syntax error): no counts of an earlier query may stay on screen to click. */
   failed: boolean;
@@ -38,12 +40,12 @@ interface Props {
 }
 
 /** Facets with exact counts: the four main fields and any field added from the list of stored fields. */
-export function FacetSidebar({ filter, enabled, failed, live, extra, open, onQuery, onFacets }: Props) {
+export function FacetSidebar({ filter, range, enabled, failed, live, extra, open, onQuery, onFacets }: Props) {
   const queue = useMemo(() => new RequestQueue(2), []);
   const [names, setNames] = useState<string[]>([]);
   useEffect(() => {
-    if (enabled) void fieldNames(filter.from, filter.to).then(setNames);
-  }, [enabled, filter.from, filter.to]);
+    if (enabled) void fieldNames(range.from, range.to).then(setNames);
+  }, [enabled, range.from, range.to]);
   const addable = names.filter((n) => !NOT_FACETS.has(n) && !DEFAULT_NAMES.has(n) && !extra.includes(n));
   const common = { filter, enabled, queue, live, onQuery };
   return (

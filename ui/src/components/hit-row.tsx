@@ -39,7 +39,14 @@ export function HitRow({ hit, tz, terms, selected, anchor, onHost, onContext, on
   const classes = ['hit', `level-${hit.level ?? 'none'}`, selected ? 'selected' : '', anchor ? 'anchor' : '']
     .filter(Boolean)
     .join(' ');
-  const time = formatTime(hit.timestamp, tz);
+  // The date apart from the clock: beside the details only the clock is shown.
+  const [date, clock] = formatTime(hit.timestamp, tz).split(' ');
+  const time = (
+    <>
+      <span class="date">{date} </span>
+      {clock}
+    </>
+  );
   return (
     <div class={classes} data-id={hit.id} onClick={(e) => onOpen && isPlainClick(e) && onOpen(hit)}>
       {onOpen ? (

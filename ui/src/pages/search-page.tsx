@@ -127,7 +127,8 @@ export function SearchPage() {
       )}
       <div class={view.event ? 'search-body with-details' : 'search-body'}>
         <FacetSidebar
-          filter={filter}
+          filter={{ ...filter, ...results.window }}
+          range={{ from: view.from, to: view.to }}
           enabled={results.stage === 'done'}
           failed={results.stage === 'error'}
           live={results.live}

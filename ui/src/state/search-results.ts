@@ -34,6 +34,8 @@ export interface SearchResults {
   more: () => void;
   /** Events that live tail added since the search: counted into the total, the chart and the facets. */
   live: Hit[];
+  /** The window the search resolved `from` and `to` to: what the chart, the facets and later pages ask for. */
+  window?: SearchResult['window'];
   addLive: (fresh: Hit[]) => void;
 }
 
@@ -57,6 +59,7 @@ export function useSearchResults(filter: SearchFilter, by: StackBy): SearchResul
   // let the facets ask (a child's effect runs before this hook's), or they would reach the store before the rows.
   const [settled, setSettled] = useState<{ key: string; stage: SearchStage }>({ key: '', stage: 'loading' });
   const [live, setLive] = useState<Hit[]>([]);
+  const [searched, setSearched] = useState<SearchResult['window'] | undefined>();
   const cursor = useRef<string | null>(null);
   /** Ids in the list: live tail may deliver an event the search already showed. */
   const shown = useRef(new Set<string>());
@@ -82,11 +85,16 @@ export function useSearchResults(filter: SearchFilter, by: StackBy): SearchResul
     setError(undefined);
     setHistogram(undefined);
     setLive([]);
+    setSearched(undefined);
+    let resolved = params;
     void (async () => {
       try {
         const page = await apiGet<SearchResult>('/api/v1/search', { ...params, limit: PAGE }, abort.signal);
         if (mine !== generation.current) return;
         shown.current = new Set(page.hits.map((h) => h.id));
+        // `now-15m` resolved once, by the server: every later count is over the very window the rows came from.
+        resolved = { ...params, ...page.window };
+        setSearched(page.window);
         setHits(page.hits);
         setTotal(page.total);
         cursor.current = page.next_cursor;
@@ -104,7 +112,7 @@ export function useSearchResults(filter: SearchFilter, by: StackBy): SearchResul
       try {
         const chart = await apiGet<HistogramResult>(
           '/api/v1/histogram',
-          { ...params, interval: 'auto', by: byRef.current },
+          { ...resolved, interval: 'auto', by: byRef.current },
           abort.signal,
         );
         if (mine === generation.current) setHistogram(chart);
@@ -123,7 +131,7 @@ export function useSearchResults(filter: SearchFilter, by: StackBy): SearchResul
     stackedBy.current = by;
     if (stage !== 'done') return;
     const abort = new AbortController();
-    apiGet<HistogramResult>('/api/v1/histogram', { ...params, interval: 'auto', by }, abort.signal).then(
+    apiGet<HistogramResult>('/api/v1/histogram', { ...params, ...searched, interval: 'auto', by }, abort.signal).then(
       (chart) => setHistogram(withLiveEvents(chart, live, by)),
       () => undefined,
     );
@@ -134,7 +142,7 @@ export function useSearchResults(filter: SearchFilter, by: StackBy): SearchResul
     if (paging.current || !cursor.current) return;
     paging.current = true;
     const mine = generation.current;
-    apiGet<SearchResult>('/api/v1/search', { ...params, limit: PAGE, cursor: cursor.current })
+    apiGet<SearchResult>('/api/v1/search', { ...params, ...searched, limit: PAGE, cursor: cursor.current })
       .then((page) => {
         if (mine !== generation.current) return;
         for (const h of page.hits) shown.current.add(h.id);
@@ -158,5 +166,16 @@ export function useSearchResults(filter: SearchFilter, by: StackBy): SearchResul
     setLive((prev) => [...prev, ...added]);
   };
 
-  return { hits, total, histogram, error, stage, hasMore: cursor.current !== null, more, live, addLive };
+  return {
+    hits,
+    total,
+    histogram,
+    error,
+    stage,
+    hasMore: cursor.current !== null,
+    more,
+    live,
+    addLive,
+    window: searched,
+  };
 }
