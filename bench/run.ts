@@ -16,6 +16,9 @@ const BENCHES = [
   'search-latency',
   'embedded-store',
   'ui-first-paint',
+  'es-sizing',
+  'pattern-accuracy',
+  'export-memory',
 ];
 
 const chosen = process.argv.slice(2);

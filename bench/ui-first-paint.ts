@@ -20,7 +20,7 @@ import type { Page } from 'playwright-core';
 import { createToken } from '../collector/auth/token-store.js';
 import { collectorConfig } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
-import { startElasticsearch } from '../scripts/es-local.js';
+import { startElasticsearch } from '../scripts/es/es-process.js';
 import { launchBrowser } from '../test/support/browser.js';
 import { writeResults } from './results-file.js';
 

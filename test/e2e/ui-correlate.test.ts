@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { testScreenshotPath } from '../support/browser.js';
+import { signedInPage, testScreenshotPath } from '../support/browser.js';
 import { ingestEvents, type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
+import { startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
 
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 
@@ -51,7 +51,7 @@ beforeAll(async () => {
   collector = ui.collector;
   browser = ui.browser;
   all = [...events].sort(byTime);
-  page = await signedInPage(browser, collector);
+  page = await signedInPage(browser, collector.url, collector.tokens.read);
 });
 
 afterAll(async () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { EventDetail } from '../../protocol/event.js';
-import { testScreenshotPath } from '../support/browser.js';
+import { signedInPage, testScreenshotPath } from '../support/browser.js';
 import { type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
+import { startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
 
 /** The first line of a parser fixture: real output of the software it stands for. */
 const firstLine = (...path: string[]) =>
@@ -71,7 +71,7 @@ beforeAll(async () => {
   ui = await startUiSuite('ui-details', [...shipped, ...more]);
   collector = ui.collector;
   for (const e of [...shipped, ...more]) stored.set(e.id, await apiEvent(e.id));
-  page = await signedInPage(ui.browser, collector);
+  page = await signedInPage(ui.browser, collector.url, collector.tokens.read);
   await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: collector.url });
 });
 

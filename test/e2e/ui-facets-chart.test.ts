@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
-import { testScreenshotPath } from '../support/browser.js';
+import { signedInPage, testScreenshotPath } from '../support/browser.js';
 import { ingestEvents, type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, startUiSuite, summaryCount, type UiSuite, waitForSummary } from './ui-page.js';
+import { startUiSuite, summaryCount, type UiSuite, waitForSummary } from './ui-page.js';
 
 /**
  * Ten minutes of logs from five hosts (one line every 5 s each), two of them named like the pair whose hashed colours
@@ -64,7 +64,7 @@ const param = (name: string) => new URL(page.url()).searchParams.get(name);
 beforeAll(async () => {
   ui = await startUiSuite('ui-facets', events);
   collector = ui.collector;
-  page = await signedInPage(ui.browser, collector);
+  page = await signedInPage(ui.browser, collector.url, collector.tokens.read);
 });
 
 afterAll(async () => {

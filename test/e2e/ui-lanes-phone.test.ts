@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { testScreenshotPath } from '../support/browser.js';
+import { signedInPage, testScreenshotPath } from '../support/browser.js';
 import { type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
+import { startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
 
 /**
  * A minute of three hosts at different rates (web-1 three lines a second, web-2 two, db-1 one), db-1's errors with
@@ -57,7 +57,7 @@ function around(id: string): typeof events {
 describe('lanes', () => {
   let page: Page;
   beforeAll(async () => {
-    page = await signedInPage(browser, collector);
+    page = await signedInPage(browser, collector.url, collector.tokens.read);
   });
 
   it('puts every event of a second in one row, several per lane, coloured by level, stack traces folded', async () => {
@@ -107,7 +107,7 @@ describe('lanes', () => {
 describe('on a phone (390×844)', () => {
   let page: Page;
   beforeAll(async () => {
-    page = await signedInPage(browser, collector, { width: 390, height: 844 });
+    page = await signedInPage(browser, collector.url, collector.tokens.read, { width: 390, height: 844 });
   });
 
   /** Nothing wider than the screen: the page never scrolls sideways. */

@@ -2,25 +2,6 @@ import type { Browser, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser.js';
 import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
 
-/** A page of a new browser context that is signed in with the collector's read token (session cookie). */
-export async function signedInPage(
-  browser: Browser,
-  collector: TestCollector,
-  viewport = { width: 1400, height: 900 },
-): Promise<Page> {
-  const login = await fetch(`${collector.url}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: collector.tokens.read }),
-  });
-  if (login.status !== 204) throw new Error(`signing in answered ${login.status}`);
-  const cookie = /logship_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
-  if (!cookie) throw new Error('signing in set no session cookie');
-  const context = await browser.newContext({ viewport });
-  await context.addCookies([{ name: 'logship_session', value: cookie, url: collector.url }]);
-  return context.newPage();
-}
-
 /** Waits until the search summary shows exactly `text` (e.g. "1,390 events"). */
 export async function waitForSummary(page: Page, text: string, timeout = 10_000): Promise<void> {
   await page.waitForFunction((t) => document.querySelector('.summary')?.textContent === t, text, { timeout });

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { ingestEvents, type TestCollector } from '../support/collector-harness.js';
-import { signedInPage, startUiSuite, summaryCount, type UiSuite, waitForSummary } from './ui-page.js';
+import { startUiSuite, summaryCount, type UiSuite, waitForSummary } from './ui-page.js';
+import { signedInPage } from '../support/browser.js';
 
 /**
  * The traps of issue 17 that gave wrong answers without any sign, each driven as the on-call engineer met it.
@@ -63,7 +64,7 @@ beforeAll(async () => {
   ui = await startUiSuite('ui-traps', [...ticks, ...burst]);
   collector = ui.collector;
   browser = ui.browser;
-  page = await signedInPage(browser, collector);
+  page = await signedInPage(browser, collector.url, collector.tokens.read);
 });
 
 afterAll(async () => {

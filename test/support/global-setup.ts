@@ -8,7 +8,7 @@ import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '@jest/types';
-import type { RunningElasticsearch } from '../../scripts/es-local.js';
+import type { RunningElasticsearch } from '../../scripts/es/es-process.js';
 
 /** Away from a developer's `npm run es:start` on 9200. */
 const PORT = 19200;
@@ -25,15 +25,25 @@ export interface Harness {
 export default async function globalSetup(globalConfig: Config.GlobalConfig): Promise<void> {
   // Only a whole run (npm test): while a developer runs a few tests, they may well be editing files meanwhile.
   if (!globalConfig.testPathPatterns.isSet() && !globalConfig.testNamePattern) {
-    const { watchWorkingTree } = await importSource<typeof import('./working-tree.js')>('./working-tree.js');
+    const { watchWorkingTree } = (await importEsLocal()).workingTree;
     (globalThis as Record<symbol, unknown>)[WORKING_TREE] = watchWorkingTree(globalConfig.rootDir);
   }
+  // Clusters started by this run, in this process or a worker, are stopped by this process's teardown.
+  process.env.LOGSHIP_TEST_RUN = String(process.pid);
+  await plainElasticsearch();
+  // The whole suite (`npm test`): the secured node and the 3-node cluster boot while the first tests run. A run of
+  // chosen files starts them only if one of its tests asks for them. Not before the plain one is there: a setup
+  // that fails runs no teardown, which would leave them running.
+  if (process.env.npm_lifecycle_event === 'test') (await importEsLocal()).shared.prestartSharedElasticsearch();
+}
+
+/** The plain single node on 19200 (started, or reused when one answers there). */
+async function plainElasticsearch(): Promise<void> {
   if (process.env.LOGSHIP_TEST_ES_URL) {
     console.error(`\nUsing Elasticsearch at ${process.env.LOGSHIP_TEST_ES_URL} (LOGSHIP_TEST_ES_URL).`);
     return;
   }
-  const { startElasticsearch } =
-    await importSource<typeof import('../../scripts/es-local.js')>('../../scripts/es-local.js');
+  const { startElasticsearch } = (await importEsLocal()).process;
   const dataDir = join(tmpdir(), 'logship-test-es');
   const started = Date.now();
   let es: RunningElasticsearch;
@@ -64,9 +74,13 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig): Pr
 /**
  * Jest loads globalSetup as CommonJS through its transformer but without `moduleNameMapper`, so the `.js`
  * specifiers that NodeNext requires (`../protocol/coded-error.js`) would not resolve to the `.ts` sources. While
- * a module loads here, a relative `x.js` that does not exist falls back to `x.ts`.
+ * these modules load, a relative `x.js` that does not exist falls back to `x.ts`.
  */
-async function importSource<T>(specifier: string): Promise<T> {
+export async function importEsLocal(): Promise<{
+  process: typeof import('../../scripts/es/es-process.js');
+  shared: typeof import('./shared-elasticsearch.js');
+  workingTree: typeof import('./working-tree.js');
+}> {
   type Resolve = (this: unknown, request: unknown, ...rest: unknown[]) => string;
   const loader = Module as unknown as { _resolveFilename: Resolve };
   const original = loader._resolveFilename;
@@ -79,7 +93,11 @@ async function importSource<T>(specifier: string): Promise<T> {
     }
   };
   try {
-    return (await import(specifier)) as T;
+    return {
+      process: await import('../../scripts/es/es-process.js'),
+      shared: await import('./shared-elasticsearch.js'),
+      workingTree: await import('./working-tree.js'),
+    };
   } finally {
     loader._resolveFilename = original;
   }

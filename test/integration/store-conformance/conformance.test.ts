@@ -1,12 +1,15 @@
 import { buildFixture } from './conformance-fixture.js';
 import type { CaseContext } from './case-context.js';
+import { clockCases } from './cases/clock-cases.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
 import { eventCases } from './cases/event-cases.js';
 import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
+import { patternCases } from './cases/pattern-cases.js';
 import { queryCases } from './cases/query-cases.js';
 import { readCases } from './cases/read-cases.js';
 import { textFieldCases } from './cases/text-field-cases.js';
+import { ES_START_TIMEOUT_MS } from '../../support/elasticsearch.js';
 import { STORE_TARGETS } from './store-targets.js';
 
 /**
@@ -26,7 +29,7 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
       await ctx.sut.store.write(ctx.events.filter((e) => e.batch === 1)),
     ];
     await ctx.sut.refresh();
-  });
+  }, ES_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await ctx.sut?.dispose();
@@ -39,4 +42,6 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   readCases(ctx);
   deadLetterCases(ctx);
   eventCases(ctx);
+  patternCases(ctx);
+  clockCases(ctx);
 });

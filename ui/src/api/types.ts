@@ -1,6 +1,10 @@
 export type { EventDetail, Hit, Level } from '../../../protocol/event';
 export type { SearchResult } from '../../../protocol/search';
+export type { Pattern, PatternsResult } from '../../../protocol/patterns';
+export type { AlignedContextResult, AlignedHit } from '../../../protocol/context';
+export type { HostClock } from '../../../protocol/heartbeat';
 import type { Hit } from '../../../protocol/event';
+import type { HostClock } from '../../../protocol/heartbeat';
 
 /** `GET /api/v1/histogram`. */
 export interface HistogramResult {
@@ -34,6 +38,8 @@ export interface HostRow {
   last_seen: string | null;
   events_5m: number;
   status: 'ok' | 'silent';
+  /** The host's measured clock offset, when the collector has an estimate. */
+  clock: (HostClock & { skewed: boolean; lines_agree: boolean }) | null;
 }
 
 /** `GET /api/v1/session`. */

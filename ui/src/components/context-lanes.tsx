@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import type { Hit } from '../api/types';
 import type { TimeZoneMode } from '../state/url-state';
 import { formatTime } from '../time/time-format';
+import { ClockShiftNote, shownHit } from './clock-shift';
 import { MessageText } from './message-text';
 import { hostColor } from './palette';
 
@@ -38,7 +39,7 @@ function LaneEvent({
       data-id={hit.id}
     >
       <button type="button" class="reanchor" title="Make this the anchor" onClick={() => onAnchor(hit)}>
-        {formatTime(hit.timestamp, tz).slice(-6)}
+        {formatTime(shownHit(hit).timestamp, tz).slice(-6)}
       </button>
       {foldable && (
         <button type="button" class="fold" onClick={() => setOpen(!open)}>
@@ -48,6 +49,7 @@ function LaneEvent({
       <div class="lane-text">
         <MessageText text={open ? hit.message : lines[0]!} terms={[]} />
       </div>
+      <ClockShiftNote hit={hit} tz={tz} />
     </div>
   );
 }
@@ -59,7 +61,7 @@ function LaneEvent({
 export function ContextLanes({ hits, anchorId, hosts, tz, onAnchor }: Props) {
   const rows: { second: string; cells: Map<string, Hit[]> }[] = [];
   for (const hit of hits) {
-    const second = formatTime(hit.timestamp, tz).slice(0, 19);
+    const second = formatTime(shownHit(hit).timestamp, tz).slice(0, 19);
     let row = rows.at(-1);
     if (row?.second !== second) rows.push((row = { second, cells: new Map() }));
     const host = hit.host ?? '-';

@@ -1,5 +1,6 @@
 import type { Hit } from '../api/types';
 import type { ContextSpan, Side, SideState } from '../state/context-data';
+import { shownHit } from './clock-shift';
 import { formatSpan } from '../time/time-format';
 
 interface Props {
@@ -16,7 +17,8 @@ interface Props {
  */
 export function ContextSide({ side, state, anchor, span, onMore }: Props) {
   const edge = side === 'before' ? state.hits[0] : state.hits.at(-1);
-  const reach = edge ? Math.abs(Date.parse(anchor.timestamp) - Date.parse(edge.timestamp)) : 0;
+  const at = (hit: Hit) => Date.parse(shownHit(hit).timestamp);
+  const reach = edge ? Math.abs(at(anchor) - at(edge)) : 0;
   const count = `${state.hits.length.toLocaleString('en-US')} event${state.hits.length === 1 ? '' : 's'}`;
   const status = state.cut
     ? span.kind === 'window'

@@ -1,5 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import type { Hit } from '../api/types';
+import { ClockShiftNote, shownHit } from '../components/clock-shift';
 import { ContextLanes } from '../components/context-lanes';
 import { ContextSide } from '../components/context-side';
 import { EventDetails } from '../components/event-details';
@@ -31,7 +32,9 @@ export function ContextPage({ id }: { id: string }) {
   const span = SPANS.find(([k]) => k === spanKey)![2];
   const mode = params.get('mode') === 'lanes' ? 'lanes' : 'merged';
   const chosen = params.getAll('ctx_host');
-  const data = useContextData(id, span, chosen);
+  // "Align clocks": each host's events moved by its measured clock offset (kept in the URL like every choice).
+  const align = params.get('align') === 'clocks';
+  const data = useContextData(id, span, chosen, align);
 
   const setParam = (mutate: (p: URLSearchParams) => void) => {
     const next = new URLSearchParams(window.location.search);
@@ -59,7 +62,7 @@ export function ContextPage({ id }: { id: string }) {
           ← Back to search
         </button>
         <span class="context-title">
-          Around <strong>{formatTime(anchor.timestamp, view.tz)}</strong> on {shownHosts.length} host
+          Around <strong>{formatTime(shownHit(anchor).timestamp, view.tz)}</strong> on {shownHosts.length} host
           {shownHosts.length === 1 ? '' : 's'}
         </span>
         <select
@@ -81,6 +84,15 @@ export function ContextPage({ id }: { id: string }) {
             Lanes
           </button>
         </div>
+        <button
+          type="button"
+          class="align-clocks"
+          aria-pressed={align}
+          title="Shift each host's events by its measured clock offset"
+          onClick={() => setParam((p) => (align ? p.delete('align') : p.set('align', 'clocks')))}
+        >
+          Align clocks
+        </button>
       </div>
       <div class="filters ctx-hosts">
         {data.hosts.map((h) => {
@@ -126,16 +138,18 @@ export function ContextPage({ id }: { id: string }) {
         {mode === 'merged' ? (
           <div class="context-list">
             {rows.map((hit) => (
-              <HitRow
-                key={hit.id}
-                hit={hit}
-                tz={view.tz}
-                terms={[]}
-                anchor={hit.id === anchor.id}
-                onContext={hit.id === anchor.id ? undefined : reanchor}
-                contextLabel="anchor here"
-                onOpen={openDetails}
-              />
+              <div key={hit.id}>
+                <HitRow
+                  hit={shownHit(hit)}
+                  tz={view.tz}
+                  terms={[]}
+                  anchor={hit.id === anchor.id}
+                  onContext={hit.id === anchor.id ? undefined : reanchor}
+                  contextLabel="anchor here"
+                  onOpen={openDetails}
+                />
+                <ClockShiftNote hit={hit} tz={view.tz} />
+              </div>
             ))}
           </div>
         ) : (

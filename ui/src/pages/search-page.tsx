@@ -3,6 +3,7 @@ import type { Hit } from '../api/types';
 import { ChartControls } from '../components/chart-controls';
 import { ChartLegend } from '../components/chart-legend';
 import { chartSeries } from '../components/chart-series';
+import { DownloadLinks } from '../components/download-links';
 import { EventDetails } from '../components/event-details';
 import { FacetSidebar } from '../components/facet-sidebar';
 import { HistogramChart } from '../components/histogram-chart';
@@ -10,6 +11,7 @@ import { useKeyboard } from '../components/keyboard';
 import { useLiveTail } from '../components/live-tail';
 import { highlightTerms } from '../components/message-text';
 import { usePaletteVersion } from '../components/palette';
+import { PatternsPanel } from '../components/patterns-panel';
 import { QueryBar } from '../components/query-bar';
 import { ResultList } from '../components/result-list';
 import { TimeRange } from '../components/time-range';
@@ -85,6 +87,8 @@ export function SearchPage() {
   });
 
   const { total } = results;
+  // What the search looked at, with the range it resolved to: downloads and patterns cover the very same events.
+  const searched = results.window && { q: view.q, ...results.window, host: view.hosts };
   return (
     <>
       <div class="toolbar">
@@ -142,6 +146,7 @@ export function SearchPage() {
             <span class="summary" aria-live="polite">
               {total ? `${total.value.toLocaleString('en-US')}${total.relation === 'gte' ? '+' : ''} events` : ''}
             </span>
+            {searched && <DownloadLinks filter={searched} />}
             <button
               type="button"
               class="facets-toggle"
@@ -178,18 +183,43 @@ export function SearchPage() {
               {heldCount} new
             </button>
           )}
-          <ResultList
-            hits={hits}
-            hasMore={results.hasMore}
-            onMore={results.more}
-            selected={selected}
-            tz={view.tz}
-            terms={terms}
-            onHost={(host) => !view.hosts.includes(host) && setView({ ...view, hosts: [...view.hosts, host] })}
-            onContext={openContext}
-            onOpen={openDetails}
-            onScrolledAway={setAway}
-          />
+          <div class="segmented tabs" role="group" aria-label="Show">
+            {(['results', 'patterns'] as const).map((tab) => (
+              <button key={tab} type="button" aria-pressed={view.tab === tab} onClick={() => setView({ ...view, tab })}>
+                {tab === 'results' ? 'Results' : 'Patterns'}
+              </button>
+            ))}
+          </div>
+          {view.tab === 'patterns' ? (
+            searched ? (
+              <PatternsPanel
+                filter={searched}
+                // Filtering to a pattern shows its events; excluding one keeps the list of the others in view.
+                onClause={(clause) =>
+                  setView({
+                    ...view,
+                    q: addClause(view.q, clause),
+                    tab: clause.startsWith('NOT') ? 'patterns' : 'results',
+                  })
+                }
+              />
+            ) : (
+              <p class="loading">Finding patterns…</p>
+            )
+          ) : (
+            <ResultList
+              hits={hits}
+              hasMore={results.hasMore}
+              onMore={results.more}
+              selected={selected}
+              tz={view.tz}
+              terms={terms}
+              onHost={(host) => !view.hosts.includes(host) && setView({ ...view, hosts: [...view.hosts, host] })}
+              onContext={openContext}
+              onOpen={openDetails}
+              onScrolledAway={setAway}
+            />
+          )}
         </section>
         {view.event && (
           <EventDetails

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, apiGet } from '../api/client';
 import type { ContextResult, Hit, TopValues } from '../api/types';
+import { shownHit } from '../components/clock-shift';
 
 /** The API gives at most this many events a side per request. */
 export const MAX_SIDE = 1000;
@@ -34,12 +35,15 @@ function message(err: unknown): string {
   return err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
 }
 
+/** When an event happened as the context shows it: its own time, or with aligned clocks its aligned time. */
+const shownMs = (hit: Hit) => Date.parse(shownHit(hit).timestamp);
+
 /**
  * Loads the events around one event, and more of either side on demand: a side is continued from its farthest event
  * (the context of that event, one way only), with the window shortened by what is already covered, so the edge
- * stays the one the span asked for.
+ * stays the one the span asked for. With `align`, every time is the aligned one, as the API counts it then.
  */
-export function useContextData(id: string, span: ContextSpan, chosen: string[]): ContextData {
+export function useContextData(id: string, span: ContextSpan, chosen: string[], align: boolean): ContextData {
   const [anchor, setAnchor] = useState<Hit | undefined>();
   const [before, setBefore] = useState<SideState>(EMPTY);
   const [after, setAfter] = useState<SideState>(EMPTY);
@@ -49,7 +53,8 @@ export function useContextData(id: string, span: ContextSpan, chosen: string[]):
   const limit = span.kind === 'events' ? span.count : MAX_SIDE;
   const windowParam = (edgeMs: number, anchorMs: number) =>
     span.kind === 'window' ? { window: `${Math.max(0, span.ms - Math.abs(anchorMs - edgeMs))}ms` } : {};
-  const key = JSON.stringify([id, span, chosen]);
+  const aligned = align ? { align: 'clocks' } : {};
+  const key = JSON.stringify([id, span, chosen, align]);
 
   useEffect(() => {
     const mine = ++generation.current;
@@ -63,7 +68,7 @@ export function useContextData(id: string, span: ContextSpan, chosen: string[]):
       try {
         const r = await apiGet<ContextResult>(
           `/api/v1/events/${encodeURIComponent(id)}/context`,
-          { ...base, before: limit, after: limit, host: chosen },
+          { ...base, ...aligned, before: limit, after: limit, host: chosen },
           abort.signal,
         );
         if (mine !== generation.current) return;
@@ -97,7 +102,8 @@ export function useContextData(id: string, span: ContextSpan, chosen: string[]):
     const mine = generation.current;
     set({ ...state, loading: true });
     const params = {
-      ...windowParam(Date.parse(edge.timestamp), Date.parse(anchor.timestamp)),
+      ...windowParam(shownMs(edge), shownMs(anchor)),
+      ...aligned,
       before: side === 'before' ? limit : 0,
       after: side === 'after' ? limit : 0,
       host: chosen,

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 
 export type TimeZoneMode = 'local' | 'utc';
 export type StackBy = 'host' | 'level' | 'service';
+/** What the search page shows under its histogram: the events, or their patterns. */
+export type ResultTab = 'results' | 'patterns';
 
 /** Everything a view depends on lives in the URL, so a link restores the same view. */
 export interface ViewState {
@@ -11,6 +13,7 @@ export interface ViewState {
   hosts: string[];
   tz: TimeZoneMode;
   by: StackBy;
+  tab: ResultTab;
   /** Facets added from the field list, beyond host, service, level and source. */
   facets: string[];
   /** The event whose details are open ('' when none). */
@@ -24,6 +27,7 @@ export const DEFAULT_VIEW: ViewState = {
   hosts: [],
   tz: 'local',
   by: 'host',
+  tab: 'results',
   facets: [],
   event: '',
 };
@@ -39,6 +43,7 @@ export function readViewState(search = window.location.search): ViewState {
     hosts: params.getAll('host'),
     tz: params.get('tz') === 'utc' ? 'utc' : 'local',
     by: by === 'level' || by === 'service' ? by : 'host',
+    tab: params.get('tab') === 'patterns' ? 'patterns' : 'results',
     facets: params.getAll('facet'),
     event: params.get('event') ?? '',
   };
@@ -53,6 +58,7 @@ export function viewSearch(state: ViewState): string {
   for (const h of state.hosts) params.append('host', h);
   if (state.tz !== DEFAULT_VIEW.tz) params.set('tz', state.tz);
   if (state.by !== DEFAULT_VIEW.by) params.set('by', state.by);
+  if (state.tab !== DEFAULT_VIEW.tab) params.set('tab', state.tab);
   for (const f of state.facets) params.append('facet', f);
   if (state.event) params.set('event', state.event);
   const text = params.toString();
