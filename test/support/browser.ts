@@ -39,7 +39,8 @@ export async function signedInPage(
   token: string,
   viewport = { width: 1400, height: 900 },
 ): Promise<Page> {
-  const page = await browser.newPage({ viewport });
+  // A context of its own rather than browser.newPage()'s, which refuses a second page (a link opened in a new tab).
+  const page = await (await browser.newContext({ viewport })).newPage();
   const login = await fetch(`${url}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
