@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { bulkResponseSchema } from './bulk-response.js';
+import { bulkItemResultSchema, bulkResponseSchema, documentRefusalSchema } from './bulk-response.js';
 import { alignedContextResultSchema, alignedHitSchema, contextResultSchema } from './context.js';
 import { deadLetterPageSchema } from './dead-letter.js';
 import { errorBodySchema } from './error-body.js';
@@ -42,6 +42,8 @@ export const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   HeartbeatAnswer: heartbeatAnswerSchema,
   IngestResult: ingestResultSchema,
   BulkResponse: bulkResponseSchema,
+  BulkItemResult: bulkItemResultSchema,
+  DocumentRefusal: documentRefusalSchema,
   DeadLetterPage: deadLetterPageSchema,
   Pattern: patternSchema,
   PatternsResult: patternsResultSchema,

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { count } from './wire-values.js';
 
-/** One item of an Elasticsearch bulk response. */
+/** Why Elasticsearch (and logship's door) refused a document. */
+const documentErrorSchema = z.object({ type: z.string(), reason: z.string() });
+
+/** One item of an Elasticsearch bulk response; also the answer of a single-document write that succeeded. */
 export const bulkItemResultSchema = z.object({
   _index: z.string(),
   _id: z.string(),
@@ -11,7 +14,7 @@ export const bulkItemResultSchema = z.object({
   _shards: z.object({ total: count, successful: count, failed: count }).optional(),
   _seq_no: z.number().int().optional(),
   _primary_term: z.number().int().optional(),
-  error: z.object({ type: z.string(), reason: z.string() }).optional(),
+  error: documentErrorSchema.optional(),
 });
 export type BulkItemResult = z.infer<typeof bulkItemResultSchema>;
 
@@ -22,3 +25,6 @@ export const bulkResponseSchema = z.object({
   items: z.array(z.record(z.string(), bulkItemResultSchema)),
 });
 export type BulkResponse = z.infer<typeof bulkResponseSchema>;
+
+/** The answer of a single-document write (`/{index}/_doc`, `/{index}/_create/{id}`) that was refused. */
+export const documentRefusalSchema = z.object({ error: documentErrorSchema, status: z.number().int() });
