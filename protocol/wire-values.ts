@@ -18,3 +18,4 @@ export const count = z.number().int().min(0);
 
 /** How many events matched: exact (`eq`), or at least `value` when counting stopped early (`gte`). */
 export const totalSchema = z.object({ value: count, relation: z.enum(['eq', 'gte']) });
+export type Total = z.infer<typeof totalSchema>;
