@@ -222,23 +222,33 @@ export class Harvester implements OpenFileView {
       this.lastActivity = Date.now();
       let lines = 0;
       let from = reader.nextLineOffset;
-      for await (const line of reader.readLines()) {
-        // Counted in slices, so metrics show a reader paused by backpressure where it is, at little cost per line.
-        if (++lines === 256) {
-          this.ctx.onRead(this.input, lines, line.offset - from);
-          lines = 0;
-          from = line.offset;
+      let stopped = true;
+      try {
+        // Lines are taken from each chunk synchronously: a promise is awaited only per read and when the batcher
+        // pushes back, not per line.
+        reading: while (await reader.fill()) {
+          for (let line = reader.nextLine(); line !== undefined; line = reader.nextLine()) {
+            // Counted in slices, so metrics show a reader paused by backpressure where it is, at little cost per line.
+            if (++lines === 256) {
+              this.ctx.onRead(this.input, lines, line.offset - from);
+              lines = 0;
+              from = line.offset;
+            }
+            if (this.grouper) {
+              this.lastLineAt = Date.now();
+              const record = this.grouper.push(line);
+              if (record) await this.emit(record);
+            } else {
+              const wait = this.emit(line);
+              if (wait) await wait;
+            }
+            if (this.closed || this.ctx.isStopping()) break reading;
+          }
         }
-        if (this.grouper) {
-          this.lastLineAt = Date.now();
-          const record = this.grouper.push(line);
-          if (record) await this.emit(record);
-        } else {
-          // Not `await this.emit(line)`: awaiting only when the batcher pushes back spares a promise per line.
-          const wait = this.emit(line);
-          if (wait) await wait;
-        }
-        if (this.closed || this.ctx.isStopping()) break;
+        stopped = false;
+      } finally {
+        // Stopped early (or failed): what was read past the last line handed on is read again next time.
+        if (stopped) reader.rewind();
       }
       this.ctx.onRead(this.input, lines, reader.nextLineOffset - from);
     }
@@ -374,7 +384,7 @@ export class Harvester implements OpenFileView {
     // Hot path: the event is written as bytes straight into the open batch when it fits.
     const max = encoder.maxBytes(line);
     const batcher = this.ctx.batcher;
-    const target = batcher.reserve(max);
+    const target = batcher.reserve(max, source);
     if (target) {
       const at = batcher.writePosition;
       const end = encoder.write(target, at, line);

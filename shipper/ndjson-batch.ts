@@ -4,14 +4,19 @@
  * event and a copy of the whole batch.
  */
 export class NdjsonBatch {
+  private lineEnds: readonly number[] | undefined;
+
   /**
-   * @param body the NDJSON bytes
-   * @param ends where each line ends in `body` (just past its `\n`), ascending
+   * @param body the NDJSON bytes (events never hold a raw newline: JSON escapes it)
+   * @param ends where each line ends in `body` (just past its `\n`), ascending; found from the body when omitted,
+   *   only when needed (a failed send), so filling a batch costs nothing per event
    */
   constructor(
     readonly body: Buffer,
-    readonly ends: readonly number[],
-  ) {}
+    ends?: readonly number[],
+  ) {
+    this.lineEnds = ends;
+  }
 
   /** A batch from serialized events (tests, rare paths). */
   static fromLines(lines: readonly string[]): NdjsonBatch {
@@ -20,6 +25,16 @@ export class NdjsonBatch {
     let pos = 0;
     for (const l of lines) ends.push((pos += Buffer.byteLength(l) + 1));
     return new NdjsonBatch(body, ends);
+  }
+
+  /** Where each line ends in `body`, just past its newline. */
+  get ends(): readonly number[] {
+    if (this.lineEnds === undefined) {
+      const ends: number[] = [];
+      for (let nl = this.body.indexOf(0x0a); nl >= 0; nl = this.body.indexOf(0x0a, nl + 1)) ends.push(nl + 1);
+      this.lineEnds = ends;
+    }
+    return this.lineEnds;
   }
 
   /** Events in the batch. */

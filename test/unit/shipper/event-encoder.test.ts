@@ -118,13 +118,13 @@ describe('event encoder', () => {
     expect(escaped).toBeGreaterThan(1_000);
   });
 
-  it('matches JSON.stringify on huge lines: 4 MiB of plain text, of control bytes, and of mixed text', () => {
+  it('matches JSON.stringify on huge lines: 2 MiB of plain text, of control bytes, and of mixed text', () => {
     const encoder = new EventEncoder({ host: HOST, tz: TZ, input: INPUT });
     encoder.at(PATH, ID_KEY, NOW);
     const random = seededRandom(4);
     const huge = [
-      'y'.repeat(4 * 1024 * 1024),
-      '\u0001'.repeat(4 * 1024 * 1024), // the worst case: every byte becomes 6
+      'y'.repeat(2 * 1024 * 1024),
+      '\u0001'.repeat(2 * 1024 * 1024), // the worst case: every byte becomes 6
       randomText(random, 60_000),
     ];
     for (const text of huge) {
@@ -145,6 +145,12 @@ describe('event encoder', () => {
     expect(encode(encoder, line)).toBe(reference('hello', 42, '/var/log/renamed.log', `${ID_KEY}:g1`));
     encoder.at('/var/log/renamed.log', `${ID_KEY}:g1`, NOW + 1);
     expect(encode(encoder, line)).toBe(reference('hello', 42, '/var/log/renamed.log', `${ID_KEY}:g1`, NOW + 1));
+    // A read time whose ISO form is longer (year 10000 and later: +010000-…) than the one it replaces.
+    const far = Date.UTC(10_000, 0, 1);
+    encoder.at('/var/log/renamed.log', `${ID_KEY}:g1`, far);
+    expect(encode(encoder, line)).toBe(reference('hello', 42, '/var/log/renamed.log', `${ID_KEY}:g1`, far));
+    encoder.at('/var/log/renamed.log', `${ID_KEY}:g1`, NOW + 2);
+    expect(encode(encoder, line)).toBe(reference('hello', 42, '/var/log/renamed.log', `${ID_KEY}:g1`, NOW + 2));
   });
 
   it('leaves out a missing service, as JSON.stringify does', () => {
