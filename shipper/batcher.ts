@@ -26,6 +26,9 @@ interface Waiter<K> {
   resolve: () => void;
 }
 
+/** A source whose turn it is but that added no event for this long lets the next waiting source go on. */
+const TURN_IDLE_MS = 100;
+
 /** Limits of a Batcher (batch.* and max_in_flight of the config). */
 export interface BatcherOptions {
   maxEvents: number;
@@ -40,12 +43,14 @@ export interface BatcherOptions {
  * `maxInFlight` dispatches running. When all slots are busy a sealed batch waits, and every `add` returns a promise
  * that settles once it may go on: readers stall instead of piling events up. Memory is bounded by
  * (maxInFlight + 2) batches, whatever the collector does. Batch buffers (max_bytes each) are reused once their
- * batch settled, so steady shipping allocates no new batch memory.
+ * batch was gzipped (it then waits for its acknowledgement in gzipped form) or settled, so steady shipping
+ * allocates no new batch memory.
  *
  * Stalled producers (sources) take turns: when a slot frees, the one that waited longest adds its event and may go
- * on filling the batch; the others, and sources arriving while they wait, queue behind it. Letting every stalled
- * source add its event at once put one event of each of 100 files into every batch, so every acknowledgement
- * committed 100 registry entries (a third of the shipper's allocations) and the gzip ratio fell with the mixing.
+ * on filling batches until it stalls again or ends its turn (endTurn(), nothing more to read, or no event for
+ * TURN_IDLE_MS); the others, and sources arriving while they wait, queue behind it. Letting every stalled source
+ * add its event at once put one event of each of 100 files into every batch, so every acknowledgement committed
+ * 100 registry entries (a third of the shipper's allocations) and the gzip ratio fell with the mixing.
  */
 export class Batcher<K> {
   private open: OpenBatch<K> | null = null;
@@ -61,8 +66,10 @@ export class Batcher<K> {
   private readonly waiters: Waiter<K>[] = [];
   /** The source whose turn it is: it adds events even while others wait. */
   private turn: K | undefined;
-  /** The next turn, given once the current one had its chance to fill the batch. */
-  private nextTurn: NodeJS.Immediate | null = null;
+  /** When the source whose turn it is last added an event. */
+  private turnActive = 0;
+  /** Ends a turn that stopped adding events (a slow read) while others wait. */
+  private turnWatch: NodeJS.Timeout | null = null;
   private drained: (() => void)[] = [];
 
   constructor(
@@ -131,6 +138,7 @@ export class Batcher<K> {
     batch.bytes += length + 1;
     batch.events++;
     // One map update per run of events from one source, not per event.
+    if (source === this.turn) this.turnActive = Date.now();
     if (source !== batch.lastSource) {
       if (batch.lastSource !== undefined) batch.offsets.set(batch.lastSource, batch.lastOffset);
       batch.lastSource = source;
@@ -158,16 +166,29 @@ export class Batcher<K> {
     const copy = Buffer.from(event.subarray(0, length));
     return new Promise((resolve) => {
       this.waiters.push({ event: copy, source, nextOffset, resolve });
-      if (!this.gate) this.scheduleTurn();
+      if (!this.gate && this.turn === undefined) this.giveTurn();
+      this.watchTurn();
     });
   }
 
-  /** Gives the next turn after the current producer ran (setImmediate: after its synchronous run of events). */
-  private scheduleTurn(): void {
-    this.nextTurn ??= setImmediate(() => {
-      this.nextTurn = null;
-      this.giveTurn();
-    });
+  /** `source` has nothing more to add for now (its file is read to the end): the next stalled source goes on. */
+  endTurn(source: K): void {
+    if (source !== this.turn) return;
+    this.turn = undefined;
+    this.giveTurn();
+  }
+
+  /** While sources wait, checks that the source whose turn it is still adds events; ends its turn if not. */
+  private watchTurn(): void {
+    if (this.turnWatch || this.waiters.length === 0 || this.closed) return;
+    this.turnWatch = setTimeout(() => {
+      this.turnWatch = null;
+      if (!this.gate && this.turn !== undefined && Date.now() - this.turnActive >= TURN_IDLE_MS) {
+        this.endTurn(this.turn);
+      }
+      this.watchTurn();
+    }, TURN_IDLE_MS);
+    this.turnWatch.unref();
   }
 
   /**
@@ -183,10 +204,19 @@ export class Batcher<K> {
     }
     this.waiters.shift();
     this.turn = next.source;
+    this.turnActive = Date.now();
     const wait = this.addBytes(next.event, next.event.length, next.source, next.nextOffset);
     if (wait) void wait.then(next.resolve);
     else next.resolve();
-    if (this.waiters.length > 0) this.scheduleTurn();
+  }
+
+  /**
+   * Takes back a batch's buffer once nothing reads it (its batch was gzipped, acknowledged or given up). Every
+   * buffer is kept: at most maxInFlight + 2 exist at once anyway, and one dropped here became garbage that the next
+   * batch replaced at once (39 of them per million lines when acknowledgements came in bursts).
+   */
+  private reuse(buf: Buffer): void {
+    if (buf.length === this.options.maxBytes && this.spare.length < this.options.maxInFlight + 2) this.spare.push(buf);
   }
 
   /** A buffer for a new batch whose first event has `first` bytes: max_bytes, or larger for one huge event. */
@@ -205,8 +235,8 @@ export class Batcher<K> {
     this.closed = true;
     // Queued events are dropped: never committed, they are read again after a restart.
     for (const w of this.waiters.splice(0)) w.resolve();
-    if (this.nextTurn) clearImmediate(this.nextTurn);
-    this.nextTurn = null;
+    if (this.turnWatch) clearTimeout(this.turnWatch);
+    this.turnWatch = null;
     this.seal();
     if (this.idle()) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
@@ -227,7 +257,8 @@ export class Batcher<K> {
     if (!open) return;
     this.open = null;
     if (open.lastSource !== undefined) open.offsets.set(open.lastSource, open.lastOffset);
-    const batch: Batch<K> = { body: new NdjsonBatch(open.buf.subarray(0, open.bytes)), offsets: open.offsets };
+    const body = new NdjsonBatch(open.buf.subarray(0, open.bytes), undefined, () => this.reuse(open.buf));
+    const batch: Batch<K> = { body, offsets: open.offsets };
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.inFlight < this.options.maxInFlight) {
@@ -253,10 +284,7 @@ export class Batcher<K> {
   private settled(batch: Batch<K>): void {
     this.inFlight--;
     // The batch is acknowledged or given up: nothing reads its bytes any more.
-    const buf = batch.body.body;
-    if (buf.buffer.byteLength === this.options.maxBytes && this.spare.length < 2) {
-      this.spare.push(Buffer.from(buf.buffer, buf.byteOffset, this.options.maxBytes));
-    }
+    batch.body.dispose();
     const next = this.waiting;
     if (next) {
       this.waiting = null;

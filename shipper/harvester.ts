@@ -81,6 +81,8 @@ export class Harvester implements OpenFileView {
   private closed = false;
   private establishing: Promise<boolean> | null = null;
   private readonly encoder: EventEncoder;
+  /** When the chunk holding the lines being handed on was read: their read_at. */
+  private readAtMs = Date.now();
   /** The generation replaced by the last truncation, with where it was read to: a copy of it may show up. */
   private previous: ReadMark | undefined;
   /** Set by a truncation: the generation the new content follows. */
@@ -194,6 +196,8 @@ export class Harvester implements OpenFileView {
       this.ctx.logger.warn({ err, path: this.path }, 'Reading a file failed; it is retried at the next change.');
     } finally {
       this.running = false;
+      // Nothing more to hand on for now: files waiting for their turn at the batcher go on.
+      if (this.source) this.ctx.batcher.endTurn(this.source);
     }
   }
 
@@ -227,6 +231,8 @@ export class Harvester implements OpenFileView {
         // Lines are taken from each chunk synchronously: a promise is awaited only per read and when the batcher
         // pushes back, not per line.
         reading: while (await reader.fill()) {
+          // One clock read per chunk, not per line: every line of a chunk was read at the same moment.
+          this.readAtMs = Date.now();
           for (let line = reader.nextLine(); line !== undefined; line = reader.nextLine()) {
             // Counted in slices, so metrics show a reader paused by backpressure where it is, at little cost per line.
             if (++lines === 256) {
@@ -234,13 +240,18 @@ export class Harvester implements OpenFileView {
               lines = 0;
               from = line.offset;
             }
+            let wait: Promise<void> | undefined;
             if (this.grouper) {
-              this.lastLineAt = Date.now();
+              this.lastLineAt = this.readAtMs;
               const record = this.grouper.push(line);
-              if (record) await this.emit(record);
+              if (record) wait = this.emit(record);
             } else {
-              const wait = this.emit(line);
-              if (wait) await wait;
+              wait = this.emit(line);
+            }
+            if (wait) {
+              // Held back by the batcher: the read buffer goes back to the shared free list meanwhile.
+              reader.park();
+              await wait;
             }
             if (this.closed || this.ctx.isStopping()) break reading;
           }
@@ -341,6 +352,7 @@ export class Harvester implements OpenFileView {
         this.previous = { source: this.source, position: this.reader.position, check: this.reader.checkBytes };
       }
       this.source.retired = true;
+      this.ctx.batcher.endTurn(this.source);
       this.nextGeneration = {
         fingerprint: this.source.identity.fingerprint,
         generation: this.source.generation,
@@ -379,7 +391,7 @@ export class Harvester implements OpenFileView {
   private emit(line: Line): Promise<void> | undefined {
     const source = this.source!;
     const encoder = this.encoder;
-    encoder.at(this.path, source.idKey, Date.now());
+    encoder.at(this.path, source.idKey, this.readAtMs);
     if (!EventEncoder.isPlain(line)) return this.emitFlagged(line, source);
     // Hot path: the event is written as bytes straight into the open batch when it fits.
     const max = encoder.maxBytes(line);
@@ -390,17 +402,24 @@ export class Harvester implements OpenFileView {
       const end = encoder.write(target, at, line);
       return batcher.commitWritten(end - at, source, line.nextOffset);
     }
+    return this.emitAside(line, source, max);
+  }
+
+  /**
+   * The event does not fit the open batch now (full, held back, or a huge line): written to the shared scratch
+   * buffer and added by copy. Kept out of emit() so the optimised hot path does not carry (and deoptimise on) it.
+   */
+  private emitAside(line: Line, source: Source, max: number): Promise<void> | undefined {
     if (max > scratch.length) scratch = Buffer.allocUnsafe(Math.max(max, scratch.length * 2));
-    const end = encoder.write(scratch, 0, line);
-    return batcher.addBytes(scratch, end, source, line.nextOffset);
+    const end = this.encoder.write(scratch, 0, line);
+    return this.ctx.batcher.addBytes(scratch, end, source, line.nextOffset);
   }
 
   /** A truncated or invalid UTF-8 line: counted per flag and sent as a plain JSON string (rare). */
-  private async emitFlagged(line: Line, source: Source): Promise<void> {
+  private emitFlagged(line: Line, source: Source): Promise<void> | undefined {
     if (line.originalBytes !== undefined) this.ctx.onFlagged(this.input, 'truncated');
     if (line.invalidUtf8) this.ctx.onFlagged(this.input, 'invalid_utf8');
-    const wait = this.ctx.batcher.add(this.encoder.flagged(line), source, line.nextOffset);
-    if (wait) await wait;
+    return this.ctx.batcher.add(this.encoder.flagged(line), source, line.nextOffset);
   }
 }
 

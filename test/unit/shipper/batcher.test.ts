@@ -131,13 +131,17 @@ describe('batcher', () => {
     expect(batches).toEqual([2]);
   });
 
-  /** A producer like a harvester: adds `count` events of `source`, awaiting whenever the batcher pushes back. */
-  function writer(batcher: Batcher<string>, source: string, count: number, first = 0): Promise<void> {
+  /**
+   * A producer like a harvester: adds `count` events of `source`, awaiting whenever the batcher pushes back, then
+   * ends its turn (unless `endTurn` is false: a reader stuck on a slow file).
+   */
+  function writer(batcher: Batcher<string>, source: string, count: number, endTurn = true): Promise<void> {
     return (async () => {
-      for (let i = first; i < first + count; i++) {
+      for (let i = 0; i < count; i++) {
         const wait = batcher.add(`{"s":"${source}","i":${i}}`, source, i + 1);
         if (wait) await wait;
       }
+      if (endTurn) batcher.endTurn(source);
     })();
   }
 
@@ -195,6 +199,26 @@ describe('batcher', () => {
     // and a, back from its stall, waits behind c.
     await Promise.all([b, c]);
     await tick();
+    pending[1]!.finish();
+    await tick();
+    expect(pending[2]!.lines).toEqual(['{"s":"b","i":0}', '{"s":"c","i":0}', '{"s":"a","i":6}']);
+    await acknowledgeUntil(pending, Promise.all([a, batcher.close()]));
+    expect(pending.flatMap((p) => p.lines)).toHaveLength(9);
+  });
+
+  it('ends the turn of a source that stopped adding events, so the sources behind it go on', async () => {
+    const { batcher, pending } = manualBatcher({ maxEvents: 3, maxInFlight: 1 });
+    const a = writer(batcher, 'a', 7);
+    await tick();
+    // b gets the next turn but never ends it (a reader stuck on a slow disk); c waits behind it.
+    const b = writer(batcher, 'b', 1, false);
+    const c = writer(batcher, 'c', 1);
+    await tick();
+    pending[0]!.finish();
+    const started = Date.now();
+    await b;
+    await c;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
     pending[1]!.finish();
     await tick();
     expect(pending[2]!.lines).toEqual(['{"s":"b","i":0}', '{"s":"c","i":0}', '{"s":"a","i":6}']);

@@ -128,6 +128,25 @@ describe('line reader', () => {
     expect((await collect(reader)).map((l) => l.text)).toEqual(['two', 'three']);
   });
 
+  it('gives its read buffer back while held back and reads the rest again, keeping the bytes to check', async () => {
+    const reader = await readerFor('first line of the file here\nsecond line, a bit longer than the first\nthird\n');
+    expect(await reader.fill()).toBe(true);
+    expect(reader.nextLine()!.text).toBe('first line of the file here');
+    reader.park();
+    expect(reader.position).toBe(28);
+    expect(reader.checkBytes.toString()).toBe('first line of the file here\n'.slice(-32));
+    const second = reader.nextLine();
+    expect(second).toBeUndefined(); // nothing buffered while parked
+    expect((await collect(reader)).map((l) => [l.offset, l.text])).toEqual([
+      [28, 'second line, a bit longer than the first'],
+      [69, 'third'],
+    ]);
+    // Parked after the chunk was used up, the position stays where reading ended.
+    reader.park();
+    expect([reader.position, reader.nextLineOffset]).toEqual([75, 75]);
+    expect(reader.checkBytes.toString()).toBe('a bit longer than the first\nthird\n'.slice(-32));
+  });
+
   it('refuses to read on before the lines of the last chunk were taken', async () => {
     const reader = await readerFor('one\ntwo\n');
     expect(await reader.fill()).toBe(true);

@@ -112,6 +112,19 @@ describe('shipper end to end against a fake collector', () => {
     expect((await shipper.stats()).eventsDropped).toBe(0);
   });
 
+  it('splits a batch refused as too large, after it was kept gzipped while in flight, and delivers every line once', async () => {
+    const file = join(dir, 'logs', 'big.log');
+    collector.failNext(1, { status: 413 });
+    shipper = await startShipper(configFor(), logger, FAST);
+    await writeLines([file], 0, 2_000);
+    await collector.waitFor(() => collector.events.size >= 2_000, 15_000, '2,000 events');
+    expect(collector.counters.failuresAnswered).toBe(1);
+    expect(collector.events.size).toBe(2_000);
+    expect(collector.counters.duplicates).toBe(0);
+    expect(auditSequence(collector.events.values(), 2_000).gaps).toBe(0);
+    expect((await shipper.stats()).eventsDropped).toBe(0);
+  });
+
   it('loses nothing when stopped while the collector is down and restarted after it is back', async () => {
     const file = join(dir, 'logs', 'app.log');
     shipper = await startShipper(configFor(), logger, { ...FAST, stopTimeoutMs: 1_000 });
