@@ -1,8 +1,8 @@
-import type { Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
 import { StoreUnavailableError } from './store/store-errors.js';
+import { createCollectorServer } from './tls/collector-server.js';
 
 /** How long SIGTERM waits for in-flight requests before closing connections anyway. */
 const DRAIN_MS = 10_000;
@@ -12,11 +12,15 @@ export interface RunningCollector {
   url: string;
   /** A one-time `/login?code=…` link that signs the browser in as `tokenName` (valid once, for 10 minutes). */
   loginLink(tokenName: string): string;
+  /** Re-reads the TLS certificate, key and client CA (SIGHUP); open connections stay. False when nothing changed. */
+  reloadTls(): boolean;
   stop(): Promise<void>;
 }
 
 /** Starts the collector on its configured address; the store is retried until it answers. */
 export async function startCollector(config: CollectorConfig, logger: Logger): Promise<RunningCollector> {
+  // TLS files are checked before the store opens, so a bad certificate stops the start with nothing to undo.
+  const listener = createCollectorServer(config, logger);
   let collector;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -30,19 +34,25 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
     }
   }
   const { host, port } = parseListen(config.listen);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = collector.app.listen(port, host, () => resolve(s));
-    s.once('error', reject);
+  const server = listener.server;
+  server.on('request', collector.app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   // Shippers keep connections alive between batches; the server must not time them out first.
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
+  const url = `${listener.scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
   logger.info({ url, store: config.elasticsearch ? 'elasticsearch' : 'embedded' }, `The collector listens on ${url}.`);
   return {
     url,
     loginLink: (tokenName) => `${url}/login?code=${collector.loginCodes.create(tokenName)}`,
+    reloadTls: () => listener.reloadTls(),
     async stop() {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -77,4 +87,6 @@ export async function runCollector(opts: { config?: string }): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Also keeps SIGHUP (a renewed certificate, `systemctl reload`) from ending the process, its default.
+  process.on('SIGHUP', () => void running.reloadTls());
 }

@@ -19,9 +19,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A `logship …` child process (the compiled CLI, as users run it), its output appended to `logFile`. */
-export function spawnLogship(args: string[], env: Record<string, string>, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/**
+ * A `logship …` child process (the compiled CLI, as users run it), its output appended to `logFile`. `prefix` runs
+ * it through a program that execs it in place (e.g. `ip netns exec NAME`), so the pid is still logship's own.
+ */
+export function spawnLogship(
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+  prefix: readonly string[] = [],
+): ChildProcess {
+  const [program, ...argv] = [...prefix, process.execPath, CLI, ...args] as [string, ...string[]];
+  const child = spawn(program, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -42,11 +51,16 @@ export interface CommandRun {
  * Runs the compiled `logship …` command to its end, as a user would. `env` adds to this process's environment; a
  * variable set to undefined there is removed (e.g. a LOGSHIP_ES_URL the test run itself was given).
  */
-export function runLogship(args: string[], env: Record<string, string | undefined> = {}): Promise<CommandRun> {
+export function runLogship(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  prefix: readonly string[] = [],
+): Promise<CommandRun> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
+  const [program, ...argv] = [...prefix, process.execPath, CLI, ...args] as [string, ...string[]];
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: childEnv }, (err, stdout, stderr) => {
+    execFile(program, argv, { env: childEnv }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
