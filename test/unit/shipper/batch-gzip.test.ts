@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
 import { BatchGzip } from '../../../shipper/batch-gzip.js';
 import { NdjsonBatch } from '../../../shipper/ndjson-batch.js';
@@ -84,5 +85,36 @@ describe('batch gzip', () => {
     batch.dispose();
     batch.dispose();
     expect(givenBack).toBe(1);
+  });
+
+  it('writes every batch into the same zlib output buffer instead of a new one per few batches', async () => {
+    // Counts the large buffers allocated meanwhile (zlib allocates its output buffers with allocUnsafe).
+    const original = Buffer.allocUnsafe;
+    let largeBuffers = 0;
+    Buffer.allocUnsafe = (size: number) => {
+      if (size >= 256 * 1024) largeBuffers++;
+      return original(size);
+    };
+    try {
+      const large = () => largeBuffers;
+      const gzip = new BatchGzip(2);
+      const first = await gzip.gzip(body(10, 2000));
+      first.release();
+      // The stream's own output buffer, allocated when it was made.
+      expect(large()).toBe(1);
+      let total = 0;
+      for (let i = 0; i < 40; i++) {
+        const out = await gzip.gzip(body(11 + i, 2000));
+        total += out.body.length;
+        expect(gunzipSync(out.body).equals(body(11 + i, 2000))).toBe(true);
+        out.release();
+      }
+      // 40 outputs would have filled several 256 KiB buffers; none was allocated.
+      expect(total).toBeGreaterThan(3 * 256 * 1024);
+      expect(large()).toBe(1);
+      await gzip.close();
+    } finally {
+      Buffer.allocUnsafe = original;
+    }
   });
 });
