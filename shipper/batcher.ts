@@ -36,6 +36,8 @@ export interface BatcherOptions {
   maxBytes: number;
   maxWaitMs: number;
   maxInFlight: number;
+  /** How long a source whose turn it is may add nothing before the next waiting source goes on (100 ms). */
+  turnIdleMs?: number;
 }
 
 /**
@@ -48,7 +50,7 @@ export interface BatcherOptions {
  *
  * Stalled producers (sources) take turns: when a slot frees, the one that waited longest adds its event and may go
  * on filling batches until it stalls again or ends its turn (endTurn(), nothing more to read, or no event for
- * TURN_IDLE_MS); the others, and sources arriving while they wait, queue behind it. Letting every stalled source
+ * `turnIdleMs`); the others, and sources arriving while they wait, queue behind it. Letting every stalled source
  * add its event at once put one event of each of 100 files into every batch, so every acknowledgement committed
  * 100 registry entries (a third of the shipper's allocations) and the gzip ratio fell with the mixing.
  */
@@ -70,13 +72,16 @@ export class Batcher<K> {
   private turnActive = 0;
   /** Ends a turn that stopped adding events (a slow read) while others wait. */
   private turnWatch: NodeJS.Timeout | null = null;
+  private readonly turnIdleMs: number;
   private drained: (() => void)[] = [];
 
   constructor(
     private readonly options: BatcherOptions,
     private readonly dispatch: (batch: Batch<K>) => Promise<void>,
     private readonly onFatal: (err: unknown) => void,
-  ) {}
+  ) {
+    this.turnIdleMs = options.turnIdleMs ?? TURN_IDLE_MS;
+  }
 
   /** Batches being sent right now. */
   get sending(): number {
@@ -183,11 +188,11 @@ export class Batcher<K> {
     if (this.turnWatch || this.waiters.length === 0 || this.closed) return;
     this.turnWatch = setTimeout(() => {
       this.turnWatch = null;
-      if (!this.gate && this.turn !== undefined && Date.now() - this.turnActive >= TURN_IDLE_MS) {
+      if (!this.gate && this.turn !== undefined && Date.now() - this.turnActive >= this.turnIdleMs) {
         this.endTurn(this.turn);
       }
       this.watchTurn();
-    }, TURN_IDLE_MS);
+    }, this.turnIdleMs);
     this.turnWatch.unref();
   }
 

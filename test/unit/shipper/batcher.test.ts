@@ -8,7 +8,13 @@ interface Pending {
 }
 
 /** A batcher whose dispatches stay open until the test finishes them. */
-function manualBatcher(options: { maxEvents?: number; maxBytes?: number; maxWaitMs?: number; maxInFlight?: number }) {
+function manualBatcher(options: {
+  maxEvents?: number;
+  maxBytes?: number;
+  maxWaitMs?: number;
+  maxInFlight?: number;
+  turnIdleMs?: number;
+}) {
   const pending: Pending[] = [];
   const batcher = new Batcher<string>(
     {
@@ -16,6 +22,7 @@ function manualBatcher(options: { maxEvents?: number; maxBytes?: number; maxWait
       maxBytes: options.maxBytes ?? 1 << 20,
       maxWaitMs: options.maxWaitMs ?? 60_000,
       maxInFlight: options.maxInFlight ?? 2,
+      turnIdleMs: options.turnIdleMs ?? 100,
     },
     (batch) => new Promise<void>((resolve) => pending.push({ batch, lines: batch.body.lines, finish: resolve })),
     (err) => {
@@ -185,45 +192,40 @@ describe('batcher', () => {
     }
   });
 
-  it('lets the next stalled source in when a turn ends early, and queues a source that comes back behind it', async () => {
-    const { batcher, pending } = manualBatcher({ maxEvents: 3, maxInFlight: 1 });
-    // a fills one batch that is sent and a second that must wait: a stalls; then b and c stall behind it.
+  /**
+   * a fills one batch that is sent and a second that must wait, so it stalls; b and c stall behind it. When the slot
+   * frees, b gets the next turn, adds its only event and ends its turn or not (`bEndsTurn`); c must follow, and a,
+   * back from its stall, waits behind c. Returns how long c waited after the slot freed.
+   */
+  async function turnAfterEarlyEnd(bEndsTurn: boolean, turnIdleMs: number): Promise<number> {
+    const { batcher, pending } = manualBatcher({ maxEvents: 3, maxInFlight: 1, turnIdleMs });
     const a = writer(batcher, 'a', 7);
     await tick();
-    const b = writer(batcher, 'b', 1);
+    const b = writer(batcher, 'b', 1, bEndsTurn);
     const c = writer(batcher, 'c', 1);
     await tick();
     expect(pending.map((p) => p.lines.length)).toEqual([3]);
     pending[0]!.finish();
-    // b's turn ends after its only event, before the batch is full: c is let in without another slot freeing,
-    // and a, back from its stall, waits behind c.
+    const freed = Date.now();
     await Promise.all([b, c]);
+    const waited = Date.now() - freed;
     await tick();
     pending[1]!.finish();
     await tick();
     expect(pending[2]!.lines).toEqual(['{"s":"b","i":0}', '{"s":"c","i":0}', '{"s":"a","i":6}']);
     await acknowledgeUntil(pending, Promise.all([a, batcher.close()]));
     expect(pending.flatMap((p) => p.lines)).toHaveLength(9);
+    return waited;
+  }
+
+  it('lets the next stalled source in when a turn ends early, and queues a source that comes back behind it', async () => {
+    // With a ten-minute idle limit, c can only be let in this soon by b ending its turn.
+    expect(await turnAfterEarlyEnd(true, 600_000)).toBeLessThan(5_000);
   });
 
   it('ends the turn of a source that stopped adding events, so the sources behind it go on', async () => {
-    const { batcher, pending } = manualBatcher({ maxEvents: 3, maxInFlight: 1 });
-    const a = writer(batcher, 'a', 7);
-    await tick();
-    // b gets the next turn but never ends it (a reader stuck on a slow disk); c waits behind it.
-    const b = writer(batcher, 'b', 1, false);
-    const c = writer(batcher, 'c', 1);
-    await tick();
-    pending[0]!.finish();
-    const started = Date.now();
-    await b;
-    await c;
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    pending[1]!.finish();
-    await tick();
-    expect(pending[2]!.lines).toEqual(['{"s":"b","i":0}', '{"s":"c","i":0}', '{"s":"a","i":6}']);
-    await acknowledgeUntil(pending, Promise.all([a, batcher.close()]));
-    expect(pending.flatMap((p) => p.lines)).toHaveLength(9);
+    // b never ends its turn (a reader stuck on a slow disk): c goes on once b added nothing for 50 ms.
+    expect(await turnAfterEarlyEnd(false, 50)).toBeGreaterThanOrEqual(45);
   });
 
   it('lets stalled producers go on when closed, dropping their queued events (read again after a restart)', async () => {
