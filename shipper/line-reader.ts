@@ -115,8 +115,9 @@ function utf8SafeEnd(b: Buffer, end: number): number {
 
 /**
  * Reads complete lines from an open file, starting at a byte offset. An incomplete last line is kept until its
- * newline arrives. Memory is bounded by max_line_bytes plus about two chunks: the part of an over-long line past
- * the limit is counted and skipped, never buffered.
+ * newline arrives. Memory is bounded by max_line_bytes plus a read buffer while lines are taken (from a free
+ * list shared by all readers): the part of an over-long line past the limit is counted and skipped, never
+ * buffered.
  */
 export class LineReader {
   private readonly maxLineBytes: number;
