@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { Hit } from '../protocol/event.js';
 import type { ApiClient, SearchQuery } from './api-client.js';
-import { escapeForTerminal } from './escape-text.js';
+import { escapeForTerminal, escapeJsonForTerminal } from './escape-text.js';
 
 interface SearchOptions {
   from: string;
@@ -22,7 +22,7 @@ export function relativeTime(text: string): string {
 }
 
 function formatHit(hit: Hit, json: boolean): string {
-  if (json) return JSON.stringify(hit);
+  if (json) return escapeJsonForTerminal(JSON.stringify(hit));
   const level = (hit.level ?? '-').toUpperCase().padEnd(5);
   const message = escapeForTerminal(hit.message).replaceAll('\n', '\n    ');
   return `${hit.timestamp} ${escapeForTerminal(hit.host ?? '-')} ${level} ${message}`;

@@ -8,9 +8,36 @@ import { cidr, isLoopbackHost } from '../config/network-address.js';
 
 const listen = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8080');
 
+/** An Elasticsearch node: http(s) only, and no credentials in it (they would show wherever a URL is logged). */
+const esNode = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).refine((text) => {
+  const url = new URL(text);
+  return !url.username && !url.password;
+}, 'must not carry credentials: use username + password(_file) or api_key(_file)');
+const filePath = z.string().min(1);
+
 const elasticsearchSchema = z
   .strictObject({
-    url: z.url(),
+    /** One node; `nodes` lists several (the collector spreads requests over them). */
+    url: esNode.optional(),
+    nodes: z.array(esNode).min(1).optional(),
+    username: z.string().min(1).optional(),
+    username_file: filePath.optional(),
+    password: z.string().min(1).optional(),
+    password_file: filePath.optional(),
+    /** The encoded API key (`base64(id:key)`, as Elasticsearch returns it in `encoded`). */
+    api_key: z.string().min(1).optional(),
+    api_key_file: filePath.optional(),
+    tls: z
+      .strictObject({
+        /** PEM file of the CA that signed the nodes' HTTP certificates (default: the system's CAs). */
+        ca: filePath.optional(),
+        /** Check the nodes' certificates and names; off only for a throw-away test cluster. */
+        verify: z.boolean().default(true),
+        /** A client certificate and its key (PEM files), for clusters that ask for one. */
+        cert: filePath.optional(),
+        key: filePath.optional(),
+      })
+      .prefault({}),
     /** Indices are `<prefix>-YYYY.MM.DD`; tests use their own prefix to stay apart. */
     index_prefix: z
       .string()
@@ -23,6 +50,27 @@ const elasticsearchSchema = z
     bulk_concurrency: z.number().int().positive().default(4),
     bulk_max_queued: z.number().int().min(0).default(64),
     request_timeout: duration.default(30_000),
+  })
+  .superRefine((es, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if ((es.url === undefined) === (es.nodes === undefined)) problem('url', 'give either url or nodes (a list)');
+    const pairs = [
+      ['username', 'username_file'],
+      ['password', 'password_file'],
+      ['api_key', 'api_key_file'],
+    ] as const;
+    for (const [inline, file] of pairs)
+      if (es[inline] !== undefined && es[file] !== undefined) problem(file, `give ${inline} or ${file}, not both`);
+    const user = es.username !== undefined || es.username_file !== undefined;
+    const password = es.password !== undefined || es.password_file !== undefined;
+    const apiKey = es.api_key !== undefined || es.api_key_file !== undefined;
+    if (user !== password) problem(user ? 'password' : 'username', 'username and password go together');
+    if (user && apiKey) problem('api_key', 'give username + password or api_key, not both');
+    if ((es.tls.cert === undefined) !== (es.tls.key === undefined)) problem('tls', 'tls.cert and tls.key go together');
+    const schemes = new Set((es.nodes ?? (es.url ? [es.url] : [])).map((node) => new URL(node).protocol));
+    if (schemes.size > 1) problem('nodes', 'all nodes must use the same scheme (http:// or https://)');
+    if (schemes.has('http:') && (es.tls.ca !== undefined || es.tls.cert !== undefined))
+      problem('tls', 'tls settings need https:// nodes');
   })
   .optional();
 
@@ -56,6 +104,16 @@ const schema = z.strictObject({
       max_message_bytes: byteSize.default(1024 * 1024),
       /** Write requests (ingest and _bulk) handled at once; more get 429 before their body is read. */
       max_ingest_in_flight: z.number().int().positive().default(16),
+      /** Of those, at most this many for one token, so one sender cannot hold every slot. */
+      max_ingest_in_flight_per_token: z.number().int().positive().default(8),
+      /** A write whose body sends nothing for this long is answered 408 and its slot freed. */
+      body_idle_timeout: duration.default(10_000),
+      /** A write whose body is not whole after this long is answered 408 and its slot freed. */
+      body_read_timeout: duration.default(120_000),
+      /** Bytes of a rejected line kept in the dead-letter store, with its full length and SHA-256. */
+      deadletter_max_original_bytes: byteSize.default(64 * 1024),
+      /** Bytes of dead letters one token may add per UTC day on one collector; past it they are summarised. */
+      deadletter_budget_per_token: byteSize.default(256 * 1024 * 1024),
     })
     .prefault({}),
   search: z
@@ -68,6 +126,20 @@ const schema = z.strictObject({
       host_silent_after: duration.default(300_000),
       /** `/tail` sends a comment this often so proxies keep an idle stream open. */
       tail_heartbeat: duration.default(15_000),
+      /** Live tails open at once on this collector, and per token; one more is refused with 429. */
+      tail_max_streams: z.number().int().min(1).default(64),
+      tail_max_streams_per_token: z.number().int().min(1).default(8),
+      /** Embedded store: threads that run reads at once, each with its own read-only connection. */
+      read_threads: z.number().int().min(1).max(64).default(2),
+      /** Embedded store: reads waiting for a read thread at most; more are refused with 429 QUERY_OVERLOADED. */
+      max_queued_reads: z.number().int().min(0).default(64),
+    })
+    .prefault({}),
+  /** UI sessions end after this long without a request, and this long after sign-in at most. */
+  sessions: z
+    .strictObject({
+      idle_timeout: duration.default(2 * 3600_000),
+      max_lifetime: duration.default(12 * 3600_000),
     })
     .prefault({}),
   /** Whole days of events older than this are deleted (hourly and at start). */
@@ -87,7 +159,9 @@ export function loadCollectorConfig(path: string | undefined, env: NodeJS.Proces
   if (env.LOGSHIP_DATA_DIR) raw.data_dir = env.LOGSHIP_DATA_DIR;
   if (env.LOGSHIP_ES_URL) {
     const es = raw.elasticsearch;
-    raw.elasticsearch = { ...(es && typeof es === 'object' ? es : {}), url: env.LOGSHIP_ES_URL };
+    // The variable names the one node to use, also over a `nodes` list in the file.
+    const { nodes: _nodes, ...rest } = (es && typeof es === 'object' ? es : {}) as Record<string, unknown>;
+    raw.elasticsearch = { ...rest, url: env.LOGSHIP_ES_URL };
   }
   return refuseInsecureListen(validateConfig(schema, raw, path ?? 'defaults and environment'));
 }

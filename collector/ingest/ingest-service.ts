@@ -1,6 +1,7 @@
 import type { IngestResult } from '../../protocol/ingest-result.js';
 import type { StoredEvent } from '../store/ecs-document.js';
 import type { LogStore } from '../store/log-store.js';
+import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import { decodeNdjson } from './decode-ndjson.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
@@ -25,6 +26,7 @@ export class IngestService {
     private readonly store: LogStore,
     private readonly limits: IngestLimits,
     private readonly metrics?: IngestMetrics,
+    private readonly deadLetters: DeadLetterKeeper = new DeadLetterKeeper(store),
   ) {}
 
   /** Ingests one NDJSON body on behalf of a token. */
@@ -51,7 +53,7 @@ export class IngestService {
       rejected.push({ line: source.line, code: 'STORE_REJECTED', reason: failure.reason, original: source.text });
     }
     rejected.sort((a, b) => a.line - b.line);
-    await this.store.writeDeadLetters(
+    await this.deadLetters.keep(
       rejected.map((r: RejectedLine) => ({
         receivedAt: now,
         code: r.code,

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config.js';
 import { EmbeddedStore } from './embedded/embedded-store.js';
+import { esConnection } from './elasticsearch/es-connection.js';
 import { EsStore, type EsStoreOptions } from './elasticsearch/es-store.js';
 import type { LogStore } from './log-store.js';
 
@@ -13,6 +14,8 @@ export function createStore(config: CollectorConfig, logger: Logger): LogStore {
       dir: join(config.data_dir, 'store'),
       searchTimeoutMs: config.search.timeout,
       exactTotalUpTo: config.search.exact_total_up_to,
+      readThreads: config.search.read_threads,
+      maxQueuedReads: config.search.max_queued_reads,
     },
     logger,
   );
@@ -23,7 +26,7 @@ export function esStoreOptions(config: CollectorConfig): EsStoreOptions {
   const es = config.elasticsearch;
   if (!es) throw new Error('The collector config names no Elasticsearch.');
   return {
-    url: es.url,
+    ...esConnection(es),
     indexPrefix: es.index_prefix,
     replicas: es.replicas,
     bulkMaxEvents: es.bulk_max_events,

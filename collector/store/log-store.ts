@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { DeadLetterPage } from '../../protocol/dead-letter.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
@@ -36,8 +37,12 @@ export interface DeadLetter {
   receivedAt: string;
   code: string;
   reason: string;
-  /** The original line as received; bytes that are not UTF-8 are kept in base64 instead. */
+  /** The original line as received (or its first bytes, see originalBytes); bytes that are not UTF-8 are kept in base64. */
   original: string | Buffer;
+  /** Bytes of the whole original as received: more than `original` holds when only a prefix was kept. */
+  originalBytes?: number;
+  /** SHA-256 (hex) of the whole original, so a kept prefix can still be matched with the sender's copy. */
+  originalSha256?: string;
   /** Which token sent it, to trace a misbehaving sender. */
   tokenName?: string;
 }
@@ -49,6 +54,13 @@ export interface DeadLetterQuery {
   limit: number;
   /** Only these codes; empty = all. */
   codes: string[];
+  /** Where the previous page ended (its `next_cursor`), for the next page. */
+  cursor?: string;
+  /**
+   * Originals are listed up to this many bytes (longer ones stored before the limit existed are cut on reading), and
+   * a page ends early once its originals reach 8 MiB. Absent: whole originals, whole pages (`logship migrate`).
+   */
+  maxOriginalBytes?: number;
 }
 
 /** How long whole days of events and of dead letters are kept. */
@@ -123,5 +135,14 @@ export interface LogStore {
   ready(): Promise<boolean>;
   /** Why ready() answered false, when the store can tell: a stable code and a sentence for `/readyz`. */
   readinessProblem?(): { code: string; message: string } | null;
+  /** What works but needs attention (an Elasticsearch cluster that is yellow): `/readyz` stays 200 and lists them. */
+  readinessWarnings?(): { code: string; message: string }[];
+  /** Adds the store's own metrics (cluster health, requests per node) to the collector's `/metrics`. */
+  registerMetrics?(registry: Registry): void;
+  /**
+   * Fails the reads under way at once, so a shutdown does not wait for a costly query. Optional: a store whose reads
+   * never hold the collector's thread can let them run to their timeout.
+   */
+  interruptReads?(): void;
   close(): Promise<void>;
 }

@@ -67,8 +67,9 @@ export class EmbeddedWriter {
       .get() as number | null;
     this.knownUpToMs = top ?? -Infinity;
     this.insertDeadLetter = db.prepare(
-      `INSERT INTO dead_letters(received_ms, received_at, code, reason, token, original, original_base64)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO dead_letters(received_ms, received_at, code, reason, token, original, original_base64,
+         original_bytes, original_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.writeBatches = db.transaction((batches: readonly EncodedEvents[]) =>
       batches.map((events) => this.insertAll(events)),
