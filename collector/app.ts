@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { LoginCodes } from './auth/login-codes.js';
+import { ClockMetrics } from './clock/clock-metrics.js';
+import { LineDelays } from './clock/line-delays.js';
 import { TokenVerifier } from './auth/token-store.js';
 import type { CollectorConfig } from './config.js';
 import { CollectorError } from './collector-error.js';
@@ -18,7 +20,10 @@ import { ingestAdmission } from './routes/ingest-admission.js';
 import { ingestRoutes } from './routes/ingest-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { contextRoutes } from './routes/context-routes.js';
+import { eventRoutes } from './routes/event-routes.js';
 import { hostRoutes } from './routes/host-routes.js';
+import { exportRoutes } from './routes/export-routes.js';
+import { patternRoutes } from './routes/pattern-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { TailHub } from './routes/tail-hub.js';
 import { tailRoutes } from './routes/tail-routes.js';
@@ -59,7 +64,15 @@ export async function createApp(
     maxOriginalBytes: config.limits.deadletter_max_original_bytes,
     budgetPerToken: config.limits.deadletter_budget_per_token,
   });
-  const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics, deadLetters);
+  const lineDelays = new LineDelays();
+  const clockMetrics = new ClockMetrics(metrics.registry, config.search.host_silent_after);
+  const ingest = new IngestService(
+    store,
+    { maxMessageBytes: config.limits.max_message_bytes },
+    metrics,
+    deadLetters,
+    lineDelays,
+  );
   const bulk = new BulkService(
     store,
     config.elasticsearch?.index_prefix ?? 'logship',
@@ -96,7 +109,32 @@ export async function createApp(
   app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
-  app.use(hostRoutes(store, verifier, config.search.host_silent_after));
+  app.use(eventRoutes(store, verifier));
+  app.use(
+    exportRoutes(
+      store,
+      verifier,
+      {
+        defaultEvents: config.export.default_events,
+        maxEvents: config.export.max_events,
+      },
+      logger,
+    ),
+  );
+  app.use(
+    patternRoutes(store, verifier, {
+      maxSample: config.patterns.max_sample,
+      timeLimitMs: config.patterns.time_limit,
+    }),
+  );
+  app.use(
+    hostRoutes(store, verifier, {
+      silentAfterMs: config.search.host_silent_after,
+      skewThresholdMs: config.clock.skew_threshold,
+      lineDelays,
+      clockMetrics,
+    }),
+  );
   const tails = new TailHub(
     store,
     TAIL_DEFAULTS,

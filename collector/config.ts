@@ -142,6 +142,28 @@ const schema = z.strictObject({
       max_lifetime: duration.default(12 * 3600_000),
     })
     .prefault({}),
+  clock: z
+    .strictObject({
+      /** `/hosts` flags a host whose clock is further than this from the collector's. */
+      skew_threshold: duration.default(2000),
+    })
+    .prefault({}),
+  patterns: z
+    .strictObject({
+      /** Events read at most per window to find patterns; windows with more are sampled per histogram bucket. */
+      max_sample: z.number().int().positive().max(1_000_000).default(20_000),
+      /** Reading and grouping stop after this long and answer with what they have. */
+      time_limit: duration.default(10_000),
+    })
+    .prefault({}),
+  export: z
+    .strictObject({
+      /** Events an export holds when the caller names no limit. */
+      default_events: z.number().int().positive().default(100_000),
+      /** The most events one export may hold, whatever the caller asks (`limit=max` asks for this). */
+      max_events: z.number().int().positive().default(10_000_000),
+    })
+    .prefault({}),
   /** Whole days of events older than this are deleted (hourly and at start). */
   retention_days: z.number().int().positive().default(14),
   /** Dead letters are kept longer, to trace a misbehaving sender after the fact. */

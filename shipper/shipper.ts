@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { Heartbeat } from '../protocol/heartbeat.js';
+import { MAX_CLOCK_SAMPLES, type ClockSample, type Heartbeat } from '../protocol/heartbeat.js';
 import { AckTracker } from './ack-tracker.js';
 import { Batcher, type Batch } from './batcher.js';
 import type { InputConfig, ShipperConfig } from './config.js';
@@ -50,6 +50,9 @@ function localTimeZone(): string {
 
 export type { ShipperStats } from './metrics.js';
 
+/** Exchanges reported per heartbeat: NTP's clock filter also chooses among the last 8. */
+const CLOCK_SAMPLES_KEPT = Math.min(8, MAX_CLOCK_SAMPLES);
+
 /** A running shipper. */
 export interface RunningShipper {
   /** Flushes pending batches (bounded), persists the registry, closes watchers, files and connections. */
@@ -68,6 +71,8 @@ class ShipperRuntime {
   private stopping = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatUnsupportedLogged = false;
+  /** The latest heartbeat exchanges, reported in the next heartbeat so the collector can estimate this clock. */
+  private readonly clockSamples: ClockSample[] = [];
   private readonly startedAt = new Date().toISOString();
   private readonly version = shipperVersion();
   readonly metrics: ShipperMetrics;
@@ -154,11 +159,10 @@ class ShipperRuntime {
       perInput.set(h.input, (perInput.get(h.input) ?? 0) + 1);
       lag += h.lagBytes;
     }
-    const body: Heartbeat = {
+    const body: Omit<Heartbeat, 'sent_at'> = {
       host: this.config.host,
       version: this.version,
       started_at: this.startedAt,
-      sent_at: new Date().toISOString(),
       interval_s: this.config.heartbeat_interval / 1000,
       inputs: this.config.inputs.map((input) => ({
         paths: [...input.paths],
@@ -166,8 +170,13 @@ class ShipperRuntime {
         files: perInput.get(input) ?? 0,
       })),
       lag_bytes: lag,
+      clock_samples: [...this.clockSamples],
     };
-    const outcome = await this.sender.sendHeartbeat(body);
+    const { outcome, sample } = await this.sender.sendHeartbeat(body);
+    if (sample) {
+      this.clockSamples.push(sample);
+      if (this.clockSamples.length > CLOCK_SAMPLES_KEPT) this.clockSamples.shift();
+    }
     this.metrics.heartbeats.inc({ outcome });
     if (outcome === 'unsupported' && !this.heartbeatUnsupportedLogged) {
       this.heartbeatUnsupportedLogged = true;

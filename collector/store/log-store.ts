@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { DeadLetterPage } from '../../protocol/dead-letter.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
-import type { Heartbeat } from '../../protocol/heartbeat.js';
+import type { Heartbeat, HostClock } from '../../protocol/heartbeat.js';
 import type { StoredEvent } from './ecs-document.js';
 import type {
   ContextRequest,
@@ -83,6 +83,8 @@ export interface SearchRequest {
   after?: SortKey;
   /** An opaque consistent view from an earlier page (an Elasticsearch point in time); stores may ignore it. */
   snapshot?: string;
+  /** False: the caller does not need `total` (an export's later pages), so the store need not count. */
+  countTotal?: boolean;
 }
 
 export interface SearchPage {
@@ -119,10 +121,14 @@ export interface LogStore {
   topValues(request: TopValuesRequest): Promise<TopValues>;
   /** Events around one event, from every (or the chosen) host; null when the id is unknown. */
   context(request: ContextRequest): Promise<ContextResult | null>;
+  /** One event's stored document as it was written (read and ingest times included); null when the id is unknown. */
+  event(id: string): Promise<StoredEvent | null>;
   /** Every host that ever shipped, with its latest activity. */
   hosts(now: Date): Promise<HostActivity[]>;
-  /** Keeps the latest heartbeat of a shipper. */
-  recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void>;
+  /** The latest clock estimate of every host that has one (what aligning clocks shifts events by). */
+  hostClocks(): Promise<Map<string, HostClock>>;
+  /** Keeps the latest heartbeat of a shipper and, when there is one, its latest clock estimate (kept until replaced). */
+  recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date, clock: HostClock | null): Promise<void>;
   /** Events stored since a time, in ingest order: what a live tail delivers. */
   tail(request: TailRequest): Promise<TailEvent[]>;
   /**

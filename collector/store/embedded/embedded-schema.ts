@@ -14,6 +14,8 @@ export const SCHEMA_VERSION = 1;
  *   keeps `_` inside words and does not fold diacritics, like Elasticsearch's standard analyzer. No per-document
  *   size rows (`columnsize = 0`): only bm25 ranking reads them, and log searches sort by time.
  * - `dead_letters`, `heartbeats`: rejected lines with their reasons, and the latest heartbeat per shipper.
+ * - `host_clocks`: each host's latest clock offset estimate (JSON), kept beside its heartbeat; a table of its own so
+ *   files written before it need no new schema version.
  * - `event_counts`: events per 15-minute and 1-minute slot by host, service and level (count-rollup.ts), for totals, histograms and
  *   facets without reading every event.
  * - `host_activity`: when each host last had an event stored, kept by the writer so `/hosts` needs no scan.
@@ -78,6 +80,10 @@ CREATE TABLE IF NOT EXISTS heartbeats (
   host TEXT PRIMARY KEY,
   received_at TEXT NOT NULL,
   heartbeat TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS host_clocks (
+  host TEXT PRIMARY KEY,
+  clock TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
 

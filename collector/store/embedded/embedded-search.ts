@@ -57,7 +57,7 @@ export class EmbeddedSearch {
     };
     return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
       const rows = this.page(scan, request.limit, request.after);
-      const exact = this.rollupCount(request.query, scan);
+      const exact = request.countTotal === false ? rows.length : this.rollupCount(request.query, scan);
       const cap = exact === null ? Math.min(this.options.exactTotalUpTo, SCAN_TOTAL_CAP) : this.options.exactTotalUpTo;
       const total = exact ?? this.count(scan, cap);
       const last = rows.at(-1);
@@ -71,9 +71,13 @@ export class EmbeddedSearch {
     });
   }
 
+  /** The row of one event id, if stored. */
+  eventRow(id: string): EventRow | undefined {
+    return this.statement(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`).get(id) as EventRow | undefined;
+  }
+
   context(request: ContextRequest): ContextResult | null {
-    const anchor = this.statement(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`).get(request.id) as
-      EventRow | undefined;
+    const anchor = this.eventRow(request.id);
     if (!anchor) return null;
     const hosts: QueryNode =
       request.hosts.length === 0

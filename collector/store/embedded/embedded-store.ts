@@ -3,7 +3,7 @@ import { ensurePrivateDir, ensurePrivateFile } from '../../../config/private-fil
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
-import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import { dailyIndex, deadLetterIndex } from '../daily-index.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type {
@@ -211,16 +211,25 @@ export class EmbeddedStore implements LogStore {
     return this.guard((open) => open.reads.run('context', request));
   }
 
+  async event(id: string): Promise<StoredEvent | null> {
+    return this.guard((open) => open.reads.run('event', { id }));
+  }
+
   async hosts(now: Date): Promise<Read.HostActivity[]> {
     return this.guard((open) => open.reads.run('hosts', { now }));
   }
 
-  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+  async hostClocks(): Promise<Map<string, HostClock>> {
+    return this.guard((open) => open.reads.run('hostClocks', {}));
+  }
+
+  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date, clock: HostClock | null): Promise<void> {
     await this.guard((open) =>
       open.writer.request('heartbeat', {
         host: heartbeat.host,
         receivedAt: receivedAt.toISOString(),
         heartbeat: JSON.stringify(heartbeat),
+        clock: clock === null ? null : JSON.stringify(clock),
       }),
     );
   }

@@ -1,15 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, apiGet } from '../api/client';
-import { hostColor } from '../components/hit-row';
-import { formatTime } from '../components/time-format';
+import type { HostRow } from '../api/types';
+import { ClockOffset } from '../components/clock-offset';
+import { hostColor } from '../components/palette';
+import { formatTime } from '../time/time-format';
 import { navigate, readViewState, viewSearch, DEFAULT_VIEW } from '../state/url-state';
-
-interface HostRow {
-  host: string;
-  last_seen: string | null;
-  events_5m: number;
-  status: 'ok' | 'silent';
-}
 
 /** Every shipper that ever sent: last seen, volume, silent hosts first. */
 export function HostsPage() {
@@ -42,6 +37,7 @@ export function HostsPage() {
             <th>status</th>
             <th>last seen</th>
             <th>events (5 min)</th>
+            <th>clock offset</th>
           </tr>
         </thead>
         <tbody>
@@ -60,6 +56,9 @@ export function HostsPage() {
               <td class="status">{h.status}</td>
               <td>{h.last_seen ? formatTime(h.last_seen, tz) : '—'}</td>
               <td>{h.events_5m.toLocaleString()}</td>
+              <td>
+                <ClockOffset clock={h.clock} />
+              </td>
             </tr>
           ))}
         </tbody>
