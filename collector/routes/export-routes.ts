@@ -7,7 +7,7 @@ import {
   ndjsonLine,
   type ExportFormat,
 } from '../../protocol/export-format.js';
-import { requireScope } from '../auth/authenticate.js';
+import { readerOf, requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { EXPORT_PAGE, streamExport } from '../export/export-stream.js';
 import { parseFilterParams } from '../query/search-params.js';
@@ -37,7 +37,8 @@ export function exportRoutes(store: LogStore, verifier: TokenVerifier, limits: E
     const params = parseInput(querySchema, req.query);
     const { format, order, limit } = params;
     const filter = parseFilterParams(params);
-    const request = { ...filter, order } as const;
+    const reader = readerOf(req);
+    const request = { ...filter, order, ...(reader ? { reader } : {}) } as const;
     // The first page is read before any byte is sent, so a bad query or an unavailable store still gets a coded
     // JSON error with its status; a failure later can only cut the stream, which the client sees as incomplete.
     const first = await store.search({ ...request, limit: Math.min(EXPORT_PAGE, limit) });

@@ -9,7 +9,7 @@ import {
   type TopValuesResult,
 } from '../../protocol/search.js';
 import { filterQuerySchema } from '../../protocol/query-params.js';
-import { requireScope } from '../auth/authenticate.js';
+import { readerOf, requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
 import { isFieldName, resolveField } from '../query/field-names.js';
@@ -34,7 +34,8 @@ export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
   router.get('/api/v1/search', read, async (req, res) => {
     const started = performance.now();
     const request = parseSearchParams(parseInput(searchQuerySchema, req.query));
-    const page = await store.search(request);
+    const reader = readerOf(req);
+    const page = await store.search({ ...request, ...(reader ? { reader } : {}) });
     const body: SearchResult = {
       hits: page.hits,
       next_cursor: page.lastKey ? encodeCursor(request.order, page.lastKey, page.snapshot) : null,

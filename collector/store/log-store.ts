@@ -86,6 +86,11 @@ export interface SearchRequest {
   snapshot?: string;
   /** False: the caller does not need `total` (an export's later pages), so the store need not count. */
   countTotal?: boolean;
+  /**
+   * Who reads (a token id). One reader's searches go to the same copy of each shard, so a count and the pages after
+   * it agree while replicas refresh at different moments; stores with one copy ignore it.
+   */
+  reader?: string;
 }
 
 export interface SearchPage {
