@@ -87,8 +87,16 @@ CREATE TABLE IF NOT EXISTS host_clocks (
 ) WITHOUT ROWID;
 `;
 
+/** Bytes per page of a new store file. */
+const PAGE_SIZE = 16384;
+const WAL_CHECKPOINT_BYTES = 64 * 2 ** 20;
+
 /** Settings of the writing connection: WAL so readers never block it, FULL sync so a 200 survives a power cut. */
 export function configureWriter(db: Database.Database, lockTimeoutMs: number): void {
+  // 16 KiB pages instead of 4 KiB: fewer b-tree pages to find, split and write per event across the table and its
+  // five indexes (writer CPU 10.5 → 8.9 µs per event on 600,000 events, the same run). Only a new file takes it
+  // (before its first table); an existing file keeps its page size.
+  db.pragma(`page_size = ${PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   // Only another process can hold the write lock (this one writes through one connection), and better-sqlite3
@@ -96,8 +104,10 @@ export function configureWriter(db: Database.Database, lockTimeoutMs: number): v
   db.pragma(`busy_timeout = ${lockTimeoutMs}`);
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
-  // Checkpoints at ~64 MB of WAL keep the file bounded without a checkpoint per batch.
-  db.pragma('wal_autocheckpoint = 16000');
+  // Checkpoints at ~64 MB of WAL keep the file bounded without a checkpoint per batch (counted in pages, which are
+  // 4 KiB in files created before PAGE_SIZE).
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / pageSize)}`);
 }
 
 /** Settings of the reading connection. */
