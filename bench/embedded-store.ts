@@ -17,6 +17,7 @@ import pino from 'pino';
 import { IngestService } from '../collector/ingest/ingest-service.js';
 import { parseQuery } from '../collector/query/parse-query.js';
 import { EmbeddedStore } from '../collector/store/embedded/embedded-store.js';
+import { steady } from '../test/support/steady-load.js';
 import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);
@@ -208,23 +209,6 @@ function fileBytes(dir: string): number {
 async function countAll(store: EmbeddedStore, window: { from: Date; to: Date }): Promise<number> {
   const buckets = await store.histogram({ query: parseQuery(''), ...window, intervalMs: DAY });
   return buckets.reduce((sum, b) => sum + b.count, 0);
-}
-
-/** Runs `op` back to back, 5 ms apart, until `stop`; answers how many ran and the longest one took. */
-async function steady(
-  op: (i: number) => Promise<unknown>,
-  stop: () => boolean,
-): Promise<{ runs: number; longestMs: number }> {
-  let runs = 0;
-  let longestMs = 0;
-  while (!stop()) {
-    const t0 = performance.now();
-    await op(runs);
-    longestMs = Math.max(longestMs, performance.now() - t0);
-    runs++;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return { runs, longestMs };
 }
 
 await main();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { steady } from '../../../support/steady-load.js';
 
 /**
  * Retention of a large day on the real embedded store (its writer thread, read threads and SQLite file) while a
@@ -32,25 +33,6 @@ function event(id: string, ms: number, i: number): StoredEvent {
       event: { id, ingested: ts, dataset: 'plain' },
     },
   };
-}
-
-/** Runs `op` back to back (5 ms apart) until `stop` says so; answers how many ran and the longest one took. */
-function steady(
-  op: (i: number) => Promise<unknown>,
-  stop: () => boolean,
-): Promise<{ runs: number; longestMs: number }> {
-  return (async () => {
-    let runs = 0;
-    let longestMs = 0;
-    while (!stop()) {
-      const t0 = performance.now();
-      await op(runs);
-      longestMs = Math.max(longestMs, performance.now() - t0);
-      runs++;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    return { runs, longestMs };
-  })();
 }
 
 beforeAll(async () => {
