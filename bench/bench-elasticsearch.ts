@@ -5,8 +5,8 @@
  * tmpfs-sized /tmp for the 10M-event runs).
  *
  *  - LOGSHIP_BENCH_ES_URL: use that running server instead (its CPU is then not measured);
- *  - LOGSHIP_BENCH_ES_PORT: start ours on this HTTP port instead of the benchmark's own; the transport port is this
- *    port + 100 (engineers sharing a machine are each given a range of both);
+ *  - LOGSHIP_BENCH_ES_PORT: start ours on this HTTP port instead of the benchmark's own; the transport port is
+ *    LOGSHIP_BENCH_ES_TRANSPORT_PORT, else this port + 100 (engineers sharing a machine are each given ports);
  *  - LOGSHIP_BENCH_ES_HEAP: the fixed heap, default the benchmark's (1g).
  */
 import { tmpdir } from 'node:os';
@@ -44,7 +44,7 @@ export async function benchElasticsearch(
     dataDir,
     heap,
     fresh: opts.fresh ?? true,
-    settings: { 'transport.port': String(port + 100) },
+    settings: { 'transport.port': process.env.LOGSHIP_BENCH_ES_TRANSPORT_PORT ?? String(port + 100) },
   });
   // Someone else's server on our port: measuring on it would be unfair to both, and stopping it is not ours to do.
   if (es.reused && (opts.fresh ?? true))
