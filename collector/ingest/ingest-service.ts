@@ -4,7 +4,7 @@ import type { StoredEvent } from '../store/ecs-document.js';
 import type { LogStore, WriteOutcome } from '../store/log-store.js';
 import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import { BufferPool } from '../store/buffer-pool.js';
-import { decodeNdjson } from './decode-ndjson.js';
+import { decodeNdjson, type DecodedLine } from './decode-ndjson.js';
 import { LineOriginals } from './line-originals.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
@@ -49,16 +49,17 @@ export class IngestService {
     const nowMs = Date.parse(now);
     const { lines, rejected, ascii } = decodeNdjson(body, this.limits.maxMessageBytes + ENVELOPE_BYTES);
     const events: StoredEvent[] = [];
-    const eventLines = new LineOriginals(body, ascii, this.linePool);
+    const accepted: DecodedLine[] = [];
     for (const line of lines) {
       const result = normalizeEvent(line, { now, nowMs, maxMessageBytes: this.limits.maxMessageBytes });
       if ('doc' in result) {
         events.push(result);
-        eventLines.add(line);
+        accepted.push(line);
       } else {
         rejected.push(result);
       }
     }
+    const eventLines = new LineOriginals(body, ascii, accepted, this.linePool);
     if (this.lineDelays) noteLineDelays(events, this.lineDelays);
     const stopTimer = this.metrics?.storeWrite.startTimer();
     const written = events.length ? this.store.write(events) : Promise.resolve(NOTHING_WRITTEN);

@@ -71,4 +71,11 @@ describe('BufferPool', () => {
     // The large buffer was kept: a small request fits in it.
     expect(pool.take(100_000).bytes.buffer).toBe(large.bytes.buffer);
   });
+
+  it('does not keep a buffer over 8 MiB: one huge request does not hold its memory for good', () => {
+    const pool = new BufferPool(4);
+    const huge = pool.take(9 << 20);
+    huge.release();
+    expect(pool.take(9 << 20).bytes.buffer).not.toBe(huge.bytes.buffer);
+  });
 });

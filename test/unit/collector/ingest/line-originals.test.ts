@@ -5,8 +5,7 @@ import { BufferPool } from '../../../../collector/store/buffer-pool.js';
 function kept(text: string) {
   const body = Buffer.from(text);
   const decoded = decodeNdjson(body, 1 << 20);
-  const originals = new LineOriginals(body, decoded.ascii, new BufferPool(1));
-  for (const line of decoded.lines) originals.add(line);
+  const originals = new LineOriginals(body, decoded.ascii, decoded.lines, new BufferPool(1));
   // What a caller may do with the body while the store works: it is reused, and the originals do not change.
   body.fill(0x20);
   return { decoded, originals };
@@ -32,5 +31,18 @@ describe('LineOriginals', () => {
       '{"message":"日本 \u{1F600}"}',
     ]);
     expect(originals.line(1)).toBe(2);
+  });
+
+  it('copies only the lines it is given: a body whose lines were all refused takes no memory', () => {
+    const body = Buffer.from('{"message":"refused"}\n');
+    const decoded = decodeNdjson(body, 1 << 20);
+    const pool = new BufferPool(1);
+    const free = pool.take(100);
+    free.release();
+    new LineOriginals(body, decoded.ascii, [], pool).release();
+    // The pool's one free buffer was not taken: the next taker gets it.
+    expect(pool.take(100).bytes.buffer).toBe(free.bytes.buffer);
+    const some = new LineOriginals(body, true, decoded.lines, new BufferPool(1));
+    expect(some.original(0)).toBe('{"message":"refused"}');
   });
 });
