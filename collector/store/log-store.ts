@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { DeadLetterPage } from '../../protocol/dead-letter.js';
+import type { Total } from '../../protocol/wire-values.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
 import type { Heartbeat, HostClock } from '../../protocol/heartbeat.js';
@@ -91,7 +92,7 @@ export interface SearchPage {
   hits: Hit[];
   /** The sort key of the last hit when more may follow. */
   lastKey: SortKey | null;
-  total: { value: number; relation: 'eq' | 'gte' };
+  total: Total;
   tookMs: number;
   /** The view the next page should read from, when the store keeps one. */
   snapshot?: string | null;
