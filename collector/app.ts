@@ -98,15 +98,16 @@ export async function createApp(
   app.use(healthRoutes(store));
   app.use(metricsRoutes(metrics));
   // One admission budget for both write doors, so neither can starve the other of memory.
-  const admit = ingestAdmission({
+  const admission = ingestAdmission({
     max: config.limits.max_ingest_in_flight,
     maxPerToken: config.limits.max_ingest_in_flight_per_token,
+    maxBytes: config.limits.max_ingest_bytes_in_flight,
     bodyIdleMs: config.limits.body_idle_timeout,
     bodyReadMs: config.limits.body_read_timeout,
   });
-  app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes, admit));
+  app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes, admission));
   app.use(deadLetterRoutes(store, verifier, config.limits.deadletter_max_original_bytes));
-  app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
+  app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admission));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
   app.use(eventRoutes(store, verifier));

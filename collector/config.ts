@@ -106,6 +106,8 @@ const schema = z.strictObject({
       max_ingest_in_flight: z.number().int().positive().default(16),
       /** Of those, at most this many for one token, so one sender cannot hold every slot. */
       max_ingest_in_flight_per_token: z.number().int().positive().default(8),
+      /** Bytes of write bodies (as sent, then inflated) held at once; past it more writes get 429. */
+      max_ingest_bytes_in_flight: byteSize.default(64 * 1024 * 1024),
       /** A write whose body sends nothing for this long is answered 408 and its slot freed. */
       body_idle_timeout: duration.default(10_000),
       /** A write whose body is not whole after this long is answered 408 and its slot freed. */
