@@ -24,7 +24,9 @@ import { esTail, esTailCount } from './es-tail.js';
 import { guardEs } from './es-errors.js';
 import { EsSearch } from './es-search.js';
 import { EsWriter } from './es-writer.js';
-import { deadLetterTemplate, eventTemplate, hostsTemplate } from './index-templates.js';
+import { alertsTemplate, deadLetterTemplate, eventTemplate, hostsTemplate } from './index-templates.js';
+import { EsAlertRecords } from './es-alert-records.js';
+import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 
 export interface EsStoreOptions {
   url: string;
@@ -45,6 +47,7 @@ export class EsStore implements LogStore {
   private readonly reader: EsSearch;
   private readonly readContext: EsReadContext;
   private readonly maintenance: EsMaintenance;
+  private readonly alertRecords: EsAlertRecords;
 
   constructor(
     private readonly options: EsStoreOptions,
@@ -54,6 +57,7 @@ export class EsStore implements LogStore {
     this.client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs, maxRetries: 0 });
     this.writer = new EsWriter(this.client, options, logger);
     this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger);
+    this.alertRecords = new EsAlertRecords(this.client, options.indexPrefix, logger);
     this.readContext = {
       client: this.client,
       indexPrefix: options.indexPrefix,
@@ -69,6 +73,7 @@ export class EsStore implements LogStore {
       await this.client.indices.putIndexTemplate(eventTemplate(prefix, replicas));
       await this.client.indices.putIndexTemplate(deadLetterTemplate(prefix, replicas));
       await this.client.indices.putIndexTemplate(hostsTemplate(prefix, replicas));
+      await this.client.indices.putIndexTemplate(alertsTemplate(prefix, replicas));
     });
   }
 
@@ -132,6 +137,22 @@ export class EsStore implements LogStore {
 
   tailCount(request: Read.TailCountRequest): Promise<number> {
     return esTailCount(this.readContext, request);
+  }
+
+  listAlertRecords(kind: AlertRecordKind): Promise<AlertRecord[]> {
+    return this.alertRecords.list(kind);
+  }
+
+  getAlertRecord(kind: AlertRecordKind, id: string): Promise<AlertRecord | null> {
+    return this.alertRecords.get(kind, id);
+  }
+
+  putAlertRecord(kind: AlertRecordKind, id: string, body: object, expected: string | null): Promise<string | null> {
+    return this.alertRecords.put(kind, id, body, expected);
+  }
+
+  deleteAlertRecord(kind: AlertRecordKind, id: string, expected?: string): Promise<boolean> {
+    return this.alertRecords.delete(kind, id, expected);
   }
 
   async close(): Promise<void> {

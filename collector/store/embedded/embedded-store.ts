@@ -24,6 +24,8 @@ import { configureReader } from './embedded-schema.js';
 import { clampMs, EmbeddedSearch } from './embedded-search.js';
 import { deadLetterRows, encodeEvents } from './encoded-events.js';
 import { DAY_MS, keyOf } from './event-key.js';
+import { getAlertRecord, listAlertRecords, parseEmbeddedVersion } from './embedded-alert-records.js';
+import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import { QueryFunctions } from './sql-functions.js';
 import { restoreDocument } from './stored-document.js';
 import { WriterThread } from './writer-thread.js';
@@ -266,6 +268,34 @@ export class EmbeddedStore implements LogStore {
 
   async tail(request: Read.TailRequest): Promise<Read.TailEvent[]> {
     return this.guard((open) => open.search.tail(request));
+  }
+
+  async listAlertRecords(kind: AlertRecordKind): Promise<AlertRecord[]> {
+    return this.guard((open) => listAlertRecords(open.readDb, kind));
+  }
+
+  async getAlertRecord(kind: AlertRecordKind, id: string): Promise<AlertRecord | null> {
+    return this.guard((open) => getAlertRecord(open.readDb, kind, id));
+  }
+
+  async putAlertRecord(
+    kind: AlertRecordKind,
+    id: string,
+    body: object,
+    expected: string | null,
+  ): Promise<string | null> {
+    const version = expected === null ? null : parseEmbeddedVersion(expected);
+    if (expected !== null && version === null) return null;
+    const written = await this.guard((open) =>
+      open.writer.request('alertPut', { kind, recordId: id, body: JSON.stringify(body), expected: version }),
+    );
+    return written === null ? null : String(written);
+  }
+
+  async deleteAlertRecord(kind: AlertRecordKind, id: string, expected?: string): Promise<boolean> {
+    const version = expected === undefined ? null : parseEmbeddedVersion(expected);
+    if (expected !== undefined && version === null) return false;
+    return this.guard((open) => open.writer.request('alertDelete', { kind, recordId: id, expected: version }));
   }
 
   /** Answers every write posted before, closes both connections and ends the writer thread. */

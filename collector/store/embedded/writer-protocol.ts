@@ -1,3 +1,4 @@
+import type { AlertRecordKind } from '../alert-records.js';
 import type { WriteOutcome } from '../log-store.js';
 import type { DeadLetterRow, EncodedEvents } from './encoded-events.js';
 
@@ -13,6 +14,12 @@ export interface WriterOps {
   expireEvents: { args: { cutoffMs: number; limit: number }; result: number[] };
   expireCounts: { args: { cutoffMs: number }; result: void };
   expireDeadLetters: { args: { cutoffMs: number }; result: number[] };
+  /** A conditional write of an alert record (embedded-alert-records.ts): the new version, or null. */
+  alertPut: {
+    args: { kind: AlertRecordKind; recordId: string; body: string; expected: number | null };
+    result: number | null;
+  };
+  alertDelete: { args: { kind: AlertRecordKind; recordId: string; expected: number | null }; result: boolean };
   /** Closes the file (checkpointing the WAL into it); a later `open` opens it again. */
   close: { args: Record<string, never>; result: void };
 }

@@ -1,5 +1,6 @@
 import { buildFixture } from './conformance-fixture.js';
 import type { CaseContext } from './case-context.js';
+import { alertRecordCases } from './cases/alert-record-cases.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
 import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
@@ -37,4 +38,5 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   pagingCases(ctx);
   readCases(ctx);
   deadLetterCases(ctx);
+  alertRecordCases(ctx);
 });

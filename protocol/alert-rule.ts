@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { parseDuration } from '../config/duration.js';
+
+/** Bounds of what an alert rule may ask for; docs/alerts.md states them. */
+export const ALERT_LIMITS = {
+  /** Rules a store keeps: every rule is evaluated on every round. */
+  maxRules: 1000,
+  /** Notifiers per rule. */
+  maxNotifiers: 10,
+  /** Hosts one per-host rule watches (the most active ones, plus every host already pending or firing). */
+  maxSeries: 1000,
+  /** The longest window or silence a rule may look back over. */
+  maxLookbackMs: 31 * 86_400_000,
+  /** The longest `for` and `resolve.for`. */
+  maxHoldMs: 7 * 86_400_000,
+} as const;
+
+/** Rule names are slugs: they appear in URLs, CLI arguments, store ids and notification keys. */
+export const RULE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const NOTIFIER_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** A duration written with its unit ("30s", "5m", "2h") between `minMs` and `maxMs`. */
+function durationText(minMs: number, maxMs: number) {
+  return z.string().refine(
+    (text) => {
+      const ms = parseDuration(text);
+      return ms !== undefined && ms >= minMs && ms <= maxMs;
+    },
+    { message: `must be a duration from ${minMs / 1000}s to ${maxMs / 86_400_000}d, e.g. 30s, 5m, 2h` },
+  );
+}
+
+const lookback = durationText(1000, ALERT_LIMITS.maxLookbackMs);
+const hold = durationText(0, ALERT_LIMITS.maxHoldMs);
+
+/** Matching events counted over `window`: above or below `threshold`, for all hosts together or for each host. */
+const countCondition = z.strictObject({
+  type: z.literal('count'),
+  window: lookback,
+  op: z.enum(['above', 'below']),
+  threshold: z.number().int().min(0).max(1_000_000_000),
+  per_host: z.boolean().default(false),
+  /** Per host and `below`: the hosts watched are those with matching events within this span. */
+  seen_within: lookback.default('24h'),
+});
+
+/** A host that had matching events within `seen_within` and none for `silent_for`. */
+const silentCondition = z.strictObject({
+  type: z.literal('host_silent'),
+  silent_for: lookback,
+  seen_within: lookback.default('24h'),
+});
+
+export const conditionSchema = z.discriminatedUnion('type', [countCondition, silentCondition]);
+
+/**
+ * Where notifications go. The URL is a secret (Slack's carries its key in the path): answers show only
+ * `url_redacted`, and an update that leaves `url` out keeps the URL stored under the same `id`.
+ */
+const notifierInput = z.strictObject({
+  id: z.string().regex(NOTIFIER_ID, 'lower-case letters, digits, _ and - (at most 32)').optional(),
+  type: z.enum(['webhook', 'slack']),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .max(2048)
+    .optional(),
+  /** What the API answered; accepted and ignored, so a rule read can be sent back as it is. */
+  url_redacted: z.string().optional(),
+});
+
+/** A rule as the API, the CLI and the UI send it (docs/alerts.md). */
+export const alertRuleInputSchema = z
+  .strictObject({
+    name: z.string().regex(RULE_NAME, 'lower-case letters, digits, ".", "_" and "-" (at most 63), e.g. api-errors'),
+    description: z.string().max(1000).default(''),
+    enabled: z.boolean().default(true),
+    /** The query language; empty matches every event. */
+    query: z.string().max(16_384).default(''),
+    condition: conditionSchema,
+    /** How long the condition must hold (state `pending`) before the rule fires. */
+    for: hold.default('0s'),
+    /** Hysteresis: firing ends only once the value is back past `threshold` for `for`. */
+    resolve: z
+      .strictObject({
+        threshold: z.number().int().min(0).max(1_000_000_000).optional(),
+        for: hold.default('0s'),
+      })
+      .prefault({}),
+    notify: z.array(notifierInput).max(ALERT_LIMITS.maxNotifiers).default([]),
+    /** The version read earlier: an update is refused (409) when the rule changed since. */
+    version: z.string().max(64).optional(),
+  })
+  .superRefine((rule, ctx) => {
+    const c = rule.condition;
+    const threshold = rule.resolve.threshold;
+    if (c.type === 'count' && c.op === 'below' && c.threshold === 0) {
+      ctx.addIssue({ code: 'custom', path: ['condition', 'threshold'], message: 'below 0 can never hold' });
+    }
+    if (threshold !== undefined) {
+      if (c.type !== 'count') {
+        ctx.addIssue({ code: 'custom', path: ['resolve', 'threshold'], message: 'applies to count conditions only' });
+      } else if (c.op === 'above' ? threshold > c.threshold : threshold < c.threshold) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['resolve', 'threshold'],
+          message: `must be ${c.op === 'above' ? 'at most' : 'at least'} condition.threshold (${c.threshold})`,
+        });
+      }
+    }
+    if (c.type === 'host_silent' && parseDuration(c.silent_for)! >= parseDuration(c.seen_within)!) {
+      ctx.addIssue({ code: 'custom', path: ['condition', 'seen_within'], message: 'must be longer than silent_for' });
+    }
+    const ids = new Set<string>();
+    rule.notify.forEach((n, i) => {
+      const id = n.id ?? defaultNotifierId(rule.notify, i);
+      if (ids.has(id)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'id'], message: `"${id}" is used twice` });
+      ids.add(id);
+    });
+  });
+
+export type AlertRuleInput = z.input<typeof alertRuleInputSchema>;
+export type ParsedAlertRule = z.output<typeof alertRuleInputSchema>;
+export type AlertCondition = z.output<typeof conditionSchema>;
+export type NotifierType = 'webhook' | 'slack';
+
+/** A notifier's id when none was given: its type and its place among the notifiers of that type (`slack-1`). */
+export function defaultNotifierId(notify: readonly { type: NotifierType }[], index: number): string {
+  const type = notify[index]!.type;
+  return `${type}-${notify.slice(0, index + 1).filter((n) => n.type === type).length}`;
+}
+
+/** A notifier as stored: the whole URL, never sent back by the API. */
+export interface StoredNotifier {
+  id: string;
+  type: NotifierType;
+  url: string;
+}
+
+/** A rule as stored and evaluated. */
+export interface AlertRule extends Omit<ParsedAlertRule, 'notify' | 'version'> {
+  notify: StoredNotifier[];
+}
+
+/** A rule as the API answers it: URLs redacted, with its version and times. */
+export interface AlertRuleView extends Omit<AlertRule, 'notify'> {
+  notify: { id: string; type: NotifierType; url_redacted: string }[];
+  version: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/**
+ * The states of one alert (a rule, or a rule and one host): `pending` while the condition holds for less than
+ * `for`, `firing`, then `resolved` once the resolve condition held for `resolve.for`. Only firing and resolved are
+ * notified.
+ */
+export type AlertStateName = 'pending' | 'firing' | 'resolved';
+
+/** One alert's state as `GET /api/v1/alerts` lists it. */
+export interface AlertStateView {
+  rule: string;
+  /** The host of a per-host rule; null for a rule over all hosts. */
+  host: string | null;
+  state: AlertStateName;
+  /** When the current state began. */
+  since: string;
+  /** The count at the last state change (for host_silent: matching events of the host within silent_for). */
+  value: number;
+  /** When the alert last started firing (kept while resolved). */
+  firing_since: string | null;
+  /** The UI's search for the matching events. */
+  link: string;
+}
+
+/** How one rule's last evaluation went. */
+export interface AlertRuleStatus {
+  name: string;
+  enabled: boolean;
+  /** `firing` if any of its alerts fires, else `pending` if any is pending, else `ok`; `error` when the last evaluation failed. */
+  status: 'ok' | 'pending' | 'firing' | 'error';
+  firing: number;
+  pending: number;
+  evaluated_at: string | null;
+  evaluation_ms: number | null;
+  error: { code: string; message: string } | null;
+  /** Notifications waiting to be delivered (a receiver that is down, retries under way). */
+  notifications_waiting: number;
+}
+
+/** `GET /api/v1/alerts`. */
+export interface AlertsOverview {
+  /** The collector that evaluates and sends now (it holds the lease in the store); null when none does. */
+  evaluator: { holder: string; since: string; renewed_at: string } | null;
+  alerts: AlertStateView[];
+  rules: AlertRuleStatus[];
+}
