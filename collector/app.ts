@@ -23,6 +23,8 @@ import { tailRoutes } from './routes/tail-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
+import { alertRoutes } from './routes/alert-routes.js';
+import { startAlerting } from './alerts/start-alerting.js';
 import { clientCertificateGate } from './tls/client-certificate-gate.js';
 import type { LogStore } from './store/log-store.js';
 
@@ -77,6 +79,8 @@ export async function createApp(
   app.use(contextRoutes(store, verifier));
   app.use(hostRoutes(store, verifier, config.search.host_silent_after));
   app.use(tailRoutes(store, verifier, logger, config.search.tail_heartbeat));
+  const alerting = startAlerting(store, config, metrics.registry, logger);
+  app.use(alertRoutes(store, alerting.rules, alerting.states, verifier, alerting.publicUrl));
   app.use(openApiRoutes());
   const loginCodes = new LoginCodes();
   app.use(sessionRoutes(verifier, loginCodes));
@@ -87,8 +91,10 @@ export async function createApp(
     app,
     store,
     loginCodes,
-    close: () => {
+    close: async () => {
       retention.stop();
+      // Sends under way are settled and the lease released while the store is still open.
+      await alerting.stop();
       return store.close();
     },
   };

@@ -17,6 +17,10 @@ export type CollectorErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'BAD_PARAMETER'
   | 'NOT_FOUND'
+  | 'ALERT_RULE_EXISTS'
+  | 'ALERT_RULE_CONFLICT'
+  | 'ALERT_TOO_MANY_RULES'
+  | 'ALERT_WEBHOOK_NOT_ALLOWED'
   | 'INTERNAL';
 
 /** An error the collector turns into `{"error":{"code","message"}}` with its HTTP status. */
