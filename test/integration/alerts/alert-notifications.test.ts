@@ -75,4 +75,99 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
     await bed.api(collector, 'DELETE', '/api/v1/alerts/rules/checkout-errors');
     await bed.stop(collector);
   });
+
+  it('keeps an alert pending for `for` and sends nothing for it', async () => {
+    const collector = await bed.start();
+    await bed.createRule(collector, {
+      name: 'slow-burn',
+      query: 'service:spike',
+      condition: { type: 'count', window: '1h', op: 'above', threshold: 0 },
+      for: '1h',
+      notify: [{ type: 'webhook', url: receiver.url('/pending') }],
+    });
+    await bed.ingest(collector, events(3, { service: 'spike', host: 'web-2' }));
+    let pending;
+    for (let i = 0; i < 100 && !pending; i++) {
+      pending = (await bed.overview(collector)).alerts.find((a) => a.rule === 'slow-burn' && a.value === 3);
+      if (!pending) await sleep(200);
+    }
+    expect(pending).toMatchObject({ rule: 'slow-burn', host: null, state: 'pending', value: 3, firing_since: null });
+    const status = (await bed.overview(collector)).rules.find((r) => r.name === 'slow-burn');
+    expect(status).toMatchObject({ status: 'pending', firing: 0, pending: 1, notifications_waiting: 0, error: null });
+    await sleep(1500);
+    expect(receiver.at('/pending')).toHaveLength(0);
+    expect((await bed.api(collector, 'DELETE', '/api/v1/alerts/rules/slow-burn')).status).toBe(204);
+    expect((await bed.overview(collector)).alerts.filter((a) => a.rule === 'slow-burn')).toEqual([]);
+    await bed.stop(collector);
+  });
+
+  it('stays firing inside the hysteresis band and resolves only below the resolve threshold', async () => {
+    const collector = await bed.start();
+    await bed.createRule(collector, {
+      name: 'band',
+      query: 'service:band',
+      condition: { type: 'count', window: '6s', op: 'above', threshold: 5 },
+      resolve: { threshold: 2 },
+      notify: [{ type: 'webhook', url: receiver.url('/band') }],
+    });
+    // 8 events now and 4 three seconds ahead: the count is 8, then 12, then 4 (in the band: still firing) from
+    // t0+6s when the first 8 leave the 6 s window, and 0 from t0+9s when the last 4 leave it too.
+    const t0 = Date.now();
+    await bed.ingest(collector, [
+      ...events(8, { service: 'band', timestamp: new Date(t0).toISOString() }),
+      ...events(4, { service: 'band', timestamp: new Date(t0 + 3000).toISOString() }),
+    ]);
+    await receiver.until('band firing and resolved', (r) => r.filter((x) => x.path === '/band').length >= 2);
+    await sleep(1500);
+    const [firing, resolved] = receiver.at('/band').map(bodyOf) as [AlertNotification, AlertNotification];
+    expect(receiver.at('/band').map((r) => bodyOf(r).event)).toEqual(['firing', 'resolved']);
+    expect(firing.value).toBe(8);
+    expect(resolved.value).toBe(0);
+    // Without the band it would have resolved at t0+6s, when the count fell to 4.
+    expect(Date.parse(resolved.changed_at)).toBeGreaterThan(t0 + 9000);
+    await bed.api(collector, 'DELETE', '/api/v1/alerts/rules/band');
+    await bed.stop(collector);
+  });
+
+  it('fires for a host that went silent, only for that host, and resolves when it sends again', async () => {
+    const collector = await bed.start();
+    await bed.createRule(collector, {
+      name: 'silent-hosts',
+      query: 'service:beat',
+      condition: { type: 'host_silent', silent_for: '3s', seen_within: '1h' },
+      notify: [{ type: 'webhook', url: receiver.url('/silent') }],
+    });
+    await bed.ingest(collector, [
+      ...events(1, { service: 'beat', host: 'quiet-1' }),
+      ...events(1, { service: 'beat', host: 'busy-1' }),
+      ...events(1, { service: 'other', host: 'other-1' }),
+    ]);
+    // busy-1 keeps sending; quiet-1 does not.
+    let beating = true;
+    const beat = (async () => {
+      while (beating) {
+        await bed.ingest(collector, events(1, { service: 'beat', host: 'busy-1' }));
+        await sleep(300);
+      }
+    })();
+    try {
+      await receiver.until('silence firing', (r) => r.some((x) => x.path === '/silent'));
+      const firing = bodyOf(receiver.at('/silent')[0]!);
+      expect(firing).toMatchObject({ event: 'firing', host: 'quiet-1', value: 0 });
+      expect(firing.summary).toBe('silent-hosts is firing: host quiet-1 sent no matching events for 3s.');
+      expect(new URL(firing.link).searchParams.getAll('host')).toEqual(['quiet-1']);
+      await bed.ingest(collector, events(1, { service: 'beat', host: 'quiet-1' }));
+      await receiver.until('silence resolved', (r) => r.filter((x) => x.path === '/silent').length >= 2);
+      await sleep(1000);
+    } finally {
+      beating = false;
+      await beat;
+    }
+    expect(receiver.at('/silent').map((r) => [bodyOf(r).event, bodyOf(r).host])).toEqual([
+      ['firing', 'quiet-1'],
+      ['resolved', 'quiet-1'],
+    ]);
+    await bed.api(collector, 'DELETE', '/api/v1/alerts/rules/silent-hosts');
+    await bed.stop(collector);
+  });
 });
