@@ -10,6 +10,9 @@ import { deleteIndices, testEsUrl } from './elasticsearch.js';
 
 export type StoreKind = 'elasticsearch' | 'embedded';
 
+/** A collector the tests talk to: in-process or a `logship collector` process. */
+export type Reachable = Pick<RunningCollector, 'url'>;
+
 /** Alert settings fast enough for tests: a round every 300 ms, a lease of 1.5 s, retries at most 1 s apart. */
 export const FAST_ALERTS = {
   evaluate_every: '300ms',
@@ -47,16 +50,21 @@ export class AlertTestbed {
     };
   }
 
-  /** Starts another collector on the store; `alerts` replaces FAST_ALERTS' keys. */
-  async start(alerts: Record<string, unknown> = {}): Promise<RunningCollector> {
-    const config = collectorConfig({
-      listen: '127.0.0.1:0',
+  /** A collector config on this store (for `collectorConfig`, or as collector.yml for a process). */
+  configFor(listen: string, alerts: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      listen,
       data_dir: this.dataDir,
       ...(this.store === 'elasticsearch'
         ? { elasticsearch: { url: testEsUrl(), index_prefix: this.indexPrefix } }
         : {}),
       alerts: { ...FAST_ALERTS, ...alerts },
-    });
+    };
+  }
+
+  /** Starts another collector on the store, in this process; `alerts` replaces FAST_ALERTS' keys. */
+  async start(alerts: Record<string, unknown> = {}): Promise<RunningCollector> {
+    const config = collectorConfig(this.configFor('127.0.0.1:0', alerts));
     const logger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
     const collector = await startCollector(config, logger);
     this.collectors.push(collector);
@@ -77,7 +85,7 @@ export class AlertTestbed {
 
   /** A JSON request to a collector's API with a token (admin by default). */
   async api<T>(
-    collector: RunningCollector,
+    collector: Reachable,
     method: string,
     path: string,
     body?: unknown,
@@ -96,21 +104,21 @@ export class AlertTestbed {
   }
 
   /** Creates a rule; throws unless 201. */
-  async createRule(collector: RunningCollector, rule: AlertRuleInput): Promise<AlertRuleView> {
+  async createRule(collector: Reachable, rule: AlertRuleInput): Promise<AlertRuleView> {
     const answer = await this.api<AlertRuleView>(collector, 'POST', '/api/v1/alerts/rules', rule);
     if (answer.status !== 201)
       throw new Error(`creating ${rule.name} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     return answer.body;
   }
 
-  async overview(collector: RunningCollector): Promise<AlertsOverview> {
+  async overview(collector: Reachable): Promise<AlertsOverview> {
     const answer = await this.api<AlertsOverview>(collector, 'GET', '/api/v1/alerts', undefined, this.tokens.read);
     if (answer.status !== 200) throw new Error(`/api/v1/alerts answered ${answer.status}`);
     return answer.body;
   }
 
   /** Stores events through the ingest API (times default to now); throws unless all were accepted. */
-  async ingest(collector: RunningCollector, events: readonly Record<string, unknown>[]): Promise<void> {
+  async ingest(collector: Reachable, events: readonly Record<string, unknown>[]): Promise<void> {
     const body = events.map((e) => JSON.stringify({ timestamp: new Date().toISOString(), ...e })).join('\n');
     const res = await fetch(`${collector.url}/api/v1/ingest`, {
       method: 'POST',
@@ -124,7 +132,7 @@ export class AlertTestbed {
   }
 
   /** The value of a counter or gauge (summed over labels that match `labels`) from a collector's /metrics. */
-  async metric(collector: RunningCollector, name: string, labels: Record<string, string> = {}): Promise<number> {
+  async metric(collector: Reachable, name: string, labels: Record<string, string> = {}): Promise<number> {
     const text = await (await fetch(`${collector.url}/metrics`)).text();
     let sum = 0;
     for (const line of text.split('\n')) {
