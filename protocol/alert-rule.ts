@@ -34,22 +34,27 @@ const lookback = durationText(1000, ALERT_LIMITS.maxLookbackMs);
 const hold = durationText(0, ALERT_LIMITS.maxHoldMs);
 
 /** Matching events counted over `window`: above or below `threshold`, for all hosts together or for each host. */
-const countCondition = z.strictObject({
-  type: z.literal('count'),
-  window: lookback,
-  op: z.enum(['above', 'below']),
-  threshold: z.number().int().min(0).max(1_000_000_000),
-  per_host: z.boolean().default(false),
-  /** Per host and `below`: the hosts watched are those with matching events within this span. */
-  seen_within: lookback.default('24h'),
-});
+const countCondition = z
+  .strictObject({
+    type: z.literal('count'),
+    window: lookback.describe('The span counted, ending at each evaluation, e.g. 5m.'),
+    op: z.enum(['above', 'below']).describe('above: more than threshold matching events; below: fewer.'),
+    threshold: z.number().int().min(0).max(1_000_000_000),
+    per_host: z.boolean().default(false).describe('One alert per host instead of one over all hosts.'),
+    seen_within: lookback
+      .default('24h')
+      .describe('Per host and below: the hosts watched are those with matching events within this span.'),
+  })
+  .describe('Matching events counted over the window.');
 
 /** A host that had matching events within `seen_within` and none for `silent_for`. */
-const silentCondition = z.strictObject({
-  type: z.literal('host_silent'),
-  silent_for: lookback,
-  seen_within: lookback.default('24h'),
-});
+const silentCondition = z
+  .strictObject({
+    type: z.literal('host_silent'),
+    silent_for: lookback.describe('Fires for a host without a matching event for this long.'),
+    seen_within: lookback.default('24h').describe('The hosts watched: those with matching events within this span.'),
+  })
+  .describe('A host that had matching events within seen_within and none for silent_for.');
 
 export const conditionSchema = z.discriminatedUnion('type', [countCondition, silentCondition]);
 
@@ -58,14 +63,20 @@ export const conditionSchema = z.discriminatedUnion('type', [countCondition, sil
  * `url_redacted`, and an update that leaves `url` out keeps the URL stored under the same `id`.
  */
 const notifierInput = z.strictObject({
-  id: z.string().regex(NOTIFIER_ID, 'lower-case letters, digits, _ and - (at most 32)').optional(),
-  type: z.enum(['webhook', 'slack']),
+  id: z
+    .string()
+    .regex(NOTIFIER_ID, 'lower-case letters, digits, _ and - (at most 32)')
+    .optional()
+    .describe('Names the notifier within the rule; default: its type and number, e.g. slack-1.'),
+  type: z
+    .enum(['webhook', 'slack'])
+    .describe('webhook: the JSON AlertNotification; slack: a Slack incoming-webhook message.'),
   url: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .max(2048)
-    .optional(),
-  /** What the API answered; accepted and ignored, so a rule read can be sent back as it is. */
-  url_redacted: z.string().optional(),
+    .optional()
+    .describe('Required for a new notifier; left out, the URL stored under the same id is kept.'),
+  url_redacted: z.string().optional().describe('What the API answers; ignored, so a rule read can be sent back.'),
 });
 
 /** A rule as the API, the CLI and the UI send it (docs/alerts.md). */
@@ -73,22 +84,29 @@ export const alertRuleInputSchema = z
   .strictObject({
     name: z.string().regex(RULE_NAME, 'lower-case letters, digits, ".", "_" and "-" (at most 63), e.g. api-errors'),
     description: z.string().max(1000).default(''),
-    enabled: z.boolean().default(true),
-    /** The query language; empty matches every event. */
-    query: z.string().max(16_384).default(''),
+    enabled: z.boolean().default(true).describe('false: kept, but not evaluated.'),
+    query: z.string().max(16_384).default('').describe('The query language; empty matches every event.'),
     condition: conditionSchema,
-    /** How long the condition must hold (state `pending`) before the rule fires. */
-    for: hold.default('0s'),
-    /** Hysteresis: firing ends only once the value is back past `threshold` for `for`. */
+    for: hold.default('0s').describe('How long the condition must hold (state pending) before the alert fires.'),
     resolve: z
       .strictObject({
-        threshold: z.number().int().min(0).max(1_000_000_000).optional(),
-        for: hold.default('0s'),
+        threshold: z
+          .number()
+          .int()
+          .min(0)
+          .max(1_000_000_000)
+          .optional()
+          .describe('Count conditions: resolved only at or below it (above), at or above it (below).'),
+        for: hold.default('0s').describe('How long the resolve condition must hold before the alert resolves.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('Hysteresis: a firing alert resolves only past this threshold, held this long.'),
     notify: z.array(notifierInput).max(ALERT_LIMITS.maxNotifiers).default([]),
-    /** The version read earlier: an update is refused (409) when the rule changed since. */
-    version: z.string().max(64).optional(),
+    version: z
+      .string()
+      .max(64)
+      .optional()
+      .describe('The version read earlier: an update is refused (409) when the rule changed since.'),
   })
   .superRefine((rule, ctx) => {
     const c = rule.condition;

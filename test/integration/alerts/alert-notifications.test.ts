@@ -1,6 +1,7 @@
 import type { AlertNotification } from '../../../protocol/alert-notification.js';
 import { AlertTestbed, type StoreKind } from '../../support/alert-testbed.js';
 import { WebhookReceiver, type ReceivedRequest } from '../../support/webhook-receiver.js';
+import { expectSchema } from '../search/openapi-validator.js';
 
 const STORES: StoreKind[] = ['elasticsearch', 'embedded'];
 
@@ -51,6 +52,8 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
     expect(eventsOf(hooks)).toEqual(['firing', 'resolved']);
     expect(slack).toHaveLength(2);
     const [firing, resolved] = hooks.map(bodyOf) as [AlertNotification, AlertNotification];
+    expectSchema('AlertNotification', firing);
+    expectSchema('AlertNotification', resolved);
     expect(firing).toMatchObject({
       version: 1,
       event: 'firing',
@@ -92,7 +95,9 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
       if (!pending) await sleep(200);
     }
     expect(pending).toMatchObject({ rule: 'slow-burn', host: null, state: 'pending', value: 3, firing_since: null });
-    const status = (await bed.overview(collector)).rules.find((r) => r.name === 'slow-burn');
+    const overview = await bed.overview(collector);
+    expectSchema('AlertsOverview', overview);
+    const status = overview.rules.find((r) => r.name === 'slow-burn');
     expect(status).toMatchObject({ status: 'pending', firing: 0, pending: 1, notifications_waiting: 0, error: null });
     await sleep(1500);
     expect(receiver.at('/pending')).toHaveLength(0);
