@@ -63,8 +63,8 @@ export class AlertTestbed {
   }
 
   /** Starts another collector on the store, in this process; `alerts` replaces FAST_ALERTS' keys. */
-  async start(alerts: Record<string, unknown> = {}): Promise<RunningCollector> {
-    const config = collectorConfig(this.configFor('127.0.0.1:0', alerts));
+  async start(alerts: Record<string, unknown> = {}, listen = '127.0.0.1:0'): Promise<RunningCollector> {
+    const config = collectorConfig(this.configFor(listen, alerts));
     const logger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
     const collector = await startCollector(config, logger);
     this.collectors.push(collector);

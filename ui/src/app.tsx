@@ -2,13 +2,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { apiGet, apiSend } from './api/client';
 import type { SessionState } from './api/types';
 import { SHORTCUTS } from './components/keyboard';
+import { AlertsPage } from './pages/alerts-page';
 import { ContextPage } from './pages/context-page';
 import { HostsPage } from './pages/hosts-page';
 import { LoginPage } from './pages/login-page';
 import { SearchPage } from './pages/search-page';
 import { navigate, useLocation } from './state/url-state';
 
-/** Signs in first, then routes by path: `/` search, `/context/:id` around an event, `/hosts`. */
+/** Signs in first, then routes by path: `/` search, `/context/:id` around an event, `/hosts`, `/alerts`. */
 export function App() {
   const [session, setSession] = useState<SessionState | undefined>();
   const [help, setHelp] = useState(false);
@@ -51,6 +52,13 @@ export function App() {
         >
           Hosts
         </a>
+        <a
+          href="/alerts"
+          aria-current={path === '/alerts' ? 'page' : undefined}
+          onClick={(e) => (e.preventDefault(), navigate('/alerts'))}
+        >
+          Alerts
+        </a>
         <span class="spacer" />
         <button type="button" class="help-button" onClick={() => setHelp(!help)} title="Keyboard shortcuts (?)">
           ?
@@ -64,6 +72,8 @@ export function App() {
         <ContextPage id={decodeURIComponent(contextId)} />
       ) : path === '/hosts' ? (
         <HostsPage />
+      ) : path === '/alerts' ? (
+        <AlertsPage canEdit={session.scope === 'admin'} />
       ) : (
         <SearchPage />
       )}
