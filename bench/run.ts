@@ -16,6 +16,7 @@ const BENCHES = [
   'search-latency',
   'embedded-store',
   'ui-first-paint',
+  'alert-evaluation',
 ];
 
 const chosen = process.argv.slice(2);
