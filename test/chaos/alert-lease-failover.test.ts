@@ -2,16 +2,12 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { AlertNotification } from '../../protocol/alert-notification.js';
-import { AlertTestbed, type Reachable, type StoreKind } from '../support/alert-testbed.js';
+import { AlertTestbed, notificationOf, sleep, type Reachable, type StoreKind } from '../support/alert-testbed.js';
 import { fakeClockEnv } from '../support/fake-clock.js';
 import { freePort, spawnLogship, stopProcess, waitFor } from '../support/processes.js';
-import { WebhookReceiver, type ReceivedRequest } from '../support/webhook-receiver.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const STORES: StoreKind[] = ['elasticsearch', 'embedded'];
-
-const bodyOf = (r: ReceivedRequest) => r.body as AlertNotification;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A `logship collector` process on the testbed's store. */
 interface CollectorProcess extends Reachable {
@@ -86,7 +82,7 @@ describe.each(STORES)('chaos: the alert lease across collector processes on the 
     await receiver.until('the send again', (r) => r.filter((x) => x.path === '/midsend').length >= 2);
     const resentAfterMs = receiver.at('/midsend')[1]!.at - killedAt;
     await sleep(2000);
-    const sends = receiver.at('/midsend').map(bodyOf);
+    const sends = receiver.at('/midsend').map(notificationOf);
     expect(sends.map((n) => n.event)).toEqual(['firing', 'firing']);
     expect(sends[1]!.idempotency_key).toBe(sends[0]!.idempotency_key);
     expect(await bed.metric(b, 'logship_alert_lease_acquisitions_total')).toBe(1);
@@ -100,7 +96,7 @@ describe.each(STORES)('chaos: the alert lease across collector processes on the 
     expect(raise.status).toBe(200);
     await receiver.until('the resolved one', (r) => r.filter((x) => x.path === '/midsend').length >= 3);
     await sleep(1500);
-    expect(receiver.at('/midsend').map((r) => bodyOf(r).event)).toEqual(['firing', 'firing', 'resolved']);
+    expect(receiver.at('/midsend').map((r) => notificationOf(r).event)).toEqual(['firing', 'firing', 'resolved']);
     process.stderr.write(`[${store}] holder killed mid-send: sent again ${resentAfterMs} ms later, same key\n`);
     await bed.api(b, 'DELETE', '/api/v1/alerts/rules/midsend');
   });
@@ -153,7 +149,7 @@ describe.each(STORES)('chaos: the alert lease across collector processes on the 
     expect(raise.status).toBe(200);
     await receiver.until('resolved', (r) => r.filter((x) => x.path === '/skew').length >= 2);
     await sleep(1500);
-    expect(receiver.at('/skew').map((r) => bodyOf(r).event)).toEqual(['firing', 'resolved']);
+    expect(receiver.at('/skew').map((r) => notificationOf(r).event)).toEqual(['firing', 'resolved']);
     expect(await bed.metric(b, 'logship_alert_lease_acquisitions_total')).toBe(1);
     // The lease TTL is 1.5 s and it is checked every 0.5 s.
     expect(takeoverMs).toBeLessThan(5000);

@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import type { AlertNotification } from '../../protocol/alert-notification.js';
 import type { AlertRuleInput, AlertRuleView, AlertsOverview } from '../../protocol/alert-rule.js';
 import { createToken } from '../../collector/auth/token-store.js';
 import { collectorConfig } from '../../collector/config.js';
 import { startCollector, type RunningCollector } from '../../collector/main.js';
 import { deleteIndices, testEsUrl } from './elasticsearch.js';
+import { WebhookReceiver, type ReceivedRequest } from './webhook-receiver.js';
 
 export type StoreKind = 'elasticsearch' | 'embedded';
 
@@ -143,4 +145,31 @@ export class AlertTestbed {
     }
     return sum;
   }
+}
+
+/** `n` events with `fields` (times: now, unless `fields` say otherwise). */
+export function someEvents(n: number, fields: Record<string, unknown>): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) => ({ message: `event ${i}`, ...fields }));
+}
+
+/** A received request's body as the notification it is. */
+export const notificationOf = (r: ReceivedRequest) => r.body as AlertNotification;
+
+/** The events (firing, resolved) of received notifications, in arrival order. */
+export const eventsOf = (rs: readonly ReceivedRequest[]) => rs.map((r) => notificationOf(r).event);
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A testbed on `store` and a receiver for one describe block: made before its tests, disposed after them. */
+export function alertSuite(store: StoreKind, name: string): { bed: AlertTestbed; receiver: WebhookReceiver } {
+  const suite = {} as { bed: AlertTestbed; receiver: WebhookReceiver };
+  beforeAll(async () => {
+    suite.bed = new AlertTestbed(store, name);
+    suite.receiver = await WebhookReceiver.start();
+  });
+  afterAll(async () => {
+    await suite.bed?.dispose();
+    await suite.receiver?.close();
+  });
+  return suite;
 }

@@ -1,15 +1,15 @@
-import type { AlertNotification } from '../../../protocol/alert-notification.js';
 import type { RunningCollector } from '../../../collector/main.js';
-import { AlertTestbed, type StoreKind } from '../../support/alert-testbed.js';
+import {
+  alertSuite,
+  eventsOf,
+  notificationOf,
+  sleep,
+  someEvents,
+  type StoreKind,
+} from '../../support/alert-testbed.js';
 import { WebhookReceiver, type ReceivedRequest } from '../../support/webhook-receiver.js';
 
 const STORES: StoreKind[] = ['elasticsearch', 'embedded'];
-
-const events = (n: number, fields: Record<string, unknown>) =>
-  Array.from({ length: n }, (_, i) => ({ message: `event ${i}`, ...fields }));
-const bodyOf = (r: ReceivedRequest) => r.body as AlertNotification;
-const eventsOf = (rs: readonly ReceivedRequest[]) => rs.map((r) => bodyOf(r).event);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A rule that fires on one event of `service` and resolves 3 s later, notifying `url`. */
 const burstRule = (name: string, service: string, url: string) => ({
@@ -20,24 +20,13 @@ const burstRule = (name: string, service: string, url: string) => ({
 });
 
 describe.each(STORES)('alert delivery on the %s store', (store) => {
-  let bed: AlertTestbed;
-  let receiver: WebhookReceiver;
-
-  beforeAll(async () => {
-    bed = new AlertTestbed(store, `delivery-${store}`);
-    receiver = await WebhookReceiver.start();
-  });
-
-  afterAll(async () => {
-    await bed?.dispose();
-    await receiver?.close();
-  });
+  const suite = alertSuite(store, `delivery-${store}`);
 
   /** The collector of `collectors` that holds the evaluation lease, once one does. */
   async function holderOf(collectors: readonly RunningCollector[]): Promise<RunningCollector> {
     for (let i = 0; i < 200; i++) {
       const held = [];
-      for (const c of collectors) if ((await bed.metric(c, 'logship_alert_lease_held')) === 1) held.push(c);
+      for (const c of collectors) if ((await suite.bed.metric(c, 'logship_alert_lease_held')) === 1) held.push(c);
       if (held.length === 1) return held[0]!;
       expect(held.length).toBeLessThanOrEqual(1);
       await sleep(100);
@@ -46,6 +35,7 @@ describe.each(STORES)('alert delivery on the %s store', (store) => {
   }
 
   it('sends each state change once with two collectors running, also after the evaluator stops', async () => {
+    const { bed, receiver } = suite;
     const a = await bed.start();
     const b = await bed.start();
     for (const n of [1, 2, 3]) await bed.createRule(a, burstRule(`dup-${n}`, `dup-${n}`, receiver.url(`/dup/${n}`)));
@@ -55,23 +45,23 @@ describe.each(STORES)('alert delivery on the %s store', (store) => {
     expect(viewA.evaluator?.holder).toEqual(expect.any(String));
     expect(viewB.evaluator).toEqual(viewA.evaluator);
     await bed.ingest(other, [
-      ...events(2, { service: 'dup-1' }),
-      ...events(3, { service: 'dup-2' }),
-      ...events(4, { service: 'dup-3' }),
+      ...someEvents(2, { service: 'dup-1' }),
+      ...someEvents(3, { service: 'dup-2' }),
+      ...someEvents(4, { service: 'dup-3' }),
     ]);
     await receiver.until('3 firing and 3 resolved', (r) => r.filter((x) => x.path.startsWith('/dup/')).length >= 6);
     await sleep(2000);
     for (const n of [1, 2, 3]) expect(eventsOf(receiver.at(`/dup/${n}`))).toEqual(['firing', 'resolved']);
-    expect(receiver.at('/dup/2').map((r) => bodyOf(r).value)).toEqual([3, 0]);
+    expect(receiver.at('/dup/2').map((r) => notificationOf(r).value)).toEqual([3, 0]);
 
     // The evaluator stops cleanly (it releases the lease): the other one takes over and goes on alone.
     await bed.stop(holder);
     expect(await holderOf([other])).toBe(other);
-    await bed.ingest(other, events(5, { service: 'dup-1' }));
+    await bed.ingest(other, someEvents(5, { service: 'dup-1' }));
     await receiver.until('dup-1 again', (r) => r.filter((x) => x.path === '/dup/1').length >= 4);
     await sleep(2000);
     expect(eventsOf(receiver.at('/dup/1'))).toEqual(['firing', 'resolved', 'firing', 'resolved']);
-    expect(new Set(receiver.at('/dup/1').map((r) => bodyOf(r).idempotency_key)).size).toBe(4);
+    expect(new Set(receiver.at('/dup/1').map((r) => notificationOf(r).idempotency_key)).size).toBe(4);
     expect(receiver.received.filter((x) => x.path.startsWith('/dup/'))).toHaveLength(8);
     expect(await bed.metric(other, 'logship_alert_lease_acquisitions_total')).toBe(1);
     for (const n of [1, 2, 3]) await bed.api(other, 'DELETE', `/api/v1/alerts/rules/dup-${n}`);
@@ -79,11 +69,12 @@ describe.each(STORES)('alert delivery on the %s store', (store) => {
   });
 
   it('keeps a notification while the receiver is down and delivers it once when it is back', async () => {
+    const { bed } = suite;
     const down = await WebhookReceiver.start();
     await down.down();
     const collector = await bed.start();
     await bed.createRule(collector, burstRule('outage', 'outage', down.url('/outage')));
-    await bed.ingest(collector, events(1, { service: 'outage' }));
+    await bed.ingest(collector, someEvents(1, { service: 'outage' }));
     for (let i = 0; (await bed.metric(collector, 'logship_alert_notification_failures_total')) < 5; i++) {
       if (i > 300) throw new Error('no failed attempts');
       await sleep(100);
@@ -112,11 +103,12 @@ describe.each(STORES)('alert delivery on the %s store', (store) => {
   });
 
   it('honours Retry-After from a busy receiver and delivers once', async () => {
+    const { bed } = suite;
     const busy = await WebhookReceiver.start();
     busy.answer = (_request, index) => (index < 2 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 200 });
     const collector = await bed.start();
     await bed.createRule(collector, burstRule('busy', 'busy', busy.url('/busy')));
-    await bed.ingest(collector, events(1, { service: 'busy' }));
+    await bed.ingest(collector, someEvents(1, { service: 'busy' }));
     await busy.until('three attempts and the resolved one', (r) => r.length >= 4);
     await sleep(1500);
     const [first, second, third, fourth] = busy.received as [
@@ -127,10 +119,10 @@ describe.each(STORES)('alert delivery on the %s store', (store) => {
     ];
     expect(busy.received).toHaveLength(4);
     expect(eventsOf(busy.received)).toEqual(['firing', 'firing', 'firing', 'resolved']);
-    expect(new Set([first, second, third].map((r) => bodyOf(r).idempotency_key)).size).toBe(1);
+    expect(new Set([first, second, third].map((r) => notificationOf(r).idempotency_key)).size).toBe(1);
     expect(second.at - first.at).toBeGreaterThanOrEqual(1000);
     expect(third.at - second.at).toBeGreaterThanOrEqual(1000);
-    expect(bodyOf(fourth).idempotency_key).not.toBe(bodyOf(first).idempotency_key);
+    expect(notificationOf(fourth).idempotency_key).not.toBe(notificationOf(first).idempotency_key);
     expect(
       await bed.metric(collector, 'logship_alert_notification_failures_total', { reason: 'http_unavailable' }),
     ).toBe(2);
@@ -140,6 +132,7 @@ describe.each(STORES)('alert delivery on the %s store', (store) => {
   });
 
   it('delivers a notification queued before a collector restart once after it', async () => {
+    const { bed } = suite;
     const later = await WebhookReceiver.start();
     await later.down();
     const first = await bed.start();
@@ -147,7 +140,7 @@ describe.each(STORES)('alert delivery on the %s store', (store) => {
       ...burstRule('restart', 'restart', later.url('/restart')),
       condition: { type: 'count', window: '1h', op: 'above', threshold: 0 },
     });
-    await bed.ingest(first, events(1, { service: 'restart' }));
+    await bed.ingest(first, someEvents(1, { service: 'restart' }));
     for (let i = 0; (await bed.metric(first, 'logship_alert_notification_failures_total')) < 1; i++) {
       if (i > 300) throw new Error('no failed attempt');
       await sleep(100);

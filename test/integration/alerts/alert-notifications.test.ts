@@ -1,31 +1,21 @@
 import type { AlertNotification } from '../../../protocol/alert-notification.js';
-import { AlertTestbed, type StoreKind } from '../../support/alert-testbed.js';
-import { WebhookReceiver, type ReceivedRequest } from '../../support/webhook-receiver.js';
+import {
+  alertSuite,
+  eventsOf,
+  notificationOf,
+  sleep,
+  someEvents,
+  type StoreKind,
+} from '../../support/alert-testbed.js';
 import { expectSchema } from '../search/openapi-validator.js';
 
 const STORES: StoreKind[] = ['elasticsearch', 'embedded'];
 
-const events = (n: number, fields: Record<string, unknown>) =>
-  Array.from({ length: n }, (_, i) => ({ message: `event ${i}`, ...fields }));
-const bodyOf = (r: ReceivedRequest) => r.body as AlertNotification;
-const eventsOf = (rs: readonly ReceivedRequest[]) => rs.map((r) => bodyOf(r).event);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe.each(STORES)('alert notifications on the %s store', (store) => {
-  let bed: AlertTestbed;
-  let receiver: WebhookReceiver;
-
-  beforeAll(async () => {
-    bed = new AlertTestbed(store, `notify-${store}`);
-    receiver = await WebhookReceiver.start();
-  });
-
-  afterAll(async () => {
-    await bed?.dispose();
-    await receiver?.close();
-  });
+  const suite = alertSuite(store, `notify-${store}`);
 
   it('fires once and resolves once, to a webhook and to Slack, linking to the matching events', async () => {
+    const { bed, receiver } = suite;
     const collector = await bed.start();
     await bed.createRule(collector, {
       name: 'checkout-errors',
@@ -38,8 +28,8 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
       ],
     });
     await bed.ingest(collector, [
-      ...events(10, { service: 'checkout', level: 'error', host: 'web-1' }),
-      ...events(7, { service: 'checkout', level: 'info', host: 'web-1' }),
+      ...someEvents(10, { service: 'checkout', level: 'error', host: 'web-1' }),
+      ...someEvents(7, { service: 'checkout', level: 'info', host: 'web-1' }),
     ]);
     await receiver.until(
       'firing and resolved on both',
@@ -51,7 +41,7 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
     const slack = receiver.at('/fire/slack');
     expect(eventsOf(hooks)).toEqual(['firing', 'resolved']);
     expect(slack).toHaveLength(2);
-    const [firing, resolved] = hooks.map(bodyOf) as [AlertNotification, AlertNotification];
+    const [firing, resolved] = hooks.map(notificationOf) as [AlertNotification, AlertNotification];
     expectSchema('AlertNotification', firing);
     expectSchema('AlertNotification', resolved);
     expect(firing).toMatchObject({
@@ -80,6 +70,7 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
   });
 
   it('keeps an alert pending for `for` and sends nothing for it', async () => {
+    const { bed, receiver } = suite;
     const collector = await bed.start();
     await bed.createRule(collector, {
       name: 'slow-burn',
@@ -88,7 +79,7 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
       for: '1h',
       notify: [{ type: 'webhook', url: receiver.url('/pending') }],
     });
-    await bed.ingest(collector, events(3, { service: 'spike', host: 'web-2' }));
+    await bed.ingest(collector, someEvents(3, { service: 'spike', host: 'web-2' }));
     let pending;
     for (let i = 0; i < 100 && !pending; i++) {
       pending = (await bed.overview(collector)).alerts.find((a) => a.rule === 'slow-burn' && a.value === 3);
@@ -107,6 +98,7 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
   });
 
   it('stays firing inside the hysteresis band and resolves only below the resolve threshold', async () => {
+    const { bed, receiver } = suite;
     const collector = await bed.start();
     await bed.createRule(collector, {
       name: 'band',
@@ -119,13 +111,13 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
     // t0+6s when the first 8 leave the 6 s window, and 0 from t0+9s when the last 4 leave it too.
     const t0 = Date.now();
     await bed.ingest(collector, [
-      ...events(8, { service: 'band', timestamp: new Date(t0).toISOString() }),
-      ...events(4, { service: 'band', timestamp: new Date(t0 + 3000).toISOString() }),
+      ...someEvents(8, { service: 'band', timestamp: new Date(t0).toISOString() }),
+      ...someEvents(4, { service: 'band', timestamp: new Date(t0 + 3000).toISOString() }),
     ]);
     await receiver.until('band firing and resolved', (r) => r.filter((x) => x.path === '/band').length >= 2);
     await sleep(1500);
-    const [firing, resolved] = receiver.at('/band').map(bodyOf) as [AlertNotification, AlertNotification];
-    expect(receiver.at('/band').map((r) => bodyOf(r).event)).toEqual(['firing', 'resolved']);
+    const [firing, resolved] = receiver.at('/band').map(notificationOf) as [AlertNotification, AlertNotification];
+    expect(receiver.at('/band').map((r) => notificationOf(r).event)).toEqual(['firing', 'resolved']);
     expect(firing.value).toBe(8);
     expect(resolved.value).toBe(0);
     // Without the band it would have resolved at t0+6s, when the count fell to 4.
@@ -135,6 +127,7 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
   });
 
   it('fires for a host that went silent, only for that host, and resolves when it sends again', async () => {
+    const { bed, receiver } = suite;
     const collector = await bed.start();
     await bed.createRule(collector, {
       name: 'silent-hosts',
@@ -143,32 +136,32 @@ describe.each(STORES)('alert notifications on the %s store', (store) => {
       notify: [{ type: 'webhook', url: receiver.url('/silent') }],
     });
     await bed.ingest(collector, [
-      ...events(1, { service: 'beat', host: 'quiet-1' }),
-      ...events(1, { service: 'beat', host: 'busy-1' }),
-      ...events(1, { service: 'other', host: 'other-1' }),
+      ...someEvents(1, { service: 'beat', host: 'quiet-1' }),
+      ...someEvents(1, { service: 'beat', host: 'busy-1' }),
+      ...someEvents(1, { service: 'other', host: 'other-1' }),
     ]);
     // busy-1 keeps sending; quiet-1 does not.
     let beating = true;
     const beat = (async () => {
       while (beating) {
-        await bed.ingest(collector, events(1, { service: 'beat', host: 'busy-1' }));
+        await bed.ingest(collector, someEvents(1, { service: 'beat', host: 'busy-1' }));
         await sleep(300);
       }
     })();
     try {
       await receiver.until('silence firing', (r) => r.some((x) => x.path === '/silent'));
-      const firing = bodyOf(receiver.at('/silent')[0]!);
+      const firing = notificationOf(receiver.at('/silent')[0]!);
       expect(firing).toMatchObject({ event: 'firing', host: 'quiet-1', value: 0 });
       expect(firing.summary).toBe('silent-hosts is firing: host quiet-1 sent no matching events for 3s.');
       expect(new URL(firing.link).searchParams.getAll('host')).toEqual(['quiet-1']);
-      await bed.ingest(collector, events(1, { service: 'beat', host: 'quiet-1' }));
+      await bed.ingest(collector, someEvents(1, { service: 'beat', host: 'quiet-1' }));
       await receiver.until('silence resolved', (r) => r.filter((x) => x.path === '/silent').length >= 2);
       await sleep(1000);
     } finally {
       beating = false;
       await beat;
     }
-    expect(receiver.at('/silent').map((r) => [bodyOf(r).event, bodyOf(r).host])).toEqual([
+    expect(receiver.at('/silent').map((r) => [notificationOf(r).event, notificationOf(r).host])).toEqual([
       ['firing', 'quiet-1'],
       ['resolved', 'quiet-1'],
     ]);

@@ -104,27 +104,17 @@ describe('logship alert', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('ALERT_RULE_EXISTS');
 
-    const badQuery = await runLogship(
-      ['alert', 'create', 'bad', '--query', 'level:(error', '--above', '1', '--window', '1m'],
-      env,
-    );
-    expect(badQuery.code).toBe(2);
-    expect(badQuery.stderr).toContain('QUERY_SYNTAX');
-    const badWindow = await runLogship(['alert', 'create', 'bad', '--above', '1', '--window', 'soon'], env);
-    expect(badWindow.code).toBe(2);
-    expect(badWindow.stderr).toContain('condition.window must be a duration');
-    const noEnv = await runLogship(
-      ['alert', 'create', 'bad', '--above', '1', '--window', '1m', '--webhook-env', 'NOPE'],
-      env,
-    );
-    expect(noEnv.code).toBe(2);
-    expect(noEnv.stderr).toContain('the environment variable NOPE is not set');
-    const reader = await runLogship(['alert', 'create', 'bad', '--above', '1', '--window', '1m'], {
-      ...env,
-      LOGSHIP_TOKEN: bed.tokens.read,
-    });
-    expect(reader.code).toBe(1);
-    expect(reader.stderr).toContain('AUTH_FORBIDDEN');
+    const count = ['--above', '1', '--window', '1m'];
+    const refusals: [string[], Record<string, string | undefined>, number, string][] = [
+      [['--query', 'level:(error', ...count], {}, 2, 'QUERY_SYNTAX'],
+      [['--above', '1', '--window', 'soon'], {}, 2, 'condition.window must be a duration'],
+      [[...count, '--webhook-env', 'NOPE'], {}, 2, 'the environment variable NOPE is not set'],
+      [count, { LOGSHIP_TOKEN: bed.tokens.read }, 1, 'AUTH_FORBIDDEN'],
+    ];
+    for (const [args, extra, code, text] of refusals) {
+      const run = await runLogship(['alert', 'create', 'bad', ...args], { ...env, ...extra });
+      expect([args.join(' '), run.code, run.stderr]).toEqual([args.join(' '), code, expect.stringContaining(text)]);
+    }
     expect((await runLogship(['alert', 'list'], env)).stdout.split('\n').filter(Boolean)).toHaveLength(1);
   });
 });
