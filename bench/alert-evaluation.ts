@@ -19,7 +19,7 @@ import type { StoredEvent } from '../collector/store/ecs-document.js';
 import { EmbeddedStore } from '../collector/store/embedded/embedded-store.js';
 import { EsStore } from '../collector/store/elasticsearch/es-store.js';
 import type { LogStore } from '../collector/store/log-store.js';
-import { startElasticsearch } from '../scripts/es-local.js';
+import { startElasticsearch } from '../scripts/es/es-process.js';
 import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 500_000);
@@ -180,7 +180,7 @@ async function main(): Promise<void> {
   esUrl ??= es!.url;
   const elasticsearch = new EsStore(
     {
-      url: esUrl,
+      nodes: [esUrl],
       indexPrefix: PREFIX,
       replicas: 0,
       bulkMaxEvents: 5000,

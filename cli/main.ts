@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { CodedError } from '../protocol/coded-error.js';
 import { alertCommand } from './alert-command.js';
+import { backupCommand } from './backup-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
 import { tlsCommand } from './tls-command.js';
@@ -41,6 +42,7 @@ function program(): Command {
   root.addCommand(searchCommand());
   root.addCommand(tokenCommand());
   root.addCommand(migrateCommand());
+  root.addCommand(backupCommand());
   root.addCommand(tlsCommand());
   root.addCommand(alertCommand());
   for (const cmd of [root, ...root.commands, ...root.commands.flatMap((c) => c.commands)]) {
