@@ -32,6 +32,7 @@ export class AlertEngine {
   private leaseTimer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
   private stopped = false;
+  private stopping: Promise<void> | null = null;
 
   constructor(
     private readonly store: LogStore,
@@ -74,8 +75,16 @@ export class AlertEngine {
     void renew();
   }
 
-  /** Stops evaluating, lets sends under way settle, and releases the lease so another collector takes over at once. */
-  async stop(): Promise<void> {
+  /**
+   * Stops evaluating, lets sends under way settle, and releases the lease so another collector takes over at once.
+   * Calling it again answers the same stop.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.stopOnce();
+    return this.stopping;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopped = true;
     if (this.roundTimer) clearTimeout(this.roundTimer);
     if (this.leaseTimer) clearTimeout(this.leaseTimer);

@@ -26,7 +26,7 @@ import { esTail, esTailCount } from './es-tail.js';
 import { guardEs } from './es-errors.js';
 import { EsSearch } from './es-search.js';
 import { EsWriter } from './es-writer.js';
-import { alertsTemplate, deadLetterTemplate, eventTemplate, hostsTemplate } from './index-templates.js';
+import { indexTemplates } from './index-templates.js';
 import { EsAlertRecords } from './es-alert-records.js';
 import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import { esClientOptions, nodeLabel, type EsConnection } from './es-connection.js';
@@ -105,11 +105,9 @@ export class EsStore implements LogStore {
   /** Puts the templates once; a failed try is retried by the next caller. */
   private ensureTemplates(): Promise<void> {
     this.templates ??= guardEs(this.logger, async () => {
-      const { indexPrefix: prefix, replicas } = this.options;
-      await this.client.indices.putIndexTemplate(eventTemplate(prefix, replicas));
-      await this.client.indices.putIndexTemplate(deadLetterTemplate(prefix, replicas));
-      await this.client.indices.putIndexTemplate(hostsTemplate(prefix, replicas));
-      await this.client.indices.putIndexTemplate(alertsTemplate(prefix, replicas));
+      for (const template of indexTemplates(this.options.indexPrefix, this.options.replicas)) {
+        await this.client.indices.putIndexTemplate(template);
+      }
     }).catch((err: unknown) => {
       this.templates = null;
       throw err;

@@ -135,3 +135,10 @@ export function alertsTemplate(prefix: string, replicas: number): estypes.Indice
     body: { type: 'object', enabled: false },
   });
 }
+
+/** Every template of a prefix, in the order they are put: at start, and before a restore from a snapshot. */
+export function indexTemplates(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest[] {
+  return [eventTemplate, deadLetterTemplate, hostsTemplate, alertsTemplate].map((template) =>
+    template(prefix, replicas),
+  );
+}
