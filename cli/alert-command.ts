@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { expandEnv, readYamlFile } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { AlertRuleInput, AlertRuleView, AlertsOverview } from '../protocol/alert-rule.js';
-import { addConnectionOptions, collectorClient, type ConnectionOptions } from './collector-connection.js';
+import { collectorClient, withConnectionOptions, type ConnectionOptions } from './collector-client.js';
 import { escapeForTerminal } from './escape-text.js';
 
 /** Flags that describe a rule; `update` applies only those given. */
@@ -139,14 +139,14 @@ export function alertCommand(): Command {
   const alert = new Command('alert').description(
     'alert rules and their states, through the collector API (LOGSHIP_COLLECTOR_URL, LOGSHIP_TOKEN)',
   );
-  addConnectionOptions(
+  withConnectionOptions(
     ruleFlags(alert.command('create').description('create a rule (admin token)').argument('<name>')),
   ).action(async (name: string, flags: RuleFlags) => {
     const client = await collectorClient(flags);
     const body = applyFlags({ ...fromFile(flags.file), name }, flags) as AlertRuleInput;
     printRule(await client.json<AlertRuleView>('POST', '/api/v1/alerts/rules', body), flags.json, 'Created');
   });
-  addConnectionOptions(
+  withConnectionOptions(
     ruleFlags(
       alert
         .command('update')
@@ -163,7 +163,7 @@ export function alertCommand(): Command {
     const body = applyFlags({ ...rest, notify: kept, ...fromFile(flags.file), name }, flags);
     printRule(await client.json<AlertRuleView>('PUT', path, body), flags.json, 'Updated');
   });
-  addConnectionOptions(
+  withConnectionOptions(
     alert
       .command('list')
       .description('list rules: name, status, firing, pending, condition, query')
@@ -186,7 +186,7 @@ export function alertCommand(): Command {
       process.stdout.write(`${line.map((v) => escapeForTerminal(String(v))).join('\t')}\n`);
     }
   });
-  addConnectionOptions(
+  withConnectionOptions(
     alert
       .command('status')
       .description('alerts pending, firing or lately resolved: state, rule, host, since, value; and the evaluator')
@@ -210,14 +210,14 @@ export function alertCommand(): Command {
       process.stdout.write(`${line.map((v) => escapeForTerminal(String(v))).join('\t')}\n`);
     }
   });
-  addConnectionOptions(
+  withConnectionOptions(
     alert.command('show').description('print a rule as JSON (notifier URLs redacted)').argument('<name>'),
   ).action(async (name: string, opts: ConnectionOptions) => {
     const client = await collectorClient(opts);
     const rule = await client.json<AlertRuleView>('GET', `/api/v1/alerts/rules/${encodeURIComponent(name)}`);
     process.stdout.write(`${JSON.stringify(rule, null, 2)}\n`);
   });
-  addConnectionOptions(
+  withConnectionOptions(
     alert
       .command('delete')
       .description('delete a rule with its alerts and waiting notifications (admin token)')

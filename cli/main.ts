@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config-error.js';
 import { CodedError } from '../protocol/coded-error.js';
 import { alertCommand } from './alert-command.js';
 import { backupCommand } from './backup-command.js';
+import { contextCommand } from './context-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
 import { tlsCommand } from './tls-command.js';
@@ -40,6 +41,7 @@ function program(): Command {
       await runStandalone();
     });
   root.addCommand(searchCommand());
+  root.addCommand(contextCommand());
   root.addCommand(tokenCommand());
   root.addCommand(migrateCommand());
   root.addCommand(backupCommand());

@@ -14,6 +14,8 @@ export type CollectorErrorCode =
   | 'INGEST_BODY_TOO_LARGE'
   | 'INGEST_BAD_BODY'
   | 'INGEST_OVERLOADED'
+  | 'INGEST_BODY_TIMEOUT'
+  | 'TAIL_TOO_MANY_STREAMS'
   | 'STORE_UNAVAILABLE'
   | 'BAD_PARAMETER'
   | 'NOT_FOUND'
@@ -21,6 +23,7 @@ export type CollectorErrorCode =
   | 'ALERT_RULE_CONFLICT'
   | 'ALERT_TOO_MANY_RULES'
   | 'ALERT_WEBHOOK_NOT_ALLOWED'
+  | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL';
 
 /** An error the collector turns into `{"error":{"code","message"}}` with its HTTP status. */

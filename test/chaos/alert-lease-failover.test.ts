@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { AlertTestbed, notificationOf, sleep, type Reachable, type StoreKind } from '../support/alert-testbed.js';
-import { fakeClockEnv } from '../support/fake-clock.js';
+import { fakeTimeEnv } from '../support/fake-time.js';
 import { freePort, spawnLogship, stopProcess, waitFor } from '../support/processes.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -111,7 +111,7 @@ describe.each(STORES)('chaos: the alert lease across collector processes on the 
       notify: [{ type: 'webhook', url: receiver.url('/skew') }],
     });
     await waitUntilHolds(a);
-    const b = await spawnCollector('skew-b', fakeClockEnv('+120s'));
+    const b = await spawnCollector('skew-b', fakeTimeEnv('+120s'));
     // B's clock really is ahead: an event without a time gets B's "now".
     const probe = await fetch(`${b.url}/api/v1/ingest`, {
       method: 'POST',

@@ -1,4 +1,4 @@
-import type { AlertRecordKind } from '../alert-records.js';
+import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import type { WriteOutcome } from '../log-store.js';
 import type { DeadLetterRow, EncodedEvents } from './encoded-events.js';
 
@@ -10,7 +10,7 @@ export interface WriterOps {
   write: { args: { events: EncodedEvents }; result: WriteOutcome };
   deadLetters: { args: { rows: DeadLetterRow[] }; result: void };
   probe: { args: Record<string, never>; result: void };
-  heartbeat: { args: { host: string; receivedAt: string; heartbeat: string }; result: void };
+  heartbeat: { args: { host: string; receivedAt: string; heartbeat: string; clock: string | null }; result: void };
   expireEvents: { args: { cutoffMs: number; limit: number }; result: number[] };
   expireCounts: { args: { cutoffMs: number }; result: void };
   expireDeadLetters: { args: { cutoffMs: number }; result: number[] };
@@ -20,6 +20,7 @@ export interface WriterOps {
     result: number | null;
   };
   alertDelete: { args: { kind: AlertRecordKind; recordId: string; expected: number | null }; result: boolean };
+  alertGet: { args: { kind: AlertRecordKind; recordId: string }; result: AlertRecord | null };
   /** Closes the file (checkpointing the WAL into it); a later `open` opens it again. */
   close: { args: Record<string, never>; result: void };
 }

@@ -6,7 +6,7 @@
  */
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { AlertRecordWrites } from './embedded-alert-records.js';
+import { AlertRecordTable } from './embedded-alert-records.js';
 import { configureWriter, migrate } from './embedded-schema.js';
 import { EmbeddedWriter } from './embedded-writer.js';
 import type { WriterFailure, WriterRequest, WriterResponse } from './writer-protocol.js';
@@ -17,7 +17,7 @@ const MAX_GROUP = 16;
 interface OpenFile {
   db: Database.Database;
   writer: EmbeddedWriter;
-  alerts: AlertRecordWrites;
+  alerts: AlertRecordTable;
 }
 
 let file: OpenFile | null = null;
@@ -43,7 +43,7 @@ function open(path: string, lockTimeoutMs: number): void {
     db = new Database(path, { timeout: lockTimeoutMs });
     configureWriter(db, lockTimeoutMs);
     migrate(db);
-    file = { db, writer: new EmbeddedWriter(db), alerts: new AlertRecordWrites(db) };
+    file = { db, writer: new EmbeddedWriter(db), alerts: new AlertRecordTable(db) };
   } catch (err) {
     db?.close();
     throw err;
@@ -70,7 +70,7 @@ function run(request: WriterRequest): unknown {
     case 'probe':
       return opened().writer.probe();
     case 'heartbeat':
-      return opened().writer.recordHeartbeat(request.host, request.receivedAt, request.heartbeat);
+      return opened().writer.recordHeartbeat(request.host, request.receivedAt, request.heartbeat, request.clock);
     case 'expireEvents':
       return opened().writer.expireEvents(request.cutoffMs, request.limit);
     case 'expireCounts':
@@ -81,6 +81,8 @@ function run(request: WriterRequest): unknown {
       return opened().alerts.put(request.kind, request.recordId, request.body, request.expected);
     case 'alertDelete':
       return opened().alerts.delete(request.kind, request.recordId, request.expected);
+    case 'alertGet':
+      return opened().alerts.get(request.kind, request.recordId);
   }
 }
 

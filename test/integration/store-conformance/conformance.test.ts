@@ -1,9 +1,11 @@
 import { buildFixture } from './conformance-fixture.js';
 import type { CaseContext } from './case-context.js';
 import { alertRecordCases } from './cases/alert-record-cases.js';
+import { clockCases } from './cases/clock-cases.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
 import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
+import { patternCases } from './cases/pattern-cases.js';
 import { queryCases } from './cases/query-cases.js';
 import { readCases } from './cases/read-cases.js';
 import { textFieldCases } from './cases/text-field-cases.js';
@@ -40,4 +42,6 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   readCases(ctx);
   deadLetterCases(ctx);
   alertRecordCases(ctx);
+  patternCases(ctx);
+  clockCases(ctx);
 });

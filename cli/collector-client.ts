@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ApiClient } from './api-client.js';
 
-/** How a CLI command reaches the collector: flags, else LOGSHIP_CA / LOGSHIP_CERT / LOGSHIP_KEY. */
+/** The connection flags of the commands that talk to a collector (`search`, `context`, `alert`). */
 export interface ConnectionOptions {
   ca?: string;
   cert?: string;
@@ -9,8 +9,8 @@ export interface ConnectionOptions {
   allowInsecureHttp?: boolean;
 }
 
-/** Adds the TLS options every command that talks to the collector API takes. */
-export function addConnectionOptions(command: Command): Command {
+/** Adds the connection flags to a command. */
+export function withConnectionOptions(command: Command): Command {
   return command
     .option('--ca <file>', 'CA bundle that verifies the collector (default: $LOGSHIP_CA, else the public CAs)')
     .option('--cert <file>', 'client certificate for mutual TLS (default: $LOGSHIP_CERT)')
@@ -18,9 +18,12 @@ export function addConnectionOptions(command: Command): Command {
     .option('--allow-insecure-http', 'send the token over plain http:// to another machine (trusted networks only)');
 }
 
-/** A client of the collector at LOGSHIP_COLLECTOR_URL with LOGSHIP_TOKEN and the command's TLS options. */
+/**
+ * The API client for LOGSHIP_COLLECTOR_URL and LOGSHIP_TOKEN with the connection flags (or LOGSHIP_CA, LOGSHIP_CERT,
+ * LOGSHIP_KEY, LOGSHIP_ALLOW_INSECURE_HTTP). Loaded on demand: undici costs ~20 MB of memory, which
+ * `logship shipper` must not carry.
+ */
 export async function collectorClient(opts: ConnectionOptions): Promise<ApiClient> {
-  // Loaded here, not at the top: undici costs ~20 MB of memory, which `logship shipper` must not carry.
   const { ApiClient } = await import('./api-client.js');
   const { clientDispatcher } = await import('./client-tls.js');
   const env = process.env;
