@@ -3,6 +3,7 @@ import type { CaseContext } from './case-context.js';
 import { alertRecordCases } from './cases/alert-record-cases.js';
 import { clockCases } from './cases/clock-cases.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
+import { eventCases } from './cases/event-cases.js';
 import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
 import { patternCases } from './cases/pattern-cases.js';
@@ -42,6 +43,7 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   readCases(ctx);
   deadLetterCases(ctx);
   alertRecordCases(ctx);
+  eventCases(ctx);
   patternCases(ctx);
   clockCases(ctx);
 });

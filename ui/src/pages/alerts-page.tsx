@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { AlertRuleView, AlertsOverview, AlertStateView } from '../../../protocol/alert-rule';
 import { ApiError, apiGet, apiSend } from '../api/client';
 import { AlertRuleForm } from '../components/alert-rule-form';
-import { formatTime } from '../components/time-format';
+import { formatTime } from '../time/time-format';
 import { navigate, readViewState } from '../state/url-state';
 import './alerts-page.css';
 
