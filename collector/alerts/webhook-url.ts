@@ -54,9 +54,9 @@ LINK_LOCAL.addSubnet('fe80::', 10, 'ipv6');
 export function isLinkLocal(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  const plain = address.replace(/^::ffff:/i, '');
-  const mappedFamily = isIP(plain);
-  return LINK_LOCAL.check(plain, mappedFamily === 4 ? 'ipv4' : 'ipv6');
+  // BlockList matches an IPv4-mapped IPv6 address against the IPv4 ranges in every spelling: the URL parser turns
+  // [::ffff:169.254.169.254] into [::ffff:a9fe:a9fe], which a socket still connects to 169.254.169.254 through.
+  return LINK_LOCAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** The code a refused address fails the connection with; the sender drops the notification as `not_allowed`. */
