@@ -1,6 +1,6 @@
 import { guardedLookup, LINK_LOCAL_REFUSED } from '../../../collector/alerts/webhook-url.js';
 import { WebhookSender } from '../../../collector/alerts/webhook-sender.js';
-import type { AlertNotification } from '../../../protocol/alert-rule.js';
+import type { AlertNotification } from '../../../protocol/alert-notification.js';
 import { WebhookReceiver } from '../../support/webhook-receiver.js';
 
 /** The sender as the collector builds it, against real receivers on 127.0.0.1 and real name resolution. */
