@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { expandEnv, readYamlFile } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
-import type { AlertRuleInput, AlertRuleView, AlertsOverview } from '../protocol/alert-rule.js';
+import type { AlertRuleInput, AlertRuleView } from '../protocol/alert-rule.js';
+import type { AlertsOverview } from '../protocol/alerts-overview.js';
 import { collectorClient, withConnectionOptions, type ConnectionOptions } from './collector-client.js';
 import { escapeForTerminal } from './escape-text.js';
 

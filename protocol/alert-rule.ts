@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../config/duration.js';
+import { isoTime } from './wire-values.js';
 
 /** Bounds of what an alert rule may ask for; docs/alerts.md states them. */
 export const ALERT_LIMITS = {
@@ -18,6 +19,9 @@ export const ALERT_LIMITS = {
 /** Rule names are slugs: they appear in URLs, CLI arguments, store ids and notification keys. */
 export const RULE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const NOTIFIER_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** webhook: the JSON AlertNotification; slack: a Slack incoming-webhook message. */
+export const notifierTypeSchema = z.enum(['webhook', 'slack']);
 
 /** A duration written with its unit ("30s", "5m", "2h") between `minMs` and `maxMs`. */
 function durationText(minMs: number, maxMs: number) {
@@ -68,9 +72,7 @@ const notifierInput = z.strictObject({
     .regex(NOTIFIER_ID, 'lower-case letters, digits, _ and - (at most 32)')
     .optional()
     .describe('Names the notifier within the rule; default: its type and number, e.g. slack-1.'),
-  type: z
-    .enum(['webhook', 'slack'])
-    .describe('webhook: the JSON AlertNotification; slack: a Slack incoming-webhook message.'),
+  type: notifierTypeSchema.describe('webhook: the JSON AlertNotification; slack: a Slack incoming-webhook message.'),
   url: z
     .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
     .max(2048)
@@ -134,12 +136,13 @@ export const alertRuleInputSchema = z
       if (ids.has(id)) ctx.addIssue({ code: 'custom', path: ['notify', i, 'id'], message: `"${id}" is used twice` });
       ids.add(id);
     });
-  });
+  })
+  .describe('An alert rule as sent (docs/alerts.md).');
 
 export type AlertRuleInput = z.input<typeof alertRuleInputSchema>;
 export type ParsedAlertRule = z.output<typeof alertRuleInputSchema>;
 export type AlertCondition = z.output<typeof conditionSchema>;
-export type NotifierType = 'webhook' | 'slack';
+export type NotifierType = z.infer<typeof notifierTypeSchema>;
 
 /** A notifier's id when none was given: its type and its place among the notifiers of that type (`slack-1`). */
 export function defaultNotifierId(notify: readonly { type: NotifierType }[], index: number): string {
@@ -160,55 +163,28 @@ export interface AlertRule extends Omit<ParsedAlertRule, 'notify' | 'version'> {
 }
 
 /** A rule as the API answers it: URLs redacted, with its version and times. */
-export interface AlertRuleView extends Omit<AlertRule, 'notify'> {
-  notify: { id: string; type: NotifierType; url_redacted: string }[];
-  version: string;
-  created_at: string;
-  updated_at: string;
-}
+export const alertRuleViewSchema = z
+  .strictObject({
+    name: z.string().regex(RULE_NAME),
+    description: z.string(),
+    enabled: z.boolean(),
+    query: z.string(),
+    condition: conditionSchema,
+    for: z.string(),
+    resolve: z.strictObject({ threshold: z.number().int().min(0).optional(), for: z.string() }),
+    notify: z.array(
+      z.strictObject({
+        id: z.string(),
+        type: notifierTypeSchema,
+        url_redacted: z.string().describe('Scheme and host only, e.g. https://hooks.slack.com/…'),
+      }),
+    ),
+    version: z.string().describe('Send it back with an update to refuse overwriting a newer change (409).'),
+    created_at: isoTime,
+    updated_at: isoTime,
+  })
+  .describe('A rule as answered: notifier URLs redacted, with its version and times.');
+export type AlertRuleView = z.infer<typeof alertRuleViewSchema>;
 
-/**
- * The states of one alert (a rule, or a rule and one host): `pending` while the condition holds for less than
- * `for`, `firing`, then `resolved` once the resolve condition held for `resolve.for`. Only firing and resolved are
- * notified.
- */
-export type AlertStateName = 'pending' | 'firing' | 'resolved';
-
-/** One alert's state as `GET /api/v1/alerts` lists it. */
-export interface AlertStateView {
-  rule: string;
-  /** The host of a per-host rule; null for a rule over all hosts. */
-  host: string | null;
-  state: AlertStateName;
-  /** When the current state began. */
-  since: string;
-  /** The count at the last state change (for host_silent: matching events of the host within silent_for). */
-  value: number;
-  /** When the alert last started firing (kept while resolved). */
-  firing_since: string | null;
-  /** The UI's search for the matching events. */
-  link: string;
-}
-
-/** How one rule's last evaluation went. */
-export interface AlertRuleStatus {
-  name: string;
-  enabled: boolean;
-  /** `firing` if any of its alerts fires, else `pending` if any is pending, else `ok`; `error` when the last evaluation failed. */
-  status: 'ok' | 'pending' | 'firing' | 'error';
-  firing: number;
-  pending: number;
-  evaluated_at: string | null;
-  evaluation_ms: number | null;
-  error: { code: string; message: string } | null;
-  /** Notifications waiting to be delivered (a receiver that is down, retries under way). */
-  notifications_waiting: number;
-}
-
-/** `GET /api/v1/alerts`. */
-export interface AlertsOverview {
-  /** The collector that evaluates and sends now (it holds the lease in the store); null when none does. */
-  evaluator: { holder: string; since: string; renewed_at: string } | null;
-  alerts: AlertStateView[];
-  rules: AlertRuleStatus[];
-}
+/** The answer of `GET /api/v1/alerts/rules`. */
+export const alertRuleListSchema = z.strictObject({ rules: z.array(alertRuleViewSchema) });

@@ -1,4 +1,9 @@
-import type { AlertRuleStatus, AlertsOverview, AlertStateName, AlertStateView } from '../../protocol/alert-rule.js';
+import type {
+  AlertRuleStatus,
+  AlertsOverview,
+  AlertStateName,
+  AlertStateView,
+} from '../../protocol/alerts-overview.js';
 import { searchViewLink } from '../../protocol/view-link.js';
 import type { LogStore } from '../store/log-store.js';
 import { linkedView } from './alert-payloads.js';

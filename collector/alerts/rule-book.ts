@@ -11,6 +11,7 @@ import {
 } from '../../protocol/alert-rule.js';
 import { CollectorError } from '../collector-error.js';
 import { parseQuery } from '../query/parse-query.js';
+import { parseInput } from '../routes/request-input.js';
 import type { LogStore } from '../store/log-store.js';
 import type { RuleDocument } from './alert-documents.js';
 import { isAllowedUrl, linkLocalLiteral, redactUrl } from './webhook-url.js';
@@ -23,17 +24,12 @@ export interface RuleEntry {
 
 /** A rule body as the API takes it: validated, or a 400 naming the first problem's key. */
 export function parseRuleInput(body: unknown): ParsedAlertRule {
-  const parsed = alertRuleInputSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = issue?.path.join('.') || 'body';
-    throw new CollectorError('BAD_PARAMETER', `The alert rule is invalid: ${at} ${issue?.message ?? ''}.`, 400, {
-      parameter: at,
-    });
-  }
+  const rule = parseInput(alertRuleInputSchema, body, {
+    message: (issue) => `The alert rule is invalid: ${issue.path.join('.') || 'body'} ${issue.message}.`,
+  });
   // A query that cannot be parsed answers QUERY_SYNTAX with its position, as a search would.
-  parseQuery(parsed.data.query);
-  return parsed.data;
+  parseQuery(rule.query);
+  return rule;
 }
 
 /**

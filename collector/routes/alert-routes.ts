@@ -1,16 +1,14 @@
 import express, { Router, type Request } from 'express';
-import type { AlertStateName } from '../../protocol/alert-rule.js';
 import { RULE_NAME } from '../../protocol/alert-rule.js';
+import { alertsQuerySchema } from '../../protocol/alerts-overview.js';
 import { alertsOverview } from '../alerts/alert-overview.js';
 import { parseRuleInput, type RuleBook } from '../alerts/rule-book.js';
 import type { StateBook } from '../alerts/state-book.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
-import { many } from '../query/search-params.js';
 import type { LogStore } from '../store/log-store.js';
-
-const STATES: readonly AlertStateName[] = ['pending', 'firing', 'resolved'];
+import { parseInput } from './request-input.js';
 
 function ruleName(req: Request): string {
   const name = String(req.params.name);
@@ -35,14 +33,8 @@ export function alertRoutes(
   const body = express.json({ limit: '64kb', type: () => true });
 
   router.get('/api/v1/alerts', read, async (req, res) => {
-    const wanted = many(req.query as Record<string, unknown>, 'state');
-    const bad = wanted.find((s) => !STATES.includes(s as AlertStateName));
-    if (bad !== undefined) {
-      throw new CollectorError('BAD_PARAMETER', '"state" must be pending, firing or resolved.', 400, {
-        parameter: 'state',
-      });
-    }
-    res.json(await alertsOverview(store, rules, states, publicUrl, wanted as AlertStateName[]));
+    const { state } = parseInput(alertsQuerySchema, req.query);
+    res.json(await alertsOverview(store, rules, states, publicUrl, state));
   });
 
   router.get('/api/v1/alerts/rules', read, async (_req, res) => {

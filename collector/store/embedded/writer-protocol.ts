@@ -11,8 +11,8 @@ export interface WriterOps {
   deadLetters: { args: { rows: DeadLetterRow[] }; result: void };
   probe: { args: Record<string, never>; result: void };
   heartbeat: { args: { host: string; receivedAt: string; heartbeat: string; clock: string | null }; result: void };
-  expireEvents: { args: { cutoffMs: number; limit: number }; result: number[] };
-  expireCounts: { args: { cutoffMs: number }; result: void };
+  /** One step of expiring events and their rollup counts before `cutoffMs`, ending after about `budgetMs`. */
+  expire: { args: { cutoffMs: number; budgetMs: number }; result: ExpiryStep };
   expireDeadLetters: { args: { cutoffMs: number }; result: number[] };
   /** A conditional write of an alert record (embedded-alert-records.ts): the new version, or null. */
   alertPut: {
@@ -23,6 +23,12 @@ export interface WriterOps {
   alertGet: { args: { kind: AlertRecordKind; recordId: string }; result: AlertRecord | null };
   /** Closes the file (checkpointing the WAL into it); a later `open` opens it again. */
   close: { args: Record<string, never>; result: void };
+}
+
+/** What one expiry step did: the UTC days (start ms) it deleted events of, and whether nothing is left to delete. */
+export interface ExpiryStep {
+  days: number[];
+  done: boolean;
 }
 
 export type WriterOp = keyof WriterOps;

@@ -1,5 +1,6 @@
 import type { RunningCollector } from '../../../collector/main.js';
-import type { AlertRuleView, AlertsOverview } from '../../../protocol/alert-rule.js';
+import type { AlertRuleView } from '../../../protocol/alert-rule.js';
+import type { AlertsOverview } from '../../../protocol/alerts-overview.js';
 import type { ErrorBody } from '../../../protocol/error-body.js';
 import { AlertTestbed, type StoreKind } from '../../support/alert-testbed.js';
 import { expectSchema } from '../search/openapi-validator.js';

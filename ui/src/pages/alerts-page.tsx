@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AlertRuleView, AlertsOverview, AlertStateView } from '../../../protocol/alert-rule';
+import type { AlertRuleView } from '../../../protocol/alert-rule';
+import type { AlertsOverview, AlertStateView } from '../../../protocol/alerts-overview';
 import { ApiError, apiGet, apiSend } from '../api/client';
 import { AlertRuleForm } from '../components/alert-rule-form';
 import { formatTime } from '../time/time-format';
