@@ -31,6 +31,8 @@ import { TAIL_DEFAULTS } from './routes/tail-stream.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
+import { alertRoutes } from './routes/alert-routes.js';
+import { startAlerting } from './alerts/start-alerting.js';
 import { clientCertificateGate } from './tls/client-certificate-gate.js';
 import type { LogStore } from './store/log-store.js';
 
@@ -143,6 +145,8 @@ export async function createApp(
     logger,
   );
   app.use(tailRoutes(tails, verifier, config.search.tail_heartbeat));
+  const alerting = startAlerting(store, config, metrics.registry, logger);
+  app.use(alertRoutes(store, alerting.rules, alerting.states, verifier, alerting.publicUrl));
   app.use(openApiRoutes());
   const loginCodes = new LoginCodes();
   app.use(sessionRoutes(verifier, loginCodes));
@@ -159,9 +163,11 @@ export async function createApp(
       tails.close();
       store.interruptReads?.();
     },
-    close: () => {
+    close: async () => {
       tails.close();
       retention.stop();
+      // Sends under way are settled and the lease released while the store is still open.
+      await alerting.stop();
       verifier.close();
       return store.close();
     },

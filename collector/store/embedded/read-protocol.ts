@@ -1,5 +1,6 @@
 import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { HostClock } from '../../../protocol/heartbeat.js';
+import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetterQuery, SearchPage, SearchRequest } from '../log-store.js';
 import type * as Read from '../read-model.js';
@@ -19,6 +20,7 @@ export interface ReadOps {
   tailCount: { args: Read.TailCountRequest; result: number };
   deadLetters: { args: DeadLetterQuery; result: DeadLetterPage };
   exportEvents: { args: ExportRequest; result: ExportPage };
+  alertRecords: { args: { kind: AlertRecordKind }; result: AlertRecord[] };
 }
 
 export type ReadOp = keyof ReadOps;
