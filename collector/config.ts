@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { byteSize } from '../config/byte-size.js';
 import { duration } from '../config/duration.js';
-import { readYamlFile, validateConfig } from '../config/load-config.js';
+import { readConfigFile, validateConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 
 const listen = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8080');
@@ -60,9 +60,12 @@ const schema = z.strictObject({
 
 export type CollectorConfig = z.output<typeof schema>;
 
-/** Loads collector.yml (optional), applies LOGSHIP_* environment overrides, validates once, freezes. */
+/**
+ * Loads collector.yml (optional) with `${VAR}` expanded, applies LOGSHIP_* environment overrides, validates once,
+ * freezes.
+ */
 export function loadCollectorConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
-  const raw = readYamlFile(path);
+  const raw = readConfigFile(path, env);
   if (env.LOGSHIP_LISTEN) raw.listen = env.LOGSHIP_LISTEN;
   if (env.LOGSHIP_DATA_DIR) raw.data_dir = env.LOGSHIP_DATA_DIR;
   if (env.LOGSHIP_ES_URL) {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { byteSize } from '../config/byte-size.js';
 import { duration } from '../config/duration.js';
-import { expandEnv, readYamlFile, validateConfig } from '../config/load-config.js';
+import { readConfigFile, validateConfig } from '../config/load-config.js';
 import { FORMATS } from '../protocol/event.js';
 import { MULTILINE_PRESET_NAMES } from './multiline-presets.js';
 
@@ -141,22 +141,25 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   return out;
 }
 
-/** Validates an already parsed shipper config object (with `${VAR}` expansion and env overrides). */
+/** Validates an already parsed shipper config object with the environment overrides applied. */
 export function parseShipperConfig(
   raw: unknown,
   env: NodeJS.ProcessEnv = process.env,
   source = 'object',
 ): ShipperConfig {
-  const expanded = expandEnv(raw ?? {}, env);
+  const value = raw ?? {};
   // A non-mapping is left for the schema to reject with a proper message.
   const withEnv =
-    expanded && typeof expanded === 'object' && !Array.isArray(expanded)
-      ? applyEnvOverrides(expanded as Record<string, unknown>, env)
-      : expanded;
+    typeof value === 'object' && !Array.isArray(value)
+      ? applyEnvOverrides(value as Record<string, unknown>, env)
+      : value;
   return validateConfig(shipperConfigSchema, withEnv, source);
 }
 
-/** Loads shipper.yml (or only env and defaults without a path); throws ConfigError naming every bad key. */
+/**
+ * Loads shipper.yml with `${VAR}` expanded (or only env and defaults without a path); throws ConfigError naming
+ * every bad key.
+ */
 export function loadShipperConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): ShipperConfig {
-  return parseShipperConfig(readYamlFile(path), env, path ?? 'the environment');
+  return parseShipperConfig(readConfigFile(path, env), env, path ?? 'the environment');
 }
