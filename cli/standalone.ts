@@ -6,6 +6,7 @@ import { loadCollectorConfig } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
 import { parseShipperConfig } from '../shipper/config.js';
 import { startShipper } from '../shipper/shipper.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 /** System logs usually present on Debian, RHEL and friends; a path that does not exist is simply never matched. */
 const SYSTEM_LOGS = ['/var/log/*.log', '/var/log/syslog', '/var/log/messages', '/var/log/*/*.log'];
@@ -25,6 +26,9 @@ export async function runStandalone(): Promise<void> {
   const dataDir = resolve(process.env.LOGSHIP_DATA_DIR ?? './data');
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  // Before anything else: a second standalone here would share the store, the tokens and the shipper's offsets.
+  const lock = lockDataDir(dataDir);
+  process.once('exit', () => lock.release());
   // logship's own log goes to the terminal and to a file the shipper tails, so it is searchable too.
   const logger = pino(
     { name: 'logship' },

@@ -1,5 +1,6 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import pino, { type Logger } from 'pino';
+import { listenOn } from '../protocol/listen.js';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
 import { StoreUnavailableError } from './store/store-errors.js';
@@ -30,10 +31,13 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
     }
   }
   const { host, port } = parseListen(config.listen);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = collector.app.listen(port, host, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server: Server = createServer(collector.app);
+  try {
+    await listenOn(server, host, port, 'COLLECTOR');
+  } catch (err) {
+    await collector.close();
+    throw err;
+  }
   // Shippers keep connections alive between batches; the server must not time them out first.
   server.keepAliveTimeout = 65_000;
   const address = server.address();

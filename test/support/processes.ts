@@ -42,11 +42,17 @@ export interface CommandRun {
  * Runs the compiled `logship …` command to its end, as a user would. `env` adds to this process's environment; a
  * variable set to undefined there is removed (e.g. a LOGSHIP_ES_URL the test run itself was given).
  */
-export function runLogship(args: string[], env: Record<string, string | undefined> = {}): Promise<CommandRun> {
+export function runLogship(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  /** Kills the command (SIGKILL) when it runs longer, e.g. a daemon expected to fail at start-up. */
+  timeoutMs = 0,
+): Promise<CommandRun> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: childEnv }, (err, stdout, stderr) => {
+    const options = { env: childEnv, timeout: timeoutMs, killSignal: 'SIGKILL' as const };
+    execFile(process.execPath, [CLI, ...args], options, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
