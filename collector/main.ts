@@ -3,6 +3,7 @@ import pino, { type Logger } from 'pino';
 import { listenOn } from '../protocol/listen.js';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
+import { createStore } from './store/create-store.js';
 import { StoreUnavailableError } from './store/store-errors.js';
 
 /** How long SIGTERM waits for in-flight requests before closing connections anyway. */
@@ -20,10 +21,14 @@ export interface RunningCollector {
 export async function startCollector(config: CollectorConfig, logger: Logger): Promise<RunningCollector> {
   let collector;
   for (let attempt = 0; ; attempt++) {
+    // A store per attempt, closed when the attempt fails: each Elasticsearch store holds a client with its own
+    // connection pool, and a collector waiting minutes for its store would otherwise pile one up per retry.
+    const store = createStore(config, logger);
     try {
-      collector = await createApp(config, logger);
+      collector = await createApp(config, logger, store);
       break;
     } catch (err) {
+      await store.close().catch((closeErr: unknown) => logger.warn({ err: closeErr }, 'Closing the store failed.'));
       if (!(err instanceof StoreUnavailableError)) throw err;
       const wait = Math.min(30_000, 500 * 2 ** attempt);
       logger.warn({ wait_ms: wait }, `The store is not reachable yet (${err.message}); retrying.`);
