@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { QueryNode } from '../../query/ast.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
-import type { ContextRequest, ContextResult, TailEvent, TailRequest } from '../read-model.js';
+import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
 import { compileSql, type CompiledSql } from './compile-sql.js';
 import { rollupWhere, segments } from './count-rollup.js';
 import { KEY_BITS, KEYS_PER_MS } from './event-key.js';
@@ -116,20 +116,43 @@ export class EmbeddedSearch {
     });
   }
 
-  /** Events ingested at or after `sinceMs`, oldest first by (ingest time, id), as Elasticsearch's tail. */
+  /**
+   * Events ingested at or after `sinceMs` and after `request.after`, oldest first by (ingest time, id), as
+   * Elasticsearch's tail. Without honouring `after`, a request of more events than a page in one millisecond
+   * handed the same first page back forever and the tail stopped there.
+   */
   tail(request: TailRequest): TailEvent[] {
     const sql = compileSql(request.query);
-    // The recent rows (ingested index) drive the read; FTS5 is asked per row, which stays cheap for a live tail.
-    const fts = sql.fts ? ' AND EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.rowid)' : '';
+    const after = request.after ? ' AND (e.ingested > ? OR e.id > ?)' : '';
     const rows = this.functions.withDeadline(
       this.options.searchTimeoutMs,
       () =>
         this.statement(
-          `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${fts} AND (${sql.where})
+          `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${after}${tailFts(sql)} AND (${sql.where})
            ORDER BY e.ingested, e.id LIMIT ?`,
-        ).all(request.sinceMs, ...(sql.fts ? [sql.fts] : []), ...sql.params, request.limit) as EventRow[],
+        ).all(
+          request.sinceMs,
+          ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
+          ...(sql.fts ? [sql.fts] : []),
+          ...sql.params,
+          request.limit,
+        ) as EventRow[],
     );
     return rows.map((row) => ({ hit: rowToHit(row), position: { ingestedMs: row.ingested, id: row.id } }));
+  }
+
+  /** Matching events ingested in [sinceMs, untilMs], so a tail re-reads its overlap only when one showed up late. */
+  tailCount(request: TailCountRequest): number {
+    const sql = compileSql(request.query);
+    return this.functions.withDeadline(
+      this.options.searchTimeoutMs,
+      () =>
+        this.statement(
+          `SELECT count(*) FROM events e WHERE e.ingested BETWEEN ? AND ?${tailFts(sql)} AND (${sql.where})`,
+        )
+          .pluck()
+          .get(request.sinceMs, request.untilMs, ...(sql.fts ? [sql.fts] : []), ...sql.params) as number,
+    );
   }
 
   /**
@@ -263,4 +286,12 @@ export class EmbeddedSearch {
 /** Keeps a time inside the searchable range. */
 export function clampMs(ms: number): number {
   return Math.min(MAX_MS, Math.max(MIN_MS, ms));
+}
+
+/**
+ * The full-text part of a tail read: the recent rows (ingested index) drive it and FTS5 is asked per row, which
+ * stays cheap for a live tail.
+ */
+function tailFts(sql: CompiledSql): string {
+  return sql.fts ? ' AND EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.rowid)' : '';
 }

@@ -267,6 +267,10 @@ export class EmbeddedStore implements LogStore {
     return this.guard((open) => open.search.tail(request));
   }
 
+  async tailCount(request: Read.TailCountRequest): Promise<number> {
+    return this.guard((open) => open.search.tailCount(request));
+  }
+
   /** Answers every write posted before, closes both connections and ends the writer thread. */
   async close(): Promise<void> {
     this.closed = true;
