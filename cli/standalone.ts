@@ -38,12 +38,13 @@ export async function runStandalone(): Promise<void> {
     ]),
   );
 
-  // The embedded store in <data_dir>/store unless LOGSHIP_ES_URL names an Elasticsearch (CONTRACT §2).
+  // The embedded store in <data_dir>/store unless LOGSHIP_ES_URL names an Elasticsearch (see docs/cli.md).
   const collectorConfig = loadCollectorConfig(undefined, { ...process.env, LOGSHIP_DATA_DIR: dataDir });
-  const collector = await startCollector(collectorConfig, logger);
-
+  // Before the collector starts: it reads the token file at start, and re-reads it only every second, so a token
+  // made after it would be refused (401) to the shipper's first batch, which then waited 30 s to retry.
   const shipperToken = freshToken(dataDir, 'standalone-shipper', 'ingest');
   const readToken = freshToken(dataDir, 'standalone-read', 'read');
+  const collector = await startCollector(collectorConfig, logger);
   const shipperConfig = parseShipperConfig(
     {
       collectors: [collector.url],

@@ -110,6 +110,22 @@ describe('listen errors and the data directory lock', () => {
       );
       // The first one is untouched and still answers.
       expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
+      // Its shipper was accepted at once (its token existed before the collector started): logship's own log is
+      // searchable within seconds, not after a refused first batch and a 30 s back-off.
+      const token = /LOGSHIP_TOKEN=(\S+)/.exec(first.output())![1]!;
+      const found = await waitFor(
+        "the standalone's own log in a search",
+        async () => {
+          const res = await fetch(`${first.url}/api/v1/search?q=${encodeURIComponent('"The collector listens"')}`, {
+            headers: { authorization: `Bearer ${token}` },
+          });
+          const body = (await res.json()) as { hits: unknown[] };
+          return body.hits.length > 0 ? body.hits.length : undefined;
+        },
+        15_000,
+      );
+      expect(found).toBe(1);
+      expect(first.output()).not.toContain('AUTH_INVALID');
     } finally {
       expect(await stopProcess(first.child, 'SIGINT')).toBe(0);
     }
