@@ -5,7 +5,7 @@ import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
 import { tokenCommand } from './token-command.js';
 
-/** Exit code for bad config or arguments (CONTRACT §2). */
+/** Exit code for bad config or arguments (see docs/cli.md). */
 const EXIT_USAGE = 2;
 
 function program(): Command {

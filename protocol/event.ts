@@ -1,4 +1,4 @@
-/** Wire types shared by shipper, collector and UI (CONTRACT §5). */
+/** Wire types shared by shipper, collector and UI (see docs/events.md and docs/api.md). */
 
 /** The formats a shipper may name; `auto` lets the collector detect. */
 export const FORMATS = ['auto', 'plain', 'json', 'syslog', 'nginx', 'apache', 'postgres', 'mysql'] as const;

@@ -1,4 +1,4 @@
-/** The answer of `POST /api/v1/ingest` (CONTRACT §5). */
+/** The answer of `POST /api/v1/ingest` (see docs/api.md). */
 export interface LineError {
   /** 1-based line number in the request body. */
   line: number;

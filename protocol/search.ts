@@ -1,6 +1,6 @@
 import type { Hit } from './event.js';
 
-/** The answer of `GET /api/v1/search` (CONTRACT §5). */
+/** The answer of `GET /api/v1/search` (see docs/api.md). */
 export interface SearchResult {
   hits: Hit[];
   next_cursor: string | null;

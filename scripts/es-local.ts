@@ -1,5 +1,5 @@
 /**
- * A real single-node Elasticsearch for development and tests (CONTRACT §7): the minimal distribution from Maven
+ * A real single-node Elasticsearch for development and tests (see docs/testing.md): the minimal distribution from Maven
  * Central, fetched once into a cache, run on a JDK >= 21 under an unprivileged user when we are root (Elasticsearch
  * refuses to run as root), with its data, logs and pid file in one data folder that the user owns.
  */

@@ -91,7 +91,7 @@ const listenAddress = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:9101' })
   .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, { message: 'port must be at most 65535' });
 
-/** The shipper.yml schema (CONTRACT §3); sizes and durations come out as bytes and milliseconds. */
+/** The shipper.yml schema (see docs/configuration.md); sizes and durations come out as bytes and milliseconds. */
 export const shipperConfigSchema = z.strictObject({
   host: z
     .string()
@@ -130,7 +130,7 @@ export type InputConfig = ShipperConfig['inputs'][number];
 export type MultilineConfig = NonNullable<InputConfig['multiline']>;
 
 /**
- * Applies the environment overrides of CONTRACT §2 to raw config; they win over the file so one config can serve
+ * Applies the environment overrides of docs/cli.md to raw config; they win over the file so one config can serve
  * many hosts and secrets need not live in it.
  */
 function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {

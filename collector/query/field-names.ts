@@ -1,4 +1,4 @@
-/** Short names users type, mapped to stored ECS fields (CONTRACT §6). */
+/** Short names users type, mapped to stored ECS fields (see docs/query-language.md). */
 const ALIASES: Record<string, string> = {
   host: 'host.name',
   service: 'service.name',

@@ -65,7 +65,7 @@ export function parseFilterParams(params: RawParams, now: Date = new Date()): Ev
   return { query: parseQueryParams(params), from, to };
 }
 
-/** Turns `/search` parameters (CONTRACT §5) into a store request: the query, filters, window, order and cursor. */
+/** Turns `/search` parameters (see docs/api.md) into a store request: the query, filters, window, order and cursor. */
 export function parseSearchParams(params: RawParams, now: Date = new Date()): SearchRequest {
   const filter = parseFilterParams(params, now);
   const limit = integer(params, 'limit', 100, 1, MAX_LIMIT);

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { LogStore } from '../store/log-store.js';
 
-/** Unauthenticated probes for load balancers and orchestrators (CONTRACT §5). */
+/** Unauthenticated probes for load balancers and orchestrators (see docs/api.md). */
 export function healthRoutes(store: LogStore): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {

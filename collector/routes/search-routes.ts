@@ -15,7 +15,7 @@ const STACK_FIELDS: Record<string, StackField> = { host: 'host.name', level: 'lo
 /** Full-text fields have no exact values to count. */
 const TEXT_FIELDS = new Set(['message']);
 
-/** The read endpoints over a window of events (CONTRACT §5): search, histogram, fields and top values. */
+/** The read endpoints over a window of events (see docs/api.md): search, histogram, fields and top values. */
 export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
   const router = Router();
   const read = requireScope(verifier, 'read');

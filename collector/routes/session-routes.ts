@@ -16,7 +16,7 @@ function setSessionCookie(req: Request, res: Response, verifier: TokenVerifier, 
   });
 }
 
-/** UI sessions (CONTRACT §5): a read or admin token is exchanged for an HttpOnly, SameSite=Strict cookie. */
+/** UI sessions (see docs/api.md): a read or admin token is exchanged for an HttpOnly, SameSite=Strict cookie. */
 export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): Router {
   const router = Router();
   router.post('/api/v1/session', express.json({ limit: '4kb' }), (req, res) => {

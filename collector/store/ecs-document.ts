@@ -1,6 +1,6 @@
 import type { Hit, Level } from '../../protocol/event.js';
 
-/** The stored form of an event, with ECS field names (CONTRACT §4). */
+/** The stored form of an event, with ECS field names (see docs/events.md). */
 export interface EcsDocument {
   '@timestamp': string;
   message: string;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chromium, type Browser } from 'playwright-core';
 
-/** Debian's chromium on PATH (CONTRACT §7); browser downloads do not work here, so there is no fallback. */
+/** Debian's chromium on PATH (see docs/testing.md); browser downloads do not work here, so there is no fallback. */
 export function chromiumPath(): string {
   try {
     return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();

@@ -1,4 +1,4 @@
-/** Helpers for tests that use the real Elasticsearch started by the jest global setup (CONTRACT §7). */
+/** Helpers for tests that use the real Elasticsearch started by the jest global setup (see docs/testing.md). */
 import { request } from 'undici';
 
 /** The URL of the suite's Elasticsearch; fails loudly instead of letting a test skip or hit a wrong server. */

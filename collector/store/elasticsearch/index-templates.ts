@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { ECS_FIELDS, type EcsFieldType } from '../ecs-fields.js';
 
-/** Index names and templates for Elasticsearch (CONTRACT §4). Core features only, so the minimal distribution works. */
+/** Index names and templates for Elasticsearch (docs/events.md). Core features only: the minimal distribution works. */
 
 /** The daily index of an event: `<prefix>-YYYY.MM.DD` in UTC. */
 export function dailyIndex(prefix: string, timestamp: string): string {

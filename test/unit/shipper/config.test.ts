@@ -28,7 +28,7 @@ describe('shipper config', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('applies every default of CONTRACT §3', () => {
+  it('applies every default of docs/configuration.md', () => {
     const c = parseShipperConfig(
       { ...minimal, inputs: [{ paths: ['/var/log/app/*.log'], multiline: { start: '^\\d{4}-' } }] },
       {},

@@ -1,7 +1,7 @@
 export type { Hit, Level } from '../../../protocol/event';
 export type { SearchResult } from '../../../protocol/search';
 
-/** `GET /api/v1/histogram` (CONTRACT §5). */
+/** `GET /api/v1/histogram` (see docs/api.md). */
 export interface HistogramResult {
   interval: string;
   buckets: { key: string; count: number; by: Record<string, number> }[];
