@@ -61,18 +61,27 @@ describe('multiline presets', () => {
 
   it('postgres: keeps multi-line statements and DETAIL/HINT/CONTEXT/STATEMENT lines with their message', () => {
     const records = group('postgres', fixture('postgres'));
-    expect(shape(records)).toEqual([1, 5, 5, 1, 3, 3, 1]);
-    expect(records[1]!.text.split('\n').map((l) => /\] app@shop (\w+):/.exec(l)?.[1] ?? 'continued')).toEqual([
+    // By the file's lines: a record starts at each LOG, ERROR or WARNING line; DETAIL, HINT, CONTEXT, STATEMENT and
+    // tab-indented lines continue it.
+    expect(shape(records)).toEqual([1, 1, 1, 3, 6, 2, 2, 1, 1, 1, 1, 1, 1, 5, 4, 4, 3, 1, 1]);
+    expect(records[3]!.text.split('\n').map((l) => /@shop (\w+):/.exec(l)?.[1] ?? 'continued')).toEqual([
       'ERROR',
       'DETAIL',
       'STATEMENT',
-      'continued',
-      'continued',
     ]);
-    expect(records[2]!.text).toContain('GROUP BY o.customer_id;');
+    expect(records[4]!.text.split('\n').at(-1)).toBe('\t ORDER BY spent DESC;');
+    expect(records[13]!.text.split('\n').at(-1)).toBe("\t   AND id = 'not a number';");
+    expect(records[15]!.text.split('\n').map((l) => /@shop (\w+):/.exec(l)?.[1])).toEqual([
+      'ERROR',
+      'HINT',
+      'CONTEXT',
+      'STATEMENT',
+    ]);
+    expect(records[15]!.text.split('\n')[2]).toMatch(
+      /CONTEXT: {2}PL\/pgSQL function reserve_stock\(text\) line 3 at RAISE$/,
+    );
     // "DETAIL:  " inside the SQL of a one-line statement does not make it a detail line.
-    expect(records[3]!.text).toContain(`LIKE '%DETAIL:  %';`);
-    expect(records[5]!.text.split('\n')[2]).toBe('\tPL/pgSQL function reserve_stock(text) line 4 at SQL statement');
+    expect(records[17]!.text).toContain(`LIKE '%DETAIL:  %';`);
   });
 
   it('rejects a multiline block with both or neither of start and preset, and unknown presets', () => {
@@ -138,10 +147,10 @@ describe('multiline presets across a restart', () => {
     }
     // A long timeout: the partial event must stay held, not be sent as a fragment.
     shipper = await startShipper(configFor('60s'), logger, FAST);
-    // Before the cut: java 1 complete event, python 1, postgres 2 (the open one is held).
-    await collector.waitFor(() => collector.events.size >= 4, 5_000, '4 events before the cut');
+    // Before the cut: java 1 complete event, python 1, postgres 4 (the open one is held).
+    await collector.waitFor(() => collector.events.size >= 6, 5_000, '6 events before the cut');
     await new Promise((r) => setTimeout(r, 400));
-    expect(collector.events.size).toBe(4);
+    expect(collector.events.size).toBe(6);
     await shipper.stop();
     shipper = undefined;
 
@@ -158,7 +167,7 @@ describe('multiline presets across a restart', () => {
     // A short timeout now, so the last event of each file (no successor) is sent too.
     shipper = await startShipper(configFor('300ms'), logger, FAST);
     const total = presets.reduce((n, p) => n + expected[p]!.length, 0);
-    expect(total).toBe(19);
+    expect(total).toBe(6 + 6 + 19);
     await collector.waitFor(() => collector.events.size >= total, 10_000, `${total} events`);
     await new Promise((r) => setTimeout(r, 400));
     expect(collector.events.size).toBe(total);

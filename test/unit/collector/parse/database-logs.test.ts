@@ -8,34 +8,45 @@ const fixtureLines = (file: string) =>
   readFileSync(new URL(`../../../fixtures/${file}`, import.meta.url), 'utf8').split('\n');
 
 describe('postgres parser', () => {
-  it('reads the key=value prefix, the duration in nanoseconds and a UTC zone name', () => {
-    const line = fixtureLines('postgres/postgresql.log')[8]!;
-    expect(parsePostgres(line, ctx)).toEqual({
+  it('reads the key=value prefix, the duration in nanoseconds and a zone name', () => {
+    expect(parsePostgres(fixtureLines('postgres/postgresql.log')[66]!, ctx)).toEqual({
       dataset: 'postgres',
-      timestamp: '2026-11-26T06:25:30.000Z',
+      timestamp: '2026-12-05T17:35:11.000Z',
       level: 'info',
-      message:
-        'duration: 1410.221 ms  statement: SELECT o.id, o.total FROM orders o WHERE o.customer_id = 8812 ORDER BY o.created_at DESC LIMIT 20',
+      message: 'duration: 104.061 ms  statement: SELECT pg_sleep(0.1);',
       fields: {
-        'process.pid': 94877,
+        'process.pid': 20330,
         'log.original_level': 'LOG',
-        'postgresql.session_line': 8,
-        'user.name': 'app',
+        'postgresql.session_line': 7,
+        'user.name': 'postgres',
         'postgresql.database': 'shop',
         'postgresql.application_name': 'api-server',
-        'source.ip': '10.0.4.17',
-        'event.duration': 1410221000,
+        'source.address': '[local]',
+        'event.duration': 104061000,
       },
     });
   });
 
-  it('reads the Debian prefix with [unknown] user and database; DETAIL has no level of its own', () => {
-    expect(parsePostgres(fixtureLines('postgres/postgresql.log')[4]!, ctx)).toEqual({
+  it("reads Debian's prefix, with [unknown] user and database before authentication; DETAIL has no level", () => {
+    const lines = fixtureLines('postgres/postgresql.log');
+    expect(parsePostgres(lines[4]!, ctx)).toEqual({
       dataset: 'postgres',
-      timestamp: '2026-11-26T05:25:16.420Z',
+      timestamp: '2026-12-05T17:35:09.851Z',
+      level: 'info',
+      message: 'connection received: host=[local]',
+      fields: { 'process.pid': 20317, 'log.original_level': 'LOG' },
+    });
+    expect(parsePostgres(lines[17]!, ctx)).toEqual({
+      dataset: 'postgres',
+      timestamp: '2026-12-05T17:35:10.296Z',
       level: undefined,
-      message: 'Key (id)=(8812) already exists.',
-      fields: { 'process.pid': 36728, 'log.original_level': 'DETAIL' },
+      message: 'Key (id)=(4711) already exists.',
+      fields: {
+        'process.pid': 20323,
+        'log.original_level': 'DETAIL',
+        'user.name': 'postgres',
+        'postgresql.database': 'shop',
+      },
     });
   });
 
@@ -52,22 +63,20 @@ describe('postgres parser', () => {
   });
 
   it('reads csvlog records with quoted commas and doubled quotes', () => {
-    expect(parsePostgres(fixtureLines('postgres/postgresql.csv')[10]!, ctx)).toEqual({
+    expect(parsePostgres(fixtureLines('postgres/postgresql.csv')[53]!, ctx)).toEqual({
       dataset: 'postgres',
-      timestamp: '2026-11-26T06:25:47.821Z',
+      timestamp: '2026-12-05T17:35:11.834Z',
       level: 'error',
-      message: 'canceling statement due to statement timeout',
+      message: 'duplicate key value violates unique constraint "orders_pkey"',
       fields: {
         'log.original_level': 'ERROR',
-        'user.name': 'app',
+        'user.name': 'postgres',
         'postgresql.database': 'shop',
-        'process.pid': 67557,
-        'source.ip': '10.0.4.17',
-        'source.port': 50223,
-        'postgresql.session_id': '63f139d8.107e5',
+        'process.pid': 20330,
+        'postgresql.session_id': '6b144b4f.4f6a',
         'error.code': '23505',
-        'postgresql.detail': 'Key (id)=(8812) already exists.',
-        'postgresql.query': `INSERT INTO orders (id, note) VALUES (8812, 'a, "quoted", note')`,
+        'postgresql.detail': 'Key (id)=(4711) already exists.',
+        'postgresql.query': "INSERT INTO orders VALUES (4711, 'erin', 5.00);",
         'postgresql.application_name': 'api-server',
         'postgresql.backend_type': 'client backend',
       },
