@@ -74,73 +74,74 @@ describe('nginx parser', () => {
 });
 
 describe('apache parser', () => {
-  it('reads vhost_combined with a "-" size and a hostname client as source.address', () => {
-    expect(parseApache(fixture('apache/access.log', 7), ctx)!.fields).toEqual({
-      'url.domain': 'www.example.org',
-      'destination.port': 80,
-      'source.address': 'crawl-66-249-66-1.googlebot.com',
-      'http.request.method': 'POST',
-      'http.version': '1.1',
-      'url.original': '/api/v1/cart/items?utm_source=newsletter&utm_medium=email',
-      'url.path': '/api/v1/cart/items',
-      'url.query': 'utm_source=newsletter&utm_medium=email',
-      'http.response.status_code': 200,
-      'http.response.body.bytes': 17275,
-      'user_agent.original': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  it('reads vhost_combined with the vhost and port, and an IPv6 client, before 10:00 on a single-digit day', () => {
+    expect(parseApache(fixture('apache/other_vhosts_access.log', 8), ctx)).toEqual({
+      dataset: 'apache',
+      timestamp: '2026-12-05T06:06:06.000Z',
+      level: 'warn',
+      message: fixture('apache/other_vhosts_access.log', 8),
+      fields: {
+        'url.domain': 'shop.example.com',
+        'destination.port': 80,
+        'source.ip': '::1',
+        'http.request.method': 'GET',
+        'http.version': '1.1',
+        'url.original': '/robots.txt',
+        'url.path': '/robots.txt',
+        'http.response.status_code': 404,
+        'http.response.body.bytes': 397,
+        'user_agent.original':
+          'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
+      },
     });
-    const head = parseApache(fixture('apache/access.log', 6), ctx)!;
-    expect([head.timestamp, head.level, head.fields['http.response.body.bytes']]).toEqual([
-      '2026-11-26T06:25:28.000Z',
-      'error',
-      undefined,
-    ]);
   });
 
-  it('reads common log format lines (no referrer, no user agent)', () => {
-    const line = '192.0.2.144 - bob [26/Nov/2026:07:25:03 +0100] "GET /index.html HTTP/1.0" 304 -';
+  it('reads common log format lines (no referrer, no user agent, "-" for no body)', () => {
+    const line = fixture('apache/access_common.log', 5);
     expect(parseApache(line, ctx)).toEqual({
       dataset: 'apache',
-      timestamp: '2026-11-26T06:25:03.000Z',
+      timestamp: '2026-12-05T06:06:06.000Z',
       level: 'info',
       message: line,
       fields: {
-        'source.ip': '192.0.2.144',
-        'user.name': 'bob',
+        'source.ip': '127.0.0.1',
         'http.request.method': 'GET',
-        'http.version': '1.0',
-        'url.original': '/index.html',
-        'url.path': '/index.html',
+        'http.version': '1.1',
+        'url.original': '/static/logo.svg',
+        'url.path': '/static/logo.svg',
         'http.response.status_code': 304,
       },
     });
   });
 
-  it('reads 2.4 error lines (module:level, pid:tid, AH code) and 2.2 ones', () => {
-    expect(parseApache(fixture('apache/error.log', 5), ctx)).toEqual({
+  it('reads 2.4 error lines: module:level, pid:tid, client with port, and the AH code also after a system error', () => {
+    expect(parseApache(fixture('apache/error.log', 30), ctx)).toEqual({
       dataset: 'apache',
-      timestamp: '2026-11-26T05:26:13.999Z',
-      level: 'error',
-      message: 'client denied by server configuration: /var/www/html/.env',
+      timestamp: '2026-12-05T06:06:06.449Z',
+      level: 'info',
+      message: expect.stringMatching(/^File does not exist: \/tmp\/logship-fixture-apache\.\w+\/www\/robots\.txt$/),
       fields: {
-        'log.original_level': 'error',
-        'log.logger': 'authz_core',
-        'process.pid': 2074,
-        'process.thread.id': 139812345679134,
-        'error.code': 'AH01630',
+        'log.original_level': 'info',
+        'log.logger': 'core',
+        'process.pid': 2408,
+        'process.thread.id': 2443,
+        'source.ip': '::1',
+        'source.port': 37074,
+        'error.code': 'AH00128',
       },
     });
-    expect(parseApache(fixture('apache/error.log', 4), ctx)).toEqual({
+    expect(parseApache(fixture('apache/error.log', 20), ctx)).toEqual({
       dataset: 'apache',
-      timestamp: '2026-11-26T05:25:56.000Z',
+      timestamp: '2026-12-05T06:06:06.433Z',
       level: 'error',
-      message: 'File does not exist: /var/www/html/robots.txt',
-      fields: { 'log.original_level': 'error', 'source.ip': '198.51.100.23' },
+      message: '(111)Connection refused: AH00957: http: attempt to connect to 127.0.0.1:18491 (127.0.0.1:18491) failed',
+      fields: {
+        'log.original_level': 'error',
+        'log.logger': 'proxy',
+        'process.pid': 2407,
+        'process.thread.id': 2414,
+        'error.code': 'AH00957',
+      },
     });
-    const withClient = parseApache(
-      '[Thu Nov 26 06:26:13.999258 2026] [php:error] [pid 2074:tid 1398] [client 2001:db8::1f3:51234] PHP Fatal error:  x',
-      { tz: undefined, nowMs: ctx.nowMs },
-    )!;
-    expect(withClient.fields).toMatchObject({ 'source.ip': '2001:db8::1f3', 'source.port': 51234 });
-    expect(withClient.timestamp).toBe('2026-11-26T06:26:13.999Z');
   });
 });
