@@ -1,9 +1,10 @@
 import { fractionMs, monthNumber, timeWithZone } from './zoned-time.js';
 
 // ISO-8601 and its common log variants at the start of a line, optionally bracketed:
-// "2026-11-26T10:00:00.123Z", "2026-11-26 10:00:00,123", "[2026-11-26 10:00:00 +0100]", "2026/11/26 10:00:00".
+// "2026-11-26T10:00:00.123Z", "2026-11-26 10:00:00,123", "[2026-11-26 10:00:00 +0100]", "2026/11/26 10:00:00", and
+// the hour space-padded before 10:00 as MariaDB writes it: "2026-12-05  7:06:06".
 const ISO_START =
-  /^\[?(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?/;
+  /^\[?(\d{4})[-/](\d{2})[-/](\d{2})(?:T| {1,2})(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?/;
 // "26/Nov/2026:10:00:00 +0000" (access logs), "[26-Nov-2026 10:00:00 UTC]" (php-fpm, PHP errors).
 const DAY_MONTH_YEAR =
   /^\[?(\d{2})[/-]([A-Za-z]{3})[/-](\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?: ?(Z|[+-]\d{2}:?\d{2}|UTC|GMT|[A-Z][a-z]+\/[A-Za-z_]+))?/;

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseLine } from '../../../../collector/ingest/parse/parse-line.js';
 import { detectFormat } from '../../../../collector/ingest/parse/detect-format.js';
 import { isoTimestamp, leadingTimestamp } from '../../../../collector/ingest/parse/leading-timestamp.js';
 import { parsePlain } from '../../../../collector/ingest/parse/plain-parser.js';
@@ -102,5 +104,14 @@ describe('plain lines and format detection', () => {
       'plain',
       'plain',
     ]);
+  });
+
+  it('reads a leading time whose hour is space-padded, as in a real MariaDB line stored as plain text', () => {
+    const line = readFileSync(new URL('../../../fixtures/mysql/error.log', import.meta.url), 'utf8').split('\n')[0]!;
+    expect(line.startsWith('2026-12-05  7:06:06 ')).toBe(true);
+    expect(parseLine(line, 'plain', { tz: 'Europe/Berlin', nowMs: Date.parse('2026-12-20T12:00:00Z') })).toMatchObject({
+      dataset: 'plain',
+      timestamp: '2026-12-05T06:06:06.000Z',
+    });
   });
 });
