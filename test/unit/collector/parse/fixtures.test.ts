@@ -126,15 +126,16 @@ const cases: [string, Format, ReturnType<typeof summarise>][] = [
   // Line by line (no multiline on the shipper): the 188 `# …` header lines are read (10 of them `# Time:`); the
   // statements, `SET timestamp`, `use` and the two 3-line file headers (88) are not.
   ['mysql/slow.log', 'mysql', { lines: 276, failed: 88, timed: 10, levels: { none: 276 }, datasets: { mysql: 276 } }],
+  // pino (scripts/fixtures/pino.mjs), by its numeric levels: 4 × 30, 1 × 20, 2 × 40, 1 × 50, 1 × 10, 1 × 60.
   [
     'json/pino.log',
     'json',
     {
-      lines: 120,
+      lines: 10,
       failed: 0,
-      timed: 120,
-      levels: { info: 40, debug: 22, warn: 18, fatal: 17, trace: 13, error: 10 },
-      datasets: { json: 120 },
+      timed: 10,
+      levels: { info: 4, debug: 1, warn: 2, error: 1, trace: 1, fatal: 1 },
+      datasets: { json: 10 },
     },
   ],
   [

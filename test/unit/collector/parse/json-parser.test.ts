@@ -6,29 +6,38 @@ const fixture = (file: string, lineNo: number) =>
   readFileSync(new URL(`../../../fixtures/json/${file}`, import.meta.url), 'utf8').split('\n')[lineNo - 1]!;
 
 describe('JSON parser', () => {
-  it('reads pino: numeric level, epoch ms, err, req/res under ECS names', () => {
-    const line =
-      '{"level":50,"time":1795674303109,"pid":4123,"hostname":"api-7d9f","reqId":"req-0","req":{"method":"GET","url":"/api/v1/orders/0?x=1","remoteAddress":"10.0.4.17"},"res":{"statusCode":500},"err":{"type":"Error","message":"connect ECONNREFUSED","stack":"Error: connect ECONNREFUSED\\n    at x"},"msg":"request failed"}';
-    expect(parseJson(line, ctx)).toEqual({
+  it('reads pino: numeric level, epoch ms, err, req/res (its std serializers) under ECS names', () => {
+    const p = parseJson(fixture('pino.log', 5), ctx)!;
+    expect({ ...p, fields: { ...p.fields, 'error.stack_trace': undefined } }).toEqual({
       dataset: 'json',
-      timestamp: '2026-11-26T06:25:03.109Z',
+      timestamp: '2026-12-05T06:06:06.396Z',
       level: 'error',
       message: 'request failed',
       fields: {
-        'process.pid': 4123,
-        'host.hostname': 'api-7d9f',
+        'process.pid': 4842,
+        'host.hostname': 'vm',
         'error.type': 'Error',
-        'error.message': 'connect ECONNREFUSED',
-        'error.stack_trace': 'Error: connect ECONNREFUSED\n    at x',
-        'url.original': '/api/v1/orders/0?x=1',
-        'url.path': '/api/v1/orders/0',
-        'url.query': 'x=1',
+        'error.message': 'connect ECONNREFUSED 127.0.0.1:5432',
+        'error.stack_trace': undefined,
+        'url.original': '/fail',
+        'url.path': '/fail',
         'http.request.method': 'GET',
-        'source.ip': '10.0.4.17',
+        'user_agent.original': 'curl/7.88.1',
+        'source.ip': '127.0.0.1',
+        'source.port': 60258,
         'http.response.status_code': 500,
       },
-      labels: { reqId: 'req-0' },
+      labels: {
+        reqId: 'req-5',
+        req_headers_host: '127.0.0.1:40487',
+        req_headers_connection: 'keep-alive',
+        req_headers_accept: '*/*',
+        'req_headers_accept-language': '*',
+        'req_headers_sec-fetch-mode': 'cors',
+        'req_headers_accept-encoding': 'gzip, deflate',
+      },
     });
+    expect(String(p.fields['error.stack_trace']).split('\n')[0]).toBe('Error: connect ECONNREFUSED 127.0.0.1:5432');
   });
 
   it('reads bunyan: name as logger, ISO time, nested keys as labels with underscores', () => {
