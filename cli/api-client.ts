@@ -1,8 +1,9 @@
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import type { Hit } from '../protocol/event.js';
 import type { ErrorBody } from '../protocol/error-body.js';
 import type { SearchResult } from '../protocol/search.js';
 import { CodedError } from '../protocol/coded-error.js';
+import { tlsError } from './client-tls.js';
 import { readSse } from './sse-reader.js';
 
 /** Parameters of `/api/v1/search`; arrays repeat the key. */
@@ -16,11 +17,22 @@ export class ApiClient {
   constructor(
     private readonly baseUrl: string,
     private readonly token: string | undefined,
+    /** TLS options for the collector (client/client-tls.ts); the default dispatcher otherwise. */
+    private readonly dispatcher?: Dispatcher,
   ) {}
+
+  /** undici's request with this client's dispatcher; a TLS failure becomes a coded error that ends the command. */
+  private async request(url: URL, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'>) {
+    try {
+      return await request(url, { ...options, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) });
+    } catch (err) {
+      throw tlsError(err, this.baseUrl) ?? err;
+    }
+  }
 
   /** One page of search results. */
   async search(query: SearchQuery): Promise<SearchResult> {
-    const res = await request(this.url('/api/v1/search', query), {
+    const res = await this.request(this.url('/api/v1/search', query), {
       headers: this.headers(),
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
@@ -44,7 +56,7 @@ export class ApiClient {
     let lastEventId: string | undefined;
     for (let attempt = 0; !signal?.aborted; attempt++) {
       try {
-        const res = await request(this.url('/api/v1/tail', query), {
+        const res = await this.request(this.url('/api/v1/tail', query), {
           headers: {
             ...this.headers(),
             accept: 'text/event-stream',

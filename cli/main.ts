@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config-error.js';
 import { CodedError } from '../protocol/coded-error.js';
 import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
+import { tlsCommand } from './tls-command.js';
 import { tokenCommand } from './token-command.js';
 
 /** Exit code for bad config or arguments (see docs/cli.md). */
@@ -39,6 +40,7 @@ function program(): Command {
   root.addCommand(searchCommand());
   root.addCommand(tokenCommand());
   root.addCommand(migrateCommand());
+  root.addCommand(tlsCommand());
   for (const cmd of [root, ...root.commands, ...root.commands.flatMap((c) => c.commands)]) {
     cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
   }
@@ -60,7 +62,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE);
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
+      process.stderr.write(err.code === 'CONFIG_INVALID' ? `${err.message}\n` : `${err.code}: ${err.message}\n`);
       process.exit(EXIT_USAGE);
     }
     if (err instanceof CodedError) {

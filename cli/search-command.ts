@@ -10,6 +10,10 @@ interface SearchOptions {
   limit: string;
   follow?: boolean;
   json?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  allowInsecureHttp?: boolean;
 }
 
 /** `--from 15m` is shorthand for `now-15m`; ISO times and `now…` pass through. */
@@ -37,13 +41,23 @@ export function searchCommand(): Command {
     .option('--limit <n>', 'how many events', '100')
     .option('--follow', 'keep printing new events (live tail)')
     .option('--json', 'one JSON hit per line')
+    .option('--ca <file>', 'CA bundle that verifies the collector (default: $LOGSHIP_CA, else the public CAs)')
+    .option('--cert <file>', 'client certificate for mutual TLS (default: $LOGSHIP_CERT)')
+    .option('--key <file>', 'key of the client certificate (default: $LOGSHIP_KEY)')
+    .option('--allow-insecure-http', 'send the token over plain http:// to another machine (trusted networks only)')
     .action(async (query: string, opts: SearchOptions) => {
       // Loaded here, not at the top: undici costs ~20 MB of memory, which `logship shipper` must not carry.
       const { ApiClient } = await import('./api-client.js');
-      const client = new ApiClient(
-        process.env.LOGSHIP_COLLECTOR_URL ?? 'http://127.0.0.1:8080',
-        process.env.LOGSHIP_TOKEN,
-      );
+      const { clientDispatcher } = await import('./client-tls.js');
+      const env = process.env;
+      const baseUrl = env.LOGSHIP_COLLECTOR_URL ?? 'http://127.0.0.1:8080';
+      const dispatcher = clientDispatcher(baseUrl, {
+        ca: opts.ca || env.LOGSHIP_CA || undefined,
+        cert: opts.cert || env.LOGSHIP_CERT || undefined,
+        key: opts.key || env.LOGSHIP_KEY || undefined,
+        allowInsecureHttp: opts.allowInsecureHttp ?? env.LOGSHIP_ALLOW_INSECURE_HTTP === 'true',
+      });
+      const client = new ApiClient(baseUrl, env.LOGSHIP_TOKEN, dispatcher);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) {
         process.stderr.write('--limit must be a positive whole number.\n');

@@ -15,18 +15,25 @@ export function tokenCommand(): Command {
     .description('create a token and print its secret once')
     .addOption(new Option('--scope <scope>', 'what the token may do').choices(SCOPES).makeOptionMandatory())
     .requiredOption('--name <name>', 'a unique name to list and revoke it by')
+    .option(
+      '--bind-subject <identity>',
+      'accept the token only with this verified client certificate (mutual TLS): CN=<name> or DNS:<name>',
+    )
     .addOption(dataDirOption())
-    .action((opts: { scope: Scope; name: string; dataDir?: string }) => {
-      const secret = createToken(dataDir(opts), opts.name, opts.scope);
-      process.stderr.write(`Created ${opts.scope} token "${opts.name}". The secret is shown only now:\n`);
+    .action((opts: { scope: Scope; name: string; bindSubject?: string; dataDir?: string }) => {
+      const secret = createToken(dataDir(opts), opts.name, opts.scope, { bindSubject: opts.bindSubject });
+      const bound = opts.bindSubject ? `, bound to client certificate ${opts.bindSubject},` : '';
+      process.stderr.write(`Created ${opts.scope} token "${opts.name}"${bound}. The secret is shown only now:\n`);
       process.stdout.write(`${secret}\n`);
     });
   token
     .command('list')
-    .description('list tokens (names and scopes; secrets are never stored)')
+    .description('list tokens: name, scope, created, certificate binding or - (secrets are never stored)')
     .addOption(dataDirOption())
     .action((opts: { dataDir?: string }) => {
-      for (const t of readTokens(dataDir(opts))) process.stdout.write(`${t.name}\t${t.scope}\t${t.created_at}\n`);
+      for (const t of readTokens(dataDir(opts))) {
+        process.stdout.write(`${t.name}\t${t.scope}\t${t.created_at}\t${t.bind_subject ?? '-'}\n`);
+      }
     });
   token
     .command('revoke')

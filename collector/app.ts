@@ -23,6 +23,7 @@ import { tailRoutes } from './routes/tail-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
+import { clientCertificateGate } from './tls/client-certificate-gate.js';
 import type { LogStore } from './store/log-store.js';
 
 export interface CollectorApp {
@@ -59,8 +60,12 @@ export async function createApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // X-Forwarded-Proto (req.secure: the Secure cookie) and X-Forwarded-For (req.ip) count only from these peers;
+  // from anyone else they are ignored, so a client cannot claim HTTPS or another address.
+  if (config.trusted_proxies.length > 0) app.set('trust proxy', [...config.trusted_proxies]);
   app.use(securityHeaders());
   app.use(requestTiming(metrics));
+  app.use(clientCertificateGate(config.tls, logger));
   app.use(healthRoutes(store));
   app.use(metricsRoutes(metrics));
   // One admission budget for both write doors, so neither can starve the other of memory.

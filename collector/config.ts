@@ -3,6 +3,8 @@ import { byteSize } from '../config/byte-size.js';
 import { duration } from '../config/duration.js';
 import { readConfigFile, validateConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
+import { existingFile } from '../config/existing-file.js';
+import { cidr, isLoopbackHost } from '../config/network-address.js';
 
 const listen = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8080');
 
@@ -24,8 +26,26 @@ const elasticsearchSchema = z
   })
   .optional();
 
+/** HTTPS (docs/tls.md): the files are re-read on SIGHUP. */
+const tlsSchema = z
+  .strictObject({
+    cert: existingFile,
+    key: existingFile,
+    /** CAs whose client certificates are accepted: turns on mutual TLS. */
+    client_ca: existingFile.optional(),
+    /** With `client_ca`: `required` refuses a connection without a valid client certificate during the handshake;
+     * `optional` lets it in (browsers, `logship search`), and only certificate-bound tokens then need one. */
+    client_auth: z.enum(['required', 'optional']).default('required'),
+  })
+  .optional();
+
 const schema = z.strictObject({
   listen: listen.default('127.0.0.1:8080'),
+  tls: tlsSchema,
+  /** Plain HTTP on a non-loopback address refuses to start unless this says the network is trusted. */
+  allow_insecure_http: z.boolean().default(false),
+  /** Proxies whose X-Forwarded-Proto and X-Forwarded-For are believed; from any other peer they are ignored. */
+  trusted_proxies: z.array(cidr).default([]),
   data_dir: z.string().min(1).default('./data'),
   elasticsearch: elasticsearchSchema,
   limits: z
@@ -72,12 +92,31 @@ export function loadCollectorConfig(path: string | undefined, env: NodeJS.Proces
     const es = raw.elasticsearch;
     raw.elasticsearch = { ...(es && typeof es === 'object' ? es : {}), url: env.LOGSHIP_ES_URL };
   }
-  return validateConfig(schema, raw, path ?? 'defaults and environment');
+  return refuseInsecureListen(validateConfig(schema, raw, path ?? 'defaults and environment'));
 }
 
 /** Builds a validated config from an object (tests and `standalone`). */
 export function collectorConfig(raw: Record<string, unknown>): CollectorConfig {
-  return validateConfig(schema, raw, 'object');
+  return refuseInsecureListen(validateConfig(schema, raw, 'object'));
+}
+
+/**
+ * Plain HTTP is for loopback: on any other address tokens, session cookies and logs would cross the network in
+ * clear text, so the collector refuses to start unless TLS is configured or `allow_insecure_http` says so.
+ */
+function refuseInsecureListen(config: CollectorConfig): CollectorConfig {
+  if (config.tls || config.allow_insecure_http) return config;
+  const { host } = parseListen(config.listen);
+  if (isLoopbackHost(host)) return config;
+  throw new ConfigError(
+    'The collector refuses to serve plain HTTP on a non-loopback address.',
+    [
+      `listen: ${config.listen} is not a loopback address, and without tls tokens and logs would cross the ` +
+        'network in clear text; configure tls.cert and tls.key (docs/tls.md), listen on 127.0.0.1, or set ' +
+        'allow_insecure_http: true behind a TLS-terminating proxy',
+    ],
+    'COLLECTOR_INSECURE_LISTEN',
+  );
 }
 
 /** Splits `host:port` (validated by the schema). */

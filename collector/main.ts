@@ -1,10 +1,10 @@
-import { createServer, type Server } from 'node:http';
 import pino, { type Logger } from 'pino';
 import { listenOn } from '../protocol/listen.js';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
 import { createStore } from './store/create-store.js';
 import { StoreUnavailableError } from './store/store-errors.js';
+import { createCollectorServer } from './tls/collector-server.js';
 
 /** How long SIGTERM waits for in-flight requests before closing connections anyway. */
 const DRAIN_MS = 10_000;
@@ -14,11 +14,15 @@ export interface RunningCollector {
   url: string;
   /** A one-time `/login?code=…` link that signs the browser in as `tokenName` (valid once, for 10 minutes). */
   loginLink(tokenName: string): string;
+  /** Re-reads the TLS certificate, key and client CA (SIGHUP); open connections stay. False when nothing changed. */
+  reloadTls(): boolean;
   stop(): Promise<void>;
 }
 
 /** Starts the collector on its configured address; the store is retried until it answers. */
 export async function startCollector(config: CollectorConfig, logger: Logger): Promise<RunningCollector> {
+  // TLS files are checked before the store opens, so a bad certificate stops the start with nothing to undo.
+  const listener = createCollectorServer(config, logger);
   let collector;
   for (let attempt = 0; ; attempt++) {
     // A store per attempt, closed when the attempt fails: each Elasticsearch store holds a client with its own
@@ -36,7 +40,8 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
     }
   }
   const { host, port } = parseListen(config.listen);
-  const server: Server = createServer(collector.app);
+  const server = listener.server;
+  server.on('request', collector.app);
   try {
     await listenOn(server, host, port, 'COLLECTOR');
   } catch (err) {
@@ -47,11 +52,12 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
   server.keepAliveTimeout = 65_000;
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
+  const url = `${listener.scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
   logger.info({ url, store: config.elasticsearch ? 'elasticsearch' : 'embedded' }, `The collector listens on ${url}.`);
   return {
     url,
     loginLink: (tokenName) => `${url}/login?code=${collector.loginCodes.create(tokenName)}`,
+    reloadTls: () => listener.reloadTls(),
     async stop() {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
@@ -86,4 +92,6 @@ export async function runCollector(opts: { config?: string }): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Also keeps SIGHUP (a renewed certificate, `systemctl reload`) from ending the process, its default.
+  process.on('SIGHUP', () => void running.reloadTls());
 }

@@ -5,7 +5,9 @@ export class ConfigError extends CodedError {
   constructor(
     message: string,
     readonly problems: readonly string[] = [],
+    /** A more specific code than CONFIG_INVALID for a rule operators look up (e.g. an insecure listen address). */
+    code = 'CONFIG_INVALID',
   ) {
-    super('CONFIG_INVALID', problems.length ? `${message}\n  ${problems.join('\n  ')}` : message, 400);
+    super(code, problems.length ? `${message}\n  ${problems.join('\n  ')}` : message, 400);
   }
 }

@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { byteSize } from '../config/byte-size.js';
 import { duration } from '../config/duration.js';
+import { ConfigError } from '../config/config-error.js';
+import { existingFile } from '../config/existing-file.js';
 import { readConfigFile, validateConfig } from '../config/load-config.js';
+import { plainHttpProblem } from '../config/network-address.js';
 import { FORMATS } from '../protocol/event.js';
 import { MULTILINE_PRESET_NAMES } from './multiline-presets.js';
 
@@ -27,12 +29,6 @@ const collectorUrl = z
     { message: 'must be an http:// or https:// URL without credentials or query' },
   )
   .transform((v) => v.replace(/\/+$/, ''));
-
-/** A file the shipper must read at start-up (TLS material); checking now names the key instead of failing later. */
-const existingFile = z
-  .string()
-  .min(1)
-  .refine((p) => existsSync(p), { message: 'file does not exist' });
 
 /** A regular expression given as text; compiled once here so a bad pattern is a config error, not a crash. */
 const regexText = z.string().refine(
@@ -99,9 +95,13 @@ export const shipperConfigSchema = z.strictObject({
     .default(() => hostname()),
   collectors: z.array(collectorUrl).min(1),
   token: z.string().min(1),
+  /** `ca` replaces the public CAs for verifying collectors; `cert` + `key` are presented for mutual TLS. */
   tls: z
     .strictObject({ ca: existingFile.optional(), cert: existingFile.optional(), key: existingFile.optional() })
+    .refine((t) => (t.cert === undefined) === (t.key === undefined), { message: 'cert and key go together' })
     .optional(),
+  /** Lets the token travel over plain http:// to a collector on another machine (a network you trust). */
+  allow_insecure_http: z.boolean().default(false),
   data_dir: z.string().min(1).default(DEFAULT_DATA_DIR),
   inputs: z.array(inputSchema).min(1),
   batch: batchSchema.prefault({}),
@@ -153,7 +153,22 @@ export function parseShipperConfig(
     typeof value === 'object' && !Array.isArray(value)
       ? applyEnvOverrides(value as Record<string, unknown>, env)
       : value;
-  return validateConfig(shipperConfigSchema, withEnv, source);
+  return refuseInsecureCollectors(validateConfig(shipperConfigSchema, withEnv, source));
+}
+
+/** The shipper sends its token with every batch: never in clear text off this machine unless told to. */
+function refuseInsecureCollectors(config: ShipperConfig): ShipperConfig {
+  if (config.allow_insecure_http) return config;
+  const problems = config.collectors.flatMap((url, i) => {
+    const problem = plainHttpProblem(url);
+    return problem ? [`collectors.${i}: ${problem}; use https:// or set allow_insecure_http: true`] : [];
+  });
+  if (problems.length === 0) return config;
+  throw new ConfigError(
+    'The shipper refuses to send its token over plain HTTP to another machine.',
+    problems,
+    'SHIPPER_INSECURE_COLLECTOR',
+  );
 }
 
 /**

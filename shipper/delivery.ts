@@ -97,9 +97,10 @@ export async function deliverBatch(batch: NdjsonBatch, ctx: DeliveryContext): Pr
       const second = await deliverBatch(tail, ctx);
       return add(first, second);
     }
-    const details = { reason: message, attempt: attempt + 1, retry_in_ms: decision.delayMs, events: batch.count };
+    const code = (err as { code?: unknown }).code;
+    const details = { code, reason: message, attempt: attempt + 1, retry_in_ms: decision.delayMs, events: batch.count };
     if (decision.loud) {
-      ctx.logger.error(details, 'The collector refused the shipper; check collectors and token. Retrying slowly.');
+      ctx.logger.error(details, 'The collector refused the shipper; check collectors, token and TLS. Retrying slowly.');
     } else {
       ctx.logger.warn(details, 'Sending a batch failed; retrying.');
     }

@@ -1,4 +1,4 @@
-import { unwatchFile, watchFile } from 'node:fs';
+import { statSync, unwatchFile, watchFile } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { loadShipperConfig, type ShipperConfig } from './config.js';
 import { startShipper, type RunningShipper } from './shipper.js';
@@ -21,6 +21,7 @@ export async function runShipper(opts: { config?: string }): Promise<void> {
   let config = loadShipperConfig(opts.config);
   const logger = pino({ name: 'logship-shipper' }, pino.destination(2));
   let shipper = await startShipper(config, logger);
+  let tlsStamp = tlsFilesStamp(config);
 
   let wake: ((w: Wake) => void) | undefined;
   const pending: Wake[] = [];
@@ -51,18 +52,36 @@ export async function runShipper(opts: { config?: string }): Promise<void> {
       return;
     }
     const reloaded = reloadConfig(opts.config, logger, w.why);
-    if (!reloaded || JSON.stringify(reloaded) === JSON.stringify(config)) continue;
+    if (!reloaded) continue;
+    const reloadedTls = tlsFilesStamp(reloaded);
+    if (JSON.stringify(reloaded) === JSON.stringify(config) && reloadedTls === tlsStamp) continue;
     logger.info({ reason: w.why }, 'Reloading the shipper with the new config.');
     await shipper.stop();
     try {
       shipper = await startShipper(reloaded, logger);
       config = reloaded;
+      tlsStamp = reloadedTls;
     } catch (err) {
       // E.g. the new metrics port is taken: go on with what worked (a failure now is a crash, loudly).
       logger.error({ err }, 'Starting with the new config failed; going on with the old one.');
       shipper = await startShipper(config, logger);
     }
   }
+}
+
+/** Identifies the TLS files' contents, so a certificate renewed in place reloads although the config is unchanged. */
+function tlsFilesStamp(config: ShipperConfig): string {
+  return [config.tls?.ca, config.tls?.cert, config.tls?.key]
+    .map((path) => {
+      if (!path) return '-';
+      try {
+        const st = statSync(path);
+        return `${st.ino}:${st.mtimeMs}:${st.size}`;
+      } catch {
+        return 'missing';
+      }
+    })
+    .join('|');
 }
 
 /** The new config, or undefined (logged) when it is invalid: a typo must not stop a running shipper. */

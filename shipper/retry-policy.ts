@@ -59,6 +59,8 @@ export function decideRetry(err: unknown, attempt: number, random: () => number 
       return { kind: 'split' };
     case 'SHIPPER_COLLECTOR_AUTH':
     case 'SHIPPER_COLLECTOR_MISCONFIGURED':
+    case 'SHIPPER_TLS_UNTRUSTED':
+    case 'SHIPPER_TLS_REFUSED':
       // Only an operator can fix these; retry slowly forever rather than drop data.
       return { kind: 'retry', delayMs: RETRY_CAP_MS, loud: true };
     case 'SHIPPER_COLLECTOR_UNAVAILABLE':

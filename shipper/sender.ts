@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Heartbeat } from '../protocol/heartbeat.js';
 import type { IngestResult } from '../protocol/ingest-result.js';
+import { MIN_TLS_VERSION, tlsFailure } from '../protocol/tls-failure.js';
 import type { NdjsonBatch } from './ndjson-batch.js';
 import { parseRetryAfter } from './retry-policy.js';
 import { ShipperError } from './shipper-error.js';
@@ -79,6 +80,35 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** A failed connection as a ShipperError: TLS failures need an operator, anything else may pass. */
+function connectionError(url: string, err: unknown): ShipperError {
+  const message = (err as Error).message;
+  switch (tlsFailure(err)) {
+    case 'untrusted':
+      return new ShipperError(
+        'SHIPPER_TLS_UNTRUSTED',
+        `The certificate of collector ${url} is not trusted (${message}); nothing was sent. Check tls.ca.`,
+      );
+    case 'refused':
+      return new ShipperError(
+        'SHIPPER_TLS_REFUSED',
+        `Collector ${url} refused the TLS handshake (${message}). Check tls.cert and tls.key against its client_ca.`,
+      );
+    default:
+      return new ShipperError('SHIPPER_COLLECTOR_UNAVAILABLE', `Cannot reach collector ${url}: ${message}`, 503);
+  }
+}
+
+/** The `error.code` of a collector's error answer, if the body is one. */
+function errorCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A short excerpt of an error body for log messages. */
 function excerpt(text: string): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
@@ -104,6 +134,8 @@ export class Sender {
     this.compression = options.compression ?? 'gzip';
     const tls = options.tls;
     const tlsOptions = {
+      minVersion: MIN_TLS_VERSION,
+      // Without `ca`, Node's built-in public CAs verify the collector; with it, only these CAs do.
       ...(tls?.ca ? { ca: readFileSync(tls.ca) } : {}),
       ...(tls?.cert ? { cert: readFileSync(tls.cert) } : {}),
       ...(tls?.key ? { key: readFileSync(tls.key) } : {}),
@@ -168,11 +200,7 @@ export class Sender {
     } catch (err) {
       if (signal?.aborted) throw new ShipperError('SHIPPER_ABORTED', 'Sending was aborted because the shipper stops.');
       this.failover(index);
-      throw new ShipperError(
-        'SHIPPER_COLLECTOR_UNAVAILABLE',
-        `Cannot reach collector ${target.url}: ${(err as Error).message}`,
-        503,
-      );
+      throw connectionError(target.url, err);
     }
     if (statusCode === 200) {
       let parsed: unknown;
@@ -191,6 +219,9 @@ export class Sender {
       return parsed;
     }
     const what = `Collector ${target.url} answered ${statusCode}: ${excerpt(text)}`;
+    if (statusCode === 403 && errorCode(text)?.startsWith('TLS_CLIENT_CERTIFICATE_')) {
+      throw new ShipperError('SHIPPER_TLS_REFUSED', `${what} Check tls.cert and tls.key against its client_ca.`, 403);
+    }
     if (statusCode === 401 || statusCode === 403) throw new ShipperError('SHIPPER_COLLECTOR_AUTH', what, statusCode);
     if (statusCode === 400 || statusCode === 413) throw new ShipperError('SHIPPER_BATCH_REJECTED', what, statusCode);
     if (statusCode === 429 || statusCode >= 500) {

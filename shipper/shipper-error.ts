@@ -15,7 +15,11 @@ export type ShipperErrorCode =
   /** Sending was aborted because the shipper is stopping. */
   | 'SHIPPER_ABORTED'
   /** The data directory or the offset registry cannot be read or written. */
-  | 'SHIPPER_REGISTRY_IO';
+  | 'SHIPPER_REGISTRY_IO'
+  /** The collector's certificate did not verify against `tls.ca` (or the public CAs): nothing was sent. */
+  | 'SHIPPER_TLS_UNTRUSTED'
+  /** The collector refused the connection's client certificate (none, or one its `client_ca` does not trust). */
+  | 'SHIPPER_TLS_REFUSED';
 
 /** A shipper failure with a stable code; `status` is the collector's HTTP status when there was one. */
 export class ShipperError extends CodedError {

@@ -1,6 +1,7 @@
 import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import { CollectorError } from '../collector-error.js';
+import { certificateRefusal } from './certificate-binding.js';
 import { scopeAllows, type Scope } from './scopes.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 import type { TokenRecord, TokenVerifier } from './token-store.js';
@@ -47,8 +48,9 @@ export function requireScope(verifier: TokenVerifier, needed: Scope) {
       const session = parseCookies(req.headers.cookie)[SESSION_COOKIE];
       const token = session ? verifier.verifySession(session) : undefined;
       if (token && scopeAllows(token.scope, needed)) {
-        req.token = token;
-        next();
+        const refusal = certificateRefusal(req, token);
+        if (!refusal) req.token = token;
+        next(refusal);
         return;
       }
     }
@@ -63,6 +65,12 @@ export function requireScope(verifier: TokenVerifier, needed: Scope) {
     }
     if (!scopeAllows(token.scope, needed)) {
       next(new CollectorError('AUTH_FORBIDDEN', `A token of scope "${token.scope}" cannot ${needed}.`, 403));
+      return;
+    }
+    // A certificate-bound token needs its certificate on this connection too: the secret alone is not enough.
+    const refusal = certificateRefusal(req, token);
+    if (refusal) {
+      next(refusal);
       return;
     }
     req.token = token;

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CodedError } from '../../protocol/coded-error.js';
+import { checkBinding } from './certificate-binding.js';
 import type { Scope } from './scopes.js';
 import { SessionCookies } from './session-cookie.js';
 
@@ -11,6 +12,8 @@ export interface TokenRecord {
   scope: Scope;
   sha256: string;
   created_at: string;
+  /** Only requests with a verified client certificate of this identity may use the token (`CN=…` or `DNS:…`). */
+  bind_subject?: string;
 }
 
 const FILE = 'tokens.json';
@@ -50,17 +53,30 @@ function writeTokens(dataDir: string, tokens: TokenRecord[]): void {
   renameSync(tmp, path);
 }
 
+/** How a token is restricted beyond its scope. */
+export interface TokenOptions {
+  /** Binds the token to a client certificate identity (see collector/auth/certificate-binding.ts). */
+  bindSubject?: string;
+}
+
 /** Creates a token and returns its secret, which is shown once and never stored. */
-export function createToken(dataDir: string, name: string, scope: Scope): string {
+export function createToken(dataDir: string, name: string, scope: Scope, options: TokenOptions = {}): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) {
     throw new CodedError('TOKEN_BAD_NAME', `Token name "${name}" must be 1-64 letters, digits, '.', '_' or '-'.`, 400);
   }
+  const bindSubject = options.bindSubject === undefined ? undefined : checkBinding(options.bindSubject);
   const tokens = readTokens(dataDir);
   if (tokens.some((t) => t.name === name)) {
     throw new CodedError('TOKEN_EXISTS', `A token named "${name}" exists already; revoke it first.`, 409);
   }
   const secret = `lsp_${randomBytes(32).toString('base64url')}`;
-  tokens.push({ name, scope, sha256: hashSecret(secret), created_at: new Date().toISOString() });
+  tokens.push({
+    name,
+    scope,
+    sha256: hashSecret(secret),
+    created_at: new Date().toISOString(),
+    ...(bindSubject === undefined ? {} : { bind_subject: bindSubject }),
+  });
   writeTokens(dataDir, tokens);
   return secret;
 }

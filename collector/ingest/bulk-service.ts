@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { CollectorError } from '../collector-error.js';
 import type { StoredEvent } from '../store/ecs-document.js';
-import { dailyIndex } from '../store/elasticsearch/index-templates.js';
+import { dailyIndex } from '../store/daily-index.js';
 import type { DeadLetter, LogStore } from '../store/log-store.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { normalizeEvent } from './normalize-event.js';

@@ -1,23 +1,32 @@
-/** Short names users type, mapped to stored ECS fields (see docs/query-language.md). */
-const ALIASES: Record<string, string> = {
-  host: 'host.name',
-  service: 'service.name',
-  level: 'log.level',
-  source: 'log.file.path',
-  offset: 'log.offset',
-  message: 'message',
-  id: 'event.id',
-  dataset: 'event.dataset',
-  timestamp: '@timestamp',
-};
+import { fieldFacts, LABELS_PREFIX } from '../store/field-catalogue.js';
 
-/** Fields that keep their name; a bare name outside these is a label (`env` → `labels.env`). */
-const TOP_LEVEL = new Set(['@timestamp', 'message']);
+/** Short names users type, mapped to stored ECS fields (docs/api.md). A Map: `constructor` is no alias. */
+const ALIASES = new Map<string, string>([
+  ['host', 'host.name'],
+  ['service', 'service.name'],
+  ['level', 'log.level'],
+  ['source', 'log.file.path'],
+  ['offset', 'log.offset'],
+  ['id', 'event.id'],
+  ['dataset', 'event.dataset'],
+  ['timestamp', '@timestamp'],
+]);
 
-/** Resolves a field name from a query to its stored name. */
+/** What a field name in a query may look like; the same rule holds for `/fields/{name}/top`. */
+const FIELD_NAME = /^[A-Za-z_@][\w.@-]*$/;
+
+/** Whether `name` can name a field (letters, digits, `_`, `.`, `@`, `-`; no spaces or control characters). */
+export function isFieldName(name: string): boolean {
+  return FIELD_NAME.test(name);
+}
+
+/**
+ * Resolves a field name from a query to its stored name: an alias, a stored name without dots (`message`), a name
+ * with a dot as it is; any other bare name is a label (`env` → `labels.env`).
+ */
 export function resolveField(name: string): string {
-  const alias = ALIASES[name];
+  const alias = ALIASES.get(name);
   if (alias) return alias;
-  if (TOP_LEVEL.has(name) || name.includes('.')) return name;
-  return `labels.${name}`;
+  if (name.includes('.') || fieldFacts(name).known) return name;
+  return `${LABELS_PREFIX}${name}`;
 }

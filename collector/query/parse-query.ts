@@ -1,5 +1,5 @@
 import type { QueryNode } from './ast.js';
-import { resolveField } from './field-names.js';
+import { isFieldName, resolveField } from './field-names.js';
 import { QueryError } from './query-error.js';
 import { QUERY_LIMITS } from './query-limits.js';
 
@@ -30,7 +30,6 @@ export function parseQuery(text: string): QueryNode {
 
 /** Characters that end an unquoted word. */
 const WORD_END = new Set([' ', '\t', '\n', '\r', '(', ')', '"']);
-const FIELD_NAME = /^[A-Za-z_@][\w.@-]*$/;
 
 class Parser {
   private pos = 0;
@@ -111,7 +110,7 @@ class Parser {
     const colon = this.text.indexOf(':', this.pos);
     if (colon <= this.pos) return null;
     const name = this.text.slice(this.pos, colon);
-    if (!FIELD_NAME.test(name) || name === 'AND' || name === 'OR' || name === 'NOT') return null;
+    if (!isFieldName(name) || name === 'AND' || name === 'OR' || name === 'NOT') return null;
     this.pos = colon + 1;
     return name;
   }

@@ -50,10 +50,8 @@ export function parseQueryParams(params: RawParams) {
     parseQuery(one(params, 'q') ?? ''),
     anyOf('host.name', many(params, 'host')),
     anyOf('service.name', many(params, 'service')),
-    anyOf(
-      'log.level',
-      many(params, 'level').map((l) => l.toLowerCase()),
-    ),
+    // Level values are folded to lower case by the compilers, as `level:ERROR` in `q` is (field-catalogue.ts).
+    anyOf('log.level', many(params, 'level')),
   );
 }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ErrorBody } from '../../protocol/error-body.js';
 import { CodedError } from '../../protocol/coded-error.js';
 import { CollectorError } from '../collector-error.js';
+import { CertificateRefusal } from '../auth/certificate-binding.js';
 
 /** Errors raised by Express's body reader carry a `type`; they become coded client errors. */
 function fromBodyReader(err: { type?: string; status?: number; message?: string }): CollectorError | undefined {
@@ -49,6 +50,13 @@ export function errorHandler(logger: Logger) {
     if (coded instanceof CollectorError && coded.retryAfter !== undefined)
       res.setHeader('Retry-After', String(coded.retryAfter));
     if (status >= 500 && coded) logger.warn({ code: coded.code, path: req.path }, coded.message);
+    if (coded instanceof CertificateRefusal) {
+      // A valid secret without its certificate is what a stolen token looks like.
+      logger.warn(
+        { code: coded.code, token: coded.tokenName, certificate: coded.presented, client: req.ip, path: req.path },
+        'A certificate-bound token was presented without its certificate.',
+      );
+    }
     res.status(status).json(body);
   };
 }

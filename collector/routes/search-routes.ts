@@ -3,17 +3,19 @@ import type { SearchResult } from '../../protocol/search.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
-import { resolveField } from '../query/field-names.js';
+import { isFieldName, resolveField } from '../query/field-names.js';
 import { parseInterval } from '../query/histogram-interval.js';
 import { encodeCursor } from '../query/cursor.js';
 import { integer, one, parseFilterParams, parseSearchParams, type RawParams } from '../query/search-params.js';
 import type { LogStore } from '../store/log-store.js';
 import type { StackField } from '../store/read-model.js';
 
-const STACK_FIELDS: Record<string, StackField> = { host: 'host.name', level: 'log.level', service: 'service.name' };
-
-/** Full-text fields have no exact values to count. */
-const TEXT_FIELDS = new Set(['message']);
+/** A Map, not an object: `by=constructor` must not find Object.prototype's. */
+const STACK_FIELDS = new Map<string, StackField>([
+  ['host', 'host.name'],
+  ['level', 'log.level'],
+  ['service', 'service.name'],
+]);
 
 /** The read endpoints over a window of events (see docs/api.md): search, histogram, fields and top values. */
 export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
@@ -38,7 +40,7 @@ export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
     const filter = parseFilterParams(params);
     const interval = parseInterval(one(params, 'interval'), filter.to.getTime() - filter.from.getTime());
     const byName = one(params, 'by');
-    const by = byName === undefined ? undefined : STACK_FIELDS[byName];
+    const by = byName === undefined ? undefined : STACK_FIELDS.get(byName);
     if (byName !== undefined && !by) {
       throw new CollectorError('BAD_PARAMETER', '"by" must be host, level or service.', 400, { parameter: 'by' });
     }
@@ -52,12 +54,19 @@ export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
 
   router.get('/api/v1/fields/:name/top', read, async (req, res) => {
     const params = req.query as RawParams;
-    const field = resolveField(String(req.params.name));
-    if (TEXT_FIELDS.has(field)) {
-      throw new CollectorError('BAD_PARAMETER', `"${field}" is full text; top values exist for exact fields.`, 400, {
-        parameter: 'name',
-      });
+    const name = String(req.params.name);
+    if (!isFieldName(name)) {
+      throw new CollectorError(
+        'BAD_PARAMETER',
+        'The field name may hold letters, digits, "_", ".", "@" and "-".',
+        400,
+        {
+          parameter: 'name',
+        },
+      );
     }
+    // A full-text field (message, error.message) is refused by the store, the same way on every store.
+    const field = resolveField(name);
     const size = integer(params, 'size', 10, 1, 1000);
     const top = await store.topValues({ ...parseFilterParams(params), field, size });
     res.json({ field, ...top });

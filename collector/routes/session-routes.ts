@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import { certificateRefusal } from '../auth/certificate-binding.js';
 import { scopeAllows } from '../auth/scopes.js';
 import type { LoginCodes } from '../auth/login-codes.js';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/session-cookie.js';
@@ -31,6 +32,8 @@ export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): 
     if (!scopeAllows(token.scope, 'read')) {
       throw new CollectorError('AUTH_FORBIDDEN', `A token of scope "${token.scope}" cannot sign in to the UI.`, 403);
     }
+    const refusal = certificateRefusal(req, token);
+    if (refusal) throw refusal;
     setSessionCookie(req, res, verifier, token);
     res.status(204).end();
   });

@@ -1,6 +1,7 @@
 import type { Hit, Level } from '../../protocol/event.js';
+import { NESTED_ROOTS } from './field-catalogue.js';
 
-/** The stored form of an event, with ECS field names (see docs/events.md). */
+/** The stored form of an event, with ECS field names (docs/events.md; each field's type in field-catalogue.ts). */
 export interface EcsDocument {
   '@timestamp': string;
   message: string;
@@ -30,7 +31,8 @@ export interface StoredEvent {
   doc: EcsDocument;
 }
 
-const CORE_KEYS = new Set(['@timestamp', 'message', 'host', 'service', 'log', 'event', 'labels']);
+/** Top-level keys that are not parsed fields: the core fields' objects, the time, the message and the labels. */
+const CORE_KEYS = new Set(['@timestamp', 'message', 'labels', ...NESTED_ROOTS]);
 
 /** Turns a stored document back into the API's hit shape (the same shape as an ingest event). */
 export function toHit(id: string, doc: EcsDocument): Hit {

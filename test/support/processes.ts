@@ -19,9 +19,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A `logship …` child process (the compiled CLI, as users run it), its output appended to `logFile`. */
-export function spawnLogship(args: string[], env: Record<string, string>, logFile: string): ChildProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/**
+ * A `logship …` child process (the compiled CLI, as users run it), its output appended to `logFile`. `prefix` runs
+ * it through a program that execs it in place (e.g. `ip netns exec NAME`), so the pid is still logship's own.
+ */
+export function spawnLogship(
+  args: string[],
+  env: Record<string, string>,
+  logFile: string,
+  prefix: readonly string[] = [],
+): ChildProcess {
+  const [program, ...argv] = [...prefix, process.execPath, CLI, ...args] as [string, ...string[]];
+  const child = spawn(program, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -45,14 +54,16 @@ export interface CommandRun {
 export function runLogship(
   args: string[],
   env: Record<string, string | undefined> = {},
+  prefix: readonly string[] = [],
   /** Kills the command (SIGKILL) when it runs longer, e.g. a daemon expected to fail at start-up. */
   timeoutMs = 0,
 ): Promise<CommandRun> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
+  const [program, ...argv] = [...prefix, process.execPath, CLI, ...args] as [string, ...string[]];
   return new Promise((resolve) => {
     const options = { env: childEnv, timeout: timeoutMs, killSignal: 'SIGKILL' as const };
-    execFile(process.execPath, [CLI, ...args], options, (err, stdout, stderr) => {
+    execFile(program, argv, options, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

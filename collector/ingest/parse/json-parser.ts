@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Level } from '../../../protocol/event.js';
-import { ECS_FIELDS } from '../../store/ecs-fields.js';
+import { parsedFieldType } from '../../store/field-catalogue.js';
 import { addTarget } from './http-fields.js';
 import { levelOfNumber, normalizeLevel } from './level-names.js';
 import { isoTimestamp, leadingTimestamp } from './leading-timestamp.js';
@@ -165,7 +165,7 @@ function addOrigin(flat: Map<string, unknown>, fields: Record<string, FieldValue
 
 /** A value of the right type for its ECS field, or undefined (it then becomes a label). */
 function typedValue(name: string, v: unknown): FieldValue | undefined {
-  const type = ECS_FIELDS[name];
+  const type = parsedFieldType(name);
   switch (type) {
     case undefined:
       return undefined;

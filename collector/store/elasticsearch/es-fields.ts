@@ -1,3 +1,4 @@
+import { topValuesField } from '../field-catalogue.js';
 import type { EventFilter, FieldInfo, TopValues, TopValuesRequest } from '../read-model.js';
 import { eventQuery, type EsReadContext, searchEvents } from './es-read.js';
 import { guardEs } from './es-errors.js';
@@ -28,6 +29,7 @@ export async function esFields(ctx: EsReadContext, filter: EventFilter): Promise
 
 /** `/fields/{name}/top` on Elasticsearch: a terms aggregation whose error bound proves the counts exact. */
 export async function esTopValues(ctx: EsReadContext, request: TopValuesRequest): Promise<TopValues> {
+  const field = topValuesField(request.field).name;
   const response = await searchEvents(ctx, {
     size: 0,
     track_total_hits: false,
@@ -35,7 +37,7 @@ export async function esTopValues(ctx: EsReadContext, request: TopValuesRequest)
     aggs: {
       top: {
         terms: {
-          field: request.field,
+          field,
           size: request.size,
           shard_size: Math.max(SHARD_SIZE, request.size),
           show_term_doc_count_error: true,

@@ -1,6 +1,6 @@
 import { errors, type Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
-import { compileElasticsearch } from '../../query/compile-elasticsearch.js';
+import { compileElasticsearch } from './compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
 import { QueryError } from '../../query/query-error.js';
 import { guardEs, SHARD_STARTING } from './es-errors.js';

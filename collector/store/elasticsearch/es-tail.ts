@@ -1,5 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { compileElasticsearch } from '../../query/compile-elasticsearch.js';
+import { compileElasticsearch } from './compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
 import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { TailCountRequest, TailEvent, TailRequest } from '../read-model.js';

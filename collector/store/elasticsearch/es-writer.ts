@@ -5,7 +5,8 @@ import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter, WriteOutcome } from '../log-store.js';
 import { StoreOverloadedError, StoreUnavailableError } from '../store-errors.js';
 import { guardEs } from './es-errors.js';
-import { dailyIndex, deadLetterIndex } from './index-templates.js';
+import { dailyIndex, deadLetterIndex } from '../daily-index.js';
+import { isAcceptedTimestamp, outsideAcceptedTimes } from '../field-catalogue.js';
 
 export interface EsWriterOptions {
   indexPrefix: string;
@@ -42,7 +43,16 @@ export class EsWriter {
 
   /** Writes one bulk request, retrying only the items Elasticsearch refused for load (429). */
   private async writeChunk(chunk: readonly StoredEvent[], base: number, outcome: WriteOutcome): Promise<void> {
-    let pending = chunk.map((event, i) => ({ event, index: base + i }));
+    let pending: { event: StoredEvent; index: number }[] = [];
+    chunk.forEach((event, i) => {
+      // The same times as the embedded store accepts (field-catalogue.ts), so both stores store the same events.
+      const timestamp = event.doc['@timestamp'];
+      if (isAcceptedTimestamp(timestamp)) pending.push({ event, index: base + i });
+      else {
+        const reason = outsideAcceptedTimes('@timestamp', timestamp);
+        outcome.failures.push({ index: base + i, code: 'STORE_REJECTED', reason });
+      }
+    });
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > ITEM_RETRIES) {
         throw new StoreOverloadedError(`Elasticsearch refused ${pending.length} events for load; retry shortly.`, 2);

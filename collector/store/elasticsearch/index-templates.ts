@@ -1,12 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { ECS_FIELDS, type EcsFieldType } from '../ecs-fields.js';
+import { KEYWORD_MAX_LENGTH, KNOWN_FIELDS, LABELS_PREFIX, type FieldType } from '../field-catalogue.js';
 
-/** Index names and templates for Elasticsearch (docs/events.md). Core features only: the minimal distribution works. */
-
-/** The daily index of an event: `<prefix>-YYYY.MM.DD` in UTC. */
-export function dailyIndex(prefix: string, timestamp: string): string {
-  return `${prefix}-${timestamp.slice(0, 4)}.${timestamp.slice(5, 7)}.${timestamp.slice(8, 10)}`;
-}
+/** Index names and templates for Elasticsearch (docs/events.md). Core features only, so the minimal distribution works. */
 
 /** The pattern that searches every event index but not the dead letters nor the host heartbeats. */
 export function searchPattern(prefix: string): string {
@@ -18,22 +13,26 @@ export function hostsIndex(prefix: string): string {
   return `${prefix}-hosts`;
 }
 
-/**
- * Rejected events live in daily indices `<prefix>-deadletter-YYYY.MM.DD` (UTC of receipt), so retention deletes whole
- * indices: the minimal distribution has no `_delete_by_query`.
- */
-export function deadLetterIndex(prefix: string, receivedAt: string): string {
-  return dailyIndex(`${prefix}-deadletter`, receivedAt);
-}
-
 /** Every dead-letter index (also the single `<prefix>-deadletter` index of earlier versions). */
 export function deadLetterPattern(prefix: string): string {
   return `${prefix}-deadletter*`;
 }
 
-const keyword: estypes.MappingProperty = { type: 'keyword', ignore_above: 1024 };
+const keyword: estypes.MappingProperty = { type: 'keyword', ignore_above: KEYWORD_MAX_LENGTH };
 
-/** The template every daily index is created from. */
+/** The mapping of each field type. Norms only serve scoring, and log search sorts by time. */
+const MAPPINGS: Readonly<Record<FieldType, estypes.MappingProperty>> = {
+  keyword,
+  text: { type: 'text', norms: false },
+  long: { type: 'long' },
+  double: { type: 'double' },
+  ip: { type: 'ip' },
+  date: { type: 'date' },
+  boolean: { type: 'boolean' },
+  binary: { type: 'binary' },
+};
+
+/** The template every daily index is created from: every catalogued field typed up front. */
 export function eventTemplate(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest {
   return {
     name: `${prefix}-events`,
@@ -51,65 +50,27 @@ export function eventTemplate(prefix: string, replicas: number): estypes.Indices
       },
       mappings: {
         dynamic_templates: [
-          { labels: { path_match: 'labels.*', mapping: keyword } },
-          // Parsed fields of unknown type are kept as exact keywords; long values stay in _source but unindexed.
+          { labels: { path_match: `${LABELS_PREFIX}*`, mapping: keyword } },
+          // Fields outside the catalogue are kept as exact keywords; long values stay in _source but unindexed.
           { strings: { match_mapping_type: 'string', mapping: keyword } },
         ],
-        properties: withEcsFields({
-          '@timestamp': { type: 'date' },
-          // Norms only serve scoring, and log search sorts by time.
-          message: { type: 'text', norms: false },
-          host: { properties: { name: keyword } },
-          service: { properties: { name: keyword } },
-          log: {
-            properties: {
-              level: keyword,
-              file: { properties: { path: keyword } },
-              offset: { type: 'long' },
-              flags: keyword,
-              original_bytes: { type: 'long' },
-            },
-          },
-          event: {
-            properties: {
-              id: keyword,
-              ingested: { type: 'date' },
-              created: { type: 'date' },
-              dataset: keyword,
-            },
-          },
-        }),
+        properties: catalogueProperties(),
       },
     },
   };
 }
 
-const FIELD_MAPPINGS: Record<EcsFieldType, estypes.MappingProperty> = {
-  keyword,
-  text: { type: 'text', norms: false },
-  long: { type: 'long' },
-  double: { type: 'double' },
-  ip: { type: 'ip' },
-  date: { type: 'date' },
-  boolean: { type: 'boolean' },
-  binary: { type: 'binary' },
-};
-
-/** Adds every parsed ECS field (ecs-fields.ts) to the event properties, typed, as nested objects. */
-function withEcsFields(properties: Record<string, estypes.MappingProperty>): Record<string, estypes.MappingProperty> {
-  for (const [name, type] of Object.entries(ECS_FIELDS)) {
-    const path = name.split('.');
+/** Every field of the catalogue (field-catalogue.ts) as properties, dotted names as nested objects. */
+function catalogueProperties(): Record<string, estypes.MappingProperty> {
+  const properties: Record<string, estypes.MappingProperty> = {};
+  for (const field of KNOWN_FIELDS) {
+    const path = field.name.split('.');
     let level = properties;
     for (const part of path.slice(0, -1)) {
-      let object = level[part] as estypes.MappingObjectProperty | undefined;
-      if (!object) {
-        object = { properties: {} };
-        level[part] = object;
-      }
-      object.properties ??= {};
-      level = object.properties;
+      const object = (level[part] ??= { properties: {} }) as estypes.MappingObjectProperty;
+      level = object.properties ??= {};
     }
-    level[path[path.length - 1]!] = FIELD_MAPPINGS[type];
+    level[path[path.length - 1]!] = MAPPINGS[field.type];
   }
   return properties;
 }

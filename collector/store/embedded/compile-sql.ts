@@ -1,6 +1,8 @@
 import type { QueryNode } from '../../query/ast.js';
 import { QueryError } from '../../query/query-error.js';
-import { KEY_BITS } from './event-key.js';
+import { queryTimeMs } from '../../query/time-expression.js';
+import { fieldFacts, LABELS_PREFIX, termValue, type FieldFacts } from '../field-catalogue.js';
+import { sqlMsOf } from './event-key.js';
 import { luceneRegex, messageTokens, wildcardRegex } from './sql-functions.js';
 
 /**
@@ -13,27 +15,6 @@ export interface CompiledSql {
   where: string;
   params: unknown[];
 }
-
-/** Fields stored in their own indexed column. */
-const COLUMNS: Readonly<Record<string, string>> = {
-  'host.name': 'e.host',
-  'service.name': 'e.service',
-  'log.level': 'e.level',
-  'log.file.path': 'e.source',
-  'log.offset': 'e.off',
-  'event.id': 'e.id',
-};
-
-/** Date fields and the SQL of their value in epoch ms. */
-const DATE_COLUMNS: Readonly<Record<string, string>> = {
-  '@timestamp': `(e.rowid >> ${KEY_BITS})`,
-  'event.ingested': 'e.ingested',
-};
-
-/** Nested (non-dotted) document paths; every other dotted name is one flat key of the document. */
-const NESTED = new Set(['event.dataset', 'event.created', 'log.flags', 'log.original_bytes']);
-/** Values of these fields are stored lower-case (as in compile-elasticsearch.ts). */
-const LOWERCASE = new Set(['log.level']);
 
 /** Compiles the AST to SQL + FTS5: the top-level AND's full-text parts become one FTS5 expression. */
 export function compileSql(node: QueryNode, now: number = Date.now()): CompiledSql {
@@ -66,7 +47,7 @@ export function compileSql(node: QueryNode, now: number = Date.now()): CompiledS
 function isFts(node: QueryNode): boolean {
   switch (node.kind) {
     case 'term':
-      if (node.field !== null && node.field !== 'message') return false;
+      if (node.field !== null && !inFts(fieldFacts(node.field))) return false;
       if (messageTokens(node.value.replace(/\\(.)/g, '$1')).length === 0) return false;
       return !node.wildcard || simplePrefix(node.value) !== null;
     case 'and':
@@ -107,6 +88,11 @@ function ftsExpr(node: QueryNode): string {
   }
 }
 
+/** Whether FTS5 indexes the field (the message). */
+function inFts(field: FieldFacts): boolean {
+  return field.embedded.kind === 'column' && field.embedded.fts === true;
+}
+
 function quote(text: string): string {
   return `"${text.replaceAll('"', '""')}"`;
 }
@@ -123,24 +109,18 @@ function sqlExpr(node: QueryNode, params: unknown[], now: number): string {
     case 'not':
       return `NOT coalesce((${sqlExpr(node.child, params, now)}), 0)`;
     case 'term':
-      return termSql(node.field ?? 'message', node.value, node.phrase, node.wildcard, params, now);
+      return termSql(fieldFacts(node.field ?? 'message'), node, params, now);
     case 'range':
-      return rangeSql(node, params, now);
+      return rangeSql(fieldFacts(node.field), node, params, now);
     case 'regex': {
-      const field = node.field ?? 'message';
-      if (field === 'message') {
-        luceneRegex(node.pattern, true);
-        params.push(node.pattern);
-        return 'ls_regex_tokens(e.message, ?)';
-      }
-      luceneRegex(node.pattern, false);
+      const field = fieldFacts(node.field ?? 'message');
+      // Full text: the regex matches one word, as Lucene's does on analysed terms.
+      luceneRegex(node.pattern, field.fullText);
       params.push(node.pattern);
-      return `ls_regex(${valueSql(field)}, ?)`;
+      return `${field.fullText ? 'ls_regex_tokens' : 'ls_regex'}(${valueSql(field.name)}, ?)`;
     }
-    case 'exists': {
-      if (node.field === 'message' || node.field === '@timestamp' || node.field === 'event.ingested') return '1';
-      return `${valueSql(node.field)} IS NOT NULL`;
-    }
+    case 'exists':
+      return fieldFacts(node.field).always ? '1' : `${valueSql(node.field)} IS NOT NULL`;
     default:
       throw new QueryError(
         'QUERY_UNSUPPORTED',
@@ -150,101 +130,111 @@ function sqlExpr(node: QueryNode, params: unknown[], now: number): string {
 }
 
 function termSql(
-  field: string,
-  raw: string,
-  phrase: boolean,
-  wildcard: boolean,
+  field: FieldFacts,
+  term: Extract<QueryNode, { kind: 'term' }>,
   params: unknown[],
   now: number,
 ): string {
-  if (field === 'message') {
-    const node: QueryNode = { kind: 'term', field: null, value: raw, phrase, wildcard };
-    if (isFts(node)) {
-      params.push(ftsExpr(node));
-      return 'e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)';
-    }
-    if (wildcard) {
-      wildcardRegex(raw);
-      params.push(raw);
-      return 'ls_wildcard_tokens(e.message, ?)';
-    }
-    // No word characters at all: Elasticsearch's analyser yields no token, and the phrase matches nothing.
-    return '0';
+  if (field.fullText) return textSql(field, term, params);
+  const value = termValue(field, term);
+  const sql = valueSql(field.name);
+  if (field.type === 'date') {
+    params.push(dateParam(field, value, now));
+    return `${sql} = ?`;
   }
-  const value = LOWERCASE.has(field) && !phrase ? raw.toLowerCase() : raw;
-  const date = DATE_COLUMNS[field];
-  if (date) {
-    params.push(dateMs(field, value, now));
-    return `${date} = ?`;
-  }
-  if (wildcard) {
+  if (term.wildcard) {
     params.push(likePattern(value));
-    return `${valueSql(field)} LIKE ? ESCAPE '\\'`;
+    return `${sql} LIKE ? ESCAPE '\\'`;
   }
-  const sql = valueSql(field);
+  if (field.list) {
+    params.push(value);
+    return `EXISTS (SELECT 1 FROM json_each(${sql}) WHERE value = ?)`;
+  }
   const numeric = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : null;
-  if (numeric !== null && field !== 'host.name' && field !== 'service.name' && field !== 'event.id') {
-    // A number typed in a query matches numeric values (status codes) and text values alike, as in Elasticsearch.
+  // A keyword column holds text only; elsewhere a number typed in a query matches numeric values (status codes)
+  // and text values alike, as in Elasticsearch.
+  if (numeric !== null && !(field.type === 'keyword' && field.embedded.kind === 'column')) {
     params.push(value, numeric);
     return `${sql} IN (?, ?)`;
-  }
-  if (field === 'log.flags') {
-    params.push(value);
-    return `EXISTS (SELECT 1 FROM json_each(e.doc, '$.log.flags') WHERE value = ?)`;
   }
   params.push(value);
   return `${sql} = ?`;
 }
 
-function rangeSql(node: Extract<QueryNode, { kind: 'range' }>, params: unknown[], now: number): string {
-  if (node.field === 'message') {
-    throw new QueryError('QUERY_UNSUPPORTED', 'A range on the message text is not supported.');
+/**
+ * A word, phrase or wildcard on a full-text field: the message through FTS5, other text fields (`error.message`)
+ * by their words, as Elasticsearch's match_phrase and wildcard on analysed text match.
+ */
+function textSql(field: FieldFacts, term: Extract<QueryNode, { kind: 'term' }>, params: unknown[]): string {
+  const sql = valueSql(field.name);
+  if (inFts(field)) {
+    const node: QueryNode = { ...term, field: null };
+    if (isFts(node)) {
+      params.push(ftsExpr(node));
+      return 'e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)';
+    }
   }
-  const date = DATE_COLUMNS[node.field];
-  const sql = date ?? valueSql(node.field);
+  if (term.wildcard) {
+    wildcardRegex(term.value);
+    params.push(term.value);
+    return `ls_wildcard_tokens(${sql}, ?)`;
+  }
+  const tokens = messageTokens(term.value);
+  // No word characters at all: Elasticsearch's analyser yields no token, and the phrase matches nothing.
+  if (tokens.length === 0) return '0';
+  params.push(tokens.join(' '));
+  return `ls_phrase_tokens(${sql}, ?)`;
+}
+
+function rangeSql(
+  field: FieldFacts,
+  node: Extract<QueryNode, { kind: 'range' }>,
+  params: unknown[],
+  now: number,
+): string {
+  if (field.fullText) {
+    throw new QueryError('QUERY_UNSUPPORTED', `"${field.name}" is full text; ranges compare exact values.`);
+  }
+  const sql = valueSql(field.name);
   const parts: string[] = [];
   const ops = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
   for (const key of ['gt', 'gte', 'lt', 'lte'] as const) {
     const bound = node[key];
     if (bound === undefined) continue;
-    params.push(date ? dateMs(node.field, bound, now) : bound);
+    params.push(field.type === 'date' ? dateParam(field, bound, now) : bound);
     parts.push(`${sql} ${ops[key]} ?`);
   }
   return parts.length ? parts.join(' AND ') : `${sql} IS NOT NULL`;
 }
 
-const DATE_MATH_UNITS: Readonly<Record<string, number>> = {
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-/** A time in a query: epoch ms, ISO-8601, or `now`, `now-15m`, `now+1h` (the date math Elasticsearch also reads). */
-function dateMs(field: string, value: string | number, now: number): number {
-  const math = typeof value === 'string' ? /^now(?:([+-])(\d+)([smhdw]))?$/.exec(value) : null;
-  if (math) return now + (math[1] === '-' ? -1 : 1) * Number(math[2] ?? 0) * (DATE_MATH_UNITS[math[3] ?? 's'] ?? 0);
-  const ms = typeof value === 'number' ? value : /^-?\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (Number.isNaN(ms)) throw new QueryError('QUERY_UNSUPPORTED', `"${String(value)}" is not a time for ${field}.`);
-  return ms;
+/** A time of a query as the store keeps the field: epoch ms in a column or the key, ISO-8601 text in the document. */
+function dateParam(field: FieldFacts, value: string | number, now: number): number | string {
+  const ms = queryTimeMs(field.name, value, now);
+  const kind = field.embedded.kind;
+  return kind === 'column' || kind === 'key' ? ms : new Date(ms).toISOString();
 }
 
-/** The SQL of a field's stored value: its column, or its place in the JSON document. */
-export function valueSql(field: string): string {
-  const column = COLUMNS[field];
-  if (column) return column;
-  if (field === 'message') return 'e.message';
-  const date = DATE_COLUMNS[field];
-  if (date) return date;
-  // Field names come from the query; one that cannot be written as a JSON path has no value anywhere.
-  if (/["\\]/.test(field) || field.length === 0) return 'NULL';
-  if (field.startsWith('labels.')) return `json_extract(e.doc, '$.labels."${sqlText(field.slice(7))}"')`;
-  if (NESTED.has(field)) {
-    const [a, b] = field.split('.');
-    return `json_extract(e.doc, '$.${a!}.${b!}')`;
+/** The SQL of a field's stored value: its column, the key's millisecond, or its place in the JSON document. */
+export function valueSql(name: string): string {
+  const place = fieldFacts(name).embedded;
+  switch (place.kind) {
+    case 'column':
+      return `e.${place.column}`;
+    case 'key':
+      return sqlMsOf('e.rowid');
+    case 'nested':
+      // Catalogue names only: plain words joined by dots.
+      return `json_extract(e.doc, '$.${name}')`;
+    case 'flat':
+    case 'label': {
+      // Field names come from the query; one that cannot be written as a JSON path has no value anywhere (a NUL
+      // would also end the SQL text early).
+      // eslint-disable-next-line no-control-regex -- NUL is one of the characters looked for.
+      if (/["\\\u0000]/.test(name) || name.length === 0) return 'NULL';
+      const key = place.kind === 'label' ? `labels."${name.slice(LABELS_PREFIX.length)}"` : `"${name}"`;
+      return `json_extract(e.doc, '$.${sqlText(key)}')`;
+    }
   }
-  return `json_extract(e.doc, '$."${sqlText(field)}"')`;
 }
 
 /** Doubles single quotes for a SQL string literal. */

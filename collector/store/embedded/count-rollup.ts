@@ -1,4 +1,5 @@
 import type { QueryNode } from '../../query/ast.js';
+import { fieldFacts, termValue } from '../field-catalogue.js';
 
 /**
  * Event counts per 15-minute and per 1-minute slot by (host, service, level), kept by the writer in
@@ -8,12 +9,17 @@ import type { QueryNode } from '../../query/ast.js';
  */
 export const MINUTE_MS = 60_000;
 
-/** A missing host/service/level is stored as '' in the rollup (its key columns cannot be NULL). */
-export const ROLLUP_COLUMNS: Readonly<Record<string, string>> = {
-  'host.name': 'host',
-  'service.name': 'service',
-  'log.level': 'level',
-};
+/**
+ * The fields the rollup counts by, and its columns for them (named as the events' own columns, field-catalogue.ts).
+ * A missing host/service/level is stored as '' in the rollup (its key columns cannot be NULL).
+ */
+export const ROLLUP_COLUMNS: ReadonlyMap<string, string> = new Map(
+  ['host.name', 'service.name', 'log.level'].map((name) => {
+    const place = fieldFacts(name).embedded;
+    if (place.kind !== 'column') throw new Error(`The rollup counts by ${name}, which has no column.`);
+    return [name, place.column];
+  }),
+);
 
 /** The rollup WHERE of a query, or null when the query looks at anything the rollup does not keep. */
 export function rollupWhere(node: QueryNode, params: unknown[]): string | null {
@@ -36,13 +42,13 @@ export function rollupWhere(node: QueryNode, params: unknown[]): string | null {
       return sql === null ? null : `NOT (${sql})`;
     }
     case 'term': {
-      const column = node.field === null ? undefined : ROLLUP_COLUMNS[node.field];
+      const column = node.field === null ? undefined : ROLLUP_COLUMNS.get(node.field);
       if (!column || node.wildcard) return null;
-      params.push(node.field === 'log.level' && !node.phrase ? node.value.toLowerCase() : node.value);
+      params.push(termValue(fieldFacts(node.field!), node));
       return `${column} = ?`;
     }
     case 'exists': {
-      const column = ROLLUP_COLUMNS[node.field];
+      const column = ROLLUP_COLUMNS.get(node.field);
       return column ? `${column} <> ''` : null;
     }
     default:

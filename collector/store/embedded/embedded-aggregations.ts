@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { ECS_FIELDS } from '../ecs-fields.js';
+import { KNOWN_FIELDS, LABELS_PREFIX, topValuesField } from '../field-catalogue.js';
 import type {
   EventFilter,
   FieldInfo,
@@ -13,7 +13,7 @@ import type { Heartbeat } from '../../../protocol/heartbeat.js';
 import { QueryError } from '../../query/query-error.js';
 import { compileSql, valueSql, type CompiledSql } from './compile-sql.js';
 import { MINUTE_MS, ROLLUP_COLUMNS, ROLLUP_UNITS, rollupWhere, segments, unitsFor } from './count-rollup.js';
-import { KEY_BITS } from './event-key.js';
+import { sqlKeyRange, sqlMsOf } from './event-key.js';
 import type { QueryFunctions } from './sql-functions.js';
 import { clampMs } from './embedded-search.js';
 
@@ -24,34 +24,19 @@ const OTHER_KEY = '(other)';
 /** `/fields` looks at this many of the newest matching events for label and parsed-field names. */
 const FIELD_SAMPLE = 2000;
 
-/** The fields every event can have, with the types the Elasticsearch template gives them. */
-const CORE_FIELDS: Readonly<Record<string, string>> = {
-  '@timestamp': 'date',
-  message: 'text',
-  'host.name': 'keyword',
-  'service.name': 'keyword',
-  'log.level': 'keyword',
-  'log.file.path': 'keyword',
-  'log.offset': 'long',
-  'log.flags': 'keyword',
-  'log.original_bytes': 'long',
-  'event.id': 'keyword',
-  'event.ingested': 'date',
-  'event.created': 'date',
-  'event.dataset': 'keyword',
-};
-
 /** The FROM/WHERE of a filtered window and its parameters. */
 function source(sql: CompiledSql, fromMs: number, toMs: number): { from: string; params: unknown[] } {
-  const range = `BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1`;
   if (sql.fts) {
     return {
       from: `events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-             WHERE events_fts MATCH ? AND f.rowid ${range} AND (${sql.where})`,
+             WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')} AND (${sql.where})`,
       params: [sql.fts, fromMs, toMs, ...sql.params],
     };
   }
-  return { from: `events e WHERE e.rowid ${range} AND (${sql.where})`, params: [fromMs, toMs, ...sql.params] };
+  return {
+    from: `events e WHERE ${sqlKeyRange('e.rowid', '?', '?')} AND (${sql.where})`,
+    params: [fromMs, toMs, ...sql.params],
+  };
 }
 
 /** Histogram, top values, fields and hosts of the embedded store: GROUP BY over the narrowed rows. */
@@ -83,7 +68,7 @@ export class EmbeddedAggregations {
       for (const part of parts) {
         if (part.unit !== null) {
           // Summed here rather than by GROUP BY: the rows come in key order, and a Map beats a temporary b-tree.
-          const column = request.by ? ROLLUP_COLUMNS[request.by]! : "''";
+          const column = request.by ? ROLLUP_COLUMNS.get(request.by)! : "''";
           const size = part.unit * MINUTE_MS;
           const rows = this.db
             .prepare(
@@ -98,10 +83,11 @@ export class EmbeddedAggregations {
           continue;
         }
         const { from, params } = source(sql, part.first, part.last);
+        const ms = sqlMsOf('e.rowid');
         // Buckets start at multiples of the interval since the epoch, as Elasticsearch's fixed_interval does.
         const rows = this.db
           .prepare(
-            `SELECT ((e.rowid >> ${KEY_BITS}) - ((e.rowid >> ${KEY_BITS}) % ?)) AS b, ${by} AS k, count(*) AS n
+            `SELECT (${ms} - (${ms} % ?)) AS b, ${by} AS k, count(*) AS n
              FROM ${from} GROUP BY b, k`,
           )
           .all(step, ...params) as { b: number; k: string | null; n: number }[];
@@ -129,10 +115,11 @@ export class EmbeddedAggregations {
   topValues(request: TopValuesRequest): TopValues {
     const fromMs = clampMs(request.from.getTime());
     const toMs = clampMs(request.to.getTime());
+    const field = topValuesField(request.field).name;
     const sql = compileSql(request.query);
-    const value = valueSql(request.field);
+    const value = valueSql(field);
     const rollupParams: unknown[] = [];
-    const column = ROLLUP_COLUMNS[request.field];
+    const column = ROLLUP_COLUMNS.get(field);
     const where = column ? rollupWhere(request.query, rollupParams) : null;
     const counts = new Map<string | number, number>();
     this.functions.withDeadline(this.searchTimeoutMs, () => {
@@ -162,10 +149,9 @@ export class EmbeddedAggregations {
     return { values: top.map((r) => ({ value: r.v, count: r.n })), other: all - listed, exact: true };
   }
 
-  /** The core and ECS fields, plus the labels and other fields found on the newest matching events. */
+  /** The catalogue's fields, plus the labels and other fields found on the newest matching events. */
   fields(filter: EventFilter): FieldInfo[] {
-    const types = new Map<string, string>(Object.entries(CORE_FIELDS));
-    for (const [name, type] of Object.entries(ECS_FIELDS)) types.set(name, type);
+    const types = new Map<string, string>(KNOWN_FIELDS.map((f) => [f.name, f.type]));
     const sql = compileSql(filter.query);
     const { from, params } = source(sql, clampMs(filter.from.getTime()), clampMs(filter.to.getTime()));
     const docs = this.functions.withDeadline(
@@ -179,7 +165,7 @@ export class EmbeddedAggregations {
     for (const text of docs) {
       const doc = JSON.parse(text) as Record<string, unknown>;
       for (const label of Object.keys((doc.labels as Record<string, unknown> | undefined) ?? {})) {
-        types.set(`labels.${label}`, 'keyword');
+        types.set(`${LABELS_PREFIX}${label}`, 'keyword');
       }
       for (const [key, value] of Object.entries(doc)) {
         if (!key.includes('.') || types.has(key)) continue;
@@ -191,9 +177,7 @@ export class EmbeddedAggregations {
 
   hosts(now: Date): HostActivity[] {
     const nowMs = now.getTime();
-    const recent = this.db.prepare(
-      `SELECT count(*) FROM events WHERE host = ? AND rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1`,
-    );
+    const recent = this.db.prepare(`SELECT count(*) FROM events WHERE host = ? AND ${sqlKeyRange('rowid', '?', '?')}`);
     const byHost = new Map<string, HostActivity>();
     for (const row of this.db.prepare(`SELECT host, last_ingested FROM host_activity`).all() as {
       host: string;

@@ -4,13 +4,9 @@ import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
 import { compileSql, type CompiledSql } from './compile-sql.js';
 import { rollupWhere, segments } from './count-rollup.js';
-import { KEY_BITS, KEYS_PER_MS } from './event-key.js';
+import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
 import { EVENT_COLUMNS, compareKeys, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
 import type { QueryFunctions } from './sql-functions.js';
-
-/** Times outside this range (about ±139 years around 1970) are not searchable; it keeps key arithmetic in 64 bits. */
-const MIN_MS = -(2 ** 42);
-const MAX_MS = 2 ** 42;
 
 /**
  * Totals of queries the rollup cannot answer are counted exactly up to this many matches, then reported as `gte`:
@@ -100,7 +96,7 @@ export class EmbeddedSearch {
         request.before === 0
           ? []
           : this.page(
-              { sql, order: 'desc', toMs: anchor.ms, fromMs: window === undefined ? MIN_MS : anchor.ms - window },
+              { sql, order: 'desc', toMs: anchor.ms, fromMs: window === undefined ? KEY_MIN_MS : anchor.ms - window },
               request.before,
               key,
             );
@@ -108,7 +104,7 @@ export class EmbeddedSearch {
         request.after === 0
           ? []
           : this.page(
-              { sql, order: 'asc', fromMs: anchor.ms, toMs: window === undefined ? MAX_MS : anchor.ms + window },
+              { sql, order: 'asc', fromMs: anchor.ms, toMs: window === undefined ? KEY_MAX_MS : anchor.ms + window },
               request.after,
               key,
             );
@@ -165,7 +161,7 @@ export class EmbeddedSearch {
     if (limit <= 0 || fromMs > toMs) return [];
     return this.statement(
       `SELECT ${EVENT_COLUMNS}, e.rowid & ${KEYS_PER_MS - 1} AS n FROM events e
-       WHERE e.rowid BETWEEN max(? << ${KEY_BITS}, coalesce(? + 1, ? << ${KEY_BITS})) AND ((? + 1) << ${KEY_BITS}) - 1
+       WHERE e.rowid BETWEEN max(${sqlKeyOf('?')}, coalesce(? + 1, ${sqlKeyOf('?')})) AND ${sqlLastKeyOf('?')}
        ORDER BY e.rowid LIMIT ?`,
     ).all(fromMs, after, fromMs, toMs, limit) as KeyedRow[];
   }
@@ -206,13 +202,13 @@ export class EmbeddedSearch {
     if (sql.fts) {
       return this.statement(
         `SELECT ${EVENT_COLUMNS} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-         WHERE events_fts MATCH ? AND f.rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1
+         WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}
          AND (${sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
       ).all(sql.fts, fromMs, toMs, ...sql.params, limit) as EventRow[];
     }
     return this.statement(
       `SELECT ${EVENT_COLUMNS} FROM events e
-       WHERE e.rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1
+       WHERE ${sqlKeyRange('e.rowid', '?', '?')}
        AND (${sql.where}) ORDER BY e.rowid ${dir} LIMIT ?`,
     ).all(fromMs, toMs, ...sql.params, limit) as EventRow[];
   }
@@ -249,7 +245,7 @@ export class EmbeddedSearch {
       // No other filter: FTS5 counts from its own index with the rowid range, without touching the events.
       return this.statement(
         `SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ?
-         AND rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1 LIMIT ?)`,
+         AND ${sqlKeyRange('rowid', '?', '?')} LIMIT ?)`,
       )
         .pluck()
         .get(sql.fts, scan.fromMs, scan.toMs, cap + 1) as number;
@@ -257,7 +253,7 @@ export class EmbeddedSearch {
     if (sql.fts) {
       return this.statement(
         `SELECT count(*) FROM (SELECT 1 FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-         WHERE events_fts MATCH ? AND f.rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1
+         WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}
          AND (${sql.where}) LIMIT ?)`,
       )
         .pluck()
@@ -265,7 +261,7 @@ export class EmbeddedSearch {
     }
     return this.statement(
       `SELECT count(*) FROM (SELECT 1 FROM events e
-       WHERE e.rowid BETWEEN (? << ${KEY_BITS}) AND ((? + 1) << ${KEY_BITS}) - 1 AND (${sql.where}) LIMIT ?)`,
+       WHERE ${sqlKeyRange('e.rowid', '?', '?')} AND (${sql.where}) LIMIT ?)`,
     )
       .pluck()
       .get(scan.fromMs, scan.toMs, ...sql.params, cap + 1) as number;
@@ -285,7 +281,7 @@ export class EmbeddedSearch {
 
 /** Keeps a time inside the searchable range. */
 export function clampMs(ms: number): number {
-  return Math.min(MAX_MS, Math.max(MIN_MS, ms));
+  return Math.min(KEY_MAX_MS, Math.max(KEY_MIN_MS, ms));
 }
 
 /**

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import { dailyIndex, deadLetterIndex } from '../daily-index.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type {
   DeadLetter,
@@ -202,12 +203,12 @@ export class EmbeddedStore implements LogStore {
       const deleted = await this.guard((open) =>
         open.writer.request('expireEvents', { cutoffMs: eventCutoff, limit: RETENTION_BATCH }),
       );
-      for (const ms of deleted) days.add(dayName('logship-', ms));
+      for (const ms of deleted) days.add(dailyIndex('logship', new Date(ms).toISOString()));
       if (deleted.length < RETENTION_BATCH) break;
     }
     await this.guard((open) => open.writer.request('expireCounts', { cutoffMs: eventCutoff }));
     const letters = await this.guard((open) => open.writer.request('expireDeadLetters', { cutoffMs: deadCutoff }));
-    for (const ms of letters) days.add(dayName('logship-deadletter-', ms));
+    for (const ms of letters) days.add(deadLetterIndex('logship', new Date(ms).toISOString()));
     return { deleted: [...days].sort() };
   }
 
@@ -393,11 +394,6 @@ export class EmbeddedStore implements LogStore {
       return null;
     }
   }
-}
-
-function dayName(prefix: string, ms: number): string {
-  const d = new Date(ms).toISOString();
-  return `${prefix}${d.slice(0, 4)}.${d.slice(5, 7)}.${d.slice(8, 10)}`;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { WriteOutcome } from '../log-store.js';
 import { MINUTE_MS, ROLLUP_UNITS } from './count-rollup.js';
-import { EncodedEventReader, type DeadLetterRow, type EncodedEvents } from './encoded-events.js';
-import { KEYS_PER_MS, KEY_BITS } from './event-key.js';
+import { EncodedEventReader, type DeadLetterRow, type EncodedEvent, type EncodedEvents } from './encoded-events.js';
+import { isAcceptedTime, outsideAcceptedTimes } from '../field-catalogue.js';
+import { KEYS_PER_MS, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
 
 /** A lone surrogate or a NUL: text that SQLite's JSON functions might not give back unchanged. */
 // eslint-disable-next-line no-control-regex -- NUL is the character looked for.
@@ -36,23 +37,21 @@ export class EmbeddedWriter {
   private readonly writeLetters: (rows: readonly DeadLetterRow[]) => void;
 
   constructor(private readonly db: Database.Database) {
+    // DO NOTHING on the id only: a taken row key raises SQLITE_CONSTRAINT_PRIMARYKEY instead (see insertAll).
     this.insertEvent = db.prepare(
-      `INSERT OR IGNORE INTO events(rowid, id, host, service, level, source, off, ingested, message, doc)
-       VALUES ((? << ${KEY_BITS}) | ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc)
+       VALUES (${sqlKey('?', '?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
     );
-    this.insertText = db.prepare(`INSERT INTO events_fts(rowid, message) VALUES ((? << ${KEY_BITS}) | ?, ?)`);
+    this.insertText = db.prepare(`INSERT INTO events_fts(rowid, message) VALUES (${sqlKey('?', '?')}, ?)`);
     // A request's messages go to FTS5 in one statement (a JSON array of [ms, n, message]): one statement per event
     // cost 0.8 µs of the writer's ~12 µs per event (measured in issue 8).
     this.insertTexts = db.prepare(
       `INSERT INTO events_fts(rowid, message)
-       SELECT (json_extract(value, '$[0]') << ${KEY_BITS}) | json_extract(value, '$[1]'), json_extract(value, '$[2]')
+       SELECT ${sqlKey(`json_extract(value, '$[0]')`, `json_extract(value, '$[1]')`)}, json_extract(value, '$[2]')
        FROM json_each(?)`,
     );
     this.maxKey = db
-      .prepare(
-        `SELECT max(rowid) - (? << ${KEY_BITS}) AS n FROM events
-         WHERE rowid BETWEEN (? << ${KEY_BITS}) AND (? << ${KEY_BITS}) + ${KEYS_PER_MS - 1}`,
-      )
+      .prepare(`SELECT max(rowid) - ${sqlKeyOf('?')} AS n FROM events WHERE ${sqlKeyRange('rowid', '?', '?')}`)
       .pluck();
     this.touchHost = db.prepare(
       `INSERT INTO host_activity(host, last_ingested) VALUES (?, ?)
@@ -62,7 +61,10 @@ export class EmbeddedWriter {
       `INSERT INTO event_counts(unit, slot, host, service, level, n) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT(unit, slot, host, service, level) DO UPDATE SET n = n + excluded.n`,
     );
-    const top = db.prepare(`SELECT max(rowid) >> ${KEY_BITS} FROM events`).pluck().get() as number | null;
+    const top = db
+      .prepare(`SELECT ${sqlMsOf('max(rowid)')} FROM events`)
+      .pluck()
+      .get() as number | null;
     this.knownUpToMs = top ?? -Infinity;
     this.insertDeadLetter = db.prepare(
       `INSERT INTO dead_letters(received_ms, received_at, code, reason, token, original, original_base64)
@@ -106,8 +108,8 @@ export class EmbeddedWriter {
   expireEvents(cutoffMs: number, limit: number): number[] {
     return this.db
       .prepare(
-        `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE rowid < (? << ${KEY_BITS})
-         ORDER BY rowid LIMIT ${limit}) RETURNING rowid >> ${KEY_BITS}`,
+        `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE rowid < ${sqlKeyOf('?')}
+         ORDER BY rowid LIMIT ${limit}) RETURNING ${sqlMsOf('rowid')}`,
       )
       .pluck()
       .all(cutoffMs) as number[];
@@ -136,12 +138,18 @@ export class EmbeddedWriter {
     const e = reader.event;
     for (let i = 0; reader.next(); i++) {
       const ms = e.ms;
-      if (!Number.isFinite(ms)) {
-        outcome.failures.push({ index: i, code: 'STORE_REJECTED', reason: 'The timestamp is not a valid time.' });
+      if (!isAcceptedTime(ms)) {
+        // Its key would wrap 64 bits (event-key.ts); the collector's ingest refuses such events before this.
+        const reason = Number.isFinite(ms)
+          ? outsideAcceptedTimes('@timestamp', new Date(ms).toISOString())
+          : 'The timestamp is not a valid time.';
+        outcome.failures.push({ index: i, code: 'STORE_REJECTED', reason });
         continue;
       }
-      const n = this.keyFor(ms);
-      if (n >= KEYS_PER_MS) {
+      let n = this.keyFor(ms);
+      let inserted: number | 'key taken' = 'key taken';
+      while (n < KEYS_PER_MS && (inserted = this.insert(ms, n, e)) === 'key taken') n = this.storedKeyFor(ms);
+      if (inserted === 'key taken') {
         outcome.failures.push({
           index: i,
           code: 'STORE_REJECTED',
@@ -149,20 +157,7 @@ export class EmbeddedWriter {
         });
         continue;
       }
-      const inserted = this.insertEvent.run(
-        ms,
-        n,
-        e.id,
-        e.host,
-        e.service,
-        e.level,
-        e.source,
-        e.offset,
-        e.ingestedMs,
-        e.message,
-        e.doc,
-      );
-      if (inserted.changes === 0) {
+      if (inserted === 0) {
         outcome.duplicates++;
         (outcome.duplicateIndexes ??= []).push(i);
         continue;
@@ -191,6 +186,34 @@ export class EmbeddedWriter {
     return outcome;
   }
 
+  /** Inserts one event: 1, or 0 when its id is stored already, or 'key taken' when another row holds the key. */
+  private insert(ms: number, n: number, e: EncodedEvent): number | 'key taken' {
+    try {
+      return this.insertEvent.run(
+        ms,
+        n,
+        e.id,
+        e.host,
+        e.service,
+        e.level,
+        e.source,
+        e.offset,
+        e.ingestedMs,
+        e.message,
+        e.doc,
+      ).changes;
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'key taken';
+      throw err;
+    }
+  }
+
+  /** The next free `n` of a millisecond's keys as the table says (another writer may have taken some). */
+  private storedKeyFor(ms: number): number {
+    const max = this.maxKey.get(ms, ms, ms) as number | null;
+    return max === null ? 0 : max + 1;
+  }
+
   /** The next free `n` of a millisecond's keys. */
   private keyFor(ms: number): number {
     if (this.nextN.size >= KEY_CACHE_LIMIT) this.forgetKeys();
@@ -199,8 +222,7 @@ export class EmbeddedWriter {
     const cached = this.nextN.get(ms);
     if (cached !== undefined) return cached;
     if (ms > this.knownUpToMs) return 0;
-    const max = this.maxKey.get(ms, ms, ms) as number | null;
-    return max === null ? 0 : max + 1;
+    return this.storedKeyFor(ms);
   }
 
   /** Empties the key cache; the milliseconds it covered are then read back from the table. */

@@ -1,10 +1,11 @@
 import type { Hit } from '../../../protocol/event.js';
 import { toHit } from '../ecs-document.js';
 import type { SortKey } from '../log-store.js';
+import { sqlMsOf } from './event-key.js';
 import { restoreDocument, type DocumentColumns } from './stored-document.js';
 
 /** The columns every event read selects, in this order (alias `e`). */
-export const EVENT_COLUMNS = `e.rowid >> 20 AS ms, e.id, e.host, e.service, e.level, e.source, e.off, e.message, e.doc, e.ingested`;
+export const EVENT_COLUMNS = `${sqlMsOf('e.rowid')} AS ms, e.id, e.host, e.service, e.level, e.source, e.off, e.message, e.doc, e.ingested`;
 
 /** One event row as read. */
 export type EventRow = DocumentColumns;

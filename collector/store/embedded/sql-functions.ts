@@ -1,11 +1,10 @@
 import type Database from 'better-sqlite3';
 import { QUERY_LIMITS } from '../../query/query-limits.js';
 import { QueryError } from '../../query/query-error.js';
+import { KEYWORD_MAX_LENGTH } from '../field-catalogue.js';
 
 /** Elasticsearch's standard tokenizer cuts words at 255 characters; regexes on text see at most that much. */
 const MAX_TOKEN_LENGTH = 255;
-/** Elasticsearch does not index keyword values longer than this (`ignore_above`), so no pattern matches them. */
-const MAX_KEYWORD_LENGTH = 1024;
 /** The deadline is checked every this many calls: Date.now() per row would cost more than the match. */
 const DEADLINE_EVERY = 256;
 const CACHE_LIMIT = 256;
@@ -73,12 +72,22 @@ export function wildcardRegex(pattern: string): RegExp {
   return new RegExp(`^${source}$`, 'isu');
 }
 
+/** Whether the words of `phrase` occur in `words` one after another, as match_phrase finds them. */
+export function hasPhrase(words: readonly string[], phrase: readonly string[]): boolean {
+  for (let i = 0; i + phrase.length <= words.length; i++) {
+    let j = 0;
+    while (j < phrase.length && words[i + j] === phrase[j]) j++;
+    if (j === phrase.length) return true;
+  }
+  return false;
+}
+
 function escapeRegex(c: string): string {
   return /[.*+?^${}()|[\]\\/-]/.test(c) ? `\\${c}` : c;
 }
 
 /**
- * Registers the functions compiled queries call: regexes and token wildcards. They run only on rows the other
+ * Registers the functions compiled queries call: regexes, token wildcards and phrases. They run only on rows the other
  * filters (time range, FTS, indexed fields) already narrowed down, and they stop the statement once the query's
  * deadline has passed, so a costly pattern cannot hold the reader past the search timeout.
  */
@@ -98,8 +107,14 @@ export class QueryFunctions {
       this.tick();
       if (value === null || value === undefined) return 0;
       const text = String(value);
-      if (text.length > MAX_KEYWORD_LENGTH) return 0;
+      if (text.length > KEYWORD_MAX_LENGTH) return 0;
       return this.compiled('k', String(pattern), () => luceneRegex(String(pattern), false)).test(text) ? 1 : 0;
+    });
+    // A phrase (its words joined by spaces, messageTokens() of the query) in a text field other than the message.
+    db.function('ls_phrase_tokens', { deterministic: true }, (text: unknown, phrase: unknown) => {
+      this.tick();
+      if (typeof text !== 'string') return 0;
+      return hasPhrase(messageTokens(text), String(phrase).split(' ')) ? 1 : 0;
     });
     db.function('ls_wildcard_tokens', { deterministic: true }, (text: unknown, pattern: unknown) => {
       this.tick();

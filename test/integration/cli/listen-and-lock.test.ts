@@ -54,7 +54,7 @@ describe('listen errors and the data directory lock', () => {
   });
 
   it('logship collector exits 1 naming the address when the port is in use', async () => {
-    const run = await runLogship(['collector'], embedded(join(dir, 'c1'), `127.0.0.1:${held.port}`), 30_000);
+    const run = await runLogship(['collector'], embedded(join(dir, 'c1'), `127.0.0.1:${held.port}`), [], 30_000);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`COLLECTOR_LISTEN_IN_USE: 127.0.0.1:${held.port} is in use`);
     expect(run.stderr).not.toContain('The collector listens');
@@ -63,7 +63,7 @@ describe('listen errors and the data directory lock', () => {
   it('logship standalone exits 1 naming the address, with no shipper left running', async () => {
     // A shipper left running would hold the process open: it is killed after 30 s and its output shows it ran.
     const started = Date.now();
-    const run = await runLogship(['standalone'], embedded(join(dir, 's1'), `127.0.0.1:${held.port}`), 30_000);
+    const run = await runLogship(['standalone'], embedded(join(dir, 's1'), `127.0.0.1:${held.port}`), [], 30_000);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`COLLECTOR_LISTEN_IN_USE: 127.0.0.1:${held.port} is in use`);
     expect(run.stdout).not.toContain('logship is running');
@@ -92,6 +92,7 @@ describe('listen errors and the data directory lock', () => {
         LOGSHIP_COLLECTOR_URL: undefined,
         LOGSHIP_DATA_DIR: undefined,
       },
+      [],
       30_000,
     );
     expect(run.code).toBe(1);
@@ -103,7 +104,7 @@ describe('listen errors and the data directory lock', () => {
     const first = await startStandalone(dataDir);
     try {
       expect(readFileSync(join(dataDir, 'logship.pid'), 'utf8')).toBe(`${first.child.pid}\n`);
-      const second = await runLogship(['standalone'], embedded(dataDir, '127.0.0.1:0'), 30_000);
+      const second = await runLogship(['standalone'], embedded(dataDir, '127.0.0.1:0'), [], 30_000);
       expect(second.code).toBe(1);
       expect(second.stderr).toContain(
         `DATA_DIR_IN_USE: Another logship (pid ${first.child.pid}) is running on the data directory ${dataDir}`,

@@ -38,6 +38,32 @@ const REDIS_LINES = [
   '10000 changes in 60 seconds. Saving...',
   'Timeout waiting for replica ACK after 5000 ms',
 ];
+/** Errors as Node.js reports them (the text of real `err.message` / `err.stack` values), for the text fields. */
+const NODE_ERRORS = [
+  {
+    message: 'connect ECONNREFUSED 10.0.4.21:5432',
+    stack:
+      'Error: connect ECONNREFUSED 10.0.4.21:5432\n    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1607:16)',
+  },
+  {
+    message: 'read ECONNRESET',
+    stack: 'Error: read ECONNRESET\n    at TCP.onStreamRead (node:internal/stream_base_commons:216:20)',
+  },
+];
+/** DETAIL, HINT and STATEMENT parts of PostgreSQL 15 errors, as its csvlog writes them. */
+const PG_DETAIL = 'Key (id)=(8812) already exists.';
+const PG_HINT = 'No function matches the given name and argument types. You might need to add explicit type casts.';
+const PG_QUERY = 'INSERT INTO orders (id, customer_id, total) VALUES (8812, 77, 19.99)';
+/** The full-text fields besides `message` (field-catalogue.ts), which the fixture fills on some events. */
+export const TEXT_FIELDS = [
+  'error.message',
+  'error.stack_trace',
+  'postgresql.detail',
+  'postgresql.hint',
+  'postgresql.query',
+] as const;
+export type TextField = (typeof TEXT_FIELDS)[number];
+
 const APP_LINES = [
   'order 7731 refunded by support',
   'payment gateway timeout after 3 retries',
@@ -57,6 +83,8 @@ export interface FixtureEvent extends StoredEvent {
   status: number | null;
   env: string | null;
   batch: 0 | 1;
+  /** The values of the text fields other than the message that the event has. */
+  texts: Partial<Record<TextField, string>>;
 }
 
 /** The fixture, in the order it is written (not the search order). */
@@ -106,7 +134,19 @@ export function buildFixture(seed = 8): FixtureEvent[] {
       doc['http.request.method'] = 'GET';
     }
     if (env) doc.labels = { env };
-    events.push({ id, doc, ms, host, service, source, offset, level, status, env, batch });
+    // Chosen from the index, not the random source, so every other value of the fixture stays as it was.
+    const texts: Partial<Record<TextField, string>> = {};
+    if (service === 'api' && status === null && i % 3 === 0) {
+      const error = NODE_ERRORS[i % NODE_ERRORS.length]!;
+      texts['error.message'] = error.message;
+      texts['error.stack_trace'] = error.stack;
+    } else if (service === 'postgres' && i % 2 === 0) {
+      if (i % 4 === 0) texts['postgresql.detail'] = PG_DETAIL;
+      else texts['postgresql.hint'] = PG_HINT;
+      texts['postgresql.query'] = PG_QUERY;
+    }
+    Object.assign(doc, texts);
+    events.push({ id, doc, ms, host, service, source, offset, level, status, env, batch, texts });
   }
   return events;
 }
@@ -136,7 +176,12 @@ export function expectedIds(
 
 /** Lower-case words of a message, split as both stores' analysers split these lines. */
 export function words(e: FixtureEvent): string[] {
-  return e.doc.message
+  return textWords(e.doc.message);
+}
+
+/** Lower-case words of a text, split as both stores' analysers split the fixture's texts. */
+export function textWords(text: string): string[] {
+  return text
     .toLowerCase()
     .split(/[^a-z0-9_]+/)
     .filter(Boolean);

@@ -5,6 +5,7 @@ import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
 import { queryCases } from './cases/query-cases.js';
 import { readCases } from './cases/read-cases.js';
+import { textFieldCases } from './cases/text-field-cases.js';
 import { STORE_TARGETS } from './store-targets.js';
 
 /**
@@ -32,6 +33,7 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
 
   ingestCases(ctx);
   queryCases(ctx);
+  textFieldCases(ctx);
   pagingCases(ctx);
   readCases(ctx);
   deadLetterCases(ctx);

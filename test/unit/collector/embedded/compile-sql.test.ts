@@ -1,6 +1,7 @@
 import type { QueryNode } from '../../../../collector/query/ast.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import { compileSql } from '../../../../collector/store/embedded/compile-sql.js';
+import { hasPhrase, messageTokens } from '../../../../collector/store/embedded/sql-functions.js';
 
 describe('compileSql', () => {
   it('drives a query with words from FTS5 and keeps field filters in SQL', () => {
@@ -77,10 +78,54 @@ describe('compileSql', () => {
     );
   });
 
+  it('searches other text fields by their words, like the message but without FTS5', () => {
+    expect(compileSql(parseQuery('error.message:"Connection REFUSED" AND host:web-1'))).toEqual({
+      fts: null,
+      where: `(ls_phrase_tokens(json_extract(e.doc, '$."error.message"'), ?)) AND (e.host = ?)`,
+      params: ['connection refused', 'web-1'],
+    });
+    expect(compileSql(parseQuery('postgresql.query:sel*'))).toEqual({
+      fts: null,
+      where: `(ls_wildcard_tokens(json_extract(e.doc, '$."postgresql.query"'), ?))`,
+      params: ['sel*'],
+    });
+    expect(compileSql(parseQuery('error.stack_trace:/at|in/')).where).toBe(
+      `(ls_regex_tokens(json_extract(e.doc, '$."error.stack_trace"'), ?))`,
+    );
+    // No word characters: nothing to match, as Elasticsearch's analyser yields no token.
+    expect(compileSql(parseQuery('postgresql.hint:"--"')).where).toBe('(0)');
+    expect(() => compileSql(parseQuery('error.message:[a TO b]'))).toThrow(
+      expect.objectContaining({ code: 'QUERY_UNSUPPORTED', status: 400 }),
+    );
+  });
+
+  it('compares dates kept in the document as ISO-8601 text, and refuses times out of range', () => {
+    const now = Date.parse('2026-11-20T12:00:00Z');
+    expect(compileSql(parseQuery('event.created:>=now-1h'), now)).toEqual({
+      fts: null,
+      where: `(json_extract(e.doc, '$.event.created') >= ?)`,
+      params: ['2026-11-20T11:00:00.000Z'],
+    });
+    expect(() => compileSql(parseQuery('timestamp:>now-99999999999d'), now)).toThrow(
+      expect.objectContaining({ code: 'QUERY_UNSUPPORTED', status: 400 }),
+    );
+  });
+
   it('answers a node kind it does not know with QUERY_UNSUPPORTED instead of crashing', () => {
     const future = { kind: 'near', words: ['a', 'b'] } as unknown as QueryNode;
     expect(() => compileSql({ kind: 'and', children: [future, parseQuery('host:a')] })).toThrow(
       expect.objectContaining({ code: 'QUERY_UNSUPPORTED', status: 400 }),
     );
+  });
+});
+
+describe('hasPhrase', () => {
+  it('finds the words of a phrase one after another only', () => {
+    const words = messageTokens('Error: connect ECONNREFUSED 10.0.4.21:5432');
+    expect(
+      [['connect', 'econnrefused'], ['econnrefused', 'connect'], ['5432'], ['21', '5432', 'x'], []].map((p) =>
+        hasPhrase(words, p),
+      ),
+    ).toEqual([true, false, true, false, true]);
   });
 });

@@ -1,4 +1,3 @@
-import { compileElasticsearch } from '../../../../collector/query/compile-elasticsearch.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import { QueryError } from '../../../../collector/query/query-error.js';
 
@@ -51,15 +50,6 @@ describe('query language', () => {
       children: [{ value: 'a' }, { value: 'b' }, { value: 'c' }],
     });
     expect(parseQuery('time*')).toMatchObject({ kind: 'term', wildcard: true, value: 'time*' });
-  });
-
-  it('compiles to a bool query with phrases for message words and lower-case levels', () => {
-    expect(compileElasticsearch(parseQuery('"disk full" AND level:WARN AND NOT host:db-1'))).toEqual({
-      bool: {
-        filter: [{ match_phrase: { message: 'disk full' } }, { term: { 'log.level': 'warn' } }],
-        must_not: [{ term: { 'host.name': 'db-1' } }],
-      },
-    });
   });
 
   it('reports the position of a syntax error', () => {
