@@ -41,7 +41,7 @@ describe('${VAR} in collector.yml', () => {
       ES_HOST: 'es-1',
       ENV_NAME: 'prod',
     });
-    expect(config.listen).toBe('10.1.2.3:9090');
+    expect(config.listen).toBe('127.0.0.2:9090');
     expect(config.data_dir).toBe('/srv/logship');
     expect(config.elasticsearch?.url).toBe('http://es-1:9200');
     expect(config.elasticsearch?.index_prefix).toBe('logs-prod');
