@@ -36,7 +36,7 @@ describe('${VAR} in collector.yml', () => {
       ].join('\n'),
     );
     const config = loadCollectorConfig(file, {
-      BIND_HOST: '10.1.2.3',
+      BIND_HOST: '127.0.0.2',
       STATE: '/srv',
       ES_HOST: 'es-1',
       ENV_NAME: 'prod',
