@@ -2,18 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCollectorConfig } from '../../../collector/config.js';
-import { ConfigError } from '../../../config/config-error.js';
-
-/** The ConfigError thrown by `fn`. */
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf } from '../../support/config-error.js';
 
 describe('${VAR} in collector.yml', () => {
   let dir: string;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../config/config-error.js';
+import { configErrorOf } from '../../support/config-error.js';
 import { loadShipperConfig, parseShipperConfig } from '../../../shipper/config.js';
 
 const minimal = {
@@ -11,15 +11,7 @@ const minimal = {
 };
 
 /** The problems of the ConfigError thrown by `fn`. */
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (fn: () => unknown): readonly string[] => configErrorOf(fn).problems;
 
 describe('shipper config', () => {
   let dir: string;
