@@ -145,7 +145,12 @@ describe('the npm package', () => {
       const page = await fetch(`${url}/`, { headers: { accept: 'text/html' } });
       expect([page.status, (await page.text()).includes('<div id="app">')]).toEqual([200, true]);
       expect((await fetch(`${url}/api/v1/openapi.json`)).status).toBe(200);
-      expect(output).toContain(`logship is running: ${url}`);
+      // The banner comes once the shipper runs too, a moment after the collector answers.
+      await waitFor(
+        'the banner',
+        async () => (output.includes(`logship is running: ${url}`) ? true : undefined),
+        30_000,
+      );
     } finally {
       if (child.exitCode === null) process.kill(-child.pid!, 'SIGINT');
       ended = await exited;
