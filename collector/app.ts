@@ -44,6 +44,7 @@ export async function createApp(
   await store.init();
   const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval);
   const metrics = new IngestMetrics();
+  store.registerMetrics?.(metrics.registry);
   const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics);
   const bulk = new BulkService(
     store,

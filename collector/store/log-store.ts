@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { DeadLetterPage } from '../../protocol/dead-letter.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
@@ -123,5 +124,9 @@ export interface LogStore {
   ready(): Promise<boolean>;
   /** Why ready() answered false, when the store can tell: a stable code and a sentence for `/readyz`. */
   readinessProblem?(): { code: string; message: string } | null;
+  /** What works but needs attention (an Elasticsearch cluster that is yellow): `/readyz` stays 200 and lists them. */
+  readinessWarnings?(): { code: string; message: string }[];
+  /** Adds the store's own metrics (cluster health, requests per node) to the collector's `/metrics`. */
+  registerMetrics?(registry: Registry): void;
   close(): Promise<void>;
 }

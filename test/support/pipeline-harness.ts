@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { createToken } from '../../collector/auth/token-store.js';
 import type { Hit } from '../../protocol/event.js';
 import type { SearchResult } from '../../protocol/search.js';
-import { deleteIndices, testEsUrl } from './elasticsearch.js';
+import { deleteIndices, testEsUrl, type EsTarget } from './elasticsearch.js';
 import { freePort, spawnLogship, stopProcess, waitFor } from './processes.js';
 
 /** A collector and shippers as real processes (`logship collector|shipper`), for kill and restart tests. */
@@ -19,8 +19,15 @@ export class Pipeline {
   private collectorPort = 0;
   private readonly shippers = new Map<string, { child?: ChildProcess; configPath: string }>();
 
-  /** `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`). */
-  constructor(name: string, elasticsearch: Record<string, unknown> = {}) {
+  /**
+   * `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`, or
+   * `nodes` instead of the plain test cluster's `url`); `target` is where the test's indices are deleted at the end.
+   */
+  constructor(
+    name: string,
+    elasticsearch: Record<string, unknown> = {},
+    private readonly target?: EsTarget,
+  ) {
     this.indexPrefix = `t-${name}-${process.pid}`;
     mkdirSync(join(this.dir, 'collector'));
     this.tokens = {
@@ -29,7 +36,13 @@ export class Pipeline {
     };
     writeFileSync(
       join(this.dir, 'collector.yml'),
-      stringify({ elasticsearch: { url: testEsUrl(), index_prefix: this.indexPrefix, ...elasticsearch } }),
+      stringify({
+        elasticsearch: {
+          ...('nodes' in elasticsearch ? {} : { url: testEsUrl() }),
+          index_prefix: this.indexPrefix,
+          ...elasticsearch,
+        },
+      }),
     );
   }
 
@@ -126,7 +139,7 @@ export class Pipeline {
   async dispose(): Promise<void> {
     for (const host of this.shippers.keys()) await this.stopShipper(host, 'SIGKILL');
     await this.stopCollector('SIGKILL');
-    await deleteIndices(`${this.indexPrefix}-*`);
+    await deleteIndices(`${this.indexPrefix}-*`, this.target);
     if (!process.env.LOGSHIP_TEST_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }
