@@ -1,3 +1,5 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,6 @@ import { collectorConfig } from '../../../collector/config.js';
 import { startCollector } from '../../../collector/main.js';
 import { deleteIndices, testEsUrl } from '../../support/elasticsearch.js';
 import { waitFor } from '../../support/processes.js';
-import { TcpProxy } from '../../support/tcp-proxy.js';
 
 describe('the collector waiting for its store at start-up', () => {
   let dataDir: string;
@@ -23,11 +24,10 @@ describe('the collector waiting for its store at start-up', () => {
   });
 
   it('closes the Elasticsearch client of every failed attempt', async () => {
+    // The real Elasticsearch behind a proxy that answers 503 to the index template writes of start-up (as a cluster
+    // without a master does) until told to pass them on: each attempt fails with the store unavailable and retries.
     const es = new URL(testEsUrl());
-    // Elasticsearch behind a proxy that refuses connections: a real port where nothing answers, until restored.
-    const proxy = new TcpProxy({ host: es.hostname, port: Number(es.port) });
-    await proxy.start();
-    await proxy.cut();
+    const proxy = await failingTemplatesProxy(es);
     const closes = jest.spyOn(Client.prototype, 'close');
     let retries = 0;
     const logs = new Writable({
@@ -47,7 +47,7 @@ describe('the collector waiting for its store at start-up', () => {
       await waitFor('three failed attempts', async () => (retries >= 3 ? true : undefined), 30_000);
       // Each failed attempt closed its own client before the next one was built.
       expect(closes.mock.calls.length).toBe(retries);
-      await proxy.restore();
+      proxy.failing = false;
       const collector = await starting;
       const failed = retries;
       expect(failed).toBeGreaterThanOrEqual(3);
@@ -60,11 +60,49 @@ describe('the collector waiting for its store at start-up', () => {
     } finally {
       // startCollector retries until its store answers: let it succeed, so a failed assertion leaves nothing running.
       if (!stopped) {
-        await proxy.restore();
+        proxy.failing = false;
         await (await starting).stop();
       }
       closes.mockRestore();
-      await proxy.stop();
+      await proxy.close();
     }
   });
 });
+
+/** An HTTP proxy to `target` that answers 503 to index template writes while `failing` is set. */
+async function failingTemplatesProxy(target: URL): Promise<{ url: string; failing: boolean; close(): Promise<void> }> {
+  const state = { failing: true };
+  const server = createServer((req, res) => {
+    if (state.failing && req.method === 'PUT' && req.url?.startsWith('/_index_template/')) {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json', 'x-elastic-product': 'Elasticsearch' });
+      res.end(JSON.stringify({ error: { type: 'master_not_discovered_exception', reason: null }, status: 503 }));
+      return;
+    }
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
