@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { createToken, revokeToken } from '../collector/auth/token-store.js';
@@ -25,7 +25,8 @@ function freshToken(dataDir: string, name: string, scope: 'ingest' | 'read'): st
 export async function runStandalone(): Promise<void> {
   const dataDir = resolve(process.env.LOGSHIP_DATA_DIR ?? './data');
   const logDir = join(dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(logDir);
   // Before anything else: a second standalone here would share the store, the tokens and the shipper's offsets.
   const lock = lockDataDir(dataDir);
   process.once('exit', () => lock.release());
@@ -34,7 +35,7 @@ export async function runStandalone(): Promise<void> {
     { name: 'logship' },
     pino.multistream([
       { stream: pino.destination(2) },
-      { stream: pino.destination({ dest: join(logDir, 'logship.log'), mkdir: true }) },
+      { stream: pino.destination({ dest: join(logDir, 'logship.log'), mkdir: true, mode: PRIVATE_FILE_MODE }) },
     ]),
   );
 

@@ -35,6 +35,8 @@ function fromBodyReader(err: { type?: string; status?: number; message?: string 
 /** The last middleware: every error becomes `{"error":{"code","message"}}` with a fitting status. */
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    // Already answered (a body that timed out, then failed in the body reader as its connection closed).
+    if (res.headersSent) return;
     const coded = err instanceof CodedError ? err : fromBodyReader(err as { type?: string });
     if (!coded) {
       logger.error({ err, method: req.method, path: req.path }, 'A request failed unexpectedly.');
@@ -47,8 +49,8 @@ export function errorHandler(logger: Logger) {
         message: coded?.message ?? 'An internal error happened; the collector log has the details.',
       },
     };
-    if (coded instanceof CollectorError && coded.retryAfter !== undefined)
-      res.setHeader('Retry-After', String(coded.retryAfter));
+    const retryAfter = (coded as { retryAfter?: unknown } | undefined)?.retryAfter;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     if (status >= 500 && coded) logger.warn({ code: coded.code, path: req.path }, coded.message);
     if (coded instanceof CertificateRefusal) {
       // A valid secret without its certificate is what a stolen token looks like.

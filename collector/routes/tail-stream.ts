@@ -39,6 +39,11 @@ export class TailStream {
     this.highWater = floor;
   }
 
+  /** The greatest position sent so far (the subscription time before the first event). */
+  get position(): TailPosition {
+    return this.highWater;
+  }
+
   /** The events that became visible since the last poll, in ingest order (late ones when they show up). */
   async poll(): Promise<TailEvent[]> {
     const out: TailEvent[] = [];

@@ -14,6 +14,8 @@ export class Pipeline {
   readonly dir = mkdtempSync(join(tmpdir(), 'logship-pipeline-'));
   readonly indexPrefix: string;
   readonly tokens: { ingest: string; read: string };
+  /** The collector's config as written to collector.yml (data_dir and listen come from the environment). */
+  readonly collectorConfig: Record<string, unknown>;
   url = '';
   private collector?: ChildProcess;
   private collectorPort = 0;
@@ -21,12 +23,14 @@ export class Pipeline {
 
   /**
    * `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`, or
-   * `nodes` instead of the plain test cluster's `url`); `target` is where the test's indices are deleted at the end.
+   * `nodes` instead of the plain test cluster's `url`), or is `embedded` for the embedded store in the collector's
+   * data dir; `target` is where the test's indices are deleted at the end; `extra` adds other collector settings.
    */
   constructor(
     name: string,
-    elasticsearch: Record<string, unknown> = {},
+    elasticsearch: Record<string, unknown> | 'embedded' = {},
     private readonly target?: EsTarget,
+    extra: Record<string, unknown> = {},
   ) {
     this.indexPrefix = `t-${name}-${process.pid}`;
     mkdirSync(join(this.dir, 'collector'));
@@ -34,25 +38,44 @@ export class Pipeline {
       ingest: createToken(join(this.dir, 'collector'), 'ingest', 'ingest'),
       read: createToken(join(this.dir, 'collector'), 'read', 'read'),
     };
-    writeFileSync(
-      join(this.dir, 'collector.yml'),
-      stringify({
-        elasticsearch: {
-          ...('nodes' in elasticsearch ? {} : { url: testEsUrl() }),
-          index_prefix: this.indexPrefix,
-          ...elasticsearch,
-        },
-      }),
-    );
+    this.collectorConfig = {
+      ...(elasticsearch === 'embedded'
+        ? {}
+        : {
+            elasticsearch: {
+              ...('nodes' in elasticsearch ? {} : { url: testEsUrl() }),
+              index_prefix: this.indexPrefix,
+              ...elasticsearch,
+            },
+          }),
+      ...extra,
+    };
+    writeFileSync(join(this.dir, 'collector.yml'), stringify(this.collectorConfig));
   }
 
-  /** Starts (or restarts) the collector on the same port and waits until it is ready. */
-  async startCollector(): Promise<void> {
+  /** The collector's data directory (tokens, the embedded store). */
+  get collectorDataDir(): string {
+    return join(this.dir, 'collector');
+  }
+
+  /** The collector process's id, while it runs. */
+  get collectorPid(): number | undefined {
+    return this.collector?.pid;
+  }
+
+  /** Starts (or restarts) the collector on the same port and waits until it is ready; `env` adds to its environment. */
+  async startCollector(env: Record<string, string> = {}): Promise<void> {
     if (!this.collectorPort) this.collectorPort = await freePort();
     this.url = `http://127.0.0.1:${this.collectorPort}`;
     this.collector = spawnLogship(
       ['collector', '--config', join(this.dir, 'collector.yml')],
-      { LOGSHIP_DATA_DIR: join(this.dir, 'collector'), LOGSHIP_LISTEN: `127.0.0.1:${this.collectorPort}` },
+      // An empty LOGSHIP_ES_URL keeps an embedded-store collector embedded whatever this process was given.
+      {
+        LOGSHIP_DATA_DIR: join(this.dir, 'collector'),
+        LOGSHIP_LISTEN: `127.0.0.1:${this.collectorPort}`,
+        LOGSHIP_ES_URL: '',
+        ...env,
+      },
       join(this.dir, 'collector.log'),
     );
     await waitFor(
@@ -67,8 +90,13 @@ export class Pipeline {
     if (this.collector) await stopProcess(this.collector, signal);
   }
 
-  /** Writes a shipper config for `host` tailing `paths` and starts it. */
-  async startShipper(host: string, paths: string[], extra: Record<string, unknown> = {}): Promise<void> {
+  /** Writes a shipper config for `host` tailing `paths` and starts it; `env` adds to its environment. */
+  async startShipper(
+    host: string,
+    paths: string[],
+    extra: Record<string, unknown> = {},
+    env: Record<string, string> = {},
+  ): Promise<void> {
     let entry = this.shippers.get(host);
     if (!entry) {
       const configPath = join(this.dir, `shipper-${host}.yml`);
@@ -89,7 +117,7 @@ export class Pipeline {
     }
     entry.child = spawnLogship(
       ['shipper', '--config', entry.configPath],
-      { LOGSHIP_TOKEN: this.tokens.ingest },
+      { LOGSHIP_TOKEN: this.tokens.ingest, ...env },
       join(this.dir, `shipper-${host}.log`),
     );
   }

@@ -62,7 +62,8 @@ export function runLogship(
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
   const [program, ...argv] = [...prefix, process.execPath, CLI, ...args] as [string, ...string[]];
   return new Promise((resolve) => {
-    const options = { env: childEnv, timeout: timeoutMs, killSignal: 'SIGKILL' as const };
+    // Exports print tens of megabytes; execFile's default 1 MB buffer would kill the command part-way.
+    const options = { env: childEnv, maxBuffer: 1 << 30, timeout: timeoutMs, killSignal: 'SIGKILL' as const };
     execFile(program, argv, options, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
