@@ -120,8 +120,9 @@ function addError(flat: Map<string, unknown>, fields: Record<string, FieldValue>
     const v = take(flat, keys);
     return typeof v === 'string' ? v : v === undefined ? undefined : JSON.stringify(v);
   };
-  // pino/bunyan "err", ECS "error", log4j "thrown", zap "stacktrace", python "exc_info", logback "stack_trace".
-  const type = pick(['error.type', 'err.type', 'thrown.name', 'exception.type', 'exc_type']);
+  // pino/bunyan "err" (pino names its class "type", bunyan "name"), ECS "error", log4j "thrown", zap "stacktrace",
+  // python "exc_info", logback "stack_trace", winston "stack" (its errors format puts the Error's fields on top).
+  const type = pick(['error.type', 'err.type', 'err.name', 'thrown.name', 'exception.type', 'exc_type']);
   const message = pick(['error.message', 'err.message', 'thrown.message', 'thrown.localizedMessage', 'error', 'err']);
   const stack = pick([
     'error.stack_trace',
@@ -132,6 +133,7 @@ function addError(flat: Map<string, unknown>, fields: Record<string, FieldValue>
     'stacktrace',
     'exc_info',
     'exception',
+    'stack',
     '@x',
   ]);
   const code = pick(['error.code', 'err.code']);

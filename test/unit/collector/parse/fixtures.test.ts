@@ -138,27 +138,28 @@ const cases: [string, Format, ReturnType<typeof summarise>][] = [
       datasets: { json: 10 },
     },
   ],
+  // bunyan 1 (scripts/fixtures/json-loggers.sh), by its numeric levels: 3 × 30, 1 × 10, 1 × 20, 1 × 40, 1 × 50, 1 × 60.
   [
     'json/bunyan.log',
     'auto',
     {
-      lines: 100,
+      lines: 8,
       failed: 0,
-      timed: 100,
-      levels: { info: 40, debug: 8, warn: 14, trace: 12, error: 8, fatal: 18 },
-      datasets: { json: 100 },
+      timed: 8,
+      levels: { info: 3, trace: 1, debug: 1, warn: 1, error: 1, fatal: 1 },
+      datasets: { json: 8 },
     },
   ],
-  // winston: verbose and http are debug, silly is trace.
+  // winston 3: 2 × http, 1 × verbose and 1 × debug (debug), 1 × silly (trace), 1 × info, 1 × warn, 2 × error.
   [
     'json/winston.log',
     'auto',
     {
-      lines: 100,
+      lines: 9,
       failed: 0,
-      timed: 100,
-      levels: { debug: 38, error: 16, trace: 18, warn: 18, info: 10 },
-      datasets: { json: 100 },
+      timed: 9,
+      levels: { info: 1, debug: 4, trace: 1, warn: 1, error: 2 },
+      datasets: { json: 9 },
     },
   ],
   [
@@ -183,15 +184,16 @@ const cases: [string, Format, ReturnType<typeof summarise>][] = [
       datasets: { json: 100 },
     },
   ],
+  // Python logging with python-json-logger: 2 INFO, 3 DEBUG, 1 WARNING, 2 ERROR, 1 CRITICAL.
   [
     'json/python.log',
     'auto',
     {
-      lines: 100,
+      lines: 9,
       failed: 0,
-      timed: 100,
-      levels: { warn: 18, info: 36, error: 18, debug: 13, fatal: 15 },
-      datasets: { json: 100 },
+      timed: 9,
+      levels: { info: 2, debug: 3, warn: 1, error: 2, fatal: 1 },
+      datasets: { json: 9 },
     },
   ],
   [

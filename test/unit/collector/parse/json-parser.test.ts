@@ -40,15 +40,39 @@ describe('JSON parser', () => {
     expect(String(p.fields['error.stack_trace']).split('\n')[0]).toBe('Error: connect ECONNREFUSED 127.0.0.1:5432');
   });
 
-  it('reads bunyan: name as logger, ISO time, nested keys as labels with underscores', () => {
-    expect(parseJson(fixture('bunyan.log', 1), ctx)).toEqual({
+  it('reads bunyan: name as logger, ISO time, nested keys as labels with underscores, err with its name', () => {
+    expect(parseJson(fixture('bunyan.log', 4), ctx)).toEqual({
       dataset: 'json',
-      timestamp: '2026-11-26T06:25:03.175Z',
+      timestamp: '2026-12-05T06:06:08.607Z',
       level: 'info',
       message: 'invoice 9000 rendered',
-      fields: { 'log.logger': 'billing', 'process.pid': 812, 'host.hostname': 'billing-2' },
+      fields: { 'log.logger': 'billing', 'process.pid': 11701, 'host.hostname': 'vm' },
       labels: { component: 'pdf', invoice_id: '9000', invoice_pages: '5' },
     });
+    // bunyan's err serializer names the class `name` (pino's says `type`).
+    const failed = parseJson(fixture('bunyan.log', 7), ctx)!;
+    expect([failed.level, failed.fields['error.type'], failed.fields['error.message'], failed.labels]).toEqual([
+      'error',
+      'Error',
+      'connect ECONNREFUSED 127.0.0.1:5432',
+      undefined,
+    ]);
+    expect(String(failed.fields['error.stack_trace']).split('\n')[0]).toBe(
+      'Error: connect ECONNREFUSED 127.0.0.1:5432',
+    );
+  });
+
+  it("reads winston's errors format: the Error's stack on top of the line is the stack trace", () => {
+    const p = parseJson(fixture('winston.log', 8), ctx)!;
+    expect([p.timestamp, p.level, p.message, p.labels]).toEqual([
+      '2026-12-05T06:06:07.979Z',
+      'error',
+      'checkout failed: payment provider timeout',
+      { requestId: 'r-42', service: 'cart' },
+    ]);
+    expect(String(p.fields['error.stack_trace']).split('\n')[0]).toBe(
+      'Error: checkout failed: payment provider timeout',
+    );
   });
 
   it('reads ECS lines: typed fields kept, a wrong-typed value goes to labels instead of refusing the event', () => {
@@ -94,19 +118,20 @@ describe('JSON parser', () => {
       'warn',
       { controller: 'x' },
     ]);
-    // asctime has no zone: the shipper's (Europe/Berlin, +01:00 in November) applies.
-    const python = parseJson(fixture('python.log', 1), ctx)!;
+    // asctime has no zone: the shipper's (Europe/Berlin, +01:00 in December) applies.
+    const python = parseJson(fixture('python.log', 6), ctx)!;
     expect(python).toEqual({
       dataset: 'json',
-      timestamp: '2026-11-26T05:25:03.879Z',
-      level: 'warn',
-      message: 'processed batch 0 of 200',
+      timestamp: '2026-12-05T06:06:08.165Z',
+      level: 'error',
+      message: 'order 4711 could not be totalled',
       fields: {
         'log.logger': 'shop.orders.worker',
-        'process.pid': 2231,
+        'process.pid': 11794,
         'process.thread.name': 'MainThread',
-        'log.origin.file.name': 'worker.py',
-        'log.origin.file.line': 88,
+        'error.stack_trace': expect.stringMatching(/^Traceback \(most recent call last\):\n[^]*\nKeyError: 'total'$/),
+        'log.origin.file.name': 'python.py',
+        'log.origin.file.line': 21,
         'log.origin.function': 'run',
       },
     });
