@@ -92,31 +92,29 @@ describe('JSON parser', () => {
   });
 
   it('reads zap (epoch seconds, caller, stacktrace), logrus (RFC 3339, string error) and python-json-logger', () => {
-    const zap = parseJson(
-      '{"level":"dpanic","ts":1795674303.633,"caller":"server/handler.go:56","msg":"request handled","error":"payment provider timeout","stacktrace":"main.pay\\n\\t/src/server/handler.go:211","trace_id":"8286b3c8"}',
-      ctx,
-    )!;
-    expect(zap).toEqual({
+    const zap = parseJson(fixture('zap.log', 6), ctx)!;
+    expect({ ...zap, fields: { ...zap.fields, 'error.stack_trace': undefined } }).toEqual({
       dataset: 'json',
-      timestamp: '2026-11-26T06:25:03.633Z',
-      level: 'fatal',
-      message: 'request handled',
+      timestamp: '2026-12-05T06:06:06.164Z',
+      level: 'error',
+      message: 'request failed',
       fields: {
-        'trace.id': '8286b3c8',
         'error.message': 'payment provider timeout',
-        'error.stack_trace': 'main.pay\n\t/src/server/handler.go:211',
-        'log.origin.file.name': 'server/handler.go',
-        'log.origin.file.line': 56,
+        'error.stack_trace': undefined,
+        'log.origin.file.name': 'zap/main.go',
+        'log.origin.file.line': 41,
       },
+      labels: { path: '/v1/pay', status: '502' },
     });
-    const logrus = parseJson(
-      '{"level":"warning","msg":"slow","time":"2026-11-26T07:25:03+01:00","controller":"x"}',
-      ctx,
-    )!;
-    expect([logrus.timestamp, logrus.level, logrus.labels]).toEqual([
-      '2026-11-26T06:25:03.000Z',
-      'warn',
-      { controller: 'x' },
+    expect(String(zap.fields['error.stack_trace']).split('\n')[0]).toBe('main.main');
+    expect(parseJson(fixture('zap.log', 7), ctx)!.level).toBe('fatal');
+    expect(parseJson(fixture('zap.log', 3), ctx)!.fields['trace.id']).toBe('8286b3c8db9bc56e2080293caac5e8a3');
+    const logrus = parseJson(fixture('logrus.log', 6), ctx)!;
+    expect([logrus.timestamp, logrus.level, logrus.fields, logrus.labels]).toEqual([
+      '2026-12-05T06:06:16.000Z',
+      'error',
+      { 'error.message': 'context deadline exceeded' },
+      { controller: 'deployment', namespace: 'shop' },
     ]);
     // asctime has no zone: the shipper's (Europe/Berlin, +01:00 in December) applies.
     const python = parseJson(fixture('python.log', 6), ctx)!;
