@@ -153,6 +153,34 @@ describe('JSON parser', () => {
     });
   });
 
+  it("reads log4j2 JsonLayout's default thrown (frames as objects, a nested cause) as Java prints its stack trace", () => {
+    expect(parseJson(fixture('log4j.log', 6), ctx)).toEqual({
+      dataset: 'json',
+      timestamp: '2026-12-05T06:06:08.446Z',
+      level: 'error',
+      message: 'order 4713 failed',
+      fields: {
+        'log.logger': 'com.example.shop.OrderController',
+        'process.thread.name': 'http-nio-8080-exec-3',
+        'error.type': 'java.lang.IllegalStateException',
+        'error.message': 'cannot reserve stock',
+        'error.stack_trace': [
+          'java.lang.IllegalStateException: cannot reserve stock',
+          '\tat com.example.shop.OrderController.lambda$main$0(OrderController.java:18)',
+          '\tat java.lang.Thread.run(Thread.java:1474)',
+          'Caused by: java.sql.SQLException: Connection is not available, request timed out after 30000ms.',
+          '\tat com.example.shop.OrderController.lambda$main$0(OrderController.java:17)',
+        ].join('\n'),
+      },
+      labels: {
+        endOfBatch: 'false',
+        loggerFqcn: 'org.apache.logging.log4j.spi.AbstractLogger',
+        threadId: '23',
+        threadPriority: '5',
+      },
+    });
+  });
+
   it('keeps the whole line as the message when the object has none, and refuses what is not an object', () => {
     expect(parseJson('{"a":1}', ctx)).toEqual({
       dataset: 'json',
