@@ -210,15 +210,16 @@ const cases: [string, Format, ReturnType<typeof summarise>][] = [
       datasets: { json: 7 },
     },
   ],
+  // ecs-logging (Python): 2 info, 1 warning, 1 debug, 2 error.
   [
     'json/ecs.log',
     'auto',
     {
-      lines: 100,
+      lines: 6,
       failed: 0,
-      timed: 100,
-      levels: { warn: 13, info: 36, debug: 27, error: 24 },
-      datasets: { json: 100 },
+      timed: 6,
+      levels: { info: 2, warn: 1, debug: 1, error: 2 },
+      datasets: { json: 6 },
     },
   ],
   // 25 continuation lines (stack frames, "Caused by") have neither a time nor a level.

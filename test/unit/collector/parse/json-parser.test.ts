@@ -76,19 +76,37 @@ describe('JSON parser', () => {
   });
 
   it('reads ECS lines: typed fields kept, a wrong-typed value goes to labels instead of refusing the event', () => {
-    const p = parseJson(fixture('ecs.log', 1), ctx)!;
-    expect(p.level).toBe('warn');
+    // ecs-logging's formatter with ECS fields as extras; this client wrote its status as text.
+    const p = parseJson(fixture('ecs.log', 4), ctx)!;
+    expect([p.timestamp, p.level, p.message]).toEqual(['2026-12-05T06:06:06.247Z', 'warn', 'GET /checkout/status n/a']);
     expect(p.fields).toEqual({
+      'log.logger': 'checkout.access',
+      'process.pid': 27742,
+      'process.name': 'MainProcess',
+      'process.thread.name': 'MainThread',
+      'process.thread.id': 139760056730176,
       'trace.id': '133a84905d210794',
+      'log.origin.file.name': 'ecs.py',
+      'log.origin.file.line': 33,
+      'log.origin.function': '<module>',
       'http.request.method': 'GET',
       'http.response.body.bytes': 4449,
-      'url.path': '/checkout',
-      'url.query': 'step=2',
+      'url.path': '/checkout/status',
       'client.ip': '198.51.100.23',
-      'user_agent.original': 'curl/8.11.0',
+      'user_agent.original': 'curl/7.88.1',
       'user.id': 'u-42',
     });
-    expect(p.labels).toEqual({ http_response_status_code: 'n/a', event_dataset: 'checkout.access', tenant: 'acme' });
+    expect(p.labels).toEqual({
+      http_response_status_code: 'n/a',
+      event_dataset: 'checkout.access',
+      tenant: 'acme',
+      log_original: 'GET /checkout/status n/a',
+    });
+    const failed = parseJson(fixture('ecs.log', 6), ctx)!;
+    expect([failed.fields['error.type'], failed.fields['error.message']]).toEqual([
+      'ConnectionError',
+      'payment provider unreachable',
+    ]);
   });
 
   it('reads zap (epoch seconds, caller, stacktrace), logrus (RFC 3339, string error) and python-json-logger', () => {
