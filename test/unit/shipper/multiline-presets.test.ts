@@ -34,17 +34,24 @@ const shape = (records: { text?: string; message?: string }[]): number[] =>
   records.map((r) => (r.text ?? r.message ?? '').split('\n').length);
 
 describe('multiline presets', () => {
-  it('java: keeps the exception, frames, "Caused by:", "Suppressed:" and "... 12 more" under their log line', () => {
+  it('java: keeps the exception, frames, "Caused by:", "Suppressed:" and "... n more" under their log line', () => {
+    // logback and the JVM's own report of an uncaught exception in one file (scripts/fixtures/logback.sh).
     const records = group('java', fixture('java'));
-    expect(shape(records)).toEqual([1, 17, 1, 1, 3, 1]);
+    expect(shape(records)).toEqual([1, 16, 1, 1, 7, 1]);
     const error = records[1]!.text.split('\n');
     expect(error[0]).toBe(
-      '2026-11-26 10:00:01.007 ERROR [http-nio-8080-exec-3] o.e.shop.web.OrderController - Request GET /api/orders/4711 failed',
+      '2026-12-05 07:06:06.845 ERROR [http-nio-8080-exec-3] o.e.s.w.OrderController - Request GET /api/orders/4711 failed',
     );
     expect(error.filter((l) => l.startsWith('Caused by: '))).toHaveLength(2);
-    expect(error).toContain('\t... 12 more');
-    expect(error.at(-1)).toBe('\t... 9 common frames omitted');
-    expect(records[4]!.text).toMatch(/^Exception in thread "report-exporter" java.lang.OutOfMemoryError/);
+    expect(error).toContain('\t... 2 common frames omitted');
+    expect(error).toContain('\tSuppressed: java.lang.IllegalStateException: pool is shutting down');
+    expect(error.at(-1)).toBe('\t\t... 4 common frames omitted');
+    const uncaught = records[4]!.text.split('\n');
+    expect(uncaught[0]).toBe(
+      'Exception in thread "report-exporter" java.lang.IllegalStateException: report export aborted',
+    );
+    expect(uncaught).toContain('Caused by: java.lang.OutOfMemoryError: Java heap space');
+    expect(uncaught.at(-1)).toBe('\t... 1 more');
   });
 
   it('python: keeps chained tracebacks with their blank lines and final exception lines in one event', () => {
