@@ -222,16 +222,18 @@ const cases: [string, Format, ReturnType<typeof summarise>][] = [
       datasets: { json: 6 },
     },
   ],
-  // 25 continuation lines (stack frames, "Caused by") have neither a time nor a level.
+  // gunicorn, its app's Python logging, logback with the JVM and Perl in one file (scripts/fixtures/plain-apps.sh):
+  // 12 info (7 gunicorn [INFO], 2 Python, 2 logback, 1 Perl), 3 debug, 3 warn, 2 error, 1 fatal; 12 lines without a
+  // time or level (a Python traceback, two Java stack traces, Perl's own die message).
   [
     'plain/app.log',
     'auto',
     {
-      lines: 220,
+      lines: 33,
       failed: 0,
-      timed: 195,
-      levels: { info: 64, none: 58, error: 24, warn: 30, fatal: 23, debug: 21 },
-      datasets: { plain: 220 },
+      timed: 21,
+      levels: { info: 12, debug: 3, warn: 3, error: 2, fatal: 1, none: 12 },
+      datasets: { plain: 33 },
     },
   ],
 ];
