@@ -2,7 +2,8 @@ import express, { Router } from 'express';
 import { CollectorError } from '../collector-error.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
-import type { BulkItemResult, BulkService } from '../ingest/bulk-service.js';
+import type { BulkItemResult, DocumentRefusal, DocumentResult } from '../../protocol/bulk-response.js';
+import type { BulkService } from '../ingest/bulk-service.js';
 
 /** What `GET /` answers: enough of Elasticsearch's root document for shippers' start-up version checks. */
 const ROOT = {
@@ -24,8 +25,9 @@ const ROOT = {
 
 /** A single-document answer in Elasticsearch's shape: the item without its bulk-only `status`, or the error. */
 function answerOne(res: express.Response, item: BulkItemResult): void {
-  const { status, error, ...answer } = item;
-  res.status(status).json(error ? { error, status } : answer);
+  const { status, error, ...stored } = item;
+  const answer: DocumentResult | DocumentRefusal = error ? { error, status } : stored;
+  res.status(status).json(answer);
 }
 
 /**
@@ -97,7 +99,7 @@ export function bulkRoutes(
 
 /** The write paths of the door above, with the methods they take. */
 const WRITE_PATHS: readonly [RegExp, string][] = [
-  [/^\/(?:[^/]+\/(?:[^/]+\/)?)?_bulk$/, 'POST'],
+  [/^\/(?:[^/]+\/(?:[^/]+\/)?)?_bulk$/, 'POST, PUT'],
   [/^\/[^/]+\/_doc(?:\/[^/]+)?$/, 'POST, PUT'],
   [/^\/[^/]+\/_create\/[^/]+$/, 'POST, PUT'],
 ];
