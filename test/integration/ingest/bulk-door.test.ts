@@ -1,3 +1,4 @@
+import { documentRefusalSchema, documentResultSchema } from '../../../protocol/bulk-response.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
 import { refresh, startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
 
@@ -157,6 +158,10 @@ describe('POST /_bulk', () => {
     expect([put.status, put.body._id]).toEqual([201, 'single-2']);
     const dup = await post('/logs/_create/single-2', JSON.stringify({ message: 'single create' }), auth, 'PUT');
     expect([dup.status, dup.body.error.type]).toEqual([409, 'version_conflict_engine_exception']);
+    // The answers are the shapes docs/openapi.json describes, exactly: no bulk-only `status` beside a stored one.
+    for (const stored of [legacy, put])
+      expect(documentResultSchema.strict().safeParse(stored.body).error).toBeUndefined();
+    expect(documentRefusalSchema.strict().safeParse(dup.body).error).toBeUndefined();
     // Elasticsearch's clients refuse any answer without X-Elastic-Product, errors included.
     for (const answer of [legacy, put, dup]) expect(answer.product).toBe('Elasticsearch');
     const json = { accept: 'application/json' };
