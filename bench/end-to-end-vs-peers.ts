@@ -7,7 +7,7 @@
  *  - rsyslog → Elasticsearch directly (imfile + omelasticsearch);
  *  - syslog-ng → Elasticsearch directly (elasticsearch-http with flow control);
  *  - the same syslog-ng storing logship's document (parsed fields, explicit ids; bench/peers/);
- * the peers with the configs in /work/shared/bench-peers. Every run writes into fresh indices, deleted after it. Also
+ * the peers with the configs in bench/peers/. Every run writes into fresh indices, deleted after it. Also
  * the CPU seconds and peak RSS (VmHWM) of every process under test, and Elasticsearch's CPU seconds per run.
  * Prints a table and the ratios; writes bench/results/end-to-end-vs-peers.json.
  *
@@ -402,11 +402,11 @@ async function syslogNgSameDocumentRun(bench: Bench): Promise<RunResult> {
   const config = join(dir, 'syslog-ng.conf');
   writeFileSync(
     config,
-    peerConfig(
-      'syslog-ng-logship-document.conf',
-      { '@@INPUT@@': bench.input, '@@URL@@': `${bench.esUrl}/_bulk`, '@@INDEX@@': `${prefix}-all` },
-      join(ROOT, 'bench', 'peers'),
-    ),
+    peerConfig('syslog-ng-logship-document.conf', {
+      '@@INPUT@@': bench.input,
+      '@@URL@@': `${bench.esUrl}/_bulk`,
+      '@@INDEX@@': `${prefix}-all`,
+    }),
   );
   const args = ['-F', '-f', config, '-R', join(dir, 'persist'), '-p', join(dir, 'pid'), '-c', join(dir, 'ctl')];
   try {

@@ -67,7 +67,7 @@ export interface CeilingLoad {
   /** Daily indices `<indexPrefix>-YYYY.MM.DD` and the template `<indexPrefix>-events`; the caller deletes both. */
   indexPrefix: string;
   lines: number;
-  /** The ingest event of line `i` as a shipper sends it (CONTRACT §5), with an `id`. */
+  /** The ingest event of line `i` as a shipper sends it (see docs/events.md), with an `id`. */
   event: (i: number) => Record<string, unknown>;
   pollMs?: number;
 }

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { usage } from './measured-process.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-/** The peers' configs as the team shares them (`@@PLACEHOLDER@@`s to fill). */
-export const PEERS = process.env.BENCH_PEERS_DIR ?? join(ROOT, '..', 'shared', 'bench-peers');
+/** The peers' configs (`@@PLACEHOLDER@@`s to fill), kept in bench/peers/ beside the benchmarks. */
+export const PEERS = process.env.BENCH_PEERS_DIR ?? join(ROOT, 'bench', 'peers');
 export const PEER_LOCK = '/tmp/logship-peer.lock';
 export const SYSLOG_NG_PACKAGES = ['syslog-ng-core', 'syslog-ng-mod-http', 'syslog-ng-scl'];
 export const RSYSLOG_PACKAGES = ['rsyslog', 'rsyslog-elasticsearch'];
 
-/** A peer config (from bench-peers, or `dir`) with its placeholders replaced; a missing placeholder is an error. */
+/** A peer config (from bench/peers/, or `dir`) with its placeholders replaced; a missing placeholder is an error. */
 export function peerConfig(file: string, replacements: Record<string, string>, dir = PEERS): string {
   let text = readFileSync(join(dir, file), 'utf8');
   for (const [from, to] of Object.entries(replacements)) {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { expandEnv, readYamlFile } from '../config/load-config.js';
+import { readConfigFile } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import type { AlertRuleInput, AlertRuleView } from '../protocol/alert-rule.js';
 import type { AlertsOverview } from '../protocol/alerts-overview.js';
@@ -119,8 +119,9 @@ function applyFlags(base: Record<string, unknown>, flags: RuleFlags): Record<str
   return rule;
 }
 
+/** A rule file reads like collector.yml: `${VAR}` from the environment, each unset one reported with its key. */
 function fromFile(path: string | undefined): Record<string, unknown> {
-  return path ? (expandEnv(readYamlFile(path), process.env) as Record<string, unknown>) : {};
+  return readConfigFile(path, process.env);
 }
 
 /** One line for a person: "count above 100 in 5m per host", "host silent for 10m". */

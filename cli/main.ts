@@ -9,7 +9,7 @@ import { searchCommand } from './search-command.js';
 import { tlsCommand } from './tls-command.js';
 import { tokenCommand } from './token-command.js';
 
-/** Exit code for bad config or arguments (CONTRACT §2). */
+/** Exit code for bad config or arguments (see docs/cli.md). */
 const EXIT_USAGE = 2;
 
 function program(): Command {

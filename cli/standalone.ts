@@ -6,6 +6,7 @@ import { loadCollectorConfig } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
 import { parseShipperConfig } from '../shipper/config.js';
 import { startShipper } from '../shipper/shipper.js';
+import { lockDataDir } from './data-dir-lock.js';
 
 /** System logs usually present on Debian, RHEL and friends; a path that does not exist is simply never matched. */
 const SYSTEM_LOGS = ['/var/log/*.log', '/var/log/syslog', '/var/log/messages', '/var/log/*/*.log'];
@@ -26,6 +27,9 @@ export async function runStandalone(): Promise<void> {
   const logDir = join(dataDir, 'logs');
   ensurePrivateDir(dataDir);
   ensurePrivateDir(logDir);
+  // Before anything else: a second standalone here would share the store, the tokens and the shipper's offsets.
+  const lock = lockDataDir(dataDir);
+  process.once('exit', () => lock.release());
   // logship's own log goes to the terminal and to a file the shipper tails, so it is searchable too.
   const logger = pino(
     { name: 'logship' },
@@ -35,12 +39,13 @@ export async function runStandalone(): Promise<void> {
     ]),
   );
 
-  // The embedded store in <data_dir>/store unless LOGSHIP_ES_URL names an Elasticsearch (CONTRACT §2).
+  // The embedded store in <data_dir>/store unless LOGSHIP_ES_URL names an Elasticsearch (see docs/cli.md).
   const collectorConfig = loadCollectorConfig(undefined, { ...process.env, LOGSHIP_DATA_DIR: dataDir });
-  const collector = await startCollector(collectorConfig, logger);
-
+  // Before the collector starts: it reads the token file at start, and re-reads it only every second, so a token
+  // made after it would be refused (401) to the shipper's first batch, which then waited 30 s to retry.
   const shipperToken = freshToken(dataDir, 'standalone-shipper', 'ingest');
   const readToken = freshToken(dataDir, 'standalone-read', 'read');
+  const collector = await startCollector(collectorConfig, logger);
   const shipperConfig = parseShipperConfig(
     {
       collectors: [collector.url],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { byteSize } from '../config/byte-size.js';
 import { duration } from '../config/duration.js';
-import { readYamlFile, validateConfig } from '../config/load-config.js';
+import { readConfigFile, validateConfig } from '../config/load-config.js';
 import { ConfigError } from '../config/config-error.js';
 import { existingFile } from '../config/existing-file.js';
 import { cidr, isLoopbackHost } from '../config/network-address.js';
@@ -203,9 +203,12 @@ const schema = z.strictObject({
 
 export type CollectorConfig = z.output<typeof schema>;
 
-/** Loads collector.yml (optional), applies LOGSHIP_* environment overrides, validates once, freezes. */
+/**
+ * Loads collector.yml (optional) with `${VAR}` expanded, applies LOGSHIP_* environment overrides, validates once,
+ * freezes.
+ */
 export function loadCollectorConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): CollectorConfig {
-  const raw = readYamlFile(path);
+  const raw = readConfigFile(path, env);
   if (env.LOGSHIP_LISTEN) raw.listen = env.LOGSHIP_LISTEN;
   if (env.LOGSHIP_DATA_DIR) raw.data_dir = env.LOGSHIP_DATA_DIR;
   if (env.LOGSHIP_ES_URL) {

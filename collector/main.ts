@@ -1,8 +1,10 @@
 import pino, { type Logger } from 'pino';
 import { ensurePrivateDir, openToOthers } from '../config/private-files.js';
+import { listenOn } from '../protocol/listen.js';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
 import { tokenId } from './auth/token-store.js';
+import { createStore } from './store/create-store.js';
 import { StoreUnavailableError } from './store/store-errors.js';
 import { createCollectorServer } from './tls/collector-server.js';
 
@@ -26,10 +28,14 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
   warnWhenDataDirIsShared(config.data_dir, logger);
   let collector;
   for (let attempt = 0; ; attempt++) {
+    // A store per attempt, closed when the attempt fails: each Elasticsearch store holds a client with its own
+    // connection pool, and a collector waiting minutes for its store would otherwise pile one up per retry.
+    const store = createStore(config, logger);
     try {
-      collector = await createApp(config, logger);
+      collector = await createApp(config, logger, store);
       break;
     } catch (err) {
+      await store.close().catch((closeErr: unknown) => logger.warn({ err: closeErr }, 'Closing the store failed.'));
       if (!(err instanceof StoreUnavailableError)) throw err;
       const wait = Math.min(30_000, 500 * 2 ** attempt);
       logger.warn({ wait_ms: wait }, `The store is not reachable yet (${err.message}); retrying.`);
@@ -39,13 +45,12 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
   const { host, port } = parseListen(config.listen);
   const server = listener.server;
   server.on('request', collector.app);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  try {
+    await listenOn(server, host, port, 'COLLECTOR');
+  } catch (err) {
+    await collector.close();
+    throw err;
+  }
   // Shippers keep connections alive between batches; the server must not time them out first.
   server.keepAliveTimeout = 65_000;
   const address = server.address();

@@ -3,25 +3,42 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from './config-error.js';
 
-/** Replaces `${VAR}` (and `${VAR:-default}`) in strings with the environment's values; a missing variable is an error. */
-export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path = ''): unknown {
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${VAR}` (and `${VAR:-default}`) in every string with the environment's values; each variable that is
+ * not set is reported with the key it appears under (`inputs.0.paths.1: …`), as the schema reports its problems.
+ */
+function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, problems: string[]): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+    return value.replace(VARIABLE, (whole, name: string, fallback?: string) => {
       const v = env[name] ?? fallback;
-      if (v === undefined)
-        throw new ConfigError(`Config is invalid.`, [`${path || '(root)'}: environment variable ${name} is not set`]);
-      return v;
+      if (v !== undefined) return v;
+      problems.push(`${path || '(root)'}: environment variable ${name} is not set`);
+      return whole;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, `${path}[${i}]`));
+  const at = (key: string | number) => (path ? `${path}.${key}` : String(key));
+  if (Array.isArray(value)) return value.map((v, i) => expandEnv(v, env, at(i), problems));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, path ? `${path}.${k}` : k)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandEnv(v, env, at(k), problems)]));
   }
   return value;
 }
 
+/**
+ * Reads a config file (collector.yml, shipper.yml) with every `${VAR}` in its strings taken from `env`, so both
+ * files keep secrets and per-host values out of the file the same way.
+ */
+export function readConfigFile(path: string | undefined, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const problems: string[] = [];
+  const expanded = expandEnv(readYamlFile(path), env, '', problems) as Record<string, unknown>;
+  if (problems.length) throw new ConfigError(`Config from ${path} is invalid.`, problems);
+  return expanded;
+}
+
 /** Reads a YAML file into a plain object (an absent path gives `{}`). */
-export function readYamlFile(path: string | undefined): Record<string, unknown> {
+function readYamlFile(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   let text: string;
   try {

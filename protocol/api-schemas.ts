@@ -2,7 +2,12 @@ import type { z } from 'zod';
 import { alertNotificationSchema } from './alert-notification.js';
 import { alertRuleInputSchema, alertRuleListSchema, alertRuleViewSchema } from './alert-rule.js';
 import { alertRuleStatusSchema, alertStateViewSchema, alertsOverviewSchema } from './alerts-overview.js';
-import { bulkItemResultSchema, bulkResponseSchema, documentRefusalSchema } from './bulk-response.js';
+import {
+  bulkItemResultSchema,
+  bulkResponseSchema,
+  documentRefusalSchema,
+  documentResultSchema,
+} from './bulk-response.js';
 import { alignedContextResultSchema, alignedHitSchema, contextResultSchema } from './context.js';
 import { deadLetterPageSchema } from './dead-letter.js';
 import { errorBodySchema } from './error-body.js';
@@ -47,6 +52,7 @@ export const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   IngestResult: ingestResultSchema,
   BulkResponse: bulkResponseSchema,
   BulkItemResult: bulkItemResultSchema,
+  DocumentResult: documentResultSchema,
   DocumentRefusal: documentRefusalSchema,
   DeadLetterPage: deadLetterPageSchema,
   Pattern: patternSchema,

@@ -4,7 +4,7 @@ import { count } from './wire-values.js';
 /** Why Elasticsearch (and logship's door) refused a document. */
 const documentErrorSchema = z.object({ type: z.string(), reason: z.string() });
 
-/** One item of an Elasticsearch bulk response; also the answer of a single-document write that succeeded. */
+/** One item of an Elasticsearch bulk response. */
 export const bulkItemResultSchema = z.object({
   _index: z.string(),
   _id: z.string(),
@@ -26,5 +26,13 @@ export const bulkResponseSchema = z.object({
 });
 export type BulkResponse = z.infer<typeof bulkResponseSchema>;
 
+/**
+ * The answer of a single-document write (`/{index}/_doc`, `/{index}/_create/{id}`) that stored the document (or
+ * found it stored): Elasticsearch's shape, the bulk item without its bulk-only `status` (the HTTP status says it).
+ */
+export const documentResultSchema = bulkItemResultSchema.omit({ status: true, error: true });
+export type DocumentResult = z.infer<typeof documentResultSchema>;
+
 /** The answer of a single-document write (`/{index}/_doc`, `/{index}/_create/{id}`) that was refused. */
 export const documentRefusalSchema = z.object({ error: documentErrorSchema, status: z.number().int() });
+export type DocumentRefusal = z.infer<typeof documentRefusalSchema>;

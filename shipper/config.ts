@@ -5,7 +5,7 @@ import { byteSize } from '../config/byte-size.js';
 import { duration } from '../config/duration.js';
 import { ConfigError } from '../config/config-error.js';
 import { existingFile } from '../config/existing-file.js';
-import { expandEnv, readYamlFile, validateConfig } from '../config/load-config.js';
+import { readConfigFile, validateConfig } from '../config/load-config.js';
 import { plainHttpProblem } from '../config/network-address.js';
 import { FORMATS } from '../protocol/event.js';
 import { MULTILINE_PRESET_NAMES } from './multiline-presets.js';
@@ -87,7 +87,7 @@ const listenAddress = z
   .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'must be host:port, e.g. 127.0.0.1:9101' })
   .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, { message: 'port must be at most 65535' });
 
-/** The shipper.yml schema (CONTRACT §3); sizes and durations come out as bytes and milliseconds. */
+/** The shipper.yml schema (see docs/configuration.md); sizes and durations come out as bytes and milliseconds. */
 export const shipperConfigSchema = z.strictObject({
   host: z
     .string()
@@ -130,7 +130,7 @@ export type InputConfig = ShipperConfig['inputs'][number];
 export type MultilineConfig = NonNullable<InputConfig['multiline']>;
 
 /**
- * Applies the environment overrides of CONTRACT §2 to raw config; they win over the file so one config can serve
+ * Applies the environment overrides of docs/cli.md to raw config; they win over the file so one config can serve
  * many hosts and secrets need not live in it.
  */
 function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
@@ -141,18 +141,18 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.ProcessEnv)
   return out;
 }
 
-/** Validates an already parsed shipper config object (with `${VAR}` expansion and env overrides). */
+/** Validates an already parsed shipper config object with the environment overrides applied. */
 export function parseShipperConfig(
   raw: unknown,
   env: NodeJS.ProcessEnv = process.env,
   source = 'object',
 ): ShipperConfig {
-  const expanded = expandEnv(raw ?? {}, env);
+  const value = raw ?? {};
   // A non-mapping is left for the schema to reject with a proper message.
   const withEnv =
-    expanded && typeof expanded === 'object' && !Array.isArray(expanded)
-      ? applyEnvOverrides(expanded as Record<string, unknown>, env)
-      : expanded;
+    typeof value === 'object' && !Array.isArray(value)
+      ? applyEnvOverrides(value as Record<string, unknown>, env)
+      : value;
   return refuseInsecureCollectors(validateConfig(shipperConfigSchema, withEnv, source));
 }
 
@@ -171,7 +171,10 @@ function refuseInsecureCollectors(config: ShipperConfig): ShipperConfig {
   );
 }
 
-/** Loads shipper.yml (or only env and defaults without a path); throws ConfigError naming every bad key. */
+/**
+ * Loads shipper.yml with `${VAR}` expanded (or only env and defaults without a path); throws ConfigError naming
+ * every bad key.
+ */
 export function loadShipperConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): ShipperConfig {
-  return parseShipperConfig(readYamlFile(path), env, path ?? 'the environment');
+  return parseShipperConfig(readConfigFile(path, env), env, path ?? 'the environment');
 }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { listenOn } from '../protocol/listen.js';
 
 /** Per-file figures the lag and risk gauges are computed from at scrape time (no work between scrapes). */
 export interface FileFigures {
@@ -179,13 +180,7 @@ export class ShipperMetrics {
         },
       );
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host.replace(/^\[|\]$/g, ''), () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listenOn(server, host.replace(/^\[|\]$/g, ''), port, 'SHIPPER');
     return server;
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-/** A login link is valid once, for ten minutes. */
+/** A login link is valid once, for ten minutes (see docs/api.md). */
 const CODE_TTL_MS = 10 * 60_000;
 /** Bounded, so nobody can grow the map by asking for links. */
 const MAX_CODES = 100;

@@ -48,7 +48,7 @@ function isoTime(value: string | undefined, key: string): string | undefined {
 }
 
 /**
- * Validates one decoded line against the ingest event shape (CONTRACT §5) and builds its ECS document.
+ * Validates one decoded line against the ingest event shape (see docs/events.md) and builds its ECS document.
  * Hand-written rather than schema-driven: this runs for every event and is the collector's hot path.
  */
 export function normalizeEvent(

@@ -1,6 +1,6 @@
 /**
- * The query AST every store compiles: parsed once from the query language (CONTRACT §6), with field names
- * already resolved to stored (ECS) names. `field: null` means the message text.
+ * The query AST every store compiles: parsed once from the query language (docs/query-language.md), with field
+ * names already resolved to stored (ECS) names. `field: null` means the message text.
  */
 export type QueryNode =
   | { kind: 'all' }

@@ -6,7 +6,7 @@ import { QUERY_LIMITS } from './query-limits.js';
 export { QUERY_LIMITS } from './query-limits.js';
 
 /**
- * Parses the query language (CONTRACT §6) into the store-neutral AST, resolving short field names.
+ * Parses the query language (see docs/query-language.md) into the store-neutral AST, resolving short field names.
  * A hand-written recursive-descent parser: liqe binds `a OR b AND c` as `(a OR b) AND c`, while users bring
  * Lucene's precedence (`a OR (b AND c)`) from Kibana and Graylog. Throws QueryError with the character position.
  *

@@ -29,7 +29,7 @@ export function parseFilterParams(params: FilterQuery, now: Date = new Date()): 
   return { query: parseQueryParams(params), from, to };
 }
 
-/** Turns `/search` parameters into a store request: the query, filters, window, order and cursor. */
+/** Turns `/search` parameters (see docs/api.md) into a store request: the query, filters, window, order and cursor. */
 export function parseSearchParams(params: SearchQuery, now: Date = new Date()): SearchRequest {
   const filter = parseFilterParams(params, now);
   const state = params.cursor ? decodeCursor(params.cursor, params.order) : undefined;

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { CollectorError } from '../collector-error.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
+import type { BulkItemResult, DocumentRefusal, DocumentResult } from '../../protocol/bulk-response.js';
 import type { BulkService } from '../ingest/bulk-service.js';
 import type { WriteAdmission } from './ingest-admission.js';
 
@@ -23,10 +24,27 @@ const ROOT = {
   tagline: 'You Know, for Search',
 };
 
+/** A single-document answer in Elasticsearch's shape: the item without its bulk-only `status`, or the error. */
+function answerOne(res: express.Response, item: BulkItemResult): void {
+  const { status, error, ...stored } = item;
+  const answer: DocumentResult | DocumentRefusal = error ? { error, status } : stored;
+  res.status(status).json(answer);
+}
+
 /**
- * The Elasticsearch-compatible door for existing shippers (CONTRACT §5): `POST /_bulk`, `POST /{index}/_bulk`,
- * and `GET`/`HEAD /` for their start-up checks. Auth (Bearer, ApiKey, Basic with the token as password) runs before
- * the body is read.
+ * Elasticsearch's official clients (JavaScript, Python, …) refuse every answer without this header, as coming from
+ * "an unknown product", even one that stored the document: an application would then retry and store it twice.
+ * Compatible servers send it for this reason; it is set before auth, so errors carry it too.
+ */
+const productHeader: express.RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Elastic-Product', 'Elasticsearch');
+  next();
+};
+
+/**
+ * The Elasticsearch-compatible door for existing shippers and Elasticsearch clients (docs/existing-shippers.md):
+ * `POST`/`PUT /_bulk`, `POST`/`PUT /{index}/_bulk`, the single-document index API, and `GET`/`HEAD /` for
+ * clients' connection checks. Auth (Bearer, ApiKey, Basic with the token as password) runs before the body is read.
  */
 export function bulkRoutes(
   bulk: BulkService,
@@ -39,14 +57,17 @@ export function bulkRoutes(
   const readBody = admission.readBody(maxBodyBytes);
   // Auth first, then admission, then the body: neither a stranger nor a crowd makes the collector buffer anything.
   const auth = requireScope(verifier, 'ingest');
-  // The web UI lives at `/` too: a browser (asking for HTML) gets the UI, an Elasticsearch client the root document.
-  const wantsHtml = (accept: string | undefined) => accept !== undefined && accept.includes('text/html');
-  router.get('/', (req, res, next) => {
-    if (wantsHtml(req.headers.accept)) return next();
+  const write = [productHeader, auth, admit, ...readBody];
+  // The web UI lives at `/` too: a browser (asking for HTML) gets the UI, an Elasticsearch client the root document,
+  // and only with an ingest token: what it needs to check the connection (`info()`, `ping()`), nothing for strangers.
+  const notForBrowsers: express.RequestHandler = (req, _res, next) => {
+    const accept = req.headers.accept;
+    next(accept !== undefined && accept.includes('text/html') ? 'route' : undefined);
+  };
+  router.get('/', notForBrowsers, productHeader, auth, (_req, res) => {
     res.json(ROOT);
   });
-  router.head('/', (req, res, next) => {
-    if (wantsHtml(req.headers.accept)) return next();
+  router.head('/', notForBrowsers, productHeader, auth, (_req, res) => {
     res.status(200).type('application/json').end();
   });
   const one =
@@ -54,31 +75,33 @@ export function bulkRoutes(
     async (req: express.Request, res: express.Response): Promise<void> => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const id = typeof req.params.id === 'string' ? req.params.id : undefined;
-      const result = await bulk.indexOne(body, String(req.params.index), id, action, req.token?.name);
-      res.status(result.status).json(result.error ? { error: result.error, status: result.status } : result);
+      answerOne(res, await bulk.indexOne(body, String(req.params.index), id, action, req.token?.name));
     };
-  router.post(['/:index/_doc', '/:index/_doc/:id'], auth, admit, ...readBody, one('index'));
-  router.put('/:index/_doc/:id', auth, admit, ...readBody, one('index'));
-  router.post('/:index/_create/:id', auth, admit, ...readBody, one('create'));
-  router.put('/:index/_create/:id', auth, admit, ...readBody, one('create'));
-  router.post(['/_bulk', '/:index/_bulk', '/:index/:type/_bulk'], auth, admit, ...readBody, async (req, res) => {
+  router.post(['/:index/_doc', '/:index/_doc/:id'], ...write, one('index'));
+  router.put('/:index/_doc/:id', ...write, one('index'));
+  router.post('/:index/_create/:id', ...write, one('create'));
+  router.put('/:index/_create/:id', ...write, one('create'));
+  // PUT as well as POST: Elasticsearch takes both, and the Python client's bulk (and so helpers.bulk) sends PUT.
+  const bulkPaths = ['/_bulk', '/:index/_bulk', '/:index/:type/_bulk'];
+  const bulkHandler = async (req: express.Request, res: express.Response): Promise<void> => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const index = typeof req.params.index === 'string' ? req.params.index : undefined;
     res.json(await bulk.bulk(body, index, req.token?.name));
-  });
+  };
+  router.post(bulkPaths, ...write, bulkHandler);
+  router.put(bulkPaths, ...write, bulkHandler);
   // Elasticsearch 6 and older: `POST /{index}/{type}`, what omelasticsearch sends by default (bulk mode off).
-  router.post(/^\/(?!api\/)([^/_][^/]*)\/([^/_][^/]*)$/, auth, admit, ...readBody, async (req, res) => {
+  router.post(/^\/(?!api\/)([^/_][^/]*)\/([^/_][^/]*)$/, ...write, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const index = String((req.params as Record<string, string>)[0]);
-    const result = await bulk.indexOne(body, index, undefined, 'index', req.token?.name);
-    res.status(result.status).json(result.error ? { error: result.error, status: result.status } : result);
+    answerOne(res, await bulk.indexOne(body, index, undefined, 'index', req.token?.name));
   });
   return router;
 }
 
 /** The write paths of the door above, with the methods they take. */
 const WRITE_PATHS: readonly [RegExp, string][] = [
-  [/^\/(?:[^/]+\/(?:[^/]+\/)?)?_bulk$/, 'POST'],
+  [/^\/(?:[^/]+\/(?:[^/]+\/)?)?_bulk$/, 'POST, PUT'],
   [/^\/[^/]+\/_doc(?:\/[^/]+)?$/, 'POST, PUT'],
   [/^\/[^/]+\/_create\/[^/]+$/, 'POST, PUT'],
 ];

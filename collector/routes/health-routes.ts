@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Readiness } from '../../protocol/health.js';
 import type { LogStore } from '../store/log-store.js';
 
-/** Unauthenticated probes for load balancers and orchestrators. */
+/** Unauthenticated probes for load balancers and orchestrators (see docs/api.md). */
 export function healthRoutes(store: LogStore): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {

@@ -1,7 +1,7 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { IngestMetrics } from '../ingest/ingest-metrics.js';
 
-/** `GET /metrics`: Prometheus text, unauthenticated like the health probes (CONTRACT §5). */
+/** `GET /metrics`: Prometheus text, unauthenticated like the health probes (see docs/api.md). */
 export function metricsRoutes(metrics: IngestMetrics): Router {
   const router = Router();
   router.get('/metrics', async (_req, res) => {

@@ -26,7 +26,7 @@ const STACK_FIELDS: Record<'host' | 'level' | 'service', StackField> = {
   service: 'service.name',
 };
 
-/** The read endpoints over a window of events: search, histogram, fields and top values. */
+/** The read endpoints over a window of events (see docs/api.md): search, histogram, fields and top values. */
 export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
   const router = Router();
   const read = requireScope(verifier, 'read');

@@ -20,7 +20,7 @@ function setSessionCookie(req: Request, res: Response, verifier: TokenVerifier, 
 }
 
 /**
- * UI sessions: a read or admin token is exchanged for an HttpOnly, SameSite=Strict cookie bound to that token's
+ * UI sessions (see docs/api.md): a read or admin token is exchanged for an HttpOnly, SameSite=Strict cookie bound to that token's
  * id; signing out ends the session on every collector of the data directory.
  */
 export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): Router {

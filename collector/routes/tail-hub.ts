@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { CollectorError } from '../collector-error.js';
 import type { QueryNode } from '../query/ast.js';
 import type { LogStore } from '../store/log-store.js';
-import type { TailEvent, TailPosition } from '../store/read-model.js';
+import type { TailPosition } from '../store/read-model.js';
 import { pause, sseEvent, TailStream, type TailStreamOptions } from './tail-stream.js';
 
 /** Where one `/tail` subscriber's events go (the SSE response in tail-routes.ts). */
@@ -163,9 +163,12 @@ export class TailHub {
   }
 
   private async poll(group: Group): Promise<void> {
-    let events: TailEvent[];
     try {
-      events = await group.stream.poll();
+      await group.stream.poll((events) => {
+        // Rendered once per page for every subscriber of the group.
+        const frames = events.map(sseEvent).join('');
+        for (const subscriber of group.subscribers) subscriber.sink.send(frames);
+      });
     } catch (err) {
       group.failures++;
       group.nextPollAt = Date.now() + Math.min(30_000, this.options.pollMs * 2 ** group.failures);
@@ -176,9 +179,6 @@ export class TailHub {
     }
     group.failures = 0;
     group.nextPollAt = 0;
-    if (events.length === 0) return;
-    const frames = events.map(sseEvent).join('');
-    for (const subscriber of group.subscribers) subscriber.sink.send(frames);
   }
 }
 

@@ -44,9 +44,17 @@ export class TailStream {
     return this.highWater;
   }
 
-  /** The events that became visible since the last poll, in ingest order (late ones when they show up). */
-  async poll(): Promise<TailEvent[]> {
-    const out: TailEvent[] = [];
+  /**
+   * Hands `deliver` the events that became visible since the last poll, in ingest order (late ones when they show
+   * up), one page at a time: a request that stored 20,000 events is sent page by page between reads, so rendering
+   * them never holds the collector's thread for the whole batch. Resolves with how many were delivered.
+   */
+  async poll(deliver: (page: TailEvent[]) => void): Promise<number> {
+    let delivered = 0;
+    const out = (page: TailEvent[]) => {
+      delivered += page.length;
+      if (page.length > 0) deliver(page);
+    };
     await this.readFrom(this.highWater, out);
     // Events at the floor's own millisecond but not after it in id order were never to be sent: count past them.
     const countFrom = Math.max(
@@ -63,11 +71,11 @@ export class TailStream {
     }
     const oldest = this.highWater.ingestedMs - this.options.overlapMs;
     for (const [id, ms] of this.sent) if (ms < oldest) this.sent.delete(id);
-    return out;
+    return delivered;
   }
 
-  /** Reads every matching event after `start`, page by page, sending those not sent yet. */
-  private async readFrom(start: TailPosition, out: TailEvent[]): Promise<void> {
+  /** Reads every matching event after `start`, page by page, handing `out` those not sent yet. */
+  private async readFrom(start: TailPosition, out: (page: TailEvent[]) => void): Promise<void> {
     let after = start;
     for (;;) {
       const page = await this.store.tail({
@@ -76,12 +84,14 @@ export class TailStream {
         after,
         limit: this.options.pageSize,
       });
+      const fresh: TailEvent[] = [];
       for (const e of page) {
         if (comparePositions(e.position, this.floor) <= 0 || this.sent.has(e.hit.id)) continue;
         this.sent.set(e.hit.id, e.position.ingestedMs);
         if (comparePositions(e.position, this.highWater) > 0) this.highWater = e.position;
-        out.push({ hit: e.hit, position: this.highWater });
+        fresh.push({ hit: e.hit, position: this.highWater });
       }
+      out(fresh);
       const last = page.at(-1);
       // A store that ignores `after` would hand the same page back forever: stop when a page makes no progress.
       if (page.length < this.options.pageSize || !last || comparePositions(last.position, after) <= 0) return;

@@ -1,7 +1,7 @@
 import type { EventDetail, Hit, Level } from '../../protocol/event.js';
 import { NESTED_ROOTS } from './field-catalogue.js';
 
-/** The stored form of an event, with ECS field names (field-catalogue.ts). */
+/** The stored form of an event, with ECS field names (docs/events.md; each field's type in field-catalogue.ts). */
 export interface EcsDocument {
   '@timestamp': string;
   message: string;

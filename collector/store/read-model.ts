@@ -3,7 +3,7 @@ import type { Heartbeat, HostClock } from '../../protocol/heartbeat.js';
 import type { FieldsResult, HistogramResult, TopValuesResult } from '../../protocol/search.js';
 import type { QueryNode } from '../query/ast.js';
 
-/** Store-neutral requests and answers of the read side (CONTRACT §5); every store implements them. */
+/** Store-neutral requests and answers of the read side (see docs/api.md); every store implements them. */
 
 /** Which events: the parsed query (filters already ANDed in) within a time window. */
 export interface EventFilter {

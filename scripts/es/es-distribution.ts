@@ -1,5 +1,5 @@
 /**
- * The Elasticsearch distribution we run (CONTRACT §7): the minimal integ-test-zip from Maven Central, fetched once
+ * The Elasticsearch distribution we run (see docs/testing.md): the minimal integ-test-zip from Maven Central, fetched once
  * into a cache and unpacked once, where the user Elasticsearch runs as can read it.
  */
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';

@@ -6,12 +6,13 @@ import { signedInPage, testScreenshotPath } from '../support/browser.js';
 import { type TestCollector } from '../support/collector-harness.js';
 import { startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
 
-/** The first line of a parser fixture: real output of the software it stands for. */
-const firstLine = (...path: string[]) =>
-  readFileSync(join(import.meta.dirname, '..', 'fixtures', ...path), 'utf8').split('\n')[0]!;
-const NGINX = firstLine('nginx', 'access.log');
-const POSTGRES = firstLine('postgres', 'postgresql.log');
-const PINO = firstLine('json', 'pino.log');
+/** Line `n` (1-based) of a parser fixture: real output of the software it stands for. */
+const fixtureLine = (n: number, ...path: string[]) =>
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', ...path), 'utf8').split('\n')[n - 1]!;
+const NGINX = fixtureLine(1, 'nginx', 'access.log');
+const POSTGRES = fixtureLine(1, 'postgres', 'postgresql.log');
+// A request pino-http style logged with its req/res serializers: many parsed fields.
+const PINO = fixtureLine(3, 'json', 'pino.log');
 const READ_AT = new Date(Date.now() - 120_000).toISOString();
 
 let collector: TestCollector;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
-/** Debian's chromium on PATH (CONTRACT §7); browser downloads do not work here, so there is no fallback. */
+/** Debian's chromium on PATH (see docs/testing.md); browser downloads do not work here, so there is no fallback. */
 export function chromiumPath(): string {
   try {
     return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();

@@ -1,4 +1,4 @@
-/** Helpers for tests that use a real Elasticsearch: the plain one of the jest global setup, or the secured one. */
+/** Helpers for tests on a real Elasticsearch (docs/testing.md): the global setup's plain one, or the secured one. */
 import { readFileSync } from 'node:fs';
 import { Client } from '@elastic/elasticsearch';
 import { COLLECTOR_USER, esCluster, securedEs } from './shared-elasticsearch.js';

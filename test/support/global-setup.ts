@@ -1,5 +1,5 @@
 /**
- * Jest globalSetup: one real Elasticsearch for the whole suite (CONTRACT §7). It honours LOGSHIP_TEST_ES_URL when
+ * Jest globalSetup: one real Elasticsearch for the whole suite (docs/testing.md). It honours LOGSHIP_TEST_ES_URL when
  * set; otherwise it starts a single-node server on port 19200 with fresh data in the temp folder (or reuses one that
  * already answers there), and hands the URL to the tests through LOGSHIP_TEST_ES_URL. It never skips: a server
  * that cannot start fails the run with the reason.

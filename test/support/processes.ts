@@ -55,13 +55,16 @@ export function runLogship(
   args: string[],
   env: Record<string, string | undefined> = {},
   prefix: readonly string[] = [],
+  /** Kills the command (SIGKILL) when it runs longer, e.g. a daemon expected to fail at start-up. */
+  timeoutMs = 0,
 ): Promise<CommandRun> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
   const [program, ...argv] = [...prefix, process.execPath, CLI, ...args] as [string, ...string[]];
   return new Promise((resolve) => {
     // Exports print tens of megabytes; execFile's default 1 MB buffer would kill the command part-way.
-    execFile(program, argv, { env: childEnv, maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+    const options = { env: childEnv, maxBuffer: 1 << 30, timeout: timeoutMs, killSignal: 'SIGKILL' as const };
+    execFile(program, argv, options, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

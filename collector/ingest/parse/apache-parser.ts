@@ -9,6 +9,8 @@ import { fractionMs, monthNumber, timeWithZone } from './zoned-time.js';
 const ERROR_LINE =
   /^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) (\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))? (\d{4})\] \[(?:([\w.-]+):)?(\w+)\](?: \[pid (\d+)(?::tid (\d+))?\])?(?: \[client ([^\]]+)\])? (?:(AH\d{5}): )?/;
 
+const APR_STATUS_CODE = /^\(\d+\)[^:]*: (AH\d{5}): /;
+
 /** Apache error log lines; times are local to the server (the shipper's zone). */
 export function parseApacheError(line: string, tz: string | undefined): ReturnType<LineParser> {
   const m = ERROR_LINE.exec(line);
@@ -21,8 +23,14 @@ export function parseApacheError(line: string, tz: string | undefined): ReturnTy
   if (m[10]) fields['process.pid'] = Number(m[10]);
   if (m[11]) fields['process.thread.id'] = Number(m[11]);
   if (m[12]) addSourceWithPort(fields, m[12]);
+  const message = line.slice(m[0].length);
   if (m[13]) fields['error.code'] = m[13];
-  return { dataset: 'apache', timestamp, level: normalizeLevel(m[9]!), message: line.slice(m[0].length), fields };
+  else {
+    // With a system error Apache writes its status first: `(111)Connection refused: AH00957: …`; the message keeps it.
+    const afterStatus = APR_STATUS_CODE.exec(message);
+    if (afterStatus) fields['error.code'] = afterStatus[1]!;
+  }
+  return { dataset: 'apache', timestamp, level: normalizeLevel(m[9]!), message, fields };
 }
 
 /** Apache access (common, combined, vhost_combined) and error log lines. */

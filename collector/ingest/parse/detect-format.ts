@@ -6,9 +6,10 @@ const NGINX_ERROR = /^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} \[[a-z]+\] \d+#\d+: 
 const APACHE_ERROR = /^\[[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? \d{4}\] \[/;
 const POSTGRES =
   /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?: (?:[A-Z]{2,5}|[+-]\d{2}(?::?\d{2})?))?(?: \[\d+\]|,(?:"[^"]*"|[^,]*),(?:"[^"]*"|[^,]*),\d+,)/;
+// MariaDB pads the hour with a space before 10:00: `2026-12-05  7:06:06 0 [Note] …` (as mysql-parser.ts reads it).
 const MYSQL =
-  /^(?:\d{4}-\d{2}-\d{2}[T ]|\d{6} {1,2})\d{1,2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?(?: \d+)? \[(?:System|Warning|Note|ERROR|Error)\] /;
-const MYSQL_SLOW = /^# (?:Time: |User@Host: |Query_time: )/;
+  /^(?:\d{4}-\d{2}-\d{2}(?:T| {1,2})|\d{6} {1,2})\d{1,2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})?(?: \d+)? \[(?:System|Warning|Note|ERROR|Error|Info)\] /;
+const MYSQL_SLOW = /^# (?:Time: |User@Host: |Query_time: |Thread_id: )/;
 const SYSLOG_FILE = /^[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2} \S+ \S/;
 const SYSLOG_RFC3339 =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2}) \S+ [^\s:[\]]+(?:\[[^\]]+\])?: /;

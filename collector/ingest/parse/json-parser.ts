@@ -120,25 +120,69 @@ function addError(flat: Map<string, unknown>, fields: Record<string, FieldValue>
     const v = take(flat, keys);
     return typeof v === 'string' ? v : v === undefined ? undefined : JSON.stringify(v);
   };
-  // pino/bunyan "err", ECS "error", log4j "thrown", zap "stacktrace", python "exc_info", logback "stack_trace".
-  const type = pick(['error.type', 'err.type', 'thrown.name', 'exception.type', 'exc_type']);
+  // First: the picks below take the thrown's name and message, which log4j's stack trace text starts with.
+  const log4jStack = log4jStackTrace(flat);
+  // pino/bunyan "err" (pino names its class "type", bunyan "name"), ECS "error", log4j "thrown", zap "stacktrace",
+  // python "exc_info", logback "stack_trace", winston "stack" (its errors format puts the Error's fields on top).
+  const type = pick(['error.type', 'err.type', 'err.name', 'thrown.name', 'exception.type', 'exc_type']);
   const message = pick(['error.message', 'err.message', 'thrown.message', 'thrown.localizedMessage', 'error', 'err']);
-  const stack = pick([
-    'error.stack_trace',
-    'err.stack',
-    'error.stack',
-    'thrown.extendedStackTrace',
-    'stack_trace',
-    'stacktrace',
-    'exc_info',
-    'exception',
-    '@x',
-  ]);
+  const stack =
+    log4jStack ??
+    pick([
+      'error.stack_trace',
+      'err.stack',
+      'error.stack',
+      'thrown.extendedStackTrace',
+      'stack_trace',
+      'stacktrace',
+      'exc_info',
+      'exception',
+      'stack',
+      '@x',
+    ]);
   const code = pick(['error.code', 'err.code']);
   if (type) fields['error.type'] = type;
   if (message) fields['error.message'] = message;
   if (stack) fields['error.stack_trace'] = stack;
   if (code) fields['error.code'] = code;
+}
+
+/** log4j2 JsonLayout's frame of `extendedStackTrace` (its default, without `stacktraceAsString`). */
+interface Log4jFrame {
+  class?: unknown;
+  method?: unknown;
+  file?: unknown;
+  line?: unknown;
+}
+
+/**
+ * log4j2's JsonLayout writes a `thrown` with its frames as an array of objects and its cause nested under `cause`:
+ * they become the stack trace Java itself prints (`Type: message`, `\tat class.method(File.java:18)`, `Caused by:`),
+ * instead of a JSON array in error.stack_trace and every cause's field in labels. Undefined for anything else.
+ */
+function log4jStackTrace(flat: Map<string, unknown>): string | undefined {
+  if (!Array.isArray(flat.get('thrown.extendedStackTrace'))) return undefined;
+  const lines: string[] = [];
+  for (
+    let prefix = 'thrown.';
+    flat.has(`${prefix}name`) || flat.has(`${prefix}extendedStackTrace`);
+    prefix += 'cause.'
+  ) {
+    const name = flat.get(`${prefix}name`);
+    const message = flat.get(`${prefix}message`);
+    const head = `${typeof name === 'string' ? name : 'Throwable'}${typeof message === 'string' ? `: ${message}` : ''}`;
+    lines.push(prefix === 'thrown.' ? head : `Caused by: ${head}`);
+    const frames = flat.get(`${prefix}extendedStackTrace`);
+    for (const frame of Array.isArray(frames) ? (frames as Log4jFrame[]) : []) {
+      const where = typeof frame.file === 'string' ? `${frame.file}:${String(frame.line)}` : 'Unknown Source';
+      lines.push(`\tat ${String(frame.class)}.${String(frame.method)}(${where})`);
+    }
+    // The top-level name and message stay for error.type and error.message.
+    for (const key of ['extendedStackTrace', 'localizedMessage', 'commonElementCount', 'suppressed'])
+      flat.delete(`${prefix}${key}`);
+    if (prefix !== 'thrown.') for (const key of ['name', 'message']) flat.delete(`${prefix}${key}`);
+  }
+  return lines.join('\n');
 }
 
 function addOrigin(flat: Map<string, unknown>, fields: Record<string, FieldValue>): void {

@@ -1,12 +1,18 @@
 import { fractionMs, monthNumber, timeWithZone } from './zoned-time.js';
 
 // ISO-8601 and its common log variants at the start of a line, optionally bracketed:
-// "2026-11-26T10:00:00.123Z", "2026-11-26 10:00:00,123", "[2026-11-26 10:00:00 +0100]", "2026/11/26 10:00:00".
+// "2026-11-26T10:00:00.123Z", "2026-11-26 10:00:00,123", "[2026-11-26 10:00:00 +0100]", "2026/11/26 10:00:00", and
+// the hour space-padded before 10:00 as MariaDB writes it: "2026-12-05  7:06:06".
 const ISO_START =
-  /^\[?(\d{4})[-/](\d{2})[-/](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?/;
+  /^\[?(\d{4})[-/](\d{2})[-/](\d{2})(?:T| {1,2})(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?\s?(Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT)?/;
 // "26/Nov/2026:10:00:00 +0000" (access logs), "[26-Nov-2026 10:00:00 UTC]" (php-fpm, PHP errors).
 const DAY_MONTH_YEAR =
   /^\[?(\d{2})[/-]([A-Za-z]{3})[/-](\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?: ?(Z|[+-]\d{2}:?\d{2}|UTC|GMT|[A-Z][a-z]+\/[A-Za-z_]+))?/;
+
+// C's ctime()/asctime() shape, which Perl's scalar(localtime) and many scripts prefix their lines with: the day is
+// space-padded, "Sat Dec  5 07:06:06 2026" (and "[Thu Nov 26 10:00:00.123 2026]" as Apache writes it).
+const C_TIME =
+  /^\[?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Za-z]{3}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (\d{4})\b/;
 
 /**
  * The time at the start of a line, as an ISO string in UTC; undefined when the line does not start with one.
@@ -14,7 +20,7 @@ const DAY_MONTH_YEAR =
  */
 export function leadingTimestamp(line: string, tz?: string): string | undefined {
   const c = line.charCodeAt(line.charCodeAt(0) === 0x5b ? 1 : 0);
-  if (c < 0x30 || c > 0x39) return undefined;
+  if (c < 0x30 || c > 0x39) return cTime(line, tz);
   let m = ISO_START.exec(line);
   if (m) {
     return timeWithZone(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, fractionMs(m[7]), m[8], tz);
@@ -26,6 +32,13 @@ export function leadingTimestamp(line: string, tz?: string): string | undefined 
     return timeWithZone(+m[3]!, month, +m[1]!, +m[4]!, +m[5]!, +m[6]!, fractionMs(m[7]), m[8], tz);
   }
   return undefined;
+}
+
+function cTime(line: string, tz?: string): string | undefined {
+  const m = C_TIME.exec(line);
+  const month = m ? monthNumber(m[1]!) : 0;
+  if (!m || !month) return undefined;
+  return timeWithZone(+m[7]!, month, +m[2]!, +m[3]!, +m[4]!, +m[5]!, fractionMs(m[6]), undefined, tz);
 }
 
 const ISO_FULL =

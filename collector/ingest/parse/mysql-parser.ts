@@ -5,16 +5,20 @@ import type { FieldValue, LineParser, ParseContext, ParsedLine } from './parsed-
 import { fractionMs, isoOrUndefined, timeWithZone } from './zoned-time.js';
 
 // MySQL 8: `2026-11-26T10:00:00.123456Z 0 [System] [MY-010116] [Server] msg`; MySQL 5.7:
-// `2026-11-26T10:00:00.123456Z 0 [Note] InnoDB: msg`; MariaDB: `2026-11-26 10:00:00 0 [Note] msg`; MySQL 5.5 and old
-// MariaDB: `261126 10:00:00 [Note] msg` (yymmdd, the hour may be space-padded).
+// `2026-11-26T10:00:00.123456Z 0 [Note] InnoDB: msg`; MariaDB: `2026-11-26 10:00:00 0 [Note] msg`, with the hour
+// space-padded before 10:00 (`2026-12-05  7:06:06`); MySQL 5.5 and old MariaDB: `261126 10:00:00 [Note] msg`
+// (yymmdd, the hour space-padded the same way).
 const ERROR_LINE =
-  /^(?:(\d{4})-(\d{2})-(\d{2})[T ]|(\d{2})(\d{2})(\d{2}) {1,2})(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})?(?: (\d+))? \[(System|Warning|Note|ERROR|Error|Info)\](?: \[(MY-\d{6})\])?(?: \[(\w+)\])? /;
+  /^(?:(\d{4})-(\d{2})-(\d{2})(?:T| {1,2})|(\d{2})(\d{2})(\d{2}) {1,2})(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:\d{2})?(?: (\d+))? \[(System|Warning|Note|ERROR|Error|Info)\](?: \[(MY-\d{6})\])?(?: \[(\w+)\])? /;
 const SUBSYSTEM = /^(InnoDB|Plugin|Slave SQL|Slave I\/O|Replica SQL|Replica I\/O|mysqld|mariadbd|WSREP|Aria)[:\s]/;
 
 // Slow query log headers. The shipper's multiline setting (start: '^# Time:') joins an entry into one event;
 // without it each header line arrives alone and is still parsed.
 const SLOW_TIME = /^# Time: (?:(\d{4}-\d{2}-\d{2}T\S+)|(\d{2})(\d{2})(\d{2}) {1,2}(\d{1,2}):(\d{2}):(\d{2}))/;
 const SLOW_USER = /^# User@Host: ([^[\s]*)\[[^\]]*\] @ ([^[\s]*) ?\[([^\]]*)\](?:\s+Id:\s+(\d+))?/;
+// MariaDB puts the thread and schema on a line of their own, and adds lines of counters and plan flags.
+const SLOW_THREAD = /^# Thread_id: (\d+)\s+Schema: (\S*)/;
+const SLOW_OTHER = /^# [A-Z][A-Za-z_]+: \S/;
 const SLOW_STATS =
   /^# Query_time: (\d+(?:\.\d+)?)\s+Lock_time: (\d+(?:\.\d+)?)\s+Rows_sent: (\d+)\s+Rows_examined: (\d+)/;
 const SET_TIMESTAMP = /^SET timestamp=(\d+);$/;
@@ -57,7 +61,9 @@ function parseSlowEntry(text: string, ctx: ParseContext): ParsedLine | undefined
       let m = SLOW_TIME.exec(line);
       if (m) {
         recognised = true;
-        timestamp = m[1]
+        // The first time of the event wins: MariaDB writes `# Time:` only when the second changed, so an entry
+        // grouped from `# User@Host:` may end with the next entry's `# Time:` line.
+        timestamp ??= m[1]
           ? isoTimestamp(m[1], ctx.tz)
           : timeWithZone(2000 + +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!, +m[7]!, 0, undefined, ctx.tz);
         continue;
@@ -78,7 +84,16 @@ function parseSlowEntry(text: string, ctx: ParseContext): ParsedLine | undefined
         fields['mysql.slowlog.lock_time.sec'] = Number(m[2]);
         fields['mysql.slowlog.rows_sent'] = Number(m[3]);
         fields['mysql.slowlog.rows_examined'] = Number(m[4]);
+        continue;
       }
+      m = SLOW_THREAD.exec(line);
+      if (m) {
+        recognised = true;
+        fields['process.thread.id'] = Number(m[1]);
+        if (m[2]) fields['mysql.slowlog.schema'] = m[2];
+        continue;
+      }
+      if (SLOW_OTHER.test(line)) recognised = true;
       continue;
     }
     const set = SET_TIMESTAMP.exec(line);

@@ -40,9 +40,14 @@ export function parseNginxError(line: string, tz: string | undefined): ReturnTyp
         case 'upstream':
           fields['nginx.error.upstream'] = value;
           break;
-        case 'host':
-          fields['url.domain'] = value;
+        case 'host': {
+          // The Host header may name a port (`shop.example.com:8443`, `[::1]:8080`): the domain goes without it,
+          // the port to destination.port, as for apache's vhost.
+          const hostPort = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value);
+          fields['url.domain'] = hostPort ? hostPort[1]!.replace(/^\[|\]$/g, '') : value;
+          if (hostPort) fields['destination.port'] = Number(hostPort[2]);
           break;
+        }
         case 'referrer':
           fields['http.request.referrer'] = value;
           break;

@@ -20,8 +20,24 @@ export async function guardEs<T>(logger: Logger, call: () => Promise<T>): Promis
       throw new StoreOverloadedError('Elasticsearch is overloaded; retry shortly.');
     }
     if (err instanceof errors.ResponseError && (err.statusCode ?? 0) >= 500) {
-      throw new StoreUnavailableError(`Elasticsearch answered ${err.statusCode}.`);
+      // The answer stays reachable as the cause, e.g. to tell an index whose shard is starting (shardsStarting).
+      throw Object.assign(new StoreUnavailableError(`Elasticsearch answered ${err.statusCode}.`), { cause: err });
     }
     throw err;
   }
+}
+
+/** The failure type of a shard that has not started yet: a daily index created a moment ago. */
+export const SHARD_STARTING = 'no_shard_available_action_exception';
+
+/**
+ * Whether a read failed only because the shards it reached have not started yet (Elasticsearch answers 503 "all
+ * shards failed" while the first write of a day creates its index). Such shards hold no acknowledged event.
+ */
+export function shardsStarting(err: unknown): boolean {
+  const cause = (err as { cause?: unknown }).cause;
+  if (!(cause instanceof errors.ResponseError) || cause.statusCode !== 503) return false;
+  const body = cause.body as { error?: { root_cause?: { type?: string }[] } } | undefined;
+  const causes = body?.error?.root_cause ?? [];
+  return causes.length > 0 && causes.every((c) => c.type === SHARD_STARTING);
 }

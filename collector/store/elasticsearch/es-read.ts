@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { compileElasticsearch } from './compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
 import { QueryError } from '../../query/query-error.js';
-import { guardEs } from './es-errors.js';
+import { guardEs, SHARD_STARTING } from './es-errors.js';
 import { searchPattern } from './index-templates.js';
 
 /** What every Elasticsearch read needs: the client, the index prefix, the timeout and a logger. */
@@ -51,7 +51,10 @@ export function eventQuery(query: QueryNode, from?: Date, to?: Date): estypes.Qu
  * Elasticsearch finds too complex, and a malformed query become coded errors instead of 500s.
  */
 export async function guardRead<
-  T extends { timed_out?: boolean; _shards?: { failed: number; failures?: { reason?: { reason?: string | null } }[] } },
+  T extends {
+    timed_out?: boolean;
+    _shards?: { failed: number; failures?: { reason?: { type?: string; reason?: string | null } }[] };
+  },
 >(ctx: EsReadContext, call: (timeout: { timeout: string; requestTimeout: number }) => Promise<T>): Promise<T> {
   const timeout = { timeout: `${ctx.searchTimeoutMs}ms`, requestTimeout: ctx.searchTimeoutMs + 2000 };
   const result = await guardEs(ctx.logger, async () => {
@@ -64,8 +67,10 @@ export async function guardRead<
     }
   });
   // Some daily indices failing (e.g. a field mapped differently) would silently drop their events from the answer.
-  if (result._shards && result._shards.failed > 0) {
-    const reason = result._shards.failures?.[0]?.reason?.reason ?? 'a part of the store failed';
+  // A shard still starting (today's index, created by a write under way) holds no acknowledged event: not a failure.
+  const failures = (result._shards?.failures ?? []).filter((f) => f.reason?.type !== SHARD_STARTING);
+  if (result._shards && result._shards.failed > 0 && (failures.length > 0 || !result._shards.failures)) {
+    const reason = failures[0]?.reason?.reason ?? 'a part of the store failed';
     throw new QueryError('QUERY_UNSUPPORTED', `The store refused the query: ${reason.slice(0, 300)}.`);
   }
   if (result.timed_out) {

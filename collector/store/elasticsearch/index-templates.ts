@@ -1,7 +1,7 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { KEYWORD_MAX_LENGTH, KNOWN_FIELDS, LABELS_PREFIX, type FieldType } from '../field-catalogue.js';
 
-/** Index names and templates for Elasticsearch. Core features only, so the minimal distribution works. */
+/** Index names and templates for Elasticsearch (docs/events.md). Core features only, so the minimal distribution works. */
 
 /** The pattern that searches every event index but not the dead letters, the host heartbeats nor the alerts. */
 export function searchPattern(prefix: string): string {

@@ -116,18 +116,27 @@ export class EmbeddedSearch {
     });
   }
 
-  /** Events ingested at or after `sinceMs`, oldest first by (ingest time, id), as Elasticsearch's tail. */
+  /**
+   * Events ingested at or after `sinceMs` and after `request.after`, oldest first by (ingest time, id), as
+   * Elasticsearch's tail. Without honouring `after`, a request of more events than a page in one millisecond
+   * handed the same first page back forever and the tail stopped there.
+   */
   tail(request: TailRequest): TailEvent[] {
     const sql = compileSql(request.query);
-    // The recent rows (ingested index) drive the read; FTS5 is asked per row, which stays cheap for a live tail.
-    const fts = sql.fts ? ' AND EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.rowid)' : '';
+    const after = request.after ? ' AND (e.ingested > ? OR e.id > ?)' : '';
     const rows = this.functions.withDeadline(
       this.options.searchTimeoutMs,
       () =>
         this.statement(
-          `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${fts} AND (${sql.where})
+          `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${after}${tailFts(sql)} AND (${sql.where})
            ORDER BY e.ingested, e.id LIMIT ?`,
-        ).all(request.sinceMs, ...(sql.fts ? [sql.fts] : []), ...sql.params, request.limit) as EventRow[],
+        ).all(
+          request.sinceMs,
+          ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
+          ...(sql.fts ? [sql.fts] : []),
+          ...sql.params,
+          request.limit,
+        ) as EventRow[],
     );
     return rows.map((row) => ({ hit: rowToHit(row), position: { ingestedMs: row.ingested, id: row.id } }));
   }
@@ -138,7 +147,7 @@ export class EmbeddedSearch {
    */
   tailCount(request: TailCountRequest): number {
     const sql = compileSql(request.query);
-    const fts = sql.fts ? ' AND EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.rowid)' : '';
+    const fts = tailFts(sql);
     return this.functions.withDeadline(
       this.options.searchTimeoutMs,
       () =>
@@ -326,4 +335,12 @@ function afterTie(values: SortKey, order: 'asc' | 'desc'): { sql: string; params
 /** Keeps a time inside the searchable range. */
 export function clampMs(ms: number): number {
   return Math.min(KEY_MAX_MS, Math.max(KEY_MIN_MS, ms));
+}
+
+/**
+ * The full-text part of a tail read: the recent rows (ingested index) drive it and FTS5 is asked per row, which
+ * stays cheap for a live tail.
+ */
+function tailFts(sql: CompiledSql): string {
+  return sql.fts ? ' AND EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.rowid)' : '';
 }

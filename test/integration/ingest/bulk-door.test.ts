@@ -1,3 +1,4 @@
+import { documentRefusalSchema, documentResultSchema } from '../../../protocol/bulk-response.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
 import { refresh, startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
 
@@ -21,7 +22,11 @@ async function post(path: string, body: string | Buffer, authorization?: string,
     headers: { 'content-type': 'application/x-ndjson', ...(authorization ? { authorization } : {}) },
     body,
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return {
+    status: res.status,
+    product: res.headers.get('x-elastic-product'),
+    body: (await res.json()) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
 }
 
 async function search(q: string) {
@@ -153,9 +158,29 @@ describe('POST /_bulk', () => {
     expect([put.status, put.body._id]).toEqual([201, 'single-2']);
     const dup = await post('/logs/_create/single-2', JSON.stringify({ message: 'single create' }), auth, 'PUT');
     expect([dup.status, dup.body.error.type]).toEqual([409, 'version_conflict_engine_exception']);
-    const root = await fetch(`${collector.url}/`, { headers: { accept: 'application/json' } });
+    // The answers are the shapes docs/openapi.json describes, exactly: no bulk-only `status` beside a stored one.
+    for (const stored of [legacy, put])
+      expect(documentResultSchema.strict().safeParse(stored.body).error).toBeUndefined();
+    expect(documentRefusalSchema.strict().safeParse(dup.body).error).toBeUndefined();
+    // Elasticsearch's clients refuse any answer without X-Elastic-Product, errors included.
+    for (const answer of [legacy, put, dup]) expect(answer.product).toBe('Elasticsearch');
+    const json = { accept: 'application/json' };
+    const root = await fetch(`${collector.url}/`, { headers: { ...json, authorization: auth } });
+    expect(root.headers.get('x-elastic-product')).toBe('Elasticsearch');
     expect(((await root.json()) as { version: { number: string } }).version.number).toBe('8.17.0');
-    expect((await fetch(`${collector.url}/`, { method: 'HEAD' })).status).toBe(200);
+    const head = await fetch(`${collector.url}/`, { method: 'HEAD', headers: { authorization: auth } });
+    expect([head.status, head.headers.get('x-elastic-product')]).toEqual([200, 'Elasticsearch']);
+    // The root document is for clients with a token only; a stranger learns nothing.
+    const anonymous = await fetch(`${collector.url}/`, { headers: json });
+    expect([anonymous.status, anonymous.headers.get('x-elastic-product')]).toEqual([401, 'Elasticsearch']);
+    expect((await fetch(`${collector.url}/`, { method: 'HEAD' })).status).toBe(401);
+    const readOnly = await fetch(`${collector.url}/`, {
+      headers: { ...json, authorization: `Bearer ${collector.tokens.read}` },
+    });
+    expect(readOnly.status).toBe(403);
+    // A browser still gets the UI's page there.
+    const page = await fetch(`${collector.url}/`, { headers: { accept: 'text/html' } });
+    expect([page.status, page.headers.get('x-elastic-product')]).toEqual([200, null]);
     await refresh(collector);
     expect((await search('message:single')).hits.map((h) => h.host).sort()).toEqual([null, 'old-box']);
   });

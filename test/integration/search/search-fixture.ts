@@ -108,7 +108,7 @@ export function generateEvents(count: number, base: number, seed = 42): FixtureE
   return events;
 }
 
-/** The search order of CONTRACT §5: timestamp, host, source, offset, id. */
+/** The search order of docs/api.md: timestamp, host, source, offset, id. */
 export function compareEvents(a: FixtureEvent, b: FixtureEvent): number {
   return (
     cmp(a.timestamp, b.timestamp) ||

@@ -151,7 +151,7 @@ export function buildFixture(seed = 8): FixtureEvent[] {
   return events;
 }
 
-/** The search order of CONTRACT §5 (time, host, source, offset, id; a missing value first), ascending. */
+/** The search order of docs/api.md (time, host, source, offset, id; a missing value first), ascending. */
 export function compareEvents(a: FixtureEvent, b: FixtureEvent): number {
   return a.ms - b.ms || cmp(a.host, b.host) || cmp(a.source, b.source) || cmp(a.offset, b.offset) || cmp(a.id, b.id);
 }

@@ -114,7 +114,7 @@ describe('logship standalone on the embedded store', () => {
   let browser: Browser;
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'logship-standalone-'));
-    // Fails the suite with the reason when Chromium cannot start (CONTRACT §7): never skipped.
+    // Fails the suite with the reason when Chromium cannot start (see docs/testing.md): never skipped.
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError } from '../../../config/config-error.js';
+import { configErrorOf } from '../../support/config-error.js';
 import { loadShipperConfig, parseShipperConfig } from '../../../shipper/config.js';
 
 const minimal = {
@@ -11,15 +11,7 @@ const minimal = {
 };
 
 /** The problems of the ConfigError thrown by `fn`. */
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+const problemsOf = (fn: () => unknown): readonly string[] => configErrorOf(fn).problems;
 
 describe('shipper config', () => {
   let dir: string;
@@ -28,7 +20,7 @@ describe('shipper config', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('applies every default of CONTRACT §3', () => {
+  it('applies every default of docs/configuration.md', () => {
     const c = parseShipperConfig(
       { ...minimal, inputs: [{ paths: ['/var/log/app/*.log'], multiline: { start: '^\\d{4}-' } }] },
       {},

@@ -17,8 +17,8 @@ function tokenAt(text: string, caret: number): { start: number; word: string } {
 }
 
 /**
- * The query box (docs/api.md, query language) with autocomplete of field names and of a field's top values; a syntax
- * error is shown under the character it points at.
+ * The query box (docs/query-language.md) with autocomplete of field names and of a field's top values; a syntax error
+ * is shown under the character it points at.
  */
 export function QueryBar({ q, filter, error, onSearch }: Props) {
   const [text, setText] = useState(q);

@@ -7,7 +7,7 @@ const phrase = (e: FixtureEvent, text: string) => ` ${words(e).join(' ')} `.incl
 const T1 = new Date(BASE_MS + 40 * STEP_MS).toISOString();
 const T2 = new Date(BASE_MS + 90 * STEP_MS).toISOString();
 
-/** Every operator of the query language (CONTRACT §6), with the events it must find, computed from the fixture. */
+/** Every operator of the query language (docs/query-language.md), with the events it must find (from the fixture). */
 const QUERIES: [string, string, (e: FixtureEvent) => boolean][] = [
   ['a free word', 'timeout', (e) => has(e, 'timeout')],
   ['a word in any case', 'TIMEDOUT', (e) => has(e, 'timedout')],

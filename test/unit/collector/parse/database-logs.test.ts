@@ -8,34 +8,45 @@ const fixtureLines = (file: string) =>
   readFileSync(new URL(`../../../fixtures/${file}`, import.meta.url), 'utf8').split('\n');
 
 describe('postgres parser', () => {
-  it('reads the key=value prefix, the duration in nanoseconds and a UTC zone name', () => {
-    const line = fixtureLines('postgres/postgresql.log')[8]!;
-    expect(parsePostgres(line, ctx)).toEqual({
+  it('reads the key=value prefix, the duration in nanoseconds and a zone name', () => {
+    expect(parsePostgres(fixtureLines('postgres/postgresql.log')[66]!, ctx)).toEqual({
       dataset: 'postgres',
-      timestamp: '2026-11-26T06:25:30.000Z',
+      timestamp: '2026-12-05T17:35:11.000Z',
       level: 'info',
-      message:
-        'duration: 1410.221 ms  statement: SELECT o.id, o.total FROM orders o WHERE o.customer_id = 8812 ORDER BY o.created_at DESC LIMIT 20',
+      message: 'duration: 104.061 ms  statement: SELECT pg_sleep(0.1);',
       fields: {
-        'process.pid': 94877,
+        'process.pid': 20330,
         'log.original_level': 'LOG',
-        'postgresql.session_line': 8,
-        'user.name': 'app',
+        'postgresql.session_line': 7,
+        'user.name': 'postgres',
         'postgresql.database': 'shop',
         'postgresql.application_name': 'api-server',
-        'source.ip': '10.0.4.17',
-        'event.duration': 1410221000,
+        'source.address': '[local]',
+        'event.duration': 104061000,
       },
     });
   });
 
-  it('reads the Debian prefix with [unknown] user and database; DETAIL has no level of its own', () => {
-    expect(parsePostgres(fixtureLines('postgres/postgresql.log')[4]!, ctx)).toEqual({
+  it("reads Debian's prefix, with [unknown] user and database before authentication; DETAIL has no level", () => {
+    const lines = fixtureLines('postgres/postgresql.log');
+    expect(parsePostgres(lines[4]!, ctx)).toEqual({
       dataset: 'postgres',
-      timestamp: '2026-11-26T05:25:16.420Z',
+      timestamp: '2026-12-05T17:35:09.851Z',
+      level: 'info',
+      message: 'connection received: host=[local]',
+      fields: { 'process.pid': 20317, 'log.original_level': 'LOG' },
+    });
+    expect(parsePostgres(lines[17]!, ctx)).toEqual({
+      dataset: 'postgres',
+      timestamp: '2026-12-05T17:35:10.296Z',
       level: undefined,
-      message: 'Key (id)=(8812) already exists.',
-      fields: { 'process.pid': 36728, 'log.original_level': 'DETAIL' },
+      message: 'Key (id)=(4711) already exists.',
+      fields: {
+        'process.pid': 20323,
+        'log.original_level': 'DETAIL',
+        'user.name': 'postgres',
+        'postgresql.database': 'shop',
+      },
     });
   });
 
@@ -52,22 +63,20 @@ describe('postgres parser', () => {
   });
 
   it('reads csvlog records with quoted commas and doubled quotes', () => {
-    expect(parsePostgres(fixtureLines('postgres/postgresql.csv')[10]!, ctx)).toEqual({
+    expect(parsePostgres(fixtureLines('postgres/postgresql.csv')[53]!, ctx)).toEqual({
       dataset: 'postgres',
-      timestamp: '2026-11-26T06:25:47.821Z',
+      timestamp: '2026-12-05T17:35:11.834Z',
       level: 'error',
-      message: 'canceling statement due to statement timeout',
+      message: 'duplicate key value violates unique constraint "orders_pkey"',
       fields: {
         'log.original_level': 'ERROR',
-        'user.name': 'app',
+        'user.name': 'postgres',
         'postgresql.database': 'shop',
-        'process.pid': 67557,
-        'source.ip': '10.0.4.17',
-        'source.port': 50223,
-        'postgresql.session_id': '63f139d8.107e5',
+        'process.pid': 20330,
+        'postgresql.session_id': '6b144b4f.4f6a',
         'error.code': '23505',
-        'postgresql.detail': 'Key (id)=(8812) already exists.',
-        'postgresql.query': `INSERT INTO orders (id, note) VALUES (8812, 'a, "quoted", note')`,
+        'postgresql.detail': 'Key (id)=(4711) already exists.',
+        'postgresql.query': "INSERT INTO orders VALUES (4711, 'erin', 5.00);",
         'postgresql.application_name': 'api-server',
         'postgresql.backend_type': 'client backend',
       },
@@ -101,44 +110,69 @@ describe('mysql parser', () => {
     });
   });
 
-  it('reads old yymmdd lines with a space-padded hour in the shipper zone, and the InnoDB subsystem', () => {
+  it("reads MariaDB's error lines, whose hour is space-padded before 10:00, in the shipper's zone", () => {
     const lines = fixtureLines('mysql/error.log');
-    expect(parseMysql(lines[152]!, ctx)).toMatchObject({ timestamp: '2026-11-26T05:26:25.000Z', level: 'error' });
-    expect(parseMysql(lines[158]!, ctx)).toEqual({
+    expect(parseMysql(lines[22]!, ctx)).toEqual({
       dataset: 'mysql',
-      timestamp: '2026-11-26T05:30:31.000Z',
-      level: 'info',
-      message: 'InnoDB: Buffer pool(s) load completed at 261126 10:00:00',
-      fields: { 'log.original_level': 'Note', 'log.logger': 'InnoDB' },
+      timestamp: '2026-12-05T06:06:07.000Z',
+      level: 'warn',
+      message: "Access denied for user 'app'@'localhost' (using password: YES)",
+      fields: { 'log.original_level': 'Warning', 'process.thread.id': 8 },
     });
+    expect(parseMysql(lines[30]!, ctx)).toEqual({
+      dataset: 'mysql',
+      timestamp: '2026-12-05T06:06:08.000Z',
+      level: 'info',
+      message: 'InnoDB: Buffer pool(s) dump completed at 261205  7:06:08',
+      fields: { 'log.original_level': 'Note', 'process.thread.id': 0, 'log.logger': 'InnoDB' },
+    });
+    // After the restart ten days later, past noon: two-digit day and hour.
+    expect(parseMysql(lines[56]!, ctx)).toMatchObject({ timestamp: '2026-12-15T11:34:57.000Z', level: 'warn' });
   });
 
-  it('reads a whole slow-query entry (as multiline joins it) and each entry of the fixture', () => {
+  it("reads MariaDB's slow-query entries (as multiline joins them) and each entry of the fixture", () => {
     const lines = fixtureLines('mysql/slow.log');
-    expect(parseMysql(lines.slice(3, 9).join('\n'), ctx)).toEqual({
+    // `# Time: 261205  7:06:06` (yymmdd, the hour space-padded) starts the first entry.
+    expect(parseMysql(lines.slice(3, 10).join('\n'), ctx)).toEqual({
       dataset: 'mysql',
-      timestamp: '2026-11-26T06:25:03.769Z',
-      message:
-        'SELECT o.id, o.total, c.email FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.created_at > NOW() - INTERVAL 30 DAY;',
+      timestamp: '2026-12-05T06:06:06.000Z',
+      message: 'CREATE DATABASE IF NOT EXISTS shop;',
       fields: {
-        'source.ip': '10.0.4.18',
-        'user.name': 'app',
-        'process.thread.id': 5153,
-        'event.duration': 11448704000,
-        'mysql.slowlog.lock_time.sec': 0.009572,
-        'mysql.slowlog.rows_sent': 184,
-        'mysql.slowlog.rows_examined': 7480960,
-        'mysql.slowlog.schema': 'shop',
+        'user.name': 'root',
+        'source.address': 'localhost',
+        'process.thread.id': 3,
+        'event.duration': 458000,
+        'mysql.slowlog.lock_time.sec': 0,
+        'mysql.slowlog.rows_sent': 0,
+        'mysql.slowlog.rows_examined': 0,
       },
     });
-    // Group the file as the shipper's multiline `start: '^# Time:'` would.
+    // MariaDB writes `# Time:` only when the second changes: an entry without it takes its time from
+    // `SET timestamp`, and one grouped from `# User@Host:` that ends with the next entry's `# Time:` keeps its own.
+    expect(parseMysql(lines.slice(68, 74).join('\n'), ctx)).toEqual({
+      dataset: 'mysql',
+      timestamp: '2026-12-05T06:06:06.000Z',
+      message: 'SELECT SLEEP(0.11);',
+      fields: {
+        'user.name': 'app',
+        'source.address': 'localhost',
+        'process.thread.id': 4,
+        'mysql.slowlog.schema': 'shop',
+        'event.duration': 111375000,
+        'mysql.slowlog.lock_time.sec': 0,
+        'mysql.slowlog.rows_sent': 1,
+        'mysql.slowlog.rows_examined': 0,
+      },
+    });
+    // Group the file as the shipper's multiline `start: '^# User@Host:'` would: 40 entries, each with its time.
     const entries = lines
       .join('\n')
-      .split(/\n(?=# Time:)/)
+      .split(/\n(?=# User@Host:)/)
       .slice(1);
     const parsed = entries.map((e) => parseMysql(e, ctx)!);
-    expect(parsed).toHaveLength(120);
-    expect(parsed.filter((p) => p.timestamp && typeof p.fields['event.duration'] === 'number')).toHaveLength(120);
-    expect(parsed.filter((p) => p.message.startsWith('SELECT') || p.message.startsWith('UPDATE'))).toHaveLength(120);
+    expect(parsed).toHaveLength(40);
+    expect(parsed.filter((p) => p.timestamp && typeof p.fields['event.duration'] === 'number')).toHaveLength(40);
+    expect(parsed.filter((p) => p.timestamp!.startsWith('2026-12-05T06:06:'))).toHaveLength(20);
+    expect(parsed.filter((p) => p.timestamp!.startsWith('2026-12-15T11:34:'))).toHaveLength(20);
   });
 });

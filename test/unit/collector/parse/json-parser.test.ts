@@ -6,98 +6,148 @@ const fixture = (file: string, lineNo: number) =>
   readFileSync(new URL(`../../../fixtures/json/${file}`, import.meta.url), 'utf8').split('\n')[lineNo - 1]!;
 
 describe('JSON parser', () => {
-  it('reads pino: numeric level, epoch ms, err, req/res under ECS names', () => {
-    const line =
-      '{"level":50,"time":1795674303109,"pid":4123,"hostname":"api-7d9f","reqId":"req-0","req":{"method":"GET","url":"/api/v1/orders/0?x=1","remoteAddress":"10.0.4.17"},"res":{"statusCode":500},"err":{"type":"Error","message":"connect ECONNREFUSED","stack":"Error: connect ECONNREFUSED\\n    at x"},"msg":"request failed"}';
-    expect(parseJson(line, ctx)).toEqual({
+  it('reads pino: numeric level, epoch ms, err, req/res (its std serializers) under ECS names', () => {
+    const p = parseJson(fixture('pino.log', 5), ctx)!;
+    expect({ ...p, fields: { ...p.fields, 'error.stack_trace': undefined } }).toEqual({
       dataset: 'json',
-      timestamp: '2026-11-26T06:25:03.109Z',
+      timestamp: '2026-12-05T06:06:06.396Z',
       level: 'error',
       message: 'request failed',
       fields: {
-        'process.pid': 4123,
-        'host.hostname': 'api-7d9f',
+        'process.pid': 4842,
+        'host.hostname': 'vm',
         'error.type': 'Error',
-        'error.message': 'connect ECONNREFUSED',
-        'error.stack_trace': 'Error: connect ECONNREFUSED\n    at x',
-        'url.original': '/api/v1/orders/0?x=1',
-        'url.path': '/api/v1/orders/0',
-        'url.query': 'x=1',
+        'error.message': 'connect ECONNREFUSED 127.0.0.1:5432',
+        'error.stack_trace': undefined,
+        'url.original': '/fail',
+        'url.path': '/fail',
         'http.request.method': 'GET',
-        'source.ip': '10.0.4.17',
+        'user_agent.original': 'curl/7.88.1',
+        'source.ip': '127.0.0.1',
+        'source.port': 60258,
         'http.response.status_code': 500,
       },
-      labels: { reqId: 'req-0' },
+      labels: {
+        reqId: 'req-5',
+        req_headers_host: '127.0.0.1:40487',
+        req_headers_connection: 'keep-alive',
+        req_headers_accept: '*/*',
+        'req_headers_accept-language': '*',
+        'req_headers_sec-fetch-mode': 'cors',
+        'req_headers_accept-encoding': 'gzip, deflate',
+      },
     });
+    expect(String(p.fields['error.stack_trace']).split('\n')[0]).toBe('Error: connect ECONNREFUSED 127.0.0.1:5432');
   });
 
-  it('reads bunyan: name as logger, ISO time, nested keys as labels with underscores', () => {
-    expect(parseJson(fixture('bunyan.log', 1), ctx)).toEqual({
+  it('reads bunyan: name as logger, ISO time, nested keys as labels with underscores, err with its name', () => {
+    expect(parseJson(fixture('bunyan.log', 4), ctx)).toEqual({
       dataset: 'json',
-      timestamp: '2026-11-26T06:25:03.175Z',
+      timestamp: '2026-12-05T06:06:08.607Z',
       level: 'info',
       message: 'invoice 9000 rendered',
-      fields: { 'log.logger': 'billing', 'process.pid': 812, 'host.hostname': 'billing-2' },
+      fields: { 'log.logger': 'billing', 'process.pid': 11701, 'host.hostname': 'vm' },
       labels: { component: 'pdf', invoice_id: '9000', invoice_pages: '5' },
     });
+    // bunyan's err serializer names the class `name` (pino's says `type`).
+    const failed = parseJson(fixture('bunyan.log', 7), ctx)!;
+    expect([failed.level, failed.fields['error.type'], failed.fields['error.message'], failed.labels]).toEqual([
+      'error',
+      'Error',
+      'connect ECONNREFUSED 127.0.0.1:5432',
+      undefined,
+    ]);
+    expect(String(failed.fields['error.stack_trace']).split('\n')[0]).toBe(
+      'Error: connect ECONNREFUSED 127.0.0.1:5432',
+    );
+  });
+
+  it("reads winston's errors format: the Error's stack on top of the line is the stack trace", () => {
+    const p = parseJson(fixture('winston.log', 8), ctx)!;
+    expect([p.timestamp, p.level, p.message, p.labels]).toEqual([
+      '2026-12-05T06:06:07.979Z',
+      'error',
+      'checkout failed: payment provider timeout',
+      { requestId: 'r-42', service: 'cart' },
+    ]);
+    expect(String(p.fields['error.stack_trace']).split('\n')[0]).toBe(
+      'Error: checkout failed: payment provider timeout',
+    );
   });
 
   it('reads ECS lines: typed fields kept, a wrong-typed value goes to labels instead of refusing the event', () => {
-    const p = parseJson(fixture('ecs.log', 1), ctx)!;
-    expect(p.level).toBe('warn');
+    // ecs-logging's formatter with ECS fields as extras; this client wrote its status as text.
+    const p = parseJson(fixture('ecs.log', 4), ctx)!;
+    expect([p.timestamp, p.level, p.message]).toEqual(['2026-12-05T06:06:06.247Z', 'warn', 'GET /checkout/status n/a']);
     expect(p.fields).toEqual({
+      'log.logger': 'checkout.access',
+      'process.pid': 27742,
+      'process.name': 'MainProcess',
+      'process.thread.name': 'MainThread',
+      'process.thread.id': 139760056730176,
       'trace.id': '133a84905d210794',
+      'log.origin.file.name': 'ecs.py',
+      'log.origin.file.line': 33,
+      'log.origin.function': '<module>',
       'http.request.method': 'GET',
       'http.response.body.bytes': 4449,
-      'url.path': '/checkout',
-      'url.query': 'step=2',
+      'url.path': '/checkout/status',
       'client.ip': '198.51.100.23',
-      'user_agent.original': 'curl/8.11.0',
+      'user_agent.original': 'curl/7.88.1',
       'user.id': 'u-42',
     });
-    expect(p.labels).toEqual({ http_response_status_code: 'n/a', event_dataset: 'checkout.access', tenant: 'acme' });
+    expect(p.labels).toEqual({
+      http_response_status_code: 'n/a',
+      event_dataset: 'checkout.access',
+      tenant: 'acme',
+      log_original: 'GET /checkout/status n/a',
+    });
+    const failed = parseJson(fixture('ecs.log', 6), ctx)!;
+    expect([failed.fields['error.type'], failed.fields['error.message']]).toEqual([
+      'ConnectionError',
+      'payment provider unreachable',
+    ]);
   });
 
   it('reads zap (epoch seconds, caller, stacktrace), logrus (RFC 3339, string error) and python-json-logger', () => {
-    const zap = parseJson(
-      '{"level":"dpanic","ts":1795674303.633,"caller":"server/handler.go:56","msg":"request handled","error":"payment provider timeout","stacktrace":"main.pay\\n\\t/src/server/handler.go:211","trace_id":"8286b3c8"}',
-      ctx,
-    )!;
-    expect(zap).toEqual({
+    const zap = parseJson(fixture('zap.log', 6), ctx)!;
+    expect({ ...zap, fields: { ...zap.fields, 'error.stack_trace': undefined } }).toEqual({
       dataset: 'json',
-      timestamp: '2026-11-26T06:25:03.633Z',
-      level: 'fatal',
-      message: 'request handled',
+      timestamp: '2026-12-05T06:06:06.164Z',
+      level: 'error',
+      message: 'request failed',
       fields: {
-        'trace.id': '8286b3c8',
         'error.message': 'payment provider timeout',
-        'error.stack_trace': 'main.pay\n\t/src/server/handler.go:211',
-        'log.origin.file.name': 'server/handler.go',
-        'log.origin.file.line': 56,
+        'error.stack_trace': undefined,
+        'log.origin.file.name': 'zap/main.go',
+        'log.origin.file.line': 41,
       },
+      labels: { path: '/v1/pay', status: '502' },
     });
-    const logrus = parseJson(
-      '{"level":"warning","msg":"slow","time":"2026-11-26T07:25:03+01:00","controller":"x"}',
-      ctx,
-    )!;
-    expect([logrus.timestamp, logrus.level, logrus.labels]).toEqual([
-      '2026-11-26T06:25:03.000Z',
-      'warn',
-      { controller: 'x' },
+    expect(String(zap.fields['error.stack_trace']).split('\n')[0]).toBe('main.main');
+    expect(parseJson(fixture('zap.log', 7), ctx)!.level).toBe('fatal');
+    expect(parseJson(fixture('zap.log', 3), ctx)!.fields['trace.id']).toBe('8286b3c8db9bc56e2080293caac5e8a3');
+    const logrus = parseJson(fixture('logrus.log', 6), ctx)!;
+    expect([logrus.timestamp, logrus.level, logrus.fields, logrus.labels]).toEqual([
+      '2026-12-05T06:06:16.000Z',
+      'error',
+      { 'error.message': 'context deadline exceeded' },
+      { controller: 'deployment', namespace: 'shop' },
     ]);
-    // asctime has no zone: the shipper's (Europe/Berlin, +01:00 in November) applies.
-    const python = parseJson(fixture('python.log', 1), ctx)!;
+    // asctime has no zone: the shipper's (Europe/Berlin, +01:00 in December) applies.
+    const python = parseJson(fixture('python.log', 6), ctx)!;
     expect(python).toEqual({
       dataset: 'json',
-      timestamp: '2026-11-26T05:25:03.879Z',
-      level: 'warn',
-      message: 'processed batch 0 of 200',
+      timestamp: '2026-12-05T06:06:08.165Z',
+      level: 'error',
+      message: 'order 4711 could not be totalled',
       fields: {
         'log.logger': 'shop.orders.worker',
-        'process.pid': 2231,
+        'process.pid': 11794,
         'process.thread.name': 'MainThread',
-        'log.origin.file.name': 'worker.py',
-        'log.origin.file.line': 88,
+        'error.stack_trace': expect.stringMatching(/^Traceback \(most recent call last\):\n[^]*\nKeyError: 'total'$/),
+        'log.origin.file.name': 'python.py',
+        'log.origin.file.line': 21,
         'log.origin.function': 'run',
       },
     });
@@ -117,6 +167,34 @@ describe('JSON parser', () => {
         'error.type': 'java.sql.SQLException',
         'error.message': 'Connection is not available',
         'error.stack_trace': 'java.sql.SQLException: x\n\tat A.b(A.java:1)',
+      },
+    });
+  });
+
+  it("reads log4j2 JsonLayout's default thrown (frames as objects, a nested cause) as Java prints its stack trace", () => {
+    expect(parseJson(fixture('log4j.log', 6), ctx)).toEqual({
+      dataset: 'json',
+      timestamp: '2026-12-05T06:06:08.446Z',
+      level: 'error',
+      message: 'order 4713 failed',
+      fields: {
+        'log.logger': 'com.example.shop.OrderController',
+        'process.thread.name': 'http-nio-8080-exec-3',
+        'error.type': 'java.lang.IllegalStateException',
+        'error.message': 'cannot reserve stock',
+        'error.stack_trace': [
+          'java.lang.IllegalStateException: cannot reserve stock',
+          '\tat com.example.shop.OrderController.lambda$main$0(OrderController.java:18)',
+          '\tat java.lang.Thread.run(Thread.java:1474)',
+          'Caused by: java.sql.SQLException: Connection is not available, request timed out after 30000ms.',
+          '\tat com.example.shop.OrderController.lambda$main$0(OrderController.java:17)',
+        ].join('\n'),
+      },
+      labels: {
+        endOfBatch: 'false',
+        loggerFqcn: 'org.apache.logging.log4j.spi.AbstractLogger',
+        threadId: '23',
+        threadPriority: '5',
       },
     });
   });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parseLine } from '../../../../collector/ingest/parse/parse-line.js';
 import { detectFormat } from '../../../../collector/ingest/parse/detect-format.js';
 import { isoTimestamp, leadingTimestamp } from '../../../../collector/ingest/parse/leading-timestamp.js';
 import { parsePlain } from '../../../../collector/ingest/parse/plain-parser.js';
@@ -102,5 +104,29 @@ describe('plain lines and format detection', () => {
       'plain',
       'plain',
     ]);
+  });
+
+  it("reads C's ctime with a space-padded day, as Perl's localtime prefixes a line", () => {
+    const lines = readFileSync(new URL('../../../fixtures/plain/app.log', import.meta.url), 'utf8').split('\n');
+    const perl = lines.find((l) => l.startsWith('Sat Dec  5 '))!;
+    expect(perl).toBe('Sat Dec  5 07:06:06 2026 INFO report started');
+    expect(parseLine(perl, 'auto', { tz: 'Europe/Berlin', nowMs: 0 })).toMatchObject({
+      dataset: 'plain',
+      timestamp: '2026-12-05T06:06:06.000Z',
+      level: 'info',
+    });
+    expect(parsePlain('[Thu Nov 26 10:00:00.123 2026] x', { tz: 'UTC', nowMs: 0 }).timestamp).toBe(
+      '2026-11-26T10:00:00.123Z',
+    );
+    expect(parsePlain('Thu Nov 26 10:00:00 x', { tz: 'UTC', nowMs: 0 }).timestamp).toBeUndefined();
+  });
+
+  it('reads a leading time whose hour is space-padded, as in a real MariaDB line stored as plain text', () => {
+    const line = readFileSync(new URL('../../../fixtures/mysql/error.log', import.meta.url), 'utf8').split('\n')[0]!;
+    expect(line.startsWith('2026-12-05  7:06:06 ')).toBe(true);
+    expect(parseLine(line, 'plain', { tz: 'Europe/Berlin', nowMs: Date.parse('2026-12-20T12:00:00Z') })).toMatchObject({
+      dataset: 'plain',
+      timestamp: '2026-12-05T06:06:06.000Z',
+    });
   });
 });

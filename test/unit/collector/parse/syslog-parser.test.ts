@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseSyslog } from '../../../../collector/ingest/parse/syslog-parser.js';
 
 const ctx = { tz: 'Europe/Berlin', nowMs: Date.parse('2026-11-26T12:00:00Z') };
@@ -94,5 +95,27 @@ describe('syslog parser', () => {
   it('refuses what is not syslog, so the line is stored as plain text', () => {
     expect(parseSyslog('<999>1 2026-11-26T00:00:00Z h a p m - x', ctx)).toBeUndefined();
     expect(parseSyslog('hello world', ctx)).toBeUndefined();
+  });
+
+  it("reads rsyslog's real file formats, with the day space-padded before the 10th and the hour before 10:00", () => {
+    const real = (file: string) =>
+      readFileSync(new URL(`../../../fixtures/syslog/${file}`, import.meta.url), 'utf8').split('\n');
+    const ctxDec = { tz: 'Europe/Berlin', nowMs: Date.parse('2026-12-20T12:00:00Z') };
+    const traditional = real('messages.log')[0]!;
+    expect(traditional.startsWith('Dec  5 07:06:06 ')).toBe(true);
+    expect(parseSyslog(traditional, ctxDec)).toMatchObject({
+      timestamp: '2026-12-05T06:06:06.000Z',
+      message: 'Invalid user admin from 203.0.113.7 port 40022',
+      fields: { 'log.syslog.hostname': 'vm', 'process.name': 'sshd' },
+    });
+    expect(parseSyslog(real('rfc3339.log')[0]!, ctxDec)).toMatchObject({
+      timestamp: expect.stringMatching(/^2026-12-05T06:06:06\.\d{3}Z$/),
+      message: 'Invalid user admin from 203.0.113.7 port 40022',
+    });
+    expect(parseSyslog(real('rfc5424.log')[13]!, ctxDec)).toMatchObject({
+      level: 'error',
+      message: 'ünïcödé user ÅSA logged in',
+      fields: { 'log.syslog.appname': 'api', 'log.syslog.facility.code': 16, 'log.syslog.severity.code': 3 },
+    });
   });
 });
