@@ -118,7 +118,7 @@ function splitByConstantChoices(shapes: Shape[]): Shape[][] {
 }
 
 /** A `key=word` token: the key names a setting or a field, the word is its value. */
-const KEY_VALUE = /^[(\[{]?[A-Za-z_][\w.-]*=[^=]+$/;
+const KEY_VALUE = /^[([{]?[A-Za-z_][\w.-]*=[^=]+$/;
 
 /**
  * The choice positions less the `key=word` ones whose words combine freely (user=postgres database=shop
