@@ -34,8 +34,8 @@ const TOKEN_FORMS = [
   String.raw`(?<![A-Za-z\d])\d+(?:\.\d+)?(?:[KMGT]i?B|ms|sec|secs)(?![\w])`,
   // Host names whose first label starts with a digit (24-54-76-216.example.net), unlike class names.
   String.raw`(?<![\w.-])\d[\w-]*(?:\.[\w-]+)*\.[\w-]*[A-Za-z][\w-]*`,
-  // Absolute paths.
-  String.raw`(?<![\w.])(?:/[\w.@%+~-]+){2,}/?`,
+  // Absolute paths, down to a single segment or the root itself ("/", "/index.html", "/var/log/").
+  String.raw`(?<![\w./])/(?:[\w.@%+~-]+/?)*`,
   // Versions and other dotted numbers: 8.5.0, 1.2.3.4567.
   String.raw`(?<![A-Za-z\d.])\d+(?:\.\d+){2,}`,
   // Numbers not glued to a letter before them (so "ssh2" and "log4j" stay words).
@@ -59,6 +59,17 @@ const NAMED_DATE =
  * it whole would make one pattern of `"GET …"` and `"POST …"`. Single quotes are left alone, as apostrophes.
  */
 const QUOTED = /(?<![\w"])"[^"\s]{1,200}"(?![\w"])/g;
+/**
+ * A single-quoted literal given as an operand or argument (SQL's `VALUES (4711, 'dave', 1.00)`, `customer = 'alice'`,
+ * `reserve_stock('sku-1')`): a value, spaces and all. A quoted word in prose ("set to state 'Active'") is left to
+ * grouping, which keeps a few such words apart as different messages; so is an apostrophe ("don't").
+ */
+const SINGLE_QUOTED = /(?<=[(=,]\s*)'[^'\n]{0,200}'(?![\w'])/g;
+/**
+ * Words after which the rest of the message is free text another program wrote (PostgreSQL's "duration: 0.7 ms
+ * statement: SELECT …"): what follows varies without bound, so it is one variable, not tokens to group by.
+ */
+const FREE_TEXT_MARKER = /^(?:statement|query):$/i;
 /** A unit written after a number and a space ("1.16 KB", "1190 bytes", "250 ms"): part of the same value. */
 const UNIT = /^(?:[KMGT]i?B|bytes|ms|sec|secs|seconds|min|minutes)(?![\w])/;
 
@@ -83,8 +94,11 @@ function maskToken(token: string): string {
 export function maskVariables(message: string): string[] {
   let text = MONTH.test(message) ? message.replace(NAMED_DATE, PLACEHOLDER) : message;
   if (text.includes('"')) text = text.replace(QUOTED, `"${PLACEHOLDER}"`);
+  if (text.includes("'")) text = text.replace(SINGLE_QUOTED, `'${PLACEHOLDER}'`);
   const out: string[] = [];
-  for (const token of text.split(/\s+/)) {
+  const tokens = text.split(/\s+/);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
     if (token === '') continue;
     const previous = out.length > 0 ? out[out.length - 1]! : '';
     const unit = previous.endsWith(PLACEHOLDER) ? UNIT.exec(token) : null;
@@ -95,6 +109,10 @@ export function maskVariables(message: string): string[] {
       continue;
     }
     out.push(maskToken(token));
+    if (FREE_TEXT_MARKER.test(token) && i < tokens.length - 1 && tokens[i + 1] !== '') {
+      out.push(PLACEHOLDER);
+      break;
+    }
   }
   return out;
 }

@@ -105,15 +105,32 @@ function splitByConstantChoices(shapes: Shape[]): Shape[][] {
     if (!variable && NAMES_A_VALUE.test(before) && shapes.every((s) => s.tokens[p - 1] === before)) variable = true;
     if (!variable && values.size > 1 && values.size <= MAX_CONSTANT_CHOICES) choicePositions.push(p);
   }
-  if (choicePositions.length === 0) return [shapes];
+  const choices = withoutFreeValues(shapes, choicePositions);
+  if (choices.length === 0) return [shapes];
   const parts = new Map<string, Shape[]>();
   for (const s of shapes) {
-    const key = choicePositions.map((p) => numberless(s.tokens[p]!)).join('\u0000');
+    const key = choices.map((p) => numberless(s.tokens[p]!)).join('\u0000');
     const part = parts.get(key) ?? [];
     part.push(s);
     parts.set(key, part);
   }
   return [...parts.values()];
+}
+
+/** A `key=word` token: the key names a setting or a field, the word is its value. */
+const KEY_VALUE = /^[([{]?[A-Za-z_][\w.-]*=[^=]+$/;
+
+/**
+ * The choice positions less the `key=word` ones whose words combine freely (user=postgres database=shop
+ * application_name=psql, then user=nobody …: more combinations than any one of them has words): values of settings,
+ * not constant wording. A single `key=word` position that varies stays a choice, as do words without a key.
+ */
+function withoutFreeValues(shapes: readonly Shape[], positions: number[]): number[] {
+  const keyed = positions.filter((p) => shapes.every((s) => KEY_VALUE.test(s.tokens[p]!)));
+  if (keyed.length < 2) return positions;
+  const combinations = new Set(shapes.map((s) => keyed.map((p) => s.tokens[p]).join('\u0000'))).size;
+  const widest = Math.max(...keyed.map((p) => new Set(shapes.map((s) => s.tokens[p])).size));
+  return combinations > widest ? positions.filter((p) => !keyed.includes(p)) : positions;
 }
 
 /** A word with its digits dropped: IRQ0 and IRQ9 are one numbered name, HTTPS and SOCKS5 two words. */
@@ -151,8 +168,28 @@ function generaliseToken(a: string, b: string): string {
  * placeholder, so "0 bytes sent" and "1190 bytes (1.16 KB) sent" (masked: `<*> sent`, `<*> (<*>) sent`) meet.
  */
 function joinKey(list: readonly Shape[]): string {
-  const tokens = generalised(list.map((s) => s.tokens));
+  const tokens = withoutTrailingContext(generalised(list.map((s) => s.tokens)));
   return tokens.filter((_, p) => !list.every((s) => isPlaceholderOnly(s.tokens[p]!))).join(' ');
+}
+
+/** A context clause's name: "referer:" in Apache's "…, referer: <url>". */
+const CONTEXT_NAME = /^[a-z][a-z_-]*:$/i;
+
+/**
+ * The template without the context clauses a server appends to some events of a kind and not to others (Apache's
+ * "…uri /, referer: https://…"): `…<*>, name: <*>` at the end, where the value is a variable. The rest must match.
+ */
+function withoutTrailingContext(tokens: string[]): string[] {
+  let end = tokens.length;
+  while (
+    end >= 3 &&
+    isPlaceholderOnly(tokens[end - 1]!) &&
+    CONTEXT_NAME.test(tokens[end - 2]!) &&
+    tokens[end - 3]!.endsWith(',') &&
+    isPlaceholderOnly(tokens[end - 3]!)
+  )
+    end -= 2;
+  return end === tokens.length ? tokens : tokens.slice(0, end);
 }
 
 /** The template of shapes that may differ in length: the longest one's template stands for them all. */
