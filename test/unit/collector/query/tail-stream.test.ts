@@ -66,10 +66,80 @@ describe('tail stream', () => {
     const [late] = await stream.poll();
     expect(late!.hit.id).toBe('b');
     expect(late!.position).toEqual({ ingestedMs: 1200, id: 'c' });
-    const resumeAt = decodeTailPosition(encodeTailPosition(late!.position));
+    expect(late!.span).toEqual({ fromMs: 0, sent: 3 });
+    const resumeAt = decodeTailPosition(encodeTailPosition(late!.position, late!.span));
     visible.push(ev('d', 1250));
     const resumed = new TailStream(visibleStore(visible), { kind: 'all' }, resumeAt, options);
     expect((await resumed.poll()).map((e) => e.hit.id)).toEqual(['d']);
     expect(await resumed.poll()).toEqual([]);
+  });
+
+  it('resumed elsewhere, delivers an event that became visible late before the break and after it, once', async () => {
+    // The client got a and c; b (ingested between them) was not visible yet when its collector died.
+    const visible = [ev('a', 10_000), ev('c', 10_200)];
+    const first = new TailStream(visibleStore(visible), { kind: 'all' }, { ingestedMs: 9000, id: '' }, options);
+    const got = await first.poll();
+    const last = got.at(-1)!;
+    visible.push(ev('b', 10_100));
+    const resumed = new TailStream(
+      visibleStore(visible),
+      { kind: 'all' },
+      decodeTailPosition(encodeTailPosition(last.position, last.span)),
+      options,
+    );
+    // Which of the span's events the client has is unknown once the store holds more: all of it comes again.
+    const again = (await resumed.poll()).map((e) => e.hit.id);
+    expect(again).toEqual(['a', 'b', 'c']);
+    const seen = new Set([...got.map((e) => e.hit.id), ...again]);
+    expect([...seen].sort()).toEqual(['a', 'b', 'c']);
+    // Later late events of the span are caught like in a live stream, and nothing is sent twice by this stream.
+    visible.push(ev('b2', 10_150), ev('e', 10_300));
+    expect((await resumed.poll()).map((e) => e.hit.id).sort()).toEqual(['b2', 'e']);
+    expect(await resumed.poll()).toEqual([]);
+  });
+
+  it('resumed elsewhere with nothing late, repeats nothing and still catches a late event', async () => {
+    const visible = [ev('a', 10_000), ev('c', 10_200)];
+    const first = new TailStream(visibleStore(visible), { kind: 'all' }, { ingestedMs: 9000, id: '' }, options);
+    const last = (await first.poll()).at(-1)!;
+    const resumed = new TailStream(
+      visibleStore(visible),
+      { kind: 'all' },
+      decodeTailPosition(encodeTailPosition(last.position, last.span)),
+      options,
+    );
+    expect(await resumed.poll()).toEqual([]);
+    visible.push(ev('b', 10_100));
+    expect((await resumed.poll()).map((e) => e.hit.id)).toEqual(['b']);
+  });
+
+  it('does not count events from before a stream began in the span a resume re-checks', async () => {
+    // x was stored before the subscription at 9,900; the client never had it and never should.
+    const visible = [ev('x', 9_800), ev('a', 10_000)];
+    const first = new TailStream(visibleStore(visible), { kind: 'all' }, { ingestedMs: 9_900, id: '' }, options);
+    const last = (await first.poll()).at(-1)!;
+    expect(last.span).toEqual({ fromMs: 9_900, sent: 1 });
+    const resumed = new TailStream(
+      visibleStore(visible),
+      { kind: 'all' },
+      decodeTailPosition(encodeTailPosition(last.position, last.span)),
+      options,
+    );
+    expect(await resumed.poll()).toEqual([]);
+  });
+
+  it('refuses a Last-Event-ID it did not make', () => {
+    for (const bad of [
+      'garbage',
+      Buffer.from('[1,"a",-1,0]').toString('base64url'),
+      Buffer.from('[1,"a",2,5]').toString('base64url'),
+    ]) {
+      expect(() => decodeTailPosition(bad)).toThrow('Last-Event-ID');
+    }
+    expect(decodeTailPosition(Buffer.from('[7,"a"]').toString('base64url'))).toEqual({
+      ingestedMs: 7,
+      id: 'a',
+      span: null,
+    });
   });
 });
