@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { LoginCodes } from './auth/login-codes.js';
 import { TokenVerifier } from './auth/token-store.js';
@@ -7,6 +8,10 @@ import { CollectorError } from './collector-error.js';
 import { BulkService } from './ingest/bulk-service.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { AlertHook } from './monitoring/alert-hook.js';
+import { registerHostMetrics } from './monitoring/host-status.js';
+import { registerStoreHealth } from './monitoring/store-health-metrics.js';
+import { StatusReport } from './monitoring/status-report.js';
 import { startRetention } from './retention/retention-job.js';
 import { bulkRoutes } from './routes/bulk-routes.js';
 import { deadLetterRoutes } from './routes/deadletter-routes.js';
@@ -20,7 +25,9 @@ import { contextRoutes } from './routes/context-routes.js';
 import { hostRoutes } from './routes/host-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
 import { tailRoutes } from './routes/tail-routes.js';
+import { TAIL_DEFAULTS } from './routes/tail-stream.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { statusRoutes } from './routes/status-routes.js';
 import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
 import { clientCertificateGate } from './tls/client-certificate-gate.js';
@@ -31,6 +38,8 @@ export interface CollectorApp {
   store: LogStore;
   /** One-time login links for `logship standalone`. */
   loginCodes: LoginCodes;
+  /** Where alert evaluation reports to `/metrics` and `/api/v1/status`. */
+  alerts: AlertHook;
   /** Releases the store's connections; the caller closes the HTTP server first. */
   close(): Promise<void>;
 }
@@ -43,7 +52,26 @@ export async function createApp(
 ): Promise<CollectorApp> {
   await store.init();
   const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval);
-  const metrics = new IngestMetrics();
+  const metrics = new IngestMetrics({
+    maxHostSeries: config.monitoring.max_hosts,
+    lagStaleAfterMs: config.search.host_silent_after,
+  });
+  store.registerMetrics?.(metrics.registry);
+  registerStoreHealth(metrics.registry, store);
+  registerHostMetrics(metrics.registry, store, {
+    silentAfterMs: config.search.host_silent_after,
+    maxHosts: config.monitoring.max_hosts,
+  });
+  const alerts = new AlertHook(metrics.registry);
+  const tailStreams = { open: 0 };
+  new Gauge({
+    name: 'logship_collector_tail_streams',
+    help: 'Live tails (/api/v1/tail) open on this collector.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(tailStreams.open);
+    },
+  });
   const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics);
   const bulk = new BulkService(
     store,
@@ -76,7 +104,14 @@ export async function createApp(
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
   app.use(hostRoutes(store, verifier, config.search.host_silent_after));
-  app.use(tailRoutes(store, verifier, logger, config.search.tail_heartbeat));
+  app.use(tailRoutes(store, verifier, logger, config.search.tail_heartbeat, TAIL_DEFAULTS, tailStreams));
+  const report = new StatusReport(store, metrics, alerts, {
+    kind: config.elasticsearch ? 'elasticsearch' : 'embedded',
+    silentAfterMs: config.search.host_silent_after,
+    laggingAfterMs: config.monitoring.lagging_after,
+    laggingBacklogBytes: config.monitoring.lagging_backlog,
+  });
+  app.use(statusRoutes(report, verifier));
   app.use(openApiRoutes());
   const loginCodes = new LoginCodes();
   app.use(sessionRoutes(verifier, loginCodes));
@@ -87,6 +122,7 @@ export async function createApp(
     app,
     store,
     loginCodes,
+    alerts,
     close: () => {
       retention.stop();
       return store.close();

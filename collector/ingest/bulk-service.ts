@@ -187,6 +187,7 @@ export class BulkService {
     const stopTimer = this.metrics?.storeWrite.startTimer();
     const outcome = events.length ? await this.store.write(events) : { accepted: 0, duplicates: 0, failures: [] };
     stopTimer?.();
+    this.metrics?.stored(events, outcome, tokenName, (i) => Buffer.byteLength(eventItems[i]!.original));
     const refused = new Map<number, string>();
     for (const f of outcome.failures) refused.set(f.index, f.reason);
     // Which items were duplicates, by input position: `create` answers 409 for those, as Elasticsearch would.

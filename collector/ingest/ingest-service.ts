@@ -46,6 +46,7 @@ export class IngestService {
     const stopTimer = this.metrics?.storeWrite.startTimer();
     const outcome = events.length ? await this.store.write(events) : { accepted: 0, duplicates: 0, failures: [] };
     stopTimer?.();
+    this.metrics?.stored(events, outcome, tokenName, (i) => Buffer.byteLength(eventLines[i]!.text));
     for (const failure of outcome.failures) {
       const source = eventLines[failure.index]!;
       rejected.push({ line: source.line, code: 'STORE_REJECTED', reason: failure.reason, original: source.text });

@@ -4,6 +4,7 @@ import type { Heartbeat } from '../../protocol/heartbeat.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
+import { hostStatus } from '../monitoring/host-status.js';
 import type { LogStore } from '../store/log-store.js';
 
 const isoTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
@@ -51,9 +52,7 @@ export function hostRoutes(store: LogStore, verifier: TokenVerifier, silentAfter
     const hosts = await store.hosts(now);
     res.json(
       hosts.map((h) => {
-        const seen = [h.lastEventAt, h.lastHeartbeatAt].filter((t): t is string => t !== null).sort();
-        const lastSeen = seen.at(-1) ?? null;
-        const silent = lastSeen === null || now.getTime() - Date.parse(lastSeen) > silentAfterMs;
+        const { lastSeen, silent } = hostStatus(h, now, silentAfterMs);
         return {
           host: h.host,
           last_seen: lastSeen,

@@ -18,6 +18,8 @@ export function tailRoutes(
   logger: Logger,
   heartbeatMs: number,
   options: TailStreamOptions = TAIL_DEFAULTS,
+  /** Streams open now, for `/metrics`. */
+  streams: { open: number } = { open: 0 },
 ): Router {
   const router = Router();
   router.get('/api/v1/tail', requireScope(verifier, 'read'), async (req, res) => {
@@ -36,8 +38,12 @@ export function tailRoutes(
     });
     res.write(`retry: 2000\n: tail started\n\n`);
     const closed = new AbortController();
+    streams.open++;
     // The response closes when the client goes away; the request may have closed long before (no body).
-    res.on('close', () => closed.abort());
+    res.on('close', () => {
+      streams.open--;
+      closed.abort();
+    });
     // Once the server stops listening (SIGTERM), streams end so the drain does not wait for them; clients reconnect
     // with Last-Event-ID, to this collector after a restart or to another one.
     const server = (req.socket as { server?: { listening?: boolean } }).server;

@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { DeadLetterPage } from '../../protocol/dead-letter.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
@@ -96,6 +97,8 @@ export interface LogStore {
   writeDeadLetters(items: readonly DeadLetter[]): Promise<void>;
   /** Dead letters in a window, newest first. */
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** How many dead letters of each code were received in [from, to] (`logship status`). */
+  countDeadLetters(from: Date, to: Date): Promise<Record<string, number>>;
   /** Deletes whole days of events and dead letters older than the policy keeps them. */
   applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome>;
   search(request: SearchRequest): Promise<SearchPage>;
@@ -123,5 +126,7 @@ export interface LogStore {
   ready(): Promise<boolean>;
   /** Why ready() answered false, when the store can tell: a stable code and a sentence for `/readyz`. */
   readinessProblem?(): { code: string; message: string } | null;
+  /** Adds the store's own metrics (cluster health, requests per node) to the collector's `/metrics`. */
+  registerMetrics?(registry: Registry): void;
   close(): Promise<void>;
 }

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { createToken } from '../../collector/auth/token-store.js';
 import type { Hit } from '../../protocol/event.js';
 import type { SearchResult } from '../../protocol/search.js';
@@ -14,9 +14,10 @@ export class Pipeline {
   readonly dir = mkdtempSync(join(tmpdir(), 'logship-pipeline-'));
   readonly indexPrefix: string;
   readonly tokens: { ingest: string; read: string };
+  /** Where shippers and searches go: the first collector, or a front (a load balancer) set by a subclass. */
   url = '';
-  private collector?: ChildProcess;
-  private collectorPort = 0;
+  /** Collector processes by index; all of them share the data directory and the config. */
+  private readonly collectors: { child?: ChildProcess; port: number }[] = [];
   private readonly shippers = new Map<string, { child?: ChildProcess; configPath: string }>();
 
   /** `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`). */
@@ -33,25 +34,52 @@ export class Pipeline {
     );
   }
 
-  /** Starts (or restarts) the collector on the same port and waits until it is ready. */
-  async startCollector(): Promise<void> {
-    if (!this.collectorPort) this.collectorPort = await freePort();
-    this.url = `http://127.0.0.1:${this.collectorPort}`;
-    this.collector = spawnLogship(
+  /** Starts (or restarts) collector `index` on its own port (the same each time) and waits until it is ready. */
+  async startCollector(index = 0): Promise<void> {
+    const entry = (this.collectors[index] ??= { port: await freePort() });
+    const url = this.collectorUrl(index);
+    // A front set meanwhile (a load balancer, see fleet-harness.ts) stays where shippers and searches go.
+    if (index === 0 && (this.url === '' || this.url === url)) this.url = url;
+    entry.child = spawnLogship(
       ['collector', '--config', join(this.dir, 'collector.yml')],
-      { LOGSHIP_DATA_DIR: join(this.dir, 'collector'), LOGSHIP_LISTEN: `127.0.0.1:${this.collectorPort}` },
-      join(this.dir, 'collector.log'),
+      { LOGSHIP_DATA_DIR: this.dataDir, LOGSHIP_LISTEN: `127.0.0.1:${entry.port}` },
+      join(this.dir, index === 0 ? 'collector.log' : `collector-${index}.log`),
     );
     await waitFor(
       'the collector to be ready',
-      async () => ((await fetch(`${this.url}/readyz`)).ok ? true : undefined),
+      async () => ((await fetch(`${url}/readyz`)).ok ? true : undefined),
       30_000,
     );
   }
 
-  /** Stops the collector with `signal` (SIGKILL = crash). */
-  async stopCollector(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.collector) await stopProcess(this.collector, signal);
+  /** The address of collector `index` itself (not the front). */
+  collectorUrl(index = 0): string {
+    const entry = this.collectors[index];
+    if (!entry) throw new Error(`collector ${index} was never started`);
+    return `http://127.0.0.1:${entry.port}`;
+  }
+
+  /** The pid of collector `index`'s own process (`node bin/logship.js collector`). */
+  collectorPid(index = 0): number | undefined {
+    return this.collectors[index]?.child?.pid;
+  }
+
+  /** Stops collector `index` with `signal` (SIGKILL = crash). */
+  async stopCollector(signal: NodeJS.Signals = 'SIGTERM', index = 0): Promise<void> {
+    const child = this.collectors[index]?.child;
+    if (child) await stopProcess(child, signal);
+  }
+
+  /** The data directory the collectors share (tokens, UI sessions). */
+  get dataDir(): string {
+    return join(this.dir, 'collector');
+  }
+
+  /** Adds keys to collector.yml (e.g. `trusted_proxies`) before the collectors start. */
+  amendCollectorConfig(extra: Record<string, unknown>): void {
+    const path = join(this.dir, 'collector.yml');
+    const config = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    writeFileSync(path, stringify({ ...config, ...extra }));
   }
 
   /** Writes a shipper config for `host` tailing `paths` and starts it. */
@@ -125,7 +153,7 @@ export class Pipeline {
   /** Stops everything and deletes indices and files. */
   async dispose(): Promise<void> {
     for (const host of this.shippers.keys()) await this.stopShipper(host, 'SIGKILL');
-    await this.stopCollector('SIGKILL');
+    for (let i = 0; i < this.collectors.length; i++) await this.stopCollector('SIGKILL', i);
     await deleteIndices(`${this.indexPrefix}-*`);
     if (!process.env.LOGSHIP_TEST_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }

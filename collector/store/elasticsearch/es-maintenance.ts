@@ -23,6 +23,24 @@ export class EsMaintenance {
   ) {}
 
   /** Dead letters in a time window, newest first, optionally of some codes only. */
+  async countDeadLetters(from: Date, to: Date): Promise<Record<string, number>> {
+    const response = await guardEs(this.logger, () =>
+      this.client.search<unknown, { codes: estypes.AggregationsStringTermsAggregate }>({
+        index: deadLetterPattern(this.indexPrefix),
+        ignore_unavailable: true,
+        allow_no_indices: true,
+        size: 0,
+        query: { range: { '@timestamp': { gte: from.toISOString(), lte: to.toISOString() } } },
+        // Codes are a closed set (docs/error-codes.md): 100 buckets hold them all.
+        aggs: { codes: { terms: { field: 'error.code', size: 100 } } },
+      }),
+    );
+    const buckets = response.aggregations?.codes.buckets;
+    const counts: Record<string, number> = {};
+    for (const b of Array.isArray(buckets) ? buckets : []) counts[String(b.key)] = b.doc_count;
+    return counts;
+  }
+
   async listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
     const filter: estypes.QueryDslQueryContainer[] = [
       { range: { '@timestamp': { gte: query.from.toISOString(), lte: query.to.toISOString() } } },

@@ -1,4 +1,5 @@
 import { Client } from '@elastic/elasticsearch';
+import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
@@ -82,6 +83,10 @@ export class EsStore implements LogStore {
     }
   }
 
+  registerMetrics(registry: Registry): void {
+    this.writer.registerMetrics(registry);
+  }
+
   write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
     return this.writer.write(events);
   }
@@ -92,6 +97,10 @@ export class EsStore implements LogStore {
 
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
     return this.maintenance.listDeadLetters(query);
+  }
+
+  countDeadLetters(from: Date, to: Date): Promise<Record<string, number>> {
+    return this.maintenance.countDeadLetters(from, to);
   }
 
   applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome> {

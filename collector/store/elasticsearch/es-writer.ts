@@ -1,5 +1,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { StoreWriteMetrics } from '../../monitoring/store-write-metrics.js';
 import { BoundedGate } from '../bounded-gate.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter, WriteOutcome } from '../log-store.js';
@@ -23,6 +25,7 @@ const ITEM_RETRIES = 3;
 /** The write path into Elasticsearch: bulk `create` with the event id as `_id` into daily indices, and dead letters. */
 export class EsWriter {
   private readonly gate: BoundedGate;
+  private metrics: StoreWriteMetrics | undefined;
 
   constructor(
     private readonly client: Client,
@@ -30,6 +33,12 @@ export class EsWriter {
     private readonly logger: Logger,
   ) {
     this.gate = new BoundedGate(options.bulkConcurrency, options.bulkMaxQueued);
+  }
+
+  /** Bulk latency and the bulk queue in the collector's `/metrics`. */
+  registerMetrics(registry: Registry): void {
+    const gate = this.gate;
+    this.metrics = new StoreWriteMetrics(registry, { pending: () => gate.queued, active: () => gate.active });
   }
 
   async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
@@ -64,6 +73,7 @@ export class EsWriter {
       );
       // Only what the item loop reads: the full response (index, id, shards, seq_no per item) costs more to parse
       // than to build the request.
+      const timed = this.metrics?.startBulk();
       const response = await guardEs(this.logger, () =>
         this.client.transport.request<estypes.BulkResponse>({
           method: 'POST',
@@ -71,7 +81,7 @@ export class EsWriter {
           querystring: { filter_path: BULK_FILTER },
           bulkBody: body,
         }),
-      );
+      ).finally(timed);
       const retry: typeof pending = [];
       response.items.forEach((item, i) => {
         const result = item.create;

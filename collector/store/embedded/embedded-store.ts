@@ -2,6 +2,8 @@ import { accessSync, constants, existsSync, mkdirSync, statfsSync } from 'node:f
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { StoreWriteMetrics } from '../../monitoring/store-write-metrics.js';
 import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { Heartbeat } from '../../../protocol/heartbeat.js';
 import { dailyIndex, deadLetterIndex } from '../daily-index.js';
@@ -89,6 +91,7 @@ export class EmbeddedStore implements LogStore {
   private closed = false;
   /** Requests under way, which close() lets finish: a write acknowledged to a sender is never cut off. */
   private readonly underway = new Set<Promise<unknown>>();
+  private metrics: StoreWriteMetrics | undefined;
   /** Free bytes when a write last failed for a full disk. */
   private freeAtFull: number | null = null;
 
@@ -103,6 +106,16 @@ export class EmbeddedStore implements LogStore {
 
   async init(): Promise<void> {
     await this.tryOpen();
+  }
+
+  /** Write latency and the writer thread's queue in the collector's `/metrics`. */
+  registerMetrics(registry: Registry): void {
+    // One writer works at a time; everything else posted to it waits (group commit takes several at once).
+    const pending = () => this.writer?.pending ?? 0;
+    this.metrics = new StoreWriteMetrics(registry, {
+      pending: () => Math.max(0, pending() - 1),
+      active: () => Math.min(1, pending()),
+    });
   }
 
   /** The current problem for `/readyz`, or null when the store works. */
@@ -137,10 +150,11 @@ export class EmbeddedStore implements LogStore {
    * transaction (group commit, in writer-worker.ts): with many shippers, one fsync serves several requests.
    */
   async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+    const timed = this.metrics?.startBulk();
     const outcome = await this.guard((open) => {
       const encoded = encodeEvents(events);
       return open.writer.request('write', { events: encoded }, [encoded.numbers.buffer as ArrayBuffer]);
-    });
+    }).finally(timed);
     this.problem = null;
     return outcome;
   }
@@ -186,6 +200,15 @@ export class EmbeddedStore implements LogStore {
         }),
         total: total > 10_000 ? { value: 10_000, relation: 'gte' } : { value: total, relation: 'eq' },
       };
+    });
+  }
+
+  async countDeadLetters(from: Date, to: Date): Promise<Record<string, number>> {
+    return this.guard((open) => {
+      const rows = open.readDb
+        .prepare(`SELECT code, count(*) AS n FROM dead_letters WHERE received_ms BETWEEN ? AND ? GROUP BY code`)
+        .all(from.getTime(), to.getTime()) as { code: string; n: number }[];
+      return Object.fromEntries(rows.map((r) => [r.code, r.n]));
     });
   }
 
