@@ -2,6 +2,7 @@ import { request, type Dispatcher } from 'undici';
 import type { Hit } from '../protocol/event.js';
 import type { ErrorBody } from '../protocol/error-body.js';
 import type { SearchResult } from '../protocol/search.js';
+import type { ServiceStatus } from '../protocol/status.js';
 import { CodedError } from '../protocol/coded-error.js';
 import { tlsError } from './client-tls.js';
 import { readSse } from './sse-reader.js';
@@ -40,6 +41,18 @@ export class ApiClient {
     const body = (await res.body.json()) as SearchResult | ErrorBody;
     if (res.statusCode !== 200) throw httpError(res.statusCode, body as ErrorBody);
     return body as SearchResult;
+  }
+
+  /** `/api/v1/status`: the service on one screen. */
+  async status(): Promise<ServiceStatus> {
+    const res = await this.request(this.url('/api/v1/status', {}), {
+      headers: this.headers(),
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+    const body = (await res.body.json()) as ServiceStatus | ErrorBody;
+    if (res.statusCode !== 200) throw httpError(res.statusCode, body as ErrorBody);
+    return body as ServiceStatus;
   }
 
   /**

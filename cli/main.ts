@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config-error.js';
 import { CodedError } from '../protocol/coded-error.js';
 import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
+import { statusCommand } from './status-command.js';
 import { tlsCommand } from './tls-command.js';
 import { tokenCommand } from './token-command.js';
 
@@ -38,6 +39,7 @@ function program(): Command {
       await runStandalone();
     });
   root.addCommand(searchCommand());
+  root.addCommand(statusCommand());
   root.addCommand(tokenCommand());
   root.addCommand(migrateCommand());
   root.addCommand(tlsCommand());

@@ -75,11 +75,12 @@ export class Pipeline {
     return join(this.dir, 'collector');
   }
 
-  /** Adds keys to collector.yml (e.g. `trusted_proxies`) before the collectors start. */
+  /** Sets keys of collector.yml (e.g. `trusted_proxies`) before the collectors start; `undefined` removes a key. */
   amendCollectorConfig(extra: Record<string, unknown>): void {
     const path = join(this.dir, 'collector.yml');
-    const config = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-    writeFileSync(path, stringify({ ...config, ...extra }));
+    const config = { ...(parse(readFileSync(path, 'utf8')) as Record<string, unknown>), ...extra };
+    for (const [key, value] of Object.entries(config)) if (value === undefined) delete config[key];
+    writeFileSync(path, stringify(config));
   }
 
   /** Writes a shipper config for `host` tailing `paths` and starts it. */
@@ -154,7 +155,8 @@ export class Pipeline {
   async dispose(): Promise<void> {
     for (const host of this.shippers.keys()) await this.stopShipper(host, 'SIGKILL');
     for (let i = 0; i < this.collectors.length; i++) await this.stopCollector('SIGKILL', i);
-    await deleteIndices(`${this.indexPrefix}-*`);
+    const config = parse(readFileSync(join(this.dir, 'collector.yml'), 'utf8')) as Record<string, unknown>;
+    if (config.elasticsearch) await deleteIndices(`${this.indexPrefix}-*`);
     if (!process.env.LOGSHIP_TEST_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }

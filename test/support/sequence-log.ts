@@ -22,6 +22,26 @@ export async function appendLines(file: string, from: number, to: number, burst 
   }
 }
 
+/**
+ * Appends lines seq [from, to) stamped with the time they are written (so they fall in the default search window),
+ * in bursts with a pause, as a busy application writes them.
+ */
+export async function appendTimedLines(
+  file: string,
+  from: number,
+  to: number,
+  burst = 250,
+  pauseMs = 5,
+): Promise<void> {
+  for (let start = from; start < to; start += burst) {
+    let text = '';
+    for (let seq = start; seq < Math.min(to, start + burst); seq++)
+      text += `${new Date().toISOString()} INFO [worker] seq=${String(seq).padStart(6, '0')} order paid status=ok\n`;
+    await appendFile(file, text);
+    await new Promise((r) => setTimeout(r, pauseMs));
+  }
+}
+
 /** What an index holds of sequence numbers [0, n): events, distinct numbers, numbers stored twice, numbers missing. */
 export interface SequenceAudit {
   events: number;

@@ -1,0 +1,102 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pipeline } from '../support/pipeline-harness.js';
+import { runLogship, waitFor } from '../support/processes.js';
+import { appendTimedLines, auditSequence } from '../support/sequence-log.js';
+import { mountTmpfs } from '../support/tmpfs.js';
+
+const TOTAL = 12_000;
+
+/** A value of collector /metrics: the sum of the series of `name` whose labels contain `match`. */
+async function metric(url: string, name: string, match = ''): Promise<number> {
+  const text = await fetch(`${url}/metrics`).then((r) => r.text());
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if ((line.startsWith(`${name} `) || line.startsWith(`${name}{`)) && line.includes(match))
+      sum += Number(line.split(' ').at(-1));
+  }
+  return sum;
+}
+
+/**
+ * docs/runbook.md, "The store's disk fills": the embedded store's disk is a small tmpfs, which something else (a
+ * ballast file standing for old backups, core dumps, another program's logs) shares. The collector answers 503 with
+ * STORE_DISK_FULL and says so in /readyz, /metrics and `logship status`; the operator frees the space and the
+ * collector is ready again by itself; the shipper's lines all arrive, once.
+ */
+describe('runbook: the store disk fills', () => {
+  it('answers 503 STORE_DISK_FULL while full, recovers without a restart once space is freed, loses nothing', async () => {
+    const p = new Pipeline('disk-full');
+    const unmount = mountTmpfs(join(p.dataDir, 'store'), 'size=32m');
+    try {
+      p.amendCollectorConfig({ elasticsearch: undefined, search: { host_silent_after: '1h' } });
+      // What else lives on the volume: 26 MiB the operator can delete.
+      const ballast = join(p.dataDir, 'store', 'old-backup.tar');
+      writeFileSync(ballast, Buffer.alloc(26 * 1024 * 1024, 1));
+      await p.startCollector();
+      const logs = join(p.dir, 'logs');
+      mkdirSync(logs);
+      const file = join(logs, 'app.log');
+      await p.startShipper('disk-1', [file], { batch: { max_events: 500, max_bytes: '1MiB', max_wait: '200ms' } });
+      const writing = appendTimedLines(file, 0, TOTAL, 500);
+
+      // What the operator sees.
+      const ready = await waitFor(
+        'the store to report a full disk',
+        async () => {
+          const res = await fetch(`${p.url}/readyz`);
+          return res.status === 503 ? ((await res.json()) as { problem?: { code: string } }) : undefined;
+        },
+        120_000,
+        200,
+      );
+      const fullAt = Date.now();
+      expect(ready.problem?.code).toBe('STORE_DISK_FULL');
+      expect(await metric(p.url, 'logship_collector_store_ready')).toBe(0);
+      expect(await metric(p.url, 'logship_collector_store_problem', 'code="STORE_DISK_FULL"')).toBe(1);
+      await waitFor(
+        'a refused write',
+        async () =>
+          (await metric(p.url, 'logship_collector_error_answers_total', 'status="503",code="STORE_UNAVAILABLE"')) > 0
+            ? true
+            : undefined,
+        30_000,
+      );
+      const status = await runLogship(['status'], { LOGSHIP_COLLECTOR_URL: p.url, LOGSHIP_TOKEN: p.tokens.read });
+      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(/^store {8}embedded, NOT READY: STORE_DISK_FULL /m);
+      const storedWhileFull = (await p.search({ from: 'now-1h', limit: '1' })).total.value;
+      expect(storedWhileFull).toBeGreaterThan(0);
+      expect(storedWhileFull).toBeLessThan(TOTAL);
+
+      // The runbook's fix: free space on the volume. The collector notices by itself (no restart).
+      await writing;
+      rmSync(ballast);
+      const freedAt = Date.now();
+      await waitFor(
+        '/readyz to be ready',
+        async () => ((await fetch(`${p.url}/readyz`)).ok ? true : undefined),
+        30_000,
+        100,
+      );
+      const readyAfterMs = Date.now() - freedAt;
+      const reached = await p.waitForTotal(TOTAL, 120_000).catch((err: unknown) => String(err));
+      const allStoredAfterMs = Date.now() - freedAt;
+      expect(await metric(p.url, 'logship_collector_store_ready')).toBe(1);
+      expect(await metric(p.url, 'logship_collector_store_problem')).toBe(0);
+
+      const audit = auditSequence(await p.searchAll({ from: 'now-1h', order: 'asc' }), TOTAL);
+      expect(audit).toEqual({ events: TOTAL, distinct: TOTAL, duplicates: 0, gaps: 0 });
+      expect(reached).toBe(TOTAL);
+      console.log(
+        `disk full: ${storedWhileFull} of ${TOTAL} lines stored when the disk filled (full for ${freedAt - fullAt} ms); ` +
+          `ready ${readyAfterMs} ms after space was freed, all ${TOTAL} stored ${allStoredAfterMs} ms after; ` +
+          `${audit.duplicates} duplicates, ${audit.gaps} lost`,
+      );
+    } finally {
+      // Lazily: the collector may still hold the store open until dispose() ends it.
+      unmount();
+      await p.dispose();
+    }
+  }, 300_000);
+});
