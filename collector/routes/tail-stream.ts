@@ -44,6 +44,8 @@ export class TailStream {
   private highWater: TailPosition;
   private floor: TailPosition;
   private resume: ResumePoint | undefined;
+  /** Ids remembered by the poll under way, to forget them again if it fails. */
+  private added: string[] | undefined;
 
   constructor(
     private readonly store: LogStore,
@@ -58,6 +60,27 @@ export class TailStream {
 
   /** The events that became visible since the last poll, in ingest order (late ones when they show up). */
   async poll(): Promise<StreamedEvent[]> {
+    // A poll that fails half-way (a page read, the next one refused) is undone: the events it had read would
+    // otherwise count as sent without ever reaching the client.
+    const before = { highWater: this.highWater, floor: this.floor, resume: this.resume };
+    const added: string[] = [];
+    this.added = added;
+    try {
+      return await this.pollOnce();
+    } catch (err) {
+      for (const id of added) {
+        const ms = this.sent.get(id)!;
+        this.sent.delete(id);
+        this.sentTimes.splice(lowerBound(this.sentTimes, ms), 1);
+      }
+      Object.assign(this, before);
+      throw err;
+    } finally {
+      this.added = undefined;
+    }
+  }
+
+  private async pollOnce(): Promise<StreamedEvent[]> {
     const out: StreamedEvent[] = [];
     if (this.resume) await this.settleResume(this.resume, out);
     await this.readFrom(this.highWater, out);
@@ -147,6 +170,7 @@ export class TailStream {
 
   private remember(id: string, ms: number): void {
     this.sent.set(id, ms);
+    this.added?.push(id);
     // Mostly appended: events arrive in ingest order, late ones only a little behind.
     let i = this.sentTimes.length;
     while (i > 0 && this.sentTimes[i - 1]! > ms) i--;

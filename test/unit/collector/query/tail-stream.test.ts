@@ -128,6 +128,22 @@ describe('tail stream', () => {
     expect(await resumed.poll()).toEqual([]);
   });
 
+  it('loses nothing when a poll fails half-way: the events it had read come with the next poll', async () => {
+    const visible = Array.from({ length: 5 }, (_, i) => ev(`p${i}`, 2000 + i));
+    const store = visibleStore(visible);
+    const tail = store.tail.bind(store);
+    let calls = 0;
+    // The second page of the first poll is refused (a shard still starting, an overloaded node).
+    store.tail = async (r) => {
+      if (++calls === 2) throw Object.assign(new Error('Elasticsearch answered 503.'), { code: 'STORE_UNAVAILABLE' });
+      return tail(r);
+    };
+    const stream = new TailStream(store, { kind: 'all' }, { ingestedMs: 1000, id: '' }, options);
+    await expect(stream.poll()).rejects.toThrow('503');
+    expect((await stream.poll()).map((e) => e.hit.id)).toEqual(['p0', 'p1', 'p2', 'p3', 'p4']);
+    expect(await stream.poll()).toEqual([]);
+  });
+
   it('refuses a Last-Event-ID it did not make', () => {
     for (const bad of [
       'garbage',
