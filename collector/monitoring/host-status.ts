@@ -32,7 +32,7 @@ export function hostStatus(h: HostActivity, now: Date, silentAfterMs: number): H
 }
 
 /** Scrapes reuse a look at the hosts this recent: it is an aggregation over every index. */
-const FRESH_MS = 15_000;
+const FRESH_MS = 5_000;
 
 /**
  * Every host's silence and shipper backlog for `/metrics`, from the store, so each collector of a fleet exports the
@@ -51,7 +51,7 @@ export function registerHostMetrics(
       try {
         const now = new Date();
         const hosts = (await store.hosts(now)).map((h) => hostStatus(h, now, options.silentAfterMs));
-        // The most silent first: past the bound, it is the quiet hosts an operator needs to see.
+        // The most silent first: past the bound, it is the quiet hosts that need a series.
         hosts.sort((a, b) => (b.silentForS ?? Infinity) - (a.silentForS ?? Infinity));
         last = { hosts, at: Date.now() };
         return hosts;
@@ -97,8 +97,10 @@ export function registerHostMetrics(
     async collect() {
       const all = await hosts();
       this.reset();
-      for (const h of (all ?? []).slice(0, options.maxHosts))
-        if (h.backlogBytes !== null) this.set({ host: h.host }, h.backlogBytes);
+      // The largest backlogs first: past the bound, it is the hosts furthest behind that need a series.
+      const behind = (all ?? []).filter((h) => h.backlogBytes !== null);
+      behind.sort((a, b) => b.backlogBytes! - a.backlogBytes!);
+      for (const h of behind.slice(0, options.maxHosts)) this.set({ host: h.host }, h.backlogBytes!);
     },
   });
 }
