@@ -83,8 +83,13 @@ export class Pipeline {
     writeFileSync(path, stringify(config));
   }
 
-  /** Writes a shipper config for `host` tailing `paths` and starts it. */
-  async startShipper(host: string, paths: string[], extra: Record<string, unknown> = {}): Promise<void> {
+  /** Writes a shipper config for `host` tailing `paths` (once) and starts it with `token` in LOGSHIP_TOKEN. */
+  async startShipper(
+    host: string,
+    paths: string[],
+    extra: Record<string, unknown> = {},
+    token: string = this.tokens.ingest,
+  ): Promise<void> {
     let entry = this.shippers.get(host);
     if (!entry) {
       const configPath = join(this.dir, `shipper-${host}.yml`);
@@ -105,7 +110,7 @@ export class Pipeline {
     }
     entry.child = spawnLogship(
       ['shipper', '--config', entry.configPath],
-      { LOGSHIP_TOKEN: this.tokens.ingest },
+      { LOGSHIP_TOKEN: token },
       join(this.dir, `shipper-${host}.log`),
     );
   }
