@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testEsUrl } from '../support/elasticsearch.js';
 import { Pipeline } from '../support/pipeline-harness.js';
 import { runLogship, waitFor } from '../support/processes.js';
 import { appendTimedLines, auditSequence } from '../support/sequence-log.js';
@@ -96,6 +97,77 @@ describe('runbook: the store disk fills', () => {
     } finally {
       // Lazily: the collector may still hold the store open until dispose() ends it.
       unmount();
+      await p.dispose();
+    }
+  }, 300_000);
+
+  it('with Elasticsearch: answers 503 STORE_DISK_FULL while its indices carry the flood-stage block, loses nothing', async () => {
+    const p = new Pipeline('es-disk-full');
+    try {
+      await p.startCollector();
+      const logs = join(p.dir, 'logs');
+      mkdirSync(logs);
+      const file = join(logs, 'app.log');
+      await p.startShipper('esdisk-1', [file], { batch: { max_events: 500, max_bytes: '1MiB', max_wait: '200ms' } });
+      const firstHalf = appendTimedLines(file, 0, TOTAL / 2, 500);
+      await waitFor(
+        'lines to be stored',
+        async () => ((await p.search({ from: 'now-1h', limit: '1' })).total.value >= 2000 ? true : undefined),
+        60_000,
+      );
+      // What Elasticsearch does itself when a data node's disk passes the flood-stage watermark (95 %).
+      const block = (value: boolean | null) =>
+        fetch(`${testEsUrl()}/${p.indexPrefix}-*/_settings`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ 'index.blocks.read_only_allow_delete': value }),
+        }).then((r) => r.status);
+      expect(await block(true)).toBe(200);
+      const blockedAt = Date.now();
+      await firstHalf;
+      const secondHalf = appendTimedLines(file, TOTAL / 2, TOTAL, 500);
+      const ready = await waitFor(
+        '/readyz to report the full disk',
+        async () => {
+          const res = await fetch(`${p.url}/readyz`);
+          return res.status === 503 ? ((await res.json()) as { problem?: { code: string } }) : undefined;
+        },
+        60_000,
+        200,
+      );
+      expect(ready.problem?.code).toBe('STORE_DISK_FULL');
+      expect(await metric(p.url, 'logship_collector_store_problem', 'code="STORE_DISK_FULL"')).toBe(1);
+      const status = await runLogship(['status'], { LOGSHIP_COLLECTOR_URL: p.url, LOGSHIP_TOKEN: p.tokens.read });
+      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(
+        /^store {8}elasticsearch, NOT READY: STORE_DISK_FULL Elasticsearch refuses writes/m,
+      );
+      await secondHalf;
+      const storedWhileFull = (await p.search({ from: 'now-1h', limit: '1' })).total.value;
+      expect(storedWhileFull).toBeLessThan(TOTAL);
+
+      // Space freed on the Elasticsearch nodes: Elasticsearch lifts the block itself below the high watermark; the
+      // runbook's command does it at once.
+      expect(await block(null)).toBe(200);
+      const freedAt = Date.now();
+      await waitFor(
+        '/readyz to be ready',
+        async () => ((await fetch(`${p.url}/readyz`)).ok ? true : undefined),
+        30_000,
+        100,
+      );
+      const readyAfterMs = Date.now() - freedAt;
+      const reached = await p.waitForTotal(TOTAL, 120_000).catch((err: unknown) => String(err));
+      const allStoredAfterMs = Date.now() - freedAt;
+      const audit = auditSequence(await p.searchAll({ from: 'now-1h', order: 'asc' }), TOTAL);
+      expect(audit).toEqual({ events: TOTAL, distinct: TOTAL, duplicates: 0, gaps: 0 });
+      expect(reached).toBe(TOTAL);
+      console.log(
+        `Elasticsearch disk full: ${storedWhileFull} of ${TOTAL} lines stored while blocked ` +
+          `(${freedAt - blockedAt} ms); ready ${readyAfterMs} ms after the block was lifted, all ${TOTAL} stored ` +
+          `${allStoredAfterMs} ms after; ${audit.duplicates} duplicates, ${audit.gaps} lost`,
+      );
+    } finally {
       await p.dispose();
     }
   }, 300_000);

@@ -77,10 +77,35 @@ export class EsStore implements LogStore {
     try {
       // The minimal distribution has no `GET /`, so the client's ping() fails: cluster health is the probe.
       const health = await this.client.cluster.health({ timeout: '2s' }, { requestTimeout: 3000 });
-      return health.status !== 'red';
+      if (health.status === 'red') return false;
+      if (this.writer.diskFull !== null && (await this.writeBlocked())) return false;
+      this.writer.diskFull = null;
+      return true;
     } catch {
       return false;
     }
+  }
+
+  /** Why the store is not ready, when a write told: the flood-stage block of a full disk. */
+  readinessProblem(): { code: string; message: string } | null {
+    return this.writer.diskFull === null ? null : { code: 'STORE_DISK_FULL', message: this.writer.diskFull };
+  }
+
+  /** Whether an event index still carries the block Elasticsearch puts on indices when its disk fills. */
+  private async writeBlocked(): Promise<boolean> {
+    const settings = await this.client.indices.getSettings(
+      {
+        index: `${this.options.indexPrefix}-*`,
+        name: 'index.blocks.read_only_allow_delete',
+        flat_settings: true,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      },
+      { requestTimeout: 3000 },
+    );
+    return Object.values(settings).some(
+      (index) => String(index.settings?.['index.blocks.read_only_allow_delete'] ?? 'false') === 'true',
+    );
   }
 
   registerMetrics(registry: Registry): void {

@@ -26,6 +26,11 @@ const ITEM_RETRIES = 3;
 export class EsWriter {
   private readonly gate: BoundedGate;
   private metrics: StoreWriteMetrics | undefined;
+  /**
+   * Set while Elasticsearch refuses writes because its disk passed the flood-stage watermark (it puts a
+   * read-only-allow-delete block on the indices); cleared by the next write that goes in.
+   */
+  diskFull: string | null = null;
 
   constructor(
     private readonly client: Client,
@@ -83,6 +88,15 @@ export class EsWriter {
         }),
       ).finally(timed);
       const retry: typeof pending = [];
+      const blocked = response.items.find((item) => item.create?.error?.type === 'cluster_block_exception');
+      if (blocked) {
+        // Retrying cannot help until space is freed: the sender keeps the events and comes back later.
+        this.diskFull = `Elasticsearch refuses writes: ${blocked.create?.error?.reason ?? 'an index is blocked'}`;
+        const err = new StoreUnavailableError(this.diskFull, 10);
+        err.details.store_error = 'STORE_DISK_FULL';
+        throw err;
+      }
+      this.diskFull = null;
       response.items.forEach((item, i) => {
         const result = item.create;
         const entry = pending[i]!;
