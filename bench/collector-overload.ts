@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { createToken } from '../collector/auth/token-store.js';
-import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-local.js';
+import { startElasticsearch, type RunningElasticsearch } from '../scripts/es/es-process.js';
 import { untilSearchable } from './es-ceiling.js';
 import { benchEvent } from './ingest-lines.js';
 import { Proc, interruptedBy, listenUrl } from './measured-process.js';

@@ -27,7 +27,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { createToken } from '../collector/auth/token-store.js';
-import { startElasticsearch, type RunningElasticsearch } from '../scripts/es-local.js';
+import { startElasticsearch, type RunningElasticsearch } from '../scripts/es/es-process.js';
 import { eventId } from '../shipper/event-id.js';
 import { bulkLoadCeiling, installTemplate, untilSearchable } from './es-ceiling.js';
 import { esThreadCpu, threadCpuDelta } from './es-threads.js';

@@ -76,7 +76,7 @@ export interface CeilingLoad {
 export async function installTemplate(esUrl: string, indexPrefix: string): Promise<void> {
   const store = new EsStore(
     {
-      url: esUrl,
+      nodes: [esUrl],
       indexPrefix,
       replicas: 0,
       bulkMaxEvents: BATCH,

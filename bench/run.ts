@@ -16,6 +16,7 @@ const BENCHES = [
   'search-latency',
   'embedded-store',
   'ui-first-paint',
+  'es-sizing',
 ];
 
 const chosen = process.argv.slice(2);

@@ -16,7 +16,7 @@ import { startCollector } from '../collector/main.js';
 import { parseQuery } from '../collector/query/parse-query.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { searchPattern } from '../collector/store/elasticsearch/index-templates.js';
-import { startElasticsearch } from '../scripts/es-local.js';
+import { startElasticsearch } from '../scripts/es/es-process.js';
 import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);

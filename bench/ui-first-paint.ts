@@ -13,7 +13,7 @@ import pino from 'pino';
 import { createToken } from '../collector/auth/token-store.js';
 import { collectorConfig } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
-import { startElasticsearch } from '../scripts/es-local.js';
+import { startElasticsearch } from '../scripts/es/es-process.js';
 import { launchBrowser } from '../test/support/browser.js';
 import { writeResults } from './results-file.js';
 

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { CodedError } from '../protocol/coded-error.js';
+import { backupCommand } from './backup-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
 import { statusCommand } from './status-command.js';
@@ -42,6 +43,7 @@ function program(): Command {
   root.addCommand(statusCommand());
   root.addCommand(tokenCommand());
   root.addCommand(migrateCommand());
+  root.addCommand(backupCommand());
   root.addCommand(tlsCommand());
   for (const cmd of [root, ...root.commands, ...root.commands.flatMap((c) => c.commands)]) {
     cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });

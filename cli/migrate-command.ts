@@ -94,9 +94,11 @@ function validate(opts: MigrateOptions, config: ReturnType<typeof loadCollectorC
   const problems: string[] = [];
   if (opts.esUrl !== undefined && !validUrl(opts.esUrl))
     problems.push(`--es-url: must be an http:// or https:// URL, got "${opts.esUrl.slice(0, 200)}"`);
-  const esUrl = config.elasticsearch?.url;
-  if (opts.esUrl === undefined && !esUrl)
-    problems.push('--es-url: is required (or LOGSHIP_ES_URL, or elasticsearch.url in --config)');
+  const es = config.elasticsearch;
+  if (opts.esUrl === undefined && !es)
+    problems.push('--es-url: is required (or LOGSHIP_ES_URL, or elasticsearch.url or nodes in --config)');
+  // Scheme, host and port only: the URL is printed in messages.
+  const esUrl = (es?.nodes ?? (es?.url ? [es.url] : [])).map((node) => new URL(node).origin).join(', ');
   if (opts.indexPrefix !== undefined && !INDEX_PREFIX.test(opts.indexPrefix))
     problems.push(`--index-prefix: lower-case letters, digits, _ and - only, got "${opts.indexPrefix.slice(0, 200)}"`);
   const now = new Date();
@@ -117,7 +119,7 @@ function validate(opts: MigrateOptions, config: ReturnType<typeof loadCollectorC
     problems.push(`--batch: must be a whole number from 1 to 10000, got "${opts.batch}"`);
   if (problems.length) throw new ConfigError('The arguments of `logship migrate` are invalid.', problems);
   return {
-    esUrl: esUrl!,
+    esUrl,
     dataDir: resolve(config.data_dir),
     indexPrefix: opts.indexPrefix ?? config.elasticsearch!.index_prefix,
     from,
@@ -162,7 +164,8 @@ async function runMigration(
     },
     logger,
   );
-  const target = new EsStore({ ...esStoreOptions(config), url: plan.esUrl, indexPrefix: plan.indexPrefix }, logger);
+  // --es-url reached the config as LOGSHIP_ES_URL, so the config names the target.
+  const target = new EsStore({ ...esStoreOptions(config), indexPrefix: plan.indexPrefix }, logger);
   try {
     await source.init();
     const problem = source.readinessProblem();
@@ -170,7 +173,7 @@ async function runMigration(
     if (!(await target.ready())) {
       throw new MigrationError(
         'MIGRATE_TARGET_UNAVAILABLE',
-        `Elasticsearch at ${plan.esUrl} does not answer GET /_cluster/health, or its health is red.`,
+        `Elasticsearch at ${plan.esUrl} is not usable: ${target.readinessProblem()?.message ?? 'its health is red'}`,
         503,
       );
     }

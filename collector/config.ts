@@ -8,9 +8,36 @@ import { cidr, isLoopbackHost } from '../config/network-address.js';
 
 const listen = z.string().regex(/^[^\s:]*:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:8080');
 
+/** An Elasticsearch node: http(s) only, and no credentials in it (they would show wherever a URL is logged). */
+const esNode = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).refine((text) => {
+  const url = new URL(text);
+  return !url.username && !url.password;
+}, 'must not carry credentials: use username + password(_file) or api_key(_file)');
+const filePath = z.string().min(1);
+
 const elasticsearchSchema = z
   .strictObject({
-    url: z.url(),
+    /** One node; `nodes` lists several (the collector spreads requests over them). */
+    url: esNode.optional(),
+    nodes: z.array(esNode).min(1).optional(),
+    username: z.string().min(1).optional(),
+    username_file: filePath.optional(),
+    password: z.string().min(1).optional(),
+    password_file: filePath.optional(),
+    /** The encoded API key (`base64(id:key)`, as Elasticsearch returns it in `encoded`). */
+    api_key: z.string().min(1).optional(),
+    api_key_file: filePath.optional(),
+    tls: z
+      .strictObject({
+        /** PEM file of the CA that signed the nodes' HTTP certificates (default: the system's CAs). */
+        ca: filePath.optional(),
+        /** Check the nodes' certificates and names; off only for a throw-away test cluster. */
+        verify: z.boolean().default(true),
+        /** A client certificate and its key (PEM files), for clusters that ask for one. */
+        cert: filePath.optional(),
+        key: filePath.optional(),
+      })
+      .prefault({}),
     /** Indices are `<prefix>-YYYY.MM.DD`; tests use their own prefix to stay apart. */
     index_prefix: z
       .string()
@@ -23,6 +50,27 @@ const elasticsearchSchema = z
     bulk_concurrency: z.number().int().positive().default(4),
     bulk_max_queued: z.number().int().min(0).default(64),
     request_timeout: duration.default(30_000),
+  })
+  .superRefine((es, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if ((es.url === undefined) === (es.nodes === undefined)) problem('url', 'give either url or nodes (a list)');
+    const pairs = [
+      ['username', 'username_file'],
+      ['password', 'password_file'],
+      ['api_key', 'api_key_file'],
+    ] as const;
+    for (const [inline, file] of pairs)
+      if (es[inline] !== undefined && es[file] !== undefined) problem(file, `give ${inline} or ${file}, not both`);
+    const user = es.username !== undefined || es.username_file !== undefined;
+    const password = es.password !== undefined || es.password_file !== undefined;
+    const apiKey = es.api_key !== undefined || es.api_key_file !== undefined;
+    if (user !== password) problem(user ? 'password' : 'username', 'username and password go together');
+    if (user && apiKey) problem('api_key', 'give username + password or api_key, not both');
+    if ((es.tls.cert === undefined) !== (es.tls.key === undefined)) problem('tls', 'tls.cert and tls.key go together');
+    const schemes = new Set((es.nodes ?? (es.url ? [es.url] : [])).map((node) => new URL(node).protocol));
+    if (schemes.size > 1) problem('nodes', 'all nodes must use the same scheme (http:// or https://)');
+    if (schemes.has('http:') && (es.tls.ca !== undefined || es.tls.cert !== undefined))
+      problem('tls', 'tls settings need https:// nodes');
   })
   .optional();
 
@@ -98,7 +146,9 @@ export function loadCollectorConfig(path: string | undefined, env: NodeJS.Proces
   if (env.LOGSHIP_DATA_DIR) raw.data_dir = env.LOGSHIP_DATA_DIR;
   if (env.LOGSHIP_ES_URL) {
     const es = raw.elasticsearch;
-    raw.elasticsearch = { ...(es && typeof es === 'object' ? es : {}), url: env.LOGSHIP_ES_URL };
+    // The variable names the one node to use, also over a `nodes` list in the file.
+    const { nodes: _nodes, ...rest } = (es && typeof es === 'object' ? es : {}) as Record<string, unknown>;
+    raw.elasticsearch = { ...rest, url: env.LOGSHIP_ES_URL };
   }
   return refuseInsecureListen(validateConfig(schema, raw, path ?? 'defaults and environment'));
 }

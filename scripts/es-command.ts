@@ -1,60 +1,47 @@
 /** `npm run es:start` / `npm run es:stop` (bin/logship-es.js): a local single-node Elasticsearch for development. */
-import { parseArgs } from 'node:util';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CodedError } from '../protocol/coded-error.js';
-import { ES_VERSION, startElasticsearch, stopElasticsearch } from './es-local.js';
+import { ES_VERSION } from './es/es-distribution.js';
+import { startElasticsearch, stopElasticsearch } from './es/es-process.js';
 
-const HELP = `Usage: logship-es <start|stop> [--port N] [--data-dir DIR]
+/** Exit code for bad arguments, as the logship CLI. */
+const EXIT_USAGE = 2;
 
-  start   start Elasticsearch ${ES_VERSION} on 127.0.0.1 (downloaded once into ~/.cache/logship or
-          $LOGSHIP_CACHE_DIR) and wait until it answers; prints its URL; reuses one already running
-  stop    stop the Elasticsearch whose pid file is in the data folder
+interface EsOptions {
+  port: number;
+  dataDir: string;
+}
 
-Options:
-  --port N          HTTP port (default 9200)
-  --data-dir DIR    data, logs and pid file (default ./data/es)
-  -h, --help        this help
+function port(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 65535)
+    throw new InvalidArgumentError(`"${text}" is not a port number (1-65535)`);
+  return value;
+}
 
-Environment: ES_JAVA_HOME (a JDK >= 21; default: the newest in /usr/lib/jvm), ES_JAVA_OPTS.`;
-
-/** Runs `start` or `stop`; exit code 0 on success, 1 when Elasticsearch fails, 2 on bad arguments. */
-export async function main(argv: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        port: { type: 'string', default: '9200' },
-        'data-dir': { type: 'string', default: './data/es' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    return usageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
-  const [command, ...extra] = positionals;
-  if (command !== 'start' && command !== 'stop')
-    return usageError(`expected "start" or "stop", got "${command ?? ''}"`);
-  if (extra.length) return usageError(`unexpected argument "${extra[0]}"`);
-  const port = Number(values.port);
-  if (!/^\d+$/.test(values.port) || port < 1 || port > 65535)
-    return usageError(`--port: "${values.port}" is not a port number (1-65535)`);
-  const dataDir = values['data-dir'];
-
-  const started = Date.now();
-  try {
-    if (command === 'stop') {
-      await stopElasticsearch(dataDir);
-      console.error(`Elasticsearch with data in ${dataDir} is stopped.`);
-      return;
-    }
-    console.error(`Starting Elasticsearch ${ES_VERSION} on 127.0.0.1:${port} with data in ${dataDir}…`);
-    const es = await startElasticsearch({ port, dataDir });
+function program(): Command {
+  const root = new Command('logship-es')
+    .description(`a local single-node Elasticsearch ${ES_VERSION} for development`)
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      '\nEnvironment: ES_JAVA_HOME (a JDK >= 21; default: the newest in /usr/lib/jvm), ES_JAVA_OPTS.',
+    );
+  const withOptions = (cmd: Command): Command =>
+    cmd
+      .option('--port <n>', 'HTTP port', port, 9200)
+      .option('--data-dir <dir>', 'data, logs and pid file', './data/es');
+  withOptions(
+    root
+      .command('start')
+      .description(
+        `start Elasticsearch on 127.0.0.1 (downloaded once into ~/.cache/logship or $LOGSHIP_CACHE_DIR) and wait ` +
+          'until it answers; prints its URL; reuses one already running',
+      ),
+  ).action(async (opts: EsOptions) => {
+    const started = Date.now();
+    console.error(`Starting Elasticsearch ${ES_VERSION} on 127.0.0.1:${opts.port} with data in ${opts.dataDir}…`);
+    const es = await startElasticsearch({ port: opts.port, dataDir: opts.dataDir });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.error(
       es.reused
@@ -63,14 +50,30 @@ export async function main(argv: string[]): Promise<void> {
     );
     // The URL alone on stdout, so scripts can capture it.
     console.log(es.url);
-  } catch (err) {
-    if (!(err instanceof CodedError)) throw err;
-    console.error(`logship-es ${command}: ${err.code}: ${err.message}`);
-    process.exitCode = 1;
+  });
+  withOptions(root.command('stop').description('stop the Elasticsearch whose pid file is in the data folder')).action(
+    async (opts: EsOptions) => {
+      await stopElasticsearch(opts.dataDir);
+      console.error(`Elasticsearch with data in ${opts.dataDir} is stopped.`);
+    },
+  );
+  for (const cmd of [root, ...root.commands]) {
+    cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
   }
+  return root;
 }
 
-function usageError(message: string): void {
-  console.error(`logship-es: ${message}\n\n${HELP}`);
-  process.exitCode = 2;
+/** Runs `start` or `stop`; exit code 0 on success, 1 when Elasticsearch fails, 2 on bad arguments. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    if (!(err instanceof CodedError)) throw err;
+    console.error(`logship-es: ${err.code}: ${err.message}`);
+    process.exitCode = 1;
+  }
 }

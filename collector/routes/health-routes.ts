@@ -10,9 +10,12 @@ export function healthRoutes(store: LogStore): Router {
   router.get('/readyz', async (_req, res) => {
     const ready = await store.ready();
     const problem = ready ? null : (store.readinessProblem?.() ?? null);
-    res
-      .status(ready ? 200 : 503)
-      .json({ status: ready ? 'ready' : 'store_unavailable', ...(problem ? { problem } : {}) });
+    const warnings = store.readinessWarnings?.() ?? [];
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'store_unavailable',
+      ...(problem ? { problem } : {}),
+      ...(warnings.length ? { warnings } : {}),
+    });
   });
   return router;
 }

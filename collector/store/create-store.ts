@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CollectorConfig } from '../config.js';
 import { EmbeddedStore } from './embedded/embedded-store.js';
+import { esConnection } from './elasticsearch/es-connection.js';
 import { EsStore, type EsStoreOptions } from './elasticsearch/es-store.js';
 import type { LogStore } from './log-store.js';
 
@@ -23,7 +24,7 @@ export function esStoreOptions(config: CollectorConfig): EsStoreOptions {
   const es = config.elasticsearch;
   if (!es) throw new Error('The collector config names no Elasticsearch.');
   return {
-    url: es.url,
+    ...esConnection(es),
     indexPrefix: es.index_prefix,
     replicas: es.replicas,
     bulkMaxEvents: es.bulk_max_events,

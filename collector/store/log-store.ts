@@ -126,6 +126,8 @@ export interface LogStore {
   ready(): Promise<boolean>;
   /** Why ready() answered false, when the store can tell: a stable code and a sentence for `/readyz`. */
   readinessProblem?(): { code: string; message: string } | null;
+  /** What works but needs attention (an Elasticsearch cluster that is yellow): `/readyz` stays 200 and lists them. */
+  readinessWarnings?(): { code: string; message: string }[];
   /** Adds the store's own metrics (cluster health, requests per node) to the collector's `/metrics`. */
   registerMetrics?(registry: Registry): void;
   close(): Promise<void>;

@@ -6,22 +6,29 @@ import type { IngestResult } from '../../protocol/ingest-result.js';
 import { createToken } from '../../collector/auth/token-store.js';
 import { collectorConfig } from '../../collector/config.js';
 import { startCollector, type RunningCollector } from '../../collector/main.js';
-import { deleteIndices, testEsUrl } from './elasticsearch.js';
+import { deleteIndices, esTarget, refreshIndices, type EsTarget } from './elasticsearch.js';
 
 /** A collector on the suite's real Elasticsearch, with its own index prefix, data dir and one token per scope. */
 export interface TestCollector extends RunningCollector {
   dataDir: string;
   indexPrefix: string;
   tokens: { ingest: string; read: string; admin: string };
+  /** The cluster it stores into. */
+  target: EsTarget;
   /** Stops the collector, deletes its indices and its data dir. */
   dispose(): Promise<void>;
 }
 
-/** Starts an in-process collector for a test suite; `name` keeps its indices apart from other suites'. */
+/**
+ * Starts an in-process collector for a test suite on `target` (default: the plain Elasticsearch); `name` keeps its
+ * indices apart from other suites'.
+ */
 export async function startTestCollector(
   name: string,
   overrides: Record<string, unknown> = {},
+  target?: EsTarget,
 ): Promise<TestCollector> {
+  const es = target ?? (await esTarget('plain'));
   const indexPrefix = `t-${name}-${process.pid}`;
   const dataDir = mkdtempSync(join(tmpdir(), `logship-${name}-`));
   const tokens = {
@@ -32,7 +39,7 @@ export async function startTestCollector(
   const config = collectorConfig({
     listen: '127.0.0.1:0',
     data_dir: dataDir,
-    elasticsearch: { url: testEsUrl(), index_prefix: indexPrefix },
+    elasticsearch: { ...es.settings, index_prefix: indexPrefix },
     ...overrides,
   });
   const logger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
@@ -42,9 +49,10 @@ export async function startTestCollector(
     dataDir,
     indexPrefix,
     tokens,
+    target: es,
     async dispose() {
       await running.stop();
-      await deleteIndices(`${indexPrefix}-*`);
+      await deleteIndices(`${indexPrefix}-*`, es);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -52,8 +60,7 @@ export async function startTestCollector(
 
 /** Makes everything written so far searchable now, instead of waiting for the 1 s refresh. */
 export async function refresh(collector: TestCollector): Promise<void> {
-  const res = await fetch(`${testEsUrl()}/${collector.indexPrefix}-*/_refresh`, { method: 'POST' });
-  if (!res.ok) throw new Error(`refresh failed: ${res.status} ${await res.text()}`);
+  await refreshIndices(`${collector.indexPrefix}-*`, collector.target);
 }
 
 /** What `POST /api/v1/ingest` answered: the status, Retry-After and the JSON body (an IngestResult or an error). */

@@ -7,7 +7,7 @@
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunningElasticsearch } from '../../scripts/es-local.js';
+import type { RunningElasticsearch } from '../../scripts/es/es-process.js';
 
 /** Away from a developer's `npm run es:start` on 9200. */
 const PORT = 19200;
@@ -20,11 +20,22 @@ export interface Harness {
 }
 
 export default async function globalSetup(): Promise<void> {
+  // Clusters started by this run, in this process or a worker, are stopped by this process's teardown.
+  process.env.LOGSHIP_TEST_RUN = String(process.pid);
+  await plainElasticsearch();
+  // The whole suite (`npm test`): the secured node and the 3-node cluster boot while the first tests run. A run of
+  // chosen files starts them only if one of its tests asks for them. Not before the plain one is there: a setup
+  // that fails runs no teardown, which would leave them running.
+  if (process.env.npm_lifecycle_event === 'test') (await importEsLocal()).shared.prestartSharedElasticsearch();
+}
+
+/** The plain single node on 19200 (started, or reused when one answers there). */
+async function plainElasticsearch(): Promise<void> {
   if (process.env.LOGSHIP_TEST_ES_URL) {
     console.error(`\nUsing Elasticsearch at ${process.env.LOGSHIP_TEST_ES_URL} (LOGSHIP_TEST_ES_URL).`);
     return;
   }
-  const { startElasticsearch } = await importEsLocal();
+  const { startElasticsearch } = (await importEsLocal()).process;
   const dataDir = join(tmpdir(), 'logship-test-es');
   const started = Date.now();
   let es: RunningElasticsearch;
@@ -55,9 +66,12 @@ export default async function globalSetup(): Promise<void> {
 /**
  * Jest loads globalSetup as CommonJS through its transformer but without `moduleNameMapper`, so the `.js`
  * specifiers that NodeNext requires (`../protocol/coded-error.js`) would not resolve to the `.ts` sources. While
- * scripts/es-local.ts loads, a relative `x.js` that does not exist falls back to `x.ts`.
+ * these modules load, a relative `x.js` that does not exist falls back to `x.ts`.
  */
-async function importEsLocal(): Promise<typeof import('../../scripts/es-local.js')> {
+export async function importEsLocal(): Promise<{
+  process: typeof import('../../scripts/es/es-process.js');
+  shared: typeof import('./shared-elasticsearch.js');
+}> {
   type Resolve = (this: unknown, request: unknown, ...rest: unknown[]) => string;
   const loader = Module as unknown as { _resolveFilename: Resolve };
   const original = loader._resolveFilename;
@@ -70,7 +84,10 @@ async function importEsLocal(): Promise<typeof import('../../scripts/es-local.js
     }
   };
   try {
-    return await import('../../scripts/es-local.js');
+    return {
+      process: await import('../../scripts/es/es-process.js'),
+      shared: await import('./shared-elasticsearch.js'),
+    };
   } finally {
     loader._resolveFilename = original;
   }

@@ -6,7 +6,7 @@ import { parse, stringify } from 'yaml';
 import { createToken } from '../../collector/auth/token-store.js';
 import type { Hit } from '../../protocol/event.js';
 import type { SearchResult } from '../../protocol/search.js';
-import { deleteIndices, testEsUrl } from './elasticsearch.js';
+import { deleteIndices, testEsUrl, type EsTarget } from './elasticsearch.js';
 import { freePort, spawnLogship, stopProcess, waitFor } from './processes.js';
 
 /** A collector and shippers as real processes (`logship collector|shipper`), for kill and restart tests. */
@@ -20,8 +20,15 @@ export class Pipeline {
   private readonly collectors: { child?: ChildProcess; port: number }[] = [];
   private readonly shippers = new Map<string, { child?: ChildProcess; configPath: string }>();
 
-  /** `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`). */
-  constructor(name: string, elasticsearch: Record<string, unknown> = {}) {
+  /**
+   * `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`, or
+   * `nodes` instead of the plain test cluster's `url`); `target` is where the test's indices are deleted at the end.
+   */
+  constructor(
+    name: string,
+    elasticsearch: Record<string, unknown> = {},
+    private readonly target?: EsTarget,
+  ) {
     this.indexPrefix = `t-${name}-${process.pid}`;
     mkdirSync(join(this.dir, 'collector'));
     this.tokens = {
@@ -30,7 +37,13 @@ export class Pipeline {
     };
     writeFileSync(
       join(this.dir, 'collector.yml'),
-      stringify({ elasticsearch: { url: testEsUrl(), index_prefix: this.indexPrefix, ...elasticsearch } }),
+      stringify({
+        elasticsearch: {
+          ...('nodes' in elasticsearch ? {} : { url: testEsUrl() }),
+          index_prefix: this.indexPrefix,
+          ...elasticsearch,
+        },
+      }),
     );
   }
 
@@ -161,7 +174,7 @@ export class Pipeline {
     for (const host of this.shippers.keys()) await this.stopShipper(host, 'SIGKILL');
     for (let i = 0; i < this.collectors.length; i++) await this.stopCollector('SIGKILL', i);
     const config = parse(readFileSync(join(this.dir, 'collector.yml'), 'utf8')) as Record<string, unknown>;
-    if (config.elasticsearch) await deleteIndices(`${this.indexPrefix}-*`);
+    if (config.elasticsearch) await deleteIndices(`${this.indexPrefix}-*`, this.target);
     if (!process.env.LOGSHIP_TEST_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }

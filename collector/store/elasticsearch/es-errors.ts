@@ -1,22 +1,20 @@
 import { errors } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { StoreOverloadedError, StoreUnavailableError } from '../store-errors.js';
+import { classifyEsError } from './es-problems.js';
 
 /**
- * Runs an Elasticsearch call, mapping transport failures to StoreUnavailableError (503) and load to
- * StoreOverloadedError (429) so senders retry; anything else is a bug and rises as it is.
+ * Runs an Elasticsearch call, mapping failures to reach or enter the cluster to a coded EsStoreError (503) and
+ * load to StoreOverloadedError (429) so senders retry; anything else is a bug and rises as it is.
  */
 export async function guardEs<T>(logger: Logger, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    if (
-      err instanceof errors.ConnectionError ||
-      err instanceof errors.TimeoutError ||
-      err instanceof errors.NoLivingConnectionsError
-    ) {
-      logger.warn({ err: err.message }, 'Elasticsearch is unreachable.');
-      throw new StoreUnavailableError(`Elasticsearch is unreachable: ${err.message}`);
+    const problem = classifyEsError(err);
+    if (problem) {
+      logger.warn({ code: problem.problem }, problem.message);
+      throw problem;
     }
     if (err instanceof errors.ResponseError && err.statusCode === 429) {
       throw new StoreOverloadedError('Elasticsearch is overloaded; retry shortly.');

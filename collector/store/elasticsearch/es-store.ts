@@ -1,6 +1,7 @@
 import { Client } from '@elastic/elasticsearch';
-import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { CodedError } from '../../../protocol/coded-error.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type {
@@ -26,9 +27,11 @@ import { guardEs } from './es-errors.js';
 import { EsSearch } from './es-search.js';
 import { EsWriter } from './es-writer.js';
 import { deadLetterTemplate, eventTemplate, hostsTemplate } from './index-templates.js';
+import { esClientOptions, nodeLabel, type EsConnection } from './es-connection.js';
+import { EsHealth, type EsNotice } from './es-health.js';
+import { SETUP_PROBLEMS, type EsCredentialKind } from './es-problems.js';
 
-export interface EsStoreOptions {
-  url: string;
+export interface EsStoreOptions extends EsConnection {
   indexPrefix: string;
   replicas: number;
   bulkMaxEvents: number;
@@ -46,13 +49,27 @@ export class EsStore implements LogStore {
   private readonly reader: EsSearch;
   private readonly readContext: EsReadContext;
   private readonly maintenance: EsMaintenance;
+  private readonly health: EsHealth;
+  /** The index templates, put once per process before the first write (null: not yet, or the last try failed). */
+  private templates: Promise<void> | null = null;
+  /** Requests per node and outcome, so an operator sees the load spread and which node fails. */
+  private readonly requests = new Counter({
+    name: 'logship_collector_elasticsearch_requests_total',
+    help: 'Requests to Elasticsearch per node (scheme, host and port) and outcome (ok, error).',
+    labelNames: ['node', 'outcome'],
+    registers: [],
+  });
 
   constructor(
     private readonly options: EsStoreOptions,
     private readonly logger: Logger,
   ) {
-    // maxRetries 0: retrying is the sender's job (it holds the data); a hidden retry here would only add latency.
-    this.client = new Client({ node: options.url, requestTimeout: options.requestTimeoutMs, maxRetries: 0 });
+    this.client = new Client(esClientOptions(options, options.requestTimeoutMs));
+    this.client.diagnostic.on('response', (err, result) => {
+      const url = result?.meta.connection?.url;
+      if (url) this.requests.inc({ node: nodeLabel(String(url)), outcome: err ? 'error' : 'ok' });
+    });
+    this.health = new EsHealth(this.client, options.indexPrefix, credentialKind(options));
     this.writer = new EsWriter(this.client, options, logger);
     this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger);
     this.readContext = {
@@ -64,31 +81,61 @@ export class EsStore implements LogStore {
     this.reader = new EsSearch(this.readContext, options.exactTotalUpTo);
   }
 
+  /**
+   * Looks at the cluster and puts the index templates. A certificate, credential or privilege problem stops the
+   * start-up with its code (waiting would not cure it); an unreachable cluster does not: the collector starts,
+   * `/readyz` says why it is not ready, and the templates are put before the first write that reaches it.
+   */
   async init(): Promise<void> {
-    const { indexPrefix: prefix, replicas } = this.options;
-    await guardEs(this.logger, async () => {
+    const state = await this.health.check();
+    const problem = state.problem;
+    if (problem && SETUP_PROBLEMS.has(problem.problem)) throw new CodedError(problem.problem, problem.message);
+    if (problem?.problem === 'ES_UNREACHABLE') {
+      this.logger.warn({ code: problem.problem }, `${problem.message} The collector starts and retries.`);
+      return;
+    }
+    for (const warning of state.warnings) this.logger.warn({ code: warning.code }, warning.message);
+    await this.ensureTemplates();
+  }
+
+  /** Puts the templates once; a failed try is retried by the next caller. */
+  private ensureTemplates(): Promise<void> {
+    this.templates ??= guardEs(this.logger, async () => {
+      const { indexPrefix: prefix, replicas } = this.options;
       await this.client.indices.putIndexTemplate(eventTemplate(prefix, replicas));
       await this.client.indices.putIndexTemplate(deadLetterTemplate(prefix, replicas));
       await this.client.indices.putIndexTemplate(hostsTemplate(prefix, replicas));
+    }).catch((err: unknown) => {
+      this.templates = null;
+      throw err;
     });
+    return this.templates;
   }
 
   async ready(): Promise<boolean> {
-    try {
-      // The minimal distribution has no `GET /`, so the client's ping() fails: cluster health is the probe.
-      const health = await this.client.cluster.health({ timeout: '2s' }, { requestTimeout: 3000 });
-      if (health.status === 'red') return false;
-      if (this.writer.diskFull !== null && (await this.writeBlocked())) return false;
+    const state = await this.health.check();
+    if (state.problem) return false;
+    // A write refused for a full disk: ready again once no event index carries the flood-stage block.
+    if (this.writer.diskFull !== null) {
+      if (await this.writeBlocked().catch(() => true)) return false;
       this.writer.diskFull = null;
-      return true;
-    } catch {
-      return false;
     }
+    // Started while the cluster was away: ready only once the templates are in.
+    await this.ensureTemplates().catch(() => undefined);
+    return this.templates !== null;
   }
 
-  /** Why the store is not ready, when a write told: the flood-stage block of a full disk. */
-  readinessProblem(): { code: string; message: string } | null {
-    return this.writer.diskFull === null ? null : { code: 'STORE_DISK_FULL', message: this.writer.diskFull };
+  readinessProblem(): EsNotice | null {
+    const problem = this.health.latest()?.problem;
+    if (problem) return { code: problem.problem, message: problem.message };
+    if (this.writer.diskFull !== null) return { code: 'STORE_DISK_FULL', message: this.writer.diskFull };
+    return this.templates === null
+      ? { code: 'ES_UNREACHABLE', message: 'The index templates are not in place yet.' }
+      : null;
+  }
+
+  readinessWarnings(): EsNotice[] {
+    return this.health.latest()?.warnings ?? [];
   }
 
   /** Whether an event index still carries the block Elasticsearch puts on indices when its disk fills. */
@@ -109,14 +156,18 @@ export class EsStore implements LogStore {
   }
 
   registerMetrics(registry: Registry): void {
+    registry.registerMetric(this.requests);
+    this.health.register(registry);
     this.writer.registerMetrics(registry);
   }
 
-  write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+  async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+    await this.ensureTemplates();
     return this.writer.write(events);
   }
 
-  writeDeadLetters(items: readonly DeadLetter[]): Promise<void> {
+  async writeDeadLetters(items: readonly DeadLetter[]): Promise<void> {
+    await this.ensureTemplates();
     return this.writer.writeDeadLetters(items);
   }
 
@@ -156,7 +207,8 @@ export class EsStore implements LogStore {
     return esHosts(this.readContext, now);
   }
 
-  recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+    await this.ensureTemplates();
     return esRecordHeartbeat(this.readContext, heartbeat, receivedAt);
   }
 
@@ -171,4 +223,9 @@ export class EsStore implements LogStore {
   async close(): Promise<void> {
     await this.client.close();
   }
+}
+
+function credentialKind(connection: EsConnection): EsCredentialKind {
+  if (connection.auth) return 'apiKey' in connection.auth ? 'API key' : 'user and password';
+  return connection.tls?.cert ? 'client certificate' : 'none';
 }

@@ -1,14 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { refresh, startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
+import { ES_START_TIMEOUT_MS, ES_TARGET_NAMES, esTarget } from '../../support/elasticsearch.js';
 
 let collector: TestCollector;
-
-beforeAll(async () => {
-  collector = await startTestCollector('ingest');
-});
-afterAll(async () => {
-  await collector?.dispose();
-});
 
 function ndjson(events: object[]): string {
   return events.map((e) => JSON.stringify(e)).join('\n') + '\n';
@@ -26,7 +20,15 @@ async function search(params: Record<string, string | string[]>, token = collect
   return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-describe('collector ingest and search on real Elasticsearch', () => {
+// The same cases on the plain Elasticsearch and on the secured one (HTTPS, the least-privileged collector user).
+describe.each(ES_TARGET_NAMES)('collector ingest and search on the %s Elasticsearch', (kind) => {
+  beforeAll(async () => {
+    collector = await startTestCollector(`ingest-${kind}`, {}, await esTarget(kind));
+  }, ES_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await collector?.dispose();
+  });
+
   it('stores events once per id and answers duplicates on a resend', async () => {
     const now = Date.now();
     const events = Array.from({ length: 500 }, (_, i) => ({
@@ -111,8 +113,8 @@ describe('collector ingest and search on real Elasticsearch', () => {
     await refresh(collector);
     const stored = await search({ q: 'id:mixed-ok' });
     expect(stored.body.hits.map((h: { level: string }) => h.level)).toEqual(['error']);
-    const dead = await fetch(`${process.env.LOGSHIP_TEST_ES_URL}/${collector.indexPrefix}-deadletter-*/_count`);
-    expect(((await dead.json()) as { count: number }).count).toBe(4);
+    const dead = await collector.target.admin.count({ index: `${collector.indexPrefix}-deadletter-*` });
+    expect(dead.count).toBe(4);
     expect((await fetch(`${collector.url}/healthz`)).status).toBe(200);
   });
 

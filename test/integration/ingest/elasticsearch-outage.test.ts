@@ -1,23 +1,15 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IngestResult } from '../../../protocol/ingest-result.js';
 import { postIngest, type IngestAnswer } from '../../support/collector-harness.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
 import { Pipeline } from '../../support/pipeline-harness.js';
 import { freePort } from '../../support/processes.js';
-import { auditSequence } from '../../support/sequence-log.js';
+import { appendTimedLines, auditSequence } from '../../support/sequence-log.js';
 import { TcpProxy } from '../../support/tcp-proxy.js';
 
-/** Lines seq [from, to) with the time they are written, so they fall in the default search window. */
-async function writeLines(file: string, from: number, to: number): Promise<void> {
-  for (let start = from; start < to; start += 250) {
-    let text = '';
-    for (let seq = start; seq < Math.min(to, start + 250); seq++)
-      text += `${new Date().toISOString()} INFO [worker] seq=${String(seq).padStart(6, '0')} order paid status=ok\n`;
-    await appendFile(file, text);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Lines seq [from, to) stamped now, so they fall in the default search window. */
+const writeLines = (file: string, from: number, to: number) => appendTimedLines(file, from, to);
 
 /** An ingest answer or an error body. */
 type Answer = IngestResult & { error: { code: string } };

@@ -1,45 +1,46 @@
 import pino from 'pino';
+import { collectorConfig } from '../../../collector/config.js';
+import { esStoreOptions } from '../../../collector/store/create-store.js';
 import { EsStore } from '../../../collector/store/elasticsearch/es-store.js';
-import { deleteIndices, testEsUrl } from '../../support/elasticsearch.js';
+import {
+  deleteIndices,
+  ES_START_TIMEOUT_MS,
+  ES_TARGET_NAMES,
+  esTarget,
+  type EsTarget,
+} from '../../support/elasticsearch.js';
 import { startTestCollector } from '../../support/collector-harness.js';
 import { waitFor } from '../../support/processes.js';
 
 /** Retention deletes whole daily indices by name, events and dead letters on their own clocks. */
-const prefix = `t-retention-${process.pid}`;
+let target: EsTarget;
+let prefix = '';
 const DAY = 86_400_000;
 const day = (daysAgo: number) => new Date(Date.now() - daysAgo * DAY).toISOString().slice(0, 10).replaceAll('-', '.');
 
 async function createIndex(name: string): Promise<void> {
-  const res = await fetch(`${testEsUrl()}/${name}`, { method: 'PUT' });
-  if (!res.ok) throw new Error(`creating ${name}: ${res.status} ${await res.text()}`);
+  await target.admin.indices.create({ index: name });
 }
 
 async function indices(pattern: string): Promise<string[]> {
-  const res = await fetch(`${testEsUrl()}/_cat/indices/${pattern}?format=json&h=index&expand_wildcards=all`);
-  return ((await res.json()) as { index: string }[]).map((r) => r.index).sort();
+  const rows = await target.admin.cat.indices({ index: pattern, format: 'json', h: 'index', expand_wildcards: 'all' });
+  return (rows as { index: string }[]).map((r) => r.index).sort();
 }
 
-afterAll(async () => {
-  await deleteIndices(`${prefix}-*`);
-  await deleteIndices(`${prefix}x-*`);
-});
+// On the plain Elasticsearch and on the secured one, where the collector deletes as its least-privileged user.
+describe.each(ES_TARGET_NAMES)('retention on the %s Elasticsearch', (kind) => {
+  beforeAll(async () => {
+    target = await esTarget(kind);
+    prefix = `t-retention-${kind}-${process.pid}`;
+  }, ES_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await deleteIndices(`${prefix}-*`, target);
+    await deleteIndices(`${prefix}x-*`, target);
+  });
 
-describe('retention', () => {
   it('deletes event days past retention_days and dead-letter days past deadletter_retention_days only', async () => {
-    const store = new EsStore(
-      {
-        url: testEsUrl(),
-        indexPrefix: prefix,
-        replicas: 0,
-        bulkMaxEvents: 1000,
-        bulkConcurrency: 1,
-        bulkMaxQueued: 1,
-        requestTimeoutMs: 30_000,
-        searchTimeoutMs: 10_000,
-        exactTotalUpTo: 1000,
-      },
-      pino({ level: 'silent' }),
-    );
+    const config = collectorConfig({ elasticsearch: { ...target.settings, index_prefix: prefix } });
+    const store = new EsStore(esStoreOptions(config), pino({ level: 'silent' }));
     await store.init();
     const names = [
       `${prefix}-${day(0)}`,
@@ -76,11 +77,15 @@ describe('retention', () => {
 
   it('runs when a collector starts, with the configured days', async () => {
     // The harness names a suite's indices t-<name>-<pid>; these exist before the collector starts.
-    const p = `t-retstart-${process.pid}`;
+    const p = `t-retstart-${kind}-${process.pid}`;
     await createIndex(`${p}-${day(3)}`);
     await createIndex(`${p}-deadletter-${day(3)}`);
     await createIndex(`${p}-deadletter-${day(4)}`);
-    const collector = await startTestCollector('retstart', { retention_days: 2, deadletter_retention_days: 3 });
+    const collector = await startTestCollector(
+      `retstart-${kind}`,
+      { retention_days: 2, deadletter_retention_days: 3 },
+      target,
+    );
     try {
       expect(collector.indexPrefix).toBe(p);
       await waitFor(

@@ -6,6 +6,7 @@ import { pagingCases } from './cases/paging-cases.js';
 import { queryCases } from './cases/query-cases.js';
 import { readCases } from './cases/read-cases.js';
 import { textFieldCases } from './cases/text-field-cases.js';
+import { ES_START_TIMEOUT_MS } from '../../support/elasticsearch.js';
 import { STORE_TARGETS } from './store-targets.js';
 
 /**
@@ -25,7 +26,7 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
       await ctx.sut.store.write(ctx.events.filter((e) => e.batch === 1)),
     ];
     await ctx.sut.refresh();
-  });
+  }, ES_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await ctx.sut?.dispose();

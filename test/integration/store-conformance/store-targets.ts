@@ -5,7 +5,15 @@ import pino from 'pino';
 import { EmbeddedStore } from '../../../collector/store/embedded/embedded-store.js';
 import { EsStore } from '../../../collector/store/elasticsearch/es-store.js';
 import type { LogStore } from '../../../collector/store/log-store.js';
-import { deleteIndices, testEsUrl } from '../../support/elasticsearch.js';
+import { collectorConfig } from '../../../collector/config.js';
+import { esStoreOptions } from '../../../collector/store/create-store.js';
+import {
+  deleteIndices,
+  ES_TARGET_NAMES,
+  esTarget,
+  refreshIndices,
+  type EsTargetName,
+} from '../../support/elasticsearch.js';
 
 /** A store under test: the LogStore, a way to make writes searchable now, and a clean-up. */
 export interface StoreUnderTest {
@@ -16,45 +24,38 @@ export interface StoreUnderTest {
 }
 
 export interface StoreTarget {
-  name: 'elasticsearch' | 'embedded';
+  name: 'elasticsearch' | 'elasticsearch (secured)' | 'embedded';
   create(suite: string): Promise<StoreUnderTest>;
 }
 
 const logger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
 
-/** The real Elasticsearch of the test run, with an index prefix of its own. */
-const elasticsearch: StoreTarget = {
-  name: 'elasticsearch',
-  async create(suite) {
-    const prefix = `t-conf-${suite}-${process.pid}`;
-    const store = new EsStore(
-      {
-        url: testEsUrl(),
-        indexPrefix: prefix,
-        replicas: 0,
-        bulkMaxEvents: 5000,
-        bulkConcurrency: 2,
-        bulkMaxQueued: 16,
-        requestTimeoutMs: 30_000,
-        searchTimeoutMs: 10_000,
-        exactTotalUpTo: 1_000_000,
-      },
-      logger,
-    );
-    await store.init();
-    return {
-      store,
-      async refresh() {
-        const res = await fetch(`${testEsUrl()}/${prefix}-*/_refresh?allow_no_indices=true`, { method: 'POST' });
-        if (!res.ok) throw new Error(`refresh failed: ${res.status} ${await res.text()}`);
-      },
-      async dispose() {
-        await store.close();
-        await deleteIndices(`${prefix}-*`);
-      },
-    };
-  },
-};
+/**
+ * A real Elasticsearch of the test run, with an index prefix of its own: the plain one, or the secured one with
+ * the collector connecting as its least-privileged user over HTTPS (settings built as the collector builds them).
+ */
+function elasticsearch(kind: EsTargetName): StoreTarget {
+  return {
+    name: kind === 'plain' ? 'elasticsearch' : 'elasticsearch (secured)',
+    async create(suite) {
+      const target = await esTarget(kind);
+      const prefix = `t-conf-${suite}-${process.pid}`;
+      const config = collectorConfig({
+        elasticsearch: { ...target.settings, index_prefix: prefix, bulk_concurrency: 2, bulk_max_queued: 16 },
+      });
+      const store = new EsStore(esStoreOptions(config), logger);
+      await store.init();
+      return {
+        store,
+        refresh: () => refreshIndices(`${prefix}-*`, target),
+        async dispose() {
+          await store.close();
+          await deleteIndices(`${prefix}-*`, target);
+        },
+      };
+    },
+  };
+}
 
 /** The embedded store in a fresh temporary folder. */
 const embedded: StoreTarget = {
@@ -78,4 +79,4 @@ const embedded: StoreTarget = {
 };
 
 /** Every store the conformance suite holds to the same answers. */
-export const STORE_TARGETS: readonly StoreTarget[] = [elasticsearch, embedded];
+export const STORE_TARGETS: readonly StoreTarget[] = [...ES_TARGET_NAMES.map((kind) => elasticsearch(kind)), embedded];
