@@ -1,19 +1,16 @@
 import { Command } from 'commander';
 import type { Hit } from '../protocol/event.js';
 import type { ApiClient, SearchQuery } from './api-client.js';
+import { collectorClient, withConnectionOptions, type ConnectionOptions } from './collector-client.js';
 import { escapeForTerminal } from './escape-text.js';
 
-interface SearchOptions {
+interface SearchOptions extends ConnectionOptions {
   from: string;
   to: string;
   host: string[];
   limit: string;
   follow?: boolean;
   json?: boolean;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  allowInsecureHttp?: boolean;
 }
 
 /** `--from 15m` is shorthand for `now-15m`; ISO times and `now…` pass through. */
@@ -32,7 +29,7 @@ const PAGE = 10_000;
 
 /** `logship search`: newest matches, printed oldest first like `tail`; `--follow` keeps printing new ones. */
 export function searchCommand(): Command {
-  return new Command('search')
+  return withConnectionOptions(new Command('search'))
     .description('search logs through the collector API (LOGSHIP_COLLECTOR_URL, LOGSHIP_TOKEN)')
     .argument('[query]', 'query language: words, "phrases", field:value, AND/OR/NOT', '')
     .option('--from <time>', 'start: 15m, 2h, 7d, now-1h or ISO-8601', '15m')
@@ -41,23 +38,8 @@ export function searchCommand(): Command {
     .option('--limit <n>', 'how many events', '100')
     .option('--follow', 'keep printing new events (live tail)')
     .option('--json', 'one JSON hit per line')
-    .option('--ca <file>', 'CA bundle that verifies the collector (default: $LOGSHIP_CA, else the public CAs)')
-    .option('--cert <file>', 'client certificate for mutual TLS (default: $LOGSHIP_CERT)')
-    .option('--key <file>', 'key of the client certificate (default: $LOGSHIP_KEY)')
-    .option('--allow-insecure-http', 'send the token over plain http:// to another machine (trusted networks only)')
     .action(async (query: string, opts: SearchOptions) => {
-      // Loaded here, not at the top: undici costs ~20 MB of memory, which `logship shipper` must not carry.
-      const { ApiClient } = await import('./api-client.js');
-      const { clientDispatcher } = await import('./client-tls.js');
-      const env = process.env;
-      const baseUrl = env.LOGSHIP_COLLECTOR_URL ?? 'http://127.0.0.1:8080';
-      const dispatcher = clientDispatcher(baseUrl, {
-        ca: opts.ca || env.LOGSHIP_CA || undefined,
-        cert: opts.cert || env.LOGSHIP_CERT || undefined,
-        key: opts.key || env.LOGSHIP_KEY || undefined,
-        allowInsecureHttp: opts.allowInsecureHttp ?? env.LOGSHIP_ALLOW_INSECURE_HTTP === 'true',
-      });
-      const client = new ApiClient(baseUrl, env.LOGSHIP_TOKEN, dispatcher);
+      const client = await collectorClient(opts);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) {
         process.stderr.write('--limit must be a positive whole number.\n');

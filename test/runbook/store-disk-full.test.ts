@@ -19,6 +19,39 @@ async function metric(url: string, name: string, match = ''): Promise<number> {
   return sum;
 }
 
+/** Waits until /readyz answers 503 and returns the problem it names. */
+function notReady(p: Pipeline): Promise<{ problem?: { code: string } }> {
+  return waitFor(
+    '/readyz to report the full disk',
+    async () => {
+      const res = await fetch(`${p.url}/readyz`);
+      return res.status === 503 ? ((await res.json()) as { problem?: { code: string } }) : undefined;
+    },
+    120_000,
+    200,
+  );
+}
+
+/**
+ * After space was freed at `freedAt`: ready again without a restart, every line stored once. Returns the times and
+ * the audit.
+ */
+async function recovery(p: Pipeline, freedAt: number) {
+  await waitFor(
+    '/readyz to be ready',
+    async () => ((await fetch(`${p.url}/readyz`)).ok ? true : undefined),
+    30_000,
+    100,
+  );
+  const readyAfterMs = Date.now() - freedAt;
+  const reached = await p.waitForTotal(TOTAL, 120_000).catch((err: unknown) => String(err));
+  const allStoredAfterMs = Date.now() - freedAt;
+  const audit = auditSequence(await p.searchAll({ from: 'now-1h', order: 'asc' }), TOTAL);
+  expect(audit).toEqual({ events: TOTAL, distinct: TOTAL, duplicates: 0, gaps: 0 });
+  expect(reached).toBe(TOTAL);
+  return { readyAfterMs, allStoredAfterMs, audit };
+}
+
 /**
  * docs/runbook.md, "The store's disk fills": the embedded store's disk is a small tmpfs, which something else (a
  * ballast file standing for old backups, core dumps, another program's logs) shares. The collector answers 503 with
@@ -42,15 +75,7 @@ describe('runbook: the store disk fills', () => {
       const writing = appendTimedLines(file, 0, TOTAL, 500);
 
       // What the operator sees.
-      const ready = await waitFor(
-        'the store to report a full disk',
-        async () => {
-          const res = await fetch(`${p.url}/readyz`);
-          return res.status === 503 ? ((await res.json()) as { problem?: { code: string } }) : undefined;
-        },
-        120_000,
-        200,
-      );
+      const ready = await notReady(p);
       const fullAt = Date.now();
       expect(ready.problem?.code).toBe('STORE_DISK_FULL');
       expect(await metric(p.url, 'logship_collector_store_ready')).toBe(0);
@@ -74,21 +99,9 @@ describe('runbook: the store disk fills', () => {
       await writing;
       rmSync(ballast);
       const freedAt = Date.now();
-      await waitFor(
-        '/readyz to be ready',
-        async () => ((await fetch(`${p.url}/readyz`)).ok ? true : undefined),
-        30_000,
-        100,
-      );
-      const readyAfterMs = Date.now() - freedAt;
-      const reached = await p.waitForTotal(TOTAL, 120_000).catch((err: unknown) => String(err));
-      const allStoredAfterMs = Date.now() - freedAt;
+      const { readyAfterMs, allStoredAfterMs, audit } = await recovery(p, freedAt);
       expect(await metric(p.url, 'logship_collector_store_ready')).toBe(1);
       expect(await metric(p.url, 'logship_collector_store_problem')).toBe(0);
-
-      const audit = auditSequence(await p.searchAll({ from: 'now-1h', order: 'asc' }), TOTAL);
-      expect(audit).toEqual({ events: TOTAL, distinct: TOTAL, duplicates: 0, gaps: 0 });
-      expect(reached).toBe(TOTAL);
       console.log(
         `disk full: ${storedWhileFull} of ${TOTAL} lines stored when the disk filled (full for ${freedAt - fullAt} ms); ` +
           `ready ${readyAfterMs} ms after space was freed, all ${TOTAL} stored ${allStoredAfterMs} ms after; ` +
@@ -126,15 +139,7 @@ describe('runbook: the store disk fills', () => {
       const blockedAt = Date.now();
       await firstHalf;
       const secondHalf = appendTimedLines(file, TOTAL / 2, TOTAL, 500);
-      const ready = await waitFor(
-        '/readyz to report the full disk',
-        async () => {
-          const res = await fetch(`${p.url}/readyz`);
-          return res.status === 503 ? ((await res.json()) as { problem?: { code: string } }) : undefined;
-        },
-        60_000,
-        200,
-      );
+      const ready = await notReady(p);
       expect(ready.problem?.code).toBe('STORE_DISK_FULL');
       expect(await metric(p.url, 'logship_collector_store_problem', 'code="STORE_DISK_FULL"')).toBe(1);
       const status = await runLogship(['status'], { LOGSHIP_COLLECTOR_URL: p.url, LOGSHIP_TOKEN: p.tokens.read });
@@ -150,18 +155,7 @@ describe('runbook: the store disk fills', () => {
       // runbook's command does it at once.
       expect(await block(null)).toBe(200);
       const freedAt = Date.now();
-      await waitFor(
-        '/readyz to be ready',
-        async () => ((await fetch(`${p.url}/readyz`)).ok ? true : undefined),
-        30_000,
-        100,
-      );
-      const readyAfterMs = Date.now() - freedAt;
-      const reached = await p.waitForTotal(TOTAL, 120_000).catch((err: unknown) => String(err));
-      const allStoredAfterMs = Date.now() - freedAt;
-      const audit = auditSequence(await p.searchAll({ from: 'now-1h', order: 'asc' }), TOTAL);
-      expect(audit).toEqual({ events: TOTAL, distinct: TOTAL, duplicates: 0, gaps: 0 });
-      expect(reached).toBe(TOTAL);
+      const { readyAfterMs, allStoredAfterMs, audit } = await recovery(p, freedAt);
       console.log(
         `Elasticsearch disk full: ${storedWhileFull} of ${TOTAL} lines stored while blocked ` +
           `(${freedAt - blockedAt} ms); ready ${readyAfterMs} ms after the block was lifted, all ${TOTAL} stored ` +

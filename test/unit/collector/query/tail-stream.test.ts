@@ -1,5 +1,5 @@
 import { decodeTailPosition, encodeTailPosition, comparePositions } from '../../../../collector/query/tail-position.js';
-import { TailStream } from '../../../../collector/routes/tail-stream.js';
+import { TailStream, type StreamedEvent } from '../../../../collector/routes/tail-stream.js';
 import type { LogStore } from '../../../../collector/store/log-store.js';
 import type { TailCountRequest, TailEvent, TailRequest } from '../../../../collector/store/read-model.js';
 
@@ -37,6 +37,12 @@ const ev = (id: string, ingestedMs: number): TailEvent => ({
 });
 
 const options = { pollMs: 1, overlapMs: 5000, pageSize: 2 };
+
+/** A stream resumed (as on another collector) with the SSE id that `last` carried. */
+function resumeAfter(visible: TailEvent[], last: StreamedEvent): TailStream {
+  const id = encodeTailPosition(last.position, last.span);
+  return new TailStream(visibleStore(visible), { kind: 'all' }, decodeTailPosition(id), options);
+}
 
 describe('tail stream', () => {
   it('delivers an event that became visible after later ones, once', async () => {
@@ -81,12 +87,7 @@ describe('tail stream', () => {
     const got = await first.poll();
     const last = got.at(-1)!;
     visible.push(ev('b', 10_100));
-    const resumed = new TailStream(
-      visibleStore(visible),
-      { kind: 'all' },
-      decodeTailPosition(encodeTailPosition(last.position, last.span)),
-      options,
-    );
+    const resumed = resumeAfter(visible, last);
     // Which of the span's events the client has is unknown once the store holds more: all of it comes again.
     const again = (await resumed.poll()).map((e) => e.hit.id);
     expect(again).toEqual(['a', 'b', 'c']);
@@ -102,12 +103,7 @@ describe('tail stream', () => {
     const visible = [ev('a', 10_000), ev('c', 10_200)];
     const first = new TailStream(visibleStore(visible), { kind: 'all' }, { ingestedMs: 9000, id: '' }, options);
     const last = (await first.poll()).at(-1)!;
-    const resumed = new TailStream(
-      visibleStore(visible),
-      { kind: 'all' },
-      decodeTailPosition(encodeTailPosition(last.position, last.span)),
-      options,
-    );
+    const resumed = resumeAfter(visible, last);
     expect(await resumed.poll()).toEqual([]);
     visible.push(ev('b', 10_100));
     expect((await resumed.poll()).map((e) => e.hit.id)).toEqual(['b']);
@@ -119,12 +115,7 @@ describe('tail stream', () => {
     const first = new TailStream(visibleStore(visible), { kind: 'all' }, { ingestedMs: 9_900, id: '' }, options);
     const last = (await first.poll()).at(-1)!;
     expect(last.span).toEqual({ fromMs: 9_900, sent: 1 });
-    const resumed = new TailStream(
-      visibleStore(visible),
-      { kind: 'all' },
-      decodeTailPosition(encodeTailPosition(last.position, last.span)),
-      options,
-    );
+    const resumed = resumeAfter(visible, last);
     expect(await resumed.poll()).toEqual([]);
   });
 
