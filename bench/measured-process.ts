@@ -14,6 +14,11 @@ export interface Usage {
   peakRssMb: number;
   /** The resident set now (VmRSS). */
   rssMb: number;
+  /**
+   * The anonymous part of the resident set now (RssAnon): the process's own memory, without file pages it maps
+   * (the embedded store maps its database file, and those pages come and go with the kernel's page cache).
+   */
+  anonRssMb: number;
 }
 
 /** utime + stime and the peak RSS (VmHWM) of a process, from /proc; undefined once it is gone. */
@@ -25,7 +30,7 @@ export function usage(pid: number): Usage | undefined {
     const ticks = Number(fields[11]) + Number(fields[12]);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
-    return { cpuSeconds: ticks * CLOCK_TICK_S, peakRssMb: kb('VmHWM'), rssMb: kb('VmRSS') };
+    return { cpuSeconds: ticks * CLOCK_TICK_S, peakRssMb: kb('VmHWM'), rssMb: kb('VmRSS'), anonRssMb: kb('RssAnon') };
   } catch {
     return undefined;
   }

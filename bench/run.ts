@@ -17,6 +17,8 @@ const BENCHES = [
   'embedded-store',
   'ui-first-paint',
   'es-sizing',
+  'pattern-accuracy',
+  'export-memory',
 ];
 
 const chosen = process.argv.slice(2);

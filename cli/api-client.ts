@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import { request, type Dispatcher } from 'undici';
 import type { Hit } from '../protocol/event.js';
 import type { ErrorBody } from '../protocol/error-body.js';
@@ -32,27 +33,51 @@ export class ApiClient {
   }
 
   /** One page of search results. */
-  async search(query: SearchQuery): Promise<SearchResult> {
-    const res = await this.request(this.url('/api/v1/search', query), {
-      headers: this.headers(),
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
-    });
-    const body = (await res.body.json()) as SearchResult | ErrorBody;
-    if (res.statusCode !== 200) throw httpError(res.statusCode, body as ErrorBody);
-    return body as SearchResult;
+  search(query: SearchQuery): Promise<SearchResult> {
+    return this.getJson<SearchResult>('/api/v1/search', query);
+  }
+
+  /** `/api/v1/events/{id}/context`: the events around one event (aligned by clock offsets with `align=clocks`). */
+  context(id: string, query: SearchQuery): Promise<unknown> {
+    return this.getJson<unknown>(`/api/v1/events/${encodeURIComponent(id)}/context`, query);
   }
 
   /** `/api/v1/status`: the service on one screen. */
-  async status(): Promise<ServiceStatus> {
-    const res = await this.request(this.url('/api/v1/status', {}), {
+  status(): Promise<ServiceStatus> {
+    return this.getJson<ServiceStatus>('/api/v1/status', {});
+  }
+
+  /** A GET of the read API answering JSON; an error answer becomes a coded error. */
+  private async getJson<T>(path: string, query: SearchQuery): Promise<T> {
+    const res = await this.request(this.url(path, query), {
       headers: this.headers(),
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
-    const body = (await res.body.json()) as ServiceStatus | ErrorBody;
+    const body = (await res.body.json()) as unknown;
     if (res.statusCode !== 200) throw httpError(res.statusCode, body as ErrorBody);
-    return body as ServiceStatus;
+    return body as T;
+  }
+
+  /**
+   * Streams `/api/v1/export` (every matching event, NDJSON or CSV) into `out`, honouring its backpressure. Answers
+   * the collector's `X-Logship-Total` and `X-Logship-Limit`, so the caller can tell a capped export.
+   */
+  async export(query: SearchQuery, out: NodeJS.WritableStream): Promise<{ total: string; limit: number }> {
+    const res = await this.request(this.url('/api/v1/export', query), {
+      headers: this.headers(),
+      headersTimeout: 60_000,
+      bodyTimeout: 120_000,
+    });
+    if (res.statusCode !== 200) {
+      const body = (await res.body.json().catch(() => ({}))) as ErrorBody;
+      throw httpError(res.statusCode, body);
+    }
+    await pipeline(res.body, out, { end: false });
+    return {
+      total: String(res.headers['x-logship-total'] ?? ''),
+      limit: Number(res.headers['x-logship-limit'] ?? 0),
+    };
   }
 
   /**

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { CodedError } from '../protocol/coded-error.js';
 import { backupCommand } from './backup-command.js';
+import { contextCommand } from './context-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
 import { statusCommand } from './status-command.js';
@@ -41,6 +42,7 @@ function program(): Command {
     });
   root.addCommand(searchCommand());
   root.addCommand(statusCommand());
+  root.addCommand(contextCommand());
   root.addCommand(tokenCommand());
   root.addCommand(migrateCommand());
   root.addCommand(backupCommand());

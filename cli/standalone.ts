@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../config/private-files.js';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { createToken, revokeToken } from '../collector/auth/token-store.js';
@@ -24,13 +24,14 @@ function freshToken(dataDir: string, name: string, scope: 'ingest' | 'read'): st
 export async function runStandalone(): Promise<void> {
   const dataDir = resolve(process.env.LOGSHIP_DATA_DIR ?? './data');
   const logDir = join(dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
+  ensurePrivateDir(dataDir);
+  ensurePrivateDir(logDir);
   // logship's own log goes to the terminal and to a file the shipper tails, so it is searchable too.
   const logger = pino(
     { name: 'logship' },
     pino.multistream([
       { stream: pino.destination(2) },
-      { stream: pino.destination({ dest: join(logDir, 'logship.log'), mkdir: true }) },
+      { stream: pino.destination({ dest: join(logDir, 'logship.log'), mkdir: true, mode: PRIVATE_FILE_MODE }) },
     ]),
   );
 

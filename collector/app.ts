@@ -2,10 +2,13 @@ import express, { type Express } from 'express';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { LoginCodes } from './auth/login-codes.js';
+import { ClockMetrics } from './clock/clock-metrics.js';
+import { LineDelays } from './clock/line-delays.js';
 import { TokenVerifier } from './auth/token-store.js';
 import type { CollectorConfig } from './config.js';
 import { CollectorError } from './collector-error.js';
 import { BulkService } from './ingest/bulk-service.js';
+import { DeadLetterKeeper } from './ingest/dead-letter-keeper.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { AlertHook } from './monitoring/alert-hook.js';
@@ -13,7 +16,7 @@ import { registerHostMetrics } from './monitoring/host-status.js';
 import { registerStoreHealth } from './monitoring/store-health-metrics.js';
 import { StatusReport } from './monitoring/status-report.js';
 import { startRetention } from './retention/retention-job.js';
-import { bulkRoutes } from './routes/bulk-routes.js';
+import { bulkRoutes, elasticsearchFallback } from './routes/bulk-routes.js';
 import { deadLetterRoutes } from './routes/deadletter-routes.js';
 import { metricsRoutes, requestTiming } from './routes/metrics-routes.js';
 import { errorHandler } from './routes/error-handler.js';
@@ -23,7 +26,10 @@ import { ingestRoutes } from './routes/ingest-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { contextRoutes } from './routes/context-routes.js';
 import { hostRoutes } from './routes/host-routes.js';
+import { exportRoutes } from './routes/export-routes.js';
+import { patternRoutes } from './routes/pattern-routes.js';
 import { openApiRoutes } from './routes/openapi-routes.js';
+import { TailHub } from './routes/tail-hub.js';
 import { tailRoutes } from './routes/tail-routes.js';
 import { TAIL_DEFAULTS } from './routes/tail-stream.js';
 import { sessionRoutes } from './routes/session-routes.js';
@@ -40,6 +46,10 @@ export interface CollectorApp {
   loginCodes: LoginCodes;
   /** Where alert evaluation reports to `/metrics` and `/api/v1/status`. */
   alerts: AlertHook;
+  /** The tokens and UI sessions of the data directory. */
+  verifier: TokenVerifier;
+  /** Called when the server stops listening: live tails end and reads under way fail, so the drain is quick. */
+  beginShutdown(): void;
   /** Releases the store's connections; the caller closes the HTTP server first. */
   close(): Promise<void>;
 }
@@ -51,7 +61,10 @@ export async function createApp(
   store: LogStore = createStore(config, logger),
 ): Promise<CollectorApp> {
   await store.init();
-  const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval);
+  const verifier = new TokenVerifier(config.data_dir, config.token_reload_interval, {
+    idleMs: config.sessions.idle_timeout,
+    maxLifetimeMs: config.sessions.max_lifetime,
+  });
   const metrics = new IngestMetrics({
     maxHostSeries: config.monitoring.max_hosts,
     lagStaleAfterMs: config.search.host_silent_after,
@@ -63,21 +76,25 @@ export async function createApp(
     maxHosts: config.monitoring.max_hosts,
   });
   const alerts = new AlertHook(metrics.registry);
-  const tailStreams = { open: 0 };
-  new Gauge({
-    name: 'logship_collector_tail_streams',
-    help: 'Live tails (/api/v1/tail) open on this collector.',
-    registers: [metrics.registry],
-    collect() {
-      this.set(tailStreams.open);
-    },
+  const deadLetters = new DeadLetterKeeper(store, {
+    maxOriginalBytes: config.limits.deadletter_max_original_bytes,
+    budgetPerToken: config.limits.deadletter_budget_per_token,
   });
-  const ingest = new IngestService(store, { maxMessageBytes: config.limits.max_message_bytes }, metrics);
+  const lineDelays = new LineDelays();
+  const clockMetrics = new ClockMetrics(metrics.registry, config.search.host_silent_after);
+  const ingest = new IngestService(
+    store,
+    { maxMessageBytes: config.limits.max_message_bytes },
+    metrics,
+    deadLetters,
+    lineDelays,
+  );
   const bulk = new BulkService(
     store,
     config.elasticsearch?.index_prefix ?? 'logship',
     config.limits.max_message_bytes,
     metrics,
+    deadLetters,
   );
   const retention = startRetention(
     store,
@@ -97,14 +114,57 @@ export async function createApp(
   app.use(healthRoutes(store));
   app.use(metricsRoutes(metrics));
   // One admission budget for both write doors, so neither can starve the other of memory.
-  const admit = ingestAdmission(config.limits.max_ingest_in_flight);
+  const admit = ingestAdmission({
+    max: config.limits.max_ingest_in_flight,
+    maxPerToken: config.limits.max_ingest_in_flight_per_token,
+    bodyIdleMs: config.limits.body_idle_timeout,
+    bodyReadMs: config.limits.body_read_timeout,
+  });
   app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes, admit));
-  app.use(deadLetterRoutes(store, verifier));
+  app.use(deadLetterRoutes(store, verifier, config.limits.deadletter_max_original_bytes));
   app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
-  app.use(hostRoutes(store, verifier, config.search.host_silent_after));
-  app.use(tailRoutes(store, verifier, logger, config.search.tail_heartbeat, TAIL_DEFAULTS, tailStreams));
+  app.use(
+    exportRoutes(
+      store,
+      verifier,
+      {
+        defaultEvents: config.export.default_events,
+        maxEvents: config.export.max_events,
+      },
+      logger,
+    ),
+  );
+  app.use(
+    patternRoutes(store, verifier, {
+      maxSample: config.patterns.max_sample,
+      timeLimitMs: config.patterns.time_limit,
+    }),
+  );
+  app.use(
+    hostRoutes(store, verifier, {
+      silentAfterMs: config.search.host_silent_after,
+      skewThresholdMs: config.clock.skew_threshold,
+      lineDelays,
+      clockMetrics,
+    }),
+  );
+  const tails = new TailHub(
+    store,
+    TAIL_DEFAULTS,
+    { maxStreams: config.search.tail_max_streams, maxStreamsPerToken: config.search.tail_max_streams_per_token },
+    logger,
+  );
+  app.use(tailRoutes(tails, verifier, config.search.tail_heartbeat));
+  new Gauge({
+    name: 'logship_collector_tail_streams',
+    help: 'Live tails (/api/v1/tail) open on this collector.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(tails.open);
+    },
+  });
   const report = new StatusReport(store, metrics, alerts, {
     kind: config.elasticsearch ? 'elasticsearch' : 'embedded',
     silentAfterMs: config.search.host_silent_after,
@@ -115,6 +175,7 @@ export async function createApp(
   app.use(openApiRoutes());
   const loginCodes = new LoginCodes();
   app.use(sessionRoutes(verifier, loginCodes));
+  app.use(elasticsearchFallback());
   app.use(uiRoutes());
   app.use((req, _res, next) => next(new CollectorError('NOT_FOUND', `No route for ${req.method} ${req.path}.`, 404)));
   app.use(errorHandler(logger));
@@ -123,8 +184,15 @@ export async function createApp(
     store,
     loginCodes,
     alerts,
+    verifier,
+    beginShutdown: () => {
+      tails.close();
+      store.interruptReads?.();
+    },
     close: () => {
+      tails.close();
       retention.stop();
+      verifier.close();
       return store.close();
     },
   };

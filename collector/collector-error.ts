@@ -14,9 +14,12 @@ export type CollectorErrorCode =
   | 'INGEST_BODY_TOO_LARGE'
   | 'INGEST_BAD_BODY'
   | 'INGEST_OVERLOADED'
+  | 'INGEST_BODY_TIMEOUT'
+  | 'TAIL_TOO_MANY_STREAMS'
   | 'STORE_UNAVAILABLE'
   | 'BAD_PARAMETER'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL';
 
 /** An error the collector turns into `{"error":{"code","message"}}` with its HTTP status. */

@@ -104,6 +104,16 @@ const schema = z.strictObject({
       max_message_bytes: byteSize.default(1024 * 1024),
       /** Write requests (ingest and _bulk) handled at once; more get 429 before their body is read. */
       max_ingest_in_flight: z.number().int().positive().default(16),
+      /** Of those, at most this many for one token, so one sender cannot hold every slot. */
+      max_ingest_in_flight_per_token: z.number().int().positive().default(8),
+      /** A write whose body sends nothing for this long is answered 408 and its slot freed. */
+      body_idle_timeout: duration.default(10_000),
+      /** A write whose body is not whole after this long is answered 408 and its slot freed. */
+      body_read_timeout: duration.default(120_000),
+      /** Bytes of a rejected line kept in the dead-letter store, with its full length and SHA-256. */
+      deadletter_max_original_bytes: byteSize.default(64 * 1024),
+      /** Bytes of dead letters one token may add per UTC day on one collector; past it they are summarised. */
+      deadletter_budget_per_token: byteSize.default(256 * 1024 * 1024),
     })
     .prefault({}),
   search: z
@@ -116,6 +126,42 @@ const schema = z.strictObject({
       host_silent_after: duration.default(300_000),
       /** `/tail` sends a comment this often so proxies keep an idle stream open. */
       tail_heartbeat: duration.default(15_000),
+      /** Live tails open at once on this collector, and per token; one more is refused with 429. */
+      tail_max_streams: z.number().int().min(1).default(64),
+      tail_max_streams_per_token: z.number().int().min(1).default(8),
+      /** Embedded store: threads that run reads at once, each with its own read-only connection. */
+      read_threads: z.number().int().min(1).max(64).default(2),
+      /** Embedded store: reads waiting for a read thread at most; more are refused with 429 QUERY_OVERLOADED. */
+      max_queued_reads: z.number().int().min(0).default(64),
+    })
+    .prefault({}),
+  /** UI sessions end after this long without a request, and this long after sign-in at most. */
+  sessions: z
+    .strictObject({
+      idle_timeout: duration.default(2 * 3600_000),
+      max_lifetime: duration.default(12 * 3600_000),
+    })
+    .prefault({}),
+  clock: z
+    .strictObject({
+      /** `/hosts` flags a host whose clock is further than this from the collector's. */
+      skew_threshold: duration.default(2000),
+    })
+    .prefault({}),
+  patterns: z
+    .strictObject({
+      /** Events read at most per window to find patterns; windows with more are sampled per histogram bucket. */
+      max_sample: z.number().int().positive().max(1_000_000).default(20_000),
+      /** Reading and grouping stop after this long and answer with what they have. */
+      time_limit: duration.default(10_000),
+    })
+    .prefault({}),
+  export: z
+    .strictObject({
+      /** Events an export holds when the caller names no limit. */
+      default_events: z.number().int().positive().default(100_000),
+      /** The most events one export may hold, whatever the caller asks (`limit=max` asks for this). */
+      max_events: z.number().int().positive().default(10_000_000),
     })
     .prefault({}),
   /** Self-monitoring: `/metrics` and `GET /api/v1/status` (docs/metrics.md). */

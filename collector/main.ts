@@ -1,6 +1,8 @@
 import pino, { type Logger } from 'pino';
+import { ensurePrivateDir, openToOthers } from '../config/private-files.js';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
+import { tokenId } from './auth/token-store.js';
 import { StoreUnavailableError } from './store/store-errors.js';
 import { createCollectorServer } from './tls/collector-server.js';
 
@@ -10,7 +12,7 @@ const DRAIN_MS = 10_000;
 /** A running collector: its address and a way to drain and stop it. */
 export interface RunningCollector {
   url: string;
-  /** A one-time `/login?code=…` link that signs the browser in as `tokenName` (valid once, for 10 minutes). */
+  /** A one-time `/login?code=…` link that signs the browser in as the token `tokenName` (once, for 10 minutes). */
   loginLink(tokenName: string): string;
   /** Re-reads the TLS certificate, key and client CA (SIGHUP); open connections stay. False when nothing changed. */
   reloadTls(): boolean;
@@ -21,6 +23,7 @@ export interface RunningCollector {
 export async function startCollector(config: CollectorConfig, logger: Logger): Promise<RunningCollector> {
   // TLS files are checked before the store opens, so a bad certificate stops the start with nothing to undo.
   const listener = createCollectorServer(config, logger);
+  warnWhenDataDirIsShared(config.data_dir, logger);
   let collector;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -51,19 +54,30 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
   logger.info({ url, store: config.elasticsearch ? 'elasticsearch' : 'embedded' }, `The collector listens on ${url}.`);
   return {
     url,
-    loginLink: (tokenName) => `${url}/login?code=${collector.loginCodes.create(tokenName)}`,
+    loginLink: (tokenName) => {
+      const token = collector.verifier.byTokenName(tokenName);
+      if (!token) throw new Error(`No token is named "${tokenName}".`);
+      // Bound to this token's id: a token created later under the same name cannot use the link.
+      return `${url}/login?code=${collector.loginCodes.create(tokenId(token))}`;
+    },
     reloadTls: () => listener.reloadTls(),
     async stop() {
       await new Promise<void>((resolve) => {
+        // Before close(): a read or tail under way would otherwise hold the drain until its timeout.
+        collector.beginShutdown();
+        // Idle keep-alive sockets would hold close() open until they time out, and so would those that become idle
+        // once their last answer is sent during the drain: they are closed as they become idle.
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         const timer = setTimeout(() => {
+          clearInterval(idle);
           server.closeAllConnections();
           resolve();
         }, DRAIN_MS);
         server.close(() => {
+          clearInterval(idle);
           clearTimeout(timer);
           resolve();
         });
-        // Idle keep-alive sockets would hold close() open until they time out.
         server.closeIdleConnections();
       });
       await collector.close();
@@ -89,4 +103,17 @@ export async function runCollector(opts: { config?: string }): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   // Also keeps SIGHUP (a renewed certificate, `systemctl reload`) from ending the process, its default.
   process.on('SIGHUP', () => void running.reloadTls());
+}
+
+/**
+ * The data directory holds tokens, sessions and every host's logs. logship creates it owner-only but never changes
+ * the mode of one that exists (it may be a folder others rely on), so it says when others can read it.
+ */
+function warnWhenDataDirIsShared(dataDir: string, logger: Logger): void {
+  ensurePrivateDir(dataDir);
+  if (openToOthers(dataDir))
+    logger.warn(
+      { data_dir: dataDir },
+      `The data directory ${dataDir} can be read by other users; make it owner-only (chmod 700) or choose a folder of its own.`,
+    );
 }

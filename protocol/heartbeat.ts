@@ -1,18 +1,78 @@
+import { z } from 'zod';
+
 /**
  * `POST /api/v1/heartbeat` (ingest scope), sent by every shipper every few seconds even when no line was read,
- * so the collector can tell a silent host (shipper gone) from a quiet one (nothing to log).
+ * so the collector can tell a silent host (shipper gone) from a quiet one (nothing to log), and measure how far
+ * the host's clock is from the collector's. One schema: the route validates with it, the shipper and the stores use
+ * its type.
  */
-export interface Heartbeat {
-  host: string;
+
+const isoTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
+  message: 'must be an ISO-8601 time',
+});
+
+/** The four times of one heartbeat exchange, as NTP names them t1…t4. */
+export const clockSampleSchema = z.object({
+  /** t1: the shipper sent the heartbeat (host clock). */
+  sent_at: isoTime,
+  /** t2: the collector received it (collector clock, from the collector's answer). */
+  collector_received_at: isoTime,
+  /** t3: the collector answered (collector clock). */
+  collector_replied_at: isoTime,
+  /** t4: the shipper received the answer (host clock). */
+  received_at: isoTime,
+});
+export type ClockSample = z.infer<typeof clockSampleSchema>;
+
+/** A shipper reports at most this many recent exchanges; the collector filters them. */
+export const MAX_CLOCK_SAMPLES = 16;
+
+export const heartbeatSchema = z.object({
+  host: z.string().min(1).max(255),
   /** logship version of the shipper. */
-  version: string;
+  version: z.string().max(64),
   /** When this shipper process started (ISO-8601). */
-  started_at: string;
-  /** When the heartbeat was sent (ISO-8601). */
-  sent_at: string;
+  started_at: isoTime,
+  /** When the heartbeat was sent (ISO-8601, host clock). */
+  sent_at: isoTime,
   /** Seconds between heartbeats; the collector calls a host silent after a few missed ones. */
-  interval_s: number;
-  inputs: { paths: string[]; service?: string; files: number }[];
+  interval_s: z.number().positive().max(86_400),
+  inputs: z
+    .array(z.object({ paths: z.array(z.string()), service: z.string().optional(), files: z.number().int().min(0) }))
+    .max(1000),
   /** Bytes written to watched files but not yet acknowledged by a collector, summed over files. */
-  lag_bytes: number;
+  lag_bytes: z.number().min(0),
+  /** The latest completed heartbeat exchanges, oldest first (absent from shippers older than clock measuring). */
+  clock_samples: z.array(clockSampleSchema).max(MAX_CLOCK_SAMPLES).optional(),
+});
+export type Heartbeat = z.infer<typeof heartbeatSchema>;
+
+/** The collector's answer to a heartbeat: its t2 and t3, which the shipper reports back in its next heartbeat. */
+export interface HeartbeatAnswer {
+  received_at: string;
+  replied_at: string;
+}
+
+/**
+ * How far a host's clock is from the collector's, as `/hosts` shows it and the stores keep it. `offset_ms` is host
+ * clock minus collector clock: a host 90 s behind has -90000, and its events are aligned by subtracting it.
+ */
+export interface HostClock {
+  offset_ms: number;
+  /** The true offset is within offset_ms ± bound_ms: half the chosen exchange's round trip, plus drift since. */
+  bound_ms: number;
+  /** The round trip of the chosen exchange (the shortest of the reported ones). */
+  delay_ms: number;
+  /** Exchanges the estimate was chosen from. */
+  samples: number;
+  /** When the chosen exchange reached the collector (collector clock). */
+  measured_at: string;
+  /**
+   * Cross-check from the host's events: the median of (read time - time written in the line), both host clock. A
+   * shared clock gives a small positive delay; a clearly negative one means the lines' clock is not the shipper's,
+   * so the measured offset may not describe the lines.
+   */
+  line_delay_ms: number | null;
+  /** Events the line delay was taken from. */
+  line_events: number;
 }

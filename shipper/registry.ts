@@ -1,4 +1,5 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { open, readFile, rename } from 'node:fs/promises';
+import { ensurePrivateDir } from '../config/private-files.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { identityKey, type FileIdentity } from './file-identity.js';
@@ -91,7 +92,7 @@ export class Registry {
   /** Opens (creating the data directory) and reads the registry of `dataDir`. */
   static async open(dataDir: string, logger: Logger): Promise<Registry> {
     try {
-      await mkdir(dataDir, { recursive: true });
+      ensurePrivateDir(dataDir);
     } catch (err) {
       throw new ShipperError(
         'SHIPPER_REGISTRY_IO',

@@ -3,7 +3,7 @@ import { Agent as HttpAgent, request as httpRequest, type OutgoingHttpHeaders } 
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import type { Heartbeat } from '../protocol/heartbeat.js';
+import type { ClockSample, Heartbeat, HeartbeatAnswer } from '../protocol/heartbeat.js';
 import type { IngestResult } from '../protocol/ingest-result.js';
 import { MIN_TLS_VERSION, tlsFailure } from '../protocol/tls-failure.js';
 import type { NdjsonBatch } from './ndjson-batch.js';
@@ -50,6 +50,8 @@ const DOWN_COOLDOWN_MS = 5_000;
 /** An HTTP answer, body read in full. */
 interface Answer {
   statusCode: number;
+  /** When the answer's headers arrived (ms since epoch, this host's clock). */
+  receivedAtMs: number;
   retryAfter: string | undefined;
   text: string;
 }
@@ -74,6 +76,18 @@ function isIngestResult(v: unknown): v is IngestResult {
     typeof r.rejected === 'number' &&
     Array.isArray(r.errors)
   );
+}
+
+/** The collector's times in a heartbeat answer; undefined from a collector that answers 204 or something else. */
+function heartbeatAnswer(text: string): HeartbeatAnswer | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<HeartbeatAnswer>;
+    return typeof v.received_at === 'string' && typeof v.replied_at === 'string'
+      ? { received_at: v.received_at, replied_at: v.replied_at }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -236,21 +250,38 @@ export class Sender {
     if (this.targets.length > 1) this.targets[failedIndex]!.downUntil = Date.now() + DOWN_COOLDOWN_MS;
   }
 
-  /** POSTs a heartbeat to the next collector that is up (round-robin like batches); never throws (best effort). */
-  async sendHeartbeat(body: Heartbeat): Promise<HeartbeatOutcome> {
+  /**
+   * POSTs a heartbeat to the next collector that is up (round-robin like batches); never throws (best effort). When
+   * the collector answers with its receive and reply times, the exchange's four times come back as a clock sample
+   * (t1 is taken as the last thing before sending, t4 as the first thing after the answer).
+   */
+  async sendHeartbeat(body: Omit<Heartbeat, 'sent_at'>): Promise<{ outcome: HeartbeatOutcome; sample?: ClockSample }> {
     const target = this.targets[this.pick()]!;
     try {
+      const sentAt = new Date().toISOString();
       const res = await this.post(
         target,
         target.heartbeatPath,
         { 'content-type': 'application/json', authorization: this.authorization },
-        Buffer.from(JSON.stringify(body)),
+        Buffer.from(JSON.stringify({ ...body, sent_at: sentAt })),
         10_000,
       );
-      if (res.statusCode === 404) return 'unsupported';
-      return res.statusCode >= 200 && res.statusCode < 300 ? 'ok' : 'failed';
+      const receivedAt = new Date(res.receivedAtMs).toISOString();
+      if (res.statusCode === 404) return { outcome: 'unsupported' };
+      if (res.statusCode < 200 || res.statusCode >= 300) return { outcome: 'failed' };
+      const answer = heartbeatAnswer(res.text);
+      if (!answer) return { outcome: 'ok' };
+      return {
+        outcome: 'ok',
+        sample: {
+          sent_at: sentAt,
+          collector_received_at: answer.received_at,
+          collector_replied_at: answer.replied_at,
+          received_at: receivedAt,
+        },
+      };
     } catch {
-      return 'failed';
+      return { outcome: 'failed' };
     }
   }
 
@@ -284,12 +315,14 @@ export class Sender {
         reject(err);
       };
       req.on('response', (res) => {
+        const receivedAtMs = Date.now();
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           clearTimeout(timer);
           resolve({
             statusCode: res.statusCode ?? 0,
+            receivedAtMs,
             retryAfter: headerValue(res.headers['retry-after']),
             text: Buffer.concat(chunks).toString('utf8'),
           });

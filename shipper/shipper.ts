@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { Heartbeat } from '../protocol/heartbeat.js';
+import { MAX_CLOCK_SAMPLES, type ClockSample, type Heartbeat } from '../protocol/heartbeat.js';
 import { AckTracker } from './ack-tracker.js';
 import { Batcher, type Batch } from './batcher.js';
 import type { InputConfig, ShipperConfig } from './config.js';
@@ -50,6 +50,9 @@ function localTimeZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
+/** Exchanges reported per heartbeat: NTP's clock filter also chooses among the last 8. */
+const CLOCK_SAMPLES_KEPT = Math.min(8, MAX_CLOCK_SAMPLES);
+
 /** Counters since start. */
 export interface ShipperStats {
   filesOpen: number;
@@ -95,6 +98,8 @@ class ShipperRuntime {
   private poll: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatUnsupportedLogged = false;
+  /** The latest heartbeat exchanges, reported in the next heartbeat so the collector can estimate this clock. */
+  private readonly clockSamples: ClockSample[] = [];
   private readonly startedAt = new Date().toISOString();
   private readonly version = shipperVersion();
   private pollTick = 0;
@@ -210,11 +215,10 @@ class ShipperRuntime {
       perInput.set(h.input, (perInput.get(h.input) ?? 0) + 1);
       lag += h.lagBytes;
     }
-    const body: Heartbeat = {
+    const body: Omit<Heartbeat, 'sent_at'> = {
       host: this.config.host,
       version: this.version,
       started_at: this.startedAt,
-      sent_at: new Date().toISOString(),
       interval_s: this.config.heartbeat_interval / 1000,
       inputs: this.config.inputs.map((input) => ({
         paths: [...input.paths],
@@ -222,8 +226,13 @@ class ShipperRuntime {
         files: perInput.get(input) ?? 0,
       })),
       lag_bytes: lag,
+      clock_samples: [...this.clockSamples],
     };
-    const outcome = await this.sender.sendHeartbeat(body);
+    const { outcome, sample } = await this.sender.sendHeartbeat(body);
+    if (sample) {
+      this.clockSamples.push(sample);
+      if (this.clockSamples.length > CLOCK_SAMPLES_KEPT) this.clockSamples.shift();
+    }
     this.metrics.heartbeats.inc({ outcome });
     if (outcome === 'unsupported' && !this.heartbeatUnsupportedLogged) {
       this.heartbeatUnsupportedLogged = true;

@@ -1,9 +1,8 @@
-import { parse as parseCookies } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import { CollectorError } from '../collector-error.js';
 import { certificateRefusal } from './certificate-binding.js';
 import { scopeAllows, type Scope } from './scopes.js';
-import { SESSION_COOKIE } from './session-cookie.js';
+import { sessionCookieValue } from './session-cookie.js';
 import type { TokenRecord, TokenVerifier } from './token-store.js';
 
 /** Pulls the secret from `Authorization`: Bearer, ApiKey (as Elasticsearch clients send it) or Basic (password = token). */
@@ -45,7 +44,7 @@ export function requireScope(verifier: TokenVerifier, needed: Scope) {
     const secret = secretFromHeader(req.headers.authorization);
     // The UI's session cookie counts only for reads: a cookie rides along on cross-site requests, a header never does.
     if (!secret && (req.method === 'GET' || req.method === 'HEAD') && req.headers.cookie) {
-      const session = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+      const session = sessionCookieValue(req.headers.cookie);
       const token = session ? verifier.verifySession(session) : undefined;
       if (token && scopeAllows(token.scope, needed)) {
         const refusal = certificateRefusal(req, token);

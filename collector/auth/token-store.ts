@@ -1,19 +1,30 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, openSync, fsyncSync, closeSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { ensurePrivateDir } from '../../config/private-files.js';
 import { CodedError } from '../../protocol/coded-error.js';
 import { checkBinding } from './certificate-binding.js';
 import type { Scope } from './scopes.js';
-import { SessionCookies } from './session-cookie.js';
+import { endTokenSessions, SessionStore, type SessionLifetimes } from './session-store.js';
 
 /** A stored token: the secret itself is never kept, only its SHA-256. */
 export interface TokenRecord {
+  /** Unique for ever: a token created later under the same name has another id. Absent in older token files. */
+  id?: string;
   name: string;
   scope: Scope;
   sha256: string;
   created_at: string;
   /** Only requests with a verified client certificate of this identity may use the token (`CN=…` or `DNS:…`). */
   bind_subject?: string;
+}
+
+/**
+ * The id of a token: what sessions and login links are bound to (never the name, which can be reused after a
+ * revoke). Tokens from before ids existed use a prefix of their secret's hash, which is just as unique.
+ */
+export function tokenId(token: TokenRecord): string {
+  return token.id ?? `h-${token.sha256.slice(0, 24)}`;
 }
 
 const FILE = 'tokens.json';
@@ -44,7 +55,7 @@ export function readTokens(dataDir: string): TokenRecord[] {
 /** Writes the token file atomically (temp file, fsync, rename) with owner-only permissions. */
 function writeTokens(dataDir: string, tokens: TokenRecord[]): void {
   const path = tokenFilePath(dataDir);
-  mkdirSync(dirname(path), { recursive: true });
+  ensurePrivateDir(dirname(path));
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify({ tokens }, null, 2) + '\n', { mode: 0o600 });
   const fd = openSync(tmp, 'r');
@@ -71,6 +82,7 @@ export function createToken(dataDir: string, name: string, scope: Scope, options
   }
   const secret = `lsp_${randomBytes(32).toString('base64url')}`;
   tokens.push({
+    id: randomBytes(12).toString('base64url'),
     name,
     scope,
     sha256: hashSecret(secret),
@@ -81,12 +93,16 @@ export function createToken(dataDir: string, name: string, scope: Scope, options
   return secret;
 }
 
-/** Removes a token by name; false when there was none. */
+/**
+ * Removes a token by name and ends its UI sessions on every collector of the data directory; false when there was
+ * no such token.
+ */
 export function revokeToken(dataDir: string, name: string): boolean {
   const tokens = readTokens(dataDir);
   const kept = tokens.filter((t) => t.name !== name);
   if (kept.length === tokens.length) return false;
   writeTokens(dataDir, kept);
+  for (const gone of tokens) if (gone.name === name) endTokenSessions(dataDir, tokenId(gone));
   return true;
 }
 
@@ -96,26 +112,45 @@ export function revokeToken(dataDir: string, name: string): boolean {
  */
 export class TokenVerifier {
   private byHash = new Map<string, TokenRecord>();
+  private byId = new Map<string, TokenRecord>();
   private byName = new Map<string, TokenRecord>();
   private lastCheck = 0;
   private lastStamp = '';
   /** UI sessions are made from tokens, so they are verified here too. */
-  readonly sessions: SessionCookies;
+  readonly sessions: SessionStore;
 
   constructor(
     private readonly dataDir: string,
     private readonly reloadMs: number,
+    sessionLifetimes?: SessionLifetimes,
   ) {
-    this.sessions = new SessionCookies(dataDir);
+    this.sessions = new SessionStore(dataDir, sessionLifetimes);
     this.reload(true);
   }
 
-  /** The token record behind a session cookie, while the token exists; undefined otherwise. */
+  /** The token record behind a session cookie, while both the session and that very token exist. */
   verifySession(cookieValue: string): TokenRecord | undefined {
-    const name = this.sessions.verify(cookieValue);
-    if (name === undefined) return undefined;
+    const id = this.sessions.verify(cookieValue);
+    if (id === undefined) return undefined;
     this.reload(false);
+    return this.byId.get(id);
+  }
+
+  /** The current token of an id (login links are bound to ids), or undefined once it was revoked. */
+  byTokenId(id: string): TokenRecord | undefined {
+    this.reload(false);
+    return this.byId.get(id);
+  }
+
+  /** The current token of a name, or undefined; reads the file now (a token may have been created a moment ago). */
+  byTokenName(name: string): TokenRecord | undefined {
+    this.reload(true);
     return this.byName.get(name);
+  }
+
+  /** Releases the session database. */
+  close(): void {
+    this.sessions.close();
   }
 
   /** The token record for a presented secret, or undefined. */
@@ -142,6 +177,7 @@ export class TokenVerifier {
     this.lastStamp = stamp;
     const tokens = readTokens(this.dataDir);
     this.byHash = new Map(tokens.map((t) => [t.sha256, t]));
+    this.byId = new Map(tokens.map((t) => [tokenId(t), t]));
     this.byName = new Map(tokens.map((t) => [t.name, t]));
   }
 }

@@ -4,6 +4,7 @@ import { CollectorError } from '../collector-error.js';
 import type { StoredEvent } from '../store/ecs-document.js';
 import { dailyIndex } from '../store/daily-index.js';
 import type { DeadLetter, LogStore } from '../store/log-store.js';
+import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { normalizeEvent } from './normalize-event.js';
 
@@ -72,6 +73,11 @@ class BulkLines {
 }
 
 const MAX_ID_LENGTH = 128;
+/**
+ * Objects and arrays nest at most this deep in one document. A document nested 100,000 deep once failed its whole
+ * bulk request with 500 (encoding it again overflowed the stack) and shippers retried it forever.
+ */
+export const MAX_DOCUMENT_DEPTH = 100;
 const SHARDS = { total: 1, successful: 1, failed: 0 };
 
 function failed(item: PendingItem, status: number, type: string, reason: string): BulkItemResult {
@@ -139,6 +145,7 @@ export class BulkService {
     private readonly indexPrefix: string,
     private readonly maxMessageBytes: number,
     private readonly metrics?: IngestMetrics,
+    private readonly deadLetterKeeper: DeadLetterKeeper = new DeadLetterKeeper(store),
   ) {}
 
   /**
@@ -177,7 +184,12 @@ export class BulkService {
       items.push(item);
       // Every action but delete is followed by its document line, even those we refuse.
       const sourceRaw = item.action === 'delete' ? undefined : lines.next();
-      const event = this.readDocument(item, actionRaw, sourceRaw, lines.lineNo, request);
+      let event: StoredEvent | undefined;
+      try {
+        event = this.readDocument(item, actionRaw, sourceRaw, lines.lineNo, request);
+      } catch (err) {
+        event = this.refuseUnexpected(item, err, request);
+      }
       if (event) {
         events.push(event);
         eventItems.push(item);
@@ -229,7 +241,7 @@ export class BulkService {
         };
       }
     });
-    await this.store.writeDeadLetters(deadLetters);
+    await this.deadLetterKeeper.keep(deadLetters);
     this.metrics?.counted(outcome.accepted, outcome.duplicates, deadLetters);
     let errors = false;
     const out = items.map((item) => {
@@ -268,6 +280,23 @@ export class BulkService {
       index: typeof m._index === 'string' ? m._index : (pathIndex ?? ''),
       original: text!,
     };
+  }
+
+  /**
+   * Answers an item whose reading failed unexpectedly: that item alone is refused (as a dead letter) instead of
+   * every item of the request failing with 500.
+   */
+  private refuseUnexpected(item: PendingItem, err: unknown, request: BulkRequest): undefined {
+    const reason = `The document could not be read: ${(err as Error).message}`;
+    item.result = failed(item, 400, 'document_parsing_exception', reason);
+    request.deadLetters.push({
+      receivedAt: request.now,
+      code: 'INGEST_INVALID_EVENT',
+      reason,
+      original: item.original,
+      tokenName: request.tokenName,
+    });
+    return undefined;
   }
 
   /**
@@ -335,6 +364,10 @@ export class BulkService {
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) {
       return refuse(400, 'document_parsing_exception', 'The document must be a JSON object.', 'INGEST_INVALID_JSON');
     }
+    if (nestedDeeperThan(doc, MAX_DOCUMENT_DEPTH)) {
+      const reason = `The document nests objects or arrays deeper than the maximum allowed depth [${MAX_DOCUMENT_DEPTH}].`;
+      return refuse(400, 'document_parsing_exception', reason, 'INGEST_INVALID_EVENT');
+    }
     if (!item.id) item.id = randomBytes(15).toString('base64url');
     const { value, rest } = toIngestValue(doc as Record<string, unknown>, item.id);
     const normalized = normalizeEvent(
@@ -348,4 +381,16 @@ export class BulkService {
     item.index = dailyIndex(this.indexPrefix, normalized.doc['@timestamp']);
     return normalized;
   }
+}
+
+/** Whether objects and arrays in `value` nest deeper than `max` levels; iterative, so no depth can overflow it. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > max) return true;
+    const children = Array.isArray(node) ? node : Object.values(node as Record<string, unknown>);
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -1,6 +1,8 @@
 import type { IngestResult } from '../../protocol/ingest-result.js';
+import { PER_REQUEST, type LineDelays } from '../clock/line-delays.js';
 import type { StoredEvent } from '../store/ecs-document.js';
 import type { LogStore } from '../store/log-store.js';
+import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import { decodeNdjson } from './decode-ndjson.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
@@ -25,6 +27,8 @@ export class IngestService {
     private readonly store: LogStore,
     private readonly limits: IngestLimits,
     private readonly metrics?: IngestMetrics,
+    private readonly deadLetters: DeadLetterKeeper = new DeadLetterKeeper(store),
+    private readonly lineDelays?: LineDelays,
   ) {}
 
   /** Ingests one NDJSON body on behalf of a token. */
@@ -43,6 +47,7 @@ export class IngestService {
         rejected.push(result);
       }
     }
+    if (this.lineDelays) noteLineDelays(events, this.lineDelays);
     const stopTimer = this.metrics?.storeWrite.startTimer();
     const outcome = events.length ? await this.store.write(events) : { accepted: 0, duplicates: 0, failures: [] };
     stopTimer?.();
@@ -52,7 +57,7 @@ export class IngestService {
       rejected.push({ line: source.line, code: 'STORE_REJECTED', reason: failure.reason, original: source.text });
     }
     rejected.sort((a, b) => a.line - b.line);
-    await this.store.writeDeadLetters(
+    await this.deadLetters.keep(
       rejected.map((r: RejectedLine) => ({
         receivedAt: now,
         code: r.code,
@@ -68,5 +73,20 @@ export class IngestService {
       rejected: rejected.length,
       errors: rejected.slice(0, MAX_LISTED_ERRORS).map(({ line, code, reason }) => ({ line, code, reason })),
     };
+  }
+}
+
+/**
+ * Notes how long after its line time the shipper read each of the first events (for the clock cross-check). An
+ * event whose time is its read time had no time in its line and says nothing.
+ */
+function noteLineDelays(events: readonly StoredEvent[], delays: LineDelays): void {
+  const n = Math.min(events.length, PER_REQUEST);
+  for (let i = 0; i < n; i++) {
+    const doc = events[i]!.doc;
+    const created = doc.event.created;
+    const host = doc.host?.name;
+    if (!created || !host || created === doc['@timestamp']) continue;
+    delays.record(host, Date.parse(created) - Date.parse(doc['@timestamp']));
   }
 }

@@ -59,8 +59,16 @@ export function normalizeEvent(
 ): StoredEvent | RejectedLine {
   const v = line.value;
   try {
-    const message = v.message;
-    if (typeof message !== 'string') throw new Error('"message" is required and must be a string.');
+    if (typeof v.message !== 'string') throw new Error('"message" is required and must be a string.');
+    let message: string = v.message;
+    // A JSON escape can carry half a UTF-16 surrogate pair, which no UTF-8 store can keep: it would come back as
+    // three U+FFFD and the original would be lost. Like invalid UTF-8 from the shipper, the text gets one U+FFFD,
+    // the flag `invalid_utf8`, and the original bytes (WTF-8) in `event.original_base64`.
+    let malformed: string | undefined;
+    if (!message.isWellFormed()) {
+      malformed = wtf8(message).toString('base64');
+      message = message.toWellFormed();
+    }
     if (utf8BytesOver(message, ctx.maxMessageBytes)) {
       return {
         line: line.line,
@@ -109,7 +117,7 @@ export function normalizeEvent(
 
     const doc: EcsDocument = {
       '@timestamp': timestamp,
-      message: parsed.message,
+      message: parsed.message.isWellFormed() ? parsed.message : parsed.message.toWellFormed(),
       event: readAt
         ? { id, ingested: ctx.now, created: readAt, dataset: parsed.dataset }
         : { id, ingested: ctx.now, dataset: parsed.dataset },
@@ -130,6 +138,11 @@ export function normalizeEvent(
         throw new Error('"flags" must be an array of strings.');
       if (flags.length) log.flags = flags as string[];
     }
+    // A JSON log line's own message can carry the same half pair in an escape; the line as sent is its original.
+    if (malformed === undefined && doc.message !== parsed.message) malformed = wtf8(message).toString('base64');
+    if (malformed !== undefined && !log.flags?.includes('invalid_utf8')) {
+      log.flags = log.flags ? [...log.flags, 'invalid_utf8'] : ['invalid_utf8'];
+    }
     if (parsed.failed) log.flags = log.flags ? [...log.flags, 'parse_failed'] : ['parse_failed'];
     if (typeof v.original_bytes === 'number') log.original_bytes = v.original_bytes;
     const originalBase64 = v.original_base64;
@@ -137,6 +150,8 @@ export function normalizeEvent(
       if (typeof originalBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(originalBase64))
         throw new Error('"original_base64" must be base64 text.');
       doc['event.original_base64'] = originalBase64;
+    } else if (malformed !== undefined) {
+      doc['event.original_base64'] = malformed;
     }
     if (log.level || log.file || log.offset !== undefined || log.flags || log.original_bytes !== undefined)
       doc.log = log;
@@ -149,7 +164,8 @@ export function normalizeEvent(
       for (const key in fields) {
         if (!LABEL_KEY.test(key)) throw new Error(`Field name "${key.slice(0, 64)}" is not allowed.`);
         const value = (fields as Record<string, unknown>)[key];
-        labels ??= {};
+        // No prototype: a field named `__proto__` is a label like any other, not a silently ignored assignment.
+        labels ??= Object.create(null) as Record<string, string>;
         labels[key.replaceAll('.', '_')] = typeof value === 'string' ? value : JSON.stringify(value);
       }
     }
@@ -158,4 +174,27 @@ export function normalizeEvent(
   } catch (err) {
     return { line: line.line, code: 'INGEST_INVALID_EVENT', reason: (err as Error).message, original: line.text };
   }
+}
+
+/**
+ * The bytes of a JavaScript string in WTF-8: UTF-8, with a lone surrogate written as its own three bytes, so the
+ * exact original can be given back (Buffer.from would replace it with U+FFFD).
+ */
+export function wtf8(text: string): Buffer {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    const next = text.charCodeAt(i + 1);
+    if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++;
+      continue;
+    }
+    parts.push(Buffer.from(text.slice(start, i), 'utf8'));
+    parts.push(Buffer.from([0xe0 | (unit >> 12), 0x80 | ((unit >> 6) & 0x3f), 0x80 | (unit & 0x3f)]));
+    start = i + 1;
+  }
+  parts.push(Buffer.from(text.slice(start), 'utf8'));
+  return Buffer.concat(parts);
 }

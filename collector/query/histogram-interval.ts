@@ -23,13 +23,7 @@ export interface Interval {
 
 /** `interval` of `/histogram`: `auto` (60–120 buckets over the window) or `1s`…`1d`. */
 export function parseInterval(text: string | undefined, spanMs: number): Interval {
-  if (text === undefined || text === 'auto') {
-    for (const label of AUTO_STEPS) {
-      const ms = toMs(label)!;
-      if (spanMs / ms <= TARGET_MAX) return { label, ms };
-    }
-    return { label: '1d', ms: UNIT_MS.d! };
-  }
+  if (text === undefined || text === 'auto') return autoInterval(spanMs, TARGET_MAX);
   const ms = toMs(text);
   if (ms === undefined || ms < 1000 || ms > UNIT_MS.d!) {
     throw new CollectorError('BAD_PARAMETER', '"interval" must be auto or from 1s to 1d (e.g. 30s, 5m, 1h).', 400, {
@@ -45,6 +39,15 @@ export function parseInterval(text: string | undefined, spanMs: number): Interva
     );
   }
   return { label: text, ms };
+}
+
+/** The shortest round interval that cuts `spanMs` into at most `maxBuckets` buckets (1 day at most). */
+export function autoInterval(spanMs: number, maxBuckets: number): Interval {
+  for (const label of AUTO_STEPS) {
+    const ms = toMs(label)!;
+    if (spanMs / ms <= maxBuckets) return { label, ms };
+  }
+  return { label: '1d', ms: UNIT_MS.d! };
 }
 
 function toMs(text: string): number | undefined {

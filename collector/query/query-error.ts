@@ -1,13 +1,26 @@
 import { CodedError } from '../../protocol/coded-error.js';
 
-export type QueryErrorCode = 'QUERY_SYNTAX' | 'QUERY_TOO_COMPLEX' | 'QUERY_UNSUPPORTED' | 'QUERY_TIMEOUT';
+export type QueryErrorCode =
+  'QUERY_SYNTAX' | 'QUERY_TOO_COMPLEX' | 'QUERY_UNSUPPORTED' | 'QUERY_TIMEOUT' | 'QUERY_OVERLOADED';
+
+const STATUS: Record<QueryErrorCode, number> = {
+  QUERY_SYNTAX: 400,
+  QUERY_TOO_COMPLEX: 400,
+  QUERY_UNSUPPORTED: 400,
+  QUERY_TIMEOUT: 504,
+  QUERY_OVERLOADED: 429,
+};
 
 /**
  * A query that cannot be parsed, is too costly or ran out of time. Parse errors answer 400 with the position
- * (0-based character offset) of the problem; a query stopped by its timeout answers 504.
+ * (0-based character offset) of the problem; a query stopped by its timeout answers 504, and a read refused because
+ * too many wait already answers 429 with Retry-After.
  */
 export class QueryError extends CodedError {
+  /** Seconds to wait before retrying (429). */
+  readonly retryAfter: number | undefined;
   constructor(code: QueryErrorCode, message: string, position?: number) {
-    super(code, message, code === 'QUERY_TIMEOUT' ? 504 : 400, position === undefined ? {} : { position });
+    super(code, message, STATUS[code], position === undefined ? {} : { position });
+    this.retryAfter = code === 'QUERY_OVERLOADED' ? 1 : undefined;
   }
 }

@@ -1,4 +1,5 @@
 import express, { Router } from 'express';
+import { CollectorError } from '../collector-error.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import type { BulkService } from '../ingest/bulk-service.js';
@@ -69,6 +70,36 @@ export function bulkRoutes(
     const index = String((req.params as Record<string, string>)[0]);
     const result = await bulk.indexOne(body, index, undefined, 'index', req.token?.name);
     res.status(result.status).json(result.error ? { error: result.error, status: result.status } : result);
+  });
+  return router;
+}
+
+/** The write paths of the door above, with the methods they take. */
+const WRITE_PATHS: readonly [RegExp, string][] = [
+  [/^\/(?:[^/]+\/(?:[^/]+\/)?)?_bulk$/, 'POST'],
+  [/^\/[^/]+\/_doc(?:\/[^/]+)?$/, 'POST, PUT'],
+  [/^\/[^/]+\/_create\/[^/]+$/, 'POST, PUT'],
+];
+
+/**
+ * Elasticsearch API paths logship does not serve (`GET /logship-*\/_search`, `/_cat/indices`, `GET /_bulk`): a coded
+ * JSON 404, or 405 with `Allow` for a write path asked with another method, never the UI's HTML with 200 (a client
+ * would take that for success). Any path with a segment starting with `_`, outside `/api/`, is one.
+ */
+export function elasticsearchFallback(): Router {
+  const router = Router();
+  router.use((req, res, next) => {
+    if (req.path.startsWith('/api/') || !/\/_/.test(req.path)) {
+      next();
+      return;
+    }
+    const write = WRITE_PATHS.find(([pattern]) => pattern.test(req.path));
+    if (write) {
+      res.setHeader('Allow', write[1]);
+      next(new CollectorError('METHOD_NOT_ALLOWED', `${req.method} ${req.path} is not served; use ${write[1]}.`, 405));
+      return;
+    }
+    next(new CollectorError('NOT_FOUND', `logship serves no Elasticsearch API at ${req.method} ${req.path}.`, 404));
   });
   return router;
 }

@@ -9,8 +9,11 @@ import type { LogStore } from '../store/log-store.js';
 const DEFAULT_FROM = 'now-7d';
 const MAX_LIMIT = 1000;
 
-/** `GET /api/v1/deadletter` (admin): rejected events with reason, code, token name and the original, newest first. */
-export function deadLetterRoutes(store: LogStore, verifier: TokenVerifier): Router {
+/**
+ * `GET /api/v1/deadletter` (admin): rejected events with reason, code, token name and the original (cut to
+ * `maxOriginalBytes`), newest first, in pages (`cursor` = the previous page's `next_cursor`).
+ */
+export function deadLetterRoutes(store: LogStore, verifier: TokenVerifier, maxOriginalBytes: number): Router {
   const router = Router();
   router.get('/api/v1/deadletter', requireScope(verifier, 'admin'), async (req, res) => {
     const params = req.query as Record<string, unknown>;
@@ -18,7 +21,17 @@ export function deadLetterRoutes(store: LogStore, verifier: TokenVerifier): Rout
     const from = parseTimeExpression(one(params, 'from') ?? DEFAULT_FROM, now, 'from');
     const to = parseTimeExpression(one(params, 'to') ?? 'now', now, 'to');
     const limit = integer(params, 'limit', 100, 1, MAX_LIMIT);
-    res.json(await store.listDeadLetters({ from, to, limit, codes: many(params, 'code') }));
+    const cursor = one(params, 'cursor');
+    res.json(
+      await store.listDeadLetters({
+        from,
+        to,
+        limit,
+        codes: many(params, 'code'),
+        maxOriginalBytes,
+        ...(cursor === undefined ? {} : { cursor }),
+      }),
+    );
   });
   return router;
 }

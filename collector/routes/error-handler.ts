@@ -65,6 +65,8 @@ class RefusedTokenLog {
 export function errorHandler(logger: Logger) {
   const refusedTokens = new RefusedTokenLog();
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    // Already answered (a body that timed out, then failed in the body reader as its connection closed).
+    if (res.headersSent) return;
     const coded = err instanceof CodedError ? err : fromBodyReader(err as { type?: string });
     if (!coded) {
       logger.error({ err, method: req.method, path: req.path }, 'A request failed unexpectedly.');
@@ -80,8 +82,8 @@ export function errorHandler(logger: Logger) {
     // requestTiming (metrics-routes.ts) counts the answer by its code.
     res.locals.errorCode = body.error.code;
     if (coded?.code === 'AUTH_INVALID') refusedTokens.note(req, logger);
-    if (coded instanceof CollectorError && coded.retryAfter !== undefined)
-      res.setHeader('Retry-After', String(coded.retryAfter));
+    const retryAfter = (coded as { retryAfter?: unknown } | undefined)?.retryAfter;
+    if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     if (status >= 500 && coded) logger.warn({ code: coded.code, path: req.path }, coded.message);
     if (coded instanceof CertificateRefusal) {
       // A valid secret without its certificate is what a stolen token looks like.

@@ -1,37 +1,40 @@
 import express, { Router } from 'express';
-import { z } from 'zod';
-import type { Heartbeat } from '../../protocol/heartbeat.js';
+import { heartbeatSchema, type HeartbeatAnswer, type HostClock } from '../../protocol/heartbeat.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
+import { estimateClock } from '../clock/clock-estimate.js';
+import type { ClockMetrics } from '../clock/clock-metrics.js';
+import type { LineDelays } from '../clock/line-delays.js';
 import { CollectorError } from '../collector-error.js';
 import { hostStatus } from '../monitoring/host-status.js';
 import type { LogStore } from '../store/log-store.js';
 
-const isoTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
-  message: 'must be an ISO-8601 time',
-});
-
-const heartbeatSchema = z.object({
-  host: z.string().min(1).max(255),
-  version: z.string().max(64),
-  started_at: isoTime,
-  sent_at: isoTime,
-  interval_s: z.number().positive().max(86_400),
-  inputs: z
-    .array(z.object({ paths: z.array(z.string()), service: z.string().optional(), files: z.number().int().min(0) }))
-    .max(1000),
-  lag_bytes: z.number().min(0),
-}) satisfies z.ZodType<Heartbeat>;
+/** What `/hosts` and the heartbeat route need besides the store. */
+export interface HostRouteOptions {
+  /** A host with neither an event nor a heartbeat for this long is `silent`. */
+  silentAfterMs: number;
+  /** A host whose clock is further than this from the collector's is flagged `skewed`. */
+  skewThresholdMs: number;
+  lineDelays: LineDelays;
+  clockMetrics: ClockMetrics;
+}
 
 /** `GET /api/v1/hosts` and the shippers' `POST /api/v1/heartbeat`. */
-export function hostRoutes(store: LogStore, verifier: TokenVerifier, silentAfterMs: number): Router {
+export function hostRoutes(store: LogStore, verifier: TokenVerifier, options: HostRouteOptions): Router {
   const router = Router();
 
   router.post(
     '/api/v1/heartbeat',
+    // t2 of the exchange: taken before auth and body parsing, whose time then counts as the collector's own (t3 - t2)
+    // and not as network delay.
+    (_req, res, next) => {
+      res.locals.receivedAtMs = Date.now();
+      next();
+    },
     requireScope(verifier, 'ingest'),
     express.json({ limit: '256kb', type: () => true }),
     async (req, res) => {
+      const receivedAt = new Date(res.locals.receivedAtMs as number);
       const parsed = heartbeatSchema.safeParse(req.body);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
@@ -42,8 +45,17 @@ export function hostRoutes(store: LogStore, verifier: TokenVerifier, silentAfter
           { parameter: issue?.path.join('.') ?? 'body' },
         );
       }
-      await store.recordHeartbeat(parsed.data, new Date());
-      res.status(204).end();
+      const heartbeat = parsed.data;
+      const estimate = estimateClock(heartbeat.clock_samples ?? [], receivedAt.getTime());
+      let clock: HostClock | null = null;
+      if (estimate) {
+        const lines = options.lineDelays.summary(heartbeat.host);
+        clock = { ...estimate, line_delay_ms: lines.medianMs, line_events: lines.events };
+        options.clockMetrics.observe(heartbeat.host, clock);
+      }
+      await store.recordHeartbeat(heartbeat, receivedAt, clock);
+      const answer: HeartbeatAnswer = { received_at: receivedAt.toISOString(), replied_at: new Date().toISOString() };
+      res.status(200).json(answer);
     },
   );
 
@@ -52,7 +64,7 @@ export function hostRoutes(store: LogStore, verifier: TokenVerifier, silentAfter
     const hosts = await store.hosts(now);
     res.json(
       hosts.map((h) => {
-        const { lastSeen, silent } = hostStatus(h, now, silentAfterMs);
+        const { lastSeen, silent } = hostStatus(h, now, options.silentAfterMs);
         return {
           host: h.host,
           last_seen: lastSeen,
@@ -62,6 +74,12 @@ export function hostRoutes(store: LogStore, verifier: TokenVerifier, silentAfter
           last_heartbeat_at: h.lastHeartbeatAt,
           version: h.heartbeat?.version ?? null,
           lag_bytes: h.heartbeat?.lag_bytes ?? null,
+          clock: h.clock && {
+            ...h.clock,
+            skewed: Math.abs(h.clock.offset_ms) > options.skewThresholdMs,
+            // Lines written "after" the shipper read them cannot share the shipper's clock.
+            lines_agree: h.clock.line_delay_ms === null || h.clock.line_delay_ms >= -options.skewThresholdMs,
+          },
         };
       }),
     );

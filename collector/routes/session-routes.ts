@@ -2,22 +2,25 @@ import express, { Router, type Request, type Response } from 'express';
 import { certificateRefusal } from '../auth/certificate-binding.js';
 import { scopeAllows } from '../auth/scopes.js';
 import type { LoginCodes } from '../auth/login-codes.js';
-import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/session-cookie.js';
-import type { TokenRecord, TokenVerifier } from '../auth/token-store.js';
+import { SESSION_COOKIE, sessionCookieValue } from '../auth/session-cookie.js';
+import { tokenId, type TokenRecord, type TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
 
 function setSessionCookie(req: Request, res: Response, verifier: TokenVerifier, token: TokenRecord): void {
-  res.cookie(SESSION_COOKIE, verifier.sessions.issue(token.name), {
+  res.cookie(SESSION_COOKIE, verifier.sessions.create(tokenId(token)), {
     httpOnly: true,
     sameSite: 'strict',
     // Behind TLS (directly or via a proxy that says so) the cookie must never travel in clear text.
     secure: req.secure,
     path: '/',
-    maxAge: SESSION_TTL_MS,
+    maxAge: verifier.sessions.maxLifetimeMs,
   });
 }
 
-/** UI sessions (CONTRACT §5): a read or admin token is exchanged for an HttpOnly, SameSite=Strict cookie. */
+/**
+ * UI sessions: a read or admin token is exchanged for an HttpOnly, SameSite=Strict cookie bound to that token's
+ * id; signing out ends the session on every collector of the data directory.
+ */
 export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): Router {
   const router = Router();
   router.post('/api/v1/session', express.json({ limit: '4kb' }), (req, res) => {
@@ -39,12 +42,13 @@ export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): 
   });
   router.get('/api/v1/session', (req, res) => {
     // Lets the UI ask "am I signed in?" without an error in the console.
-    const cookie = req.headers.cookie ?? '';
-    const value = /(?:^|;\s*)logship_session=([^;]+)/.exec(cookie)?.[1];
-    const token = value ? verifier.verifySession(decodeURIComponent(value)) : undefined;
+    const value = sessionCookieValue(req.headers.cookie);
+    const token = value ? verifier.verifySession(value) : undefined;
     res.json(token ? { signed_in: true, name: token.name, scope: token.scope } : { signed_in: false });
   });
-  router.delete('/api/v1/session', (_req, res) => {
+  router.delete('/api/v1/session', (req, res) => {
+    const value = sessionCookieValue(req.headers.cookie);
+    if (value) verifier.sessions.end(value);
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     res.status(204).end();
   });
@@ -54,9 +58,9 @@ export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): 
       next(); // the UI's own login page
       return;
     }
-    const name = loginCodes.consume(code);
-    const token = name ? verifier.verifySession(verifier.sessions.issue(name)) : undefined;
-    if (!token) {
+    const id = loginCodes.consume(code);
+    const token = id ? verifier.byTokenId(id) : undefined;
+    if (!token || !scopeAllows(token.scope, 'read')) {
       res.redirect(303, '/login?expired=1');
       return;
     }

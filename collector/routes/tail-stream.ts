@@ -58,6 +58,11 @@ export class TailStream {
     if ('span' in floor) this.resume = floor;
   }
 
+  /** The greatest position sent so far (the subscription time before the first event). */
+  get position(): TailPosition {
+    return this.highWater;
+  }
+
   /** The events that became visible since the last poll, in ingest order (late ones when they show up). */
   async poll(): Promise<StreamedEvent[]> {
     // A poll that fails half-way (a page read, the next one refused) is undone: the events it had read would

@@ -14,6 +14,8 @@ export function createStore(config: CollectorConfig, logger: Logger): LogStore {
       dir: join(config.data_dir, 'store'),
       searchTimeoutMs: config.search.timeout,
       exactTotalUpTo: config.search.exact_total_up_to,
+      readThreads: config.search.read_threads,
+      maxQueuedReads: config.search.max_queued_reads,
     },
     logger,
   );

@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { DeadLetterPage } from '../../protocol/dead-letter.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
-import type { Heartbeat } from '../../protocol/heartbeat.js';
+import type { Heartbeat, HostClock } from '../../protocol/heartbeat.js';
 import type { StoredEvent } from './ecs-document.js';
 import type {
   ContextRequest,
@@ -37,8 +37,12 @@ export interface DeadLetter {
   receivedAt: string;
   code: string;
   reason: string;
-  /** The original line as received; bytes that are not UTF-8 are kept in base64 instead. */
+  /** The original line as received (or its first bytes, see originalBytes); bytes that are not UTF-8 are kept in base64. */
   original: string | Buffer;
+  /** Bytes of the whole original as received: more than `original` holds when only a prefix was kept. */
+  originalBytes?: number;
+  /** SHA-256 (hex) of the whole original, so a kept prefix can still be matched with the sender's copy. */
+  originalSha256?: string;
   /** Which token sent it, to trace a misbehaving sender. */
   tokenName?: string;
 }
@@ -50,6 +54,13 @@ export interface DeadLetterQuery {
   limit: number;
   /** Only these codes; empty = all. */
   codes: string[];
+  /** Where the previous page ended (its `next_cursor`), for the next page. */
+  cursor?: string;
+  /**
+   * Originals are listed up to this many bytes (longer ones stored before the limit existed are cut on reading), and
+   * a page ends early once its originals reach 8 MiB. Absent: whole originals, whole pages (`logship migrate`).
+   */
+  maxOriginalBytes?: number;
 }
 
 /** How long whole days of events and of dead letters are kept. */
@@ -72,6 +83,8 @@ export interface SearchRequest {
   after?: SortKey;
   /** An opaque consistent view from an earlier page (an Elasticsearch point in time); stores may ignore it. */
   snapshot?: string;
+  /** False: the caller does not need `total` (an export's later pages), so the store need not count. */
+  countTotal?: boolean;
 }
 
 export interface SearchPage {
@@ -112,8 +125,10 @@ export interface LogStore {
   context(request: ContextRequest): Promise<ContextResult | null>;
   /** Every host that ever shipped, with its latest activity. */
   hosts(now: Date): Promise<HostActivity[]>;
-  /** Keeps the latest heartbeat of a shipper. */
-  recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void>;
+  /** The latest clock estimate of every host that has one (what aligning clocks shifts events by). */
+  hostClocks(): Promise<Map<string, HostClock>>;
+  /** Keeps the latest heartbeat of a shipper and, when there is one, its latest clock estimate (kept until replaced). */
+  recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date, clock: HostClock | null): Promise<void>;
   /** Events stored since a time, in ingest order: what a live tail delivers. */
   tail(request: TailRequest): Promise<TailEvent[]>;
   /**
@@ -130,5 +145,10 @@ export interface LogStore {
   readinessWarnings?(): { code: string; message: string }[];
   /** Adds the store's own metrics (cluster health, requests per node) to the collector's `/metrics`. */
   registerMetrics?(registry: Registry): void;
+  /**
+   * Fails the reads under way at once, so a shutdown does not wait for a costly query. Optional: a store whose reads
+   * never hold the collector's thread can let them run to their timeout.
+   */
+  interruptReads?(): void;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import type { Hit } from '../../protocol/event.js';
-import type { Heartbeat } from '../../protocol/heartbeat.js';
+import type { Heartbeat, HostClock } from '../../protocol/heartbeat.js';
 import type { QueryNode } from '../query/ast.js';
 
 /** Store-neutral requests and answers of the read side (CONTRACT §5); every store implements them. */
@@ -71,6 +71,8 @@ export interface HostActivity {
   /** When the last heartbeat arrived, if any. */
   lastHeartbeatAt: string | null;
   heartbeat: Heartbeat | null;
+  /** The latest clock estimate of the host, if one was ever measured. */
+  clock: HostClock | null;
 }
 
 /** A position in ingest order: events stored after it are "new" for a live tail. */

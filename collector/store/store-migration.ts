@@ -198,5 +198,7 @@ function toDeadLetter(entry: DeadLetterEntry): DeadLetter {
       entry.original_base64 !== undefined ? Buffer.from(entry.original_base64, 'base64') : (entry.original ?? ''),
   };
   if (entry.token !== null) letter.tokenName = entry.token;
+  if (entry.original_bytes !== undefined) letter.originalBytes = entry.original_bytes;
+  if (entry.original_sha256 !== undefined) letter.originalSha256 = entry.original_sha256;
   return letter;
 }

@@ -97,7 +97,7 @@ describe('two collectors behind nginx', () => {
       100,
     );
     const survivorTookOverMs = Date.now() - killedAt;
-    await fleet.startCollector(victim);
+    await fleet.startCollector({}, victim);
     const backAfterMs = Date.now() - killedAt;
     await firstHalf;
     // Paced over ~10 s: nginx tries the victim again once its fail_timeout (5 s) has passed.
@@ -173,7 +173,7 @@ describe('two collectors behind nginx', () => {
         expect(await res.json()).toMatchObject({ signed_in: true, name: 'read' });
       }
     } finally {
-      await fleet.startCollector(0);
+      await fleet.startCollector({}, 0);
     }
   }, 60_000);
 

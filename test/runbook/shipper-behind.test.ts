@@ -17,13 +17,11 @@ const HOST = 'behind-1';
  */
 describe('runbook: a shipper falls behind', () => {
   it('shows the host lagging with its backlog, and catches up once the link is fast again', async () => {
-    const p = new Pipeline('shipper-behind');
+    const p = new Pipeline('shipper-behind', 'embedded', undefined, {
+      monitoring: { lagging_after: '5s', lagging_backlog: '256KiB' },
+    });
     let proxy: TcpProxy | undefined;
     try {
-      p.amendCollectorConfig({
-        elasticsearch: undefined,
-        monitoring: { lagging_after: '5s', lagging_backlog: '256KiB' },
-      });
       await p.startCollector();
       // The shipper's path to the collector, throttled to 40 KB/s like a saturated link.
       proxy = new TcpProxy({ host: '127.0.0.1', port: Number(new URL(p.url).port) });

@@ -60,12 +60,11 @@ async function recovery(p: Pipeline, freedAt: number) {
  */
 describe('runbook: the store disk fills', () => {
   it('answers 503 STORE_DISK_FULL while full, recovers without a restart once space is freed, loses nothing', async () => {
-    const p = new Pipeline('disk-full');
-    const unmount = mountTmpfs(join(p.dataDir, 'store'), 'size=32m');
+    const p = new Pipeline('disk-full', 'embedded', undefined, { search: { host_silent_after: '1h' } });
+    const unmount = mountTmpfs(join(p.collectorDataDir, 'store'), 'size=32m');
     try {
-      p.amendCollectorConfig({ elasticsearch: undefined, search: { host_silent_after: '1h' } });
       // What else lives on the volume: 26 MiB the operator can delete.
-      const ballast = join(p.dataDir, 'store', 'old-backup.tar');
+      const ballast = join(p.collectorDataDir, 'store', 'old-backup.tar');
       writeFileSync(ballast, Buffer.alloc(26 * 1024 * 1024, 1));
       await p.startCollector();
       const logs = join(p.dir, 'logs');

@@ -21,14 +21,14 @@ describe('runbook: a token leaks', () => {
     const attacker = new Agent({ localAddress: '127.0.0.4' });
     try {
       await fleet.start();
-      const env = { LOGSHIP_DATA_DIR: fleet.dataDir };
+      const env = { LOGSHIP_DATA_DIR: fleet.collectorDataDir };
       const logs = join(fleet.dir, 'logs');
       mkdirSync(logs);
       const file = join(logs, 'app.log');
       await fleet.startShipper(HOST, [file], { batch: { max_events: 500, max_bytes: '1MiB', max_wait: '200ms' } });
       const writing = appendTimedLines(file, 0, TOTAL, 500, 100);
       const leakedIngest = fleet.tokens.ingest;
-      const alice = createToken(fleet.dataDir, 'alice', 'read');
+      const alice = createToken(fleet.collectorDataDir, 'alice', 'read');
       const login = await fetch(`${fleet.url}/api/v1/session`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -60,7 +60,7 @@ describe('runbook: a token leaks', () => {
       expect(created.code).toBe(0);
       const fresh = created.stdout.trim();
       expect(await fleet.stopShipper(HOST, 'SIGTERM')).toBe(0);
-      await fleet.startShipper(HOST, [file], {}, fresh);
+      await fleet.startShipper(HOST, [file], {}, { LOGSHIP_TOKEN: fresh });
 
       // 3. The leaked tokens revoked; every collector refuses them within seconds, no restart.
       for (const name of ['ingest', 'alice']) expect((await runLogship(['token', 'revoke', name], env)).code).toBe(0);

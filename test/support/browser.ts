@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium on PATH (CONTRACT §7); browser downloads do not work here, so there is no fallback. */
 export function chromiumPath(): string {
@@ -24,4 +24,19 @@ export async function launchBrowser(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** A browser page signed in to the collector at `url` with a read token (the session cookie set directly). */
+export async function signedInPage(browser: Browser, url: string, token: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const login = await fetch(`${url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  if (login.status !== 204) throw new Error(`signing in answered ${login.status}`);
+  const cookie = /logship_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
+  if (!cookie) throw new Error('signing in set no session cookie');
+  await page.context().addCookies([{ name: 'logship_session', value: cookie, url }]);
+  return page;
 }

@@ -13,14 +13,13 @@ export class Fleet extends Pipeline {
     readonly size = 2,
     collectorConfig: Record<string, unknown> = {},
   ) {
-    super(name);
     // nginx connects from 127.0.0.1: only it may say which client and scheme a request came with.
-    this.amendCollectorConfig({ trusted_proxies: ['127.0.0.1'], ...collectorConfig });
+    super(name, {}, undefined, { trusted_proxies: ['127.0.0.1'], ...collectorConfig });
   }
 
   /** Starts every collector, then nginx in front of them; `url` is nginx's from then on. */
   async start(tls?: { cert: string; key: string }): Promise<void> {
-    for (let i = 0; i < this.size; i++) await this.startCollector(i);
+    for (let i = 0; i < this.size; i++) await this.startCollector({}, i);
     const upstreams = Array.from({ length: this.size }, (_, i) => new URL(this.collectorUrl(i)).host);
     this.nginx = await startNginx({ upstreams, ...(tls ? { tls } : {}) });
     this.url = this.nginx.url;

@@ -1,33 +1,40 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { createToken } from '../../collector/auth/token-store.js';
 import type { Hit } from '../../protocol/event.js';
 import type { SearchResult } from '../../protocol/search.js';
 import { deleteIndices, testEsUrl, type EsTarget } from './elasticsearch.js';
 import { freePort, spawnLogship, stopProcess, waitFor } from './processes.js';
 
-/** A collector and shippers as real processes (`logship collector|shipper`), for kill and restart tests. */
+/**
+ * Collectors and shippers as real processes (`logship collector|shipper`), for kill and restart tests. Usually one
+ * collector; several share the data directory and collector.yml (see fleet-harness.ts).
+ */
 export class Pipeline {
   readonly dir = mkdtempSync(join(tmpdir(), 'logship-pipeline-'));
   readonly indexPrefix: string;
   readonly tokens: { ingest: string; read: string };
+  /** The collector's config as written to collector.yml (data_dir and listen come from the environment). */
+  readonly collectorConfig: Record<string, unknown>;
   /** Where shippers and searches go: the first collector, or a front (a load balancer) set by a subclass. */
   url = '';
-  /** Collector processes by index; all of them share the data directory and the config. */
+  /** Collector processes by index. */
   private readonly collectors: { child?: ChildProcess; port: number }[] = [];
   private readonly shippers = new Map<string, { child?: ChildProcess; configPath: string }>();
 
   /**
    * `elasticsearch` overrides the collector's `elasticsearch` settings (e.g. a proxy's `url`, `request_timeout`, or
-   * `nodes` instead of the plain test cluster's `url`); `target` is where the test's indices are deleted at the end.
+   * `nodes` instead of the plain test cluster's `url`), or is `embedded` for the embedded store in the collector's
+   * data dir; `target` is where the test's indices are deleted at the end; `extra` adds other collector settings.
    */
   constructor(
     name: string,
-    elasticsearch: Record<string, unknown> = {},
+    elasticsearch: Record<string, unknown> | 'embedded' = {},
     private readonly target?: EsTarget,
+    extra: Record<string, unknown> = {},
   ) {
     this.indexPrefix = `t-${name}-${process.pid}`;
     mkdirSync(join(this.dir, 'collector'));
@@ -35,27 +42,49 @@ export class Pipeline {
       ingest: createToken(join(this.dir, 'collector'), 'ingest', 'ingest'),
       read: createToken(join(this.dir, 'collector'), 'read', 'read'),
     };
-    writeFileSync(
-      join(this.dir, 'collector.yml'),
-      stringify({
-        elasticsearch: {
-          ...('nodes' in elasticsearch ? {} : { url: testEsUrl() }),
-          index_prefix: this.indexPrefix,
-          ...elasticsearch,
-        },
-      }),
-    );
+    this.collectorConfig = {
+      ...(elasticsearch === 'embedded'
+        ? {}
+        : {
+            elasticsearch: {
+              ...('nodes' in elasticsearch ? {} : { url: testEsUrl() }),
+              index_prefix: this.indexPrefix,
+              ...elasticsearch,
+            },
+          }),
+      ...extra,
+    };
+    writeFileSync(join(this.dir, 'collector.yml'), stringify(this.collectorConfig));
   }
 
-  /** Starts (or restarts) collector `index` on its own port (the same each time) and waits until it is ready. */
-  async startCollector(index = 0): Promise<void> {
+  /** The collector's data directory (tokens, the embedded store). */
+  get collectorDataDir(): string {
+    return join(this.dir, 'collector');
+  }
+
+  /** The first collector process's id, while it runs. */
+  get collectorPid(): number | undefined {
+    return this.collectors[0]?.child?.pid;
+  }
+
+  /**
+   * Starts (or restarts) collector `index` on its own port (the same each time) and waits until it is ready; `env`
+   * adds to its environment.
+   */
+  async startCollector(env: Record<string, string> = {}, index = 0): Promise<void> {
     const entry = (this.collectors[index] ??= { port: await freePort() });
     const url = this.collectorUrl(index);
     // A front set meanwhile (a load balancer, see fleet-harness.ts) stays where shippers and searches go.
     if (index === 0 && (this.url === '' || this.url === url)) this.url = url;
     entry.child = spawnLogship(
       ['collector', '--config', join(this.dir, 'collector.yml')],
-      { LOGSHIP_DATA_DIR: this.dataDir, LOGSHIP_LISTEN: `127.0.0.1:${entry.port}` },
+      // An empty LOGSHIP_ES_URL keeps an embedded-store collector embedded whatever this process was given.
+      {
+        LOGSHIP_DATA_DIR: join(this.dir, 'collector'),
+        LOGSHIP_LISTEN: `127.0.0.1:${entry.port}`,
+        LOGSHIP_ES_URL: '',
+        ...env,
+      },
       join(this.dir, index === 0 ? 'collector.log' : `collector-${index}.log`),
     );
     await waitFor(
@@ -72,36 +101,18 @@ export class Pipeline {
     return `http://127.0.0.1:${entry.port}`;
   }
 
-  /** The pid of collector `index`'s own process (`node bin/logship.js collector`). */
-  collectorPid(index = 0): number | undefined {
-    return this.collectors[index]?.child?.pid;
-  }
-
   /** Stops collector `index` with `signal` (SIGKILL = crash). */
   async stopCollector(signal: NodeJS.Signals = 'SIGTERM', index = 0): Promise<void> {
     const child = this.collectors[index]?.child;
     if (child) await stopProcess(child, signal);
   }
 
-  /** The data directory the collectors share (tokens, UI sessions). */
-  get dataDir(): string {
-    return join(this.dir, 'collector');
-  }
-
-  /** Sets keys of collector.yml (e.g. `trusted_proxies`) before the collectors start; `undefined` removes a key. */
-  amendCollectorConfig(extra: Record<string, unknown>): void {
-    const path = join(this.dir, 'collector.yml');
-    const config = { ...(parse(readFileSync(path, 'utf8')) as Record<string, unknown>), ...extra };
-    for (const [key, value] of Object.entries(config)) if (value === undefined) delete config[key];
-    writeFileSync(path, stringify(config));
-  }
-
-  /** Writes a shipper config for `host` tailing `paths` (once) and starts it with `token` in LOGSHIP_TOKEN. */
+  /** Writes a shipper config for `host` tailing `paths` and starts it; `env` adds to its environment. */
   async startShipper(
     host: string,
     paths: string[],
     extra: Record<string, unknown> = {},
-    token: string = this.tokens.ingest,
+    env: Record<string, string> = {},
   ): Promise<void> {
     let entry = this.shippers.get(host);
     if (!entry) {
@@ -123,7 +134,7 @@ export class Pipeline {
     }
     entry.child = spawnLogship(
       ['shipper', '--config', entry.configPath],
-      { LOGSHIP_TOKEN: token },
+      { LOGSHIP_TOKEN: this.tokens.ingest, ...env },
       join(this.dir, `shipper-${host}.log`),
     );
   }
@@ -173,8 +184,7 @@ export class Pipeline {
   async dispose(): Promise<void> {
     for (const host of this.shippers.keys()) await this.stopShipper(host, 'SIGKILL');
     for (let i = 0; i < this.collectors.length; i++) await this.stopCollector('SIGKILL', i);
-    const config = parse(readFileSync(join(this.dir, 'collector.yml'), 'utf8')) as Record<string, unknown>;
-    if (config.elasticsearch) await deleteIndices(`${this.indexPrefix}-*`, this.target);
+    if (this.collectorConfig.elasticsearch) await deleteIndices(`${this.indexPrefix}-*`, this.target);
     if (!process.env.LOGSHIP_TEST_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -60,7 +60,8 @@ export function runLogship(
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete childEnv[key];
   const [program, ...argv] = [...prefix, process.execPath, CLI, ...args] as [string, ...string[]];
   return new Promise((resolve) => {
-    execFile(program, argv, { env: childEnv }, (err, stdout, stderr) => {
+    // Exports print tens of megabytes; execFile's default 1 MB buffer would kill the command part-way.
+    execFile(program, argv, { env: childEnv, maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });

@@ -246,7 +246,8 @@ export function parseJsonObject(value: Json, raw: string, ctx: ParseContext): Pa
     }
     if (labelCount >= MAX_LABELS) continue;
     const text = typeof v === 'string' ? v : JSON.stringify(v);
-    labels ??= {};
+    // No prototype: a key named `__proto__` is a label like any other, not a silently ignored assignment.
+    labels ??= Object.create(null) as Record<string, string>;
     labels[labelName(path.startsWith('labels.') ? path.slice(7) : path)] =
       text.length > MAX_LABEL_LENGTH ? text.slice(0, MAX_LABEL_LENGTH) : text;
     labelCount++;

@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { DeadLetterQuery, RetentionOutcome, RetentionPolicy } from '../log-store.js';
 import { guardEs } from './es-errors.js';
+import { guardRead } from './es-read.js';
 import { deadLetterPattern } from './index-templates.js';
+import { DEAD_LETTER_PAGE_BYTES, decodeDeadLetterCursor, encodeDeadLetterCursor } from '../dead-letter-cursor.js';
 
 const DAY_MS = 86_400_000;
 
@@ -11,7 +13,7 @@ interface DeadLetterSource {
   '@timestamp'?: string;
   error?: { code?: string; message?: string };
   token?: { name?: string };
-  event?: { original?: string; original_base64?: string };
+  event?: { original?: string; original_base64?: string; original_bytes?: number; original_sha256?: string };
 }
 
 /** Dead-letter reads and retention for Elasticsearch: both work on whole daily indices by name. */
@@ -20,20 +22,25 @@ export class EsMaintenance {
     private readonly client: Client,
     private readonly indexPrefix: string,
     private readonly logger: Logger,
+    private readonly searchTimeoutMs: number = 10_000,
   ) {}
 
-  /** Dead letters in a time window, newest first, optionally of some codes only. */
+  /** How many dead letters of each code were received in [from, to]. */
   async countDeadLetters(from: Date, to: Date): Promise<Record<string, number>> {
-    const response = await guardEs(this.logger, () =>
-      this.client.search<unknown, { codes: estypes.AggregationsStringTermsAggregate }>({
-        index: deadLetterPattern(this.indexPrefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        size: 0,
-        query: { range: { '@timestamp': { gte: from.toISOString(), lte: to.toISOString() } } },
-        // Codes are a closed set (docs/error-codes.md): 100 buckets hold them all.
-        aggs: { codes: { terms: { field: 'error.code', size: 100 } } },
-      }),
+    const response = await guardRead(this.readContext(), (t) =>
+      this.client.search<unknown, { codes: estypes.AggregationsStringTermsAggregate }>(
+        {
+          timeout: t.timeout,
+          index: deadLetterPattern(this.indexPrefix),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          size: 0,
+          query: { range: { '@timestamp': { gte: from.toISOString(), lte: to.toISOString() } } },
+          // Codes are a closed set (docs/error-codes.md): 100 buckets hold them all.
+          aggs: { codes: { terms: { field: 'error.code', size: 100 } } },
+        },
+        { requestTimeout: t.requestTimeout },
+      ),
     );
     const buckets = response.aggregations?.codes.buckets;
     const counts: Record<string, number> = {};
@@ -41,24 +48,50 @@ export class EsMaintenance {
     return counts;
   }
 
+  /** The search timeout on both sides, like every other read (es-read.ts). */
+  private readContext() {
+    return {
+      client: this.client,
+      indexPrefix: this.indexPrefix,
+      searchTimeoutMs: this.searchTimeoutMs,
+      logger: this.logger,
+    };
+  }
+
+  /**
+   * Dead letters in a time window, newest first, optionally of some codes only, in pages (search_after on the time
+   * and `_seq_no`, unique within the one shard of a daily index). Originals longer than the limit, stored before
+   * it existed, are cut here.
+   */
   async listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
     const filter: estypes.QueryDslQueryContainer[] = [
       { range: { '@timestamp': { gte: query.from.toISOString(), lte: query.to.toISOString() } } },
     ];
     if (query.codes.length) filter.push({ terms: { 'error.code': query.codes } });
-    const response = await guardEs(this.logger, () =>
-      this.client.search<DeadLetterSource>({
-        index: deadLetterPattern(this.indexPrefix),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        query: { bool: { filter } },
-        sort: [{ '@timestamp': { order: 'desc' } }],
-        size: query.limit,
-        track_total_hits: 10_000,
-      }),
+    const response = await guardRead(this.readContext(), (t) =>
+      this.client.search<DeadLetterSource>(
+        {
+          timeout: t.timeout,
+          index: deadLetterPattern(this.indexPrefix),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          query: { bool: { filter } },
+          sort: [{ '@timestamp': { order: 'desc' } }, { _seq_no: { order: 'desc' } }],
+          ...(query.cursor ? { search_after: decodeDeadLetterCursor(query.cursor) } : {}),
+          size: query.limit,
+          track_total_hits: 10_000,
+        },
+        { requestTimeout: t.requestTimeout },
+      ),
     );
+    const max = query.maxOriginalBytes;
+    let bytes = 0;
+    let last: estypes.SortResults | undefined;
+    let listed = 0;
     const total = response.hits.total;
-    const entries = response.hits.hits.map((hit): DeadLetterEntry => {
+    const entries: DeadLetterEntry[] = [];
+    for (const hit of response.hits.hits) {
+      if (max !== undefined && entries.length > 0 && bytes >= DEAD_LETTER_PAGE_BYTES) break;
       const src = hit._source ?? {};
       const entry: DeadLetterEntry = {
         id: hit._id ?? '',
@@ -67,11 +100,33 @@ export class EsMaintenance {
         reason: src.error?.message ?? '',
         token: src.token?.name ?? null,
       };
-      if (src.event?.original !== undefined) entry.original = src.event.original;
-      if (src.event?.original_base64 !== undefined) entry.original_base64 = src.event.original_base64;
-      return entry;
-    });
+      const original = src.event?.original;
+      const base64 = src.event?.original_base64;
+      let kept = 0;
+      let cut = false;
+      if (original !== undefined) {
+        cut = max !== undefined && original.length > max;
+        entry.original = cut ? original.slice(0, max) : original;
+        kept = Buffer.byteLength(entry.original);
+      }
+      if (base64 !== undefined) {
+        const chars = max === undefined ? base64.length : Math.ceil(max / 3) * 4;
+        cut = base64.length > chars;
+        entry.original_base64 = cut ? base64.slice(0, chars) : base64;
+        kept = Math.floor((entry.original_base64.length * 3) / 4);
+      }
+      const whole = src.event?.original_bytes;
+      if (typeof whole === 'number') entry.original_bytes = whole;
+      if (typeof src.event?.original_sha256 === 'string') entry.original_sha256 = src.event.original_sha256;
+      if (cut || (typeof whole === 'number' && kept < whole)) entry.original_truncated = true;
+      entries.push(entry);
+      bytes += kept;
+      last = hit.sort;
+      listed++;
+    }
+    const more = listed < response.hits.hits.length || response.hits.hits.length === query.limit;
     return {
+      next_cursor: more && last ? encodeDeadLetterCursor(last as (number | string)[]) : null,
       dead_letters: entries,
       total:
         typeof total === 'object'

@@ -54,7 +54,7 @@ export class EsSearch {
             : { index: searchPattern(indexPrefix), ignore_unavailable: true, allow_no_indices: true }),
           timeout: t.timeout,
           size: request.limit,
-          track_total_hits: this.exactTotalUpTo,
+          track_total_hits: request.countTotal === false ? false : this.exactTotalUpTo,
           sort: eventSort(request.order),
           ...(request.after ? { search_after: [...request.after] as estypes.SortResults } : {}),
           query: eventQuery(request.query, request.from, request.to),

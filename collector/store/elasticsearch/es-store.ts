@@ -15,12 +15,12 @@ import type {
   WriteOutcome,
 } from '../log-store.js';
 import { EsMaintenance } from './es-maintenance.js';
-import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import type * as Read from '../read-model.js';
 import { esContext } from './es-context.js';
 import { esFields, esTopValues } from './es-fields.js';
 import { esHistogram } from './es-histogram.js';
-import { esHosts, esRecordHeartbeat } from './es-hosts.js';
+import { esHostClocks, esHosts, esRecordHeartbeat } from './es-hosts.js';
 import type { EsReadContext } from './es-read.js';
 import { esTail, esTailCount } from './es-tail.js';
 import { guardEs } from './es-errors.js';
@@ -71,7 +71,7 @@ export class EsStore implements LogStore {
     });
     this.health = new EsHealth(this.client, options.indexPrefix, credentialKind(options));
     this.writer = new EsWriter(this.client, options, logger);
-    this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger);
+    this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger, options.searchTimeoutMs);
     this.readContext = {
       client: this.client,
       indexPrefix: options.indexPrefix,
@@ -207,9 +207,13 @@ export class EsStore implements LogStore {
     return esHosts(this.readContext, now);
   }
 
-  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+  hostClocks(): Promise<Map<string, HostClock>> {
+    return esHostClocks(this.readContext);
+  }
+
+  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date, clock: HostClock | null): Promise<void> {
     await this.ensureTemplates();
-    return esRecordHeartbeat(this.readContext, heartbeat, receivedAt);
+    return esRecordHeartbeat(this.readContext, heartbeat, receivedAt, clock);
   }
 
   tail(request: Read.TailRequest): Promise<Read.TailEvent[]> {

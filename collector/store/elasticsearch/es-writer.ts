@@ -129,7 +129,11 @@ export class EsWriter {
         '@timestamp': item.receivedAt,
         error: { code: item.code, message: item.reason },
         token: item.tokenName ? { name: item.tokenName } : undefined,
-        event: isText ? { original: item.original } : { original_base64: (item.original as Buffer).toString('base64') },
+        event: {
+          ...(isText ? { original: item.original } : { original_base64: (item.original as Buffer).toString('base64') }),
+          original_bytes: item.originalBytes,
+          original_sha256: item.originalSha256,
+        },
       });
     }
     const response = await guardEs(this.logger, () => this.client.bulk({ operations }));

@@ -107,6 +107,8 @@ export function deadLetterTemplate(prefix: string, replicas: number): estypes.In
         // The original line, stored but not indexed: it may be huge or not text at all.
         original: { type: 'text', index: false },
         original_base64: { type: 'binary' },
+        original_bytes: { type: 'long' },
+        original_sha256: keyword,
       },
     },
   });

@@ -40,8 +40,13 @@ export function compileSql(node: QueryNode, now: number = Date.now()): CompiledS
     }
   }
   for (const child of rest) where.push(sqlExpr(child, params, now));
-  return { fts, where: where.length ? where.map((w) => `(${w})`).join(' AND ') : '1', params };
+  // ls_live() first, evaluated for every row a statement visits: a cancelled read stops at the next row
+  // (sql-functions.ts), however long the scan would have run.
+  return { fts, where: [LIVE, ...where.map((w) => `(${w})`)].join(' AND '), params };
 }
+
+/** The WHERE of a query with no filter beyond its full-text part: only the liveness check. */
+export const LIVE = 'ls_live()';
 
 /** Whether FTS5 alone can answer the node: words, phrases and plain prefixes on the message, combined. */
 function isFts(node: QueryNode): boolean {
@@ -143,6 +148,13 @@ function termSql(
     return `${sql} = ?`;
   }
   if (term.wildcard) {
+    // LIKE backtracks: with several `%` its cost grows as the value length to the power of their number
+    // (`a*a*a*a*b` on a long value). One `*` stays LIKE (linear); more go to the automaton matcher.
+    if (unescapedStars(value) > 1) {
+      wildcardRegex(value);
+      params.push(value);
+      return `ls_wildcard(${sql}, ?)`;
+    }
     params.push(likePattern(value));
     return `${sql} LIKE ? ESCAPE '\\'`;
   }
@@ -256,4 +268,14 @@ function likePattern(value: string): string {
     else out += c;
   }
   return out;
+}
+
+/** The number of `*` wildcards in a term, escaped ones not counted. */
+function unescapedStars(value: string): number {
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (value[i] === '\\') i++;
+    else if (value[i] === '*') n++;
+  }
+  return n;
 }

@@ -9,7 +9,7 @@ import type {
   TopValues,
   TopValuesRequest,
 } from '../read-model.js';
-import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import { QueryError } from '../../query/query-error.js';
 import { compileSql, valueSql, type CompiledSql } from './compile-sql.js';
 import { MINUTE_MS, ROLLUP_COLUMNS, ROLLUP_UNITS, rollupWhere, segments, unitsFor } from './count-rollup.js';
@@ -175,6 +175,12 @@ export class EmbeddedAggregations {
     return [...types].map(([name, type]) => ({ name, type })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** Every host's latest clock estimate. */
+  hostClocks(): Map<string, HostClock> {
+    const rows = this.db.prepare(`SELECT host, clock FROM host_clocks`).all() as { host: string; clock: string }[];
+    return new Map(rows.map((r) => [r.host, JSON.parse(r.clock) as HostClock]));
+  }
+
   hosts(now: Date): HostActivity[] {
     const nowMs = now.getTime();
     const recent = this.db.prepare(`SELECT count(*) FROM events WHERE host = ? AND ${sqlKeyRange('rowid', '?', '?')}`);
@@ -189,6 +195,7 @@ export class EmbeddedAggregations {
         events5m: recent.pluck().get(row.host, nowMs - 5 * 60_000, nowMs) as number,
         lastHeartbeatAt: null,
         heartbeat: null,
+        clock: null,
       });
     }
     for (const row of this.db.prepare(`SELECT host, received_at, heartbeat FROM heartbeats`).all() as {
@@ -202,10 +209,15 @@ export class EmbeddedAggregations {
         events5m: 0,
         lastHeartbeatAt: null,
         heartbeat: null,
+        clock: null,
       };
       entry.lastHeartbeatAt = row.received_at;
       entry.heartbeat = JSON.parse(row.heartbeat) as Heartbeat;
       byHost.set(row.host, entry);
+    }
+    for (const [host, clock] of this.hostClocks()) {
+      const entry = byHost.get(host);
+      if (entry) entry.clock = clock;
     }
     return [...byHost.values()].sort((a, b) => a.host.localeCompare(b.host));
   }

@@ -14,6 +14,8 @@ export const SCHEMA_VERSION = 1;
  *   keeps `_` inside words and does not fold diacritics, like Elasticsearch's standard analyzer. No per-document
  *   size rows (`columnsize = 0`): only bm25 ranking reads them, and log searches sort by time.
  * - `dead_letters`, `heartbeats`: rejected lines with their reasons, and the latest heartbeat per shipper.
+ * - `host_clocks`: each host's latest clock offset estimate (JSON), kept beside its heartbeat; a table of its own so
+ *   files written before it need no new schema version.
  * - `event_counts`: events per 15-minute and 1-minute slot by host, service and level (count-rollup.ts), for totals, histograms and
  *   facets without reading every event.
  * - `host_activity`: when each host last had an event stored, kept by the writer so `/hosts` needs no scan.
@@ -56,7 +58,9 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   reason TEXT NOT NULL,
   token TEXT,
   original TEXT,
-  original_base64 TEXT
+  original_base64 TEXT,
+  original_bytes INTEGER,
+  original_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS dead_letters_received ON dead_letters(received_ms);
 CREATE TABLE IF NOT EXISTS event_counts (
@@ -76,6 +80,10 @@ CREATE TABLE IF NOT EXISTS heartbeats (
   host TEXT PRIMARY KEY,
   received_at TEXT NOT NULL,
   heartbeat TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS host_clocks (
+  host TEXT PRIMARY KEY,
+  clock TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
 
@@ -117,10 +125,22 @@ export function migrate(db: Database.Database): void {
     // FTS5 refuses a bound value for its configuration commands ("SQL logic error"): the number is written inline.
     db.exec(`INSERT INTO events_fts(events_fts, rank) VALUES ('automerge', ${FTS_AUTOMERGE})`);
   }
+  addMissingColumns(db, 'dead_letters', { original_bytes: 'INTEGER', original_sha256: 'TEXT' });
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
   if (!row) {
     db.prepare(`INSERT INTO meta(key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
   } else if (row.value !== String(SCHEMA_VERSION)) {
     throw new Error(`The store file has schema version ${row.value}; this logship reads version ${SCHEMA_VERSION}.`);
+  }
+}
+
+/**
+ * Columns added after a table was first created, added to files that lack them: a nullable column changes nothing
+ * for older rows, so the file keeps its schema version and older collectors keep reading it.
+ */
+function addMissingColumns(db: Database.Database, table: string, columns: Record<string, string>): void {
+  const present = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+  for (const [name, type] of Object.entries(columns)) {
+    if (!present.has(name)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
   }
 }

@@ -1,11 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { QueryNode } from '../../query/ast.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
-import type { ContextRequest, ContextResult, TailEvent, TailRequest } from '../read-model.js';
-import { compileSql, type CompiledSql } from './compile-sql.js';
+import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
+import { compileSql, LIVE, type CompiledSql } from './compile-sql.js';
 import { rollupWhere, segments } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
-import { EVENT_COLUMNS, compareKeys, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
+import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
 import type { QueryFunctions } from './sql-functions.js';
 
 /**
@@ -57,7 +57,7 @@ export class EmbeddedSearch {
     };
     return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
       const rows = this.page(scan, request.limit, request.after);
-      const exact = this.rollupCount(request.query, scan);
+      const exact = request.countTotal === false ? rows.length : this.rollupCount(request.query, scan);
       const cap = exact === null ? Math.min(this.options.exactTotalUpTo, SCAN_TOTAL_CAP) : this.options.exactTotalUpTo;
       const total = exact ?? this.count(scan, cap);
       const last = rows.at(-1);
@@ -129,6 +129,22 @@ export class EmbeddedSearch {
   }
 
   /**
+   * Matching events ingested within [sinceMs, untilMs]: a live tail compares it with what it sent to notice events
+   * that became visible late, instead of reading its whole overlap span again on every poll.
+   */
+  tailCount(request: TailCountRequest): number {
+    const sql = compileSql(request.query);
+    const fts = sql.fts ? ' AND EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.rowid)' : '';
+    return this.functions.withDeadline(
+      this.options.searchTimeoutMs,
+      () =>
+        this.statement(`SELECT count(*) FROM events e WHERE e.ingested BETWEEN ? AND ?${fts} AND (${sql.where})`)
+          .pluck()
+          .get(request.sinceMs, request.untilMs, ...(sql.fts ? [sql.fts] : []), ...sql.params) as number,
+    );
+  }
+
+  /**
    * Up to `limit` rows in [fromMs, toMs] with a key above `after` (null: from the window's start), in key order: the
    * read of `logship migrate` (EmbeddedStore.exportEvents). The cursor is folded into the one lower bound of the
    * rowid range, so SQLite starts its walk at the cursor; a separate `rowid > ?` could be left as a filter over
@@ -152,22 +168,23 @@ export class EmbeddedSearch {
       const ms = Number(after[0]);
       if (!Number.isFinite(ms)) return [];
       // The cursor's own millisecond: its remaining events first, then strictly older (desc) or newer (asc) ones.
-      if (ms >= fromMs && ms <= toMs) {
-        const sign = scan.order === 'asc' ? 1 : -1;
-        rows = this.millisecond(scan, ms).filter((r) => sign * compareKeys(rowKey(r), after) > 0);
-      }
+      if (ms >= fromMs && ms <= toMs) rows = this.millisecond(scan, ms, limit, after);
       if (scan.order === 'desc') toMs = Math.min(toMs, ms - 1);
       else fromMs = Math.max(fromMs, ms + 1);
-      if (rows.length >= limit) return rows.slice(0, limit);
+      if (rows.length >= limit) return rows;
     }
     const need = limit - rows.length;
     if (fromMs > toMs) return rows;
     const more = this.walk(scan, fromMs, toMs, need);
     if (more.length === need) {
-      // The last millisecond may continue past the limit: read it whole, so its events come in the exact order.
+      // The last millisecond may continue past the limit: its first events in the exact order come from SQL, and
+      // only as many as the page still needs, however many events share that millisecond.
       const lastMs = more.at(-1)!.ms;
-      const whole = more.filter((r) => r.ms !== lastMs).concat(this.millisecond(scan, lastMs));
-      return rows.concat(sortRows(whole, scan.order).slice(0, need));
+      const whole = sortRows(
+        more.filter((r) => r.ms !== lastMs),
+        scan.order,
+      );
+      return rows.concat(whole, this.millisecond(scan, lastMs, need - whole.length));
     }
     return rows.concat(sortRows(more, scan.order));
   }
@@ -190,9 +207,25 @@ export class EmbeddedSearch {
     ).all(fromMs, toMs, ...sql.params, limit) as EventRow[];
   }
 
-  /** Every matching row of one millisecond, in the exact order. */
-  private millisecond(scan: Scan, ms: number): EventRow[] {
-    return sortRows(this.walk(scan, ms, ms, Number.MAX_SAFE_INTEGER), scan.order);
+  /**
+   * The first `limit` matching rows of one millisecond in the exact order (host, source, offset, id), after `after`
+   * when given. SQLite picks them with a top-N sort over the tie columns alone and reads the whole rows of only
+   * those: 300,000 events sharing one millisecond once made a `limit=1` page read them all into memory.
+   */
+  private millisecond(scan: Scan, ms: number, limit: number, after?: SortKey): EventRow[] {
+    if (limit <= 0) return [];
+    const dir = scan.order === 'asc' ? 'ASC' : 'DESC';
+    const order = TIE_COLUMNS.map((c) => `${c} ${dir}`).join(', ');
+    const cursor = after ? afterTie(after.slice(1), scan.order) : { sql: '1', params: [] };
+    const { sql } = scan;
+    const from = sql.fts
+      ? `events_fts f CROSS JOIN events e ON e.rowid = f.rowid WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}`
+      : `events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}`;
+    return this.statement(
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.rowid IN (
+         SELECT e.rowid FROM ${from} AND (${sql.where}) AND (${cursor.sql}) ORDER BY ${order} LIMIT ?)
+       ORDER BY ${order}`,
+    ).all(...(sql.fts ? [sql.fts] : []), ms, ms, ...sql.params, ...cursor.params, limit) as EventRow[];
   }
 
   /** The exact count from the per-minute rollup plus the edges, or null when the query needs more than it keeps. */
@@ -218,7 +251,7 @@ export class EmbeddedSearch {
   /** Matching events in the window, counted up to `cap + 1`. */
   count(scan: Omit<Scan, 'order'>, cap: number): number {
     const { sql } = scan;
-    if (sql.fts && sql.where === '1') {
+    if (sql.fts && sql.where === LIVE) {
       // No other filter: FTS5 counts from its own index with the rowid range, without touching the events.
       return this.statement(
         `SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ?
@@ -254,6 +287,36 @@ export class EmbeddedSearch {
     }
     return stmt;
   }
+}
+
+/** The columns that order the events of one millisecond, as the sort key after the time (rowKey). */
+const TIE_COLUMNS = ['e.host', 'e.source', 'e.off', 'e.id'] as const;
+
+/**
+ * SQL for "the tie columns come strictly after `values` in the `order`", with NULL before every value as in
+ * compareKeys: (a > x) OR (a = x AND ((b > y) OR (b = y AND …))).
+ */
+function afterTie(values: SortKey, order: 'asc' | 'desc'): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const build = (i: number): string => {
+    const column = TIE_COLUMNS[i]!;
+    const value = values[i] ?? null;
+    let beyond: string;
+    if (value === null) beyond = order === 'asc' ? `${column} IS NOT NULL` : '0';
+    else {
+      params.push(value);
+      beyond = order === 'asc' ? `${column} > ?` : `(${column} IS NULL OR ${column} < ?)`;
+    }
+    if (i === TIE_COLUMNS.length - 1) return beyond;
+    let same: string;
+    if (value === null) same = `${column} IS NULL`;
+    else {
+      params.push(value);
+      same = `${column} = ?`;
+    }
+    return `(${beyond} OR (${same} AND ${build(i + 1)}))`;
+  };
+  return { sql: build(0), params };
 }
 
 /** Keeps a time inside the searchable range. */

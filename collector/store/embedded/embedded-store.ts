@@ -1,11 +1,11 @@
-import { accessSync, constants, existsSync, mkdirSync, statfsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile } from '../../../config/private-files.js';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { StoreWriteMetrics } from '../../monitoring/store-write-metrics.js';
-import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-letter.js';
-import type { Heartbeat } from '../../../protocol/heartbeat.js';
+import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
+import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import { dailyIndex, deadLetterIndex } from '../daily-index.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type {
@@ -20,16 +20,12 @@ import type {
 } from '../log-store.js';
 import type * as Read from '../read-model.js';
 import { StoreUnavailableError } from '../store-errors.js';
-import { EmbeddedAggregations } from './embedded-aggregations.js';
 import { classifyStoreError, EmbeddedStoreError, type EmbeddedProblemCode } from './embedded-errors.js';
-import { configureReader } from './embedded-schema.js';
-import { clampMs, EmbeddedSearch } from './embedded-search.js';
 import { deadLetterRows, encodeEvents } from './encoded-events.js';
-import { DAY_MS, keyOf } from './event-key.js';
-import { QueryFunctions } from './sql-functions.js';
-import { restoreDocument } from './stored-document.js';
+import { DAY_MS } from './event-key.js';
+import { ReadPool } from './read-pool.js';
 import { WriterThread } from './writer-thread.js';
-import { writerWorkerFile } from './writer-worker-file.js';
+import { workerFile } from './writer-worker-file.js';
 
 export interface EmbeddedStoreOptions {
   /** The folder of the store (`<data_dir>/store`); created when missing. */
@@ -38,6 +34,10 @@ export interface EmbeddedStoreOptions {
   exactTotalUpTo: number;
   /** How long a write waits for a lock held by another process before answering 503 STORE_LOCKED. */
   lockTimeoutMs?: number;
+  /** Threads that run reads at once (default 2). */
+  readThreads?: number;
+  /** Reads waiting for a read thread at most; more are refused with 429 (default 64). */
+  maxQueuedReads?: number;
 }
 
 /** One page of `exportEvents`: a time window (inclusive) and the key the last page ended at (null: the start). */
@@ -62,26 +62,29 @@ const DEFAULT_LOCK_TIMEOUT_MS = 250;
 const FREED_BYTES = 1024 * 1024;
 /** After a failed open, the next attempt waits this long (a write or /readyz triggers it). */
 const REOPEN_AFTER_MS = 1000;
+/** The heap one read thread may use: a read that needs more fails alone (QUERY_TOO_COMPLEX). */
+const READ_HEAP_MB = 512;
 
 interface Open {
   /** Holds the only writing connection, on its own thread. */
   writer: WriterThread;
-  readDb: Database.Database;
-  search: EmbeddedSearch;
-  aggregations: EmbeddedAggregations;
+  /** The read threads, each with a read-only connection. */
+  reads: ReadPool;
 }
 
 /**
  * The embedded implementation of LogStore: one SQLite file in WAL mode, written through one connection on a writer
  * thread (so inserting and fsyncing run beside the parsing of the next requests on the main thread) and read
- * through another on the main thread, so searches read a consistent snapshot and never block a write. A file that
+ * through read-only connections on read threads (read-pool.ts), so searches read a consistent snapshot, never block a
+ * write, and a costly one is stopped at its deadline without ever holding up the main thread. A file that
  * cannot be opened or written (locked, damaged, read-only, disk full) leaves the store "unavailable" with a coded
  * problem instead of stopping the collector: writes answer 503 so shippers keep their data, `/readyz` says why, and
  * the store tries again on the next write or probe.
  */
 export class EmbeddedStore implements LogStore {
   readonly path: string;
-  private readonly workerFile: URL;
+  private readonly writerFile: URL;
+  private readonly readerFile: URL;
   private open: Open | null = null;
   private opening: Promise<Open | null> | null = null;
   /** The writer thread, kept across reopenings; replaced when it died. */
@@ -101,7 +104,8 @@ export class EmbeddedStore implements LogStore {
   ) {
     this.path = join(options.dir, 'events.db');
     // Resolved now so a missing build fails at start-up, not as a 503 on the first write.
-    this.workerFile = writerWorkerFile();
+    this.writerFile = workerFile('writer-worker');
+    this.readerFile = workerFile('read-worker');
   }
 
   async init(): Promise<void> {
@@ -166,50 +170,11 @@ export class EmbeddedStore implements LogStore {
   }
 
   async listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
-    return this.guard((open) => {
-      const codes = query.codes.length ? ` AND code IN (${query.codes.map(() => '?').join(', ')})` : '';
-      const where = `received_ms BETWEEN ? AND ?${codes}`;
-      const params = [query.from.getTime(), query.to.getTime(), ...query.codes];
-      const rows = open.readDb
-        .prepare(`SELECT * FROM dead_letters WHERE ${where} ORDER BY received_ms DESC, seq DESC LIMIT ?`)
-        .all(...params, query.limit) as {
-        seq: number;
-        received_at: string;
-        code: string;
-        reason: string;
-        token: string | null;
-        original: string | null;
-        original_base64: string | null;
-      }[];
-      const total = open.readDb
-        .prepare(`SELECT count(*) FROM (SELECT 1 FROM dead_letters WHERE ${where} LIMIT 10001)`)
-        .pluck()
-        .get(...params) as number;
-      return {
-        dead_letters: rows.map((r): DeadLetterEntry => {
-          const entry: DeadLetterEntry = {
-            id: String(r.seq),
-            received_at: r.received_at,
-            code: r.code,
-            reason: r.reason,
-            token: r.token,
-          };
-          if (r.original !== null) entry.original = r.original;
-          if (r.original_base64 !== null) entry.original_base64 = r.original_base64;
-          return entry;
-        }),
-        total: total > 10_000 ? { value: 10_000, relation: 'gte' } : { value: total, relation: 'eq' },
-      };
-    });
+    return this.guard((open) => open.reads.run('deadLetters', query));
   }
 
   async countDeadLetters(from: Date, to: Date): Promise<Record<string, number>> {
-    return this.guard((open) => {
-      const rows = open.readDb
-        .prepare(`SELECT code, count(*) AS n FROM dead_letters WHERE received_ms BETWEEN ? AND ? GROUP BY code`)
-        .all(from.getTime(), to.getTime()) as { code: string; n: number }[];
-      return Object.fromEntries(rows.map((r) => [r.code, r.n]));
-    });
+    return this.guard((open) => open.reads.run('deadLetterCounts', { fromMs: from.getTime(), toMs: to.getTime() }));
   }
 
   /**
@@ -236,7 +201,7 @@ export class EmbeddedStore implements LogStore {
   }
 
   async search(request: SearchRequest): Promise<SearchPage> {
-    return this.guard((open) => open.search.search(request));
+    return this.guard((open) => open.reads.run('search', request));
   }
 
   /**
@@ -245,55 +210,62 @@ export class EmbeddedStore implements LogStore {
    * LogStore: only `logship migrate` reads this way, and only the embedded store is a migration source.
    */
   async exportEvents(request: ExportRequest): Promise<ExportPage> {
-    return this.guard((open) => {
-      const from = clampMs(request.from.getTime());
-      const to = clampMs(request.to.getTime());
-      const rows = open.search.keyedRows(from, to, request.after, request.limit);
-      const last = rows.at(-1);
-      return {
-        events: rows.map((row) => ({ id: row.id, doc: restoreDocument(row) })),
-        next: last && rows.length === request.limit ? keyOf(last.ms, last.n) : null,
-      };
-    });
+    return this.guard((open) => open.reads.run('exportEvents', request));
   }
 
   async histogram(request: Read.HistogramRequest): Promise<Read.HistogramBucket[]> {
-    return this.guard((open) => open.aggregations.histogram(request));
+    return this.guard((open) => open.reads.run('histogram', request));
   }
 
   async fields(filter: Read.EventFilter): Promise<Read.FieldInfo[]> {
-    return this.guard((open) => open.aggregations.fields(filter));
+    return this.guard((open) => open.reads.run('fields', filter));
   }
 
   async topValues(request: Read.TopValuesRequest): Promise<Read.TopValues> {
-    return this.guard((open) => open.aggregations.topValues(request));
+    return this.guard((open) => open.reads.run('topValues', request));
   }
 
   async context(request: Read.ContextRequest): Promise<Read.ContextResult | null> {
-    return this.guard((open) => open.search.context(request));
+    return this.guard((open) => open.reads.run('context', request));
   }
 
   async hosts(now: Date): Promise<Read.HostActivity[]> {
-    return this.guard((open) => open.aggregations.hosts(now));
+    return this.guard((open) => open.reads.run('hosts', { now }));
   }
 
-  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date): Promise<void> {
+  async hostClocks(): Promise<Map<string, HostClock>> {
+    return this.guard((open) => open.reads.run('hostClocks', {}));
+  }
+
+  async recordHeartbeat(heartbeat: Heartbeat, receivedAt: Date, clock: HostClock | null): Promise<void> {
     await this.guard((open) =>
       open.writer.request('heartbeat', {
         host: heartbeat.host,
         receivedAt: receivedAt.toISOString(),
         heartbeat: JSON.stringify(heartbeat),
+        clock: clock === null ? null : JSON.stringify(clock),
       }),
     );
   }
 
   async tail(request: Read.TailRequest): Promise<Read.TailEvent[]> {
-    return this.guard((open) => open.search.tail(request));
+    return this.guard((open) => open.reads.run('tail', request));
+  }
+
+  async tailCount(request: Read.TailCountRequest): Promise<number> {
+    return this.guard((open) => open.reads.run('tailCount', request));
+  }
+
+  /** Fails every read under way at once (a shutdown answers them 503 instead of waiting up to the timeout). */
+  interruptReads(): void {
+    void this.open?.reads.close();
   }
 
   /** Answers every write posted before, closes both connections and ends the writer thread. */
   async close(): Promise<void> {
     this.closed = true;
+    // Reads are failed at once; writes under way are let finish (an acknowledged write is never cut off).
+    await this.open?.reads.close();
     await Promise.allSettled([...this.underway]);
     await this.opening;
     this.dropReader();
@@ -315,7 +287,7 @@ export class EmbeddedStore implements LogStore {
   private dropReader(): Open | null {
     const open = this.open;
     this.open = null;
-    open?.readDb.close();
+    void open?.reads.close();
     return open;
   }
 
@@ -373,10 +345,12 @@ export class EmbeddedStore implements LogStore {
 
   private async openFiles(): Promise<Open | null> {
     let writer: WriterThread | undefined;
-    let readDb: Database.Database | undefined;
     try {
       makeDir(this.options.dir);
-      if (!this.writer?.running) this.writer = new WriterThread(this.workerFile);
+      // SQLite creates the -wal and -shm files with the main file's permissions.
+      ensurePrivateFile(this.path);
+      for (const side of ['-wal', '-shm']) if (existsSync(this.path + side)) ensurePrivateFile(this.path + side);
+      if (!this.writer?.running) this.writer = new WriterThread(this.writerFile);
       await this.writer.request('open', {
         path: this.path,
         lockTimeoutMs: this.options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
@@ -384,21 +358,21 @@ export class EmbeddedStore implements LogStore {
       writer = this.writer;
       // The collector stopped while the file opened: close() ends the thread once this attempt is over.
       if (this.closed) return null;
-      readDb = new Database(this.path, { readonly: true, fileMustExist: true });
-      configureReader(readDb);
-      const functions = new QueryFunctions();
-      functions.register(readDb);
       this.open = {
         writer,
-        readDb,
-        search: new EmbeddedSearch(readDb, functions, this.options),
-        aggregations: new EmbeddedAggregations(readDb, functions, this.options.searchTimeoutMs),
+        reads: new ReadPool(this.readerFile, {
+          path: this.path,
+          threads: this.options.readThreads ?? 2,
+          maxQueued: this.options.maxQueuedReads ?? 64,
+          timeoutMs: this.options.searchTimeoutMs,
+          exactTotalUpTo: this.options.exactTotalUpTo,
+          maxHeapMb: READ_HEAP_MB,
+        }),
       };
       if (this.problem) this.logger.info(`The store at ${this.path} works again.`);
       this.problem = null;
       return this.open;
     } catch (err) {
-      readDb?.close();
       writer?.request('close', {}).catch(() => undefined);
       let coded = classifyStoreError(err, this.path);
       if (!(coded instanceof EmbeddedStoreError)) {
@@ -421,7 +395,8 @@ export class EmbeddedStore implements LogStore {
  */
 function makeDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // The store folder (and the data folder, when this creates it): owner only, like the file SQLite creates below.
+    ensurePrivateDir(dir);
   } catch (err) {
     let parent = dir;
     while (!existsSync(parent) && dirname(parent) !== parent) parent = dirname(parent);

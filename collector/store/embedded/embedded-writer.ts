@@ -67,8 +67,9 @@ export class EmbeddedWriter {
       .get() as number | null;
     this.knownUpToMs = top ?? -Infinity;
     this.insertDeadLetter = db.prepare(
-      `INSERT INTO dead_letters(received_ms, received_at, code, reason, token, original, original_base64)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO dead_letters(received_ms, received_at, code, reason, token, original, original_base64,
+         original_bytes, original_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.writeBatches = db.transaction((batches: readonly EncodedEvents[]) =>
       batches.map((events) => this.insertAll(events)),
@@ -98,10 +99,15 @@ export class EmbeddedWriter {
     this.db.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES ('probe', ?)`).run(String(Date.now()));
   }
 
-  recordHeartbeat(host: string, receivedAt: string, heartbeat: string): void {
-    this.db
-      .prepare(`INSERT OR REPLACE INTO heartbeats(host, received_at, heartbeat) VALUES (?, ?, ?)`)
-      .run(host, receivedAt, heartbeat);
+  recordHeartbeat(host: string, receivedAt: string, heartbeat: string, clock: string | null): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT OR REPLACE INTO heartbeats(host, received_at, heartbeat) VALUES (?, ?, ?)`)
+        .run(host, receivedAt, heartbeat);
+      // A heartbeat without an estimate leaves the last one in place: /hosts shows it with its age.
+      if (clock !== null)
+        this.db.prepare(`INSERT OR REPLACE INTO host_clocks(host, clock) VALUES (?, ?)`).run(host, clock);
+    })();
   }
 
   /** Deletes at most `limit` of the oldest events before `cutoffMs`; returns the millisecond of each. */

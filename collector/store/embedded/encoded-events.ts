@@ -147,8 +147,21 @@ export class EncodedEventReader {
   }
 }
 
-/** One dead letter as the writer inserts it: received ms and time, code, reason, token, text, base64 bytes. */
-export type DeadLetterRow = [number, string, string, string, string | null, string | null, string | null];
+/**
+ * One dead letter as the writer inserts it: received ms and time, code, reason, token, text, base64 bytes, the
+ * whole original's length and SHA-256.
+ */
+export type DeadLetterRow = [
+  number,
+  string,
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  string | null,
+];
 
 /** Dead letters as rows of primitives: a Buffer would cross the thread as a plain Uint8Array. */
 export function deadLetterRows(items: readonly DeadLetter[]): DeadLetterRow[] {
@@ -162,6 +175,8 @@ export function deadLetterRows(items: readonly DeadLetter[]): DeadLetterRow[] {
       item.tokenName ?? null,
       text ? (item.original as string) : null,
       text ? null : (item.original as Buffer).toString('base64'),
+      item.originalBytes ?? null,
+      item.originalSha256 ?? null,
     ];
   });
 }

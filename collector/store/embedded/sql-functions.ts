@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { RE2JS } from 're2js';
 import { QUERY_LIMITS } from '../../query/query-limits.js';
 import { QueryError } from '../../query/query-error.js';
 import { KEYWORD_MAX_LENGTH } from '../field-catalogue.js';
@@ -19,20 +20,21 @@ export function messageTokens(text: string): string[] {
   return out;
 }
 
+/** A compiled pattern: RE2's automata match in time linear in the text, whatever the pattern (no backtracking). */
+export type Pattern = RE2JS;
+
 /**
- * Turns a Lucene regex (flags NONE, implicitly anchored) into a JavaScript one. Forms JavaScript would read
- * differently (lookarounds, back-references) are refused; nested quantifiers such as `(a+)+`, which backtrack
- * exponentially in JavaScript but not in Lucene's automata, are refused as too complex.
+ * Turns a Lucene regex (flags NONE, implicitly anchored) into an RE2 pattern. RE2 runs on automata like Lucene, so a
+ * pattern such as `(a|a)*b` costs linear time instead of the exponential backtracking a JavaScript RegExp would
+ * spend on it (it once froze the collector for 40 s). Forms RE2 does not have (lookarounds, back-references) are
+ * refused.
  */
-export function luceneRegex(pattern: string, caseInsensitive: boolean): RegExp {
+export function luceneRegex(pattern: string, caseInsensitive: boolean): Pattern {
   if (pattern.length > QUERY_LIMITS.maxRegexLength) {
     throw new QueryError('QUERY_TOO_COMPLEX', `A regex may have at most ${QUERY_LIMITS.maxRegexLength} characters.`);
   }
   if (/\(\?|\\[1-9kbB]/.test(pattern)) {
     throw new QueryError('QUERY_UNSUPPORTED', 'Regexes support no lookarounds, back-references or word boundaries.');
-  }
-  if (/\([^()]*[*+}?][^()]*\)\s*[*+{]/.test(pattern) || /[*+]\)*[*+{]/.test(pattern.replace(/\\./g, ''))) {
-    throw new QueryError('QUERY_TOO_COMPLEX', 'A regex may not repeat a group that itself repeats, e.g. (a+)+.');
   }
   let source = '';
   let inClass = false;
@@ -52,24 +54,33 @@ export function luceneRegex(pattern: string, caseInsensitive: boolean): RegExp {
       source += `\\${c}`;
     } else source += c;
   }
-  try {
-    return new RegExp(`^(?:${source})$`, caseInsensitive ? 'iu' : 'u');
-  } catch (err) {
-    throw new QueryError('QUERY_SYNTAX', `The regex is not valid: ${(err as Error).message}`);
-  }
+  return compilePattern(source, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0, 'regex');
 }
 
-/** A `*`/`?` wildcard (backslash escapes a character) as an anchored, case-insensitive JavaScript regex. */
-export function wildcardRegex(pattern: string): RegExp {
+/** A `*`/`?` wildcard (backslash escapes a character) as a whole-text, case-insensitive RE2 pattern. */
+export function wildcardRegex(pattern: string): Pattern {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '\\' && i + 1 < pattern.length) source += escapeRegex(pattern[++i]!);
+    if (c === '\\' && i + 1 < pattern.length) source += RE2JS.quote(pattern[++i]!);
     else if (c === '*') source += '.*';
     else if (c === '?') source += '.';
-    else source += escapeRegex(c);
+    else source += RE2JS.quote(c);
   }
-  return new RegExp(`^${source}$`, 'isu');
+  return compilePattern(source, RE2JS.CASE_INSENSITIVE | RE2JS.DOTALL, 'wildcard');
+}
+
+function compilePattern(source: string, flags: number, what: string): Pattern {
+  try {
+    return RE2JS.compile(source, flags);
+  } catch (err) {
+    // RE2 refuses repetitions whose expansion would be huge (`(a{1,100}){1,100}`) as well as plain syntax errors.
+    const message = (err as Error).message;
+    if (/repeat|too large|too complex/i.test(message)) {
+      throw new QueryError('QUERY_TOO_COMPLEX', `The ${what} is too complex: ${message}`);
+    }
+    throw new QueryError('QUERY_SYNTAX', `The ${what} is not valid: ${message}`);
+  }
 }
 
 /** Whether the words of `phrase` occur in `words` one after another, as match_phrase finds them. */
@@ -82,26 +93,35 @@ export function hasPhrase(words: readonly string[], phrase: readonly string[]): 
   return false;
 }
 
-function escapeRegex(c: string): string {
-  return /[.*+?^${}()|[\]\\/-]/.test(c) ? `\\${c}` : c;
-}
-
 /**
- * Registers the functions compiled queries call: regexes, token wildcards and phrases. They run only on rows the other
- * filters (time range, FTS, indexed fields) already narrowed down, and they stop the statement once the query's
- * deadline has passed, so a costly pattern cannot hold the reader past the search timeout.
+ * Registers the functions compiled queries call: regexes, token wildcards, phrases and `ls_live()`, which every
+ * compiled WHERE starts with. Each of them stops the statement once the read was cancelled (the thread that waits
+ * for the answer sets `cancel` at the query's deadline) or its own deadline passed, so no statement outlives its
+ * timeout by more than one row's work: better-sqlite3 has no progress handler, and a statement that never calls back
+ * into JavaScript could not be stopped.
  */
 export class QueryFunctions {
   private deadline = Infinity;
   private calls = 0;
-  private readonly cache = new Map<string, RegExp>();
+  /** The last text tokenized: the regexes and wildcards of one query each ask for the same row's tokens. */
+  private lastText = '';
+  private lastTokens: string[] = [];
+  private readonly cache = new Map<string, MemoMatcher>();
+
+  /** `cancel[0]` set to non-zero stops the running statement with QUERY_TIMEOUT at its next row. */
+  constructor(private readonly cancel: Int32Array = new Int32Array(1)) {}
 
   register(db: Database.Database): void {
+    // Not deterministic: SQLite must call it for every row, never once for the statement.
+    db.function('ls_live', { deterministic: false }, () => {
+      this.tick();
+      return 1;
+    });
     db.function('ls_regex_tokens', { deterministic: true }, (text: unknown, pattern: unknown) => {
       this.tick();
       if (typeof text !== 'string') return 0;
       const re = this.compiled('r', String(pattern), () => luceneRegex(String(pattern), true));
-      return messageTokens(text).some((t) => re.test(t)) ? 1 : 0;
+      return this.tokens(text).some((t) => re.test(t)) ? 1 : 0;
     });
     db.function('ls_regex', { deterministic: true }, (value: unknown, pattern: unknown) => {
       this.tick();
@@ -114,13 +134,20 @@ export class QueryFunctions {
     db.function('ls_phrase_tokens', { deterministic: true }, (text: unknown, phrase: unknown) => {
       this.tick();
       if (typeof text !== 'string') return 0;
-      return hasPhrase(messageTokens(text), String(phrase).split(' ')) ? 1 : 0;
+      return hasPhrase(this.tokens(text), String(phrase).split(' ')) ? 1 : 0;
     });
     db.function('ls_wildcard_tokens', { deterministic: true }, (text: unknown, pattern: unknown) => {
       this.tick();
       if (typeof text !== 'string') return 0;
       const re = this.compiled('w', String(pattern), () => wildcardRegex(String(pattern)));
-      return messageTokens(text).some((t) => re.test(t)) ? 1 : 0;
+      return this.tokens(text).some((t) => re.test(t)) ? 1 : 0;
+    });
+    db.function('ls_wildcard', { deterministic: true }, (value: unknown, pattern: unknown) => {
+      this.tick();
+      if (value === null || value === undefined) return 0;
+      const text = String(value);
+      if (text.length > KEYWORD_MAX_LENGTH) return 0;
+      return this.compiled('w', String(pattern), () => wildcardRegex(String(pattern))).test(text) ? 1 : 0;
     });
   }
 
@@ -135,20 +162,52 @@ export class QueryFunctions {
     }
   }
 
+  private tokens(text: string): string[] {
+    if (text !== this.lastText) {
+      this.lastTokens = messageTokens(text);
+      this.lastText = text;
+    }
+    return this.lastTokens;
+  }
+
   private tick(): void {
-    if (++this.calls % DEADLINE_EVERY === 0 && Date.now() > this.deadline) {
+    if (Atomics.load(this.cancel, 0) !== 0 || (++this.calls % DEADLINE_EVERY === 0 && Date.now() > this.deadline)) {
       throw new QueryError('QUERY_TIMEOUT', 'The query did not finish within the search timeout.');
     }
   }
 
-  private compiled(kind: string, pattern: string, make: () => RegExp): RegExp {
+  private compiled(kind: string, pattern: string, make: () => Pattern): MemoMatcher {
     const key = kind + pattern;
-    let re = this.cache.get(key);
-    if (!re) {
+    let matcher = this.cache.get(key);
+    if (!matcher) {
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      re = make();
-      this.cache.set(key, re);
+      matcher = new MemoMatcher(make());
+      this.cache.set(key, matcher);
     }
-    return re;
+    return matcher;
+  }
+}
+
+/** Distinct texts whose answer a matcher remembers; then it starts over. */
+const MEMO_LIMIT = 65_536;
+
+/**
+ * A pattern with the answers it gave: log messages repeat the same words endlessly, so most tokens of a scan were
+ * matched before, and a map lookup is far cheaper than running the automaton again.
+ */
+class MemoMatcher {
+  private readonly memo = new Map<string, boolean>();
+
+  constructor(private readonly pattern: Pattern) {}
+
+  /** Whether the whole of `text` matches. */
+  test(text: string): boolean {
+    let hit = this.memo.get(text);
+    if (hit === undefined) {
+      hit = this.pattern.testExact(text);
+      if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+      this.memo.set(text, hit);
+    }
+    return hit;
   }
 }

@@ -9,7 +9,7 @@ export interface WriterOps {
   write: { args: { events: EncodedEvents }; result: WriteOutcome };
   deadLetters: { args: { rows: DeadLetterRow[] }; result: void };
   probe: { args: Record<string, never>; result: void };
-  heartbeat: { args: { host: string; receivedAt: string; heartbeat: string }; result: void };
+  heartbeat: { args: { host: string; receivedAt: string; heartbeat: string; clock: string | null }; result: void };
   expireEvents: { args: { cutoffMs: number; limit: number }; result: number[] };
   expireCounts: { args: { cutoffMs: number }; result: void };
   expireDeadLetters: { args: { cutoffMs: number }; result: number[] };

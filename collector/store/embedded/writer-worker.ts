@@ -68,7 +68,7 @@ function run(request: WriterRequest): unknown {
     case 'probe':
       return opened().writer.probe();
     case 'heartbeat':
-      return opened().writer.recordHeartbeat(request.host, request.receivedAt, request.heartbeat);
+      return opened().writer.recordHeartbeat(request.host, request.receivedAt, request.heartbeat, request.clock);
     case 'expireEvents':
       return opened().writer.expireEvents(request.cutoffMs, request.limit);
     case 'expireCounts':

@@ -20,6 +20,7 @@ describe('logship command line', () => {
       ['shipper', '--help'],
       ['standalone', '--help'],
       ['search', '--help'],
+      ['context', '--help'],
       ['token', '--help'],
       ['token', 'create', '--help'],
     ]) {

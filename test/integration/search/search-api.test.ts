@@ -409,7 +409,10 @@ describe('hosts and heartbeats', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${collector.tokens.ingest}` },
       body: JSON.stringify(beat),
     });
-    expect(post.status).toBe(204);
+    expect(post.status).toBe(200);
+    const answer = (await post.json()) as { received_at: string; replied_at: string };
+    expect(Date.parse(answer.replied_at)).toBeGreaterThanOrEqual(Date.parse(answer.received_at));
+    expect(Date.parse(answer.received_at)).toBeGreaterThanOrEqual(Date.parse(sentAt));
     const bad = await fetch(`${collector.url}/api/v1/heartbeat`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${collector.tokens.ingest}` },
@@ -450,5 +453,73 @@ describe('openapi', () => {
         '/api/v1/events/{id}/context',
       ]),
     );
+  });
+});
+
+describe('patterns, export and clock alignment over HTTP', () => {
+  const errorsOfWeb1 = (e: FixtureEvent) => e.host === 'web-1' && e.level === 'error';
+  /** The fixture's true kinds: the text and the path; status and duration vary. */
+  const kindOf = (message: string) => message.replace(/ status \d+ took \d+ ms$/, '');
+
+  it('groups a window into its kinds with exact counts, each with a query that finds them', async () => {
+    const res = await get('/api/v1/patterns', inDay({ q: 'host:web-1 AND level:error', limit: '1000' }));
+    expect(res.status).toBe(200);
+    expectSchema('PatternsResult', res.body);
+    const expected = new Map<string, number>();
+    for (const e of events.filter(errorsOfWeb1))
+      expected.set(kindOf(e.message), (expected.get(kindOf(e.message)) ?? 0) + 1);
+    expect(res.body.total).toBe(count(errorsOfWeb1));
+    expect(res.body.sampled).toBe(false);
+    expect(new Map(res.body.patterns.map((p: Json) => [kindOf(p.example.message), p.count]))).toEqual(expected);
+    for (const p of res.body.patterns.slice(0, 5)) {
+      const found = await get(
+        '/api/v1/search',
+        inDay({ q: `host:web-1 AND level:error AND (${p.query})`, limit: '1' }),
+      );
+      expect([p.pattern, found.body.total.value]).toEqual([p.pattern, p.count]);
+    }
+  });
+
+  it('samples a large window, compares with the one before and refuses bad parameters', async () => {
+    const res = await get('/api/v1/patterns', {
+      from: new Date(BASE + 12 * HOUR).toISOString(),
+      to: TO,
+      compare: 'previous',
+      sort: 'surge',
+      sample: '2000',
+    });
+    expect(res.status).toBe(200);
+    expectSchema('PatternsResult', res.body);
+    expect(res.body.sampled).toBe(true);
+    expect(res.body.total).toBe(count((e) => Date.parse(e.timestamp) >= BASE + 12 * HOUR));
+    expect(res.body.previous_total).toBe(
+      count((e) => Date.parse(e.timestamp) >= BASE && Date.parse(e.timestamp) < BASE + 12 * HOUR),
+    );
+    expect(res.body.sample_size).toBeLessThanOrEqual(2000 + res.body.buckets.length);
+    const surges = res.body.patterns.map((p: Json) => p.surge);
+    expect(surges).toEqual([...surges].sort((a: number, b: number) => b - a));
+    for (const [params, parameter] of [
+      [{ sort: 'surge' }, 'sort'],
+      [{ compare: 'yesterday' }, 'compare'],
+      [{ sample: '0' }, 'sample'],
+      [{ limit: '1001' }, 'limit'],
+    ] as const) {
+      const bad = await get('/api/v1/patterns', inDay(params));
+      expect([parameter, bad.status, bad.body.error.code]).toEqual([parameter, 400, 'BAD_PARAMETER']);
+    }
+  });
+
+  it('answers a context aligned by clock offsets in the documented shape', async () => {
+    const anchor = sorted[5000]!;
+    const res = await get(`/api/v1/events/${anchor.id}/context`, { before: '3', after: '3', align: 'clocks' });
+    expect(res.status).toBe(200);
+    expectSchema('AlignedContextResult', res.body);
+    expect(res.body.anchor.id).toBe(anchor.id);
+    // No host has measured clocks here: aligned order is the plain order.
+    const plain = await get(`/api/v1/events/${anchor.id}/context`, { before: '3', after: '3' });
+    expect(res.body.before.map((h: Hit) => h.id)).toEqual(plain.body.before.map((h: Hit) => h.id));
+    expect(res.body.after.map((h: Hit) => h.id)).toEqual(plain.body.after.map((h: Hit) => h.id));
+    expect(res.body.after.every((h: Json) => h.shift_ms === 0 && h.aligned_timestamp === h.timestamp)).toBe(true);
+    expect((await get(`/api/v1/events/${anchor.id}/context`, { align: 'yes' })).status).toBe(400);
   });
 });

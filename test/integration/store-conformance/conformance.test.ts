@@ -1,8 +1,10 @@
 import { buildFixture } from './conformance-fixture.js';
 import type { CaseContext } from './case-context.js';
+import { clockCases } from './cases/clock-cases.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
 import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
+import { patternCases } from './cases/pattern-cases.js';
 import { queryCases } from './cases/query-cases.js';
 import { readCases } from './cases/read-cases.js';
 import { textFieldCases } from './cases/text-field-cases.js';
@@ -38,4 +40,6 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   pagingCases(ctx);
   readCases(ctx);
   deadLetterCases(ctx);
+  patternCases(ctx);
+  clockCases(ctx);
 });

@@ -1,15 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, apiGet } from '../api/client';
-import type { Hit } from '../api/types';
+import type { AlignedContextResult, Hit } from '../api/types';
+import { ClockShiftNote, shownHit } from '../components/clock-shift';
 import { hostColor, HitRow } from '../components/hit-row';
 import { formatTime } from '../components/time-format';
 import { navigate, readViewState, viewSearch } from '../state/url-state';
 
-interface ContextResult {
-  anchor: Hit;
-  before: Hit[];
-  after: Hit[];
-}
+type ContextResult = { anchor: Hit; before: Hit[]; after: Hit[] } | AlignedContextResult;
 
 const SPANS = [
   ['events:25', '±25 events'],
@@ -30,6 +27,8 @@ export function ContextPage({ id }: { id: string }) {
   const span = params.get('span') ?? 'events:50';
   const mode = params.get('mode') === 'lanes' ? 'lanes' : 'merged';
   const chosen = params.getAll('ctx_host');
+  // "Align clocks": each host's events moved by its measured clock offset (kept in the URL like every choice).
+  const align = params.get('align') === 'clocks';
   const [data, setData] = useState<ContextResult | undefined>();
   const [error, setError] = useState('');
   const [allHosts, setAllHosts] = useState<string[]>([]);
@@ -44,7 +43,11 @@ export function ContextPage({ id }: { id: string }) {
   useEffect(() => {
     const [kind, value] = span.split(':') as [string, string];
     const query = kind === 'window' ? { window: value, before: 1000, after: 1000 } : { before: value, after: value };
-    apiGet<ContextResult>(`/api/v1/events/${encodeURIComponent(id)}/context`, { ...query, host: chosen }).then(
+    apiGet<ContextResult>(`/api/v1/events/${encodeURIComponent(id)}/context`, {
+      ...query,
+      host: chosen,
+      align: align ? 'clocks' : undefined,
+    }).then(
       (r) => {
         setData(r);
         setError('');
@@ -53,7 +56,7 @@ export function ContextPage({ id }: { id: string }) {
       },
       (err: unknown) => setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err)),
     );
-  }, [id, span, chosen.join('\u0000')]);
+  }, [id, span, chosen.join('\u0000'), align]);
 
   useEffect(() => anchorRow.current?.scrollIntoView({ block: 'center' }), [data, mode]);
 
@@ -86,6 +89,15 @@ export function ContextPage({ id }: { id: string }) {
             Lanes
           </button>
         </div>
+        <button
+          type="button"
+          class="align-clocks"
+          aria-pressed={align}
+          title="Shift each host's events by its measured clock offset"
+          onClick={() => setParam((p) => (align ? p.delete('align') : p.set('align', 'clocks')))}
+        >
+          Align clocks
+        </button>
       </div>
       <div class="filters ctx-hosts">
         {(allHosts.length ? allHosts : hosts).map((h) => {
@@ -115,7 +127,8 @@ export function ContextPage({ id }: { id: string }) {
         <div class="context-list">
           {rows.map((hit) => (
             <div key={hit.id} ref={hit.id === data.anchor.id ? anchorRow : undefined}>
-              <HitRow hit={hit} tz={view.tz} terms={[]} anchor={hit.id === data.anchor.id} />
+              <HitRow hit={shownHit(hit)} tz={view.tz} terms={[]} anchor={hit.id === data.anchor.id} />
+              <ClockShiftNote hit={hit} tz={view.tz} />
             </div>
           ))}
         </div>
@@ -132,8 +145,12 @@ export function ContextPage({ id }: { id: string }) {
             const col = hosts.indexOf(hit.host ?? '-');
             const anchor = hit.id === data.anchor.id;
             return [
-              <time key={`${hit.id}-t`} class={anchor ? 'lane-time anchor' : 'lane-time'} dateTime={hit.timestamp}>
-                {formatTime(hit.timestamp, view.tz)}
+              <time
+                key={`${hit.id}-t`}
+                class={anchor ? 'lane-time anchor' : 'lane-time'}
+                dateTime={shownHit(hit).timestamp}
+              >
+                {formatTime(shownHit(hit).timestamp, view.tz)}
               </time>,
               ...hosts.map((_, i) => (
                 <div
@@ -145,6 +162,7 @@ export function ContextPage({ id }: { id: string }) {
                   data-id={i === col ? hit.id : undefined}
                 >
                   {i === col ? hit.message.split('\n')[0] : ''}
+                  {i === col && <ClockShiftNote hit={hit} tz={view.tz} />}
                 </div>
               )),
             ];

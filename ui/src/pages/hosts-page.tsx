@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, apiGet } from '../api/client';
+import type { HostClock } from '../api/types';
+import { ClockOffset } from '../components/clock-offset';
 import { hostColor } from '../components/hit-row';
 import { formatTime } from '../components/time-format';
 import { navigate, readViewState, viewSearch, DEFAULT_VIEW } from '../state/url-state';
@@ -9,6 +11,7 @@ interface HostRow {
   last_seen: string | null;
   events_5m: number;
   status: 'ok' | 'silent';
+  clock: (HostClock & { skewed: boolean; lines_agree: boolean }) | null;
 }
 
 /** Every shipper that ever sent: last seen, volume, silent hosts first. */
@@ -42,6 +45,7 @@ export function HostsPage() {
             <th>status</th>
             <th>last seen</th>
             <th>events (5 min)</th>
+            <th>clock offset</th>
           </tr>
         </thead>
         <tbody>
@@ -60,6 +64,9 @@ export function HostsPage() {
               <td class="status">{h.status}</td>
               <td>{h.last_seen ? formatTime(h.last_seen, tz) : '—'}</td>
               <td>{h.events_5m.toLocaleString()}</td>
+              <td>
+                <ClockOffset clock={h.clock} />
+              </td>
             </tr>
           ))}
         </tbody>

@@ -1,11 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, apiGet, type Params } from '../api/client';
 import type { Hit, HistogramResult, SearchResult } from '../api/types';
+import { DownloadLinks } from '../components/download-links';
 import { addClause, FacetSidebar } from '../components/facet-sidebar';
 import { HistogramChart } from '../components/histogram-chart';
 import { useKeyboard } from '../components/keyboard';
 import { useLiveTail } from '../components/live-tail';
 import { highlightTerms } from '../components/message-text';
+import { PatternsPanel } from '../components/patterns-panel';
 import { QueryBar } from '../components/query-bar';
 import { ResultList } from '../components/result-list';
 import { TimeRange } from '../components/time-range';
@@ -167,6 +169,7 @@ export function SearchPage() {
             <span class="summary" aria-live="polite">
               {total ? `${total.value.toLocaleString()}${total.relation === 'gte' ? '+' : ''} events` : ''}
             </span>
+            <DownloadLinks filter={filter} />
             <label>
               stack by{' '}
               <select value={view.by} onChange={(e) => setView({ ...view, by: e.currentTarget.value as StackBy })}>
@@ -189,17 +192,38 @@ export function SearchPage() {
               {heldCount} new
             </button>
           )}
-          <ResultList
-            hits={hits}
-            hasMore={cursor.current !== null}
-            onMore={more}
-            selected={selected}
-            tz={view.tz}
-            terms={terms}
-            onHost={(host) => !view.hosts.includes(host) && setView({ ...view, hosts: [...view.hosts, host] })}
-            onContext={openContext}
-            onScrolledAway={setAway}
-          />
+          <div class="segmented tabs" role="group" aria-label="Show">
+            {(['results', 'patterns'] as const).map((tab) => (
+              <button key={tab} type="button" aria-pressed={view.tab === tab} onClick={() => setView({ ...view, tab })}>
+                {tab === 'results' ? 'Results' : 'Patterns'}
+              </button>
+            ))}
+          </div>
+          {view.tab === 'patterns' ? (
+            <PatternsPanel
+              filter={filter}
+              // Filtering to a pattern shows its events; excluding one keeps the list of the others in view.
+              onClause={(clause) =>
+                setView({
+                  ...view,
+                  q: addClause(view.q, clause),
+                  tab: clause.startsWith('NOT') ? 'patterns' : 'results',
+                })
+              }
+            />
+          ) : (
+            <ResultList
+              hits={hits}
+              hasMore={cursor.current !== null}
+              onMore={more}
+              selected={selected}
+              tz={view.tz}
+              terms={terms}
+              onHost={(host) => !view.hosts.includes(host) && setView({ ...view, hosts: [...view.hosts, host] })}
+              onContext={openContext}
+              onScrolledAway={setAway}
+            />
+          )}
         </section>
       </div>
     </>

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 
 export type TimeZoneMode = 'local' | 'utc';
 export type StackBy = 'host' | 'level' | 'service';
+/** What the search page shows under its histogram: the events, or their patterns. */
+export type ResultTab = 'results' | 'patterns';
 
 /** Everything a view depends on lives in the URL, so a link restores the same view. */
 export interface ViewState {
@@ -11,9 +13,18 @@ export interface ViewState {
   hosts: string[];
   tz: TimeZoneMode;
   by: StackBy;
+  tab: ResultTab;
 }
 
-export const DEFAULT_VIEW: ViewState = { q: '', from: 'now-15m', to: 'now', hosts: [], tz: 'local', by: 'host' };
+export const DEFAULT_VIEW: ViewState = {
+  q: '',
+  from: 'now-15m',
+  to: 'now',
+  hosts: [],
+  tz: 'local',
+  by: 'host',
+  tab: 'results',
+};
 
 /** Reads the view from a URL query string. */
 export function readViewState(search = window.location.search): ViewState {
@@ -26,6 +37,7 @@ export function readViewState(search = window.location.search): ViewState {
     hosts: params.getAll('host'),
     tz: params.get('tz') === 'utc' ? 'utc' : 'local',
     by: by === 'level' || by === 'service' ? by : 'host',
+    tab: params.get('tab') === 'patterns' ? 'patterns' : 'results',
   };
 }
 
@@ -38,6 +50,7 @@ export function viewSearch(state: ViewState): string {
   for (const h of state.hosts) params.append('host', h);
   if (state.tz !== DEFAULT_VIEW.tz) params.set('tz', state.tz);
   if (state.by !== DEFAULT_VIEW.by) params.set('by', state.by);
+  if (state.tab !== DEFAULT_VIEW.tab) params.set('tab', state.tab);
   const text = params.toString();
   return text ? `?${text}` : '';
 }

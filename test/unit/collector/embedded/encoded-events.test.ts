@@ -116,7 +116,7 @@ describe('events encoded for the writer thread', () => {
     expect(groups).toEqual([0, 0, 1, 2, 3, 4]);
   });
 
-  it('turns dead letters into rows of primitives, bytes as base64', () => {
+  it("turns dead letters into rows of primitives, bytes as base64, with the whole original's length and hash", () => {
     const rows = deadLetterRows([
       {
         receivedAt: '2026-11-26T10:00:00.000Z',
@@ -130,6 +130,8 @@ describe('events encoded for the writer thread', () => {
         code: 'INGEST_INVALID_UTF8',
         reason: 'bytes',
         original: Buffer.from([0xff, 0xfe]),
+        originalBytes: 2,
+        originalSha256: 'ab',
       },
     ]);
     expect(rows).toEqual([
@@ -141,6 +143,8 @@ describe('events encoded for the writer thread', () => {
         't',
         '{x',
         null,
+        null,
+        null,
       ],
       [
         Date.parse('2026-11-26T10:00:00.000Z'),
@@ -150,6 +154,8 @@ describe('events encoded for the writer thread', () => {
         null,
         null,
         '//4=',
+        2,
+        'ab',
       ],
     ]);
   });

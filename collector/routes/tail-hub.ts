@@ -1,0 +1,187 @@
+import type { Logger } from 'pino';
+import { CollectorError } from '../collector-error.js';
+import type { QueryNode } from '../query/ast.js';
+import type { LogStore } from '../store/log-store.js';
+import type { ResumePoint } from '../query/tail-position.js';
+import { pause, sseEvent, TailStream, type StreamedEvent, type TailStreamOptions } from './tail-stream.js';
+
+/** Where one `/tail` subscriber's events go (the SSE response in tail-routes.ts). */
+export interface TailSink {
+  /** Events in ingest order, already in SSE framing (rendered once for every subscriber of a poll). */
+  send(frames: string): void;
+  /** A poll failed; the stream goes on and retries with backoff. */
+  failed(code: string): void;
+  /** Called once per round: a sink sends its keep-alive comment when it has been quiet long enough. */
+  idle(): void;
+  /** False once the client is gone or the server stopped listening: the hub then drops the subscriber. */
+  alive(): boolean;
+  /** The hub is shutting down: end the response. */
+  end(): void;
+}
+
+export interface TailLimits {
+  /** Streams open at once on this collector. */
+  maxStreams: number;
+  /** Streams open at once per token. */
+  maxStreamsPerToken: number;
+}
+
+interface Subscriber {
+  sink: TailSink;
+  token: string;
+}
+
+interface Group {
+  stream: TailStream;
+  subscribers: Set<Subscriber>;
+  /** Consecutive failed polls, for backoff, and the earliest time of the next poll. */
+  failures: number;
+  nextPollAt: number;
+  /** Resumed streams poll alone; new ones with the same query share a group. */
+  shared: boolean;
+  key: string;
+}
+
+/**
+ * All live tails of one collector: one loop polls the store for every stream in turn, never several reads at once,
+ * and subscribers with the same query share one poll (five browser tabs tailing everything cost one read per
+ * round, not five). Five streams, each polling on its own, once made an ingest of 20,000 events take 77 s instead
+ * of 0.7 s. Streams are limited per token and in total; one more is refused with 429 TAIL_TOO_MANY_STREAMS.
+ */
+export class TailHub {
+  private readonly groups = new Map<string, Group>();
+  private readonly perToken = new Map<string, number>();
+  private streams = 0;
+  private running = false;
+  private closed = false;
+  private readonly wake = new AbortController();
+  private nextPrivate = 0;
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly options: TailStreamOptions,
+    private readonly limits: TailLimits,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Adds a subscriber: events matching `query` after `resume` (a `Last-Event-ID` position), or from now on. Throws
+   * 429 TAIL_TOO_MANY_STREAMS when a limit is reached. Returns the function that removes it.
+   */
+  subscribe(token: string, query: QueryNode, resume: ResumePoint | undefined, sink: TailSink): () => void {
+    if (this.closed) throw new CollectorError('STORE_UNAVAILABLE', 'The collector is stopping.', 503, {}, 5);
+    const held = this.perToken.get(token) ?? 0;
+    if (held >= this.limits.maxStreamsPerToken) {
+      throw tooMany(`This token has ${held} live tails open already (at most ${this.limits.maxStreamsPerToken}).`);
+    }
+    if (this.streams >= this.limits.maxStreams) {
+      throw tooMany(
+        `${this.streams} live tails are open on this collector already (at most ${this.limits.maxStreams}).`,
+      );
+    }
+    const now = Date.now();
+    const floor = resume ?? { ingestedMs: now, id: '' };
+    const key = JSON.stringify(query);
+    let group = resume ? undefined : this.groups.get(key);
+    // Joining is exact only when the group has sent nothing of this millisecond yet; otherwise start a new group.
+    if (group && group.stream.position.ingestedMs >= now) group = undefined;
+    if (!group) {
+      const shared = !resume && !this.groups.has(key);
+      group = {
+        stream: new TailStream(this.store, query, floor, this.options),
+        subscribers: new Set(),
+        failures: 0,
+        nextPollAt: 0,
+        shared,
+        key: shared ? key : `${key}#${this.nextPrivate++}`,
+      };
+      this.groups.set(group.key, group);
+    }
+    const subscriber: Subscriber = { sink, token };
+    group.subscribers.add(subscriber);
+    this.streams++;
+    this.perToken.set(token, held + 1);
+    this.start();
+    const owner = group;
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      this.remove(owner, subscriber);
+    };
+  }
+
+  /** Ends every stream (the server stopped listening) and stops polling. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake.abort();
+    for (const group of [...this.groups.values()]) {
+      for (const subscriber of [...group.subscribers]) {
+        this.remove(group, subscriber);
+        subscriber.sink.end();
+      }
+    }
+  }
+
+  /** Streams open now (for tests and metrics). */
+  get open(): number {
+    return this.streams;
+  }
+
+  private remove(group: Group, subscriber: Subscriber): void {
+    if (!group.subscribers.delete(subscriber)) return;
+    this.streams--;
+    const held = (this.perToken.get(subscriber.token) ?? 1) - 1;
+    if (held > 0) this.perToken.set(subscriber.token, held);
+    else this.perToken.delete(subscriber.token);
+    if (group.subscribers.size === 0 && this.groups.get(group.key) === group) this.groups.delete(group.key);
+  }
+
+  private start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.loop().finally(() => {
+      this.running = false;
+    });
+  }
+
+  /** One round: each group polled once, in turn; then a pause. Ends when no stream is left. */
+  private async loop(): Promise<void> {
+    while (!this.closed && this.groups.size > 0) {
+      for (const group of [...this.groups.values()]) {
+        if (this.closed) return;
+        for (const subscriber of [...group.subscribers]) {
+          if (!subscriber.sink.alive()) this.remove(group, subscriber);
+        }
+        if (group.subscribers.size === 0 || Date.now() < group.nextPollAt) continue;
+        await this.poll(group);
+      }
+      for (const group of this.groups.values()) for (const s of group.subscribers) s.sink.idle();
+      await pause(this.options.pollMs, this.wake.signal);
+    }
+  }
+
+  private async poll(group: Group): Promise<void> {
+    let events: StreamedEvent[];
+    try {
+      events = await group.stream.poll();
+    } catch (err) {
+      group.failures++;
+      group.nextPollAt = Date.now() + Math.min(30_000, this.options.pollMs * 2 ** group.failures);
+      this.logger.warn({ err: (err as Error).message }, 'A tail poll failed; retrying.');
+      const code = (err as { code?: unknown }).code;
+      for (const s of group.subscribers) s.sink.failed(typeof code === 'string' ? code : 'INTERNAL');
+      return;
+    }
+    group.failures = 0;
+    group.nextPollAt = 0;
+    if (events.length === 0) return;
+    const frames = events.map(sseEvent).join('');
+    for (const subscriber of group.subscribers) subscriber.sink.send(frames);
+  }
+}
+
+function tooMany(message: string): CollectorError {
+  return new CollectorError('TAIL_TOO_MANY_STREAMS', `${message} Close a tail or retry later.`, 429, {}, 5);
+}

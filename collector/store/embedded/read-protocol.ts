@@ -1,0 +1,50 @@
+import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
+import type { HostClock } from '../../../protocol/heartbeat.js';
+import type { DeadLetterQuery, SearchPage, SearchRequest } from '../log-store.js';
+import type * as Read from '../read-model.js';
+import type { ExportPage, ExportRequest } from './embedded-store.js';
+
+/** What the store asks of a read thread, with what each answers (every argument survives structured clone). */
+export interface ReadOps {
+  search: { args: SearchRequest; result: SearchPage };
+  histogram: { args: Read.HistogramRequest; result: Read.HistogramBucket[] };
+  fields: { args: Read.EventFilter; result: Read.FieldInfo[] };
+  topValues: { args: Read.TopValuesRequest; result: Read.TopValues };
+  context: { args: Read.ContextRequest; result: Read.ContextResult | null };
+  hosts: { args: { now: Date }; result: Read.HostActivity[] };
+  hostClocks: { args: Record<string, never>; result: Map<string, HostClock> };
+  tail: { args: Read.TailRequest; result: Read.TailEvent[] };
+  tailCount: { args: Read.TailCountRequest; result: number };
+  deadLetters: { args: DeadLetterQuery; result: DeadLetterPage };
+  deadLetterCounts: { args: { fromMs: number; toMs: number }; result: Record<string, number> };
+  exportEvents: { args: ExportRequest; result: ExportPage };
+}
+
+export type ReadOp = keyof ReadOps;
+
+/** A request to a read thread. */
+export type ReadRequest = { [K in ReadOp]: { id: number; op: K; args: ReadOps[K]['args'] } }[ReadOp];
+
+/**
+ * A failure as it crosses the thread: a coded error (a query error, a timeout) keeps its code, status and details;
+ * a SQLite failure keeps SQLite's code, so the store can classify it (embedded-errors.ts).
+ */
+export interface ReadFailure {
+  message: string;
+  code?: string;
+  /** Set for coded errors (CodedError), which are rebuilt as such. */
+  status?: number;
+  details?: Record<string, unknown>;
+}
+
+/** The read thread's answer to request `id`. */
+export type ReadResponse = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ReadFailure };
+
+/** What a read thread is started with. */
+export interface ReadWorkerData {
+  path: string;
+  searchTimeoutMs: number;
+  exactTotalUpTo: number;
+  /** A SharedArrayBuffer of one Int32: set to 1 by the store to stop the running read. */
+  cancel: SharedArrayBuffer;
+}
