@@ -82,6 +82,7 @@ export async function createApp(
   });
   const lineDelays = new LineDelays();
   const clockMetrics = new ClockMetrics(metrics.registry, config.search.host_silent_after);
+  metrics.clockOffsetMs = (host) => clockMetrics.offsetMs(host);
   const ingest = new IngestService(
     store,
     { maxMessageBytes: config.limits.max_message_bytes },

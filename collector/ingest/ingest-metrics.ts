@@ -93,6 +93,11 @@ export class IngestMetrics {
   private readonly tokens = new LabelBudget(MAX_TOKEN_SERIES);
   private readonly hostLag = new Map<string, { seconds: number; atMs: number }>();
   private readonly options: IngestMetricsOptions;
+  /**
+   * A host's clock offset (its clock minus the collector's), when measured: `read_at` is on the host's clock, so the
+   * lag is taken against it, and a shipper whose clock runs behind does not show a lag it does not have.
+   */
+  clockOffsetMs: (host: string) => number | undefined = () => undefined;
 
   constructor(options: Partial<IngestMetricsOptions> = {}) {
     this.options = { ...DEFAULTS, ...options };
@@ -157,8 +162,8 @@ export class IngestMetrics {
       this.ingestBytes.inc(labels, entry.bytes);
       const readMs = entry.oldestRead === undefined ? NaN : Date.parse(entry.oldestRead);
       if (Number.isNaN(readMs) || host === '') continue;
-      // A shipper whose clock runs ahead would show a negative lag; it counts as none.
-      const seconds = Math.max(0, now - readMs) / 1000;
+      // An offset not measured, or not quite right, could make a lag negative; it counts as none.
+      const seconds = Math.max(0, now - (readMs - (this.clockOffsetMs(host) ?? 0))) / 1000;
       this.lag.observe(seconds);
       if (labels.host !== OTHER) this.hostLag.set(host, { seconds, atMs: now });
     }
