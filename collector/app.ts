@@ -25,6 +25,7 @@ import { ingestAdmission } from './routes/ingest-admission.js';
 import { ingestRoutes } from './routes/ingest-routes.js';
 import { searchRoutes } from './routes/search-routes.js';
 import { contextRoutes } from './routes/context-routes.js';
+import { eventRoutes } from './routes/event-routes.js';
 import { hostRoutes } from './routes/host-routes.js';
 import { exportRoutes } from './routes/export-routes.js';
 import { patternRoutes } from './routes/pattern-routes.js';
@@ -126,6 +127,7 @@ export async function createApp(
   app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
+  app.use(eventRoutes(store, verifier));
   app.use(
     exportRoutes(
       store,

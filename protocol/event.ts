@@ -44,3 +44,13 @@ export interface Hit {
   message: string;
   fields: Record<string, unknown>;
 }
+
+/** `GET /api/v1/events/{id}`: a hit with when its line was read and stored, and the format that parsed it. */
+export interface EventDetail extends Hit {
+  /** When the shipper read the line (`event.created`); null when the sender did not say. */
+  read_at: string | null;
+  /** When the collector stored it (`event.ingested`). */
+  ingested: string;
+  /** The format whose parser read the line (`event.dataset`, e.g. `nginx`). */
+  dataset: string;
+}

@@ -15,7 +15,8 @@ const FAR_MS = 2 ** 42;
 /**
  * `/events/{id}/context?align=clocks`: the events around an anchor with each host's events moved by its measured
  * clock offset, so a host whose clock runs 90 s behind shows its events where they happened. A host's shift is
- * -offset (its events' times plus the shift are collector time); hosts without an estimate keep their times.
+ * -offset (its events' times plus the shift are collector time); hosts without an estimate, or whose offset is within
+ * its error bound (a clock that may well be right), keep their times.
  *
  * The anchor's aligned time A is the same moment for every host but a different stored time for each one (A minus
  * the host's shift), so each shifted host is read on its own around its stored time, the unshifted hosts together
@@ -32,7 +33,7 @@ export async function alignedContext(
   if (!found) return null;
   const chosen = new Set(request.hosts);
   const shifted = [...clocks]
-    .filter(([host, clock]) => clock.offset_ms !== 0 && (chosen.size === 0 || chosen.has(host)))
+    .filter(([host, clock]) => measurablyOff(clock) && (chosen.size === 0 || chosen.has(host)))
     .sort((a, b) => Math.abs(b[1].offset_ms) - Math.abs(a[1].offset_ms) || (a[0] < b[0] ? -1 : 1))
     .slice(0, MAX_SHIFTED_HOSTS);
   const shifts = new Map(shifted.map(([host, clock]) => [host, -clock.offset_ms]));
@@ -71,6 +72,11 @@ export async function alignedContext(
     aligned: true,
     shifts: Object.fromEntries(shifts),
   };
+}
+
+/** An offset larger than its error bound: shifting by anything smaller would move events by noise. */
+function measurablyOff(clock: HostClock): boolean {
+  return Math.abs(clock.offset_ms) > clock.bound_ms;
 }
 
 /** A group's events nearest to `atMs` (its stored time of the anchor) on both sides, and all of that millisecond. */

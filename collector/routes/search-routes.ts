@@ -31,6 +31,7 @@ export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
       next_cursor: page.lastKey ? encodeCursor(request.order, page.lastKey, page.snapshot) : null,
       total: page.total,
       took_ms: Math.round(performance.now() - started),
+      window: { from: request.from.toISOString(), to: request.to.toISOString() },
     };
     res.json(body);
   });

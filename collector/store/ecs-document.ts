@@ -1,4 +1,4 @@
-import type { Hit, Level } from '../../protocol/event.js';
+import type { EventDetail, Hit, Level } from '../../protocol/event.js';
 import { NESTED_ROOTS } from './field-catalogue.js';
 
 /** The stored form of an event, with ECS field names (field-catalogue.ts). */
@@ -49,5 +49,15 @@ export function toHit(id: string, doc: EcsDocument): Hit {
     offset: doc.log?.offset ?? null,
     message: doc.message,
     fields,
+  };
+}
+
+/** A stored document as `GET /api/v1/events/{id}` shows it: the hit, its read and ingest times and its format. */
+export function toEventDetail({ id, doc }: StoredEvent): EventDetail {
+  return {
+    ...toHit(id, doc),
+    read_at: doc.event.created ?? null,
+    ingested: doc.event.ingested,
+    dataset: doc.event.dataset,
   };
 }

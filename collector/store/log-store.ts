@@ -123,6 +123,8 @@ export interface LogStore {
   topValues(request: TopValuesRequest): Promise<TopValues>;
   /** Events around one event, from every (or the chosen) host; null when the id is unknown. */
   context(request: ContextRequest): Promise<ContextResult | null>;
+  /** One event's stored document as it was written (read and ingest times included); null when the id is unknown. */
+  event(id: string): Promise<StoredEvent | null>;
   /** Every host that ever shipped, with its latest activity. */
   hosts(now: Date): Promise<HostActivity[]>;
   /** The latest clock estimate of every host that has one (what aligning clocks shifts events by). */

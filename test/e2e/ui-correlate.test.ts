@@ -1,13 +1,13 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
-import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
+import { signedInPage, testScreenshotPath } from '../support/browser.js';
+import { ingestEvents, type TestCollector } from '../support/collector-harness.js';
+import { startUiSuite, type UiSuite, waitForSummary } from './ui-page.js';
 
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
 const HOSTS = ['web-1', 'web-2', 'db-1'];
 
 let collector: TestCollector;
 let browser: Browser;
+let ui: UiSuite;
 let page: Page;
 const base = Date.now() - 5 * 60_000;
 let all: { id: string; timestamp: string; host: string; source: string; offset: number }[] = [];
@@ -28,12 +28,9 @@ async function ingest(events: object[]): Promise<void> {
 }
 
 /** Waits until the summary line shows exactly `text`. */
-async function summary(text: string): Promise<void> {
-  await page.waitForFunction((t) => document.querySelector('.summary')?.textContent === t, text, { timeout: 10_000 });
-}
+const summary = (text: string) => waitForSummary(page, text);
 
 beforeAll(async () => {
-  collector = await startTestCollector('ui-correlate');
   // Every second for 4 minutes, each host logs one line; db-1 logs a deadlock at event 120.
   const events = Array.from({ length: 720 }, (_, i) => {
     const host = HOSTS[i % 3]!;
@@ -50,30 +47,23 @@ beforeAll(async () => {
       message: deadlock ? 'ERROR: deadlock detected on relation orders' : `${host} tick ${second}`,
     };
   });
-  await ingest(events);
-  await refresh(collector);
+  ui = await startUiSuite('ui-correlate', events);
+  collector = ui.collector;
+  browser = ui.browser;
   all = [...events].sort(byTime);
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const login = await fetch(`${collector.url}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token: collector.tokens.read }),
-  });
-  expect(login.status).toBe(204);
-  const cookie = /logship_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')![1]!;
-  await page.context().addCookies([{ name: 'logship_session', value: cookie, url: collector.url }]);
+  page = await signedInPage(browser, collector.url, collector.tokens.read);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await collector?.dispose();
+  await ui?.close();
 });
 
 describe('correlating servers in the web UI', () => {
   it('counts facets exactly and includes or excludes a value with one click', async () => {
     await page.goto(`${collector.url}/?from=now-15m`);
     await summary('720 events');
+    // The facets ask after the rows are painted.
+    await page.waitForSelector('[data-facet="host"] li');
     const hostFacet = page.locator('[data-facet="host"] li');
     await expect(hostFacet.allTextContents()).resolves.toEqual(['db-1240−', 'web-1240−', 'web-2240−']);
     await page.locator('[data-facet="level"] li', { hasText: 'warn' }).locator('.facet-include').click();
@@ -81,9 +71,10 @@ describe('correlating servers in the web UI', () => {
     expect(new URL(page.url()).searchParams.get('q')).toBe('level:"warn"');
     await page.goto(`${collector.url}/`);
     await summary('720 events');
+    await page.waitForSelector('[data-facet="host"] li');
     await page.locator('[data-facet="host"] li', { hasText: 'db-1' }).locator('.facet-exclude').click();
     await summary('480 events');
-    await page.screenshot({ path: join(SCREENSHOTS, 'facets.png') });
+    await page.screenshot({ path: testScreenshotPath('facets.png') });
   });
 
   it('zooms to a brushed range of the histogram', async () => {
@@ -119,21 +110,21 @@ describe('correlating servers in the web UI', () => {
     const at = all.findIndex((e) => e.id === 'cor-0362');
     expect(ids).toEqual(all.slice(at - 50, at + 51).map((e) => e.id));
     expect(new Set(all.slice(at - 50, at + 51).map((e) => e.host)).size).toBe(3);
-    await page.screenshot({ path: join(SCREENSHOTS, 'context-merged.png') });
+    await page.screenshot({ path: testScreenshotPath('context-merged.png') });
 
     await page.locator('.segmented button', { hasText: 'Lanes' }).click();
-    await page.waitForSelector('.lanes .lane-cell.anchor');
+    await page.waitForSelector('.lanes .lane-event.anchor');
     await expect(page.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1', 'web-2']);
-    await page.screenshot({ path: join(SCREENSHOTS, 'context-lanes.png') });
+    await page.screenshot({ path: testScreenshotPath('context-lanes.png') });
 
     await page.locator('.ctx-hosts .filter', { hasText: 'web-2' }).click();
-    await page.waitForFunction(() => !document.querySelector('.lanes .lane-head:nth-child(4)'));
+    await page.waitForFunction(() => document.querySelectorAll('.lanes .lane-head').length === 3);
     await expect(page.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1']);
     const shared = page.url();
     const again = await browser.newPage();
     await again.context().addCookies(await page.context().cookies());
     await again.goto(shared);
-    await again.waitForSelector('.lanes .lane-cell.anchor');
+    await again.waitForSelector('.lanes .lane-event.anchor');
     await expect(again.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1']);
     await again.close();
   });
@@ -191,7 +182,7 @@ describe('correlating servers in the web UI', () => {
     await page.waitForSelector('.hosts tbody tr');
     const rows = await page.locator('.hosts tbody tr td:first-child').allTextContents();
     expect(rows.sort()).toEqual(['db-1', 'web-1', 'web-2']);
-    await page.screenshot({ path: join(SCREENSHOTS, 'hosts.png') });
+    await page.screenshot({ path: testScreenshotPath('hosts.png') });
   });
 
   it('completes field names and top values in the query box', async () => {

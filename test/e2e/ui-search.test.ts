@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from '../support/browser.js';
-import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../support/collector-harness.js';
-
-const SCREENSHOTS = join(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+import { testScreenshotPath } from '../support/browser.js';
+import { type TestCollector } from '../support/collector-harness.js';
+import { startUiSuite, type UiSuite } from './ui-page.js';
 
 /** Messages a hostile app could log: each would run script if the UI ever treated log text as HTML. */
 const PAYLOADS = [
@@ -16,17 +14,12 @@ const PAYLOADS = [
 
 let collector: TestCollector;
 let browser: Browser;
+let ui: UiSuite;
 let page: Page;
 const dialogs: string[] = [];
 const cspViolations: string[] = [];
 
-/** Every event must be accepted: the UI checks below count on exact totals. */
-async function ingest(events: object[]): Promise<void> {
-  expect((await ingestEvents(collector, events)).accepted).toBe(events.length);
-}
-
 beforeAll(async () => {
-  collector = await startTestCollector('ui');
   const now = Date.now();
   const hosts = ['web-1', 'web-2', 'db-1'];
   const events: object[] = Array.from({ length: 600 }, (_, i) => ({
@@ -49,9 +42,9 @@ beforeAll(async () => {
     host: 'web-1',
     message: '{"user":"ann","action":"login","ok":true}',
   });
-  await ingest(events);
-  await refresh(collector);
-  browser = await launchBrowser();
+  ui = await startUiSuite('ui', events);
+  collector = ui.collector;
+  browser = ui.browser;
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -63,8 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await collector?.dispose();
+  await ui?.close();
 });
 
 describe('web UI', () => {
@@ -122,7 +114,7 @@ describe('web UI', () => {
     await expect(row.locator('.fold').textContent()).resolves.toBe('+2 lines');
     await row.locator('.fold').click();
     await expect(row.locator('.message').textContent()).resolves.toContain('at retry (db.js:2)');
-    await page.screenshot({ path: join(SCREENSHOTS, 'search.png') });
+    await page.screenshot({ path: testScreenshotPath('search.png') });
     // A permalink restores the same view in a fresh page.
     const again = await browser.newPage();
     await again.context().addCookies(await page.context().cookies());
@@ -153,12 +145,21 @@ describe('web UI', () => {
     expect(texts.sort()).toEqual(expected.sort());
     expect(await page.locator('.hit .message .ansi-red-fg').textContent()).toBe('red');
     // Host names are attacker-controlled too: neither the rows nor the facets may turn them into elements.
+    await page.waitForSelector('[data-facet="host"] .facet-value');
     expect(
       await page.locator('.results img, .results script, .results svg, .results b, .facets b, .facets img').count(),
     ).toBe(0);
     await expect(page.locator('[data-facet="host"] .facet-value').allTextContents()).resolves.toContain(
       '<b>evil-0</b>',
     );
+    // The details show the whole event, host and message included, as text too.
+    await page.locator('.hit[data-id="xss-0"] a.time').click();
+    await page.waitForSelector('.details[data-id="xss-0"]');
+    await expect(page.locator('.details .details-message').textContent()).resolves.toBe(PAYLOADS[0]);
+    await expect(page.locator('.details tr[data-field="host"] .value-filter').textContent()).resolves.toBe(
+      '<b>evil-0</b>',
+    );
+    expect(await page.locator('.details img, .details b, .details script, .details svg').count()).toBe(0);
     expect(dialogs).toEqual([]);
     expect(cspViolations).toEqual([]);
     const csp = (await fetch(collector.url)).headers.get('content-security-policy') ?? '';

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium on PATH (CONTRACT §7); browser downloads do not work here, so there is no fallback. */
@@ -26,9 +29,18 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A browser page signed in to the collector at `url` with a read token (the session cookie set directly). */
-export async function signedInPage(browser: Browser, url: string, token: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+/**
+ * A browser page, in a context of its own, signed in to the collector at `url` with a read token (the session cookie
+ * set directly).
+ */
+export async function signedInPage(
+  browser: Browser,
+  url: string,
+  token: string,
+  viewport = { width: 1400, height: 900 },
+): Promise<Page> {
+  // A context of its own rather than browser.newPage()'s, which refuses a second page (a link opened in a new tab).
+  const page = await (await browser.newContext({ viewport })).newPage();
   const login = await fetch(`${url}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -39,4 +51,14 @@ export async function signedInPage(browser: Browser, url: string, token: string)
   if (!cookie) throw new Error('signing in set no session cookie');
   await page.context().addCookies([{ name: 'logship_session', value: cookie, url }]);
   return page;
+}
+
+/**
+ * Where browser tests save their screenshots: a temporary folder, looked at after a failure, never docs/ (the
+ * README's pictures are refreshed on purpose by `npm run screenshots`).
+ */
+export function testScreenshotPath(name: string): string {
+  const dir = join(tmpdir(), 'logship-test-screenshots');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, name);
 }

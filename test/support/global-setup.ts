@@ -7,19 +7,27 @@
 import Module from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Config } from '@jest/types';
 import type { RunningElasticsearch } from '../../scripts/es/es-process.js';
 
 /** Away from a developer's `npm run es:start` on 9200. */
 const PORT = 19200;
 /** Where global-teardown (same process) finds what this setup started. */
 export const HARNESS = Symbol.for('logship.test-elasticsearch');
+/** Where global-teardown finds the check that the whole run left the checkout as it was (working-tree.ts). */
+export const WORKING_TREE = Symbol.for('logship.test-working-tree');
 
 export interface Harness {
   es: RunningElasticsearch;
   dataDir: string;
 }
 
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig: Config.GlobalConfig): Promise<void> {
+  // Only a whole run (npm test): while a developer runs a few tests, they may well be editing files meanwhile.
+  if (!globalConfig.testPathPatterns.isSet() && !globalConfig.testNamePattern) {
+    const { watchWorkingTree } = (await importEsLocal()).workingTree;
+    (globalThis as Record<symbol, unknown>)[WORKING_TREE] = watchWorkingTree(globalConfig.rootDir);
+  }
   // Clusters started by this run, in this process or a worker, are stopped by this process's teardown.
   process.env.LOGSHIP_TEST_RUN = String(process.pid);
   await plainElasticsearch();
@@ -71,6 +79,7 @@ async function plainElasticsearch(): Promise<void> {
 export async function importEsLocal(): Promise<{
   process: typeof import('../../scripts/es/es-process.js');
   shared: typeof import('./shared-elasticsearch.js');
+  workingTree: typeof import('./working-tree.js');
 }> {
   type Resolve = (this: unknown, request: unknown, ...rest: unknown[]) => string;
   const loader = Module as unknown as { _resolveFilename: Resolve };
@@ -87,6 +96,7 @@ export async function importEsLocal(): Promise<{
     return {
       process: await import('../../scripts/es/es-process.js'),
       shared: await import('./shared-elasticsearch.js'),
+      workingTree: await import('./working-tree.js'),
     };
   } finally {
     loader._resolveFilename = original;

@@ -1,21 +1,40 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiGet, apiSend } from './api/client';
-import type { SessionState } from './api/types';
+import type { HostRow, SessionState } from './api/types';
 import { SHORTCUTS } from './components/keyboard';
+import { hostPalette, usePaletteVersion } from './components/palette';
 import { ContextPage } from './pages/context-page';
+import { EventPage } from './pages/event-page';
 import { HostsPage } from './pages/hosts-page';
 import { LoginPage } from './pages/login-page';
 import { SearchPage } from './pages/search-page';
 import { navigate, useLocation } from './state/url-state';
 
-/** Signs in first, then routes by path: `/` search, `/context/:id` around an event, `/hosts`. */
+/** After signing in, the page that was asked for: a shared link survives the sign-in; the login page itself does not. */
+function afterSignIn(): void {
+  window.location.assign(window.location.pathname === '/login' ? '/' : window.location.href);
+}
+
+/**
+ * Signs in first, then routes by path: `/` search, `/context/:id` around an event, `/events/:id` one event, `/hosts`.
+ */
 export function App() {
   const [session, setSession] = useState<SessionState | undefined>();
   const [help, setHelp] = useState(false);
   const location = useLocation();
+  // A new palette re-renders every page, so rows, lanes and the hosts list take the seeded colours.
+  usePaletteVersion();
   useEffect(() => {
     apiGet<SessionState>('/api/v1/session').then(setSession, () => setSession({ signed_in: false }));
   }, []);
+  // Every host known, in one order, so each keeps one colour in every view and no two share one.
+  useEffect(() => {
+    if (session?.signed_in)
+      apiGet<HostRow[]>('/api/v1/hosts').then(
+        (rows) => hostPalette.seed(rows.map((r) => r.host)),
+        () => undefined,
+      );
+  }, [session?.signed_in]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const tag = (e.target as HTMLElement | null)?.tagName;
@@ -26,9 +45,10 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
   if (!session) return <p class="loading">Loading…</p>;
-  if (!session.signed_in) return <LoginPage onSignedIn={() => window.location.assign('/')} />;
+  if (!session.signed_in) return <LoginPage onSignedIn={afterSignIn} />;
   const path = location.pathname;
   const contextId = /^\/context\/(.+)$/.exec(path)?.[1];
+  const eventId = /^\/events\/(.+)$/.exec(path)?.[1];
   const signOut = async () => {
     await apiSend('DELETE', '/api/v1/session');
     window.location.assign('/');
@@ -62,6 +82,8 @@ export function App() {
       </nav>
       {contextId ? (
         <ContextPage id={decodeURIComponent(contextId)} />
+      ) : eventId ? (
+        <EventPage id={decodeURIComponent(eventId)} />
       ) : path === '/hosts' ? (
         <HostsPage />
       ) : (

@@ -18,6 +18,7 @@ import { EsMaintenance } from './es-maintenance.js';
 import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import type * as Read from '../read-model.js';
 import { esContext } from './es-context.js';
+import { esEvent } from './es-event.js';
 import { esFields, esTopValues } from './es-fields.js';
 import { esHistogram } from './es-histogram.js';
 import { esHostClocks, esHosts, esRecordHeartbeat } from './es-hosts.js';
@@ -201,6 +202,10 @@ export class EsStore implements LogStore {
 
   context(request: Read.ContextRequest): Promise<Read.ContextResult | null> {
     return esContext(this.readContext, request);
+  }
+
+  event(id: string): Promise<StoredEvent | null> {
+    return esEvent(this.readContext, id);
   }
 
   hosts(now: Date): Promise<Read.HostActivity[]> {

@@ -71,9 +71,13 @@ export class EmbeddedSearch {
     });
   }
 
+  /** The row of one event id, if stored. */
+  eventRow(id: string): EventRow | undefined {
+    return this.statement(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`).get(id) as EventRow | undefined;
+  }
+
   context(request: ContextRequest): ContextResult | null {
-    const anchor = this.statement(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`).get(request.id) as
-      EventRow | undefined;
+    const anchor = this.eventRow(request.id);
     if (!anchor) return null;
     const hosts: QueryNode =
       request.hosts.length === 0

@@ -229,6 +229,10 @@ export class EmbeddedStore implements LogStore {
     return this.guard((open) => open.reads.run('context', request));
   }
 
+  async event(id: string): Promise<StoredEvent | null> {
+    return this.guard((open) => open.reads.run('event', { id }));
+  }
+
   async hosts(now: Date): Promise<Read.HostActivity[]> {
     return this.guard((open) => open.reads.run('hosts', { now }));
   }

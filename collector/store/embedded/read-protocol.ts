@@ -1,5 +1,6 @@
 import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { HostClock } from '../../../protocol/heartbeat.js';
+import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetterQuery, SearchPage, SearchRequest } from '../log-store.js';
 import type * as Read from '../read-model.js';
 import type { ExportPage, ExportRequest } from './embedded-store.js';
@@ -11,6 +12,7 @@ export interface ReadOps {
   fields: { args: Read.EventFilter; result: Read.FieldInfo[] };
   topValues: { args: Read.TopValuesRequest; result: Read.TopValues };
   context: { args: Read.ContextRequest; result: Read.ContextResult | null };
+  event: { args: { id: string }; result: StoredEvent | null };
   hosts: { args: { now: Date }; result: Read.HostActivity[] };
   hostClocks: { args: Record<string, never>; result: Map<string, HostClock> };
   tail: { args: Read.TailRequest; result: Read.TailEvent[] };

@@ -59,6 +59,10 @@ function run(request: ReadRequest): unknown {
       return r.aggregations.topValues(request.args);
     case 'context':
       return r.search.context(request.args);
+    case 'event': {
+      const row = r.search.eventRow(request.args.id);
+      return row ? { id: row.id, doc: restoreDocument(row) } : null;
+    }
     case 'hosts':
       return r.aggregations.hosts(request.args.now);
     case 'hostClocks':

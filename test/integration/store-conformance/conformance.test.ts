@@ -2,6 +2,7 @@ import { buildFixture } from './conformance-fixture.js';
 import type { CaseContext } from './case-context.js';
 import { clockCases } from './cases/clock-cases.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
+import { eventCases } from './cases/event-cases.js';
 import { ingestCases } from './cases/ingest-cases.js';
 import { pagingCases } from './cases/paging-cases.js';
 import { patternCases } from './cases/pattern-cases.js';
@@ -40,6 +41,7 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   pagingCases(ctx);
   readCases(ctx);
   deadLetterCases(ctx);
+  eventCases(ctx);
   patternCases(ctx);
   clockCases(ctx);
 });

@@ -1,7 +1,7 @@
 import type { AlignedHit, Hit } from '../api/types';
 import type { TimeZoneMode } from '../state/url-state';
 import { formatOffset } from './clock-offset';
-import { formatTime } from './time-format';
+import { formatTime } from '../time/time-format';
 
 /** A hit as the context views show it: with aligned clocks, at its aligned time, the original kept aside. */
 export function shownHit(hit: Hit | AlignedHit): Hit {

@@ -1,73 +1,83 @@
-import { useEffect, useState } from 'preact/hooks';
-import { apiGet, type Params } from '../api/client';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { fieldNames } from '../api/field-list';
+import { RequestQueue } from '../api/request-queue';
+import type { Hit } from '../api/types';
+import { FacetSection, type FacetFilter } from './facet-section';
 
-const FACETS = [
+/** The facets every search shows; more are added from the field list. */
+const DEFAULT_FACETS = [
   ['host', 'Host'],
   ['service', 'Service'],
   ['level', 'Level'],
   ['source', 'Source'],
 ] as const;
 
-interface TopValues {
-  values: { value: string | number; count: number }[];
+const DEFAULT_NAMES = new Set<string>([
+  'host',
+  'host.name',
+  'service',
+  'service.name',
+  'level',
+  'log.level',
+  'source',
+  'log.file.path',
+]);
+/** Full text has no values to count. */
+const NOT_FACETS = new Set(['message', '@timestamp', 'event.original_base64']);
+
+interface Props {
+  filter: FacetFilter;
+  /** The range as the view names it (`now-15m`): the field list is asked for once per range, not per search. */
+  range: { from: string; to: string };
+  enabled: boolean;
+  /** The search was refused (a syntax error): no counts of an earlier query may stay on screen to click. */
+  failed: boolean;
+  live: Hit[];
+  extra: string[];
+  open: boolean;
+  onQuery: (q: string) => void;
+  onFacets: (fields: string[]) => void;
 }
 
-/** A query clause for one field value, quoted so spaces, slashes and quotes in values stay literal. */
-export function fieldClause(field: string, value: string, exclude: boolean): string {
-  return `${exclude ? '-' : ''}${field}:"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-/** Adds a clause to a query with AND, keeping the user's query intact in parentheses when it has OR. */
-export function addClause(q: string, clause: string): string {
-  const trimmed = q.trim();
-  if (!trimmed) return clause;
-  return /\bOR\b/.test(trimmed) ? `(${trimmed}) AND ${clause}` : `${trimmed} AND ${clause}`;
-}
-
-/** Exact counts of the top values of host, service, level and source for the current search; click to filter. */
-export function FacetSidebar({ params, onClause }: { params: Params; onClause: (clause: string) => void }) {
-  const [facets, setFacets] = useState<Record<string, TopValues['values']>>({});
-  const key = JSON.stringify(params);
+/** Facets with exact counts: the four main fields and any field added from the list of stored fields. */
+export function FacetSidebar({ filter, range, enabled, failed, live, extra, open, onQuery, onFacets }: Props) {
+  const queue = useMemo(() => new RequestQueue(2), []);
+  const [names, setNames] = useState<string[]>([]);
   useEffect(() => {
-    const abort = new AbortController();
-    for (const [field] of FACETS) {
-      apiGet<TopValues>(`/api/v1/fields/${field}/top`, { ...params, size: 10 }, abort.signal).then(
-        (top) => setFacets((prev) => ({ ...prev, [field]: top.values })),
-        () => undefined,
-      );
-    }
-    return () => abort.abort();
-  }, [key]);
+    if (enabled) void fieldNames(range.from, range.to).then(setNames);
+  }, [enabled, range.from, range.to]);
+  const addable = names.filter((n) => !NOT_FACETS.has(n) && !DEFAULT_NAMES.has(n) && !extra.includes(n));
+  const common = { filter, enabled, queue, live, onQuery };
   return (
-    <aside class="facets" aria-label="Facets">
-      {FACETS.map(([field, label]) => (
-        <section key={field} data-facet={field}>
-          <h3>{label}</h3>
-          <ul>
-            {(facets[field] ?? []).map(({ value, count }) => (
-              <li key={String(value)}>
-                <button
-                  type="button"
-                  class="facet-include"
-                  title={`Only ${field} ${String(value)}`}
-                  onClick={() => onClause(fieldClause(field, String(value), false))}
-                >
-                  <span class="facet-value">{String(value)}</span>
-                  <span class="facet-count">{count.toLocaleString()}</span>
-                </button>
-                <button
-                  type="button"
-                  class="facet-exclude"
-                  title={`Without ${field} ${String(value)}`}
-                  onClick={() => onClause(fieldClause(field, String(value), true))}
-                >
-                  −
-                </button>
-              </li>
-            ))}
-          </ul>
-        </section>
+    <aside class={open ? 'facets open' : 'facets'} aria-label="Facets">
+      {DEFAULT_FACETS.map(([field, label]) => (
+        <FacetSection key={field} field={field} label={label} {...common} />
       ))}
+      {extra.map((field) => (
+        <FacetSection
+          key={field}
+          field={field}
+          label={field}
+          {...common}
+          onRemove={() => onFacets(extra.filter((f) => f !== field))}
+        />
+      ))}
+      {enabled && addable.length > 0 && (
+        <select
+          class="add-facet"
+          aria-label="Add a facet"
+          value=""
+          onChange={(e) => e.currentTarget.value && onFacets([...extra, e.currentTarget.value])}
+        >
+          <option value="">+ facet on a field…</option>
+          {addable.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      )}
+      {failed && <p class="facet-note">No facets: the search was refused.</p>}
     </aside>
   );
 }

@@ -13,6 +13,8 @@ export function useKeyboard(handlers: Record<string, () => void>) {
         if (e.key === 'Escape') target.blur();
         return;
       }
+      // Enter on a focused button or link is that control's own click.
+      if (e.key === 'Enter' && target?.closest('button, a')) return;
       const handler = latest.current[e.key];
       if (handler) {
         e.preventDefault();
@@ -29,6 +31,8 @@ export const SHORTCUTS: [string, string][] = [
   ['/', 'search'],
   ['e', 'next error'],
   ['c', 'around the selected event, on every server'],
+  ['o / Enter', 'details of the selected event'],
+  ['Esc', 'close the details'],
   ['t', 'live tail on / off'],
   ['?', 'this help'],
 ];

@@ -2,14 +2,17 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Hit } from '../api/types';
 
 /**
- * Live tail over Server-Sent Events (`/api/v1/tail`). While `paused` (the user scrolled away), new events are held
- * and counted instead of shown, so the list never jumps under the reader.
+ * Live tail over Server-Sent Events. While `paused` (the user scrolled away from the newest rows), new events are held
+ * and counted instead of moving the list under the reader; `release` shows them.
  */
 export function useLiveTail(enabled: boolean, query: string, paused: boolean, onEvents: (hits: Hit[]) => void) {
   const held = useRef<Hit[]>([]);
   const [heldCount, setHeldCount] = useState(0);
   const pausedRef = useRef(paused);
   pausedRef.current = paused;
+  // The latest callback, read when events arrive: the one the stream was opened with sees old state.
+  const deliver = useRef(onEvents);
+  deliver.current = onEvents;
   useEffect(() => {
     if (!enabled) return;
     const source = new EventSource(`/api/v1/tail${query}`);
@@ -23,7 +26,7 @@ export function useLiveTail(enabled: boolean, query: string, paused: boolean, on
       if (pausedRef.current) {
         held.current.push(...batch);
         setHeldCount(held.current.length);
-      } else onEvents(batch);
+      } else deliver.current(batch);
     };
     source.onmessage = (e: MessageEvent<string>) => {
       pending.push(JSON.parse(e.data) as Hit);
@@ -40,7 +43,7 @@ export function useLiveTail(enabled: boolean, query: string, paused: boolean, on
     const batch = held.current;
     held.current = [];
     setHeldCount(0);
-    if (batch.length) onEvents(batch);
+    if (batch.length) deliver.current(batch);
   };
   return { heldCount, release };
 }

@@ -1,20 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { apiGet, type Params } from '../api/client';
-
-export const TIME_PRESETS = [
-  ['now-5m', 'Last 5 minutes'],
-  ['now-15m', 'Last 15 minutes'],
-  ['now-1h', 'Last hour'],
-  ['now-6h', 'Last 6 hours'],
-  ['now-24h', 'Last 24 hours'],
-  ['now-7d', 'Last 7 days'],
-] as const;
-
-const SHORT_FIELDS = ['host', 'service', 'level', 'source', 'message'];
+import { apiGet } from '../api/client';
+import { fieldNames, SHORT_FIELDS } from '../api/field-list';
 
 interface Props {
   q: string;
-  filter: Params;
+  filter: { from: string; to: string };
   error?: { message: string; position?: number };
   onSearch: (q: string) => void;
 }
@@ -27,8 +17,8 @@ function tokenAt(text: string, caret: number): { start: number; word: string } {
 }
 
 /**
- * The query box (CONTRACT §6) with autocomplete of field names and of a field's top values; a syntax error is shown
- * under the character it points at.
+ * The query box (docs/api.md, query language) with autocomplete of field names and of a field's top values; a syntax
+ * error is shown under the character it points at.
  */
 export function QueryBar({ q, filter, error, onSearch }: Props) {
   const [text, setText] = useState(q);
@@ -44,12 +34,8 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
     setSuggestions([]);
   };
   useEffect(() => setText(q), [q]);
-  useEffect(() => {
-    apiGet<{ fields: { name: string }[] }>('/api/v1/fields', filter).then(
-      (r) => setFields([...new Set([...SHORT_FIELDS, ...r.fields.map((f) => f.name)])]),
-      () => undefined,
-    );
-  }, [JSON.stringify(filter)]);
+  const loadFields = () =>
+    void fieldNames(filter.from, filter.to).then((names) => setFields([...new Set([...SHORT_FIELDS, ...names])]));
 
   const suggest = async (value: string, caret: number) => {
     const mine = ++request.current;
@@ -89,6 +75,8 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
     setActive(0);
   };
 
+  const typedWord = () => tokenAt(text, input.current?.selectionStart ?? text.length).word;
+
   const accept = (choice: string) => {
     const caret = input.current?.selectionStart ?? text.length;
     const { start } = tokenAt(text, caret);
@@ -123,15 +111,20 @@ export function QueryBar({ q, filter, error, onSearch }: Props) {
             setText(e.currentTarget.value);
             void suggest(e.currentTarget.value, e.currentTarget.selectionStart ?? e.currentTarget.value.length);
           }}
+          onFocus={loadFields}
           onBlur={() => setTimeout(clearSuggestions, 150)}
           onKeyDown={(e) => {
             if (suggestions.length === 0) return;
+            const choice = suggestions[active];
             if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
               e.preventDefault();
               setActive((a) => (a + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length);
-            } else if (e.key === 'Tab' || (e.key === 'Enter' && suggestions[active] !== undefined)) {
+            } else if (e.key === 'Enter' && choice === typedWord()) {
+              // The suggestion is what was typed: Enter means "search", as it does with the list closed.
+              clearSuggestions();
+            } else if (choice !== undefined && (e.key === 'Tab' || e.key === 'Enter')) {
               e.preventDefault();
-              accept(suggestions[active]!);
+              accept(choice);
             } else if (e.key === 'Escape') clearSuggestions();
           }}
         />

@@ -22,7 +22,7 @@ export function ResultList({ hits, hasMore, onMore, selected, onScrolledAway, ..
     count: hits.length,
     getScrollElement: () => scroller.current,
     estimateSize: () => 24,
-    overscan: 20,
+    overscan: 10,
     getItemKey: (i) => hits[i]!.id,
   });
   const items = virtualizer.getVirtualItems();

@@ -1,39 +1,69 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { TimeZoneMode } from '../state/url-state';
-import { TIME_PRESETS } from './query-bar';
+import { formatTimeInput } from '../time/time-format';
+import { parseTimeInput, TIME_PRESETS } from '../time/time-range-math';
 
-/** `datetime-local` values are in the browser's zone; the API takes ISO in UTC. */
-function toInput(value: string, tz: TimeZoneMode): string {
-  if (value.startsWith('now')) return '';
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return '';
-  const shifted = tz === 'utc' ? d : new Date(d.getTime() - d.getTimezoneOffset() * 60_000);
-  return shifted.toISOString().slice(0, 19);
-}
-
-function fromInput(value: string, tz: TimeZoneMode): string {
-  return new Date(tz === 'utc' ? `${value}Z` : value).toISOString();
-}
-
-/** Relative presets or an absolute range, in the display zone; and the zone switch (UTC or local). */
-export function TimeRange({
-  from,
-  to,
-  tz,
-  onChange,
-}: {
+interface Props {
   from: string;
   to: string;
   tz: TimeZoneMode;
   onChange: (from: string, to: string, tz: TimeZoneMode) => void;
+}
+
+/** One typed end of the range: applied on Enter or when the box is left, refused with a reason when unreadable. */
+function TimeBox({
+  label,
+  value,
+  tz,
+  onValue,
+}: {
+  label: string;
+  value: string;
+  tz: TimeZoneMode;
+  onValue: (v: string) => void;
 }) {
-  const preset = to === 'now' && TIME_PRESETS.some(([v]) => v === from) ? from : '';
-  const [absFrom, setAbsFrom] = useState(toInput(from, tz));
-  const [absTo, setAbsTo] = useState(toInput(to, tz));
+  const [text, setText] = useState(formatTimeInput(value, tz));
+  const [error, setError] = useState('');
   useEffect(() => {
-    setAbsFrom(toInput(from, tz));
-    setAbsTo(toInput(to, tz));
-  }, [from, to, tz]);
+    setText(formatTimeInput(value, tz));
+    setError('');
+  }, [value, tz]);
+  const apply = () => {
+    if (text.trim() === formatTimeInput(value, tz)) return;
+    const parsed = parseTimeInput(text, tz);
+    if ('error' in parsed) setError(parsed.error);
+    else {
+      setError('');
+      onValue(parsed.value);
+    }
+  };
+  return (
+    <label class="time-box">
+      <span class="time-label">{label}</span>
+      <input
+        type="text"
+        aria-label={label}
+        aria-invalid={error ? true : undefined}
+        title={error || 'now-40m, 40m, 10:30 or 2026-11-26 10:30'}
+        spellcheck={false}
+        autocomplete="off"
+        value={text}
+        onInput={(e) => setText(e.currentTarget.value)}
+        onKeyDown={(e) => e.key === 'Enter' && (e.preventDefault(), apply())}
+        onBlur={apply}
+      />
+      {error && (
+        <span class="time-error" role="alert">
+          {error}
+        </span>
+      )}
+    </label>
+  );
+}
+
+/** Presets, typed relative or absolute ends (`now-40m`, `40m`, `2026-11-26 10:30`), and the zone switch. */
+export function TimeRange({ from, to, tz, onChange }: Props) {
+  const preset = to === 'now' && TIME_PRESETS.some(([v]) => v === from) ? from : '';
   return (
     <div class="time-range">
       <select
@@ -48,23 +78,8 @@ export function TimeRange({
           </option>
         ))}
       </select>
-      <input
-        type="datetime-local"
-        step="1"
-        aria-label="From"
-        value={absFrom}
-        onChange={(e) =>
-          e.currentTarget.value &&
-          onChange(fromInput(e.currentTarget.value, tz), to === 'now' ? new Date().toISOString() : to, tz)
-        }
-      />
-      <input
-        type="datetime-local"
-        step="1"
-        aria-label="To"
-        value={absTo}
-        onChange={(e) => e.currentTarget.value && onChange(from, fromInput(e.currentTarget.value, tz), tz)}
-      />
+      <TimeBox label="From" value={from} tz={tz} onValue={(v) => onChange(v, to, tz)} />
+      <TimeBox label="To" value={to} tz={tz} onValue={(v) => onChange(from, v, tz)} />
       <select
         aria-label="Time zone"
         value={tz}

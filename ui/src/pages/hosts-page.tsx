@@ -1,18 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, apiGet } from '../api/client';
-import type { HostClock } from '../api/types';
+import type { HostRow } from '../api/types';
 import { ClockOffset } from '../components/clock-offset';
-import { hostColor } from '../components/hit-row';
-import { formatTime } from '../components/time-format';
+import { hostColor } from '../components/palette';
+import { formatTime } from '../time/time-format';
 import { navigate, readViewState, viewSearch, DEFAULT_VIEW } from '../state/url-state';
-
-interface HostRow {
-  host: string;
-  last_seen: string | null;
-  events_5m: number;
-  status: 'ok' | 'silent';
-  clock: (HostClock & { skewed: boolean; lines_agree: boolean }) | null;
-}
 
 /** Every shipper that ever sent: last seen, volume, silent hosts first. */
 export function HostsPage() {

@@ -14,6 +14,10 @@ export interface ViewState {
   tz: TimeZoneMode;
   by: StackBy;
   tab: ResultTab;
+  /** Facets added from the field list, beyond host, service, level and source. */
+  facets: string[];
+  /** The event whose details are open ('' when none). */
+  event: string;
 }
 
 export const DEFAULT_VIEW: ViewState = {
@@ -24,6 +28,8 @@ export const DEFAULT_VIEW: ViewState = {
   tz: 'local',
   by: 'host',
   tab: 'results',
+  facets: [],
+  event: '',
 };
 
 /** Reads the view from a URL query string. */
@@ -38,6 +44,8 @@ export function readViewState(search = window.location.search): ViewState {
     tz: params.get('tz') === 'utc' ? 'utc' : 'local',
     by: by === 'level' || by === 'service' ? by : 'host',
     tab: params.get('tab') === 'patterns' ? 'patterns' : 'results',
+    facets: params.getAll('facet'),
+    event: params.get('event') ?? '',
   };
 }
 
@@ -51,13 +59,16 @@ export function viewSearch(state: ViewState): string {
   if (state.tz !== DEFAULT_VIEW.tz) params.set('tz', state.tz);
   if (state.by !== DEFAULT_VIEW.by) params.set('by', state.by);
   if (state.tab !== DEFAULT_VIEW.tab) params.set('tab', state.tab);
+  for (const f of state.facets) params.append('facet', f);
+  if (state.event) params.set('event', state.event);
   const text = params.toString();
   return text ? `?${text}` : '';
 }
 
 /** Moves to another page of the app without a reload (the app listens to popstate). */
-export function navigate(url: string): void {
-  window.history.pushState(null, '', url);
+export function navigate(url: string, replace = false): void {
+  if (replace) window.history.replaceState(null, '', url);
+  else window.history.pushState(null, '', url);
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
 
@@ -81,4 +92,15 @@ export function useViewState(): [ViewState, (next: ViewState) => void] {
     if (search !== window.location.search) navigate(`${window.location.pathname}${search}`);
   };
   return [state, update];
+}
+
+/** Five minutes either side of an event: the search a value clicked outside the search page opens. */
+const AROUND_MS = 5 * 60_000;
+
+/** The search URL of `q` within five minutes either side of a time. */
+export function searchAround(timestamp: string, q: string, tz: TimeZoneMode): string {
+  const t = Date.parse(timestamp);
+  const from = new Date(t - AROUND_MS).toISOString();
+  const to = new Date(t + AROUND_MS).toISOString();
+  return `/${viewSearch({ ...DEFAULT_VIEW, tz, q, from, to })}`;
 }
