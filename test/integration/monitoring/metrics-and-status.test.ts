@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServiceStatus } from '../../../protocol/status.js';
 import { postIngest, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
@@ -154,6 +156,14 @@ describe('collector /metrics', () => {
     expect(hosts.get('logship_collector_host_backlog_bytes{host="hb-1"}')).toBe(2 * 1024 * 1024);
     expect(hosts.get('logship_collector_host_silence_seconds{host="h2"}')).toBeGreaterThanOrEqual(SILENT_AFTER_S);
   }, 60_000);
+
+  it('is listed whole in docs/metrics.md: every metric it exposes has a row there', async () => {
+    const text = await fetch(`${c.url}/metrics`).then((r) => r.text());
+    const names = [...text.matchAll(/^# TYPE (logship_\S+) /gm)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(30);
+    const docs = readFileSync(join(import.meta.dirname, '../../../docs/metrics.md'), 'utf8');
+    expect(names.filter((name) => !docs.includes(`\`${name}\``) && !docs.includes(`\`${name}{`))).toEqual([]);
+  });
 });
 
 describe('GET /api/v1/status and logship status', () => {
