@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { ApiClient } from '../../cli/api-client.js';
+import { launchBrowser } from '../support/browser.js';
 import { Fleet } from '../support/fleet-harness.js';
 import { runLogship, waitFor } from '../support/processes.js';
 import { appendTimedLines, auditSequence } from '../support/sequence-log.js';
@@ -175,6 +176,23 @@ describe('two collectors behind nginx', () => {
       const res = await fetch(`${fleet.collectorUrl(i)}/api/v1/search?q=*&limit=1`, { headers: { cookie } });
       expect(res.status).toBe(200);
     }
+    // The UI in Chromium through nginx, with that cookie: the search page counts every event of the last hour.
+    const total = (await fleet.search({ from: 'now-1h', limit: '1' })).total;
+    expect(total.relation).toBe('eq');
+    const summary = `${total.value.toLocaleString('en-US')} events`;
+    const browser = await launchBrowser();
+    cleanups.push(() => void browser.close());
+    const page = await (await browser.newContext()).newPage();
+    const [name, value] = cookie.split('=') as [string, string];
+    await page.context().addCookies([{ name, value, url: fleet.url }]);
+    // Exactly that text (a locator of its own: this suite is type-checked without the DOM's types).
+    const shows = (text: string) =>
+      page
+        .locator('.summary')
+        .filter({ hasText: new RegExp(`^${text}$`) })
+        .waitFor({ timeout: 30_000 });
+    await page.goto(`${fleet.url}/?from=now-1h`);
+    await shows(summary);
     await fleet.stopCollector('SIGKILL', 0);
     try {
       // Through nginx, every request now lands on collector 1.
@@ -182,10 +200,15 @@ describe('two collectors behind nginx', () => {
         const res = await fetch(`${fleet.url}/api/v1/session`, { headers: { cookie } });
         expect(await res.json()).toMatchObject({ signed_in: true, name: 'read' });
       }
+      // The page loaded again, still signed in, with the same count from the survivor.
+      await page.reload();
+      await shows(summary);
+      await expect(page.locator('.hit').count()).resolves.toBeGreaterThan(0);
     } finally {
+      await browser.close();
       await fleet.startCollector({}, 0);
     }
-  }, 60_000);
+  }, 90_000);
 
   it('terminates TLS in nginx: the cookie is Secure there, and X-Forwarded-For/-Proto count only from nginx', async () => {
     const tlsDir = join(fleet.dir, 'tls');
