@@ -117,8 +117,11 @@ describe('correlating servers in the web UI', () => {
     await expect(page.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1', 'web-2']);
     await page.screenshot({ path: testScreenshotPath('context-lanes.png') });
 
+    // The lanes narrow at once from the rows already there, then reload for the chosen hosts: wait for that answer.
+    const narrowed = page.waitForResponse((r) => r.url().includes('/context?') && r.url().includes('host='));
     await page.locator('.ctx-hosts .filter', { hasText: 'web-2' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('.lanes .lane-head').length === 3);
+    await narrowed;
+    await page.waitForSelector('.lanes .lane-event.anchor');
     await expect(page.locator('.lane-head').allTextContents()).resolves.toEqual(['time', 'db-1', 'web-1']);
     const shared = page.url();
     const again = await browser.newPage();
