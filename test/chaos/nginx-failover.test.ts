@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { ApiClient } from '../../cli/api-client.js';
-import { launchBrowser } from '../support/browser.js';
+import { launchBrowser, sessionCookie } from '../support/browser.js';
 import { Fleet } from '../support/fleet-harness.js';
 import { runLogship, waitFor } from '../support/processes.js';
 import { appendTimedLines, auditSequence } from '../support/sequence-log.js';
@@ -165,13 +165,8 @@ describe('two collectors behind nginx', () => {
   }, 420_000);
 
   it('honours a UI session made through one collector on the other, and on the survivor of a kill', async () => {
-    const login = await fetch(`${fleet.url}/api/v1/session`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token: fleet.tokens.read }),
-    });
-    expect(login.status).toBe(204);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const session = await sessionCookie(fleet.url, fleet.tokens.read);
+    const cookie = `logship_session=${session}`;
     for (const i of [0, 1]) {
       const res = await fetch(`${fleet.collectorUrl(i)}/api/v1/search?q=*&limit=1`, { headers: { cookie } });
       expect(res.status).toBe(200);
@@ -183,8 +178,7 @@ describe('two collectors behind nginx', () => {
     const browser = await launchBrowser();
     cleanups.push(() => void browser.close());
     const page = await (await browser.newContext()).newPage();
-    const [name, value] = cookie.split('=') as [string, string];
-    await page.context().addCookies([{ name, value, url: fleet.url }]);
+    await page.context().addCookies([{ name: 'logship_session', value: session, url: fleet.url }]);
     // Exactly that text (a locator of its own: this suite is type-checked without the DOM's types).
     const shows = (text: string) =>
       page
