@@ -15,6 +15,7 @@ const BENCHES = [
   'collector-overload',
   'search-latency',
   'embedded-store',
+  'embedded-writer-cost',
   'ui-first-paint',
   'es-sizing',
   'pattern-accuracy',

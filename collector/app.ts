@@ -12,7 +12,7 @@ import { DeadLetterKeeper } from './ingest/dead-letter-keeper.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { AlertHook } from './monitoring/alert-hook.js';
-import { registerHostMetrics } from './monitoring/host-status.js';
+import { registerHostMetrics } from './monitoring/host-state.js';
 import { registerStoreHealth } from './monitoring/store-health-metrics.js';
 import { StatusReport } from './monitoring/status-report.js';
 import { startRetention } from './retention/retention-job.js';

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Hit } from './event.js';
+import { choice, wholeNumber, windowFilterShape } from './query-params.js';
 
 /**
  * The row formats of `GET /api/v1/export` (and of `logship search --output`): one home, so the collector's
@@ -6,6 +8,23 @@ import type { Hit } from './event.js';
  */
 export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/**
+ * The parameters of `GET /api/v1/export`; `limit` is bounded by the collector's `export.max_events` (`max` asks for
+ * that many) and defaults to `export.default_events`.
+ */
+export function exportQuerySchema(limits: { defaultEvents: number; maxEvents: number }) {
+  const fallback = Math.min(limits.defaultEvents, limits.maxEvents);
+  return z.object({
+    format: choice('format', EXPORT_FORMATS).default('ndjson'),
+    ...windowFilterShape,
+    order: choice('order', ['asc', 'desc']).default('asc'),
+    limit: z.preprocess(
+      (v) => (v === 'max' ? String(limits.maxEvents) : v),
+      wholeNumber('limit', fallback, 1, limits.maxEvents),
+    ),
+  });
+}
 
 /** The CSV columns, in order; `fields` holds the remaining fields as one JSON object. */
 export const CSV_COLUMNS = ['timestamp', 'host', 'service', 'level', 'source', 'offset', 'message', 'id', 'fields'];

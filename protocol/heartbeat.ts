@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { count, isoTime } from './wire-values.js';
 
 /**
  * `POST /api/v1/heartbeat` (ingest scope), sent by every shipper every few seconds even when no line was read,
@@ -6,10 +7,6 @@ import { z } from 'zod';
  * the host's clock is from the collector's. One schema: the route validates with it, the shipper and the stores use
  * its type.
  */
-
-const isoTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
-  message: 'must be an ISO-8601 time',
-});
 
 /** The four times of one heartbeat exchange, as NTP names them t1…t4. */
 export const clockSampleSchema = z.object({
@@ -48,31 +45,30 @@ export const heartbeatSchema = z.object({
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
 
 /** The collector's answer to a heartbeat: its t2 and t3, which the shipper reports back in its next heartbeat. */
-export interface HeartbeatAnswer {
-  received_at: string;
-  replied_at: string;
-}
+export const heartbeatAnswerSchema = z.object({
+  received_at: isoTime.describe('t2: when the collector received the heartbeat.'),
+  replied_at: isoTime.describe('t3: when it answered.'),
+});
+export type HeartbeatAnswer = z.infer<typeof heartbeatAnswerSchema>;
 
 /**
- * How far a host's clock is from the collector's, as `/hosts` shows it and the stores keep it. `offset_ms` is host
- * clock minus collector clock: a host 90 s behind has -90000, and its events are aligned by subtracting it.
+ * How far a host's clock is from the collector's, as the stores keep it. `offset_ms` is host clock minus collector
+ * clock: a host 90 s behind has -90000, and its events are aligned by subtracting it.
  */
-export interface HostClock {
-  offset_ms: number;
-  /** The true offset is within offset_ms ± bound_ms: half the chosen exchange's round trip, plus drift since. */
-  bound_ms: number;
-  /** The round trip of the chosen exchange (the shortest of the reported ones). */
-  delay_ms: number;
-  /** Exchanges the estimate was chosen from. */
-  samples: number;
-  /** When the chosen exchange reached the collector (collector clock). */
-  measured_at: string;
-  /**
-   * Cross-check from the host's events: the median of (read time - time written in the line), both host clock. A
-   * shared clock gives a small positive delay; a clearly negative one means the lines' clock is not the shipper's,
-   * so the measured offset may not describe the lines.
-   */
-  line_delay_ms: number | null;
-  /** Events the line delay was taken from. */
-  line_events: number;
-}
+export const hostClockSchema = z.object({
+  offset_ms: z.number().int().describe("The host's clock minus the collector's (negative: behind)."),
+  bound_ms: count.describe('The true offset is within offset_ms ± bound_ms: half the round trip, plus drift since.'),
+  delay_ms: count.describe('The round trip of the chosen exchange (the shortest of the reported ones).'),
+  samples: z.number().int().min(1).describe('Exchanges the estimate was chosen from.'),
+  measured_at: isoTime.describe('When the chosen exchange reached the collector (collector clock).'),
+  line_delay_ms: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      "Median of read time minus line time over the host's recent events (both host clock): a clearly negative one " +
+        "means the lines' clock is not the shipper's.",
+    ),
+  line_events: count.describe('Events the line delay was taken from.'),
+});
+export type HostClock = z.infer<typeof hostClockSchema>;

@@ -1,32 +1,72 @@
-/** `GET /api/v1/status`: the state of the service on one screen (`logship status`). */
-export interface ServiceStatus {
-  /** When the collector put this together (ISO-8601). */
-  at: string;
-  store: {
-    kind: 'elasticsearch' | 'embedded';
-    ready: boolean;
-    /** Why it is not ready, as `/readyz` says it. */
-    problem: { code: string; message: string } | null;
-  };
-  /** Events stored in the last minute by every collector of the store (by `event.ingested`); null if not known. */
-  ingest: { events_last_minute: number; events_per_s: number } | null;
-  /** null when the store could not be asked. */
-  hosts: {
-    total: number;
-    /** Hosts heard of neither by event nor heartbeat for `search.host_silent_after`, most silent first. */
-    silent: { host: string; last_seen: string | null; silent_for_s: number | null }[];
-    silent_count: number;
-    /**
-     * Hosts past `monitoring.lagging_after` (read to stored, as seen by the collector that answered) or
-     * `monitoring.lagging_backlog` (bytes their shipper has not had acknowledged), most behind first.
-     */
-    lagging: { host: string; lag_s: number | null; backlog_bytes: number | null }[];
-    lagging_count: number;
-  } | null;
-  /** Dead letters received in the last hour, by code; null when the store could not be asked. */
-  dead_letters: { last_hour: number; by_code: Record<string, number> } | null;
-  /** Alerts firing now; `evaluated` is false while this collector evaluates no alert rules. */
-  alerts: { evaluated: boolean; firing: { rule: string; since: string; summary: string }[] };
-  /** Sections that could not be filled in, with the error code (e.g. the store is down). */
-  errors: { section: string; code: string; message: string }[];
-}
+import { z } from 'zod';
+import { storeNoticeSchema } from './health.js';
+import { count, isoTime } from './wire-values.js';
+
+/** Hosts listed per kind in `GET /api/v1/status`; the counts beside the lists cover every host. */
+export const MAX_STATUS_HOSTS = 20;
+
+/** A rule firing now, as `GET /api/v1/status` and `logship status` list it. */
+export const firingAlertSchema = z.object({
+  rule: z.string(),
+  since: isoTime.describe('When it started firing.'),
+  summary: z.string().describe('One line for a person: what the rule found.'),
+});
+export type FiringAlert = z.infer<typeof firingAlertSchema>;
+
+/** The answer of `GET /api/v1/status`: the state of the service on one screen (`logship status`). */
+export const serviceStatusSchema = z.object({
+  at: isoTime.describe('When the collector put this answer together.'),
+  store: z.object({
+    kind: z.enum(['elasticsearch', 'embedded']),
+    ready: z.boolean(),
+    problem: storeNoticeSchema.nullable().describe('Why the store is not ready, as /readyz says it.'),
+  }),
+  ingest: z
+    .object({ events_last_minute: count, events_per_s: z.number().min(0) })
+    .nullable()
+    .describe(
+      'Events stored in the last minute by every collector of the store (by event.ingested); null when the store cannot count them.',
+    ),
+  hosts: z
+    .object({
+      total: count,
+      silent: z
+        .array(
+          z.object({
+            host: z.string(),
+            last_seen: isoTime.nullable(),
+            silent_for_s: z.number().min(0).nullable(),
+          }),
+        )
+        .max(MAX_STATUS_HOSTS)
+        .describe('Hosts heard of neither by event nor heartbeat for search.host_silent_after, most silent first.'),
+      silent_count: count,
+      lagging: z
+        .array(
+          z.object({
+            host: z.string(),
+            lag_s: z.number().min(0).nullable(),
+            backlog_bytes: z.number().min(0).nullable(),
+          }),
+        )
+        .max(MAX_STATUS_HOSTS)
+        .describe(
+          'Hosts past monitoring.lagging_after (read to stored, as seen by the collector that answered) or monitoring.lagging_backlog (bytes their shipper has not had acknowledged), most behind first.',
+        ),
+      lagging_count: count,
+    })
+    .nullable()
+    .describe('null when the store could not be asked.'),
+  dead_letters: z
+    .object({ last_hour: count, by_code: z.record(z.string(), count) })
+    .nullable()
+    .describe('Dead letters received in the last hour, by code; null when the store could not be asked.'),
+  alerts: z.object({
+    evaluated: z.boolean().describe('false while this collector evaluates no alert rules.'),
+    firing: z.array(firingAlertSchema),
+  }),
+  errors: z
+    .array(z.object({ section: z.string(), code: z.string(), message: z.string() }))
+    .describe('Sections that could not be filled in, with the error code (e.g. the store is down).'),
+});
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;

@@ -26,10 +26,25 @@ const scratchDigits = Buffer.alloc(16);
 
 /** Writes `n` (a non-negative safe integer) in `radix` (10 or 36) at `pos`; returns the position after it. */
 export function writeUint(buf: Buffer, pos: number, n: number, radix: number): number {
-  if (n < radix) {
-    buf[pos] = BASE36[n]!;
-    return pos + 1;
-  }
+  if (n >= SMALL) return writeLargeUint(buf, pos, n, radix);
+  // Offsets below 2 GiB (nearly all): 32-bit integer division, digits written from the end: half the time of
+  // dividing doubles into a scratch buffer.
+  let length = 1;
+  for (let m = n; m >= radix; m = (m / radix) | 0) length++;
+  const end = pos + length;
+  let i = end;
+  do {
+    const q = (n / radix) | 0;
+    buf[--i] = BASE36[n - q * radix]!;
+    n = q;
+  } while (n > 0);
+  return end;
+}
+
+/** Above this, `| 0` would overflow. */
+const SMALL = 0x80000000;
+
+function writeLargeUint(buf: Buffer, pos: number, n: number, radix: number): number {
   let len = 0;
   while (n > 0) {
     const q = Math.floor(n / radix);

@@ -79,8 +79,13 @@ export function nextGenerationKey(idKey: string, generation: number): string {
   return `${idKey.replace(/:g\d+$/, '')}:g${generation}`;
 }
 
+/** What reading a file at a position needs: an open FileHandle, or a fake in tests. */
+export interface ReadableFile {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
 /** The up to CHECK_BYTES bytes just before `offset` (fewer near the start; empty at 0). */
-export async function bytesBefore(fh: FileHandle, offset: number): Promise<Buffer> {
+export async function bytesBefore(fh: ReadableFile, offset: number): Promise<Buffer> {
   const from = Math.max(0, offset - CHECK_BYTES);
   const buf = Buffer.alloc(offset - from);
   const { bytesRead } = await fh.read(buf, 0, buf.length, from);

@@ -1,24 +1,14 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { IngestEvent } from '../protocol/event.js';
 import type { Batcher } from './batcher.js';
 import type { InputConfig } from './config.js';
-import { eventIdPrefix, writeUint } from './event-id.js';
-import {
-  bytesBefore,
-  bytesBeforeSync,
-  contentKey,
-  generationKey,
-  identifyFile,
-  identityKey,
-  nextGenerationKey,
-  saltedKey,
-  type FileIdentity,
-} from './file-identity.js';
+import { EventEncoder } from './event-encoder.js';
+import { bytesBefore, bytesBeforeSync, identifyFile, identityKey, type FileIdentity } from './file-identity.js';
 import { LineReader, type Line } from './line-reader.js';
 import { MultilineGrouper } from './multiline.js';
 import { multilineStart } from './multiline-presets.js';
 import type { Registry, RegistryEntry } from './registry.js';
+import { decideResume, type FollowedGeneration, type OpenFileView, type ReadMark } from './resume-decision.js';
 
 /**
  * One readable generation of one file: the unit whose offsets are acknowledged and committed. A truncated file
@@ -55,8 +45,8 @@ export interface HarvesterContext {
   onRead(input: InputConfig, lines: number, bytes: number): void;
   onFlagged(input: InputConfig, reason: 'truncated' | 'invalid_utf8'): void;
   onTruncation(reason: string): void;
-  /** Every open harvester: a new file may be a copy of one of them (copytruncate seen while running). */
-  harvesters(): Iterable<Harvester>;
+  /** Every open file: a new file may be a copy of one of them (copytruncate seen while running). */
+  openFiles(): Iterable<OpenFileView>;
   /**
    * Runs file identifications one at a time: two files with the same first line established at once would not
    * see each other and could get the same ids.
@@ -64,45 +54,12 @@ export interface HarvesterContext {
   exclusive<T>(work: () => Promise<T>): Promise<T>;
 }
 
-/** Where a file's read position was when it was last looked at, to recognise a copy of that content. */
-interface ReadMark {
-  source: Source;
-  /** Offset up to which the content was read. */
-  position: number;
-  /** The bytes just before `position`. */
-  check: Buffer;
-}
-
-/** Whether `bytes` (base64 in the registry) are what the file holds just before `offset`. */
-async function tailMatches(fh: FileHandle, offset: number, tail: string | undefined): Promise<boolean> {
-  if (offset === 0) return true;
-  if (tail === undefined) return true; // written by an older shipper: only the size check applies
-  const actual = await bytesBefore(fh, offset);
-  return actual.toString('base64') === tail;
-}
-
-/** How much of two files with the same first line is compared to tell a copy from a different file. */
-const PREFIX_COMPARE_BYTES = 1024 * 1024;
-
-/** How far back start_at: end looks for the start of the current line. */
-const LINE_START_WINDOW = 64 * 1024;
-
-/** The offset of the first line at or before `size`, so start_at: end never starts in the middle of a line. */
-async function lineStartBefore(fh: FileHandle, size: number): Promise<number> {
-  const from = Math.max(0, size - LINE_START_WINDOW);
-  const buf = Buffer.alloc(size - from);
-  const { bytesRead } = await fh.read(buf, 0, buf.length, from);
-  const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
-  if (nl >= 0) return from + nl + 1;
-  return from === 0 ? 0 : size;
-}
-
 /**
  * Tails one open file: establishes its identity, resumes at the committed offset, reads complete lines, groups
  * multiline records and hands events to the batcher (awaiting it: backpressure). Keeping the file open means a
  * renamed or deleted file is still read to its end.
  */
-export class Harvester {
+export class Harvester implements OpenFileView {
   /** The path the file was last seen at; events carry it as `source`. */
   path: string;
   /** True once no watched path refers to this file any more (renamed away or deleted). */
@@ -123,23 +80,13 @@ export class Harvester {
   private lastLineAt = 0;
   private closed = false;
   private establishing: Promise<boolean> | null = null;
-  private readAtMs = 0;
-  private readAtIso = '';
-  /**
-   * `{<shared fields>,"read_at":"<iso>","id":"<prefix>`: how every event of this file starts, rebuilt when the
-   * path (a rename), the id key (a new generation) or the millisecond changes. One copy per line instead of one
-   * per field.
-   */
-  private eventHead = Buffer.alloc(0);
-  private headPath: string | undefined;
-  private headIso = '';
-  private headIdPrefix = '';
-  private idPrefix = '';
-  private idKey: string | undefined;
+  private readonly encoder: EventEncoder;
+  /** When the chunk holding the lines being handed on was read: their read_at. */
+  private readAtMs = Date.now();
   /** The generation replaced by the last truncation, with where it was read to: a copy of it may show up. */
   private previous: ReadMark | undefined;
   /** Set by a truncation: the generation the new content follows. */
-  private nextGeneration: { fingerprint: string; generation: number; idKey: string } | undefined;
+  private nextGeneration: FollowedGeneration | undefined;
 
   constructor(
     private readonly ctx: HarvesterContext,
@@ -150,6 +97,7 @@ export class Harvester {
     private readonly initial: boolean,
   ) {
     this.path = path;
+    this.encoder = new EventEncoder({ host: ctx.host, tz: ctx.tz, input });
   }
 
   /** True when everything the file holds has been handed on and nothing is running. */
@@ -248,6 +196,8 @@ export class Harvester {
       this.ctx.logger.warn({ err, path: this.path }, 'Reading a file failed; it is retried at the next change.');
     } finally {
       this.running = false;
+      // Nothing more to hand on for now: files waiting for their turn at the batcher go on.
+      if (this.source) this.ctx.batcher.endTurn(this.source);
     }
   }
 
@@ -276,23 +226,40 @@ export class Harvester {
       this.lastActivity = Date.now();
       let lines = 0;
       let from = reader.nextLineOffset;
-      for await (const line of reader.readLines()) {
-        // Counted in slices, so metrics show a reader paused by backpressure where it is, at little cost per line.
-        if (++lines === 256) {
-          this.ctx.onRead(this.input, lines, line.offset - from);
-          lines = 0;
-          from = line.offset;
+      let stopped = true;
+      try {
+        // Lines are taken from each chunk synchronously: a promise is awaited only per read and when the batcher
+        // pushes back, not per line.
+        reading: while (await reader.fill()) {
+          // One clock read per chunk, not per line: every line of a chunk was read at the same moment.
+          this.readAtMs = Date.now();
+          for (let line = reader.nextLine(); line !== undefined; line = reader.nextLine()) {
+            // Counted in slices, so metrics show a reader paused by backpressure where it is, at little cost per line.
+            if (++lines === 256) {
+              this.ctx.onRead(this.input, lines, line.offset - from);
+              lines = 0;
+              from = line.offset;
+            }
+            let wait: Promise<void> | undefined;
+            if (this.grouper) {
+              this.lastLineAt = this.readAtMs;
+              const record = this.grouper.push(line);
+              if (record) wait = this.emit(record);
+            } else {
+              wait = this.emit(line);
+            }
+            if (wait) {
+              // Held back by the batcher: the read buffer goes back to the shared free list meanwhile.
+              reader.park();
+              await wait;
+            }
+            if (this.closed || this.ctx.isStopping()) break reading;
+          }
         }
-        if (this.grouper) {
-          this.lastLineAt = Date.now();
-          const record = this.grouper.push(line);
-          if (record) await this.emit(record);
-        } else {
-          // Not `await this.emit(line)`: awaiting only when the batcher pushes back spares a promise per line.
-          const wait = this.emit(line);
-          if (wait) await wait;
-        }
-        if (this.closed || this.ctx.isStopping()) break;
+        stopped = false;
+      } finally {
+        // Stopped early (or failed): what was read past the last line handed on is read again next time.
+        if (stopped) reader.rewind();
       }
       this.ctx.onRead(this.input, lines, reader.nextLineOffset - from);
     }
@@ -310,56 +277,26 @@ export class Harvester {
     if (this.source) return true;
     const identity = await identifyFile(this.fh);
     if (!identity) return false;
-    const key = identityKey(identity);
     const registry = this.ctx.registry;
-    const stored = registry.get(key);
-    let offset = 0;
-    let generation = 0;
-    let why: string;
-    let idKey: string | undefined;
-    const forced = this.nextGeneration;
+    const follows = this.nextGeneration;
     this.nextGeneration = undefined;
-    if (forced !== undefined && forced.fingerprint === identity.fingerprint) {
-      // Truncated while running and refilled with the same first line: only a new generation tells the new
-      // content from the old.
-      generation = forced.generation + 1;
-      idKey = nextGenerationKey(forced.idKey, generation);
-      if (stored && stored.retired_at === undefined) registry.retire(key);
-      why = 'truncated';
-    } else if (stored && stored.offset <= size && (await tailMatches(this.fh, stored.offset, stored.tail))) {
-      offset = stored.offset;
-      generation = stored.generation ?? 0;
-      idKey = stored.id_key ?? generationKey(identity, generation);
-      why = 'registry';
-    } else if (stored) {
-      generation = (stored.generation ?? 0) + 1;
-      idKey = nextGenerationKey(stored.id_key ?? generationKey(identity, 0), generation);
-      registry.retire(key);
-      this.ctx.onTruncation('while stopped');
-      why = 'truncated while the shipper was stopped';
-    } else {
-      const origin = await this.copyOrigin(identity, size);
-      if (origin.copyOf) {
-        offset = origin.copyOf.offset;
-        idKey = origin.copyOf.idKey;
-        why = `a copy of ${origin.copyOf.path}`;
-      } else {
-        idKey = origin.distinct ? saltedKey(identity) : contentKey(identity);
-        if (this.initial && this.input.start_at === 'end') {
-          offset = await lineStartBefore(this.fh, size);
-          why = 'start_at end';
-        } else {
-          why = origin.distinct ? 'new file (its first line is also the first line of another file)' : 'new file';
-        }
-      }
-    }
-    // The inode now holds other content: what was stored for it is kept only as a copy candidate.
-    for (const k of registry.sameInode(identity.dev, identity.ino, key)) registry.retire(k);
+    const start = await decideResume({
+      identity,
+      size,
+      file: this.fh,
+      registry,
+      others: [...this.ctx.openFiles()].filter((f) => f !== this),
+      follows,
+      startAtEnd: this.initial && this.input.start_at === 'end',
+    });
+    for (const key of start.retire) registry.retire(key);
+    if (start.truncatedWhileStopped) this.ctx.onTruncation('while stopped');
+    const { offset, generation } = start;
     this.source = {
       identity,
-      key,
+      key: identityKey(identity),
       generation,
-      idKey,
+      idKey: start.idKey,
       harvester: this,
       committed: offset,
       retired: false,
@@ -377,7 +314,7 @@ export class Harvester {
       : undefined;
     // Recording the start at once matters for start_at: end, and after a truncation it replaces the old offset.
     registry.set(this.entryFor(this.source, offset));
-    this.ctx.logger.info({ path: this.path, offset, size, generation, reason: why }, 'Tailing a file.');
+    this.ctx.logger.info({ path: this.path, offset, size, generation, reason: start.reason }, 'Tailing a file.');
     return true;
   }
 
@@ -400,63 +337,6 @@ export class Harvester {
     return buf.subarray(0, bytesRead);
   }
 
-  /**
-   * Whether this new file is a copy of a known one (copytruncate: a new inode with the same first bytes), told by
-   * the same bytes before the known read or acknowledged offset. A copy continues at the acknowledged offset under
-   * the original's ids: what was shipped is not shipped again, and the lines written just before the truncation
-   * (only in the copy now) are not lost. `distinct` means a file with the same first line but other content was
-   * found: the new file must not share ids with it.
-   */
-  private async copyOrigin(
-    identity: FileIdentity,
-    size: number,
-  ): Promise<{ copyOf?: { offset: number; idKey: string; path: string }; distinct: boolean }> {
-    let best: { offset: number; idKey: string; path: string } | undefined;
-    let distinct = false;
-    const same = (e: FileIdentity): boolean => e.dev === identity.dev && e.ino === identity.ino;
-    const endsWith = async (position: number, expected: Buffer): Promise<boolean> => {
-      const actual = await bytesBefore(this.fh, position);
-      return actual.subarray(actual.length - expected.length).equals(expected);
-    };
-    for (const h of this.ctx.harvesters()) {
-      if (h === this) continue;
-      for (const mark of h.readMarks()) {
-        const id = mark.source.identity;
-        if (id.fingerprint !== identity.fingerprint || same(id)) continue;
-        if (mark.position > size || mark.check.length === 0) continue; // a copy older than what was read: undecided
-        if (await endsWith(mark.position, mark.check)) {
-          if (!best || best.offset < mark.source.committed) {
-            best = { offset: mark.source.committed, idKey: mark.source.idKey, path: h.path };
-          }
-        } else {
-          distinct = true;
-        }
-      }
-      // A file with the same first line that nothing was read from yet: compare the starts of both files.
-      const other = h.current;
-      if (other && other.identity.fingerprint === identity.fingerprint && !same(other.identity)) {
-        if (h.readMarks().length === 0) {
-          const length = Math.min(size, h.size, PREFIX_COMPARE_BYTES);
-          const [mine, theirs] = await Promise.all([this.head(length), h.head(length)]);
-          if (mine.equals(theirs)) best ??= { offset: other.committed, idKey: other.idKey, path: h.path };
-          else distinct = true;
-        }
-      }
-    }
-    // Stored entries: a copy made while the shipper was down, or of a file no longer open.
-    for (const e of this.ctx.registry.withFingerprint(identity.fingerprint)) {
-      if (same(e) || e.tail === undefined || e.offset === 0 || e.offset > size) continue;
-      if (await tailMatches(this.fh, e.offset, e.tail)) {
-        if (!best || best.offset < e.offset) {
-          best = { offset: e.offset, idKey: e.id_key ?? generationKey(e, e.generation ?? 0), path: e.path };
-        }
-      } else {
-        distinct = true;
-      }
-    }
-    return best ? { copyOf: best, distinct: false } : { distinct };
-  }
-
   /** The file shrank or changed below what was read: a new generation, read from 0. */
   private async truncated(size: number, reason: string): Promise<void> {
     this.ctx.logger.info(
@@ -472,6 +352,7 @@ export class Harvester {
         this.previous = { source: this.source, position: this.reader.position, check: this.reader.checkBytes };
       }
       this.source.retired = true;
+      this.ctx.batcher.endTurn(this.source);
       this.nextGeneration = {
         fingerprint: this.source.identity.fingerprint,
         generation: this.source.generation,
@@ -509,102 +390,36 @@ export class Harvester {
   /** Hands one event to the batcher; returns a promise only when the caller must wait (backpressure). */
   private emit(line: Line): Promise<void> | undefined {
     const source = this.source!;
-    const now = Date.now();
-    // One ISO string per millisecond instead of one per line.
-    if (now !== this.readAtMs) {
-      this.readAtMs = now;
-      this.readAtIso = new Date(now).toISOString();
+    const encoder = this.encoder;
+    encoder.at(this.path, source.idKey, this.readAtMs);
+    if (!EventEncoder.isPlain(line)) return this.emitFlagged(line, source);
+    // Hot path: the event is written as bytes straight into the open batch when it fits.
+    const max = encoder.maxBytes(line);
+    const batcher = this.ctx.batcher;
+    const target = batcher.reserve(max, source);
+    if (target) {
+      const at = batcher.writePosition;
+      const end = encoder.write(target, at, line);
+      return batcher.commitWritten(end - at, source, line.nextOffset);
     }
-    if (this.idKey !== source.idKey) {
-      this.idKey = source.idKey;
-      this.idPrefix = eventIdPrefix(this.ctx.host, source.idKey);
-    }
-    if (line.originalBytes === undefined && !line.invalidUtf8) {
-      // Hot path: only id, offset, read time and message change from line to line; the rest is serialised once,
-      // and the event is written as bytes straight into the batch: no string, no object per line.
-      this.refreshHead();
-      const message = line.buf === undefined ? JSON.stringify(line.text) : undefined;
-      // Escaping makes at most 6 bytes of one (a control byte as \u00XX).
-      const messageMax = message === undefined ? (line.end! - line.start!) * 6 + 2 : Buffer.byteLength(message);
-      const max = this.eventHead.length + 48 + messageMax;
-      const batcher = this.ctx.batcher;
-      const target = batcher.reserve(max);
-      let wait: Promise<void> | undefined;
-      if (target) {
-        const at = batcher.writePosition;
-        const end = this.serialize(target, at, line, message);
-        wait = batcher.commitWritten(end - at, source, line.nextOffset);
-      } else {
-        if (max > scratch.length) scratch = Buffer.allocUnsafe(Math.max(max, scratch.length * 2));
-        const end = this.serialize(scratch, 0, line, message);
-        wait = batcher.addBytes(scratch, end, source, line.nextOffset);
-      }
-      return wait;
-    }
-    return this.emitFlagged(line, source);
+    return this.emitAside(line, source, max);
   }
 
-  /** A truncated or invalid UTF-8 line: rare, so a plain object and JSON.stringify keep it simple. */
-  private async emitFlagged(line: Line, source: Source): Promise<void> {
-    const input = this.input;
-    const event: IngestEvent = {
-      id: this.idPrefix + line.offset.toString(36),
-      host: this.ctx.host,
-      service: input.service,
-      source: this.path,
-      offset: line.offset,
-      format: input.format,
-      message: line.text,
-      fields: input.fields,
-      read_at: this.readAtIso,
-      tz: this.ctx.tz,
-      flags: [],
-    };
-    // Flagged lines are rare: the plain object keeps them simple.
-    if (line.originalBytes !== undefined) {
-      event.flags!.push('truncated');
-      event.original_bytes = line.originalBytes;
-      this.ctx.onFlagged(input, 'truncated');
-    }
-    if (line.invalidUtf8) {
-      event.flags!.push('invalid_utf8');
-      if (line.raw) event.original_base64 = line.raw.toString('base64');
-      this.ctx.onFlagged(input, 'invalid_utf8');
-    }
-    const wait = this.ctx.batcher.add(JSON.stringify(event), source, line.nextOffset);
-    if (wait) await wait;
+  /**
+   * The event does not fit the open batch now (full, held back, or a huge line): written to the shared scratch
+   * buffer and added by copy. Kept out of emit() so the optimised hot path does not carry (and deoptimise on) it.
+   */
+  private emitAside(line: Line, source: Source, max: number): Promise<void> | undefined {
+    if (max > scratch.length) scratch = Buffer.allocUnsafe(Math.max(max, scratch.length * 2));
+    const end = this.encoder.write(scratch, 0, line);
+    return this.ctx.batcher.addBytes(scratch, end, source, line.nextOffset);
   }
 
-  /** Rebuilds the start shared by the events of this file (path, generation or millisecond changed). */
-  private refreshHead(): void {
-    if (this.headPath === this.path && this.headIso === this.readAtIso && this.headIdPrefix === this.idPrefix) return;
-    this.headPath = this.path;
-    this.headIso = this.readAtIso;
-    this.headIdPrefix = this.idPrefix;
-    const shared: Omit<IngestEvent, 'message' | 'id' | 'offset'> = {
-      host: this.ctx.host,
-      service: this.input.service,
-      source: this.path,
-      format: this.input.format,
-      fields: this.input.fields,
-      tz: this.ctx.tz,
-      read_at: this.readAtIso,
-    };
-    const json = JSON.stringify(shared);
-    this.eventHead = Buffer.from(`${json.slice(0, -1)},"id":"${this.idPrefix}`, 'utf8');
-  }
-
-  /** Writes the event of an unflagged line at `pos` of `out`; returns the position after it. */
-  private serialize(out: Buffer, pos: number, line: Line, message: string | undefined): number {
-    pos += this.eventHead.copy(out, pos);
-    pos = writeUint(out, pos, line.offset, 36);
-    pos = writeAscii(out, pos, OFFSET_KEY);
-    pos = writeUint(out, pos, line.offset, 10);
-    pos = writeAscii(out, pos, MESSAGE_KEY);
-    if (message === undefined) pos = writeJsonString(out, pos, line.buf!, line.start!, line.end!);
-    else pos += out.write(message, pos, 'utf8');
-    out[pos++] = 0x7d; // }
-    return pos;
+  /** A truncated or invalid UTF-8 line: counted per flag and sent as a plain JSON string (rare). */
+  private emitFlagged(line: Line, source: Source): Promise<void> | undefined {
+    if (line.originalBytes !== undefined) this.ctx.onFlagged(this.input, 'truncated');
+    if (line.invalidUtf8) this.ctx.onFlagged(this.input, 'invalid_utf8');
+    return this.ctx.batcher.add(this.encoder.flagged(line), source, line.nextOffset);
   }
 }
 
@@ -613,54 +428,3 @@ export class Harvester {
  * so one buffer serves every harvester (grown only for longer lines).
  */
 let scratch = Buffer.allocUnsafe(16 * 1024);
-
-const OFFSET_KEY = Buffer.from('","offset":', 'latin1');
-const MESSAGE_KEY = Buffer.from(',"message":', 'latin1');
-
-/** Copies a short constant byte by byte: cheaper than Buffer#copy's argument checks for a dozen bytes. */
-function writeAscii(out: Buffer, pos: number, bytes: Buffer): number {
-  for (let i = 0; i < bytes.length; i++) out[pos++] = bytes[i]!;
-  return pos;
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-/** JSON's short escapes of control bytes (\b \t \n \f \r); the others become \u00XX. */
-const SHORT_ESCAPES: Record<number, number> = { 8: 0x62, 9: 0x74, 10: 0x6e, 12: 0x66, 13: 0x72 };
-
-/**
- * Writes valid UTF-8 bytes as a JSON string at `pos`; returns the position after it. Only `"`, `\` and control
- * bytes need escaping, so runs between them are copied as they are: no string and no JSON.stringify per line.
- */
-function writeJsonString(out: Buffer, pos: number, buf: Buffer, start: number, end: number): number {
-  out[pos++] = QUOTE;
-  let i = start;
-  for (;;) {
-    // A read-only scan to the next byte that needs escaping, then the run before it copied: natively when long
-    // (one call instead of a store per byte), byte by byte when short (a native call costs more than that).
-    let j = i;
-    while (j < end) {
-      const c = buf[j]!;
-      if (c < 0x20 || c === QUOTE || c === BACKSLASH) break;
-      j++;
-    }
-    if (j - i >= LONG_RUN) pos += buf.copy(out, pos, i, j);
-    else while (i < j) out[pos++] = buf[i++]!;
-    if (j === end) break;
-    const c = buf[j]!;
-    out[pos++] = BACKSLASH;
-    if (c === QUOTE || c === BACKSLASH) {
-      out[pos++] = c;
-    } else {
-      const short = SHORT_ESCAPES[c];
-      if (short !== undefined) out[pos++] = short;
-      else pos += out.write(`u${c.toString(16).padStart(4, '0')}`, pos, 'latin1');
-    }
-    i = j + 1;
-  }
-  out[pos++] = QUOTE;
-  return pos;
-}
-
-/** Runs at least this long are copied with Buffer#copy rather than byte by byte. */
-const LONG_RUN = 48;

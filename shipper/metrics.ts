@@ -10,6 +10,27 @@ export interface FileFigures {
   deleted: boolean;
 }
 
+/** The shipper's main figures since start, read from its metrics. */
+export interface ShipperStats {
+  filesOpen: number;
+  batchesAcknowledged: number;
+  eventsAccepted: number;
+  eventsDuplicate: number;
+  /** Refused per event by the collector (kept in its dead-letter store). */
+  eventsRejected: number;
+  /** Given up on after the collector refused the event alone. */
+  eventsDropped: number;
+}
+
+/** The sum of a metric's values, or of those whose labels include `labels`. */
+async function total(metric: Counter<string> | Gauge, labels: Record<string, string> = {}): Promise<number> {
+  let sum = 0;
+  for (const v of (await metric.get()).values) {
+    if (Object.entries(labels).every(([k, want]) => v.labels[k] === want)) sum += v.value;
+  }
+  return sum;
+}
+
 /**
  * The shipper's Prometheus metrics (`logship_shipper_*`). One registry per shipper, not prom-client's global one,
  * so several shippers in one process (tests) do not clash.
@@ -28,6 +49,7 @@ export class ShipperMetrics {
   readonly truncations: Counter<'reason'>;
   readonly heartbeats: Counter<'outcome'>;
   readonly filesParked: Counter;
+  readonly filesOpen: Gauge;
 
   constructor(files: () => Iterable<FileFigures>, openFiles: () => number) {
     const registers = [this.registry];
@@ -117,7 +139,7 @@ export class ShipperMetrics {
         this.set(sum);
       },
     });
-    new Gauge({
+    this.filesOpen = new Gauge({
       name: 'logship_shipper_files_open',
       help: 'Files held open.',
       registers,
@@ -125,6 +147,18 @@ export class ShipperMetrics {
         this.set(openFiles());
       },
     });
+  }
+
+  /** The main figures, from the counters above (the one place they are counted). */
+  async stats(): Promise<ShipperStats> {
+    return {
+      filesOpen: await total(this.filesOpen),
+      batchesAcknowledged: await total(this.batchesAcked),
+      eventsAccepted: await total(this.eventsAccepted),
+      eventsDuplicate: await total(this.eventsDuplicate),
+      eventsRejected: await total(this.eventsDropped, { reason: 'rejected' }),
+      eventsDropped: await total(this.eventsDropped, { reason: 'refused' }),
+    };
   }
 
   /** Serves GET /metrics on `listen` (host:port); resolves once listening. */

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import type { ClockSample, Heartbeat, HeartbeatAnswer } from '../protocol/heartbeat.js';
 import type { IngestResult } from '../protocol/ingest-result.js';
 import { MIN_TLS_VERSION, tlsFailure } from '../protocol/tls-failure.js';
+import { BatchGzip } from './batch-gzip.js';
 import type { NdjsonBatch } from './ndjson-batch.js';
 import { parseRetryAfter } from './retry-policy.js';
 import { ShipperError } from './shipper-error.js';
-
-const gzip = promisify(gzipCallback);
 
 /** What the sender needs from the config. */
 export interface SenderOptions {
@@ -58,14 +55,6 @@ interface Answer {
 
 /** How a heartbeat went: `unsupported` is a collector without the endpoint (404: older than the shipper). */
 export type HeartbeatOutcome = 'ok' | 'unsupported' | 'failed';
-
-/** Level 1: most of gzip's gain on repetitive log text at a fraction of the CPU of the default level 6. */
-const GZIP_LEVEL = 1;
-
-/** The body of a batch as sent: its NDJSON bytes, gzipped unless compression is `none`. */
-export async function encodeBatch(batch: NdjsonBatch, compression: Compression = 'gzip'): Promise<Buffer> {
-  return compression === 'gzip' ? gzip(batch.body, { level: GZIP_LEVEL }) : batch.body;
-}
 
 function isIngestResult(v: unknown): v is IngestResult {
   if (!v || typeof v !== 'object') return false;
@@ -142,10 +131,13 @@ export class Sender {
   private readonly timeoutMs: number;
   /** Requests running now, so close() can let them finish. */
   private readonly running = new Set<Promise<unknown>>();
+  /** Compresses batch bodies (compression gzip). */
+  private readonly gzip: BatchGzip;
 
   constructor(options: SenderOptions) {
     this.authorization = `Bearer ${options.token}`;
     this.compression = options.compression ?? 'gzip';
+    this.gzip = new BatchGzip(options.connections ?? 2);
     const tls = options.tls;
     const tlsOptions = {
       minVersion: MIN_TLS_VERSION,
@@ -199,7 +191,23 @@ export class Sender {
 
   /** Sends one batch and resolves with the collector's ingest result; throws ShipperError on any failure. */
   async sendBatch(batch: NdjsonBatch, signal?: AbortSignal): Promise<IngestResult> {
-    const body = await encodeBatch(batch, this.compression);
+    if (this.compression === 'none') return this.sendBody(batch.body, signal);
+    // Gzipped once: a batch from the batcher then holds only its gzipped form (sent again as it is on a retry).
+    let gzipped = batch.gzipped;
+    let owned = false;
+    if (!gzipped) {
+      gzipped = await this.gzip.gzip(batch.body);
+      owned = !batch.holdGzipped(gzipped);
+    }
+    try {
+      return await this.sendBody(gzipped.body, signal);
+    } finally {
+      if (owned) gzipped.release();
+    }
+  }
+
+  /** POSTs an encoded batch body and reads the ingest result; throws ShipperError on any failure. */
+  private async sendBody(body: Buffer, signal: AbortSignal | undefined): Promise<IngestResult> {
     const index = this.pick();
     const target = this.targets[index]!;
     let statusCode: number;
@@ -356,5 +364,6 @@ export class Sender {
   async close(force = false): Promise<void> {
     if (!force) await Promise.allSettled([...this.running]);
     for (const t of this.targets) t.agent.destroy();
+    await this.gzip.close();
   }
 }

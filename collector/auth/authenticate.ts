@@ -39,6 +39,15 @@ declare module 'express-serve-static-core' {
  * Middleware that lets a request through only with a token of the needed scope. It runs before any body is read,
  * so an unauthenticated client cannot make the collector buffer or decompress anything.
  */
+/**
+ * Who reads, for stores that keep several copies of the data: the token's id (never its secret), so one person's
+ * searches, from any collector, read the same copies and agree with each other.
+ */
+export function readerOf(req: Request): string | undefined {
+  const token = req.token;
+  return token ? `logship-token-${token.id ?? token.name}` : undefined;
+}
+
 export function requireScope(verifier: TokenVerifier, needed: Scope) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const secret = secretFromHeader(req.headers.authorization);

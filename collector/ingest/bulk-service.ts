@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
+import type { BulkItemResult, BulkResponse } from '../../protocol/bulk-response.js';
 import { CollectorError } from '../collector-error.js';
 import type { StoredEvent } from '../store/ecs-document.js';
 import { dailyIndex } from '../store/daily-index.js';
@@ -7,26 +8,6 @@ import type { DeadLetter, LogStore } from '../store/log-store.js';
 import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import type { IngestMetrics } from './ingest-metrics.js';
 import { normalizeEvent } from './normalize-event.js';
-
-/** One item of an Elasticsearch bulk response. */
-export interface BulkItemResult {
-  _index: string;
-  _id: string;
-  status: number;
-  result?: 'created' | 'noop';
-  _version?: number;
-  _shards?: { total: number; successful: number; failed: number };
-  _seq_no?: number;
-  _primary_term?: number;
-  error?: { type: string; reason: string };
-}
-
-/** The Elasticsearch bulk response format existing shippers read. */
-export interface BulkResponse {
-  took: number;
-  errors: boolean;
-  items: Record<string, BulkItemResult>[];
-}
 
 type Action = 'index' | 'create';
 

@@ -1,13 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-
-/** A rule that fires now, as `GET /api/v1/status` and `logship status` list it. */
-export interface FiringAlert {
-  rule: string;
-  /** When it started firing (ISO-8601). */
-  since: string;
-  /** One line for a person: what the rule found. */
-  summary: string;
-}
+import type { FiringAlert } from '../../protocol/status.js';
 
 /** What the alert engine tells the rest of the collector. */
 export interface AlertSource {

@@ -1,8 +1,8 @@
-import type { ServiceStatus } from '../../protocol/status.js';
+import { MAX_STATUS_HOSTS, type ServiceStatus } from '../../protocol/status.js';
 import type { IngestMetrics } from '../ingest/ingest-metrics.js';
 import type { LogStore } from '../store/log-store.js';
 import type { AlertHook } from './alert-hook.js';
-import { hostStatus } from './host-status.js';
+import { hostState } from './host-state.js';
 
 export interface StatusOptions {
   kind: ServiceStatus['store']['kind'];
@@ -11,8 +11,6 @@ export interface StatusOptions {
   laggingBacklogBytes: number;
 }
 
-/** Lists on the screen stop here; the counts beside them cover every host. */
-const MAX_LISTED = 20;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 
@@ -79,7 +77,7 @@ export class StatusReport {
   }
 
   private async hosts(now: Date): Promise<ServiceStatus['hosts']> {
-    const all = (await this.store.hosts(now)).map((h) => hostStatus(h, now, this.options.silentAfterMs));
+    const all = (await this.store.hosts(now)).map((h) => hostState(h, now, this.options.silentAfterMs));
     const silent = all.filter((h) => h.silent).sort((a, b) => (b.silentForS ?? Infinity) - (a.silentForS ?? Infinity));
     const lags = this.metrics.hostLags();
     const lagging = all
@@ -94,10 +92,10 @@ export class StatusReport {
     return {
       total: all.length,
       silent: silent
-        .slice(0, MAX_LISTED)
+        .slice(0, MAX_STATUS_HOSTS)
         .map((h) => ({ host: h.host, last_seen: h.lastSeen, silent_for_s: h.silentForS && Math.round(h.silentForS) })),
       silent_count: silent.length,
-      lagging: lagging.slice(0, MAX_LISTED),
+      lagging: lagging.slice(0, MAX_STATUS_HOSTS),
       lagging_count: lagging.length,
     };
   }

@@ -1,12 +1,18 @@
 import { Router } from 'express';
 import type { Logger } from 'pino';
-import { EXPORT_FORMATS, csvHeader, csvRecord, ndjsonLine, type ExportFormat } from '../../protocol/export-format.js';
-import { requireScope } from '../auth/authenticate.js';
+import {
+  csvHeader,
+  csvRecord,
+  exportQuerySchema,
+  ndjsonLine,
+  type ExportFormat,
+} from '../../protocol/export-format.js';
+import { readerOf, requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
-import { CollectorError } from '../collector-error.js';
 import { EXPORT_PAGE, streamExport } from '../export/export-stream.js';
-import { integer, one, parseFilterParams, type RawParams } from '../query/search-params.js';
+import { parseFilterParams } from '../query/search-params.js';
 import type { LogStore } from '../store/log-store.js';
+import { parseInput } from './request-input.js';
 
 /** What the collector allows exports (config `export`). */
 export interface ExportLimits {
@@ -26,22 +32,13 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
  */
 export function exportRoutes(store: LogStore, verifier: TokenVerifier, limits: ExportLimits, logger: Logger): Router {
   const router = Router();
+  const querySchema = exportQuerySchema(limits);
   router.get('/api/v1/export', requireScope(verifier, 'read'), async (req, res) => {
-    const params = req.query as RawParams;
-    const format = (one(params, 'format') ?? 'ndjson') as ExportFormat;
-    if (!EXPORT_FORMATS.includes(format)) {
-      throw new CollectorError('BAD_PARAMETER', '"format" must be ndjson or csv.', 400, { parameter: 'format' });
-    }
+    const params = parseInput(querySchema, req.query);
+    const { format, order, limit } = params;
     const filter = parseFilterParams(params);
-    const order = one(params, 'order') ?? 'asc';
-    if (order !== 'asc' && order !== 'desc') {
-      throw new CollectorError('BAD_PARAMETER', '"order" must be asc or desc.', 400, { parameter: 'order' });
-    }
-    const limit =
-      one(params, 'limit') === 'max'
-        ? limits.maxEvents
-        : integer(params, 'limit', Math.min(limits.defaultEvents, limits.maxEvents), 1, limits.maxEvents);
-    const request = { ...filter, order } as const;
+    const reader = readerOf(req);
+    const request = { ...filter, order, ...(reader ? { reader } : {}) } as const;
     // The first page is read before any byte is sent, so a bad query or an unavailable store still gets a coded
     // JSON error with its status; a failure later can only cut the stream, which the client sees as incomplete.
     const first = await store.search({ ...request, limit: Math.min(EXPORT_PAGE, limit) });

@@ -1,7 +1,8 @@
 import { Router } from 'express';
+import type { Readiness } from '../../protocol/health.js';
 import type { LogStore } from '../store/log-store.js';
 
-/** Unauthenticated probes for load balancers and orchestrators (CONTRACT §5). */
+/** Unauthenticated probes for load balancers and orchestrators. */
 export function healthRoutes(store: LogStore): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -11,11 +12,12 @@ export function healthRoutes(store: LogStore): Router {
     const ready = await store.ready();
     const problem = ready ? null : (store.readinessProblem?.() ?? null);
     const warnings = store.readinessWarnings?.() ?? [];
-    res.status(ready ? 200 : 503).json({
+    const body: Readiness = {
       status: ready ? 'ready' : 'store_unavailable',
       ...(problem ? { problem } : {}),
       ...(warnings.length ? { warnings } : {}),
-    });
+    };
+    res.status(ready ? 200 : 503).json(body);
   });
   return router;
 }

@@ -1,13 +1,14 @@
 import express, { Router } from 'express';
 import { heartbeatSchema, type HeartbeatAnswer, type HostClock } from '../../protocol/heartbeat.js';
+import type { HostStatus } from '../../protocol/hosts.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { estimateClock } from '../clock/clock-estimate.js';
 import type { ClockMetrics } from '../clock/clock-metrics.js';
 import type { LineDelays } from '../clock/line-delays.js';
-import { CollectorError } from '../collector-error.js';
-import { hostStatus } from '../monitoring/host-status.js';
+import { hostState } from '../monitoring/host-state.js';
 import type { LogStore } from '../store/log-store.js';
+import { parseInput } from './request-input.js';
 
 /** What `/hosts` and the heartbeat route need besides the store. */
 export interface HostRouteOptions {
@@ -35,17 +36,9 @@ export function hostRoutes(store: LogStore, verifier: TokenVerifier, options: Ho
     express.json({ limit: '256kb', type: () => true }),
     async (req, res) => {
       const receivedAt = new Date(res.locals.receivedAtMs as number);
-      const parsed = heartbeatSchema.safeParse(req.body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new CollectorError(
-          'BAD_PARAMETER',
-          `The heartbeat is invalid: ${issue ? `${issue.path.join('.') || 'body'} ${issue.message}` : 'not an object'}.`,
-          400,
-          { parameter: issue?.path.join('.') ?? 'body' },
-        );
-      }
-      const heartbeat = parsed.data;
+      const heartbeat = parseInput(heartbeatSchema, req.body, {
+        message: (issue) => `The heartbeat is invalid: ${issue.path.join('.') || 'body'} ${issue.message}.`,
+      });
       const estimate = estimateClock(heartbeat.clock_samples ?? [], receivedAt.getTime());
       let clock: HostClock | null = null;
       if (estimate) {
@@ -63,8 +56,8 @@ export function hostRoutes(store: LogStore, verifier: TokenVerifier, options: Ho
     const now = new Date();
     const hosts = await store.hosts(now);
     res.json(
-      hosts.map((h) => {
-        const { lastSeen, silent } = hostStatus(h, now, options.silentAfterMs);
+      hosts.map((h): HostStatus => {
+        const { lastSeen, silent } = hostState(h, now, options.silentAfterMs);
         return {
           host: h.host,
           last_seen: lastSeen,

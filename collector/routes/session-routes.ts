@@ -4,7 +4,9 @@ import { scopeAllows } from '../auth/scopes.js';
 import type { LoginCodes } from '../auth/login-codes.js';
 import { SESSION_COOKIE, sessionCookieValue } from '../auth/session-cookie.js';
 import { tokenId, type TokenRecord, type TokenVerifier } from '../auth/token-store.js';
+import { sessionRequestSchema, type SessionState } from '../../protocol/session.js';
 import { CollectorError } from '../collector-error.js';
+import { parseInput } from './request-input.js';
 
 function setSessionCookie(req: Request, res: Response, verifier: TokenVerifier, token: TokenRecord): void {
   res.cookie(SESSION_COOKIE, verifier.sessions.create(tokenId(token)), {
@@ -24,12 +26,7 @@ function setSessionCookie(req: Request, res: Response, verifier: TokenVerifier, 
 export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): Router {
   const router = Router();
   router.post('/api/v1/session', express.json({ limit: '4kb' }), (req, res) => {
-    const secret = (req.body as { token?: unknown } | undefined)?.token;
-    if (typeof secret !== 'string' || secret === '') {
-      throw new CollectorError('BAD_PARAMETER', 'Send {"token": "<a read or admin token>"}.', 400, {
-        parameter: 'token',
-      });
-    }
+    const { token: secret } = parseInput(sessionRequestSchema, req.body, { whole: 'token' });
     const token = verifier.verify(secret);
     if (!token) throw new CollectorError('AUTH_INVALID', 'The token is unknown or revoked.', 401);
     if (!scopeAllows(token.scope, 'read')) {
@@ -44,7 +41,10 @@ export function sessionRoutes(verifier: TokenVerifier, loginCodes: LoginCodes): 
     // Lets the UI ask "am I signed in?" without an error in the console.
     const value = sessionCookieValue(req.headers.cookie);
     const token = value ? verifier.verifySession(value) : undefined;
-    res.json(token ? { signed_in: true, name: token.name, scope: token.scope } : { signed_in: false });
+    const state: SessionState = token
+      ? { signed_in: true, name: token.name, scope: token.scope }
+      : { signed_in: false };
+    res.json(state);
   });
   router.delete('/api/v1/session', (req, res) => {
     const value = sessionCookieValue(req.headers.cookie);

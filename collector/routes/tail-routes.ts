@@ -1,8 +1,10 @@
 import { Router } from 'express';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
-import { parseQueryParams, one, type RawParams } from '../query/search-params.js';
+import { tailQuerySchema } from '../../protocol/search.js';
+import { parseQueryParams } from '../query/search-params.js';
 import { decodeTailPosition } from '../query/tail-position.js';
+import { parseInput } from './request-input.js';
 import type { TailHub } from './tail-hub.js';
 
 /**
@@ -19,9 +21,9 @@ const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 export function tailRoutes(hub: TailHub, verifier: TokenVerifier, heartbeatMs: number): Router {
   const router = Router();
   router.get('/api/v1/tail', requireScope(verifier, 'read'), (req, res) => {
-    const params = req.query as RawParams;
+    const params = parseInput(tailQuerySchema, req.query);
     const query = parseQueryParams(params);
-    const resumeText = req.headers['last-event-id'] ?? one(params, 'last_event_id');
+    const resumeText = req.headers['last-event-id'] ?? params.last_event_id;
     const resume = typeof resumeText === 'string' && resumeText !== '' ? decodeTailPosition(resumeText) : undefined;
     // Once the server stops listening (SIGTERM), streams end so the drain does not wait for them; clients reconnect
     // with Last-Event-ID, to this collector after a restart or to another one.

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { DeadLetterPage } from '../../protocol/dead-letter.js';
+import type { Total } from '../../protocol/wire-values.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
 import type { Heartbeat, HostClock } from '../../protocol/heartbeat.js';
@@ -85,13 +86,18 @@ export interface SearchRequest {
   snapshot?: string;
   /** False: the caller does not need `total` (an export's later pages), so the store need not count. */
   countTotal?: boolean;
+  /**
+   * Who reads (a token id). One reader's searches go to the same copy of each shard, so a count and the pages after
+   * it agree while replicas refresh at different moments; stores with one copy ignore it.
+   */
+  reader?: string;
 }
 
 export interface SearchPage {
   hits: Hit[];
   /** The sort key of the last hit when more may follow. */
   lastKey: SortKey | null;
-  total: { value: number; relation: 'eq' | 'gte' };
+  total: Total;
   tookMs: number;
   /** The view the next page should read from, when the store keeps one. */
   snapshot?: string | null;

@@ -1,5 +1,6 @@
 import type { Hit } from '../../protocol/event.js';
 import type { Heartbeat, HostClock } from '../../protocol/heartbeat.js';
+import type { FieldsResult, HistogramResult, TopValuesResult } from '../../protocol/search.js';
 import type { QueryNode } from '../query/ast.js';
 
 /** Store-neutral requests and answers of the read side (CONTRACT §5); every store implements them. */
@@ -20,29 +21,17 @@ export interface HistogramRequest extends EventFilter {
 }
 
 /** One time bucket; `by` holds the stacked counts when asked for. Empty buckets are included. */
-export interface HistogramBucket {
-  key: string;
-  count: number;
-  by?: Record<string, number>;
-}
+export type HistogramBucket = HistogramResult['buckets'][number];
 
-export interface FieldInfo {
-  name: string;
-  type: string;
-}
+export type FieldInfo = FieldsResult['fields'][number];
 
 export interface TopValuesRequest extends EventFilter {
   field: string;
   size: number;
 }
 
-export interface TopValues {
-  values: { value: string | number; count: number }[];
-  /** Matching events with a value outside the list. */
-  other: number;
-  /** False only when the store could not count every value exactly. */
-  exact: boolean;
-}
+/** The answer of `/fields/{name}/top` but its field name. */
+export type TopValues = Omit<TopValuesResult, 'field'>;
 
 export interface ContextRequest {
   id: string;
@@ -54,12 +43,7 @@ export interface ContextRequest {
   hosts: readonly string[];
 }
 
-export interface ContextResult {
-  anchor: Hit;
-  /** Oldest first. */
-  before: Hit[];
-  after: Hit[];
-}
+export type { ContextResult } from '../../protocol/context.js';
 
 /** What the store knows about a host's activity. */
 export interface HostActivity {

@@ -33,7 +33,7 @@ export interface FakeCollector {
   /** Listens again on the same port. */
   up(): Promise<void>;
   /** Resolves once `predicate` holds, polling every 20 ms; rejects after `timeoutMs` with `what` in the message. */
-  waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void>;
+  waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -163,7 +163,7 @@ export async function startFakeCollector(
     },
     async waitFor(predicate, timeoutMs, what) {
       const until = Date.now() + timeoutMs;
-      while (!predicate()) {
+      while (!(await predicate())) {
         if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}.`);
         await new Promise((r) => setTimeout(r, 20));
       }

@@ -8,10 +8,14 @@ import { searchPattern } from './index-templates.js';
 const PIT_KEEP_ALIVE = '1m';
 
 /**
- * The read path of `/search`. The first page is a plain search, with a point in time opened alongside; when more
- * pages follow, the point in time travels in the cursor, so later pages read the same snapshot and `total` stays put
- * while new events arrive (otherwise it is closed at once: Elasticsearch caps open points in time). An expired point in time falls
- * back to plain search_after, which still neither repeats nor skips because the sort order is total.
+ * The read path of `/search`. The first page is read through a point in time opened just before it, so every later
+ * page reads the very snapshot the first page and its total came from; when nothing follows, it is closed at once
+ * (Elasticsearch caps open points in time). An expired point in time falls back to plain search_after, which still
+ * neither repeats nor skips because the sort order is total.
+ *
+ * The reader's id goes along as Elasticsearch's `preference`: with replicas, each copy of a shard refreshes on its own
+ * clock (and an idle copy not at all), so a point in time opened beside a search on another copy missed the newest
+ * events of a count the same person had just seen (2,660 of 100,000 in the 3-node test after a node came back).
  */
 export class EsSearch {
   constructor(
@@ -29,19 +33,14 @@ export class EsSearch {
       }
     }
     if (request.after) return this.page(request, undefined);
-    // Opened alongside the first page rather than before it: paging gets its snapshot without a round trip of
-    // latency, and a first page that turns out to be the last closes it again at once.
-    const pit = this.openPit();
-    let page: SearchPage;
+    const pit = await this.openPit(request.reader);
+    if (!pit) return this.page(request, undefined);
     try {
-      page = await this.page(request, undefined);
+      return await this.page(request, pit);
     } catch (err) {
-      this.discard(pit);
+      void this.closePit(pit);
       throw err;
     }
-    if (page.lastKey) page.snapshot = await pit;
-    else this.discard(pit);
-    return page;
   }
 
   private async page(request: SearchRequest, pit: string | undefined): Promise<SearchPage> {
@@ -51,7 +50,12 @@ export class EsSearch {
         {
           ...(pit
             ? { pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }
-            : { index: searchPattern(indexPrefix), ignore_unavailable: true, allow_no_indices: true }),
+            : {
+                index: searchPattern(indexPrefix),
+                ignore_unavailable: true,
+                allow_no_indices: true,
+                ...(request.reader ? { preference: request.reader } : {}),
+              }),
           timeout: t.timeout,
           size: request.limit,
           track_total_hits: request.countTotal === false ? false : this.exactTotalUpTo,
@@ -79,10 +83,11 @@ export class EsSearch {
     };
   }
 
-  private async openPit(): Promise<string | null> {
+  private async openPit(reader: string | undefined): Promise<string | null> {
     try {
       const res = await this.ctx.client.openPointInTime({
         index: searchPattern(this.ctx.indexPrefix),
+        ...(reader ? { preference: reader } : {}),
         keep_alive: PIT_KEEP_ALIVE,
         ignore_unavailable: true,
         allow_partial_search_results: false,
@@ -93,13 +98,6 @@ export class EsSearch {
       this.ctx.logger.warn({ err: (err as Error).message }, 'Opening a point in time failed; paging without one.');
       return null;
     }
-  }
-
-  /** Closes a point in time that turned out not to be needed, once it is open. */
-  private discard(pit: Promise<string | null>): void {
-    void pit.then((id) => {
-      if (id) void this.closePit(id);
-    });
   }
 
   private async closePit(id: string): Promise<void> {

@@ -87,8 +87,16 @@ CREATE TABLE IF NOT EXISTS host_clocks (
 ) WITHOUT ROWID;
 `;
 
+/** Bytes per page of a new store file. */
+const PAGE_SIZE = 16384;
+const WAL_CHECKPOINT_BYTES = 64 * 2 ** 20;
+
 /** Settings of the writing connection: WAL so readers never block it, FULL sync so a 200 survives a power cut. */
 export function configureWriter(db: Database.Database, lockTimeoutMs: number): void {
+  // 16 KiB pages instead of 4 KiB: fewer b-tree pages to find, split and write per event across the table and its
+  // five indexes (writer CPU 10.5 → 8.9 µs per event on 600,000 events, the same run). Only a new file takes it
+  // (before its first table); an existing file keeps its page size.
+  db.pragma(`page_size = ${PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   // Only another process can hold the write lock (this one writes through one connection), and better-sqlite3
@@ -96,8 +104,10 @@ export function configureWriter(db: Database.Database, lockTimeoutMs: number): v
   db.pragma(`busy_timeout = ${lockTimeoutMs}`);
   db.pragma('cache_size = -65536');
   db.pragma('temp_store = MEMORY');
-  // Checkpoints at ~64 MB of WAL keep the file bounded without a checkpoint per batch.
-  db.pragma('wal_autocheckpoint = 16000');
+  // Checkpoints at ~64 MB of WAL keep the file bounded without a checkpoint per batch (counted in pages, which are
+  // 4 KiB in files created before PAGE_SIZE).
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / pageSize)}`);
 }
 
 /** Settings of the reading connection. */
@@ -116,14 +126,27 @@ export function configureReader(db: Database.Database): void {
  */
 const FTS_AUTOMERGE = 16;
 
+/**
+ * A level holding this many segments is merged whole, at once, in the transaction that made it so (SQLite's default
+ * is 16). Equal to FTS_AUTOMERGE it made every merge such a whole-level merge, since the incremental merge (work in
+ * proportion to what each transaction wrote) starts at the same count: one transaction then rewrote a level of
+ * the whole index, which held the writer for 1.1–2.3 s in the middle of expiring 200,000 events (and during
+ * ingest alike). Four times higher, merges stay incremental; the crisis merge is left for a writer that falls far
+ * behind.
+ */
+const FTS_CRISISMERGE = 4 * FTS_AUTOMERGE;
+
 /** Creates the tables on a new file and checks the version of an existing one. */
 export function migrate(db: Database.Database): void {
   db.exec(DDL);
   // Written only when it differs: an open that writes would wait for the lock of a collector running on the file.
-  const automerge = db.prepare(`SELECT v FROM events_fts_config WHERE k = 'automerge'`).pluck().get();
-  if (automerge !== FTS_AUTOMERGE) {
+  const config = db.prepare(`SELECT v FROM events_fts_config WHERE k = ?`).pluck();
+  for (const [key, value] of [
+    ['automerge', FTS_AUTOMERGE],
+    ['crisismerge', FTS_CRISISMERGE],
+  ] as const) {
     // FTS5 refuses a bound value for its configuration commands ("SQL logic error"): the number is written inline.
-    db.exec(`INSERT INTO events_fts(events_fts, rank) VALUES ('automerge', ${FTS_AUTOMERGE})`);
+    if (config.get(key) !== value) db.exec(`INSERT INTO events_fts(events_fts, rank) VALUES ('${key}', ${value})`);
   }
   addMissingColumns(db, 'dead_letters', { original_bytes: 'INTEGER', original_sha256: 'TEXT' });
   const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;

@@ -54,8 +54,11 @@ export interface ExportPage {
   next: bigint | null;
 }
 
-/** Rows deleted per transaction by retention, so a large expiry never holds the writer for long. */
-const RETENTION_BATCH = 5000;
+/**
+ * How long one retention step deletes before it commits and lets waiting writes in: a day of millions of events is
+ * expired in many such steps, so ingest and reads of new events wait at most about one step.
+ */
+const RETENTION_STEP_MS = 100;
 /** How long a write waits for a lock another process holds: a held lock soon answers 503 STORE_LOCKED. */
 const DEFAULT_LOCK_TIMEOUT_MS = 250;
 /** After a full disk, this much must be freed before /readyz reports ready again (a write succeeding also does). */
@@ -178,8 +181,8 @@ export class EmbeddedStore implements LogStore {
   }
 
   /**
-   * Deletes whole UTC days older than the policy keeps them, in batches of RETENTION_BATCH rows, each its own
-   * request to the writer thread, so writes queued meanwhile go in between and ingest goes on during a large
+   * Deletes whole UTC days older than the policy keeps them, in steps of about RETENTION_STEP_MS on the writer
+   * thread, each its own request, so writes queued meanwhile go in between and ingest goes on during a large
    * expiry. Days are named like Elasticsearch's daily indices.
    */
   async applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome> {
@@ -187,14 +190,13 @@ export class EmbeddedStore implements LogStore {
     const eventCutoff = today - policy.retentionDays * DAY_MS;
     const deadCutoff = today - policy.deadLetterRetentionDays * DAY_MS;
     const days = new Set<string>();
-    for (;;) {
-      const deleted = await this.guard((open) =>
-        open.writer.request('expireEvents', { cutoffMs: eventCutoff, limit: RETENTION_BATCH }),
+    for (let done = false; !done;) {
+      const step = await this.guard((open) =>
+        open.writer.request('expire', { cutoffMs: eventCutoff, budgetMs: RETENTION_STEP_MS }),
       );
-      for (const ms of deleted) days.add(dailyIndex('logship', new Date(ms).toISOString()));
-      if (deleted.length < RETENTION_BATCH) break;
+      for (const ms of step.days) days.add(dailyIndex('logship', new Date(ms).toISOString()));
+      done = step.done;
     }
-    await this.guard((open) => open.writer.request('expireCounts', { cutoffMs: eventCutoff }));
     const letters = await this.guard((open) => open.writer.request('expireDeadLetters', { cutoffMs: deadCutoff }));
     for (const ms of letters) days.add(deadLetterIndex('logship', new Date(ms).toISOString()));
     return { deleted: [...days].sort() };

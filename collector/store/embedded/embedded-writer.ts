@@ -3,11 +3,15 @@ import type { WriteOutcome } from '../log-store.js';
 import { MINUTE_MS, ROLLUP_UNITS } from './count-rollup.js';
 import { EncodedEventReader, type DeadLetterRow, type EncodedEvent, type EncodedEvents } from './encoded-events.js';
 import { isAcceptedTime, outsideAcceptedTimes } from '../field-catalogue.js';
-import { KEYS_PER_MS, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
+import { DAY_MS, KEYS_PER_MS, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
+import type { ExpiryStep } from './writer-protocol.js';
 
 /** A lone surrogate or a NUL: text that SQLite's JSON functions might not give back unchanged. */
 // eslint-disable-next-line no-control-regex -- NUL is the character looked for.
 const NOT_VIA_JSON = /[\p{Cs}\u0000]/u;
+
+/** Rows one retention statement deletes: the step's time budget is checked between statements. */
+const EXPIRE_CHUNK = 500;
 
 /** Millisecond → next free `n` of the key; forgotten past this size (then read back from the table). */
 const KEY_CACHE_LIMIT = 100_000;
@@ -33,6 +37,9 @@ export class EmbeddedWriter {
   private readonly touchHost: Database.Statement;
   private readonly addCounts: Database.Statement;
   private readonly insertDeadLetter: Database.Statement;
+  private readonly deleteEvents: Database.Statement;
+  private readonly deleteCounts: Database.Statement;
+  private readonly expireStep: (cutoffMs: number, deadline: number) => ExpiryStep;
   private readonly writeBatches: (batches: readonly EncodedEvents[]) => WriteOutcome[];
   private readonly writeLetters: (rows: readonly DeadLetterRow[]) => void;
 
@@ -71,6 +78,21 @@ export class EmbeddedWriter {
          original_bytes, original_sha256)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    // The oldest keys first, walking the row key (event-key.ts); the FTS rows go with them (events_fts_delete).
+    this.deleteEvents = db
+      .prepare(
+        `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE rowid < ${sqlKeyOf('?')}
+         ORDER BY rowid LIMIT ${EXPIRE_CHUNK}) RETURNING ${sqlMsOf('rowid')}`,
+      )
+      .pluck();
+    // One unit's slots before the cutoff's slot, found on the primary key's (unit, slot) prefix.
+    this.deleteCounts = db.prepare(
+      `DELETE FROM event_counts WHERE (unit, slot, host, service, level) IN
+         (SELECT unit, slot, host, service, level FROM event_counts WHERE unit = ? AND slot < ? LIMIT ${EXPIRE_CHUNK})`,
+    );
+    this.expireStep = db.transaction((cutoffMs: number, deadline: number) =>
+      this.expireRows(cutoffMs, deadline),
+    ).immediate;
     this.writeBatches = db.transaction((batches: readonly EncodedEvents[]) =>
       batches.map((events) => this.insertAll(events)),
     ).immediate;
@@ -110,20 +132,33 @@ export class EmbeddedWriter {
     })();
   }
 
-  /** Deletes at most `limit` of the oldest events before `cutoffMs`; returns the millisecond of each. */
-  expireEvents(cutoffMs: number, limit: number): number[] {
-    return this.db
-      .prepare(
-        `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE rowid < ${sqlKeyOf('?')}
-         ORDER BY rowid LIMIT ${limit}) RETURNING ${sqlMsOf('rowid')}`,
-      )
-      .pluck()
-      .all(cutoffMs) as number[];
+  /**
+   * One step of retention: deletes the oldest events before `cutoffMs`, then their rollup slots, EXPIRE_CHUNK rows
+   * per statement, and commits once `budgetMs` have passed. Writes waiting meanwhile are taken before the next step,
+   * so expiring a large day holds ingest and the reads' view of new events up for about one step, never for the day.
+   */
+  expire(cutoffMs: number, budgetMs: number): ExpiryStep {
+    return this.expireStep(cutoffMs, performance.now() + budgetMs);
   }
 
-  /** Deletes the rollup slots before `cutoffMs`. */
-  expireCounts(cutoffMs: number): void {
-    this.db.prepare(`DELETE FROM event_counts WHERE slot < ? / unit`).run(Math.floor(cutoffMs / MINUTE_MS));
+  private expireRows(cutoffMs: number, deadline: number): ExpiryStep {
+    const days = new Set<number>();
+    const cutoffMinute = Math.floor(cutoffMs / MINUTE_MS);
+    let eventsLeft = true;
+    const unitsLeft = new Set<number>(ROLLUP_UNITS);
+    do {
+      if (eventsLeft) {
+        const deleted = this.deleteEvents.all(cutoffMs) as number[];
+        for (const ms of deleted) days.add(Math.floor(ms / DAY_MS) * DAY_MS);
+        eventsLeft = deleted.length === EXPIRE_CHUNK;
+        continue;
+      }
+      // Counts after the events: a read meanwhile never finds a slot's count without its events.
+      const [unit] = unitsLeft;
+      if (unit === undefined) break;
+      if (this.deleteCounts.run(unit, Math.floor(cutoffMinute / unit)).changes < EXPIRE_CHUNK) unitsLeft.delete(unit);
+    } while (performance.now() < deadline);
+    return { days: [...days], done: !eventsLeft && unitsLeft.size === 0 };
   }
 
   /** Deletes dead letters received before `cutoffMs`; returns the received ms of each. */

@@ -10,11 +10,17 @@ export interface WriterOps {
   deadLetters: { args: { rows: DeadLetterRow[] }; result: void };
   probe: { args: Record<string, never>; result: void };
   heartbeat: { args: { host: string; receivedAt: string; heartbeat: string; clock: string | null }; result: void };
-  expireEvents: { args: { cutoffMs: number; limit: number }; result: number[] };
-  expireCounts: { args: { cutoffMs: number }; result: void };
+  /** One step of expiring events and their rollup counts before `cutoffMs`, ending after about `budgetMs`. */
+  expire: { args: { cutoffMs: number; budgetMs: number }; result: ExpiryStep };
   expireDeadLetters: { args: { cutoffMs: number }; result: number[] };
   /** Closes the file (checkpointing the WAL into it); a later `open` opens it again. */
   close: { args: Record<string, never>; result: void };
+}
+
+/** What one expiry step did: the UTC days (start ms) it deleted events of, and whether nothing is left to delete. */
+export interface ExpiryStep {
+  days: number[];
+  done: boolean;
 }
 
 export type WriterOp = keyof WriterOps;

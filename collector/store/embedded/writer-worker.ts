@@ -69,10 +69,8 @@ function run(request: WriterRequest): unknown {
       return opened().writer.probe();
     case 'heartbeat':
       return opened().writer.recordHeartbeat(request.host, request.receivedAt, request.heartbeat, request.clock);
-    case 'expireEvents':
-      return opened().writer.expireEvents(request.cutoffMs, request.limit);
-    case 'expireCounts':
-      return opened().writer.expireCounts(request.cutoffMs);
+    case 'expire':
+      return opened().writer.expire(request.cutoffMs, request.budgetMs);
     case 'expireDeadLetters':
       return opened().writer.expireDeadLetters(request.cutoffMs);
   }

@@ -48,7 +48,7 @@ describe('2,000 watched files', () => {
     );
     shipper = await startShipper(config, logger);
     await collector.waitFor(() => collector.events.size >= FILES, 60_000, `${FILES} events`);
-    expect(shipper.stats().filesOpen).toBeLessThanOrEqual(1024);
+    expect((await shipper.stats()).filesOpen).toBeLessThanOrEqual(1024);
 
     // A second line in 100 files spread over the folders: found by events, not by a folder walk.
     for (let i = 0; i < 100; i++) appendFileSync(files[i * 20]!, logLine(FILES + i, 'many'));

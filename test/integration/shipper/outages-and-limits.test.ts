@@ -39,12 +39,12 @@ describe('tailing through outages and resource limits', () => {
     rmSync(file);
     await sleep(1000);
     const s = shipper;
-    expect(s.stats().filesOpen).toBe(1);
+    expect((await s.stats()).filesOpen).toBe(1);
     const risk = await s.metrics.registry.getSingleMetricAsString('logship_shipper_bytes_at_risk');
     expect(Number(/bytes_at_risk (\d+)/.exec(risk)?.[1])).toBe(Buffer.byteLength(logLines(0, 800)));
     await collector.up();
     await collector.waitFor(() => collector.events.size >= 800, 35_000, '800 events');
-    await collector.waitFor(() => s.stats().filesOpen === 0, 5_000, 'the deleted file to be closed');
+    await collector.waitFor(async () => (await s.stats()).filesOpen === 0, 5_000, 'the deleted file to be closed');
     expect(auditSequence(stored(), 800)).toEqual({ events: 800, distinct: 800, duplicates: 0, gaps: 0 });
     const after = await s.metrics.registry.getSingleMetricAsString('logship_shipper_bytes_at_risk');
     expect(after).toMatch(/bytes_at_risk 0/);
@@ -58,7 +58,7 @@ describe('tailing through outages and resource limits', () => {
     await sleep(300);
     rmSync(file);
     const s = shipper;
-    await collector.waitFor(() => s.stats().filesOpen === 0, 5_000, 'the deleted file to be given up');
+    await collector.waitFor(async () => (await s.stats()).filesOpen === 0, 5_000, 'the deleted file to be given up');
     const dropped = await s.metrics.registry.getSingleMetricAsString('logship_shipper_events_dropped_total');
     expect(dropped).toMatch(/reason="deleted_file_limit"} 1/);
     await collector.up();
@@ -69,7 +69,7 @@ describe('tailing through outages and resource limits', () => {
     shipper = await startShipper(configFor({ max_open_files: 16 }), logger, FAST_TIMINGS);
     const s = shipper;
     let maxOpen = 0;
-    const sampler = setInterval(() => (maxOpen = Math.max(maxOpen, s.stats().filesOpen)), 10);
+    const sampler = setInterval(() => void s.stats().then((st) => (maxOpen = Math.max(maxOpen, st.filesOpen))), 10);
     try {
       let seq = 0;
       // Three rounds over all files, 8 files at a time, so every file is closed and reopened at least twice.

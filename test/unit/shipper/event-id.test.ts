@@ -73,7 +73,7 @@ describe('event id writing', () => {
   it('writes offsets in base 36 and 10 exactly like toString', async () => {
     const { writeUint } = await import('../../../shipper/event-id.js');
     const buf = Buffer.alloc(32);
-    for (const n of [0, 9, 10, 35, 36, 181, 1_048_576, 9_007_199_254_740_991]) {
+    for (const n of [0, 9, 10, 35, 36, 181, 1_048_576, 2 ** 31 - 1, 2 ** 31, 2 ** 40 + 7, 9_007_199_254_740_991]) {
       for (const radix of [10, 36]) {
         const end = writeUint(buf, 3, n, radix);
         expect(buf.toString('latin1', 3, end)).toBe(n.toString(radix));

@@ -4,18 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineReader, type Line } from '../../../shipper/line-reader.js';
 
+/** Every line up to the current end of the file, as one pass of a harvester reads them. */
 async function collect(reader: LineReader): Promise<Line[]> {
   const out: Line[] = [];
-  // A snapshot: a line's bytes are only valid until the reader goes on.
-  for await (const l of reader.readLines()) {
-    out.push({
-      offset: l.offset,
-      nextOffset: l.nextOffset,
-      text: l.text,
-      originalBytes: l.originalBytes,
-      invalidUtf8: l.invalidUtf8,
-      raw: l.raw,
-    });
+  while (await reader.fill()) {
+    // A snapshot: the line object and its bytes are only valid until the reader goes on.
+    for (let l = reader.nextLine(); l !== undefined; l = reader.nextLine()) {
+      out.push({
+        offset: l.offset,
+        nextOffset: l.nextOffset,
+        text: l.text,
+        originalBytes: l.originalBytes,
+        invalidUtf8: l.invalidUtf8,
+        raw: l.raw,
+      });
+    }
   }
   return out;
 }
@@ -117,10 +120,56 @@ describe('line reader', () => {
 
   it('rewinds to just after the last line handed out when the caller stops early', async () => {
     const reader = await readerFor('one\ntwo\nthree\n');
-    for await (const line of reader.readLines()) {
-      if (line.text === 'one') break;
-    }
+    expect(await reader.fill()).toBe(true);
+    expect(reader.nextLine()!.text).toBe('one');
+    expect(reader.position).toBe(14);
+    reader.rewind();
     expect(reader.position).toBe(4);
     expect((await collect(reader)).map((l) => l.text)).toEqual(['two', 'three']);
+  });
+
+  it('gives its read buffer back while held back and reads the rest again, keeping the bytes to check', async () => {
+    const reader = await readerFor('first line of the file here\nsecond line, a bit longer than the first\nthird\n');
+    expect(await reader.fill()).toBe(true);
+    expect(reader.nextLine()!.text).toBe('first line of the file here');
+    reader.park();
+    expect(reader.position).toBe(28);
+    expect(reader.checkBytes.toString()).toBe('first line of the file here\n'.slice(-32));
+    const second = reader.nextLine();
+    expect(second).toBeUndefined(); // nothing buffered while parked
+    expect((await collect(reader)).map((l) => [l.offset, l.text])).toEqual([
+      [28, 'second line, a bit longer than the first'],
+      [69, 'third'],
+    ]);
+    // Parked after the chunk was used up, the position stays where reading ended.
+    reader.park();
+    expect([reader.position, reader.nextLineOffset]).toEqual([75, 75]);
+    expect(reader.checkBytes.toString()).toBe('a bit longer than the first\nthird\n'.slice(-32));
+  });
+
+  it('refuses to read on before the lines of the last chunk were taken', async () => {
+    const reader = await readerFor('one\ntwo\n');
+    expect(await reader.fill()).toBe(true);
+    expect(reader.nextLine()!.text).toBe('one');
+    await expect(reader.fill()).rejects.toThrow('before the last chunk was used up');
+  });
+
+  it('flags exactly the invalid lines of a chunk whose other lines are valid, also across chunk borders', async () => {
+    // 40 lines, every 7th with a stray 0xff; chunks of 50 bytes split lines (and the bad bytes' lines) anywhere.
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 40; i++) {
+      parts.push(Buffer.from(`line ${i} ü `), i % 7 === 3 ? Buffer.from([0xff]) : Buffer.from('ok'), Buffer.from('\n'));
+    }
+    for (const chunkBytes of [50, 64 * 1024]) {
+      await fh?.close();
+      const lines = await collect(await readerFor(Buffer.concat(parts), 0, 1024, chunkBytes));
+      expect(lines).toHaveLength(40);
+      expect(lines.filter((l) => l.invalidUtf8).map((l) => l.offset)).toEqual(
+        lines.filter((_, i) => i % 7 === 3).map((l) => l.offset),
+      );
+      expect(lines[10]!.text).toBe('line 10 ü \ufffd');
+      expect(lines[10]!.raw).toEqual(Buffer.concat([Buffer.from('line 10 ü '), Buffer.from([0xff])]));
+      expect(lines[11]!.text).toBe('line 11 ü ok');
+    }
   });
 });

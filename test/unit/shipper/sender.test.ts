@@ -1,7 +1,6 @@
 import { ShipperError } from '../../../shipper/shipper-error.js';
 import { NdjsonBatch } from '../../../shipper/ndjson-batch.js';
-import { encodeBatch, Sender } from '../../../shipper/sender.js';
-import { gunzipSync } from 'node:zlib';
+import { Sender } from '../../../shipper/sender.js';
 import { startFakeCollector, type FakeCollector } from '../../support/fake-collector.js';
 
 function events(n: number, prefix: string): string[] {
@@ -28,12 +27,6 @@ describe('sender', () => {
   afterEach(async () => {
     await a.close();
     await b.close();
-  });
-
-  it('encodes a batch as gzipped NDJSON with one event per line', async () => {
-    const batch = NdjsonBatch.fromLines(['{"message":"a"}', '{"message":"b"}']);
-    expect(gunzipSync(await encodeBatch(batch)).toString()).toBe('{"message":"a"}\n{"message":"b"}\n');
-    expect((await encodeBatch(batch, 'none')).toString()).toBe('{"message":"a"}\n{"message":"b"}\n');
   });
 
   it('posts a batch and returns the ingest result, duplicates included', async () => {

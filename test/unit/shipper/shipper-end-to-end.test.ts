@@ -78,6 +78,7 @@ describe('shipper end to end against a fake collector', () => {
     await shipper.stop();
     shipper = undefined;
     const receivedBeforeRestart = collector.counters.received;
+    const requestsBeforeRestart = collector.counters.requests;
 
     shipper = await startShipper(configFor(), logger, FAST);
     await writeLines(files, 20_000, 21_000);
@@ -88,6 +89,15 @@ describe('shipper end to end against a fake collector', () => {
     expect(auditSequence(collector.events.values(), 21_000).gaps).toBe(0);
     expect(collector.counters.received - receivedBeforeRestart).toBe(1_000);
     expect(collector.counters.duplicates).toBe(0);
+    // The shipper's own figures (read from its metrics) agree with what the collector saw since the restart.
+    expect(await shipper.stats()).toEqual({
+      filesOpen: 3,
+      batchesAcknowledged: collector.counters.requests - requestsBeforeRestart,
+      eventsAccepted: 1_000,
+      eventsDuplicate: 0,
+      eventsRejected: 0,
+      eventsDropped: 0,
+    });
   });
 
   it('delivers everything when the collector answers 503 with Retry-After three times', async () => {
@@ -99,7 +109,20 @@ describe('shipper end to end against a fake collector', () => {
     expect(collector.counters.failuresAnswered).toBe(3);
     expect(collector.events.size).toBe(3_000);
     expect(auditSequence(collector.events.values(), 3_000).gaps).toBe(0);
-    expect(shipper.stats().eventsDropped).toBe(0);
+    expect((await shipper.stats()).eventsDropped).toBe(0);
+  });
+
+  it('splits a batch refused as too large, after it was kept gzipped while in flight, and delivers every line once', async () => {
+    const file = join(dir, 'logs', 'big.log');
+    collector.failNext(1, { status: 413 });
+    shipper = await startShipper(configFor(), logger, FAST);
+    await writeLines([file], 0, 2_000);
+    await collector.waitFor(() => collector.events.size >= 2_000, 15_000, '2,000 events');
+    expect(collector.counters.failuresAnswered).toBe(1);
+    expect(collector.events.size).toBe(2_000);
+    expect(collector.counters.duplicates).toBe(0);
+    expect(auditSequence(collector.events.values(), 2_000).gaps).toBe(0);
+    expect((await shipper.stats()).eventsDropped).toBe(0);
   });
 
   it('loses nothing when stopped while the collector is down and restarted after it is back', async () => {
@@ -135,7 +158,7 @@ describe('shipper end to end against a fake collector', () => {
     expect(collector.counters.duplicates).toBe(0);
     // Once quiet for orphanIdleMs the rotated file is closed; its offset stays in the registry.
     const s = shipper;
-    await collector.waitFor(() => s.stats().filesOpen === 1, 5_000, 'the rotated file to be closed');
+    await collector.waitFor(async () => (await s.stats()).filesOpen === 1, 5_000, 'the rotated file to be closed');
   });
 
   it('closes a deleted file after reading it to its end and forgets its offset', async () => {
@@ -146,7 +169,7 @@ describe('shipper end to end against a fake collector', () => {
     await collector.waitFor(() => collector.events.size >= 200, 10_000, '200 events');
     await rm(doomed);
     const s = shipper;
-    await collector.waitFor(() => s.stats().filesOpen === 1, 5_000, 'the deleted file to be closed');
+    await collector.waitFor(async () => (await s.stats()).filesOpen === 1, 5_000, 'the deleted file to be closed');
     await shipper.stop();
     shipper = undefined;
     const registry = JSON.parse(await readFile(join(dir, 'data', 'registry.json'), 'utf8')) as {

@@ -174,7 +174,7 @@ describe('tailing that survives rotation, truncation and outages', () => {
     await sleep(400);
     expect(auditSequence(stored(), 600)).toEqual({ events: 600, distinct: 600, duplicates: 0, gaps: 0 });
     expect(collector.counters.received).toBe(600);
-    expect(shipper.stats().filesOpen).toBe(1);
+    expect((await shipper.stats()).filesOpen).toBe(1);
   });
 
   it('keeps invalid UTF-8 with replacement characters and the original bytes in base64', async () => {

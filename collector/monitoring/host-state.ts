@@ -3,7 +3,7 @@ import type { LogStore } from '../store/log-store.js';
 import type { HostActivity } from '../store/read-model.js';
 
 /** One host as an operator sees it: when it was last heard of, whether it is silent, what its shipper has not sent. */
-export interface HostStatus {
+export interface HostState {
   host: string;
   /** The later of its last stored event (`event.ingested`) and its last heartbeat. */
   lastSeen: string | null;
@@ -17,7 +17,7 @@ export interface HostStatus {
 }
 
 /** The one rule for "silent", shared by `/hosts`, `/metrics` and `/status`. */
-export function hostStatus(h: HostActivity, now: Date, silentAfterMs: number): HostStatus {
+export function hostState(h: HostActivity, now: Date, silentAfterMs: number): HostState {
   const seen = [h.lastEventAt, h.lastHeartbeatAt].filter((t): t is string => t !== null).sort();
   const lastSeen = seen.at(-1) ?? null;
   const silentForMs = lastSeen === null ? null : Math.max(0, now.getTime() - Date.parse(lastSeen));
@@ -43,14 +43,14 @@ export function registerHostMetrics(
   store: LogStore,
   options: { silentAfterMs: number; maxHosts: number },
 ): void {
-  let last: { hosts: HostStatus[]; at: number } | null = null;
-  let asking: Promise<HostStatus[]> | null = null;
-  const look = (): Promise<HostStatus[]> => {
+  let last: { hosts: HostState[]; at: number } | null = null;
+  let asking: Promise<HostState[]> | null = null;
+  const look = (): Promise<HostState[]> => {
     if (last && Date.now() - last.at < FRESH_MS) return Promise.resolve(last.hosts);
     asking ??= (async () => {
       try {
         const now = new Date();
-        const hosts = (await store.hosts(now)).map((h) => hostStatus(h, now, options.silentAfterMs));
+        const hosts = (await store.hosts(now)).map((h) => hostState(h, now, options.silentAfterMs));
         // The most silent first: past the bound, it is the quiet hosts that need a series.
         hosts.sort((a, b) => (b.silentForS ?? Infinity) - (a.silentForS ?? Infinity));
         last = { hosts, at: Date.now() };

@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import { bulkItemResultSchema, bulkResponseSchema, documentRefusalSchema } from './bulk-response.js';
+import { alignedContextResultSchema, alignedHitSchema, contextResultSchema } from './context.js';
+import { deadLetterPageSchema } from './dead-letter.js';
+import { errorBodySchema } from './error-body.js';
+import { eventDetailSchema, hitSchema, ingestEventSchema } from './event.js';
+import { healthSchema, readinessSchema } from './health.js';
+import { heartbeatAnswerSchema, heartbeatSchema } from './heartbeat.js';
+import { hostClockStatusSchema, hostStatusSchema } from './hosts.js';
+import { ingestResultSchema } from './ingest-result.js';
+import { patternSchema, patternsResultSchema } from './patterns.js';
+import { fieldsResultSchema, histogramResultSchema, searchResultSchema, topValuesResultSchema } from './search.js';
+import { sessionRequestSchema, sessionStateSchema } from './session.js';
+import { serviceStatusSchema } from './status.js';
+
+/**
+ * The named shapes of the HTTP API: docs/openapi.json's `components.schemas` is generated from these
+ * (`npm run openapi`), and a unit test fails when the file and this list disagree. A new shape is added here, under
+ * the name the API description's paths refer to.
+ */
+
+/** Bodies clients send: described as accepted (unknown keys are ignored, defaults may be left out). */
+export const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
+  Heartbeat: heartbeatSchema,
+  IngestEvent: ingestEventSchema,
+  SessionRequest: sessionRequestSchema,
+};
+
+/** Bodies the collector answers with: described as sent. */
+export const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
+  Error: errorBodySchema,
+  Hit: hitSchema,
+  EventDetail: eventDetailSchema,
+  SearchResult: searchResultSchema,
+  HistogramResult: histogramResultSchema,
+  FieldsResult: fieldsResultSchema,
+  TopValuesResult: topValuesResultSchema,
+  ContextResult: contextResultSchema,
+  AlignedHit: alignedHitSchema,
+  AlignedContextResult: alignedContextResultSchema,
+  HostStatus: hostStatusSchema,
+  HostClock: hostClockStatusSchema,
+  HeartbeatAnswer: heartbeatAnswerSchema,
+  IngestResult: ingestResultSchema,
+  BulkResponse: bulkResponseSchema,
+  BulkItemResult: bulkItemResultSchema,
+  DocumentRefusal: documentRefusalSchema,
+  DeadLetterPage: deadLetterPageSchema,
+  Pattern: patternSchema,
+  PatternsResult: patternsResultSchema,
+  SessionState: sessionStateSchema,
+  Health: healthSchema,
+  Readiness: readinessSchema,
+  ServiceStatus: serviceStatusSchema,
+};
