@@ -9,7 +9,9 @@
  * bench/results/collector-overload.json. Not a test.
  *
  *   npm run build && node dist/bench/collector-overload.js
- *   (LOGSHIP_BENCH_ES_URL to use a running Elasticsearch instead of starting one on 127.0.0.1:19203;
+ *   (LOGSHIP_BENCH_ES_URL to use a running Elasticsearch instead of starting one on 127.0.0.1:19203, or
+ *    LOGSHIP_BENCH_ES_PORT for another port (bench/bench-elasticsearch.ts);
+ *    LOGSHIP_BENCH_COLLECTOR_ARGS: Node options for the collector, e.g. "--heap-prof --heap-prof-dir=/tmp/p";
  *    LOGSHIP_BENCH_NORMAL_EVENTS 300,000, LOGSHIP_BENCH_OVERLOAD_EVENTS 1,000,000, LOGSHIP_BENCH_SENDERS 160)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { createToken } from '../collector/auth/token-store.js';
-import { startElasticsearch, type RunningElasticsearch } from '../scripts/es/es-process.js';
+import { benchElasticsearch } from './bench-elasticsearch.js';
 import { untilSearchable } from './es-ceiling.js';
 import { benchEvent } from './ingest-lines.js';
 import { Proc, interruptedBy, listenUrl } from './measured-process.js';
@@ -159,15 +161,8 @@ async function phase(
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'logship-bench-overload-'));
-  // Not inside `work`: that folder is private to us, and Elasticsearch runs as its own user.
-  const esDir = join(tmpdir(), `logship-bench-overload-es-${process.pid}`);
-  let own: RunningElasticsearch | undefined;
-  let esUrl = process.env.LOGSHIP_BENCH_ES_URL;
-  if (!esUrl) {
-    own = await startElasticsearch({ port: ES_PORT, dataDir: esDir, heap: '1g', fresh: true });
-    if (own.reused) throw new Error(`Something already answers on 127.0.0.1:${ES_PORT}; this bench needs it free.`);
-    esUrl = own.url;
-  }
+  const own = await benchElasticsearch('overload', ES_PORT);
+  const esUrl = own.url;
   const es = new Client({ node: esUrl, requestTimeout: 120_000 });
   const prefix = `bench-overload-${process.pid}`;
   const data = join(work, 'collector');
@@ -178,7 +173,8 @@ async function main(): Promise<void> {
     config,
     JSON.stringify({ listen: '127.0.0.1:0', data_dir: data, elasticsearch: { url: esUrl, index_prefix: prefix } }),
   );
-  const collector = new Proc('collector', process.execPath, [CLI, 'collector', '--config', config]);
+  const nodeArgs = (process.env.LOGSHIP_BENCH_COLLECTOR_ARGS ?? '').split(' ').filter(Boolean);
+  const collector = new Proc('collector', process.execPath, [...nodeArgs, CLI, 'collector', '--config', config]);
   try {
     const url = await collector.waitFor('listen address', listenUrl, 120_000);
     const ctx = { es, url, token, collector, pattern: `${prefix}-2*`, base: Date.now() - 3_600_000 };
@@ -210,8 +206,7 @@ async function main(): Promise<void> {
     await es.indices.delete({ index: `${prefix}-*`, ignore_unavailable: true, allow_no_indices: true });
     await es.indices.deleteIndexTemplate({ name: `${prefix}-*` }, { ignore: [404] });
     await es.close();
-    await own?.stop();
-    rmSync(esDir, { recursive: true, force: true });
+    await own.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

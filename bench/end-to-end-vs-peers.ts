@@ -15,9 +15,9 @@
  * rsyslog-elasticsearch installed, so hold the lock other users of rsyslog take:
  *   npm run build && flock /tmp/logship-peer.lock node dist/bench/end-to-end-vs-peers.js
  * The peers run with their own config, pid and state files; the system's syslog daemon is never touched.
- * Starts its own Elasticsearch on 127.0.0.1:19202 (1 GiB heap) and stops it at the end, unless LOGSHIP_BENCH_ES_URL
- * names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES (1,000,000: loaded, merged and deleted
- * first, so the first measured run does not pay for a cold JVM), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship
+ * Starts its own Elasticsearch on 127.0.0.1:19202 (1 GiB heap; LOGSHIP_BENCH_ES_PORT for another port) and stops it
+ * at the end, unless LOGSHIP_BENCH_ES_URL names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES
+ * (1,000,000: loaded, merged and deleted first, so the first measured run does not pay for a cold JVM), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship
  * only), LOGSHIP_BENCH_ES_THREADS=1 (Elasticsearch's CPU per thread pool), LOGSHIP_BENCH_PROFILE=DIR (CPU profiles
  * of the collector and the shipper).
  */
@@ -27,8 +27,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { createToken } from '../collector/auth/token-store.js';
-import { startElasticsearch, type RunningElasticsearch } from '../scripts/es/es-process.js';
 import { eventId } from '../shipper/event-id.js';
+import { benchElasticsearch } from './bench-elasticsearch.js';
 import { bulkLoadCeiling, installTemplate, untilSearchable } from './es-ceiling.js';
 import { esThreadCpu, threadCpuDelta } from './es-threads.js';
 import { CLOCK_TICK_S, Proc, interruptedBy, listenUrl, usage } from './measured-process.js';
@@ -52,6 +52,8 @@ const ES_THREADS = Boolean(process.env.LOGSHIP_BENCH_ES_THREADS);
 const PROFILE = process.env.LOGSHIP_BENCH_PROFILE
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGSHIP_BENCH_PROFILE}`]
   : [];
+/** LOGSHIP_BENCH_COLLECTOR_ARGS: Node options for the collector (e.g. "--heap-prof"), as in collector-overload.ts. */
+const COLLECTOR_ARGS = (process.env.LOGSHIP_BENCH_COLLECTOR_ARGS ?? '').split(' ').filter(Boolean);
 const POLL_MS = 250;
 /** A run that has not made every line searchable by then has stalled (rsyslog at its 18.5k/s needs under a minute). */
 const RUN_TIMEOUT_MS = 900_000;
@@ -310,6 +312,7 @@ async function logshipRun(bench: Bench): Promise<RunResult> {
   );
   const collector = new Proc('collector', process.execPath, [
     ...PROFILE,
+    ...COLLECTOR_ARGS,
     CLI,
     'collector',
     '--config',
@@ -472,17 +475,10 @@ async function main(): Promise<number> {
   const { offsets, bytes } = await writeInput(input, base);
   console.error(`Wrote ${LINES} lines of ${(bytes / LINES).toFixed(1)} bytes on average to ${input}.`);
 
-  const esDir = join(tmpdir(), `logship-bench-e2e-es-${process.pid}`);
-  let own: RunningElasticsearch | undefined;
-  let esUrl = process.env.LOGSHIP_BENCH_ES_URL;
-  if (!esUrl) {
-    own = await startElasticsearch({ port: ES_PORT, dataDir: esDir, heap: ES_HEAP, fresh: true });
-    // Someone else's server on our port: measuring on it would be unfair to both, and stopping it is not ours to do.
-    if (own.reused) throw new Error(`Something already answers on 127.0.0.1:${ES_PORT}; this bench needs it free.`);
-    esUrl = own.url;
-  }
+  const own = await benchElasticsearch('e2e', ES_PORT, { heap: ES_HEAP });
+  const esUrl = own.url;
   const es = new Client({ node: esUrl, requestTimeout: 120_000 });
-  const bench: Bench = { es, esUrl, esPid: own?.pid || undefined, prefix: `bench-e2e-${process.pid}`, work, input };
+  const bench: Bench = { es, esUrl, esPid: own.pid, prefix: `bench-e2e-${process.pid}`, work, input };
   const results: RunResult[] = [];
   let swapped = false;
   try {
@@ -537,7 +533,7 @@ async function main(): Promise<number> {
       line_bytes: round(bytes / LINES, 1),
       warmup_lines: WARMUP_LINES,
       poll_ms: POLL_MS,
-      elasticsearch: { version, heap: own ? ES_HEAP : 'external', url: esUrl },
+      elasticsearch: { version, heap: own.heap, url: esUrl },
       machine: { cpus: cpus().length, loadavg_1m_at_start: round(loadavg()[0]!, 2) },
       logship_settings: 'shipper defaults (batch 2,000 events / 1 MiB, 4 in flight); collector bulk 5,000 × 4',
       measured_at: new Date().toISOString(),
@@ -563,10 +559,7 @@ async function main(): Promise<number> {
     await es.indices.delete({ index: `${bench.prefix}-*`, ignore_unavailable: true, allow_no_indices: true });
     await es.indices.deleteIndexTemplate({ name: `${bench.prefix}-*` }, { ignore: [404] });
     await es.close();
-    if (own) {
-      await own.stop();
-      rmSync(esDir, { recursive: true, force: true });
-    }
+    await own.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { normalizeEvent } from '../collector/ingest/normalize-event.js';
 import type { StoredEvent } from '../collector/store/ecs-document.js';
 import { EsStore } from '../collector/store/elasticsearch/es-store.js';
-import { bulkBody } from '../collector/store/elasticsearch/es-writer.js';
+import { BulkEncoder } from '../collector/store/elasticsearch/bulk-encoder.js';
 
 const BATCH = 5000;
 const IN_FLIGHT = 4;
@@ -99,6 +99,8 @@ export async function bulkLoadCeiling(load: CeilingLoad): Promise<{ seconds: num
   await installTemplate(load.esUrl, indexPrefix);
   const now = new Date().toISOString();
   const ctx = { now, nowMs: Date.parse(now), maxMessageBytes: 1 << 20 };
+  // One encoder for every lane, as the collector has one per store (encoding is synchronous).
+  const encoder = new BulkEncoder(indexPrefix);
   const started = Date.now();
   let next = 0;
   const lane = async () => {
@@ -116,7 +118,7 @@ export async function bulkLoadCeiling(load: CeilingLoad): Promise<{ seconds: num
         method: 'POST',
         path: '/_bulk',
         querystring: { filter_path: 'errors' },
-        bulkBody: bulkBody(indexPrefix, events),
+        bulkBody: encoder.encode(events).body,
       });
       if (res.errors) throw new Error('the ceiling bulk load had item errors');
     }

@@ -20,6 +20,7 @@ const BENCHES = [
   'es-sizing',
   'pattern-accuracy',
   'export-memory',
+  'alert-evaluation',
 ];
 
 const chosen = process.argv.slice(2);

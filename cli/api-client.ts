@@ -24,7 +24,10 @@ export class ApiClient {
   ) {}
 
   /** undici's request with this client's dispatcher; a TLS failure becomes a coded error that ends the command. */
-  private async request(url: URL, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'>) {
+  private async request(
+    url: URL,
+    options: Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method?: Dispatcher.HttpMethod },
+  ) {
     try {
       return await request(url, { ...options, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) });
     } catch (err) {
@@ -35,6 +38,26 @@ export class ApiClient {
   /** One page of search results. */
   search(query: SearchQuery): Promise<SearchResult> {
     return this.getJson<SearchResult>('/api/v1/search', query);
+  }
+
+  /** A JSON request to any API path; a non-2xx answer becomes a coded error with the collector's code. */
+  async json<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await this.request(new URL(path, this.baseUrl), {
+      method,
+      headers: { ...this.headers(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
+    const text = await res.body.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON (a proxy's error page): the status says what happened.
+    }
+    if (res.statusCode < 200 || res.statusCode >= 300) throw httpError(res.statusCode, parsed as ErrorBody);
+    return parsed as T;
   }
 
   /** `/api/v1/events/{id}/context`: the events around one event (aligned by clock offsets with `align=clocks`). */

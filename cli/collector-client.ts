@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ApiClient } from './api-client.js';
 
-/** The connection flags of the commands that read from a collector (`search`, `context`). */
+/** The connection flags of the commands that talk to a collector (`search`, `context`, `alert`). */
 export interface ConnectionOptions {
   ca?: string;
   cert?: string;

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config-error.js';
 import { CodedError } from '../protocol/coded-error.js';
+import { alertCommand } from './alert-command.js';
 import { backupCommand } from './backup-command.js';
 import { contextCommand } from './context-command.js';
 import { migrateCommand } from './migrate-command.js';
@@ -47,6 +48,7 @@ function program(): Command {
   root.addCommand(migrateCommand());
   root.addCommand(backupCommand());
   root.addCommand(tlsCommand());
+  root.addCommand(alertCommand());
   for (const cmd of [root, ...root.commands, ...root.commands.flatMap((c) => c.commands)]) {
     cmd.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
   }

@@ -71,12 +71,18 @@ export function formatStatus(s: ServiceStatus, collector: string): string {
       .map(([code, n]) => `${code} ${n}`);
     row('dead letters', `${s.dead_letters.last_hour} in the last hour${codes.length ? `: ${codes.join(', ')}` : ''}`);
   } else row('dead letters', 'unknown');
-  if (!s.alerts.evaluated) row('alerts', 'not evaluated by this collector');
-  else if (s.alerts.firing.length === 0) row('alerts', 'none firing');
-  else {
-    row('alerts', `${s.alerts.firing.length} firing`);
-    for (const a of s.alerts.firing) lines.push(`  firing     ${name(a.rule)}  since ${a.since}: ${name(a.summary)}`);
-  }
+  if (s.alerts) {
+    const { evaluator, firing, firing_count, failing_rules } = s.alerts;
+    const by = evaluator ? `evaluated by ${name(evaluator.holder)}` : 'NO COLLECTOR EVALUATES THE RULES';
+    row('alerts', `${firing_count === 0 ? 'none' : firing_count} firing (${by})`);
+    for (const a of firing) {
+      const host = a.host === null ? '' : ` on ${name(a.host)}`;
+      lines.push(`  firing     ${name(a.rule)}${host}  since ${a.since}, count ${a.value}`);
+    }
+    if (firing_count > firing.length) lines.push(`  firing     … and ${firing_count - firing.length} more`);
+    for (const r of failing_rules)
+      lines.push(`  failing    ${name(r.name)}  ${r.error ? `${r.error.code} ${name(r.error.message)}` : ''}`);
+  } else row('alerts', 'unknown');
   for (const e of s.errors) lines.push(`! ${e.section}: ${e.code} ${name(e.message)}`);
   return lines.join('\n') + '\n';
 }

@@ -11,7 +11,6 @@ import { BulkService } from './ingest/bulk-service.js';
 import { DeadLetterKeeper } from './ingest/dead-letter-keeper.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestService } from './ingest/ingest-service.js';
-import { AlertHook } from './monitoring/alert-hook.js';
 import { registerHostMetrics } from './monitoring/host-state.js';
 import { registerStoreHealth } from './monitoring/store-health-metrics.js';
 import { StatusReport } from './monitoring/status-report.js';
@@ -37,6 +36,9 @@ import { sessionRoutes } from './routes/session-routes.js';
 import { statusRoutes } from './routes/status-routes.js';
 import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
+import { alertRoutes } from './routes/alert-routes.js';
+import { startAlerting } from './alerts/start-alerting.js';
+import { alertsOverview } from './alerts/alert-overview.js';
 import { clientCertificateGate } from './tls/client-certificate-gate.js';
 import type { LogStore } from './store/log-store.js';
 
@@ -45,8 +47,6 @@ export interface CollectorApp {
   store: LogStore;
   /** One-time login links for `logship standalone`. */
   loginCodes: LoginCodes;
-  /** Where alert evaluation reports to `/metrics` and `/api/v1/status`. */
-  alerts: AlertHook;
   /** The tokens and UI sessions of the data directory. */
   verifier: TokenVerifier;
   /** Called when the server stops listening: live tails end and reads under way fail, so the drain is quick. */
@@ -76,7 +76,6 @@ export async function createApp(
     silentAfterMs: config.search.host_silent_after,
     maxHosts: config.monitoring.max_hosts,
   });
-  const alerts = new AlertHook(metrics.registry);
   const deadLetters = new DeadLetterKeeper(store, {
     maxOriginalBytes: config.limits.deadletter_max_original_bytes,
     budgetPerToken: config.limits.deadletter_budget_per_token,
@@ -116,15 +115,16 @@ export async function createApp(
   app.use(healthRoutes(store));
   app.use(metricsRoutes(metrics));
   // One admission budget for both write doors, so neither can starve the other of memory.
-  const admit = ingestAdmission({
+  const admission = ingestAdmission({
     max: config.limits.max_ingest_in_flight,
     maxPerToken: config.limits.max_ingest_in_flight_per_token,
+    maxBytes: config.limits.max_ingest_bytes_in_flight,
     bodyIdleMs: config.limits.body_idle_timeout,
     bodyReadMs: config.limits.body_read_timeout,
   });
-  app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes, admit));
+  app.use(bulkRoutes(bulk, verifier, config.limits.max_body_bytes, admission));
   app.use(deadLetterRoutes(store, verifier, config.limits.deadletter_max_original_bytes));
-  app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admit));
+  app.use(ingestRoutes(ingest, verifier, config.limits.max_body_bytes, admission));
   app.use(searchRoutes(store, verifier));
   app.use(contextRoutes(store, verifier));
   app.use(eventRoutes(store, verifier));
@@ -160,6 +160,8 @@ export async function createApp(
     logger,
   );
   app.use(tailRoutes(tails, verifier, config.search.tail_heartbeat));
+  const alerting = startAlerting(store, config, metrics.registry, logger);
+  app.use(alertRoutes(store, alerting.rules, alerting.states, verifier, alerting.publicUrl));
   new Gauge({
     name: 'logship_collector_tail_streams',
     help: 'Live tails (/api/v1/tail) open on this collector.',
@@ -168,7 +170,9 @@ export async function createApp(
       this.set(tails.open);
     },
   });
-  const report = new StatusReport(store, metrics, alerts, {
+  // What fires is read from the store, as GET /api/v1/alerts answers it: every collector tells the same.
+  const firing = () => alertsOverview(store, alerting.rules, alerting.states, alerting.publicUrl, ['firing']);
+  const report = new StatusReport(store, metrics, firing, {
     kind: config.elasticsearch ? 'elasticsearch' : 'embedded',
     silentAfterMs: config.search.host_silent_after,
     laggingAfterMs: config.monitoring.lagging_after,
@@ -186,15 +190,16 @@ export async function createApp(
     app,
     store,
     loginCodes,
-    alerts,
     verifier,
     beginShutdown: () => {
       tails.close();
       store.interruptReads?.();
     },
-    close: () => {
+    close: async () => {
       tails.close();
       retention.stop();
+      // Sends under way are settled and the lease released while the store is still open.
+      await alerting.stop();
       verifier.close();
       return store.close();
     },

@@ -87,6 +87,32 @@ const tlsSchema = z
   })
   .optional();
 
+/** Alert rules are kept in the store; this is how this collector takes part in evaluating and sending them. */
+const alertsSchema = z
+  .strictObject({
+    /** false: this collector never evaluates nor sends (it still serves the alert API). */
+    enabled: z.boolean().default(true),
+    /** How often every rule is evaluated. */
+    evaluate_every: duration.refine((n) => n >= 100, { message: 'must be at least 100ms' }).default(30_000),
+    /** The evaluator's lease in the store lasts this long without renewal (renewed every third of it). */
+    lease_ttl: duration.refine((n) => n >= 500, { message: 'must be at least 500ms' }).default(15_000),
+    /** The UI's address as people reach it (behind a proxy, its public URL); notifications link below it. */
+    public_url: z.url({ protocol: /^https?$/ }).optional(),
+    delivery: z
+      .strictObject({
+        /** One notification request may take this long, connection and answer included. */
+        timeout: duration.refine((n) => n >= 100, { message: 'must be at least 100ms' }).default(10_000),
+        /** The longest wait between two attempts (capped exponential backoff with jitter). */
+        max_backoff: duration.refine((n) => n >= 100, { message: 'must be at least 100ms' }).default(300_000),
+        /** A notification still undelivered after this long is dropped and counted. */
+        give_up_after: duration.default(86_400_000),
+        /** URL prefixes webhooks may go to (e.g. https://hooks.slack.com/); empty: any http(s) URL. */
+        allowed_urls: z.array(z.url({ protocol: /^https?$/ })).default([]),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 const schema = z.strictObject({
   listen: listen.default('127.0.0.1:8080'),
   tls: tlsSchema,
@@ -106,6 +132,8 @@ const schema = z.strictObject({
       max_ingest_in_flight: z.number().int().positive().default(16),
       /** Of those, at most this many for one token, so one sender cannot hold every slot. */
       max_ingest_in_flight_per_token: z.number().int().positive().default(8),
+      /** Bytes of write bodies (as sent, then inflated) held at once; past it more writes get 429. */
+      max_ingest_bytes_in_flight: byteSize.default(64 * 1024 * 1024),
       /** A write whose body sends nothing for this long is answered 408 and its slot freed. */
       body_idle_timeout: duration.default(10_000),
       /** A write whose body is not whole after this long is answered 408 and its slot freed. */
@@ -179,6 +207,7 @@ const schema = z.strictObject({
   retention_days: z.number().int().positive().default(14),
   /** Dead letters are kept longer, to trace a misbehaving sender after the fact. */
   deadletter_retention_days: z.number().int().positive().default(90),
+  alerts: alertsSchema,
   /** How often the token file is re-read, so new and revoked tokens apply without a restart. */
   token_reload_interval: duration.default(1000),
 });

@@ -1,4 +1,7 @@
 import type { z } from 'zod';
+import { alertNotificationSchema } from './alert-notification.js';
+import { alertRuleInputSchema, alertRuleListSchema, alertRuleViewSchema } from './alert-rule.js';
+import { alertRuleStatusSchema, alertStateViewSchema, alertsOverviewSchema } from './alerts-overview.js';
 import { bulkItemResultSchema, bulkResponseSchema, documentRefusalSchema } from './bulk-response.js';
 import { alignedContextResultSchema, alignedHitSchema, contextResultSchema } from './context.js';
 import { deadLetterPageSchema } from './dead-letter.js';
@@ -21,6 +24,7 @@ import { serviceStatusSchema } from './status.js';
 
 /** Bodies clients send: described as accepted (unknown keys are ignored, defaults may be left out). */
 export const REQUEST_SCHEMAS: Record<string, z.ZodType> = {
+  AlertRuleInput: alertRuleInputSchema,
   Heartbeat: heartbeatSchema,
   IngestEvent: ingestEventSchema,
   SessionRequest: sessionRequestSchema,
@@ -52,4 +56,11 @@ export const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   Health: healthSchema,
   Readiness: readinessSchema,
   ServiceStatus: serviceStatusSchema,
+  AlertRule: alertRuleViewSchema,
+  AlertRuleList: alertRuleListSchema,
+  AlertState: alertStateViewSchema,
+  AlertRuleStatus: alertRuleStatusSchema,
+  AlertsOverview: alertsOverviewSchema,
+  /** Not an answer of the collector but a body it sends: what a webhook notifier receives. */
+  AlertNotification: alertNotificationSchema,
 };

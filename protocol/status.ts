@@ -1,17 +1,13 @@
 import { z } from 'zod';
+import { alertRuleStatusSchema, alertStateViewSchema, alertsOverviewSchema } from './alerts-overview.js';
 import { storeNoticeSchema } from './health.js';
 import { count, isoTime } from './wire-values.js';
 
 /** Hosts listed per kind in `GET /api/v1/status`; the counts beside the lists cover every host. */
 export const MAX_STATUS_HOSTS = 20;
 
-/** A rule firing now, as `GET /api/v1/status` and `logship status` list it. */
-export const firingAlertSchema = z.object({
-  rule: z.string(),
-  since: isoTime.describe('When it started firing.'),
-  summary: z.string().describe('One line for a person: what the rule found.'),
-});
-export type FiringAlert = z.infer<typeof firingAlertSchema>;
+/** Firing alerts listed in `GET /api/v1/status`; `firing_count` covers them all. */
+export const MAX_STATUS_ALERTS = 20;
 
 /** The answer of `GET /api/v1/status`: the state of the service on one screen (`logship status`). */
 export const serviceStatusSchema = z.object({
@@ -61,10 +57,20 @@ export const serviceStatusSchema = z.object({
     .object({ last_hour: count, by_code: z.record(z.string(), count) })
     .nullable()
     .describe('Dead letters received in the last hour, by code; null when the store could not be asked.'),
-  alerts: z.object({
-    evaluated: z.boolean().describe('false while this collector evaluates no alert rules.'),
-    firing: z.array(firingAlertSchema),
-  }),
+  alerts: z
+    .object({
+      evaluator: alertsOverviewSchema.shape.evaluator,
+      firing: z
+        .array(alertStateViewSchema)
+        .max(MAX_STATUS_ALERTS)
+        .describe('Alerts firing now, as GET /api/v1/alerts lists them.'),
+      firing_count: count,
+      failing_rules: z
+        .array(alertRuleStatusSchema.pick({ name: true, error: true }))
+        .describe('Rules whose last evaluation failed, with the error.'),
+    })
+    .nullable()
+    .describe('The alerting, as the store holds it (any collector answers the same); null when it could not be read.'),
   errors: z
     .array(z.object({ section: z.string(), code: z.string(), message: z.string() }))
     .describe('Sections that could not be filled in, with the error code (e.g. the store is down).'),

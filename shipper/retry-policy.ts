@@ -1,3 +1,9 @@
+import {
+  backoffDelay as sharedBackoff,
+  parseRetryAfter as parseRetryAfterHeader,
+  RETRY_AFTER_JITTER,
+  retryAfterDelay,
+} from '../protocol/retry-timing.js';
 import { ShipperError } from './shipper-error.js';
 
 /** First backoff ceiling. */
@@ -16,34 +22,16 @@ export type RetryDecision =
   /** The shipper is stopping: give the batch up without committing it (it is re-read after the restart). */
   | { kind: 'abort' };
 
-/**
- * Capped exponential backoff with full jitter: uniform in [0, min(cap, base * 2^attempt)). Full jitter spreads
- * the retries of many shippers after a collector restart instead of having them all return at the same instant.
- */
+/** Capped exponential backoff with full jitter (protocol/retry-timing.ts) from 200 ms up to 30 s. */
 export function backoffDelay(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempt));
-  return Math.floor(random() * ceiling);
+  return sharedBackoff(attempt, RETRY_BASE_MS, RETRY_CAP_MS, random);
 }
 
-/** Retry-After waits up to this fraction longer, at random: many shippers told "30 s" must not return together. */
-export const RETRY_AFTER_JITTER = 0.2;
+export { RETRY_AFTER_JITTER, retryAfterDelay };
 
-/**
- * The wait for a Retry-After of `ms`: at least what the collector asked for (returning earlier only earns another
- * 429), plus 0–20 % so that a fleet of shippers refused at the same moment comes back spread out.
- */
-export function retryAfterDelay(ms: number, random: () => number = Math.random): number {
-  return ms + Math.floor(random() * ms * RETRY_AFTER_JITTER);
-}
-
-/** Parses a Retry-After header (delay in seconds or an HTTP date) into milliseconds; undefined when absent or bad. */
+/** Parses a Retry-After header into milliseconds, at most RETRY_AFTER_MAX_MS; undefined when absent or bad. */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, RETRY_AFTER_MAX_MS);
-  const at = Date.parse(text);
-  if (Number.isNaN(at)) return undefined;
-  return Math.min(Math.max(0, at - now), RETRY_AFTER_MAX_MS);
+  return parseRetryAfterHeader(value, RETRY_AFTER_MAX_MS, now);
 }
 
 /**

@@ -35,10 +35,19 @@ declare module 'express-serve-static-core' {
   }
 }
 
+/** The header the UI sends with its writes; another site cannot send it without a CORS preflight, never granted. */
+export const UI_WRITE_HEADER = 'x-logship-ui';
+
 /**
- * Middleware that lets a request through only with a token of the needed scope. It runs before any body is read,
- * so an unauthenticated client cannot make the collector buffer or decompress anything.
+ * Whether the UI's session cookie may authenticate this request: reads always; writes only on routes that allow
+ * them (`uiWrites`) and only with UI_WRITE_HEADER. A cookie rides along on cross-site requests, a header never
+ * does, so a page elsewhere cannot make a signed-in browser write (besides the cookie being SameSite=Strict).
  */
+function sessionMayAuthenticate(req: Request, uiWrites: boolean): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  return uiWrites && req.headers[UI_WRITE_HEADER] === '1';
+}
+
 /**
  * Who reads, for stores that keep several copies of the data: the token's id (never its secret), so one person's
  * searches, from any collector, read the same copies and agree with each other.
@@ -48,11 +57,14 @@ export function readerOf(req: Request): string | undefined {
   return token ? `logship-token-${token.id ?? token.name}` : undefined;
 }
 
-export function requireScope(verifier: TokenVerifier, needed: Scope) {
+/**
+ * Middleware that lets a request through only with a token of the needed scope. It runs before any body is read,
+ * so an unauthenticated client cannot make the collector buffer or decompress anything.
+ */
+export function requireScope(verifier: TokenVerifier, needed: Scope, options: { uiWrites?: boolean } = {}) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const secret = secretFromHeader(req.headers.authorization);
-    // The UI's session cookie counts only for reads: a cookie rides along on cross-site requests, a header never does.
-    if (!secret && (req.method === 'GET' || req.method === 'HEAD') && req.headers.cookie) {
+    if (!secret && sessionMayAuthenticate(req, options.uiWrites ?? false) && req.headers.cookie) {
       const session = sessionCookieValue(req.headers.cookie);
       const token = session ? verifier.verifySession(session) : undefined;
       if (token && scopeAllows(token.scope, needed)) {

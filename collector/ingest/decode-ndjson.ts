@@ -6,11 +6,15 @@ export interface DecodedLine {
   line: number;
   value: Record<string, unknown>;
   text: string;
+  /** Where the line starts in the body (a byte offset when the body is `ascii`); -1 when not known. */
+  at?: number;
 }
 
 interface Decoded {
   lines: DecodedLine[];
   rejected: RejectedLine[];
+  /** Every byte of the body is ASCII: each line's text is `body[at, at + text.length)`. */
+  ascii: boolean;
 }
 
 /**
@@ -18,11 +22,14 @@ interface Decoded {
  * or longer than `maxLineBytes`. Blank lines are skipped but still counted, so line numbers match the body.
  */
 export function decodeNdjson(body: Buffer, maxLineBytes: number): Decoded {
-  const decoded: Decoded = { lines: [], rejected: [] };
+  const decoded: Decoded = { lines: [], rejected: [], ascii: false };
   // Almost every body is valid UTF-8 as a whole: one check and one conversion instead of one of each per line
   // (those were a third of decoding). A body that is not is split as bytes, so a bad line keeps its exact bytes.
-  if (isUtf8(body)) decodeText(body.toString('utf8'), maxLineBytes, decoded);
-  else decodeBytes(body, maxLineBytes, decoded);
+  if (isUtf8(body)) {
+    const text = body.toString('utf8');
+    decoded.ascii = text.length === body.length;
+    decodeText(text, maxLineBytes, decoded);
+  } else decodeBytes(body, maxLineBytes, decoded);
   return decoded;
 }
 
@@ -46,11 +53,12 @@ function decodeText(text: string, maxLineBytes: number, out: Decoded): void {
     let stop = end;
     if (stop > start && text.charCodeAt(stop - 1) === 0x0d) stop--;
     const line = text.slice(start, stop);
+    const at = start;
     start = end + 1;
     if (line.length === 0) continue;
     const bytes = utf8BytesOver(line, maxLineBytes);
     if (bytes) tooLarge(out, lineNo, bytes, maxLineBytes, line);
-    else parseLine(out, lineNo, line);
+    else parseLine(out, lineNo, line, at);
   }
 }
 
@@ -92,7 +100,7 @@ function tooLarge(out: Decoded, line: number, bytes: number, max: number, origin
   });
 }
 
-function parseLine(out: Decoded, line: number, text: string): void {
+function parseLine(out: Decoded, line: number, text: string, at = -1): void {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -114,5 +122,5 @@ function parseLine(out: Decoded, line: number, text: string): void {
     });
     return;
   }
-  out.lines.push({ line, value: value as Record<string, unknown>, text });
+  out.lines.push({ line, value: value as Record<string, unknown>, text, at });
 }

@@ -132,26 +132,20 @@ export class IngestMetrics {
 
   /**
    * Counts the events of one request that were stored (not refused, not duplicates) by token and host, with their
-   * bytes as received (`bytesOf(i)` for event i), and notes each host's lag.
+   * bytes as received, and notes each host's lag.
    */
-  stored(
-    events: readonly StoredEvent[],
-    outcome: WriteOutcome,
-    tokenName: string | undefined,
-    bytesOf: (i: number) => number,
-  ): void {
+  stored(sample: StoredSample, outcome: WriteOutcome, tokenName: string | undefined): void {
     const skip = new Set(outcome.failures.map((f) => f.index));
     for (const i of outcome.duplicateIndexes ?? []) skip.add(i);
     const token = this.tokens.label(tokenName ?? '');
     const perHost = new Map<string, { events: number; bytes: number; oldestRead: string | undefined }>();
-    events.forEach((event, i) => {
+    sample.hosts.forEach((host, i) => {
       if (skip.has(i)) return;
-      const host = event.doc.host?.name ?? '';
       let entry = perHost.get(host);
       if (!entry) perHost.set(host, (entry = { events: 0, bytes: 0, oldestRead: undefined }));
       entry.events++;
-      entry.bytes += bytesOf(i);
-      const read = event.doc.event.created;
+      entry.bytes += sample.bytes[i]!;
+      const read = sample.readAt[i];
       // Shippers send toISOString() times, which order as text: one Date.parse per host instead of one per event.
       if (read !== undefined && (entry.oldestRead === undefined || read < entry.oldestRead)) entry.oldestRead = read;
     });
@@ -182,4 +176,24 @@ export class IngestMetrics {
   answeredError(status: number, code: string): void {
     this.errorAnswers.inc({ status: String(status), code });
   }
+}
+
+/** What the metrics need of a request's events: taken before the store works, so the documents need not be held. */
+export interface StoredSample {
+  hosts: string[];
+  /** When the shipper read each event's line (`event.created`). */
+  readAt: (string | undefined)[];
+  /** Each event's bytes as received. */
+  bytes: number[];
+}
+
+/** The sample of `events`, `bytesOf(i)` being event i's size as received. */
+export function sampleStored(events: readonly StoredEvent[], bytesOf: (i: number) => number): StoredSample {
+  const sample: StoredSample = { hosts: [], readAt: [], bytes: [] };
+  events.forEach((event, i) => {
+    sample.hosts.push(event.doc.host?.name ?? '');
+    sample.readAt.push(event.doc.event.created);
+    sample.bytes.push(bytesOf(i));
+  });
+  return sample;
 }

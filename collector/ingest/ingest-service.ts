@@ -1,10 +1,12 @@
 import type { IngestResult } from '../../protocol/ingest-result.js';
 import { PER_REQUEST, type LineDelays } from '../clock/line-delays.js';
 import type { StoredEvent } from '../store/ecs-document.js';
-import type { LogStore } from '../store/log-store.js';
+import type { LogStore, WriteOutcome } from '../store/log-store.js';
 import { DeadLetterKeeper } from './dead-letter-keeper.js';
-import { decodeNdjson } from './decode-ndjson.js';
-import type { IngestMetrics } from './ingest-metrics.js';
+import { BufferPool } from '../store/buffer-pool.js';
+import { decodeNdjson, type DecodedLine } from './decode-ndjson.js';
+import { LineOriginals } from './line-originals.js';
+import { sampleStored, type IngestMetrics, type StoredSample } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
 import { normalizeEvent } from './normalize-event.js';
 
@@ -13,6 +15,8 @@ const MAX_LISTED_ERRORS = 1000;
 
 /** JSON envelope allowance on top of the message limit, so an event at the limit is not refused as a line. */
 const ENVELOPE_BYTES = 64 * 1024;
+
+const NOTHING_WRITTEN: WriteOutcome = { accepted: 0, duplicates: 0, failures: [] };
 
 export interface IngestLimits {
   maxMessageBytes: number;
@@ -23,6 +27,9 @@ export interface IngestLimits {
  * event and every rejected line is kept, so a 200 means nothing of the request can be lost.
  */
 export class IngestService {
+  /** Memory for the lines of requests waiting on the store (line-originals.ts). */
+  private readonly linePool = new BufferPool(8);
+
   constructor(
     private readonly store: LogStore,
     private readonly limits: IngestLimits,
@@ -31,30 +38,59 @@ export class IngestService {
     private readonly lineDelays?: LineDelays,
   ) {}
 
-  /** Ingests one NDJSON body on behalf of a token. */
-  async ingest(body: Buffer, tokenName?: string): Promise<IngestResult> {
+  /**
+   * Ingests one NDJSON body on behalf of a token. Decoding, normalising and handing the events to the store happen
+   * before anything is awaited, and only `finish` waits: the body and the documents are not held while the store
+   * works (the Elasticsearch store keeps just the encoded bulk bytes), which is most of the collector's memory under
+   * load.
+   */
+  ingest(body: Buffer, tokenName?: string): Promise<IngestResult> {
     const now = new Date().toISOString();
     const nowMs = Date.parse(now);
-    const { lines, rejected } = decodeNdjson(body, this.limits.maxMessageBytes + ENVELOPE_BYTES);
+    const { lines, rejected, ascii } = decodeNdjson(body, this.limits.maxMessageBytes + ENVELOPE_BYTES);
     const events: StoredEvent[] = [];
-    const eventLines: { line: number; text: string }[] = [];
+    const accepted: DecodedLine[] = [];
     for (const line of lines) {
       const result = normalizeEvent(line, { now, nowMs, maxMessageBytes: this.limits.maxMessageBytes });
       if ('doc' in result) {
         events.push(result);
-        eventLines.push({ line: line.line, text: line.text });
+        accepted.push(line);
       } else {
         rejected.push(result);
       }
     }
+    const eventLines = new LineOriginals(body, ascii, accepted, this.linePool);
     if (this.lineDelays) noteLineDelays(events, this.lineDelays);
+    const sample = this.metrics && sampleStored(events, (i) => Buffer.byteLength(accepted[i]!.text));
     const stopTimer = this.metrics?.storeWrite.startTimer();
-    const outcome = events.length ? await this.store.write(events) : { accepted: 0, duplicates: 0, failures: [] };
-    stopTimer?.();
-    this.metrics?.stored(events, outcome, tokenName, (i) => Buffer.byteLength(eventLines[i]!.text));
-    for (const failure of outcome.failures) {
-      const source = eventLines[failure.index]!;
-      rejected.push({ line: source.line, code: 'STORE_REJECTED', reason: failure.reason, original: source.text });
+    const written = events.length ? this.store.write(events) : Promise.resolve(NOTHING_WRITTEN);
+    return this.finish(written, eventLines, rejected, now, tokenName, stopTimer, sample);
+  }
+
+  private async finish(
+    written: Promise<WriteOutcome>,
+    eventLines: LineOriginals,
+    rejected: RejectedLine[],
+    now: string,
+    tokenName: string | undefined,
+    stopTimer: (() => void) | undefined,
+    sample: StoredSample | undefined,
+  ): Promise<IngestResult> {
+    let outcome: WriteOutcome;
+    try {
+      outcome = await written;
+      stopTimer?.();
+      if (sample) this.metrics?.stored(sample, outcome, tokenName);
+      for (const { index, reason } of outcome.failures) {
+        rejected.push({
+          line: eventLines.line(index),
+          code: 'STORE_REJECTED',
+          reason,
+          original: eventLines.original(index),
+        });
+      }
+    } finally {
+      eventLines.release();
     }
     rejected.sort((a, b) => a.line - b.line);
     await this.deadLetters.keep(

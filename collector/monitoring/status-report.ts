@@ -1,7 +1,7 @@
-import { MAX_STATUS_HOSTS, type ServiceStatus } from '../../protocol/status.js';
+import type { AlertsOverview } from '../../protocol/alerts-overview.js';
+import { MAX_STATUS_ALERTS, MAX_STATUS_HOSTS, type ServiceStatus } from '../../protocol/status.js';
 import type { IngestMetrics } from '../ingest/ingest-metrics.js';
 import type { LogStore } from '../store/log-store.js';
-import type { AlertHook } from './alert-hook.js';
 import { hostState } from './host-state.js';
 
 export interface StatusOptions {
@@ -22,7 +22,8 @@ export class StatusReport {
   constructor(
     private readonly store: LogStore,
     private readonly metrics: IngestMetrics,
-    private readonly alerts: AlertHook,
+    /** The firing alerts and every rule's status, as `GET /api/v1/alerts?state=firing` answers. */
+    private readonly alerts: () => Promise<AlertsOverview>,
     private readonly options: StatusOptions,
   ) {}
 
@@ -42,14 +43,23 @@ export class StatusReport {
       }
     };
     const ready = await this.store.ready().catch(() => false);
-    const [ingest, hosts, deadLetters, firing] = await Promise.all([
+    const [ingest, hosts, deadLetters, alerts] = await Promise.all([
       attempt('ingest', () => this.ingest(now)),
       attempt('hosts', () => this.hosts(now)),
       attempt('dead_letters', async () => {
         const byCode = await this.store.countDeadLetters(new Date(now.getTime() - HOUR_MS), now);
         return { last_hour: Object.values(byCode).reduce((a, b) => a + b, 0), by_code: byCode };
       }),
-      attempt('alerts', () => this.alerts.firing()),
+      attempt('alerts', async () => {
+        const overview = await this.alerts();
+        const firing = overview.alerts.filter((a) => a.state === 'firing');
+        return {
+          evaluator: overview.evaluator,
+          firing: firing.slice(0, MAX_STATUS_ALERTS),
+          firing_count: firing.length,
+          failing_rules: overview.rules.filter((r) => r.error).map(({ name, error }) => ({ name, error })),
+        };
+      }),
     ]);
     return {
       at: now.toISOString(),
@@ -61,7 +71,7 @@ export class StatusReport {
       ingest,
       hosts,
       dead_letters: deadLetters,
-      alerts: { evaluated: firing !== null, firing: firing ?? [] },
+      alerts,
       errors,
     };
   }

@@ -3,6 +3,7 @@ import { CollectorError } from '../collector-error.js';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import type { BulkService } from '../ingest/bulk-service.js';
+import type { WriteAdmission } from './ingest-admission.js';
 
 /** What `GET /` answers: enough of Elasticsearch's root document for shippers' start-up version checks. */
 const ROOT = {
@@ -31,10 +32,11 @@ export function bulkRoutes(
   bulk: BulkService,
   verifier: TokenVerifier,
   maxBodyBytes: number,
-  admit: express.RequestHandler,
+  admission: WriteAdmission,
 ): Router {
   const router = Router();
-  const readBody = express.raw({ type: () => true, limit: maxBodyBytes, inflate: true });
+  const { admit } = admission;
+  const readBody = admission.readBody(maxBodyBytes);
   // Auth first, then admission, then the body: neither a stranger nor a crowd makes the collector buffer anything.
   const auth = requireScope(verifier, 'ingest');
   // The web UI lives at `/` too: a browser (asking for HTML) gets the UI, an Elasticsearch client the root document.
@@ -55,17 +57,17 @@ export function bulkRoutes(
       const result = await bulk.indexOne(body, String(req.params.index), id, action, req.token?.name);
       res.status(result.status).json(result.error ? { error: result.error, status: result.status } : result);
     };
-  router.post(['/:index/_doc', '/:index/_doc/:id'], auth, admit, readBody, one('index'));
-  router.put('/:index/_doc/:id', auth, admit, readBody, one('index'));
-  router.post('/:index/_create/:id', auth, admit, readBody, one('create'));
-  router.put('/:index/_create/:id', auth, admit, readBody, one('create'));
-  router.post(['/_bulk', '/:index/_bulk', '/:index/:type/_bulk'], auth, admit, readBody, async (req, res) => {
+  router.post(['/:index/_doc', '/:index/_doc/:id'], auth, admit, ...readBody, one('index'));
+  router.put('/:index/_doc/:id', auth, admit, ...readBody, one('index'));
+  router.post('/:index/_create/:id', auth, admit, ...readBody, one('create'));
+  router.put('/:index/_create/:id', auth, admit, ...readBody, one('create'));
+  router.post(['/_bulk', '/:index/_bulk', '/:index/:type/_bulk'], auth, admit, ...readBody, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const index = typeof req.params.index === 'string' ? req.params.index : undefined;
     res.json(await bulk.bulk(body, index, req.token?.name));
   });
   // Elasticsearch 6 and older: `POST /{index}/{type}`, what omelasticsearch sends by default (bulk mode off).
-  router.post(/^\/(?!api\/)([^/_][^/]*)\/([^/_][^/]*)$/, auth, admit, readBody, async (req, res) => {
+  router.post(/^\/(?!api\/)([^/_][^/]*)\/([^/_][^/]*)$/, auth, admit, ...readBody, async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const index = String((req.params as Record<string, string>)[0]);
     const result = await bulk.indexOne(body, index, undefined, 'index', req.token?.name);

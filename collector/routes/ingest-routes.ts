@@ -1,8 +1,9 @@
-import express, { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
 import type { IngestService } from '../ingest/ingest-service.js';
+import type { WriteAdmission } from './ingest-admission.js';
 
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl']);
 
@@ -23,18 +24,19 @@ export function ingestRoutes(
   ingest: IngestService,
   verifier: TokenVerifier,
   maxBodyBytes: number,
-  admit: RequestHandler,
+  admission: WriteAdmission,
 ): Router {
   const router = Router();
   router.post(
     '/api/v1/ingest',
     requireScope(verifier, 'ingest'),
     requireNdjson,
-    admit,
-    // The limit applies to the inflated size, so a small gzip bomb cannot make us buffer gigabytes.
-    express.raw({ type: () => true, limit: maxBodyBytes, inflate: true }),
+    admission.admit,
+    ...admission.readBody(maxBodyBytes),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      // Decoded before the store is awaited: the request need not hold the raw bytes while the store works.
+      req.body = undefined;
       res.json(await ingest.ingest(body, req.token?.name));
     },
   );

@@ -4,6 +4,7 @@ import type { Total } from '../../protocol/wire-values.js';
 import type { Hit } from '../../protocol/event.js';
 import type { QueryNode } from '../query/ast.js';
 import type { Heartbeat, HostClock } from '../../protocol/heartbeat.js';
+import type { AlertRecord, AlertRecordKind } from './alert-records.js';
 import type { StoredEvent } from './ecs-document.js';
 import type {
   ContextRequest,
@@ -145,6 +146,17 @@ export interface LogStore {
    * overlap on every poll.
    */
   tailCount?(request: TailCountRequest): Promise<number>;
+  /** Every alert record of a kind (alert-records.ts), ordered by id; what every earlier completed write left. */
+  listAlertRecords(kind: AlertRecordKind): Promise<AlertRecord[]>;
+  /** One alert record as last written, or null. */
+  getAlertRecord(kind: AlertRecordKind, id: string): Promise<AlertRecord | null>;
+  /**
+   * Writes an alert record only if its version is still `expected` (null: only if there is none), durably; answers
+   * the new version, or null when another write came first (nothing was written).
+   */
+  putAlertRecord(kind: AlertRecordKind, id: string, body: object, expected: string | null): Promise<string | null>;
+  /** Deletes an alert record (only at version `expected` when given); false when it was not there or changed. */
+  deleteAlertRecord(kind: AlertRecordKind, id: string, expected?: string): Promise<boolean>;
   /** Whether the store answers now (`/readyz`). */
   ready(): Promise<boolean>;
   /** Why ready() answered false, when the store can tell: a stable code and a sentence for `/readyz`. */

@@ -72,6 +72,7 @@ export async function securedEs(): Promise<SecuredEs> {
     if (known && livePid(nodeLayout(join(SECURED_DIR, 'node')).pidFile) !== undefined) {
       await waitFor(() => clusterHealth(securedEndpoint(known)), 240_000, `the secured Elasticsearch at ${known.url}`);
       await startTrial(known);
+      await refreshRoles(known);
       return known;
     }
     const secured = newSecured();
@@ -267,6 +268,50 @@ async function makeCertificates(setup: NodeSetup): Promise<void> {
   await unzipAsEs(join(certs, 'certs.zip'), certs);
 }
 
+/** The roles of docs/elasticsearch.md for the tests' index prefix, as `roles.yml` holds them. */
+function testRoles() {
+  return {
+    logship_collector: collectorRole(TEST_INDEX_PREFIX),
+    logship_backup: {
+      cluster: [...BACKUP_PRIVILEGES.cluster],
+      indices: [{ names: [`${TEST_INDEX_PREFIX}-*`], privileges: [...BACKUP_PRIVILEGES.index] }],
+    },
+  };
+}
+
+/**
+ * A running node started by another checkout may hold older roles (a privilege added since): this checkout's roles
+ * are written over them, and the file realm re-reads the file within seconds; waits until the collector user holds
+ * every privilege of the role.
+ */
+async function refreshRoles(secured: SecuredEs): Promise<void> {
+  const file = join(nodeLayout(join(SECURED_DIR, 'node')).config, 'roles.yml');
+  const roles = stringify(testRoles());
+  if (readFileSync(file, 'utf8') === roles) return;
+  writeFileSync(file, roles);
+  ownByEs(file);
+  const dispatcher = new Agent({ connect: { ca: readFileSync(secured.caFile, 'utf8') } });
+  const auth = Buffer.from(`${COLLECTOR_USER}:${secured.passwords.collector}`).toString('base64');
+  const role = collectorRole(TEST_INDEX_PREFIX);
+  try {
+    await waitFor(
+      async () => {
+        const res = await request(`${secured.url}/_security/user/_has_privileges`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${auth}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ cluster: role.cluster, index: role.indices }),
+          dispatcher,
+        });
+        return ((await res.body.json()) as { has_all_requested?: boolean }).has_all_requested ? true : undefined;
+      },
+      30_000,
+      'the secured Elasticsearch with the new roles',
+    );
+  } finally {
+    await dispatcher.close();
+  }
+}
+
 /** The `elastic` password in the keystore; the roles of docs/elasticsearch.md and a file-realm user for each. */
 async function addPasswords(setup: NodeSetup, secured: SecuredEs): Promise<void> {
   const keystore = (async () => {
@@ -277,14 +322,7 @@ async function addPasswords(setup: NodeSetup, secured: SecuredEs): Promise<void>
       `${secured.passwords.elastic}\n`,
     );
   })();
-  const roles = {
-    logship_collector: collectorRole(TEST_INDEX_PREFIX),
-    logship_backup: {
-      cluster: [...BACKUP_PRIVILEGES.cluster],
-      indices: [{ names: [`${TEST_INDEX_PREFIX}-*`], privileges: [...BACKUP_PRIVILEGES.index] }],
-    },
-  };
-  writeFileSync(join(setup.configDir, 'roles.yml'), stringify(roles));
+  writeFileSync(join(setup.configDir, 'roles.yml'), stringify(testRoles()));
   // The PKI realm maps the client certificate's subject to the collector role.
   writeFileSync(join(setup.configDir, 'role_mapping.yml'), stringify({ logship_collector: ['CN=logship-collector'] }));
   for (const file of ['roles.yml', 'role_mapping.yml']) ownByEs(join(setup.configDir, file));

@@ -3,6 +3,7 @@ import { apiGet, apiSend } from './api/client';
 import type { HostRow, SessionState } from './api/types';
 import { SHORTCUTS } from './components/keyboard';
 import { hostPalette, usePaletteVersion } from './components/palette';
+import { AlertsPage } from './pages/alerts-page';
 import { ContextPage } from './pages/context-page';
 import { EventPage } from './pages/event-page';
 import { HostsPage } from './pages/hosts-page';
@@ -16,7 +17,8 @@ function afterSignIn(): void {
 }
 
 /**
- * Signs in first, then routes by path: `/` search, `/context/:id` around an event, `/events/:id` one event, `/hosts`.
+ * Signs in first, then routes by path: `/` search, `/context/:id` around an event, `/events/:id` one event, `/hosts`,
+ * `/alerts`.
  */
 export function App() {
   const [session, setSession] = useState<SessionState | undefined>();
@@ -71,6 +73,13 @@ export function App() {
         >
           Hosts
         </a>
+        <a
+          href="/alerts"
+          aria-current={path === '/alerts' ? 'page' : undefined}
+          onClick={(e) => (e.preventDefault(), navigate('/alerts'))}
+        >
+          Alerts
+        </a>
         <span class="spacer" />
         <button type="button" class="help-button" onClick={() => setHelp(!help)} title="Keyboard shortcuts (?)">
           ?
@@ -86,6 +95,8 @@ export function App() {
         <EventPage id={decodeURIComponent(eventId)} />
       ) : path === '/hosts' ? (
         <HostsPage />
+      ) : path === '/alerts' ? (
+        <AlertsPage canEdit={session.scope === 'admin'} />
       ) : (
         <SearchPage />
       )}

@@ -1,19 +1,13 @@
 /**
  * Backups of the Elasticsearch store as snapshots: the logship indices of one prefix (events, dead letters, host
- * heartbeats) with the index templates, into a snapshot repository (a shared folder listed in `path.repo`, or any
+ * heartbeats, alert rules and states) with the index templates, into a snapshot repository (a shared folder listed in `path.repo`, or any
  * repository type the cluster has, such as S3). A restore goes only into indices that do not exist, and undoes
  * itself when it does not complete.
  */
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackupError, backupStamp, type OnProgress } from '../backup-error.js';
-import {
-  deadLetterPattern,
-  deadLetterTemplate,
-  eventTemplate,
-  hostsTemplate,
-  searchPattern,
-} from './index-templates.js';
+import { deadLetterPattern, indexTemplates, searchPattern } from './index-templates.js';
 
 /** One snapshot as `logship backup list` shows it. */
 export interface EsSnapshot {
@@ -161,8 +155,8 @@ export class EsBackup {
         'BACKUP_RESTORE_CONFLICT',
         `The cluster already has ${clashes.length} of the snapshot's indices (${clashes.slice(0, 5).join(', ')}${clashes.length > 5 ? ', …' : ''}); restore into an empty or new cluster, or delete them first.`,
       );
-    for (const template of [eventTemplate, deadLetterTemplate, hostsTemplate])
-      await this.client.indices.putIndexTemplate(template(this.indexPrefix, this.replicas));
+    for (const template of indexTemplates(this.indexPrefix, this.replicas))
+      await this.client.indices.putIndexTemplate(template);
     try {
       await this.client.snapshot.restore({
         repository: this.repository,

@@ -6,12 +6,13 @@ import type { Client } from '@elastic/elasticsearch';
  * - cluster `monitor`: cluster health (readiness) and the index list retention reads;
  * - cluster `manage_index_templates`: the templates of the daily indices, put at every start;
  * - on `<prefix>-*`: `auto_configure` (a day's first event creates its index), `index` (events, dead letters,
- *   heartbeats), `read` (search, context, histogram, point in time), `view_index_metadata` (field list),
- *   `monitor` (the index list retention reads) and `delete_index` (retention drops whole days).
+ *   heartbeats, alert records), `delete` (deleted alert rules and their states), `read` (search, context,
+ *   histogram, point in time), `view_index_metadata` (field list), `monitor` (the index list retention reads) and
+ *   `delete_index` (retention drops whole days).
  */
 export const COLLECTOR_PRIVILEGES = {
   cluster: ['monitor', 'manage_index_templates'],
-  index: ['auto_configure', 'index', 'read', 'view_index_metadata', 'monitor', 'delete_index'],
+  index: ['auto_configure', 'index', 'delete', 'read', 'view_index_metadata', 'monitor', 'delete_index'],
 } as const;
 
 /**

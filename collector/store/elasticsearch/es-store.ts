@@ -27,7 +27,9 @@ import { esTail, esTailCount } from './es-tail.js';
 import { guardEs } from './es-errors.js';
 import { EsSearch } from './es-search.js';
 import { EsWriter } from './es-writer.js';
-import { deadLetterTemplate, eventTemplate, hostsTemplate } from './index-templates.js';
+import { indexTemplates } from './index-templates.js';
+import { EsAlertRecords } from './es-alert-records.js';
+import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import { esClientOptions, nodeLabel, type EsConnection } from './es-connection.js';
 import { EsHealth, type EsNotice } from './es-health.js';
 import { SETUP_PROBLEMS, type EsCredentialKind } from './es-problems.js';
@@ -50,6 +52,7 @@ export class EsStore implements LogStore {
   private readonly reader: EsSearch;
   private readonly readContext: EsReadContext;
   private readonly maintenance: EsMaintenance;
+  private readonly alertRecords: EsAlertRecords;
   private readonly health: EsHealth;
   /** The index templates, put once per process before the first write (null: not yet, or the last try failed). */
   private templates: Promise<void> | null = null;
@@ -73,6 +76,7 @@ export class EsStore implements LogStore {
     this.health = new EsHealth(this.client, options.indexPrefix, credentialKind(options));
     this.writer = new EsWriter(this.client, options, logger);
     this.maintenance = new EsMaintenance(this.client, options.indexPrefix, logger, options.searchTimeoutMs);
+    this.alertRecords = new EsAlertRecords(this.client, options.indexPrefix, logger);
     this.readContext = {
       client: this.client,
       indexPrefix: options.indexPrefix,
@@ -102,10 +106,9 @@ export class EsStore implements LogStore {
   /** Puts the templates once; a failed try is retried by the next caller. */
   private ensureTemplates(): Promise<void> {
     this.templates ??= guardEs(this.logger, async () => {
-      const { indexPrefix: prefix, replicas } = this.options;
-      await this.client.indices.putIndexTemplate(eventTemplate(prefix, replicas));
-      await this.client.indices.putIndexTemplate(deadLetterTemplate(prefix, replicas));
-      await this.client.indices.putIndexTemplate(hostsTemplate(prefix, replicas));
+      for (const template of indexTemplates(this.options.indexPrefix, this.options.replicas)) {
+        await this.client.indices.putIndexTemplate(template);
+      }
     }).catch((err: unknown) => {
       this.templates = null;
       throw err;
@@ -227,6 +230,29 @@ export class EsStore implements LogStore {
 
   tailCount(request: Read.TailCountRequest): Promise<number> {
     return esTailCount(this.readContext, request);
+  }
+
+  listAlertRecords(kind: AlertRecordKind): Promise<AlertRecord[]> {
+    return this.alertRecords.list(kind);
+  }
+
+  getAlertRecord(kind: AlertRecordKind, id: string): Promise<AlertRecord | null> {
+    return this.alertRecords.get(kind, id);
+  }
+
+  async putAlertRecord(
+    kind: AlertRecordKind,
+    id: string,
+    body: object,
+    expected: string | null,
+  ): Promise<string | null> {
+    // The alerts index must be created from its own template, never the events' dynamic one.
+    await this.ensureTemplates();
+    return this.alertRecords.put(kind, id, body, expected);
+  }
+
+  deleteAlertRecord(kind: AlertRecordKind, id: string, expected?: string): Promise<boolean> {
+    return this.alertRecords.delete(kind, id, expected);
   }
 
   async close(): Promise<void> {

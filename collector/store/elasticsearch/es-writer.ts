@@ -7,7 +7,8 @@ import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter, WriteOutcome } from '../log-store.js';
 import { StoreOverloadedError, StoreUnavailableError } from '../store-errors.js';
 import { guardEs } from './es-errors.js';
-import { dailyIndex, deadLetterIndex } from '../daily-index.js';
+import { deadLetterIndex } from '../daily-index.js';
+import { BulkEncoder, subBulk, type EncodedBulk } from './bulk-encoder.js';
 import { isAcceptedTimestamp, outsideAcceptedTimes } from '../field-catalogue.js';
 
 export interface EsWriterOptions {
@@ -23,8 +24,15 @@ const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reas
 const ITEM_RETRIES = 3;
 
 /** The write path into Elasticsearch: bulk `create` with the event id as `_id` into daily indices, and dead letters. */
+/** A bulk request waiting to be sent: its bytes and the input position of each of its items. */
+interface PendingBulk {
+  bulk: EncodedBulk;
+  positions: readonly number[];
+}
+
 export class EsWriter {
   private readonly gate: BoundedGate;
+  private readonly encoder: BulkEncoder;
   private metrics: StoreWriteMetrics | undefined;
   /**
    * Set while Elasticsearch refuses writes because its disk passed the flood-stage watermark (it puts a
@@ -38,6 +46,7 @@ export class EsWriter {
     private readonly logger: Logger,
   ) {
     this.gate = new BoundedGate(options.bulkConcurrency, options.bulkMaxQueued);
+    this.encoder = new BulkEncoder(options.indexPrefix);
   }
 
   /** Bulk latency and the bulk queue in the collector's `/metrics`. */
@@ -46,36 +55,58 @@ export class EsWriter {
     this.metrics = new StoreWriteMetrics(registry, { pending: () => gate.queued, active: () => gate.active });
   }
 
-  async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+  /**
+   * Encodes every event at once, before anything is awaited, and keeps only the bytes: the documents (and the caller's
+   * array of them) can be collected while the bulk requests wait for a slot and for Elasticsearch.
+   */
+  write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
     const outcome: WriteOutcome = { accepted: 0, duplicates: 0, failures: [] };
+    const bulks: PendingBulk[] = [];
     for (let start = 0; start < events.length; start += this.options.bulkMaxEvents) {
-      const chunk = events.slice(start, start + this.options.bulkMaxEvents);
-      await this.gate.run(() => this.writeChunk(chunk, start, outcome));
+      const chunk: StoredEvent[] = [];
+      const positions: number[] = [];
+      const stop = Math.min(events.length, start + this.options.bulkMaxEvents);
+      for (let i = start; i < stop; i++) {
+        const event = events[i]!;
+        // The same times as the embedded store accepts (field-catalogue.ts), so both stores store the same events.
+        const timestamp = event.doc['@timestamp'];
+        if (isAcceptedTimestamp(timestamp)) {
+          chunk.push(event);
+          positions.push(i);
+        } else {
+          outcome.failures.push({
+            index: i,
+            code: 'STORE_REJECTED',
+            reason: outsideAcceptedTimes('@timestamp', timestamp),
+          });
+        }
+      }
+      if (chunk.length) bulks.push({ bulk: this.encoder.encode(chunk), positions });
+    }
+    return this.send(bulks, outcome);
+  }
+
+  private async send(bulks: PendingBulk[], outcome: WriteOutcome): Promise<WriteOutcome> {
+    // Taken off the list as they go, so a sent body is let go of before the last chunk of a large request is answered.
+    for (let next = bulks.shift(); next; next = bulks.shift()) {
+      const pending = next;
+      await this.gate.run(() => this.writeBulk(pending, outcome));
     }
     return outcome;
   }
 
   /** Writes one bulk request, retrying only the items Elasticsearch refused for load (429). */
-  private async writeChunk(chunk: readonly StoredEvent[], base: number, outcome: WriteOutcome): Promise<void> {
-    let pending: { event: StoredEvent; index: number }[] = [];
-    chunk.forEach((event, i) => {
-      // The same times as the embedded store accepts (field-catalogue.ts), so both stores store the same events.
-      const timestamp = event.doc['@timestamp'];
-      if (isAcceptedTimestamp(timestamp)) pending.push({ event, index: base + i });
-      else {
-        const reason = outsideAcceptedTimes('@timestamp', timestamp);
-        outcome.failures.push({ index: base + i, code: 'STORE_REJECTED', reason });
-      }
-    });
-    for (let attempt = 0; pending.length > 0; attempt++) {
+  private async writeBulk(first: PendingBulk, outcome: WriteOutcome): Promise<void> {
+    let pending: PendingBulk | undefined = first;
+    for (let attempt = 0; pending; attempt++) {
       if (attempt > ITEM_RETRIES) {
-        throw new StoreOverloadedError(`Elasticsearch refused ${pending.length} events for load; retry shortly.`, 2);
+        throw new StoreOverloadedError(
+          `Elasticsearch refused ${pending.positions.length} events for load; retry shortly.`,
+          2,
+        );
       }
       if (attempt > 0) await sleep(100 * 2 ** attempt);
-      const body = bulkBody(
-        this.options.indexPrefix,
-        pending.map((entry) => entry.event),
-      );
+      const { bulk, positions }: PendingBulk = pending;
       // Only what the item loop reads: the full response (index, id, shards, seq_no per item) costs more to parse
       // than to build the request.
       const timed = this.metrics?.startBulk();
@@ -84,10 +115,10 @@ export class EsWriter {
           method: 'POST',
           path: '/_bulk',
           querystring: { filter_path: BULK_FILTER },
-          bulkBody: body,
+          bulkBody: bulk.body,
         }),
       ).finally(timed);
-      const retry: typeof pending = [];
+      const retry: number[] = [];
       const blocked = response.items.find((item) => item.create?.error?.type === 'cluster_block_exception');
       if (blocked) {
         // Retrying cannot help until space is freed: the sender keeps the events and comes back later.
@@ -99,23 +130,25 @@ export class EsWriter {
       this.diskFull = null;
       response.items.forEach((item, i) => {
         const result = item.create;
-        const entry = pending[i]!;
+        const index = positions[i]!;
         if (!result) return;
         if (result.status === 201 || result.status === 200) outcome.accepted++;
         else if (result.status === 409) {
           outcome.duplicates++;
-          (outcome.duplicateIndexes ??= []).push(entry.index);
-        } else if (result.status === 429) retry.push(entry);
+          (outcome.duplicateIndexes ??= []).push(index);
+        } else if (result.status === 429) retry.push(i);
         else if (result.status >= 500) {
           throw new StoreUnavailableError(`Elasticsearch failed an item with status ${result.status}.`);
         } else {
           const reason = result.error
             ? `${result.error.type}: ${result.error.reason ?? ''}`
             : `status ${result.status}`;
-          outcome.failures.push({ index: entry.index, code: 'STORE_REJECTED', reason });
+          outcome.failures.push({ index, code: 'STORE_REJECTED', reason });
         }
       });
-      pending = retry;
+      pending = retry.length ? { bulk: subBulk(bulk, retry), positions: retry.map((i) => positions[i]!) } : undefined;
+      // Answered, and the retry cut from it: Elasticsearch has read the body, whose memory can serve the next request.
+      bulk.release();
     }
   }
 
@@ -142,26 +175,6 @@ export class EsWriter {
       throw new StoreUnavailableError('Elasticsearch refused dead letters; the request must be retried.');
     }
   }
-}
-
-/**
- * The NDJSON of one bulk request (`create` with the event id as `_id`, into daily indices) as one buffer, built here
- * rather than by the client: it would stringify every action object and then count the bytes of the joined text
- * again for Content-Length. Each daily index's action prefix is built once per request.
- */
-export function bulkBody(indexPrefix: string, events: readonly StoredEvent[]): Buffer {
-  const actions = new Map<string, string>();
-  let text = '';
-  for (const event of events) {
-    const index = dailyIndex(indexPrefix, event.doc['@timestamp']);
-    let action = actions.get(index);
-    if (action === undefined) {
-      action = `{"create":{"_index":${JSON.stringify(index)},"_id":`;
-      actions.set(index, action);
-    }
-    text += `${action}${JSON.stringify(event.id)}}}\n${JSON.stringify(event.doc)}\n`;
-  }
-  return Buffer.from(text);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -3,9 +3,14 @@ import { KEYWORD_MAX_LENGTH, KNOWN_FIELDS, LABELS_PREFIX, type FieldType } from 
 
 /** Index names and templates for Elasticsearch. Core features only, so the minimal distribution works. */
 
-/** The pattern that searches every event index but not the dead letters nor the host heartbeats. */
+/** The pattern that searches every event index but not the dead letters, the host heartbeats nor the alerts. */
 export function searchPattern(prefix: string): string {
-  return `${prefix}-*,-${deadLetterPattern(prefix)},-${hostsIndex(prefix)}`;
+  return `${prefix}-*,-${deadLetterPattern(prefix)},-${hostsIndex(prefix)},-${alertsIndex(prefix)}`;
+}
+
+/** Alert rules, their states and outboxes, and the evaluation lease (es-alert-records.ts). */
+export function alertsIndex(prefix: string): string {
+  return `${prefix}-alerts`;
 }
 
 /** The latest heartbeat of every shipper, one document per host (the host name is the `_id`). */
@@ -122,4 +127,20 @@ export function hostsTemplate(prefix: string, replicas: number): estypes.Indices
     // The heartbeat as sent, kept for /hosts but not indexed.
     heartbeat: { type: 'object', enabled: false },
   });
+}
+
+/** The alerts index's template: records are opaque JSON, found by kind and id only. */
+export function alertsTemplate(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest {
+  return ownTemplate(`${prefix}-alerts`, alertsIndex(prefix), replicas, {
+    kind: keyword,
+    id: keyword,
+    body: { type: 'object', enabled: false },
+  });
+}
+
+/** Every template of a prefix, in the order they are put: at start, and before a restore from a snapshot. */
+export function indexTemplates(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest[] {
+  return [eventTemplate, deadLetterTemplate, hostsTemplate, alertsTemplate].map((template) =>
+    template(prefix, replicas),
+  );
 }

@@ -19,6 +19,8 @@ export const SCHEMA_VERSION = 1;
  * - `event_counts`: events per 15-minute and 1-minute slot by host, service and level (count-rollup.ts), for totals, histograms and
  *   facets without reading every event.
  * - `host_activity`: when each host last had an event stored, kept by the writer so `/hosts` needs no scan.
+ * - `alert_records`: alert rules, their states and outboxes, and the evaluation lease (embedded-alert-records.ts);
+ *   added without a version bump, since a file without the table just gets it.
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -75,6 +77,13 @@ CREATE TABLE IF NOT EXISTS event_counts (
 CREATE TABLE IF NOT EXISTS host_activity (
   host TEXT PRIMARY KEY,
   last_ingested INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_records (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS heartbeats (
   host TEXT PRIMARY KEY,

@@ -24,6 +24,8 @@ import { classifyStoreError, EmbeddedStoreError, type EmbeddedProblemCode } from
 import { deadLetterRows, encodeEvents } from './encoded-events.js';
 import { DAY_MS } from './event-key.js';
 import { ReadPool } from './read-pool.js';
+import { parseEmbeddedVersion } from './embedded-alert-records.js';
+import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import { WriterThread } from './writer-thread.js';
 import { workerFile } from './writer-worker-file.js';
 
@@ -265,6 +267,36 @@ export class EmbeddedStore implements LogStore {
   /** Fails every read under way at once (a shutdown answers them 503 instead of waiting up to the timeout). */
   interruptReads(): void {
     void this.open?.reads.close();
+  }
+
+  async listAlertRecords(kind: AlertRecordKind): Promise<AlertRecord[]> {
+    return this.guard((open) => open.reads.run('alertRecords', { kind }));
+  }
+
+  async getAlertRecord(kind: AlertRecordKind, id: string): Promise<AlertRecord | null> {
+    // On the writer thread (embedded-alert-records.ts): the read half of a compare-and-set, the lease's renewal among
+    // them, must see the last commit and never wait behind, or be refused by, the searches on the read threads.
+    return this.guard((open) => open.writer.request('alertGet', { kind, recordId: id }));
+  }
+
+  async putAlertRecord(
+    kind: AlertRecordKind,
+    id: string,
+    body: object,
+    expected: string | null,
+  ): Promise<string | null> {
+    const version = expected === null ? null : parseEmbeddedVersion(expected);
+    if (expected !== null && version === null) return null;
+    const written = await this.guard((open) =>
+      open.writer.request('alertPut', { kind, recordId: id, body: JSON.stringify(body), expected: version }),
+    );
+    return written === null ? null : String(written);
+  }
+
+  async deleteAlertRecord(kind: AlertRecordKind, id: string, expected?: string): Promise<boolean> {
+    const version = expected === undefined ? null : parseEmbeddedVersion(expected);
+    if (expected !== undefined && version === null) return false;
+    return this.guard((open) => open.writer.request('alertDelete', { kind, recordId: id, expected: version }));
   }
 
   /** Answers every write posted before, closes both connections and ends the writer thread. */

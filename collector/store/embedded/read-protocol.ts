@@ -1,5 +1,6 @@
 import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { HostClock } from '../../../protocol/heartbeat.js';
+import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetterQuery, SearchPage, SearchRequest } from '../log-store.js';
 import type * as Read from '../read-model.js';
@@ -20,6 +21,7 @@ export interface ReadOps {
   deadLetters: { args: DeadLetterQuery; result: DeadLetterPage };
   deadLetterCounts: { args: { fromMs: number; toMs: number }; result: Record<string, number> };
   exportEvents: { args: ExportRequest; result: ExportPage };
+  alertRecords: { args: { kind: AlertRecordKind }; result: AlertRecord[] };
 }
 
 export type ReadOp = keyof ReadOps;

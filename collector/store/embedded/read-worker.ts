@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CodedError } from '../../../protocol/coded-error.js';
 import { restoreDocument } from './stored-document.js';
+import { AlertRecordListing } from './embedded-alert-records.js';
 import { EmbeddedAggregations } from './embedded-aggregations.js';
 import { EmbeddedDeadLetters } from './embedded-dead-letters.js';
 import { configureReader } from './embedded-schema.js';
@@ -22,6 +23,7 @@ interface Reader {
   search: EmbeddedSearch;
   aggregations: EmbeddedAggregations;
   deadLetters: EmbeddedDeadLetters;
+  alertRecords: AlertRecordListing;
 }
 
 let reader: Reader | null = null;
@@ -38,6 +40,7 @@ function open(): Reader {
       search: new EmbeddedSearch(db, functions, data),
       aggregations: new EmbeddedAggregations(db, functions, data.searchTimeoutMs),
       deadLetters: new EmbeddedDeadLetters(db),
+      alertRecords: new AlertRecordListing(db),
     };
     return reader;
   } catch (err) {
@@ -75,6 +78,8 @@ function run(request: ReadRequest): unknown {
       return r.deadLetters.list(request.args);
     case 'deadLetterCounts':
       return r.deadLetters.count(request.args.fromMs, request.args.toMs);
+    case 'alertRecords':
+      return r.alertRecords.list(request.args.kind);
     case 'exportEvents': {
       const { from, to, after, limit } = request.args;
       const rows = r.search.keyedRows(clampMs(from.getTime()), clampMs(to.getTime()), after, limit);

@@ -1,3 +1,4 @@
+import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import type { WriteOutcome } from '../log-store.js';
 import type { DeadLetterRow, EncodedEvents } from './encoded-events.js';
 
@@ -13,6 +14,13 @@ export interface WriterOps {
   /** One step of expiring events and their rollup counts before `cutoffMs`, ending after about `budgetMs`. */
   expire: { args: { cutoffMs: number; budgetMs: number }; result: ExpiryStep };
   expireDeadLetters: { args: { cutoffMs: number }; result: number[] };
+  /** A conditional write of an alert record (embedded-alert-records.ts): the new version, or null. */
+  alertPut: {
+    args: { kind: AlertRecordKind; recordId: string; body: string; expected: number | null };
+    result: number | null;
+  };
+  alertDelete: { args: { kind: AlertRecordKind; recordId: string; expected: number | null }; result: boolean };
+  alertGet: { args: { kind: AlertRecordKind; recordId: string }; result: AlertRecord | null };
   /** Closes the file (checkpointing the WAL into it); a later `open` opens it again. */
   close: { args: Record<string, never>; result: void };
 }

@@ -6,6 +6,7 @@
  */
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { AlertRecordTable } from './embedded-alert-records.js';
 import { configureWriter, migrate } from './embedded-schema.js';
 import { EmbeddedWriter } from './embedded-writer.js';
 import type { WriterFailure, WriterRequest, WriterResponse } from './writer-protocol.js';
@@ -16,6 +17,7 @@ const MAX_GROUP = 16;
 interface OpenFile {
   db: Database.Database;
   writer: EmbeddedWriter;
+  alerts: AlertRecordTable;
 }
 
 let file: OpenFile | null = null;
@@ -41,7 +43,7 @@ function open(path: string, lockTimeoutMs: number): void {
     db = new Database(path, { timeout: lockTimeoutMs });
     configureWriter(db, lockTimeoutMs);
     migrate(db);
-    file = { db, writer: new EmbeddedWriter(db) };
+    file = { db, writer: new EmbeddedWriter(db), alerts: new AlertRecordTable(db) };
   } catch (err) {
     db?.close();
     throw err;
@@ -73,6 +75,12 @@ function run(request: WriterRequest): unknown {
       return opened().writer.expire(request.cutoffMs, request.budgetMs);
     case 'expireDeadLetters':
       return opened().writer.expireDeadLetters(request.cutoffMs);
+    case 'alertPut':
+      return opened().alerts.put(request.kind, request.recordId, request.body, request.expected);
+    case 'alertDelete':
+      return opened().alerts.delete(request.kind, request.recordId, request.expected);
+    case 'alertGet':
+      return opened().alerts.get(request.kind, request.recordId);
   }
 }
 

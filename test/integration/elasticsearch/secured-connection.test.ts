@@ -113,7 +113,8 @@ describe('a collector on a secured Elasticsearch', () => {
     const line = run.stderr.split('\n').find((l) => l.startsWith('ES_PRIVILEGES_MISSING:'));
     expect(line).toBe(
       'ES_PRIVILEGES_MISSING: The Elasticsearch user of this collector lacks other-*:auto_configure, other-*:index, ' +
-        'other-*:read, other-*:view_index_metadata, other-*:monitor, other-*:delete_index (see the collector role in docs/elasticsearch.md).',
+        'other-*:delete, other-*:read, other-*:view_index_metadata, other-*:monitor, other-*:delete_index (see the ' +
+        'collector role in docs/elasticsearch.md).',
     );
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AlertsOverview } from '../../../protocol/alerts-overview.js';
 import type { ServiceStatus } from '../../../protocol/status.js';
 import { postIngest, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
 import { testEsUrl } from '../../support/elasticsearch.js';
@@ -17,6 +18,8 @@ beforeAll(async () => {
     // requests are refused with 429 for the counters to count.
     monitoring: { max_hosts: 3, lagging_after: '20s', lagging_backlog: '1MiB' },
     search: { host_silent_after: `${SILENT_AFTER_S}s`, tail_heartbeat: '1s' },
+    // A round every 300 ms, so the rule the status test makes fires within a second.
+    alerts: { evaluate_every: '300ms', lease_ttl: '1500ms', public_url: 'https://logs.example.test/' },
     elasticsearch: {
       url: testEsUrl(),
       index_prefix: `t-${name}-${process.pid}`,
@@ -127,7 +130,8 @@ describe('collector /metrics', () => {
     const m = await scrape();
     expect(m.get('logship_collector_store_ready')).toBe(1);
     expect([...m.keys()].filter((k) => k.startsWith('logship_collector_store_problem'))).toEqual([]);
-    expect(m.get('logship_collector_alerts_firing')).toBe(0);
+    // One set of alert metrics: the alerting's own (logship_alert_…), none under logship_collector_.
+    expect([...m.keys()].filter((k) => /^logship_collector_alert/.test(k))).toEqual([]);
 
     const tail = await SseClient.open(`${c.url}/api/v1/tail`, { authorization: `Bearer ${c.tokens.read}` });
     await tail.until((f) => f.some((x) => x.comment === 'tail started'), 5000);
@@ -169,13 +173,26 @@ describe('collector /metrics', () => {
 describe('GET /api/v1/status and logship status', () => {
   it('puts the store, ingest rate, silent and lagging hosts, dead letters and alerts on one screen', async () => {
     expect((await sendHeartbeat()).status).toBe(200);
-    const accepted = (await scrape()).get('logship_collector_events_accepted_total')!;
+    const before = await scrape();
+    const accepted = before.get('logship_collector_events_accepted_total')!;
+    const h1Events = before.get('logship_collector_ingest_events_total{token="ingest",host="h1"}')!;
+    // Fires at once: h1 stored more than 4 events within the hour (5 in the first test, then the 429 test's).
+    const rule = await fetch(`${c.url}/api/v1/alerts/rules`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${c.tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'h1-busy',
+        query: 'host.name:h1',
+        condition: { type: 'count', window: '1h', op: 'above', threshold: 4 },
+      }),
+    });
+    expect(rule.status).toBe(201);
     const status = await waitFor(
-      'the dead letter to be searchable',
+      'the dead letter to be searchable and the rule to fire',
       async () => {
         const res = await fetch(`${c.url}/api/v1/status`, { headers: { authorization: `Bearer ${c.tokens.read}` } });
         const body = (await res.json()) as ServiceStatus;
-        return body.dead_letters?.last_hour === 1 ? body : undefined;
+        return body.dead_letters?.last_hour === 1 && body.alerts?.firing_count === 1 ? body : undefined;
       },
       10_000,
     );
@@ -191,7 +208,22 @@ describe('GET /api/v1/status and logship status', () => {
     expect(status.hosts!.silent_count).toBe(5);
     // hb-1: 2 MiB not yet shipped, past lagging_backlog (1 MiB).
     expect(status.hosts!.lagging).toEqual([{ host: 'hb-1', lag_s: null, backlog_bytes: 2 * 1024 * 1024 }]);
-    expect(status.alerts).toEqual({ evaluated: false, firing: [] });
+    // The alerting as GET /api/v1/alerts holds it: this collector evaluates (the only one on the store).
+    const overview = (await fetch(`${c.url}/api/v1/alerts?state=firing`, {
+      headers: { authorization: `Bearer ${c.tokens.read}` },
+    }).then((r) => r.json())) as AlertsOverview;
+    expect(status.alerts!.evaluator!.holder).toBe(overview.evaluator!.holder);
+    // (The link's time window ends at the time of the answer.)
+    const withoutLink = ({ link: _link, ...alert }: AlertsOverview['alerts'][number]) => alert;
+    expect(status.alerts!.firing.map(withoutLink)).toEqual(overview.alerts.map(withoutLink));
+    expect(status.alerts!.firing[0]!.link).toMatch(/^https:\/\/logs\.example\.test\//);
+    expect(status.alerts!.firing.map((a) => [a.rule, a.host, a.state, a.value])).toEqual([
+      ['h1-busy', null, 'firing', h1Events],
+    ]);
+    expect(status.alerts!.failing_rules).toEqual([]);
+    const after = await scrape();
+    expect(after.get('logship_alert_lease_held')).toBe(1);
+    expect(after.get('logship_alert_state_changes_total{to="firing"}')).toBe(1);
     expect(status.errors).toEqual([]);
 
     const forbidden = await fetch(`${c.url}/api/v1/status`, {
@@ -206,7 +238,10 @@ describe('GET /api/v1/status and logship status', () => {
     expect(text.stdout).toMatch(/^hosts {8}6 \(5 silent, 1 lagging\)$/m);
     expect(text.stdout).toMatch(/^ {2}lagging {4}hb-1 {2}2\.0 MiB not yet shipped$/m);
     expect(text.stdout).toMatch(/^dead letters 1 in the last hour: INGEST_INVALID_JSON 1$/m);
-    expect(text.stdout).toMatch(/^alerts {7}not evaluated by this collector$/m);
+    expect(text.stdout).toMatch(/^alerts {7}1 firing \(evaluated by \S+\)$/m);
+    expect(text.stdout).toContain(
+      `  firing     h1-busy  since ${status.alerts!.firing[0]!.since}, count ${h1Events}\n`,
+    );
     const json = await runLogship(['status', '--json'], env);
     expect((JSON.parse(json.stdout) as ServiceStatus).hosts!.silent_count).toBe(5);
   }, 30_000);

@@ -1,5 +1,6 @@
 import { buildFixture } from './conformance-fixture.js';
 import type { CaseContext } from './case-context.js';
+import { alertRecordCases } from './cases/alert-record-cases.js';
 import { clockCases } from './cases/clock-cases.js';
 import { deadLetterCases } from './cases/dead-letter-cases.js';
 import { eventCases } from './cases/event-cases.js';
@@ -41,6 +42,7 @@ describe.each(STORE_TARGETS)('the $name store', (target) => {
   pagingCases(ctx);
   readCases(ctx);
   deadLetterCases(ctx);
+  alertRecordCases(ctx);
   eventCases(ctx);
   patternCases(ctx);
   clockCases(ctx);

@@ -7,7 +7,12 @@ const base: ServiceStatus = {
   ingest: { events_last_minute: 600, events_per_s: 10 },
   hosts: { total: 3, silent: [], silent_count: 0, lagging: [], lagging_count: 0 },
   dead_letters: { last_hour: 0, by_code: {} },
-  alerts: { evaluated: true, firing: [] },
+  alerts: {
+    evaluator: { holder: 'c1/4242/ab12', since: '2026-11-26T08:00:00.000Z', renewed_at: '2026-11-26T09:59:58.000Z' },
+    firing: [],
+    firing_count: 0,
+    failing_rules: [],
+  },
   errors: [],
 };
 
@@ -20,7 +25,7 @@ describe('logship status screen', () => {
         'ingest       10 events/s (600 stored in the last minute)',
         'hosts        3 (0 silent, 0 lagging)',
         'dead letters 0 in the last hour',
-        'alerts       none firing',
+        'alerts       none firing (evaluated by c1/4242/ab12)',
         '',
       ].join('\n'),
     );
@@ -40,7 +45,22 @@ describe('logship status screen', () => {
           lagging_count: 1,
         },
         dead_letters: null,
-        alerts: { evaluated: true, firing: [{ rule: 'errors', since: '2026-11-26T09:58:00Z', summary: '12 > 10' }] },
+        alerts: {
+          evaluator: null,
+          firing: [
+            {
+              rule: 'errors',
+              host: 'web\u001b]0;x\u0007-1',
+              state: 'firing',
+              since: '2026-11-26T09:58:00.000Z',
+              value: 12,
+              firing_since: '2026-11-26T09:58:00.000Z',
+              link: 'https://logs.example.test/#q=level:error',
+            },
+          ],
+          firing_count: 3,
+          failing_rules: [{ name: 'slow', error: { code: 'QUERY_TIMEOUT', message: 'The search took too long.' } }],
+        },
         errors: [{ section: 'dead_letters', code: 'STORE_UNAVAILABLE', message: 'Elasticsearch is unreachable' }],
       },
       'http://c',
@@ -53,8 +73,10 @@ describe('logship status screen', () => {
       '  silent     … and 24 more',
       '  lagging    db-1  lines stored 95 s after read, 3.0 MiB not yet shipped',
       'dead letters unknown',
-      'alerts       1 firing',
-      '  firing     errors  since 2026-11-26T09:58:00Z: 12 > 10',
+      'alerts       3 firing (NO COLLECTOR EVALUATES THE RULES)',
+      '  firing     errors on web\\x1b]0;x\\x07-1  since 2026-11-26T09:58:00.000Z, count 12',
+      '  firing     … and 2 more',
+      '  failing    slow  QUERY_TIMEOUT The search took too long.',
       '! dead_letters: STORE_UNAVAILABLE Elasticsearch is unreachable',
       '',
     ]);

@@ -40,12 +40,15 @@ export async function apiGet<T>(path: string, params: Params = {}, signal?: Abor
   return parse<T>(await fetch(withParams(path, params), { credentials: 'same-origin', signal }));
 }
 
-/** POST/DELETE JSON to an API path. */
-export async function apiSend<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+/**
+ * POST/PUT/DELETE JSON to an API path. The X-Logship-UI header lets the session cookie authorise writes on the
+ * routes that accept them (alert rules); another site's page cannot send it.
+ */
+export async function apiSend<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { 'x-logship-ui': '1', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return parse<T>(res);

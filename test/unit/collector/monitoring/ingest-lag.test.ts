@@ -1,4 +1,4 @@
-import { IngestMetrics } from '../../../../collector/ingest/ingest-metrics.js';
+import { IngestMetrics, sampleStored } from '../../../../collector/ingest/ingest-metrics.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 
 /** An event of `host` read by its shipper at `readAt` (the shipper's clock). */
@@ -26,7 +26,11 @@ describe('ingest lag', () => {
     // Both lines were read just now; the host that is 30 s behind wrote a read time 30 s ago on its own clock.
     const thirtyAgo = new Date(Date.now() - 30_000).toISOString();
     const events = [event('behind', thirtyAgo), event('unmeasured', thirtyAgo)];
-    metrics.stored(events, { accepted: 2, duplicates: 0, failures: [] }, 'ingest', () => 10);
+    metrics.stored(
+      sampleStored(events, () => 10),
+      { accepted: 2, duplicates: 0, failures: [] },
+      'ingest',
+    );
     expect(await hostLag(metrics, 'behind')).toBeLessThan(2);
     expect(await hostLag(metrics, 'unmeasured')).toBeGreaterThanOrEqual(30);
   });
@@ -36,7 +40,7 @@ describe('ingest lag', () => {
     const now = new Date().toISOString();
     const events = [event('a', now), event('a', now), event('b', now), event('c', now)];
     metrics.stored(
-      events,
+      sampleStored(events, (i) => 100 + i),
       {
         accepted: 2,
         duplicates: 1,
@@ -44,7 +48,6 @@ describe('ingest lag', () => {
         failures: [{ index: 3, code: 'STORE_REJECTED', reason: '' }],
       },
       'web',
-      (i) => 100 + i,
     );
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^logship_collector_ingest_events_total\{token="web",host="a"\} 1$/m);

@@ -1,0 +1,81 @@
+import { BufferPool } from '../../../../collector/store/buffer-pool.js';
+import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
+import { BulkEncoder, subBulk } from '../../../../collector/store/elasticsearch/bulk-encoder.js';
+
+function event(id: string, timestamp: string, message: string): StoredEvent {
+  return { id, doc: { '@timestamp': timestamp, message, event: { id, ingested: timestamp, dataset: 'generic' } } };
+}
+
+const events = [
+  event('a', '2026-12-04T23:59:59.999Z', 'plain'),
+  event('b', '2026-12-05T00:00:00.000Z', 'héllo 日本 \u{1F600}'),
+  event('c', '2026-12-05T10:00:00.000Z', 'quote " and \\ backslash'),
+];
+
+/** The body as Elasticsearch reads it: action and document of every item. */
+function items(body: Buffer): unknown[][] {
+  const lines = body.toString('utf8').split('\n');
+  expect(lines.pop()).toBe('');
+  const pairs: unknown[][] = [];
+  for (let i = 0; i < lines.length; i += 2) pairs.push([JSON.parse(lines[i]!), JSON.parse(lines[i + 1]!)]);
+  return pairs;
+}
+
+describe('BulkEncoder', () => {
+  it('encodes create actions into daily indices with exact item ends, multi-byte text included', () => {
+    const bulk = new BulkEncoder('logs').encode(events);
+    expect(items(bulk.body)).toEqual([
+      [{ create: { _index: 'logs-2026.12.04', _id: 'a' } }, events[0]!.doc],
+      [{ create: { _index: 'logs-2026.12.05', _id: 'b' } }, events[1]!.doc],
+      [{ create: { _index: 'logs-2026.12.05', _id: 'c' } }, events[2]!.doc],
+    ]);
+    expect(bulk.ends[2]).toBe(bulk.body.length);
+    expect(bulk.body.subarray(bulk.ends[0], bulk.ends[1]).toString('utf8')).toBe(
+      `{"create":{"_index":"logs-2026.12.05","_id":"b"}}\n${JSON.stringify(events[1]!.doc)}\n`,
+    );
+  });
+
+  it('cuts a retry of some items from the encoded bytes', () => {
+    const bulk = new BulkEncoder('logs').encode(events);
+    const retry = subBulk(bulk, [0, 2]);
+    expect(items(retry.body).map(([action]) => action)).toEqual([
+      { create: { _index: 'logs-2026.12.04', _id: 'a' } },
+      { create: { _index: 'logs-2026.12.05', _id: 'c' } },
+    ]);
+    expect(Array.from(retry.ends)).toEqual([bulk.ends[0], bulk.ends[0]! + bulk.ends[2]! - bulk.ends[1]!]);
+  });
+
+  it('reuses a released body for the next request and never one still held', () => {
+    const encoder = new BulkEncoder('logs', new BufferPool(2));
+    const first = encoder.encode(events);
+    const second = encoder.encode(events);
+    expect(second.body.buffer).not.toBe(first.body.buffer);
+    first.release();
+    first.release();
+    const third = encoder.encode(events.slice(0, 2));
+    expect(third.body.buffer).toBe(first.body.buffer);
+    const fourth = encoder.encode(events);
+    expect(fourth.body.buffer).not.toBe(first.body.buffer);
+    expect(items(second.body)).toHaveLength(3);
+  });
+});
+
+describe('BufferPool', () => {
+  it('keeps at most its number of free buffers, the largest ones', () => {
+    const pool = new BufferPool(1);
+    const small = pool.take(10);
+    const large = pool.take(200_000);
+    expect(large.bytes.length).toBe(200_000);
+    large.release();
+    small.release();
+    // The large buffer was kept: a small request fits in it.
+    expect(pool.take(100_000).bytes.buffer).toBe(large.bytes.buffer);
+  });
+
+  it('does not keep a buffer over 8 MiB: one huge request does not hold its memory for good', () => {
+    const pool = new BufferPool(4);
+    const huge = pool.take(9 << 20);
+    huge.release();
+    expect(pool.take(9 << 20).bytes.buffer).not.toBe(huge.bytes.buffer);
+  });
+});
