@@ -3,6 +3,7 @@ import { request, type Dispatcher } from 'undici';
 import type { Hit } from '../protocol/event.js';
 import type { ErrorBody } from '../protocol/error-body.js';
 import type { SearchResult } from '../protocol/search.js';
+import type { ServiceStatus } from '../protocol/status.js';
 import { CodedError } from '../protocol/coded-error.js';
 import { tlsError } from './client-tls.js';
 import { readSse } from './sse-reader.js';
@@ -35,15 +36,8 @@ export class ApiClient {
   }
 
   /** One page of search results. */
-  async search(query: SearchQuery): Promise<SearchResult> {
-    const res = await this.request(this.url('/api/v1/search', query), {
-      headers: this.headers(),
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
-    });
-    const body = (await res.body.json()) as SearchResult | ErrorBody;
-    if (res.statusCode !== 200) throw httpError(res.statusCode, body as ErrorBody);
-    return body as SearchResult;
+  search(query: SearchQuery): Promise<SearchResult> {
+    return this.getJson<SearchResult>('/api/v1/search', query);
   }
 
   /** A JSON request to any API path; a non-2xx answer becomes a coded error with the collector's code. */
@@ -67,15 +61,25 @@ export class ApiClient {
   }
 
   /** `/api/v1/events/{id}/context`: the events around one event (aligned by clock offsets with `align=clocks`). */
-  async context(id: string, query: SearchQuery): Promise<unknown> {
-    const res = await this.request(this.url(`/api/v1/events/${encodeURIComponent(id)}/context`, query), {
+  context(id: string, query: SearchQuery): Promise<unknown> {
+    return this.getJson<unknown>(`/api/v1/events/${encodeURIComponent(id)}/context`, query);
+  }
+
+  /** `/api/v1/status`: the service on one screen. */
+  status(): Promise<ServiceStatus> {
+    return this.getJson<ServiceStatus>('/api/v1/status', {});
+  }
+
+  /** A GET of the read API answering JSON; an error answer becomes a coded error. */
+  private async getJson<T>(path: string, query: SearchQuery): Promise<T> {
+    const res = await this.request(this.url(path, query), {
       headers: this.headers(),
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
     });
     const body = (await res.body.json()) as unknown;
     if (res.statusCode !== 200) throw httpError(res.statusCode, body as ErrorBody);
-    return body;
+    return body as T;
   }
 
   /**

@@ -6,6 +6,7 @@ import { backupCommand } from './backup-command.js';
 import { contextCommand } from './context-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { searchCommand } from './search-command.js';
+import { statusCommand } from './status-command.js';
 import { tlsCommand } from './tls-command.js';
 import { tokenCommand } from './token-command.js';
 
@@ -41,6 +42,7 @@ function program(): Command {
       await runStandalone();
     });
   root.addCommand(searchCommand());
+  root.addCommand(statusCommand());
   root.addCommand(contextCommand());
   root.addCommand(tokenCommand());
   root.addCommand(migrateCommand());

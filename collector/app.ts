@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { LoginCodes } from './auth/login-codes.js';
 import { ClockMetrics } from './clock/clock-metrics.js';
@@ -10,6 +11,9 @@ import { BulkService } from './ingest/bulk-service.js';
 import { DeadLetterKeeper } from './ingest/dead-letter-keeper.js';
 import { IngestMetrics } from './ingest/ingest-metrics.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { registerHostMetrics } from './monitoring/host-state.js';
+import { registerStoreHealth } from './monitoring/store-health-metrics.js';
+import { StatusReport } from './monitoring/status-report.js';
 import { startRetention } from './retention/retention-job.js';
 import { bulkRoutes, elasticsearchFallback } from './routes/bulk-routes.js';
 import { deadLetterRoutes } from './routes/deadletter-routes.js';
@@ -29,10 +33,12 @@ import { TailHub } from './routes/tail-hub.js';
 import { tailRoutes } from './routes/tail-routes.js';
 import { TAIL_DEFAULTS } from './routes/tail-stream.js';
 import { sessionRoutes } from './routes/session-routes.js';
+import { statusRoutes } from './routes/status-routes.js';
 import { securityHeaders, uiRoutes } from './routes/ui-routes.js';
 import { createStore } from './store/create-store.js';
 import { alertRoutes } from './routes/alert-routes.js';
 import { startAlerting } from './alerts/start-alerting.js';
+import { alertsOverview } from './alerts/alert-overview.js';
 import { clientCertificateGate } from './tls/client-certificate-gate.js';
 import type { LogStore } from './store/log-store.js';
 
@@ -60,14 +66,23 @@ export async function createApp(
     idleMs: config.sessions.idle_timeout,
     maxLifetimeMs: config.sessions.max_lifetime,
   });
-  const metrics = new IngestMetrics();
+  const metrics = new IngestMetrics({
+    maxHostSeries: config.monitoring.max_hosts,
+    lagStaleAfterMs: config.search.host_silent_after,
+  });
   store.registerMetrics?.(metrics.registry);
+  registerStoreHealth(metrics.registry, store);
+  registerHostMetrics(metrics.registry, store, {
+    silentAfterMs: config.search.host_silent_after,
+    maxHosts: config.monitoring.max_hosts,
+  });
   const deadLetters = new DeadLetterKeeper(store, {
     maxOriginalBytes: config.limits.deadletter_max_original_bytes,
     budgetPerToken: config.limits.deadletter_budget_per_token,
   });
   const lineDelays = new LineDelays();
   const clockMetrics = new ClockMetrics(metrics.registry, config.search.host_silent_after);
+  metrics.clockOffsetMs = (host) => clockMetrics.offsetMs(host);
   const ingest = new IngestService(
     store,
     { maxMessageBytes: config.limits.max_message_bytes },
@@ -147,6 +162,23 @@ export async function createApp(
   app.use(tailRoutes(tails, verifier, config.search.tail_heartbeat));
   const alerting = startAlerting(store, config, metrics.registry, logger);
   app.use(alertRoutes(store, alerting.rules, alerting.states, verifier, alerting.publicUrl));
+  new Gauge({
+    name: 'logship_collector_tail_streams',
+    help: 'Live tails (/api/v1/tail) open on this collector.',
+    registers: [metrics.registry],
+    collect() {
+      this.set(tails.open);
+    },
+  });
+  // What fires is read from the store, as GET /api/v1/alerts answers it: every collector tells the same.
+  const firing = () => alertsOverview(store, alerting.rules, alerting.states, alerting.publicUrl, ['firing']);
+  const report = new StatusReport(store, metrics, firing, {
+    kind: config.elasticsearch ? 'elasticsearch' : 'embedded',
+    silentAfterMs: config.search.host_silent_after,
+    laggingAfterMs: config.monitoring.lagging_after,
+    laggingBacklogBytes: config.monitoring.lagging_backlog,
+  });
+  app.use(statusRoutes(report, verifier));
   app.use(openApiRoutes());
   const loginCodes = new LoginCodes();
   app.use(sessionRoutes(verifier, loginCodes));

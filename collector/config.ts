@@ -192,6 +192,17 @@ const schema = z.strictObject({
       max_events: z.number().int().positive().default(10_000_000),
     })
     .prefault({}),
+  /** Self-monitoring: `/metrics` and `GET /api/v1/status` (docs/metrics.md). */
+  monitoring: z
+    .strictObject({
+      /** Hosts (token/host pairs) with series of their own in `/metrics`; later ones are counted as `_other`. */
+      max_hosts: z.number().int().positive().default(1000),
+      /** `status` lists a host as lagging when its lines take longer than this from read to stored… */
+      lagging_after: duration.default(60_000),
+      /** …or its shipper has more than this written but not acknowledged. */
+      lagging_backlog: byteSize.default(64 * 1024 * 1024),
+    })
+    .prefault({}),
   /** Whole days of events older than this are deleted (hourly and at start). */
   retention_days: z.number().int().positive().default(14),
   /** Dead letters are kept longer, to trace a misbehaving sender after the fact. */

@@ -19,6 +19,7 @@ import { ingestResultSchema } from './ingest-result.js';
 import { patternSchema, patternsResultSchema } from './patterns.js';
 import { fieldsResultSchema, histogramResultSchema, searchResultSchema, topValuesResultSchema } from './search.js';
 import { sessionRequestSchema, sessionStateSchema } from './session.js';
+import { serviceStatusSchema } from './status.js';
 
 /**
  * The named shapes of the HTTP API: docs/openapi.json's `components.schemas` is generated from these
@@ -60,6 +61,7 @@ export const RESPONSE_SCHEMAS: Record<string, z.ZodType> = {
   SessionState: sessionStateSchema,
   Health: healthSchema,
   Readiness: readinessSchema,
+  ServiceStatus: serviceStatusSchema,
   AlertRule: alertRuleViewSchema,
   AlertRuleList: alertRuleListSchema,
   AlertState: alertStateViewSchema,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** A coded problem or warning of the store, as `/readyz` shows it; the codes are in docs/error-codes.md. */
-const storeNoticeSchema = z.object({ code: z.string(), message: z.string() });
+export const storeNoticeSchema = z.object({ code: z.string(), message: z.string() });
 
 /** The answer of `GET /healthz`: the process is up. */
 export const healthSchema = z.object({ status: z.literal('ok') });

@@ -8,7 +8,10 @@ import type { HostClock } from '../../protocol/heartbeat.js';
 export class ClockMetrics {
   private readonly latest = new Map<string, { clock: HostClock; atMs: number }>();
 
-  constructor(registry: Registry, staleAfterMs: number) {
+  constructor(
+    registry: Registry,
+    private readonly staleAfterMs: number,
+  ) {
     const latest = this.latest;
     const fresh = function* (): Generator<[string, HostClock]> {
       const now = Date.now();
@@ -37,6 +40,12 @@ export class ClockMetrics {
         for (const [host, clock] of fresh()) this.set({ host }, clock.bound_ms / 1000);
       },
     });
+  }
+
+  /** The host's latest measured offset (its clock minus the collector's), if it is known and fresh. */
+  offsetMs(host: string): number | undefined {
+    const entry = this.latest.get(host);
+    return entry && Date.now() - entry.atMs <= this.staleAfterMs ? entry.clock.offset_ms : undefined;
   }
 
   /** Notes a host's latest estimate. */

@@ -6,7 +6,7 @@ import type { StoredEvent } from '../store/ecs-document.js';
 import { dailyIndex } from '../store/daily-index.js';
 import type { DeadLetter, LogStore } from '../store/log-store.js';
 import { DeadLetterKeeper } from './dead-letter-keeper.js';
-import type { IngestMetrics } from './ingest-metrics.js';
+import { sampleStored, type IngestMetrics } from './ingest-metrics.js';
 import { normalizeEvent } from './normalize-event.js';
 
 type Action = 'index' | 'create';
@@ -177,9 +177,11 @@ export class BulkService {
       }
     }
 
+    const sample = this.metrics && sampleStored(events, (i) => Buffer.byteLength(eventItems[i]!.original));
     const stopTimer = this.metrics?.storeWrite.startTimer();
     const outcome = events.length ? await this.store.write(events) : { accepted: 0, duplicates: 0, failures: [] };
     stopTimer?.();
+    if (sample) this.metrics?.stored(sample, outcome, tokenName);
     const refused = new Map<number, string>();
     for (const f of outcome.failures) refused.set(f.index, f.reason);
     // Which items were duplicates, by input position: `create` answers 409 for those, as Elasticsearch would.

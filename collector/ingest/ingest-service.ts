@@ -6,7 +6,7 @@ import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import { BufferPool } from '../store/buffer-pool.js';
 import { decodeNdjson, type DecodedLine } from './decode-ndjson.js';
 import { LineOriginals } from './line-originals.js';
-import type { IngestMetrics } from './ingest-metrics.js';
+import { sampleStored, type IngestMetrics, type StoredSample } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
 import { normalizeEvent } from './normalize-event.js';
 
@@ -61,9 +61,10 @@ export class IngestService {
     }
     const eventLines = new LineOriginals(body, ascii, accepted, this.linePool);
     if (this.lineDelays) noteLineDelays(events, this.lineDelays);
+    const sample = this.metrics && sampleStored(events, (i) => Buffer.byteLength(accepted[i]!.text));
     const stopTimer = this.metrics?.storeWrite.startTimer();
     const written = events.length ? this.store.write(events) : Promise.resolve(NOTHING_WRITTEN);
-    return this.finish(written, eventLines, rejected, now, tokenName, stopTimer);
+    return this.finish(written, eventLines, rejected, now, tokenName, stopTimer, sample);
   }
 
   private async finish(
@@ -73,11 +74,13 @@ export class IngestService {
     now: string,
     tokenName: string | undefined,
     stopTimer: (() => void) | undefined,
+    sample: StoredSample | undefined,
   ): Promise<IngestResult> {
     let outcome: WriteOutcome;
     try {
       outcome = await written;
       stopTimer?.();
+      if (sample) this.metrics?.stored(sample, outcome, tokenName);
       for (const { index, reason } of outcome.failures) {
         rejected.push({
           line: eventLines.line(index),

@@ -32,8 +32,38 @@ function fromBodyReader(err: { type?: string; status?: number; message?: string 
   return undefined;
 }
 
+/** Refused-token log lines per client address and minute, at most: enough to trace a leak, too few to flood the log. */
+const REFUSALS_LOGGED_PER_MINUTE = 3;
+
+/**
+ * Logs unknown and revoked tokens with the client's address (behind a trusted proxy, the address the proxy saw), so
+ * after a leak the operator can tell who still uses the old secret. Bounded: a few lines per address and minute.
+ */
+class RefusedTokenLog {
+  private minute = 0;
+  private readonly perAddress = new Map<string, number>();
+
+  note(req: Request, logger: Logger): void {
+    const minute = Math.floor(Date.now() / 60_000);
+    if (minute !== this.minute) {
+      this.minute = minute;
+      this.perAddress.clear();
+    }
+    const client = req.ip ?? 'unknown';
+    const seen = this.perAddress.get(client) ?? 0;
+    // The map is cleared every minute; a flood from many addresses is cut off as a whole.
+    if (seen >= REFUSALS_LOGGED_PER_MINUTE || this.perAddress.size >= 1000) return;
+    this.perAddress.set(client, seen + 1);
+    logger.warn(
+      { code: 'AUTH_INVALID', client, method: req.method, path: req.path },
+      'A request came with an unknown or revoked token.',
+    );
+  }
+}
+
 /** The last middleware: every error becomes `{"error":{"code","message"}}` with a fitting status. */
 export function errorHandler(logger: Logger) {
+  const refusedTokens = new RefusedTokenLog();
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     // Already answered (a body that timed out, then failed in the body reader as its connection closed).
     if (res.headersSent) return;
@@ -49,6 +79,9 @@ export function errorHandler(logger: Logger) {
         message: coded?.message ?? 'An internal error happened; the collector log has the details.',
       },
     };
+    // requestTiming (metrics-routes.ts) counts the answer by its code.
+    res.locals.errorCode = body.error.code;
+    if (coded?.code === 'AUTH_INVALID') refusedTokens.note(req, logger);
     const retryAfter = (coded as { retryAfter?: unknown } | undefined)?.retryAfter;
     if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
     if (status >= 500 && coded) logger.warn({ code: coded.code, path: req.path }, coded.message);

@@ -6,6 +6,7 @@ import type { TokenVerifier } from '../auth/token-store.js';
 import { estimateClock } from '../clock/clock-estimate.js';
 import type { ClockMetrics } from '../clock/clock-metrics.js';
 import type { LineDelays } from '../clock/line-delays.js';
+import { hostState } from '../monitoring/host-state.js';
 import type { LogStore } from '../store/log-store.js';
 import { parseInput } from './request-input.js';
 
@@ -56,9 +57,7 @@ export function hostRoutes(store: LogStore, verifier: TokenVerifier, options: Ho
     const hosts = await store.hosts(now);
     res.json(
       hosts.map((h): HostStatus => {
-        const seen = [h.lastEventAt, h.lastHeartbeatAt].filter((t): t is string => t !== null).sort();
-        const lastSeen = seen.at(-1) ?? null;
-        const silent = lastSeen === null || now.getTime() - Date.parse(lastSeen) > options.silentAfterMs;
+        const { lastSeen, silent } = hostState(h, now, options.silentAfterMs);
         return {
           host: h.host,
           last_seen: lastSeen,

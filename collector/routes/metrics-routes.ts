@@ -22,6 +22,9 @@ export function requestTiming(metrics: IngestMetrics) {
         route: typeof route === 'string' ? route : Array.isArray(route) ? String(route[0]) : 'unmatched',
         status: String(res.statusCode),
       });
+      // Set by the error handler: the code of a coded error answer.
+      const code: unknown = res.locals.errorCode;
+      if (typeof code === 'string') metrics.answeredError(res.statusCode, code);
     });
     next();
   };

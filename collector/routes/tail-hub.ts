@@ -2,8 +2,11 @@ import type { Logger } from 'pino';
 import { CollectorError } from '../collector-error.js';
 import type { QueryNode } from '../query/ast.js';
 import type { LogStore } from '../store/log-store.js';
-import type { TailPosition } from '../store/read-model.js';
-import { pause, sseEvent, TailStream, type TailStreamOptions } from './tail-stream.js';
+import type { ResumePoint } from '../query/tail-position.js';
+import { pause, sseEvent, TailStream, type StreamedEvent, type TailStreamOptions } from './tail-stream.js';
+
+/** Events rendered and sent between two turns of the event loop. */
+const RENDER_PAGE = 2000;
 
 /** Where one `/tail` subscriber's events go (the SSE response in tail-routes.ts). */
 export interface TailSink {
@@ -68,7 +71,7 @@ export class TailHub {
    * Adds a subscriber: events matching `query` after `resume` (a `Last-Event-ID` position), or from now on. Throws
    * 429 TAIL_TOO_MANY_STREAMS when a limit is reached. Returns the function that removes it.
    */
-  subscribe(token: string, query: QueryNode, resume: TailPosition | undefined, sink: TailSink): () => void {
+  subscribe(token: string, query: QueryNode, resume: ResumePoint | undefined, sink: TailSink): () => void {
     if (this.closed) throw new CollectorError('STORE_UNAVAILABLE', 'The collector is stopping.', 503, {}, 5);
     const held = this.perToken.get(token) ?? 0;
     if (held >= this.limits.maxStreamsPerToken) {
@@ -163,12 +166,9 @@ export class TailHub {
   }
 
   private async poll(group: Group): Promise<void> {
+    let events: StreamedEvent[];
     try {
-      await group.stream.poll((events) => {
-        // Rendered once per page for every subscriber of the group.
-        const frames = events.map(sseEvent).join('');
-        for (const subscriber of group.subscribers) subscriber.sink.send(frames);
-      });
+      events = await group.stream.poll();
     } catch (err) {
       group.failures++;
       group.nextPollAt = Date.now() + Math.min(30_000, this.options.pollMs * 2 ** group.failures);
@@ -179,6 +179,16 @@ export class TailHub {
     }
     group.failures = 0;
     group.nextPollAt = 0;
+    // Rendered once per page for every subscriber of the group, yielding between pages: a poll that caught up on a
+    // request of 20,000 events rendered them in one go and held /healthz for over a second.
+    for (let at = 0; at < events.length; at += RENDER_PAGE) {
+      if (at > 0) await new Promise((resolve) => setImmediate(resolve));
+      const frames = events
+        .slice(at, at + RENDER_PAGE)
+        .map(sseEvent)
+        .join('');
+      for (const subscriber of group.subscribers) subscriber.sink.send(frames);
+    }
   }
 }
 

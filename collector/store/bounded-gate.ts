@@ -13,6 +13,16 @@ export class BoundedGate {
     private readonly maxQueued: number,
   ) {}
 
+  /** Operations waiting for a slot now. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Operations running now. */
+  get active(): number {
+    return this.running;
+  }
+
   /** Runs `task` when a slot is free. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {

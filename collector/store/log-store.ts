@@ -117,6 +117,8 @@ export interface LogStore {
   writeDeadLetters(items: readonly DeadLetter[]): Promise<void>;
   /** Dead letters in a window, newest first. */
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** How many dead letters of each code were received in [from, to] (`logship status`). */
+  countDeadLetters(from: Date, to: Date): Promise<Record<string, number>>;
   /** Deletes whole days of events and dead letters older than the policy keeps them. */
   applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome>;
   search(request: SearchRequest): Promise<SearchPage>;

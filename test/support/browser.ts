@@ -41,6 +41,12 @@ export async function signedInPage(
 ): Promise<Page> {
   // A context of its own rather than browser.newPage()'s, which refuses a second page (a link opened in a new tab).
   const page = await (await browser.newContext({ viewport })).newPage();
+  await page.context().addCookies([{ name: 'logship_session', value: await sessionCookie(url, token), url }]);
+  return page;
+}
+
+/** Signs in at `url` with `token` as the UI does and returns the session cookie's value. */
+export async function sessionCookie(url: string, token: string): Promise<string> {
   const login = await fetch(`${url}/api/v1/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -49,8 +55,7 @@ export async function signedInPage(
   if (login.status !== 204) throw new Error(`signing in answered ${login.status}`);
   const cookie = /logship_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
   if (!cookie) throw new Error('signing in set no session cookie');
-  await page.context().addCookies([{ name: 'logship_session', value: cookie, url }]);
-  return page;
+  return cookie;
 }
 
 /**

@@ -9,16 +9,20 @@ import type { SearchResult } from '../../protocol/search.js';
 import { deleteIndices, testEsUrl, type EsTarget } from './elasticsearch.js';
 import { freePort, spawnLogship, stopProcess, waitFor } from './processes.js';
 
-/** A collector and shippers as real processes (`logship collector|shipper`), for kill and restart tests. */
+/**
+ * Collectors and shippers as real processes (`logship collector|shipper`), for kill and restart tests. Usually one
+ * collector; several share the data directory and collector.yml (see fleet-harness.ts).
+ */
 export class Pipeline {
   readonly dir = mkdtempSync(join(tmpdir(), 'logship-pipeline-'));
   readonly indexPrefix: string;
   readonly tokens: { ingest: string; read: string };
   /** The collector's config as written to collector.yml (data_dir and listen come from the environment). */
   readonly collectorConfig: Record<string, unknown>;
+  /** Where shippers and searches go: the first collector, or a front (a load balancer) set by a subclass. */
   url = '';
-  private collector?: ChildProcess;
-  private collectorPort = 0;
+  /** Collector processes by index. */
+  private readonly collectors: { child?: ChildProcess; port: number }[] = [];
   private readonly shippers = new Map<string, { child?: ChildProcess; configPath: string }>();
 
   /**
@@ -58,36 +62,49 @@ export class Pipeline {
     return join(this.dir, 'collector');
   }
 
-  /** The collector process's id, while it runs. */
+  /** The first collector process's id, while it runs. */
   get collectorPid(): number | undefined {
-    return this.collector?.pid;
+    return this.collectors[0]?.child?.pid;
   }
 
-  /** Starts (or restarts) the collector on the same port and waits until it is ready; `env` adds to its environment. */
-  async startCollector(env: Record<string, string> = {}): Promise<void> {
-    if (!this.collectorPort) this.collectorPort = await freePort();
-    this.url = `http://127.0.0.1:${this.collectorPort}`;
-    this.collector = spawnLogship(
+  /**
+   * Starts (or restarts) collector `index` on its own port (the same each time) and waits until it is ready; `env`
+   * adds to its environment.
+   */
+  async startCollector(env: Record<string, string> = {}, index = 0): Promise<void> {
+    const entry = (this.collectors[index] ??= { port: await freePort() });
+    const url = this.collectorUrl(index);
+    // A front set meanwhile (a load balancer, see fleet-harness.ts) stays where shippers and searches go.
+    if (index === 0 && (this.url === '' || this.url === url)) this.url = url;
+    entry.child = spawnLogship(
       ['collector', '--config', join(this.dir, 'collector.yml')],
       // An empty LOGSHIP_ES_URL keeps an embedded-store collector embedded whatever this process was given.
       {
         LOGSHIP_DATA_DIR: join(this.dir, 'collector'),
-        LOGSHIP_LISTEN: `127.0.0.1:${this.collectorPort}`,
+        LOGSHIP_LISTEN: `127.0.0.1:${entry.port}`,
         LOGSHIP_ES_URL: '',
         ...env,
       },
-      join(this.dir, 'collector.log'),
+      join(this.dir, index === 0 ? 'collector.log' : `collector-${index}.log`),
     );
     await waitFor(
       'the collector to be ready',
-      async () => ((await fetch(`${this.url}/readyz`)).ok ? true : undefined),
+      async () => ((await fetch(`${url}/readyz`)).ok ? true : undefined),
       30_000,
     );
   }
 
-  /** Stops the collector with `signal` (SIGKILL = crash). */
-  async stopCollector(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.collector) await stopProcess(this.collector, signal);
+  /** The address of collector `index` itself (not the front). */
+  collectorUrl(index = 0): string {
+    const entry = this.collectors[index];
+    if (!entry) throw new Error(`collector ${index} was never started`);
+    return `http://127.0.0.1:${entry.port}`;
+  }
+
+  /** Stops collector `index` with `signal` (SIGKILL = crash). */
+  async stopCollector(signal: NodeJS.Signals = 'SIGTERM', index = 0): Promise<void> {
+    const child = this.collectors[index]?.child;
+    if (child) await stopProcess(child, signal);
   }
 
   /** Writes a shipper config for `host` tailing `paths` and starts it; `env` adds to its environment. */
@@ -166,8 +183,8 @@ export class Pipeline {
   /** Stops everything and deletes indices and files. */
   async dispose(): Promise<void> {
     for (const host of this.shippers.keys()) await this.stopShipper(host, 'SIGKILL');
-    await this.stopCollector('SIGKILL');
-    await deleteIndices(`${this.indexPrefix}-*`, this.target);
+    for (let i = 0; i < this.collectors.length; i++) await this.stopCollector('SIGKILL', i);
+    if (this.collectorConfig.elasticsearch) await deleteIndices(`${this.indexPrefix}-*`, this.target);
     if (!process.env.LOGSHIP_TEST_KEEP) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,17 +1,22 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Transform } from 'node:stream';
 
 type Mode = 'open' | 'cut' | 'stalled';
 
 /**
  * A TCP proxy in front of a real server, so a test can take that server away without stopping it for the rest of
  * the suite: `cut()` resets every connection and refuses new ones (the server is down), `stall()` accepts and holds
- * connections without passing a byte (the server hangs), `restore()` forwards again.
+ * connections without passing a byte (the server hangs), `restore()` forwards again. `throttle()` passes what clients
+ * send at a fixed rate over all connections (a slow link), until `unthrottle()`.
  */
 export class TcpProxy {
   private server?: Server;
   private mode: Mode = 'open';
   private readonly sockets = new Set<Socket>();
+  /** Bytes per second from clients to the server while throttled, and when the link is free again (ms). */
+  private rate: number | null = null;
+  private linkFreeAt = 0;
   port = 0;
 
   constructor(private readonly target: { host: string; port: number }) {}
@@ -42,6 +47,16 @@ export class TcpProxy {
     this.mode = 'open';
     this.dropAll();
     if (!this.server) await this.listen();
+  }
+
+  /** From now on, client bytes pass at `bytesPerSecond`, shared by all connections (open ones too). */
+  throttle(bytesPerSecond: number): void {
+    this.rate = bytesPerSecond;
+  }
+
+  /** Client bytes pass at full speed again; open connections stay. */
+  unthrottle(): void {
+    this.rate = null;
   }
 
   async stop(): Promise<void> {
@@ -77,7 +92,7 @@ export class TcpProxy {
     }
     const upstream = connect(this.target.port, this.target.host);
     this.track(upstream);
-    client.pipe(upstream);
+    client.pipe(this.slowLink()).pipe(upstream);
     upstream.pipe(client);
     const close = () => {
       client.destroy();
@@ -87,6 +102,28 @@ export class TcpProxy {
     upstream.once('close', close);
     client.on('error', close);
     upstream.on('error', close);
+  }
+
+  /** Delays each chunk for its share of the link while throttled (in slices, so a large chunk trickles). */
+  private slowLink(): Transform {
+    const link = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        void (async () => {
+          for (let at = 0; at < chunk.length;) {
+            const rate = this.rate;
+            const size = rate === null ? chunk.length - at : Math.min(chunk.length - at, Math.ceil(rate / 20));
+            if (rate !== null) {
+              this.linkFreeAt = Math.max(this.linkFreeAt, Date.now()) + (size / rate) * 1000;
+              await new Promise((r) => setTimeout(r, this.linkFreeAt - Date.now()));
+            }
+            link.push(chunk.subarray(at, at + size));
+            at += size;
+          }
+          done();
+        })();
+      },
+    });
+    return link;
   }
 
   private track(socket: Socket): void {

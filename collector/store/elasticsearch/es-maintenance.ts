@@ -25,6 +25,39 @@ export class EsMaintenance {
     private readonly searchTimeoutMs: number = 10_000,
   ) {}
 
+  /** How many dead letters of each code were received in [from, to]. */
+  async countDeadLetters(from: Date, to: Date): Promise<Record<string, number>> {
+    const response = await guardRead(this.readContext(), (t) =>
+      this.client.search<unknown, { codes: estypes.AggregationsStringTermsAggregate }>(
+        {
+          timeout: t.timeout,
+          index: deadLetterPattern(this.indexPrefix),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          size: 0,
+          query: { range: { '@timestamp': { gte: from.toISOString(), lte: to.toISOString() } } },
+          // Codes are a closed set (docs/error-codes.md): 100 buckets hold them all.
+          aggs: { codes: { terms: { field: 'error.code', size: 100 } } },
+        },
+        { requestTimeout: t.requestTimeout },
+      ),
+    );
+    const buckets = response.aggregations?.codes.buckets;
+    const counts: Record<string, number> = {};
+    for (const b of Array.isArray(buckets) ? buckets : []) counts[String(b.key)] = b.doc_count;
+    return counts;
+  }
+
+  /** The search timeout on both sides, like every other read (es-read.ts). */
+  private readContext() {
+    return {
+      client: this.client,
+      indexPrefix: this.indexPrefix,
+      searchTimeoutMs: this.searchTimeoutMs,
+      logger: this.logger,
+    };
+  }
+
   /**
    * Dead letters in a time window, newest first, optionally of some codes only, in pages (search_after on the time
    * and `_seq_no`, unique within the one shard of a daily index). Originals longer than the limit, stored before
@@ -35,14 +68,7 @@ export class EsMaintenance {
       { range: { '@timestamp': { gte: query.from.toISOString(), lte: query.to.toISOString() } } },
     ];
     if (query.codes.length) filter.push({ terms: { 'error.code': query.codes } });
-    // The search timeout on both sides, like every other read (es-read.ts).
-    const ctx = {
-      client: this.client,
-      indexPrefix: this.indexPrefix,
-      searchTimeoutMs: this.searchTimeoutMs,
-      logger: this.logger,
-    };
-    const response = await guardRead(ctx, (t) =>
+    const response = await guardRead(this.readContext(), (t) =>
       this.client.search<DeadLetterSource>(
         {
           timeout: t.timeout,

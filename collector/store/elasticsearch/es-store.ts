@@ -119,6 +119,11 @@ export class EsStore implements LogStore {
   async ready(): Promise<boolean> {
     const state = await this.health.check();
     if (state.problem) return false;
+    // A write refused for a full disk: ready again once no event index carries the flood-stage block.
+    if (this.writer.diskFull !== null) {
+      if (await this.writeBlocked().catch(() => true)) return false;
+      this.writer.diskFull = null;
+    }
     // Started while the cluster was away: ready only once the templates are in.
     await this.ensureTemplates().catch(() => undefined);
     return this.templates !== null;
@@ -127,6 +132,7 @@ export class EsStore implements LogStore {
   readinessProblem(): EsNotice | null {
     const problem = this.health.latest()?.problem;
     if (problem) return { code: problem.problem, message: problem.message };
+    if (this.writer.diskFull !== null) return { code: 'STORE_DISK_FULL', message: this.writer.diskFull };
     return this.templates === null
       ? { code: 'ES_UNREACHABLE', message: 'The index templates are not in place yet.' }
       : null;
@@ -136,9 +142,27 @@ export class EsStore implements LogStore {
     return this.health.latest()?.warnings ?? [];
   }
 
+  /** Whether an event index still carries the block Elasticsearch puts on indices when its disk fills. */
+  private async writeBlocked(): Promise<boolean> {
+    const settings = await this.client.indices.getSettings(
+      {
+        index: `${this.options.indexPrefix}-*`,
+        name: 'index.blocks.read_only_allow_delete',
+        flat_settings: true,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      },
+      { requestTimeout: 3000 },
+    );
+    return Object.values(settings).some(
+      (index) => String(index.settings?.['index.blocks.read_only_allow_delete'] ?? 'false') === 'true',
+    );
+  }
+
   registerMetrics(registry: Registry): void {
     registry.registerMetric(this.requests);
     this.health.register(registry);
+    this.writer.registerMetrics(registry);
   }
 
   async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
@@ -153,6 +177,10 @@ export class EsStore implements LogStore {
 
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
     return this.maintenance.listDeadLetters(query);
+  }
+
+  countDeadLetters(from: Date, to: Date): Promise<Record<string, number>> {
+    return this.maintenance.countDeadLetters(from, to);
   }
 
   applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome> {

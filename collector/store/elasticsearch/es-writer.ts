@@ -1,5 +1,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { StoreWriteMetrics } from '../../monitoring/store-write-metrics.js';
 import { BoundedGate } from '../bounded-gate.js';
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter, WriteOutcome } from '../log-store.js';
@@ -31,6 +33,12 @@ interface PendingBulk {
 export class EsWriter {
   private readonly gate: BoundedGate;
   private readonly encoder: BulkEncoder;
+  private metrics: StoreWriteMetrics | undefined;
+  /**
+   * Set while Elasticsearch refuses writes because its disk passed the flood-stage watermark (it puts a
+   * read-only-allow-delete block on the indices); cleared by the next write that goes in.
+   */
+  diskFull: string | null = null;
 
   constructor(
     private readonly client: Client,
@@ -39,6 +47,12 @@ export class EsWriter {
   ) {
     this.gate = new BoundedGate(options.bulkConcurrency, options.bulkMaxQueued);
     this.encoder = new BulkEncoder(options.indexPrefix);
+  }
+
+  /** Bulk latency and the bulk queue in the collector's `/metrics`. */
+  registerMetrics(registry: Registry): void {
+    const gate = this.gate;
+    this.metrics = new StoreWriteMetrics(registry, { pending: () => gate.queued, active: () => gate.active });
   }
 
   /**
@@ -95,6 +109,7 @@ export class EsWriter {
       const { bulk, positions }: PendingBulk = pending;
       // Only what the item loop reads: the full response (index, id, shards, seq_no per item) costs more to parse
       // than to build the request.
+      const timed = this.metrics?.startBulk();
       const response = await guardEs(this.logger, () =>
         this.client.transport.request<estypes.BulkResponse>({
           method: 'POST',
@@ -102,8 +117,17 @@ export class EsWriter {
           querystring: { filter_path: BULK_FILTER },
           bulkBody: bulk.body,
         }),
-      );
+      ).finally(timed);
       const retry: number[] = [];
+      const blocked = response.items.find((item) => item.create?.error?.type === 'cluster_block_exception');
+      if (blocked) {
+        // Retrying cannot help until space is freed: the sender keeps the events and comes back later.
+        this.diskFull = `Elasticsearch refuses writes: ${blocked.create?.error?.reason ?? 'an index is blocked'}`;
+        const err = new StoreUnavailableError(this.diskFull, 10);
+        err.details.store_error = 'STORE_DISK_FULL';
+        throw err;
+      }
+      this.diskFull = null;
       response.items.forEach((item, i) => {
         const result = item.create;
         const index = positions[i]!;

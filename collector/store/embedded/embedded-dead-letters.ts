@@ -30,6 +30,14 @@ interface DeadLetterRow {
 export class EmbeddedDeadLetters {
   constructor(private readonly db: Database.Database) {}
 
+  /** How many dead letters of each code were received in [fromMs, toMs] (`/api/v1/status`). */
+  count(fromMs: number, toMs: number): Record<string, number> {
+    const rows = this.db
+      .prepare(`SELECT code, count(*) AS n FROM dead_letters WHERE received_ms BETWEEN ? AND ? GROUP BY code`)
+      .all(fromMs, toMs) as { code: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.code, r.n]));
+  }
+
   list(query: DeadLetterQuery): DeadLetterPage {
     const codes = query.codes.length ? ` AND code IN (${query.codes.map(() => '?').join(', ')})` : '';
     const where = `received_ms BETWEEN ? AND ?${codes}`;

@@ -2,6 +2,8 @@ import { accessSync, constants, existsSync, statfsSync } from 'node:fs';
 import { ensurePrivateDir, ensurePrivateFile } from '../../../config/private-files.js';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { StoreWriteMetrics } from '../../monitoring/store-write-metrics.js';
 import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import { dailyIndex, deadLetterIndex } from '../daily-index.js';
@@ -97,6 +99,7 @@ export class EmbeddedStore implements LogStore {
   private closed = false;
   /** Requests under way, which close() lets finish: a write acknowledged to a sender is never cut off. */
   private readonly underway = new Set<Promise<unknown>>();
+  private metrics: StoreWriteMetrics | undefined;
   /** Free bytes when a write last failed for a full disk. */
   private freeAtFull: number | null = null;
 
@@ -112,6 +115,16 @@ export class EmbeddedStore implements LogStore {
 
   async init(): Promise<void> {
     await this.tryOpen();
+  }
+
+  /** Write latency and the writer thread's queue in the collector's `/metrics`. */
+  registerMetrics(registry: Registry): void {
+    // One writer works at a time; everything else posted to it waits (group commit takes several at once).
+    const pending = () => this.writer?.pending ?? 0;
+    this.metrics = new StoreWriteMetrics(registry, {
+      pending: () => Math.max(0, pending() - 1),
+      active: () => Math.min(1, pending()),
+    });
   }
 
   /** The current problem for `/readyz`, or null when the store works. */
@@ -146,10 +159,11 @@ export class EmbeddedStore implements LogStore {
    * transaction (group commit, in writer-worker.ts): with many shippers, one fsync serves several requests.
    */
   async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+    const timed = this.metrics?.startBulk();
     const outcome = await this.guard((open) => {
       const encoded = encodeEvents(events);
       return open.writer.request('write', { events: encoded }, [encoded.numbers.buffer as ArrayBuffer]);
-    });
+    }).finally(timed);
     this.problem = null;
     return outcome;
   }
@@ -162,6 +176,10 @@ export class EmbeddedStore implements LogStore {
 
   async listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage> {
     return this.guard((open) => open.reads.run('deadLetters', query));
+  }
+
+  async countDeadLetters(from: Date, to: Date): Promise<Record<string, number>> {
+    return this.guard((open) => open.reads.run('deadLetterCounts', { fromMs: from.getTime(), toMs: to.getTime() }));
   }
 
   /**

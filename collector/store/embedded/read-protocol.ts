@@ -19,6 +19,7 @@ export interface ReadOps {
   tail: { args: Read.TailRequest; result: Read.TailEvent[] };
   tailCount: { args: Read.TailCountRequest; result: number };
   deadLetters: { args: DeadLetterQuery; result: DeadLetterPage };
+  deadLetterCounts: { args: { fromMs: number; toMs: number }; result: Record<string, number> };
   exportEvents: { args: ExportRequest; result: ExportPage };
   alertRecords: { args: { kind: AlertRecordKind }; result: AlertRecord[] };
 }

@@ -76,6 +76,8 @@ function run(request: ReadRequest): unknown {
       return r.search.tailCount(request.args);
     case 'deadLetters':
       return r.deadLetters.list(request.args);
+    case 'deadLetterCounts':
+      return r.deadLetters.count(request.args.fromMs, request.args.toMs);
     case 'alertRecords':
       return r.alertRecords.list(request.args.kind);
     case 'exportEvents': {

@@ -37,6 +37,11 @@ export class WriterThread {
     return this.ended === null;
   }
 
+  /** Requests posted and not answered yet. */
+  get pending(): number {
+    return this.waiting.size;
+  }
+
   /** Posts one request; `transfer` lists buffers moved to the thread instead of copied. */
   request<K extends WriterOp>(
     op: K,

@@ -242,7 +242,13 @@ describe('GET /metrics', () => {
     expect(value('logship_collector_events_duplicates_total')).toBe(3);
     expect(value('logship_collector_events_rejected_total{code="INGEST_INVALID_JSON"}')).toBe(2);
     expect(value('logship_collector_events_rejected_total{code="INGEST_INVALID_EVENT"}')).toBe(2);
-    expect(value('logship_collector_dead_letters_total')).toBe(5);
+    // Dead letters by code: the 4 refused events above and the invalid UTF-8 line of the dead-letter test.
+    const deadLetters = [...text.matchAll(/^logship_collector_dead_letters_total\{code="(\w+)"\} (\d+)$/gm)];
+    expect(Object.fromEntries(deadLetters.map((m) => [m[1], Number(m[2])]))).toEqual({
+      INGEST_INVALID_JSON: 2,
+      INGEST_INVALID_EVENT: 2,
+      INGEST_INVALID_UTF8: 1,
+    });
     expect(text).toMatch(
       /^logship_collector_request_duration_seconds_count\{method="POST",route="\/_bulk",status="200"\} \d+/m,
     );

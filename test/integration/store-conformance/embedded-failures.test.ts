@@ -10,6 +10,7 @@ import { createToken } from '../../../collector/auth/token-store.js';
 import { collectorConfig } from '../../../collector/config.js';
 import { EmbeddedStore } from '../../../collector/store/embedded/embedded-store.js';
 import { postIngest } from '../../support/collector-harness.js';
+import { mountTmpfs as mountTmpfsOn } from '../../support/tmpfs.js';
 
 /**
  * The embedded store when its file or disk fails: the collector keeps running, ingest answers 503 with a
@@ -27,26 +28,19 @@ interface Running {
 }
 
 let root: string;
-const mounts: string[] = [];
+const mounts: (() => void)[] = [];
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'logship-failures-'));
 });
 afterAll(() => {
-  for (const dir of mounts.reverse()) execFileSync('umount', ['-l', dir]);
+  for (const unmount of mounts.reverse()) unmount();
   rmSync(root, { recursive: true, force: true });
 });
 
 function mountTmpfs(dir: string, options: string): void {
-  mkdirSync(dir, { recursive: true });
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(
-      `This test mounts a small tmpfs to fill a disk and needs root (as CI runs): mount failed: ${(err as Error).message}`,
-    );
-  }
-  mounts.push(dir);
+  const unmount = mountTmpfsOn(dir, options);
+  mounts.push(unmount);
 }
 
 async function start(name: string, storeDir: string, lockTimeoutMs?: number): Promise<Running> {
