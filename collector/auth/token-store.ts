@@ -157,7 +157,14 @@ export class TokenVerifier {
   verify(secret: string): TokenRecord | undefined {
     this.reload(false);
     const digest = hashSecret(secret);
-    const record = this.byHash.get(digest);
+    let record = this.byHash.get(digest);
+    if (!record) {
+      // A token created a moment ago (a login right after `token create`): a miss checks the file's stamp now, a
+      // stat, and reads it only when it changed, instead of refusing the new token until the next interval.
+      this.lastCheck = 0;
+      this.reload(false);
+      record = this.byHash.get(digest);
+    }
     // The map lookup already matched; the constant-time compare guards against a future change to prefix lookups.
     return record && timingSafeEqual(Buffer.from(record.sha256), Buffer.from(digest)) ? record : undefined;
   }

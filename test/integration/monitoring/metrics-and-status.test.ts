@@ -232,6 +232,8 @@ describe('GET /api/v1/status and logship status', () => {
     expect(forbidden.status).toBe(403);
 
     const env = { LOGSHIP_COLLECTOR_URL: c.url, LOGSHIP_TOKEN: c.tokens.read };
+    // hb-1 is alive only while it keeps saying so: on a busy machine the steps above can outlast host_silent_after.
+    expect((await sendHeartbeat()).status).toBe(200);
     const text = await runLogship(['status'], env);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^store {8}elasticsearch, ready$/m);
@@ -242,6 +244,7 @@ describe('GET /api/v1/status and logship status', () => {
     expect(text.stdout).toContain(
       `  firing     h1-busy  since ${status.alerts!.firing[0]!.since}, count ${h1Events}\n`,
     );
+    expect((await sendHeartbeat()).status).toBe(200);
     const json = await runLogship(['status', '--json'], env);
     expect((JSON.parse(json.stdout) as ServiceStatus).hosts!.silent_count).toBe(5);
   }, 30_000);
