@@ -30,6 +30,15 @@ describe('token store', () => {
     expect(revokeToken(dir, 'web')).toBe(false);
   });
 
+  it('accepts a token created a moment ago at once, though the reload interval has not passed', () => {
+    const verifier = new TokenVerifier(dir, 60_000);
+    const old = createToken(dir, 'old', 'read');
+    expect(verifier.verify(old)?.name).toBe('old');
+    const secret = createToken(dir, 'new', 'read');
+    expect(verifier.verify(secret)?.name).toBe('new');
+    verifier.close();
+  });
+
   it('refuses duplicate names', () => {
     createToken(dir, 'a', 'admin');
     expect(() => createToken(dir, 'a', 'read')).toThrow(/exists already/);
