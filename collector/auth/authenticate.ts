@@ -3,7 +3,7 @@ import { CollectorError } from '../collector-error.js';
 import { certificateRefusal } from './certificate-binding.js';
 import { scopeAllows, type Scope } from './scopes.js';
 import { sessionCookieValue } from './session-cookie.js';
-import type { TokenRecord, TokenVerifier } from './token-store.js';
+import { tokenId, type TokenRecord, type TokenVerifier } from './token-store.js';
 
 /** Pulls the secret from `Authorization`: Bearer, ApiKey (as Elasticsearch clients send it) or Basic (password = token). */
 export function secretFromHeader(header: string | undefined): string | undefined {
@@ -54,7 +54,7 @@ function sessionMayAuthenticate(req: Request, uiWrites: boolean): boolean {
  */
 export function readerOf(req: Request): string | undefined {
   const token = req.token;
-  return token ? `logship-token-${token.id ?? token.name}` : undefined;
+  return token ? `logship-token-${tokenId(token)}` : undefined;
 }
 
 /**
