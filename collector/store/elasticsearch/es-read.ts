@@ -4,7 +4,7 @@ import { compileElasticsearch } from './compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
 import { QueryError } from '../../query/query-error.js';
 import { guardEs, SHARD_STARTING } from './es-errors.js';
-import { searchPattern } from './index-templates.js';
+import { windowIndices } from './index-templates.js';
 
 /** What every Elasticsearch read needs: the client, the index prefix, the timeout and a logger. */
 export interface EsReadContext {
@@ -87,13 +87,18 @@ export type EventSearchBody = Omit<
 
 /**
  * Searches the event indices (never dead letters or heartbeats) under guardRead's timeout and error mapping. Every
- * read endpoint goes through here, so none can forget the timeout or reach another index.
+ * read endpoint goes through here, so none can forget the timeout or reach another index. A read limited to a time
+ * window gives it (`window`), so only that window's daily indices are searched.
  */
-export function searchEvents<TDoc = unknown>(ctx: EsReadContext, body: EventSearchBody) {
+export function searchEvents<TDoc = unknown>(
+  ctx: EsReadContext,
+  body: EventSearchBody,
+  window: { from?: Date; to?: Date } = {},
+) {
   return guardRead(ctx, (t) =>
     ctx.client.search<TDoc>(
       {
-        index: searchPattern(ctx.indexPrefix),
+        index: windowIndices(ctx.indexPrefix, window.from, window.to),
         ignore_unavailable: true,
         allow_no_indices: true,
         timeout: t.timeout,
