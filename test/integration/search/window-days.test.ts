@@ -76,6 +76,31 @@ describe('a window across days', () => {
     ]);
   });
 
+  it('answers a moved window from the shard request cache for a day it wholly covers', async () => {
+    // A reader's window moves with the clock (now-7d…now): two histograms a second apart, both covering the whole of
+    // 2 November. That day's shard must answer the second from its cache; it missed while the request named the
+    // window's own bounds (extended_bounds) in the aggregation.
+    const day = `${collector.indexPrefix}-2026.11.02`;
+    const hits = async () => {
+      const stats = await collector.target.admin.indices.stats({ index: day, metric: 'request_cache' });
+      return stats._all.primaries?.request_cache?.hit_count ?? -1;
+    };
+    const histogram = (shiftMs: number) =>
+      get<{ buckets: { count: number }[] }>('histogram', {
+        from: new Date(Date.parse('2026-11-01T12:00:00.000Z') + shiftMs).toISOString(),
+        to: new Date(Date.parse('2026-11-03T11:00:00.000Z') + shiftMs).toISOString(),
+        interval: '1h',
+        by: 'host',
+      });
+    const before = await hits();
+    const first = await histogram(0);
+    const afterFirst = await hits();
+    const second = await histogram(1000);
+    expect(second.buckets.map((b) => b.count)).toEqual(first.buckets.map((b) => b.count));
+    expect(first.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(3);
+    expect([afterFirst - before, (await hits()) - afterFirst]).toEqual([0, 1]);
+  });
+
   it('reads a window longer than the named days through every day, the oldest included', async () => {
     const page = await get<Page>('search', { from: '2026-08-01T00:00:00.000Z', to: '2026-12-01T00:00:00.000Z' });
     expect([page.total.value, page.hits.map((h) => h.id)]).toEqual([5, ['noon', 'early', 'midnight', 'late', 'old']]);
