@@ -88,17 +88,17 @@ export type EventSearchBody = Omit<
 /**
  * Searches the event indices (never dead letters or heartbeats) under guardRead's timeout and error mapping. Every
  * read endpoint goes through here, so none can forget the timeout or reach another index. A read limited to a time
- * window gives it (`window`), so only that window's daily indices are searched.
+ * window gives it (`where`), so only that window's daily indices are searched; a read that knows its day names it.
  */
 export function searchEvents<TDoc = unknown>(
   ctx: EsReadContext,
   body: EventSearchBody,
-  window: { from?: Date; to?: Date } = {},
+  where: { from?: Date; to?: Date } | { index: string } = {},
 ) {
   return guardRead(ctx, (t) =>
     ctx.client.search<TDoc>(
       {
-        index: windowIndices(ctx.indexPrefix, window.from, window.to),
+        index: 'index' in where ? where.index : windowIndices(ctx.indexPrefix, where.from, where.to),
         ignore_unavailable: true,
         allow_no_indices: true,
         timeout: t.timeout,

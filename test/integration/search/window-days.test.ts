@@ -1,8 +1,9 @@
 import { ingestEvents, refresh, startTestCollector, type TestCollector } from '../../support/collector-harness.js';
 
 /**
- * Reads of a window name that window's daily indices (index-templates.ts windowIndices): events on both sides of a
- * midnight, a page cursor across it, and a window too long to name, which still finds the oldest day.
+ * Reads of a window name that window's daily indices (index-templates.ts windowIndices), and the context reads the
+ * anchor's day first: events on both sides of a midnight, a page cursor and a context across it, and a window too
+ * long to name, which still finds the oldest day.
  */
 let collector: TestCollector;
 
@@ -99,6 +100,23 @@ describe('a window across days', () => {
     expect(second.buckets.map((b) => b.count)).toEqual(first.buckets.map((b) => b.count));
     expect(first.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(3);
     expect([afterFirst - before, (await hits()) - afterFirst]).toEqual([0, 1]);
+  });
+
+  it("gives an event's context from its own day and the days around it, in time order", async () => {
+    const context = await get<{ anchor: { id: string }; before: { id: string }[]; after: { id: string }[] }>(
+      'events/midnight/context',
+      { before: '5', after: '5' },
+    );
+    expect([context.before.map((h) => h.id), context.anchor.id, context.after.map((h) => h.id)]).toEqual([
+      ['old', 'late'],
+      'midnight',
+      ['early', 'noon'],
+    ]);
+    const near = await get<{ before: { id: string }[]; after: { id: string }[] }>('events/early/context', {
+      before: '1',
+      after: '1',
+    });
+    expect([near.before.map((h) => h.id), near.after.map((h) => h.id)]).toEqual([['midnight'], ['noon']]);
   });
 
   it('reads a window longer than the named days through every day, the oldest included', async () => {
