@@ -251,13 +251,15 @@ async function measure(
       name: 'context 50/50',
       api: () =>
         fetch(`${collectorUrl}/api/v1/events/${anchor}/context`, { headers: { authorization: `Bearer ${readToken}` } }),
-      // The same three reads the API makes, on every day: the anchor, then both sides from its sort key in parallel.
+      // The same three reads the API makes: the anchor on every day, then both sides from its sort key in parallel on
+      // the anchor's day (which holds 50 events either side of it here).
       es: async () => {
         const all = searchPattern(PREFIX);
         const first = await post(all, { size: 1, sort: eventSort('asc'), query: { ids: { values: [anchor] } } });
-        const key = ((await first.json()) as { hits: { hits: { sort: unknown[] }[] } }).hits.hits[0]!.sort.slice(0, 5);
+        const hit = ((await first.json()) as { hits: { hits: { _index: string; sort: unknown[] }[] } }).hits.hits[0]!;
+        const key = hit.sort.slice(0, 5);
         const side = (order: 'asc' | 'desc') =>
-          post(all, {
+          post(hit._index, {
             size: 50,
             track_total_hits: false,
             sort: eventSort(order),
