@@ -6,15 +6,19 @@ import { searchPattern } from './index-templates.js';
 
 type Hit = estypes.SearchHit<EcsDocument>;
 
+/** How far each side first looks from the anchor: a minute, an hour, then the anchor's whole day, then every day. */
+const STEPS_MS = [60_000, 3_600_000];
+
 /**
  * `/events/{id}/context` on Elasticsearch: the anchor's sort key splits the timeline, and two search_after reads
  * walk away from it in both directions. Events at the anchor's very millisecond fall on the side the search order
  * puts them (host, source, offset, id), the same order `/search` shows.
  *
- * Each side reads the anchor's own day first and goes on to the other days only for what that day lacks: every other
- * day's events lie wholly before or after the whole of the anchor's day, so this is the same answer. Read across every
- * day at once, each side asked every day's shard for its nearest events, and a week of 10,000,000 events made the
- * context four times slower than a week of 1,000,000 (issue 19); a day's shard alone answers in the time a small one did.
+ * Each side looks close first: within a minute of the anchor on the anchor's day, then an hour, then the whole day,
+ * then every day, until one look finds all it asked for. The order is by time first, so when a nearer look finds
+ * enough, those are the nearest events of all. A search_after from the middle of a day's shard without a time bound
+ * made the shard walk towards the anchor from the far end of its day: a week of 10,000,000 events made the context
+ * four times slower than a week of 1,000,000 (issue 19), and the time bound keeps it to the events near the anchor.
  */
 export async function esContext(ctx: EsReadContext, request: ContextRequest): Promise<ContextResult | null> {
   const anchorRes = await read(ctx, { bool: { filter: [{ ids: { values: [request.id] } }] } }, 'asc', 1);
@@ -26,15 +30,22 @@ export async function esContext(ctx: EsReadContext, request: ContextRequest): Pr
     if (size === 0) return [];
     const filter: estypes.QueryDslQueryContainer[] = [];
     if (request.hosts.length > 0) filter.push({ terms: { 'host.name': [...request.hosts] } });
-    if (request.windowMs !== undefined) {
-      const edge = new Date(order === 'asc' ? time + request.windowMs : time - request.windowMs).toISOString();
-      filter.push({ range: { '@timestamp': order === 'asc' ? { lte: edge } : { gte: edge } } });
-    }
-    const hits: Hit[] = (await read(ctx, { bool: { filter } }, order, size, key, anchor._index)).hits.hits;
-    if (hits.length < size) {
-      const after = hits.at(-1)?.sort?.slice(0, SORT_LENGTH) ?? key;
-      const rest = await read(ctx, { bool: { filter } }, order, size - hits.length, after);
-      hits.push(...rest.hits.hits);
+    const within = (ms: number) => {
+      const edge = new Date(order === 'asc' ? time + ms : time - ms).toISOString();
+      return { range: { '@timestamp': order === 'asc' ? { lte: edge } : { gte: edge } } };
+    };
+    if (request.windowMs !== undefined) filter.push(within(request.windowMs));
+    const looks: [estypes.QueryDslQueryContainer[], string | undefined][] = [
+      ...STEPS_MS.filter((ms) => request.windowMs === undefined || ms < request.windowMs).map(
+        (ms): [estypes.QueryDslQueryContainer[], string] => [[...filter, within(ms)], anchor._index],
+      ),
+      [filter, anchor._index],
+      [filter, undefined],
+    ];
+    let hits: Hit[] = [];
+    for (const [look, index] of looks) {
+      hits = (await read(ctx, { bool: { filter: look } }, order, size, key, index)).hits.hits;
+      if (hits.length === size) break;
     }
     return hits.map((h) => toHit(h._id!, h._source!));
   };
