@@ -132,9 +132,12 @@ export async function measureVariants(client: Client, docs: readonly [string, un
         .map(([id, source]) => `{"create":{"_id":${JSON.stringify(id)}}}\n${JSON.stringify(source)}\n`)
         .join(''),
     );
-  const times = docs.map(([, source]) => Date.parse((source as { '@timestamp': string })['@timestamp']));
-  const from = new Date(Math.min(...times));
-  const to = new Date(Math.max(...times));
+  let [first, last] = [Infinity, -Infinity];
+  for (const [, source] of docs) {
+    const t = Date.parse((source as { '@timestamp': string })['@timestamp']);
+    [first, last] = [Math.min(first, t), Math.max(last, t)];
+  }
+  const [from, to] = [new Date(first), new Date(last)];
   const rows: VariantRow[] = [];
   for (const variant of VARIANTS) {
     const index = `variant-${variant.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
