@@ -22,7 +22,7 @@ import { autoInterval } from '../collector/query/histogram-interval.js';
 import { parseQuery } from '../collector/query/parse-query.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { searchPattern, windowIndices } from '../collector/store/elasticsearch/index-templates.js';
-import { benchElasticsearch } from './bench-elasticsearch.js';
+import { benchElasticsearch, loadedEvents } from './bench-elasticsearch.js';
 import { DAY_MS as DAY, dataShape } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
@@ -38,21 +38,6 @@ const WORDS = ['request', 'finished', 'connection', 'reset', 'timeout', 'cache',
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** The events already loaded (by an earlier run on a kept node) and the newest one's time. */
-async function loaded(esUrl: string): Promise<{ count: number; newest: number }> {
-  const res = await fetch(`${esUrl}/${searchPattern(PREFIX)}/_search?ignore_unavailable=true&allow_no_indices=true`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ size: 0, track_total_hits: true, aggs: { newest: { max: { field: '@timestamp' } } } }),
-  });
-  if (!res.ok) return { count: 0, newest: 0 };
-  const body = (await res.json()) as {
-    hits: { total: { value: number } };
-    aggregations?: { newest: { value: number } };
-  };
-  return { count: body.hits.total.value, newest: body.aggregations?.newest.value ?? 0 };
 }
 
 interface Ingest {
@@ -174,7 +159,7 @@ async function main(): Promise<void> {
     pino({ level: 'warn' }),
   );
   try {
-    const have = await loaded(esUrl);
+    const have = await loadedEvents(esUrl, searchPattern(PREFIX));
     let end = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
     let ingest: Ingest | undefined;
     if (have.count === EVENTS) end = have.newest + 1;

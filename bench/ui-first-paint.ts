@@ -24,7 +24,7 @@ import { createToken } from '../collector/auth/token-store.js';
 import { collectorConfig } from '../collector/config.js';
 import { startCollector } from '../collector/main.js';
 import { launchBrowser } from '../test/support/browser.js';
-import { benchElasticsearch } from './bench-elasticsearch.js';
+import { benchElasticsearch, loadedEvents } from './bench-elasticsearch.js';
 import { dataShape } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
@@ -113,21 +113,6 @@ async function send(url: string, token: string, end: number, start: number, batc
   if (!res.ok) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
 }
 
-/** The events already in Elasticsearch from an earlier run, and the time of the newest. */
-async function loadedInEs(esUrl: string): Promise<{ count: number; newest: number }> {
-  const res = await fetch(`${esUrl}/${PREFIX}-*/_search?ignore_unavailable=true&allow_no_indices=true`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ size: 0, track_total_hits: true, aggs: { newest: { max: { field: '@timestamp' } } } }),
-  });
-  if (!res.ok) return { count: 0, newest: 0 };
-  const body = (await res.json()) as {
-    hits: { total: { value: number } };
-    aggregations?: { newest: { value: number } };
-  };
-  return { count: body.hits.total.value, newest: body.aggregations?.newest.value ?? 0 };
-}
-
 /** The page's API requests in flight: a query is submitted only once the previous one's chart and facets are done. */
 function trackRequests(page: Page): () => Promise<void> {
   let inFlight = 0;
@@ -162,7 +147,7 @@ async function measure(store: Store, esUrl: string | undefined): Promise<Row[]> 
   );
   let end = Date.now();
   if (store === 'elasticsearch') {
-    const have = await loadedInEs(esUrl!);
+    const have = await loadedEvents(esUrl!, `${PREFIX}-*`);
     if (have.count === EVENTS) end = have.newest + 1;
     else {
       await fetch(`${esUrl}/${PREFIX}-*`, { method: 'DELETE' });
