@@ -77,14 +77,6 @@ export const VARIANTS: readonly Variant[] = [
     note: 'index_options freqs: saves the positions, but phrases ("a b") could no longer be searched — not shippable',
     change: (t) => setProperty(t, 'message', { type: 'text', norms: false, index_options: 'freqs' }),
   },
-  {
-    name: 'no doc values on log.offset, event.ingested',
-    note: 'both are sorted on (file order, live tail), so this breaks reads — shows what those doc values cost',
-    change: (t) => {
-      setProperty(t, 'log.offset', { type: 'long', doc_values: false });
-      setProperty(t, 'event.ingested', { type: 'date', doc_values: false });
-    },
-  },
 ];
 
 export interface VariantRow {
