@@ -224,7 +224,9 @@ function bytesByTable(dir: string, events: number): Record<string, number> {
          FROM dbstat GROUP BY part ORDER BY bytes DESC`,
       )
       .all() as { part: string; bytes: number }[];
-    return Object.fromEntries(rows.filter((r) => r.bytes / events >= 0.5).map((r) => [r.part, +(r.bytes / events).toFixed(1)]));
+    return Object.fromEntries(
+      rows.filter((r) => r.bytes / events >= 0.5).map((r) => [r.part, +(r.bytes / events).toFixed(1)]),
+    );
   } finally {
     db.close();
   }

@@ -59,9 +59,9 @@ export interface DocumentColumns {
 export function restoreDocument(row: DocumentColumns): EcsDocument {
   const stored = JSON.parse(row.doc) as Partial<EcsDocument>;
   // `@timestamp` first, where the document had it (exports and hits keep the order the event was written in).
-  const doc = (stored['@timestamp'] === undefined
-    ? { '@timestamp': new Date(row.ms).toISOString(), ...stored }
-    : stored) as EcsDocument;
+  const doc = (
+    stored['@timestamp'] === undefined ? { '@timestamp': new Date(row.ms).toISOString(), ...stored } : stored
+  ) as EcsDocument;
   doc.message = row.message;
   if (row.host !== null) doc.host ??= { name: row.host };
   if (row.service !== null) doc.service ??= { name: row.service };
