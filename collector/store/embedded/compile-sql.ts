@@ -48,8 +48,9 @@ export function compileSql(node: QueryNode, now: number = Date.now()): CompiledS
       params.push(n);
     }
   }
-  for (const child of checks) where.push(messageSql(child, params));
   for (const child of rest) where.push(sqlExpr(child, params, now));
+  // After the other filters: SQLite tests the terms in this order, and these tokenize the message in JavaScript.
+  for (const child of checks) where.push(messageSql(child, params));
   // ls_live() first, evaluated for every row a statement visits: a cancelled read stops at the next row
   // (sql-functions.ts), however long the scan would have run.
   return { fts, where: [LIVE, ...where.map((w) => `(${w})`)].join(' AND '), params };

@@ -26,6 +26,12 @@ describe('compileSql', () => {
       where: 'ls_live()',
       params: [],
     });
+    // The column filters first: the order check tokenizes the message, so it runs on the rows they leave.
+    expect(compileSql(parseQuery('"reset by peer" AND host:db-1'))).toEqual({
+      fts: '("reset" AND "by" AND "peer")',
+      where: 'ls_live() AND (e.host = ?) AND (ls_phrase_tokens(e.message, ?))',
+      params: ['db-1', 'reset by peer'],
+    });
     // An OR with a phrase: the whole OR is checked on the message, since either side may be what FTS5 found.
     expect(compileSql(parseQuery('"reset by peer" OR time*'))).toEqual({
       fts: '(("reset" AND "by" AND "peer") OR ("time"*))',
