@@ -13,6 +13,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { IngestService } from '../collector/ingest/ingest-service.js';
 import { parseQuery } from '../collector/query/parse-query.js';
@@ -148,6 +149,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${name.padEnd(22)} p50 ${results[name].p50} ms  p95 ${results[name].p95} ms\n`);
   }
 
+  const byTable = bytesByTable(dir, EVENTS);
+  process.stdout.write(
+    `bytes per event: ${Object.entries(byTable)
+      .map(([name, b]) => `${name} ${b}`)
+      .join(', ')}\n`,
+  );
+
   // Retention: expire the events before the first midnight in the data (whole days), timed per deleted event,
   // while one shipper sends single events and one user searches, each measured for the longest it waited.
   const midnight = Math.ceil((end - DAYS * DAY) / DAY) * DAY;
@@ -187,6 +195,7 @@ async function main(): Promise<void> {
     file_mib: Math.round(bytes / 2 ** 20),
     bytes_per_event: Math.round(bytes / EVENTS),
     bytes_per_raw_byte: bytesPerRaw,
+    bytes_per_event_by_table: byTable,
     reads: results,
     retention_events: deleted,
     retention_events_per_s: retentionRate,
@@ -200,6 +209,27 @@ async function main(): Promise<void> {
 function fileBytes(dir: string): number {
   const path = join(dir, 'events.db');
   return statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+}
+
+/**
+ * Bytes per event of each table and index of the file (SQLite's dbstat; the FTS5 index's tables together), read
+ * through a connection of its own while the store is idle: what each part of the layout costs.
+ */
+function bytesByTable(dir: string, events: number): Record<string, number> {
+  const db = new Database(join(dir, 'events.db'), { readonly: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT CASE WHEN name LIKE 'events_fts%' THEN 'events_fts' ELSE name END AS part, sum(pgsize) AS bytes
+         FROM dbstat GROUP BY part ORDER BY bytes DESC`,
+      )
+      .all() as { part: string; bytes: number }[];
+    return Object.fromEntries(
+      rows.filter((r) => r.bytes / events >= 0.5).map((r) => [r.part, +(r.bytes / events).toFixed(1)]),
+    );
+  } finally {
+    db.close();
+  }
 }
 
 /**

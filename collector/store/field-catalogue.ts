@@ -15,6 +15,8 @@ export type FieldType = 'keyword' | 'long' | 'double' | 'ip' | 'text' | 'date' |
 /**
  * Where the embedded store keeps a field's value:
  * - `column`: a column of its own in `events` (indexed where searches filter on it); `fts` when FTS5 indexes it;
+ *   `documentBefore` when rows written before the column existed keep the value in the JSON document instead
+ *   (at its nested path), which a read then takes;
  * - `key`: the millisecond of the row key (`@timestamp`, event-key.ts);
  * - `nested`: a path of objects in the JSON document (`event.dataset` → `$.event.dataset`);
  * - `flat`: one key with dots in the JSON document (`url.path` → `$."url.path"`), as the parsers write fields;
@@ -22,7 +24,7 @@ export type FieldType = 'keyword' | 'long' | 'double' | 'ip' | 'text' | 'date' |
  * Dates in a column or the key are epoch ms; dates in the JSON document are ISO-8601 text.
  */
 export type EmbeddedPlace =
-  | { kind: 'column'; column: string; fts?: true }
+  | { kind: 'column'; column: string; fts?: true; documentBefore?: true }
   | { kind: 'key' }
   | { kind: 'nested' }
   | { kind: 'flat' }
@@ -78,7 +80,7 @@ const CORE: readonly [string, FieldType, EmbeddedPlace, Options?][] = [
   ['event.id', 'keyword', column('id'), { always: true }],
   ['event.ingested', 'date', column('ingested'), { always: true }],
   ['event.created', 'date', NESTED],
-  ['event.dataset', 'keyword', NESTED, { always: true }],
+  ['event.dataset', 'keyword', { kind: 'column', column: 'dataset', documentBefore: true }, { always: true }],
 ];
 
 /**

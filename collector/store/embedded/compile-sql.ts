@@ -16,16 +16,25 @@ export interface CompiledSql {
   params: unknown[];
 }
 
-/** Compiles the AST to SQL + FTS5: the top-level AND's full-text parts become one FTS5 expression. */
+/**
+ * Compiles the AST to SQL + FTS5: the top-level AND's full-text parts become one FTS5 expression.
+ *
+ * The full-text index keeps which events hold a word, not where in them (`detail = none`, embedded-schema.ts), so
+ * FTS5 finds the events holding every word of a phrase, and the words' order is checked on the message itself
+ * (`ls_phrase_tokens`) for those events only. Files written before keep positions; the same check runs on them.
+ */
 export function compileSql(node: QueryNode, now: number = Date.now()): CompiledSql {
   const children = node.kind === 'and' ? node.children : [node];
   const positive: string[] = [];
   const negative: string[] = [];
   const rest: QueryNode[] = [];
+  const checks: QueryNode[] = [];
   for (const child of children) {
-    if (child.kind === 'not' && isFts(child.child)) negative.push(ftsExpr(child.child));
-    else if (child.kind !== 'not' && child.kind !== 'all' && isFts(child)) positive.push(ftsExpr(child));
-    else rest.push(child);
+    if (child.kind === 'not' && isFts(child.child) && exact(child.child)) negative.push(ftsExpr(child.child));
+    else if (child.kind !== 'not' && child.kind !== 'all' && isFts(child)) {
+      positive.push(ftsExpr(child));
+      if (!exact(child)) checks.push(child);
+    } else rest.push(child);
   }
   const params: unknown[] = [];
   const where: string[] = [];
@@ -40,6 +49,8 @@ export function compileSql(node: QueryNode, now: number = Date.now()): CompiledS
     }
   }
   for (const child of rest) where.push(sqlExpr(child, params, now));
+  // After the other filters: SQLite tests the terms in this order, and these tokenize the message in JavaScript.
+  for (const child of checks) where.push(messageSql(child, params));
   // ls_live() first, evaluated for every row a statement visits: a cancelled read stops at the next row
   // (sql-functions.ts), however long the scan would have run.
   return { fts, where: [LIVE, ...where.map((w) => `(${w})`)].join(' AND '), params };
@@ -66,23 +77,46 @@ function isFts(node: QueryNode): boolean {
   }
 }
 
+/**
+ * Whether ftsExpr() of a node isFts() accepted matches exactly the events the node does: false when a phrase of
+ * several words is in it, which FTS5 finds as "all these words" only (then messageSql() checks the events found).
+ */
+function exact(node: QueryNode): boolean {
+  switch (node.kind) {
+    case 'term':
+      return node.wildcard || messageTokens(node.value).length <= 1;
+    case 'and':
+    case 'or':
+      return node.children.every((c) => exact(c.kind === 'not' ? c.child : c));
+    case 'not':
+      return exact(node.child);
+    default:
+      return true;
+  }
+}
+
 /** `abc*` (one word, no other wildcard) as its word, else null. */
 function simplePrefix(value: string): string | null {
   const m = /^([\p{L}\p{N}_]+)\*$/u.exec(value);
   return m ? m[1]!.toLowerCase() : null;
 }
 
-/** The FTS5 expression of a node isFts() accepted. Every user string is quoted, so no FTS5 syntax leaks in. */
+/**
+ * The FTS5 expression of a node isFts() accepted, matching every event the node matches (exactly so when exact()).
+ * Every user string is quoted, so no FTS5 syntax leaks in.
+ */
 function ftsExpr(node: QueryNode): string {
   switch (node.kind) {
     case 'term': {
       if (node.wildcard) return `${quote(simplePrefix(node.value)!)}*`;
-      // A word like "web-1" is several tokens: a phrase keeps them together and in order, as match_phrase does.
-      return quote(messageTokens(node.value).join(' '));
+      // A word like "web-1" is several tokens, found as all of them (their order is checked by messageSql()).
+      return messageTokens(node.value).map(quote).join(' AND ');
     }
     case 'and': {
       const pos = node.children.filter((c) => c.kind !== 'not').map((c) => `(${ftsExpr(c)})`);
-      const neg = node.children.flatMap((c) => (c.kind === 'not' ? [`(${ftsExpr(c.child)})`] : []));
+      // A negated phrase found as "all its words" would also drop events with the words in another order: only
+      // exact negations narrow the FTS5 expression, the others are left to messageSql().
+      const neg = node.children.flatMap((c) => (c.kind === 'not' && exact(c.child) ? [`(${ftsExpr(c.child)})`] : []));
       const all = pos.join(' AND ');
       return neg.length ? `(${all}) NOT (${neg.join(' OR ')})` : all;
     }
@@ -90,6 +124,29 @@ function ftsExpr(node: QueryNode): string {
       return node.children.map((c) => `(${ftsExpr(c)})`).join(' OR ');
     default:
       throw new Error(`ftsExpr: ${node.kind} is not full text`);
+  }
+}
+
+/**
+ * SQL matching a node isFts() accepted on the message text itself: words in order, prefixes of words, combined.
+ * Each row costs a tokenization in JavaScript, so it only runs on the rows FTS5 found.
+ */
+function messageSql(node: QueryNode, params: unknown[]): string {
+  switch (node.kind) {
+    case 'term':
+      if (node.wildcard) {
+        params.push(`${simplePrefix(node.value)!}*`);
+        return 'ls_wildcard_tokens(e.message, ?)';
+      }
+      params.push(messageTokens(node.value).join(' '));
+      return 'ls_phrase_tokens(e.message, ?)';
+    case 'and':
+    case 'or':
+      return node.children.map((c) => `(${messageSql(c, params)})`).join(node.kind === 'and' ? ' AND ' : ' OR ');
+    case 'not':
+      return `NOT (${messageSql(node.child, params)})`;
+    default:
+      throw new Error(`messageSql: ${node.kind} is not full text`);
   }
 }
 
@@ -183,7 +240,8 @@ function textSql(field: FieldFacts, term: Extract<QueryNode, { kind: 'term' }>, 
     const node: QueryNode = { ...term, field: null };
     if (isFts(node)) {
       params.push(ftsExpr(node));
-      return 'e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)';
+      const found = 'e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)';
+      return exact(node) ? found : `${found} AND ${messageSql(node, params)}`;
     }
   }
   if (term.wildcard) {
@@ -231,7 +289,10 @@ export function valueSql(name: string): string {
   const place = fieldFacts(name).embedded;
   switch (place.kind) {
     case 'column':
-      return `e.${place.column}`;
+      // Catalogue names only, as for `nested`: rows of version 1 files have no column value (embedded-schema.ts).
+      return place.documentBefore
+        ? `coalesce(e.${place.column}, json_extract(e.doc, '$.${name}'))`
+        : `e.${place.column}`;
     case 'key':
       return sqlMsOf('e.rowid');
     case 'nested':

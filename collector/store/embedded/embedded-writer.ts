@@ -46,8 +46,8 @@ export class EmbeddedWriter {
   constructor(private readonly db: Database.Database) {
     // DO NOTHING on the id only: a taken row key raises SQLITE_CONSTRAINT_PRIMARYKEY instead (see insertAll).
     this.insertEvent = db.prepare(
-      `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc)
-       VALUES (${sqlKey('?', '?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+      `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc, dataset)
+       VALUES (${sqlKey('?', '?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
     );
     this.insertText = db.prepare(`INSERT INTO events_fts(rowid, message) VALUES (${sqlKey('?', '?')}, ?)`);
     // A request's messages go to FTS5 in one statement (a JSON array of [ms, n, message]): one statement per event
@@ -242,6 +242,7 @@ export class EmbeddedWriter {
         e.ingestedMs,
         e.message,
         e.doc,
+        e.dataset,
       ).changes;
     } catch (err) {
       if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'key taken';

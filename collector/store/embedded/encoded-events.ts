@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter } from '../log-store.js';
 import { MINUTE_MS } from './count-rollup.js';
-import { storedJson } from './stored-document.js';
+import { storedJson, type ColumnsGiveBack } from './stored-document.js';
 
 /**
  * A request's events in the form they cross to the writer thread: every string of every event concatenated into
@@ -37,10 +37,11 @@ export interface EncodedEvent {
   message: string;
   /** The ECS document as JSON, without the values stored in columns (stored-document.ts). */
   doc: string;
+  dataset: string | null;
 }
 
 /** Numbers per event: ms, ingested ms, offset, rollup key, then the length of each string field (-1 for null). */
-const STRIDE = 11;
+const STRIDE = 12;
 const NO_STRING = -1;
 
 /** Encodes events for the writer thread. */
@@ -51,7 +52,7 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
   const groupOf = new Map<string, number>();
   let lastIngested = '';
   let ingestedMs = 0;
-  let ingestedFromColumn = false;
+  const columns: ColumnsGiveBack = { timestamp: false, ingested: false };
   let at = 0;
   const put = (value: string | null | undefined, slot: number): void => {
     if (value === undefined || value === null) {
@@ -65,9 +66,10 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
     if (doc.event.ingested !== lastIngested) {
       lastIngested = doc.event.ingested;
       ingestedMs = Date.parse(lastIngested);
-      ingestedFromColumn = Number.isFinite(ingestedMs) && new Date(ingestedMs).toISOString() === lastIngested;
+      columns.ingested = Number.isFinite(ingestedMs) && new Date(ingestedMs).toISOString() === lastIngested;
     }
     const ms = Date.parse(doc['@timestamp']);
+    columns.timestamp = Number.isFinite(ms) && new Date(ms).toISOString() === doc['@timestamp'];
     const minute = Math.floor(ms / MINUTE_MS);
     const host = doc.host?.name ?? null;
     const service = doc.service?.name ?? '';
@@ -89,7 +91,8 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
     put(doc.log?.level, at + 7);
     put(doc.log?.file?.path, at + 8);
     put(doc.message, at + 9);
-    put(storedJson(id, doc, ingestedFromColumn), at + 10);
+    put(storedJson(id, doc, columns), at + 10);
+    put(typeof doc.event.dataset === 'string' ? doc.event.dataset : null, at + 11);
     at += STRIDE;
   }
   return { count: events.length, text: parts.join(''), numbers, groups };
@@ -112,6 +115,7 @@ export class EncodedEventReader {
     offset: null,
     message: '',
     doc: '',
+    dataset: null,
   };
   private index = -1;
   private pos = 0;
@@ -136,6 +140,7 @@ export class EncodedEventReader {
     e.source = this.take(n[at + 8]!);
     e.message = this.take(n[at + 9]!) ?? '';
     e.doc = this.take(n[at + 10]!) ?? '{}';
+    e.dataset = this.take(n[at + 11]!);
     return true;
   }
 

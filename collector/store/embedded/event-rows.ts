@@ -5,7 +5,7 @@ import { sqlMsOf } from './event-key.js';
 import { restoreDocument, type DocumentColumns } from './stored-document.js';
 
 /** The columns every event read selects, in this order (alias `e`). */
-export const EVENT_COLUMNS = `${sqlMsOf('e.rowid')} AS ms, e.id, e.host, e.service, e.level, e.source, e.off, e.message, e.doc, e.ingested`;
+export const EVENT_COLUMNS = `${sqlMsOf('e.rowid')} AS ms, e.id, e.host, e.service, e.level, e.source, e.off, e.message, e.doc, e.ingested, e.dataset`;
 
 /** One event row as read. */
 export type EventRow = DocumentColumns;

@@ -42,10 +42,14 @@ describe('the field catalogue', () => {
   });
 
   it('says where the embedded store keeps each kind of field', () => {
-    expect(['@timestamp', 'host.name', 'event.dataset', 'url.path', 'labels.env', 'x.y'].map(valueSql)).toEqual([
+    expect(
+      ['@timestamp', 'host.name', 'event.dataset', 'event.created', 'url.path', 'labels.env', 'x.y'].map(valueSql),
+    ).toEqual([
       '(e.rowid >> 20)',
       'e.host',
-      "json_extract(e.doc, '$.event.dataset')",
+      // Its column, or the document of rows written before the column existed (schema version 1).
+      "coalesce(e.dataset, json_extract(e.doc, '$.event.dataset'))",
+      "json_extract(e.doc, '$.event.created')",
       `json_extract(e.doc, '$."url.path"')`,
       `json_extract(e.doc, '$.labels."env"')`,
       `json_extract(e.doc, '$."x.y"')`,

@@ -13,6 +13,17 @@ const QUERIES: [string, string, (e: FixtureEvent) => boolean][] = [
   ['a word in any case', 'TIMEDOUT', (e) => has(e, 'timedout')],
   ['a phrase', '"connection reset by peer"', (e) => phrase(e, 'connection reset by peer')],
   ['a word with a hyphen as a phrase', 'inventory-service', (e) => phrase(e, 'inventory service')],
+  // The embedded store finds a phrase by its words and checks their order on the message: these hold the words
+  // of a phrase in another order, which must not match (and must not be dropped under NOT).
+  ['a phrase whose words occur in another order only', '"peer by reset connection"', () => false],
+  ['a phrase or a word', '"reset by peer" OR deadlock', (e) => phrase(e, 'reset by peer') || has(e, 'deadlock')],
+  ['a word without a phrase', 'saving -"saving started"', (e) => has(e, 'saving') && !phrase(e, 'saving started')],
+  [
+    'a word without a phrase of words it has in another order',
+    'saving -"started saving"',
+    (e) => has(e, 'saving') && !phrase(e, 'started saving'),
+  ],
+  ['NOT of a phrase alone', 'NOT "saving started"', (e) => !phrase(e, 'saving started')],
   ['two words (AND)', 'saving started', (e) => has(e, 'saving') && has(e, 'started')],
   ['a prefix wildcard', 'refund*', (e) => words(e).some((w) => w.startsWith('refund'))],
   ['a host', 'host:db-1', (e) => e.host === 'db-1'],

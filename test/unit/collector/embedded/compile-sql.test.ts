@@ -12,12 +12,46 @@ describe('compileSql', () => {
     });
   });
 
-  it('turns a word with punctuation into a phrase of its tokens and quotes every user string', () => {
-    expect(compileSql(parseQuery('inventory-service')).fts).toBe('("inventory service")');
+  it('finds a phrase by all its words and checks their order on the message, quoting every user string', () => {
+    expect(compileSql(parseQuery('inventory-service'))).toEqual({
+      fts: '("inventory" AND "service")',
+      where: 'ls_live() AND (ls_phrase_tokens(e.message, ?))',
+      params: ['inventory service'],
+    });
     expect(compileSql({ kind: 'term', field: null, value: 'say "hi"', phrase: true, wildcard: false }).fts).toBe(
-      '("say hi")',
+      '("say" AND "hi")',
     );
-    expect(compileSql(parseQuery('NEAR OR AND*')).fts).toBe('(("near") OR ("and"*))');
+    expect(compileSql(parseQuery('NEAR OR AND*'))).toEqual({
+      fts: '(("near") OR ("and"*))',
+      where: 'ls_live()',
+      params: [],
+    });
+    // The column filters first: the order check tokenizes the message, so it runs on the rows they leave.
+    expect(compileSql(parseQuery('"reset by peer" AND host:db-1'))).toEqual({
+      fts: '("reset" AND "by" AND "peer")',
+      where: 'ls_live() AND (e.host = ?) AND (ls_phrase_tokens(e.message, ?))',
+      params: ['db-1', 'reset by peer'],
+    });
+    // An OR with a phrase: the whole OR is checked on the message, since either side may be what FTS5 found.
+    expect(compileSql(parseQuery('"reset by peer" OR time*'))).toEqual({
+      fts: '(("reset" AND "by" AND "peer") OR ("time"*))',
+      where: 'ls_live() AND ((ls_phrase_tokens(e.message, ?)) OR (ls_wildcard_tokens(e.message, ?)))',
+      params: ['reset by peer', 'time*'],
+    });
+  });
+
+  it('leaves a negated phrase out of the FTS5 expression, whose "all its words" would drop too much', () => {
+    expect(compileSql(parseQuery('saving -"by peer"'))).toEqual({
+      fts: '("saving")',
+      where: `ls_live() AND (NOT coalesce((e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) AND ls_phrase_tokens(e.message, ?)), 0))`,
+      params: ['"by" AND "peer"', 'by peer'],
+    });
+    expect(compileSql(parseQuery('timeout OR (reset -"by peer")'))).toEqual({
+      fts: '(("timeout") OR (("reset")))',
+      where:
+        'ls_live() AND ((ls_phrase_tokens(e.message, ?)) OR ((ls_phrase_tokens(e.message, ?)) AND (NOT (ls_phrase_tokens(e.message, ?)))))',
+      params: ['timeout', 'reset', 'by peer'],
+    });
   });
 
   it('puts negated words after NOT inside the FTS5 expression when a positive word drives it', () => {

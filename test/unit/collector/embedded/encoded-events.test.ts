@@ -52,10 +52,13 @@ describe('events encoded for the writer thread', () => {
       source: '/var/log/app.log',
       offset: 0,
       message: 'naïve café ☕ 𝄞 line\nwith a newline',
-      // The values with a column of their own are left out (stored-document.ts).
-      doc: '{"@timestamp":"2026-11-26T10:00:00.123Z","event":{"dataset":"plain"},"http.response.status_code":503}',
+      // The values with a column of their own, and the time the row key gives back, are left out (stored-document.ts).
+      doc: '{"http.response.status_code":503}',
+      dataset: 'plain',
     });
     expect(b).toMatchObject({ ms: NaN, group: 1, id: 'b-2', host: null, service: null, level: null, source: null });
+    // A time the key cannot hold stays in the document (the writer refuses the event with its text).
+    expect(b!.doc).toBe('{"@timestamp":"not a time"}');
     expect(b!.offset).toBeNull();
     expect(b!.message).toBe('');
     // The caller's document keeps its message: encoding hides it only for the one JSON.stringify call.

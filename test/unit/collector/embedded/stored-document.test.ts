@@ -58,9 +58,8 @@ describe('the document as stored', () => {
     const reader = new EncodedEventReader(encodeEvents([base('s-4')]));
     reader.next();
     expect(JSON.parse(reader.event.doc)).toEqual({
-      '@timestamp': '2026-11-26T10:00:00.123Z',
       log: { flags: ['multiline'] },
-      event: { created: '2026-11-26T10:00:00.900Z', dataset: 'nginx' },
+      event: { created: '2026-11-26T10:00:00.900Z' },
       labels: { env: 'prod' },
       'http.response.status_code': 200,
       'url.path': '/health',
@@ -80,7 +79,41 @@ describe('the document as stored', () => {
       ingested: Date.parse('2026-11-26T10:00:01.000Z'),
       message,
       doc: JSON.stringify(rest),
+      dataset: null,
     });
     expect(restored).toEqual(base('s-5').doc);
+    expect(Object.keys(restored)[0]).toBe('@timestamp');
+  });
+
+  it('stores a plain line as an empty document, its time, dataset and ids in the key and columns', () => {
+    const event: StoredEvent = {
+      id: 's-6',
+      doc: {
+        '@timestamp': '2026-11-26T10:00:00.123Z',
+        message: '2026-11-26T10:00:00.123Z INFO [app] started',
+        host: { name: 'web-1' },
+        service: { name: 'web' },
+        log: { level: 'info', file: { path: '/var/log/web-1/app.log' }, offset: 120 },
+        event: { id: 's-6', ingested: '2026-11-26T10:00:01.000Z', dataset: 'plain' },
+      },
+    };
+    const reader = new EncodedEventReader(encodeEvents([event]));
+    reader.next();
+    expect(reader.event.doc).toBe('{}');
+    expect(reader.event.dataset).toBe('plain');
+    const copy = structuredClone(event.doc);
+    const restored = roundTrip(event);
+    expect(restored).toEqual(copy);
+    expect(Object.keys(restored)[0]).toBe('@timestamp');
+  });
+
+  it('keeps a @timestamp in the document that the row key would not give back as written', () => {
+    const event = base('s-7');
+    // The same instant with an offset: the key holds the instant, not the text.
+    event.doc['@timestamp'] = '2026-11-26T11:00:00.123+01:00';
+    const reader = new EncodedEventReader(encodeEvents([event]));
+    reader.next();
+    expect(JSON.parse(reader.event.doc)['@timestamp']).toBe('2026-11-26T11:00:00.123+01:00');
+    expect(roundTrip(event)).toEqual(structuredClone(event.doc));
   });
 });

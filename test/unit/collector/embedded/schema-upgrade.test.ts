@@ -1,0 +1,196 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { IngestService } from '../../../../collector/ingest/ingest-service.js';
+import { parseQuery } from '../../../../collector/query/parse-query.js';
+import type { EcsDocument } from '../../../../collector/store/ecs-document.js';
+import { restoreEmbeddedBackup } from '../../../../collector/store/embedded/embedded-backup.js';
+import { SCHEMA_VERSION } from '../../../../collector/store/embedded/embedded-schema.js';
+import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+
+/**
+ * A backup written by logship with schema version 1 (scripts/fixtures/embedded-store-v1.mjs): the nginx access log,
+ * the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
+ */
+const FIXTURE = 'test/fixtures/embedded-v1';
+const FILES = [
+  { path: 'test/fixtures/nginx/access.log', host: 'web-1', service: 'nginx', format: 'nginx', dataset: 'nginx' },
+  { path: 'test/fixtures/plain/app.log', host: 'app-1', service: 'app', format: 'plain', dataset: 'plain' },
+  { path: 'test/fixtures/json/ecs.log', host: 'api-1', service: 'api', format: 'json', dataset: 'json' },
+] as const;
+const WINDOW = { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2027-12-31T00:00:00Z') };
+
+let dir: string;
+const stores: EmbeddedStore[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'logship-schema-upgrade-'));
+});
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function lines(file: string): string[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0);
+}
+
+/** The backup folder of the fixture under `root`; answers its name. */
+function unpackBackup(root: string): string {
+  const manifest = JSON.parse(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')) as { name: string };
+  const folder = join(root, manifest.name);
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'manifest.json'), readFileSync(join(FIXTURE, 'manifest.json')));
+  writeFileSync(join(folder, 'events.db'), gunzipSync(readFileSync(join(FIXTURE, 'events.db.gz'))));
+  return manifest.name;
+}
+
+async function open(storeDir: string): Promise<EmbeddedStore> {
+  const store = new EmbeddedStore(
+    { dir: storeDir, searchTimeoutMs: 10_000, exactTotalUpTo: 100_000 },
+    pino({ level: 'silent' }),
+  );
+  stores.push(store);
+  await store.init();
+  return store;
+}
+
+async function total(store: EmbeddedStore, query: string): Promise<number> {
+  const page = await store.search({ query: parseQuery(query), ...WINDOW, limit: 1, order: 'desc' });
+  return page.total.value;
+}
+
+async function datasets(store: EmbeddedStore): Promise<Record<string, number>> {
+  const top = await store.topValues({ query: parseQuery(''), ...WINDOW, field: 'event.dataset', size: 10 });
+  return Object.fromEntries(top.values.map((v) => [v.value, v.count]));
+}
+
+/**
+ * The document without what differs between two writes of one line: its id and ingest time, and the time of a line
+ * that has none of its own (the ingest time).
+ */
+function comparable(doc: EcsDocument): unknown {
+  const { id: _id, ingested, ...event } = doc.event;
+  const { '@timestamp': timestamp, ...rest } = doc;
+  return timestamp === ingested ? { ...rest, event } : { ...rest, '@timestamp': timestamp, event };
+}
+
+/** Checks a store holding the version-1 rows: counts, and each row's document as version 1 wrote it. */
+async function expectVersion1Rows(store: EmbeddedStore, file: string): Promise<void> {
+  const expected = { nginx: 34, plain: 33, json: 6 };
+  expect(FILES.map((f) => lines(f.path).length)).toEqual([34, 33, 6]);
+  expect(await total(store, '')).toBe(73);
+  expect(await datasets(store)).toEqual(expected);
+  expect(await total(store, 'event.dataset:nginx')).toBe(34);
+  expect(await total(store, 'event.dataset:pl*')).toBe(33);
+  expect(await total(store, 'NOT event.dataset:json')).toBe(67);
+  // Each row's document as version 1 kept it: its own @timestamp and dataset win over the key and the column.
+  const v1 = new Database(file, { readonly: true });
+  const rows = v1.prepare(`SELECT id, doc FROM events`).all() as { id: string; doc: string }[];
+  v1.close();
+  expect(rows).toHaveLength(73);
+  for (const row of rows) {
+    const stored = JSON.parse(row.doc) as EcsDocument;
+    const doc = (await store.event(row.id))!.doc;
+    expect(doc['@timestamp']).toBe(stored['@timestamp']);
+    expect(doc.event.dataset).toBe(stored.event.dataset);
+  }
+}
+
+describe('a store file of schema version 1', () => {
+  it('opens upgraded to the current version, reads its rows as written, and answers alike for new rows', async () => {
+    const storeDir = join(dir, 'store');
+    mkdirSync(storeDir);
+    const name = unpackBackup(join(dir, 'backups'));
+    writeFileSync(join(storeDir, 'events.db'), readFileSync(join(dir, 'backups', name, 'events.db')));
+    const store = await open(storeDir);
+    expect(store.readinessProblem()).toBeNull();
+    await expectVersion1Rows(store, join(dir, 'backups', name, 'events.db'));
+
+    // The same lines again under other ids, written by this version: every answer doubles.
+    const ingest = new IngestService(store, { maxMessageBytes: 1024 * 1024 });
+    for (const file of FILES) {
+      let offset = 0;
+      const body = lines(file.path).map((message) => {
+        const line = JSON.stringify({
+          id: `v2-${file.host}-${offset}`,
+          host: file.host,
+          service: file.service,
+          source: `/var/log/${file.path.split('/').slice(-2).join('/')}`,
+          offset,
+          format: file.format,
+          message,
+        });
+        offset += Buffer.byteLength(message) + 1;
+        return line;
+      });
+      const result = await ingest.ingest(Buffer.from(body.join('\n') + '\n'), 'test');
+      expect(result).toMatchObject({ accepted: body.length, duplicates: 0, rejected: 0 });
+    }
+    expect(await total(store, '')).toBe(146);
+    expect(await datasets(store)).toEqual({ nginx: 68, plain: 66, json: 12 });
+    expect(await total(store, 'event.dataset:nginx AND http.response.status_code:404')).toBe(
+      2 * (await countIn(store, 'v1-', 'event.dataset:nginx AND http.response.status_code:404')),
+    );
+    // A line stored by version 1 and by this version reads back as the same document.
+    let compared = 0;
+    for (const file of FILES) {
+      let offset = 0;
+      for (const message of lines(file.path)) {
+        const older = (await store.event(`v1-${file.host}-${offset}`))!.doc;
+        const newer = (await store.event(`v2-${file.host}-${offset}`))!.doc;
+        expect(comparable(newer)).toEqual(comparable(older));
+        expect(Object.keys(newer)[0]).toBe('@timestamp');
+        offset += Buffer.byteLength(message) + 1;
+        compared++;
+      }
+    }
+    expect(compared).toBe(73);
+    await store.close();
+    stores.length = 0;
+    const file = new Database(join(storeDir, 'events.db'), { readonly: true });
+    expect(file.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(
+      String(SCHEMA_VERSION),
+    );
+    // New rows keep nothing in the document that the key and columns give back (a plain line: nothing at all).
+    expect(file.prepare(`SELECT doc, dataset FROM events WHERE id = 'v2-app-1-0'`).get()).toEqual({
+      doc: '{}',
+      dataset: 'plain',
+    });
+    file.close();
+  });
+
+  it('restores from a backup made by version 1 and opens', async () => {
+    const name = unpackBackup(join(dir, 'backups'));
+    const data = join(dir, 'data');
+    const restored = await restoreEmbeddedBackup(join(dir, 'backups'), name, data, { replace: false }, () => undefined);
+    expect(restored.backup.events).toBe(73);
+    const store = await open(join(data, 'store'));
+    expect(store.readinessProblem()).toBeNull();
+    await expectVersion1Rows(store, join(dir, 'backups', name, 'events.db'));
+  });
+
+  it('refuses a file of a newer schema version rather than misread it', async () => {
+    const storeDir = join(dir, 'store');
+    mkdirSync(storeDir);
+    const name = unpackBackup(join(dir, 'backups'));
+    const file = join(storeDir, 'events.db');
+    writeFileSync(file, readFileSync(join(dir, 'backups', name, 'events.db')));
+    const db = new Database(file);
+    db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION + 1));
+    db.close();
+    const store = await open(storeDir);
+    expect(store.readinessProblem()?.code).toBe('STORE_SCHEMA_MISMATCH');
+  });
+});
+
+/** Matching events whose id starts with `prefix`. */
+async function countIn(store: EmbeddedStore, prefix: string, query: string): Promise<number> {
+  const page = await store.search({ query: parseQuery(query), ...WINDOW, limit: 1000, order: 'desc' });
+  return page.hits.filter((hit) => hit.id.startsWith(prefix)).length;
+}
