@@ -1,6 +1,7 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { ErrorBody } from '../../protocol/error-body.js';
 import { CollectorError } from '../collector-error.js';
+import { readWriteBody } from './body-reader.js';
 
 export interface AdmissionLimits {
   /** Write requests handled at once. */
@@ -101,11 +102,7 @@ export function ingestAdmission(limits: AdmissionLimits): WriteAdmission {
   };
   return {
     admit,
-    readBody: (maxBodyBytes) => [
-      // The limit applies to the inflated size, so a small gzip bomb cannot make us buffer gigabytes.
-      express.raw({ type: () => true, limit: maxBodyBytes, inflate: true }),
-      weigh,
-    ],
+    readBody: (maxBodyBytes) => [readWriteBody(maxBodyBytes), weigh],
   };
 }
 
