@@ -1,20 +1,24 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { RejectedLine } from './ingest-codes.js';
 
-/** One line of the body that parsed as a JSON object. */
-export interface DecodedLine {
+/** A line that parsed as a JSON object. */
+export interface ParsedLine {
   line: number;
   value: Record<string, unknown>;
   text: string;
-  /** The byte offset in the body where the line starts. */
-  at?: number;
+}
+
+/** One line of the body that parsed as a JSON object, and where it is in the body. */
+export interface DecodedLine extends ParsedLine {
+  /** Where the line starts in the body, in bytes. */
+  at: number;
+  /** The line's length in the body, in bytes (`text.length` when the line is ASCII). */
+  bytes: number;
 }
 
 interface Decoded {
   lines: DecodedLine[];
   rejected: RejectedLine[];
-  /** Every byte of the body is ASCII: each line's text is `body[at, at + text.length)`. */
-  ascii: boolean;
 }
 
 /**
@@ -27,12 +31,26 @@ interface Decoded {
  * next full collection with the other requests' bodies.
  */
 export function decodeNdjson(body: Buffer, maxLineBytes: number): Decoded {
+  const decoded: Decoded = { lines: [], rejected: [] };
+  forEachNdjsonLine(body, maxLineBytes, decoded.rejected, (line) => decoded.lines.push(line));
+  return decoded;
+}
+
+/**
+ * decodeNdjson one line at a time: `onLine` gets each JSON object as it is parsed, `rejected` the refused lines, so
+ * a caller that keeps nothing of a line holds one line's objects at a time, not the whole body's.
+ */
+export function forEachNdjsonLine(
+  body: Buffer,
+  maxLineBytes: number,
+  rejected: RejectedLine[],
+  onLine: (line: DecodedLine) => void,
+): void {
   const ascii = isAscii(body);
   // Almost every body is valid UTF-8 as a whole: one check instead of one per line (those were a third of decoding).
   const valid = ascii || isUtf8(body);
   // Latin-1 is the cheapest conversion and, for ASCII, the same characters.
   const encoding = ascii ? 'latin1' : 'utf8';
-  const out: Decoded = { lines: [], rejected: [], ascii };
   let start = 0;
   let lineNo = 0;
   while (start < body.length) {
@@ -47,19 +65,20 @@ export function decodeNdjson(body: Buffer, maxLineBytes: number): Decoded {
     const utf8 = valid || isUtf8(body.subarray(at, stop));
     if (stop - at > maxLineBytes) {
       const original = utf8 ? body.toString(encoding, at, stop) : Buffer.from(body.subarray(at, stop));
-      tooLarge(out, lineNo, stop - at, maxLineBytes, original);
+      tooLarge(rejected, lineNo, stop - at, maxLineBytes, original);
     } else if (!utf8) {
-      out.rejected.push({
+      rejected.push({
         line: lineNo,
         code: 'INGEST_INVALID_UTF8',
         reason: 'The line is not valid UTF-8.',
         original: Buffer.from(body.subarray(at, stop)),
       });
     } else {
-      parseLine(out, lineNo, body.toString(encoding, at, stop), at);
+      const text = body.toString(encoding, at, stop);
+      const value = parseLine(rejected, lineNo, text);
+      if (value) onLine({ line: lineNo, value, text, at, bytes: stop - at });
     }
   }
-  return out;
 }
 
 /**
@@ -73,8 +92,8 @@ export function utf8BytesOver(text: string, max: number): number {
 }
 
 /** Kept whole in the dead-letter store: "nothing lost" includes what we refuse. */
-function tooLarge(out: Decoded, line: number, bytes: number, max: number, original: string | Buffer): void {
-  out.rejected.push({
+function tooLarge(rejected: RejectedLine[], line: number, bytes: number, max: number, original: string | Buffer): void {
+  rejected.push({
     line,
     code: 'INGEST_EVENT_TOO_LARGE',
     reason: `The line is ${bytes} bytes; the limit is ${max}.`,
@@ -82,27 +101,28 @@ function tooLarge(out: Decoded, line: number, bytes: number, max: number, origin
   });
 }
 
-function parseLine(out: Decoded, line: number, text: string, at: number): void {
+/** The line's JSON object, or undefined with the line rejected. */
+function parseLine(rejected: RejectedLine[], line: number, text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    out.rejected.push({
+    rejected.push({
       line,
       code: 'INGEST_INVALID_JSON',
       reason: `The line is not JSON: ${(err as Error).message}`,
       original: text,
     });
-    return;
+    return undefined;
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    out.rejected.push({
+    rejected.push({
       line,
       code: 'INGEST_INVALID_EVENT',
       reason: 'Each line must be a JSON object.',
       original: text,
     });
-    return;
+    return undefined;
   }
-  out.lines.push({ line, value: value as Record<string, unknown>, text, at });
+  return value as Record<string, unknown>;
 }
