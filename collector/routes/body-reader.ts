@@ -22,14 +22,14 @@ const MAX_DEFLATE_RATIO = 1032;
 
 /**
  * Reads a write request's body into `req.body`, one Buffer, inflating gzip (deflate, br) with the limit on the
- * inflated size, so a small bomb cannot make the collector hold gigabytes.
+ * inflated size, so a small bomb cannot make the collector hold gigabytes. It runs after auth and admission.
  *
  * Inflating as the body arrived (Express's body reader) turned a 150 KB gzip body into ~60 pieces of 16 KiB, held
  * across several event-loop turns, then copied into one Buffer: two copies of every body at the peak, and pieces that
  * lived long enough to reach V8's old generation, freed only by its next full collection. Here the compressed body
- * (small) is read whole, then inflated once into one buffer sized by the gzip trailer's length field. That field
- * is only a hint, never trusted past `maxBytes` or what deflate can hold: a body that lies about its size is still
- * cut at `maxBytes` (413) or found corrupt (400), just with one more copy.
+ * (small, its size bounded before it is read) is read whole, then inflated in one go into one buffer sized by the
+ * gzip trailer's length field. That field is only a hint, never trusted past `maxBytes` or what deflate can hold: a
+ * body that lies about its size is still cut at `maxBytes` (413) or found corrupt (400), just with one more copy.
  */
 export function readWriteBody(maxBytes: number, pool: BufferPool): RequestHandler {
   /**
@@ -101,8 +101,8 @@ export function releaseBody(req: Request): void {
 }
 
 /**
- * The largest compressed body whose content could fit `maxBytes`: incompressible data grows a little when
- * compressed (deflate's stored blocks add 5 bytes per block of 16 KiB or more, brotli and zstd less, plus headers and trailers).
+ * The largest compressed body whose content could fit `maxBytes`: incompressible data grows a little when compressed
+ * (deflate's stored blocks add 5 bytes per block of 16 KiB or more, brotli and zstd less, plus headers, trailers).
  */
 export function compressedLimit(maxBytes: number): number {
   return maxBytes + Math.ceil(maxBytes / 16_384) * 8 + 1024;
@@ -124,6 +124,7 @@ function bodyError(status: number, message: string, type: string): Error {
   return Object.assign(new Error(message), { status, type });
 }
 
+/** Calls `done` once the rest of the request's body has been read and dropped (or the connection is gone). */
 function afterRest(req: Request, done: () => void): void {
   if (req.complete || req.destroyed) {
     done();
