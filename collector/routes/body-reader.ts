@@ -33,7 +33,7 @@ const MAX_DEFLATE_RATIO = 1032;
  */
 export function readWriteBody(maxBytes: number, pool: BufferPool): RequestHandler {
   /**
-   * The body is handed on in pooled memory, given back when the answer is sent or at `releaseBody`. A fresh buffer
+   * The body is handed on in pooled memory, given back once the answer is sent or at `releaseBody`. A fresh buffer
    * per body lived through the request's decoding, long enough to reach the old generation whenever young-generation
    * collections ran meanwhile; there it waited for a full collection, which V8 runs only after 64 MB more of memory
    * outside its heap: 60 MB of dead bodies at the peak under one shipper's load. The buffer zlib (or the body reader)
@@ -44,7 +44,9 @@ export function readWriteBody(maxBytes: number, pool: BufferPool): RequestHandle
     body.copy(pooled.bytes);
     req.body = pooled.bytes;
     leases.set(req, pooled.release);
-    res.once('close', pooled.release);
+    // 'finish', not 'close': a client that goes away does not end the handler, which may still read the body (the
+    // _bulk door keeps refused lines as slices of it until they are stored). Its memory is then simply not reused.
+    res.once('finish', pooled.release);
   };
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!hasBody(req)) {
