@@ -62,3 +62,18 @@ export async function benchElasticsearch(
     },
   };
 }
+
+/** The events a kept node already holds under `indices` (from an earlier run) and the newest one's time. */
+export async function loadedEvents(url: string, indices: string): Promise<{ count: number; newest: number }> {
+  const res = await fetch(`${url}/${indices}/_search?ignore_unavailable=true&allow_no_indices=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ size: 0, track_total_hits: true, aggs: { newest: { max: { field: '@timestamp' } } } }),
+  });
+  if (!res.ok) return { count: 0, newest: 0 };
+  const body = (await res.json()) as {
+    hits: { total: { value: number } };
+    aggregations?: { newest: { value: number } };
+  };
+  return { count: body.hits.total.value, newest: body.aggregations?.newest.value ?? 0 };
+}

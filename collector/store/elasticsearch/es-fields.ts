@@ -30,21 +30,25 @@ export async function esFields(ctx: EsReadContext, filter: EventFilter): Promise
 /** `/fields/{name}/top` on Elasticsearch: a terms aggregation whose error bound proves the counts exact. */
 export async function esTopValues(ctx: EsReadContext, request: TopValuesRequest): Promise<TopValues> {
   const field = topValuesField(request.field).name;
-  const response = await searchEvents(ctx, {
-    size: 0,
-    track_total_hits: false,
-    query: eventQuery(request.query, request.from, request.to),
-    aggs: {
-      top: {
-        terms: {
-          field,
-          size: request.size,
-          shard_size: Math.max(SHARD_SIZE, request.size),
-          show_term_doc_count_error: true,
+  const response = await searchEvents(
+    ctx,
+    {
+      size: 0,
+      track_total_hits: false,
+      query: eventQuery(request.query, request.from, request.to),
+      aggs: {
+        top: {
+          terms: {
+            field,
+            size: request.size,
+            shard_size: Math.max(SHARD_SIZE, request.size),
+            show_term_doc_count_error: true,
+          },
         },
       },
     },
-  });
+    request,
+  );
   const top = response.aggregations?.top as
     | {
         buckets: { key: string | number; key_as_string?: string; doc_count: number }[];

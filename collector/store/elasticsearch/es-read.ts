@@ -4,7 +4,7 @@ import { compileElasticsearch } from './compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
 import { QueryError } from '../../query/query-error.js';
 import { guardEs, SHARD_STARTING } from './es-errors.js';
-import { searchPattern } from './index-templates.js';
+import { windowIndices } from './index-templates.js';
 
 /** What every Elasticsearch read needs: the client, the index prefix, the timeout and a logger. */
 export interface EsReadContext {
@@ -87,13 +87,18 @@ export type EventSearchBody = Omit<
 
 /**
  * Searches the event indices (never dead letters or heartbeats) under guardRead's timeout and error mapping. Every
- * read endpoint goes through here, so none can forget the timeout or reach another index.
+ * read endpoint goes through here, so none can forget the timeout or reach another index. A read limited to a time
+ * window gives it (`where`), so only that window's daily indices are searched; a read that knows its day names it.
  */
-export function searchEvents<TDoc = unknown>(ctx: EsReadContext, body: EventSearchBody) {
+export function searchEvents<TDoc = unknown>(
+  ctx: EsReadContext,
+  body: EventSearchBody,
+  where: { from?: Date; to?: Date } | { index: string } = {},
+) {
   return guardRead(ctx, (t) =>
     ctx.client.search<TDoc>(
       {
-        index: searchPattern(ctx.indexPrefix),
+        index: 'index' in where ? where.index : windowIndices(ctx.indexPrefix, where.from, where.to),
         ignore_unavailable: true,
         allow_no_indices: true,
         timeout: t.timeout,

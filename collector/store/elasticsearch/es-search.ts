@@ -2,7 +2,7 @@ import { errors, type estypes } from '@elastic/elasticsearch';
 import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import { eventQuery, eventSort, guardRead, SORT_LENGTH, type EsReadContext } from './es-read.js';
-import { searchPattern } from './index-templates.js';
+import { windowIndices } from './index-templates.js';
 
 /** How long a point in time stays open between two pages; each page extends it. */
 const PIT_KEEP_ALIVE = '1m';
@@ -33,7 +33,7 @@ export class EsSearch {
       }
     }
     if (request.after) return this.page(request, undefined);
-    const pit = await this.openPit(request.reader);
+    const pit = await this.openPit(request);
     if (!pit) return this.page(request, undefined);
     try {
       return await this.page(request, pit);
@@ -51,7 +51,7 @@ export class EsSearch {
           ...(pit
             ? { pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }
             : {
-                index: searchPattern(indexPrefix),
+                index: windowIndices(indexPrefix, request.from, request.to),
                 ignore_unavailable: true,
                 allow_no_indices: true,
                 ...(request.reader ? { preference: request.reader } : {}),
@@ -83,10 +83,11 @@ export class EsSearch {
     };
   }
 
-  private async openPit(reader: string | undefined): Promise<string | null> {
+  private async openPit({ reader, from, to }: SearchRequest): Promise<string | null> {
     try {
       const res = await this.ctx.client.openPointInTime({
-        index: searchPattern(this.ctx.indexPrefix),
+        // The window's days only: a point in time holds every shard it covers open until it is closed or expires.
+        index: windowIndices(this.ctx.indexPrefix, from, to),
         ...(reader ? { preference: reader } : {}),
         keep_alive: PIT_KEEP_ALIVE,
         ignore_unavailable: true,

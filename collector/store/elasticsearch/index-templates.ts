@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { dailyIndex } from '../daily-index.js';
 import { KEYWORD_MAX_LENGTH, KNOWN_FIELDS, LABELS_PREFIX, type FieldType } from '../field-catalogue.js';
 
 /** Index names and templates for Elasticsearch (docs/events.md). Core features only, so the minimal distribution works. */
@@ -6,6 +7,28 @@ import { KEYWORD_MAX_LENGTH, KNOWN_FIELDS, LABELS_PREFIX, type FieldType } from 
 /** The pattern that searches every event index but not the dead letters, the host heartbeats nor the alerts. */
 export function searchPattern(prefix: string): string {
   return `${prefix}-*,-${deadLetterPattern(prefix)},-${hostsIndex(prefix)},-${alertsIndex(prefix)}`;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Windows of up to this many days are read from their days' indices by name; longer ones through the pattern. */
+export const NAMED_DAYS_MAX = 31;
+
+/**
+ * The indices a read of the events between `from` and `to` needs: each day of the window by name (an event lives in the
+ * index of its `@timestamp`'s UTC day), else every event index when an end is open or the window is long. Naming the
+ * days keeps a read of the last hour off the other days' shards: with a week of data, a search, its point in time
+ * and a histogram otherwise visit every day's shard, and the shards outside the window still cost each read a
+ * round of shard requests.
+ */
+export function windowIndices(prefix: string, from: Date | undefined, to: Date | undefined): string {
+  if (!from || !to || to.getTime() < from.getTime()) return searchPattern(prefix);
+  const first = Math.floor(from.getTime() / DAY_MS) * DAY_MS;
+  const days = Math.floor((to.getTime() - first) / DAY_MS) + 1;
+  if (days > NAMED_DAYS_MAX) return searchPattern(prefix);
+  return Array.from({ length: days }, (_, i) => dailyIndex(prefix, new Date(first + i * DAY_MS).toISOString())).join(
+    ',',
+  );
 }
 
 /** Alert rules, their states and outboxes, and the evaluation lease (es-alert-records.ts). */
