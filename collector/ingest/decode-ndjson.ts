@@ -1,36 +1,84 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { RejectedLine } from './ingest-codes.js';
 
-/** One line of the body that parsed as a JSON object. */
-export interface DecodedLine {
+/** A line that parsed as a JSON object. */
+export interface ParsedLine {
   line: number;
   value: Record<string, unknown>;
   text: string;
-  /** Where the line starts in the body (a byte offset when the body is `ascii`); -1 when not known. */
-  at?: number;
+}
+
+/** One line of the body that parsed as a JSON object, and where it is in the body. */
+export interface DecodedLine extends ParsedLine {
+  /** Where the line starts in the body, in bytes. */
+  at: number;
+  /** The line's length in the body, in bytes (`text.length` when the line is ASCII). */
+  bytes: number;
 }
 
 interface Decoded {
   lines: DecodedLine[];
   rejected: RejectedLine[];
-  /** Every byte of the body is ASCII: each line's text is `body[at, at + text.length)`. */
-  ascii: boolean;
 }
 
 /**
  * Splits an NDJSON body into JSON objects, rejecting (never dropping) lines that are not UTF-8, not JSON objects
  * or longer than `maxLineBytes`. Blank lines are skipped but still counted, so line numbers match the body.
+ *
+ * Each line becomes a string of its own. One string of the whole body, which every line's text was a slice of, was a
+ * megabyte per request in V8's large-object space, kept alive by those slices through the request's decoding: when a
+ * young-generation collection ran meanwhile (most requests) it moved to the old generation, to wait there for the
+ * next full collection with the other requests' bodies.
  */
 export function decodeNdjson(body: Buffer, maxLineBytes: number): Decoded {
-  const decoded: Decoded = { lines: [], rejected: [], ascii: false };
-  // Almost every body is valid UTF-8 as a whole: one check and one conversion instead of one of each per line
-  // (those were a third of decoding). A body that is not is split as bytes, so a bad line keeps its exact bytes.
-  if (isUtf8(body)) {
-    const text = body.toString('utf8');
-    decoded.ascii = text.length === body.length;
-    decodeText(text, maxLineBytes, decoded);
-  } else decodeBytes(body, maxLineBytes, decoded);
+  const decoded: Decoded = { lines: [], rejected: [] };
+  forEachNdjsonLine(body, maxLineBytes, decoded.rejected, (line) => decoded.lines.push(line));
   return decoded;
+}
+
+/**
+ * decodeNdjson one line at a time: `onLine` gets each JSON object as it is parsed, `rejected` the refused lines, so
+ * a caller that keeps nothing of a line holds one line's objects at a time, not the whole body's.
+ */
+export function forEachNdjsonLine(
+  body: Buffer,
+  maxLineBytes: number,
+  rejected: RejectedLine[],
+  onLine: (line: DecodedLine) => void,
+): void {
+  const ascii = isAscii(body);
+  // Almost every body is valid UTF-8 as a whole: one check instead of one per line (those were a third of decoding).
+  const valid = ascii || isUtf8(body);
+  // Latin-1 is the cheapest conversion and, for ASCII, the same characters.
+  const encoding = ascii ? 'latin1' : 'utf8';
+  let start = 0;
+  let lineNo = 0;
+  while (start < body.length) {
+    let end = body.indexOf(0x0a, start);
+    if (end < 0) end = body.length;
+    lineNo++;
+    const at = start;
+    let stop = end;
+    if (stop > at && body[stop - 1] === 0x0d) stop--;
+    start = end + 1;
+    if (stop === at) continue;
+    const utf8 = valid || isUtf8(body.subarray(at, stop));
+    if (stop - at > maxLineBytes) {
+      const original = utf8 ? body.toString(encoding, at, stop) : Buffer.from(body.subarray(at, stop));
+      tooLarge(rejected, lineNo, stop - at, maxLineBytes, original);
+    } else if (!utf8) {
+      rejected.push({
+        line: lineNo,
+        code: 'INGEST_INVALID_UTF8',
+        reason: 'The line is not valid UTF-8.',
+        original: Buffer.from(body.subarray(at, stop)),
+      });
+    } else {
+      const text = body.toString(encoding, at, stop);
+      const value = parseLine(rejected, lineNo, text);
+      if (value) onLine({ line: lineNo, value, text, at, bytes: stop - at });
+    }
+  }
 }
 
 /**
@@ -43,56 +91,9 @@ export function utf8BytesOver(text: string, max: number): number {
   return bytes > max ? bytes : 0;
 }
 
-function decodeText(text: string, maxLineBytes: number, out: Decoded): void {
-  let start = 0;
-  let lineNo = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    lineNo++;
-    let stop = end;
-    if (stop > start && text.charCodeAt(stop - 1) === 0x0d) stop--;
-    const line = text.slice(start, stop);
-    const at = start;
-    start = end + 1;
-    if (line.length === 0) continue;
-    const bytes = utf8BytesOver(line, maxLineBytes);
-    if (bytes) tooLarge(out, lineNo, bytes, maxLineBytes, line);
-    else parseLine(out, lineNo, line, at);
-  }
-}
-
-function decodeBytes(body: Buffer, maxLineBytes: number, out: Decoded): void {
-  let start = 0;
-  let lineNo = 0;
-  while (start < body.length) {
-    let end = body.indexOf(0x0a, start);
-    if (end < 0) end = body.length;
-    lineNo++;
-    let stop = end;
-    if (stop > start && body[stop - 1] === 0x0d) stop--;
-    const raw = body.subarray(start, stop);
-    start = end + 1;
-    if (raw.length === 0) continue;
-    const utf8 = isUtf8(raw);
-    if (raw.length > maxLineBytes) {
-      tooLarge(out, lineNo, raw.length, maxLineBytes, utf8 ? raw.toString('utf8') : Buffer.from(raw));
-    } else if (!utf8) {
-      out.rejected.push({
-        line: lineNo,
-        code: 'INGEST_INVALID_UTF8',
-        reason: 'The line is not valid UTF-8.',
-        original: Buffer.from(raw),
-      });
-    } else {
-      parseLine(out, lineNo, raw.toString('utf8'));
-    }
-  }
-}
-
 /** Kept whole in the dead-letter store: "nothing lost" includes what we refuse. */
-function tooLarge(out: Decoded, line: number, bytes: number, max: number, original: string | Buffer): void {
-  out.rejected.push({
+function tooLarge(rejected: RejectedLine[], line: number, bytes: number, max: number, original: string | Buffer): void {
+  rejected.push({
     line,
     code: 'INGEST_EVENT_TOO_LARGE',
     reason: `The line is ${bytes} bytes; the limit is ${max}.`,
@@ -100,27 +101,28 @@ function tooLarge(out: Decoded, line: number, bytes: number, max: number, origin
   });
 }
 
-function parseLine(out: Decoded, line: number, text: string, at = -1): void {
+/** The line's JSON object, or undefined with the line rejected. */
+function parseLine(rejected: RejectedLine[], line: number, text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    out.rejected.push({
+    rejected.push({
       line,
       code: 'INGEST_INVALID_JSON',
       reason: `The line is not JSON: ${(err as Error).message}`,
       original: text,
     });
-    return;
+    return undefined;
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    out.rejected.push({
+    rejected.push({
       line,
       code: 'INGEST_INVALID_EVENT',
       reason: 'Each line must be a JSON object.',
       original: text,
     });
-    return;
+    return undefined;
   }
-  out.lines.push({ line, value: value as Record<string, unknown>, text, at });
+  return value as Record<string, unknown>;
 }

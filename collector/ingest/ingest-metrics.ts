@@ -190,10 +190,13 @@ export interface StoredSample {
 /** The sample of `events`, `bytesOf(i)` being event i's size as received. */
 export function sampleStored(events: readonly StoredEvent[], bytesOf: (i: number) => number): StoredSample {
   const sample: StoredSample = { hosts: [], readAt: [], bytes: [] };
-  events.forEach((event, i) => {
-    sample.hosts.push(event.doc.host?.name ?? '');
-    sample.readAt.push(event.doc.event.created);
-    sample.bytes.push(bytesOf(i));
-  });
+  events.forEach((event, i) => addToSample(sample, event, bytesOf(i)));
   return sample;
+}
+
+/** Adds the next event, of `bytes` as received, to `sample`. */
+export function addToSample(sample: StoredSample, event: StoredEvent, bytes: number): void {
+  sample.hosts.push(event.doc.host?.name ?? '');
+  sample.readAt.push(event.doc.event.created);
+  sample.bytes.push(bytes);
 }

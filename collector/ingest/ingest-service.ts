@@ -1,12 +1,12 @@
 import type { IngestResult } from '../../protocol/ingest-result.js';
 import { PER_REQUEST, type LineDelays } from '../clock/line-delays.js';
 import type { StoredEvent } from '../store/ecs-document.js';
-import type { LogStore, WriteOutcome } from '../store/log-store.js';
+import { openWrite, type LogStore, type WriteOutcome } from '../store/log-store.js';
 import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import { BufferPool } from '../store/buffer-pool.js';
-import { decodeNdjson, type DecodedLine } from './decode-ndjson.js';
+import { forEachNdjsonLine } from './decode-ndjson.js';
 import { LineOriginals } from './line-originals.js';
-import { sampleStored, type IngestMetrics, type StoredSample } from './ingest-metrics.js';
+import { addToSample, type IngestMetrics, type StoredSample } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
 import { normalizeEvent } from './normalize-event.js';
 
@@ -39,31 +39,35 @@ export class IngestService {
   ) {}
 
   /**
-   * Ingests one NDJSON body on behalf of a token. Decoding, normalising and handing the events to the store happen
-   * before anything is awaited, and only `finish` waits: the body and the documents are not held while the store
-   * works (the Elasticsearch store keeps just the encoded bulk bytes), which is most of the collector's memory under
-   * load.
+   * Ingests one NDJSON body on behalf of a token. Each line is decoded, normalised and handed to the store before the
+   * next, and only `finish` waits: the body and the documents are not held while the store works (the Elasticsearch
+   * store keeps just the encoded bulk bytes), which is most of the collector's memory under load. One line at a time
+   * also means a young-generation collection during a request finds one event's objects alive, not thousands, so
+   * they are not moved to the old generation to wait for a full collection there.
    */
   ingest(body: Buffer, tokenName?: string): Promise<IngestResult> {
     const now = new Date().toISOString();
-    const nowMs = Date.parse(now);
-    const { lines, rejected, ascii } = decodeNdjson(body, this.limits.maxMessageBytes + ENVELOPE_BYTES);
-    const events: StoredEvent[] = [];
-    const accepted: DecodedLine[] = [];
-    for (const line of lines) {
-      const result = normalizeEvent(line, { now, nowMs, maxMessageBytes: this.limits.maxMessageBytes });
-      if ('doc' in result) {
-        events.push(result);
-        accepted.push(line);
-      } else {
+    const context = { now, nowMs: Date.parse(now), maxMessageBytes: this.limits.maxMessageBytes };
+    const rejected: RejectedLine[] = [];
+    const eventLines = new LineOriginals();
+    const sample: StoredSample | undefined = this.metrics && { hosts: [], readAt: [], bytes: [] };
+    const sink = openWrite(this.store);
+    let events = 0;
+    forEachNdjsonLine(body, this.limits.maxMessageBytes + ENVELOPE_BYTES, rejected, (line) => {
+      const result = normalizeEvent(line, context);
+      if (!('doc' in result)) {
         rejected.push(result);
+        return;
       }
-    }
-    const eventLines = new LineOriginals(body, ascii, accepted, this.linePool);
-    if (this.lineDelays) noteLineDelays(events, this.lineDelays);
-    const sample = this.metrics && sampleStored(events, (i) => Buffer.byteLength(accepted[i]!.text));
+      if (this.lineDelays && events < PER_REQUEST) noteLineDelay(result, this.lineDelays);
+      if (sample) addToSample(sample, result, line.bytes);
+      eventLines.add(line);
+      sink.add(result);
+      events++;
+    });
+    eventLines.keep(body, this.linePool);
     const stopTimer = this.metrics?.storeWrite.startTimer();
-    const written = events.length ? this.store.write(events) : Promise.resolve(NOTHING_WRITTEN);
+    const written = events ? sink.finish() : Promise.resolve(NOTHING_WRITTEN);
     return this.finish(written, eventLines, rejected, now, tokenName, stopTimer, sample);
   }
 
@@ -113,16 +117,13 @@ export class IngestService {
 }
 
 /**
- * Notes how long after its line time the shipper read each of the first events (for the clock cross-check). An
- * event whose time is its read time had no time in its line and says nothing.
+ * Notes how long after its line time the shipper read one of a request's first events (for the clock cross-check).
+ * An event whose time is its read time had no time in its line and says nothing.
  */
-function noteLineDelays(events: readonly StoredEvent[], delays: LineDelays): void {
-  const n = Math.min(events.length, PER_REQUEST);
-  for (let i = 0; i < n; i++) {
-    const doc = events[i]!.doc;
-    const created = doc.event.created;
-    const host = doc.host?.name;
-    if (!created || !host || created === doc['@timestamp']) continue;
-    delays.record(host, Date.parse(created) - Date.parse(doc['@timestamp']));
-  }
+function noteLineDelay(event: StoredEvent, delays: LineDelays): void {
+  const doc = event.doc;
+  const created = doc.event.created;
+  const host = doc.host?.name;
+  if (!created || !host || created === doc['@timestamp']) return;
+  delays.record(host, Date.parse(created) - Date.parse(doc['@timestamp']));
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { FORMATS, LEVELS, type Format, type Level } from '../../protocol/event.js';
 import type { EcsDocument, StoredEvent } from '../store/ecs-document.js';
 import { isAcceptedTimestamp, outsideAcceptedTimes } from '../store/field-catalogue.js';
-import { utf8BytesOver, type DecodedLine } from './decode-ndjson.js';
+import { utf8BytesOver, type ParsedLine } from './decode-ndjson.js';
 import type { RejectedLine } from './ingest-codes.js';
 import { normalizeLevel } from './parse/level-names.js';
 import { parseLine } from './parse/parse-line.js';
@@ -52,7 +52,7 @@ function isoTime(value: string | undefined, key: string): string | undefined {
  * Hand-written rather than schema-driven: this runs for every event and is the collector's hot path.
  */
 export function normalizeEvent(
-  line: DecodedLine,
+  line: ParsedLine,
   ctx: NormalizeContext,
   /** For `format: json`: the message as an object already decoded by the caller. */
   decodedMessage?: Record<string, unknown>,

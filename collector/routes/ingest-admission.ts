@@ -1,6 +1,8 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { ErrorBody } from '../../protocol/error-body.js';
 import { CollectorError } from '../collector-error.js';
+import { BufferPool } from '../store/buffer-pool.js';
+import { readWriteBody } from './body-reader.js';
 
 export interface AdmissionLimits {
   /** Write requests handled at once. */
@@ -42,6 +44,8 @@ export function ingestAdmission(limits: AdmissionLimits): WriteAdmission {
   let heldBytes = 0;
   const perToken = new Map<string, number>();
   const charged = new WeakMap<Request, number>();
+  // The bodies being handled (body-reader.ts): one shipper keeps 4 writes in flight; more are left to the collector.
+  const bodies = new BufferPool(8);
   const overloaded = (message: string) => new CollectorError('INGEST_OVERLOADED', message, 429, {}, 1);
   const overBudget = (bytes: number) =>
     overloaded(
@@ -101,11 +105,7 @@ export function ingestAdmission(limits: AdmissionLimits): WriteAdmission {
   };
   return {
     admit,
-    readBody: (maxBodyBytes) => [
-      // The limit applies to the inflated size, so a small gzip bomb cannot make us buffer gigabytes.
-      express.raw({ type: () => true, limit: maxBodyBytes, inflate: true }),
-      weigh,
-    ],
+    readBody: (maxBodyBytes) => [readWriteBody(maxBodyBytes, bodies), weigh],
   };
 }
 

@@ -104,6 +104,20 @@ export interface SearchPage {
   snapshot?: string | null;
 }
 
+/** A write whose events are added one by one, then stored together (LogStore.write). */
+export interface EventSink {
+  add(event: StoredEvent): void;
+  /** Stores what was added; failure indexes count the events in the order they were added. */
+  finish(): Promise<WriteOutcome>;
+}
+
+/** A write of events one by one into `store`: its own when it has one, else the events collected for `write`. */
+export function openWrite(store: LogStore): EventSink {
+  if (store.openWrite) return store.openWrite();
+  const events: StoredEvent[] = [];
+  return { add: (event) => events.push(event), finish: () => store.write(events) };
+}
+
 /**
  * One interface over every storage engine (Elasticsearch, the embedded store): the rest of the collector never
  * knows which one runs.
@@ -113,6 +127,11 @@ export interface LogStore {
   init(): Promise<void>;
   /** Stores events durably; ids already stored count as duplicates. Throws StoreUnavailableError to be retried. */
   write(events: readonly StoredEvent[]): Promise<WriteOutcome>;
+  /**
+   * The same write, with the events handed over one by one as they are made, for a store that encodes them at once
+   * (Elasticsearch): the caller then never holds a whole request's documents. `openWrite(store)` serves every store.
+   */
+  openWrite?(): EventSink;
   /** Keeps rejected events with their reason. */
   writeDeadLetters(items: readonly DeadLetter[]): Promise<void>;
   /** Dead letters in a window, newest first. */

@@ -1,4 +1,4 @@
-import { BufferPool } from '../buffer-pool.js';
+import { BufferPool, type PooledBytes } from '../buffer-pool.js';
 import { dailyIndex } from '../daily-index.js';
 import type { StoredEvent } from '../ecs-document.js';
 
@@ -18,33 +18,40 @@ export interface EncodedBulk {
  * Encodes events into bulk bodies, so a request keeps only bytes while it waits for Elasticsearch: the documents die
  * young instead of being promoted to the old generation with everything they point to (an ingest request waits
  * hundreds of milliseconds for its bulk answer, and the collector's peak memory was those waiting documents and the
- * strings built from them). Each item's text is short-lived; the body is written once into pooled memory
- * (buffer-pool.ts), with no joined string and no second copy of it for Content-Length.
+ * strings built from them). Each item is written into pooled memory (buffer-pool.ts) as it is added and its text
+ * dropped at once, with no joined string and no second copy of it for Content-Length.
  */
 export class BulkEncoder {
   /** Each daily index's action prefix, built once (a process writes to a handful of days). */
   private readonly actions = new Map<string, string>();
+  /** The size of the last body, the first guess for the next one's. */
+  private lastBytes = 0;
 
   constructor(
     private readonly indexPrefix: string,
     private readonly pool = new BufferPool(8),
   ) {}
 
+  /** A body to add events to one by one. */
+  start(): BulkBuilder {
+    return new BulkBuilder(this, this.pool, this.lastBytes);
+  }
+
+  /** The body of `events`, all at once. */
   encode(events: readonly StoredEvent[]): EncodedBulk {
-    const items: string[] = new Array<string>(events.length);
-    const ends = new Uint32Array(events.length);
-    let used = 0;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i]!;
-      const item = `${this.action(event.doc['@timestamp'])}${JSON.stringify(event.id)}}}\n${JSON.stringify(event.doc)}\n`;
-      items[i] = item;
-      used += Buffer.byteLength(item);
-      ends[i] = used;
-    }
-    const memory = this.pool.take(used);
-    let at = 0;
-    for (const item of items) at += memory.bytes.write(item, at);
-    return { body: memory.bytes, ends, release: memory.release };
+    const builder = this.start();
+    for (const event of events) builder.add(event);
+    return builder.finish();
+  }
+
+  /** The item's two lines: the action and the document. */
+  item(event: StoredEvent): string {
+    return `${this.action(event.doc['@timestamp'])}${JSON.stringify(event.id)}}}\n${JSON.stringify(event.doc)}\n`;
+  }
+
+  /** Notes a finished body's size. */
+  finished(bytes: number): void {
+    this.lastBytes = bytes;
   }
 
   private action(timestamp: string): string {
@@ -59,6 +66,61 @@ export class BulkEncoder {
     return action;
   }
 }
+
+/**
+ * A bulk body being written item by item. Adding each event as it is made (instead of encoding a request's whole
+ * array of documents at the end) means a request never holds all its documents at once: a young-generation
+ * collection in the middle of a request then finds almost nothing alive to move to the old generation.
+ */
+export class BulkBuilder {
+  private memory: PooledBytes;
+  private used = 0;
+  private readonly ends: number[] = [];
+
+  constructor(
+    private readonly encoder: BulkEncoder,
+    private readonly pool: BufferPool,
+    guess: number,
+  ) {
+    // A little over the last body: most bodies then fit the first buffer and are never copied to a larger one.
+    this.memory = pool.take(Math.max(MIN_GUESS, Math.ceil(guess * 1.25)));
+  }
+
+  get count(): number {
+    return this.ends.length;
+  }
+
+  add(event: StoredEvent): void {
+    const item = this.encoder.item(event);
+    const room = this.memory.bytes.length - this.used;
+    // A UTF-16 unit is at most 3 UTF-8 bytes: only near the end of the buffer is the exact size worth counting.
+    if (item.length * 3 > room) {
+      const bytes = Buffer.byteLength(item);
+      if (bytes > room) this.grow(this.used + bytes);
+    }
+    this.used += this.memory.bytes.write(item, this.used);
+    this.ends.push(this.used);
+  }
+
+  finish(): EncodedBulk {
+    this.encoder.finished(this.used);
+    return {
+      body: this.memory.bytes.subarray(0, this.used),
+      ends: Uint32Array.from(this.ends),
+      release: this.memory.release,
+    };
+  }
+
+  private grow(needed: number): void {
+    const larger = this.pool.take(Math.max(needed, this.memory.bytes.length * 2));
+    this.memory.bytes.copy(larger.bytes, 0, 0, this.used);
+    this.memory.release();
+    this.memory = larger;
+  }
+}
+
+/** The first buffer of a body when nothing was encoded before. */
+const MIN_GUESS = 64 * 1024;
 
 /** The items `keep` (positions in `bulk`) as a bulk body of their own, cut from the encoded bytes. */
 export function subBulk(bulk: EncodedBulk, keep: readonly number[]): EncodedBulk {

@@ -7,6 +7,7 @@ import type { DeadLetterPage } from '../../../protocol/dead-letter.js';
 import type {
   DeadLetter,
   DeadLetterQuery,
+  EventSink,
   LogStore,
   RetentionOutcome,
   RetentionPolicy,
@@ -168,6 +169,17 @@ export class EsStore implements LogStore {
   async write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
     await this.ensureTemplates();
     return this.writer.write(events);
+  }
+
+  openWrite(): EventSink {
+    const sink = this.writer.openWrite();
+    return {
+      add: (event) => sink.add(event),
+      finish: async () => {
+        await this.ensureTemplates();
+        return sink.finish();
+      },
+    };
   }
 
   async writeDeadLetters(items: readonly DeadLetter[]): Promise<void> {

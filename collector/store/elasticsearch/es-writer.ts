@@ -4,11 +4,11 @@ import type { Registry } from 'prom-client';
 import { StoreWriteMetrics } from '../../monitoring/store-write-metrics.js';
 import { BoundedGate } from '../bounded-gate.js';
 import type { StoredEvent } from '../ecs-document.js';
-import type { DeadLetter, WriteOutcome } from '../log-store.js';
+import type { DeadLetter, EventSink, WriteOutcome } from '../log-store.js';
 import { StoreOverloadedError, StoreUnavailableError } from '../store-errors.js';
 import { guardEs } from './es-errors.js';
 import { deadLetterIndex } from '../daily-index.js';
-import { BulkEncoder, subBulk, type EncodedBulk } from './bulk-encoder.js';
+import { BulkEncoder, subBulk, type BulkBuilder, type EncodedBulk } from './bulk-encoder.js';
 import { isAcceptedTimestamp, outsideAcceptedTimes } from '../field-catalogue.js';
 
 export interface EsWriterOptions {
@@ -56,34 +56,50 @@ export class EsWriter {
   }
 
   /**
-   * Encodes every event at once, before anything is awaited, and keeps only the bytes: the documents (and the caller's
-   * array of them) can be collected while the bulk requests wait for a slot and for Elasticsearch.
+   * A write whose events are encoded into bulk bodies as they are added, so only bytes are kept: the documents (and
+   * the caller's array of them, for `write`) can be collected at once, while the requests wait for a slot and for
+   * Elasticsearch.
    */
-  write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+  openWrite(): EventSink {
     const outcome: WriteOutcome = { accepted: 0, duplicates: 0, failures: [] };
     const bulks: PendingBulk[] = [];
-    for (let start = 0; start < events.length; start += this.options.bulkMaxEvents) {
-      const chunk: StoredEvent[] = [];
-      const positions: number[] = [];
-      const stop = Math.min(events.length, start + this.options.bulkMaxEvents);
-      for (let i = start; i < stop; i++) {
-        const event = events[i]!;
+    let builder: BulkBuilder | undefined;
+    let positions: number[] = [];
+    let added = 0;
+    return {
+      add: (event) => {
+        const index = added++;
         // The same times as the embedded store accepts (field-catalogue.ts), so both stores store the same events.
         const timestamp = event.doc['@timestamp'];
-        if (isAcceptedTimestamp(timestamp)) {
-          chunk.push(event);
-          positions.push(i);
-        } else {
+        if (!isAcceptedTimestamp(timestamp)) {
           outcome.failures.push({
-            index: i,
+            index,
             code: 'STORE_REJECTED',
             reason: outsideAcceptedTimes('@timestamp', timestamp),
           });
+          return;
         }
-      }
-      if (chunk.length) bulks.push({ bulk: this.encoder.encode(chunk), positions });
-    }
-    return this.send(bulks, outcome);
+        builder ??= this.encoder.start();
+        builder.add(event);
+        positions.push(index);
+        if (positions.length < this.options.bulkMaxEvents) return;
+        bulks.push({ bulk: builder.finish(), positions });
+        builder = undefined;
+        positions = [];
+      },
+      finish: () => {
+        if (builder) bulks.push({ bulk: builder.finish(), positions });
+        builder = undefined;
+        return this.send(bulks, outcome);
+      },
+    };
+  }
+
+  /** Writes `events` (see openWrite). */
+  write(events: readonly StoredEvent[]): Promise<WriteOutcome> {
+    const sink = this.openWrite();
+    for (const event of events) sink.add(event);
+    return sink.finish();
   }
 
   private async send(bulks: PendingBulk[], outcome: WriteOutcome): Promise<WriteOutcome> {

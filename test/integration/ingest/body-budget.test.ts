@@ -1,6 +1,7 @@
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { refresh, startTestCollector, type TestCollector, postIngest } from '../../support/collector-harness.js';
+import { sizedBatch } from '../../support/sized-batch.js';
 
 /** 600,000 bytes of bodies may be held at once: one 400,000-byte batch fits, two do not. */
 const BUDGET = 600_000;
@@ -10,19 +11,6 @@ beforeAll(async () => {
   collector = await startTestCollector('body-budget', { limits: { max_ingest_bytes_in_flight: BUDGET } });
 });
 afterAll(() => collector?.dispose());
-
-/** `count` events with ids `${tag}-i` as NDJSON of exactly `bytes` bytes (the last message is padded). */
-function batch(tag: string, count: number, bytes: number): Buffer {
-  const now = Date.now();
-  const lines = Array.from({ length: count }, (_, i) =>
-    JSON.stringify({ id: `${tag}-${i}`, timestamp: new Date(now - i).toISOString(), host: 'web-1', message: '' }),
-  );
-  const pad = bytes - (lines.join('\n').length + 1);
-  lines[count - 1] = lines[count - 1]!.replace('"message":""', `"message":"${'x'.repeat(pad)}"`);
-  const body = Buffer.from(`${lines.join('\n')}\n`);
-  expect(body.length).toBe(bytes);
-  return body;
-}
 
 /** Starts an upload that has sent `sent` of its declared bytes, then waits; `finish` sends the rest. */
 async function slowUpload(body: Buffer, sent: number): Promise<{ finish(): Promise<IngestMessage> }> {
@@ -64,8 +52,8 @@ interface IngestMessage {
 
 describe('the byte budget of write bodies held at once', () => {
   it('refuses a body that would pass it with 429 + Retry-After before reading it, and takes it once there is room', async () => {
-    const first = batch('held', 1000, 400_000);
-    const second = batch('second', 1000, 400_000);
+    const first = sizedBatch('held', 1000, 400_000);
+    const second = sizedBatch('second', 1000, 400_000);
     const upload = await slowUpload(first, 100_000);
 
     const refused = await postIngest<{ error?: { code: string; message: string } }>(
@@ -102,7 +90,7 @@ describe('the byte budget of write bodies held at once', () => {
   });
 
   it('lets one body larger than the whole budget in when nothing else is held', async () => {
-    const answer = await postIngest(collector.url, collector.tokens.ingest, batch('large', 2000, 900_000));
+    const answer = await postIngest(collector.url, collector.tokens.ingest, sizedBatch('large', 2000, 900_000));
     expect(answer.status).toBe(200);
     expect(answer.body.accepted).toBe(2000);
   });

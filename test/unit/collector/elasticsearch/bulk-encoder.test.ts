@@ -60,6 +60,29 @@ describe('BulkEncoder', () => {
   });
 });
 
+describe('BulkBuilder', () => {
+  it('moves a body that outgrows its first buffer into a larger one, every item intact, and guesses from the last', () => {
+    const pool = new BufferPool(4);
+    const encoder = new BulkEncoder('logs', pool);
+    // ~1 KiB items: 200 of them pass the first 64 KiB buffer twice.
+    const many = Array.from({ length: 200 }, (_, i) => event(`id-${i}`, '2026-12-05T10:00:00.000Z', 'é'.repeat(500)));
+    const builder = encoder.start();
+    for (const e of many) builder.add(e);
+    expect(builder.count).toBe(200);
+    const bulk = builder.finish();
+    expect(bulk.body.length).toBeGreaterThan(3 * 65_536);
+    expect(items(bulk.body)).toEqual(many.map((e) => [{ create: { _index: 'logs-2026.12.05', _id: e.id } }, e.doc]));
+    expect(bulk.ends[199]).toBe(bulk.body.length);
+    // The buffers it outgrew went back to the pool; the next body starts in one as large as this one needs.
+    const next = encoder.start();
+    for (const e of many) next.add(e);
+    const again = next.finish();
+    expect(again.body.equals(bulk.body)).toBe(true);
+    expect(again.body.buffer.byteLength).toBeGreaterThanOrEqual(bulk.body.length);
+    expect(again.body.buffer).not.toBe(bulk.body.buffer);
+  });
+});
+
 describe('BufferPool', () => {
   it('keeps at most its number of free buffers, the largest ones', () => {
     const pool = new BufferPool(1);

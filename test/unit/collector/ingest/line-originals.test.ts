@@ -5,7 +5,9 @@ import { BufferPool } from '../../../../collector/store/buffer-pool.js';
 function kept(text: string) {
   const body = Buffer.from(text);
   const decoded = decodeNdjson(body, 1 << 20);
-  const originals = new LineOriginals(body, decoded.ascii, decoded.lines, new BufferPool(1));
+  const originals = new LineOriginals();
+  for (const line of decoded.lines) originals.add(line);
+  originals.keep(body, new BufferPool(1));
   // What a caller may do with the body while the store works: it is reused, and the originals do not change.
   body.fill(0x20);
   return { decoded, originals };
@@ -14,7 +16,7 @@ function kept(text: string) {
 describe('LineOriginals', () => {
   it('gives back each line of an ASCII body exactly, with its line number, from its own copy', () => {
     const { decoded, originals } = kept('{"message":"one"}\r\n\n  {"message":"two" }\nnot json\n{"message":"three"}');
-    expect(decoded.ascii).toBe(true);
+    expect(decoded.lines.map((l) => l.bytes === l.text.length)).toEqual([true, true, true]);
     expect([0, 1, 2].map((i) => [originals.line(i), originals.original(i)])).toEqual([
       [1, '{"message":"one"}'],
       [3, '  {"message":"two" }'],
@@ -23,14 +25,14 @@ describe('LineOriginals', () => {
     originals.release();
   });
 
-  it('keeps the texts of a body that is not ASCII', () => {
-    const { decoded, originals } = kept('{"message":"héllo"}\n{"message":"日本 \u{1F600}"}\n');
-    expect(decoded.ascii).toBe(false);
-    expect([originals.original(0), originals.original(1)]).toEqual([
+  it('keeps the texts of lines that are not ASCII, and copies the others', () => {
+    const { originals } = kept('{"message":"héllo"}\n{"message":"plain"}\n{"message":"日本 \u{1F600}"}\n');
+    expect([originals.original(0), originals.original(1), originals.original(2)]).toEqual([
       '{"message":"héllo"}',
+      '{"message":"plain"}',
       '{"message":"日本 \u{1F600}"}',
     ]);
-    expect(originals.line(1)).toBe(2);
+    expect(originals.line(2)).toBe(3);
   });
 
   it('copies only the lines it is given: a body whose lines were all refused takes no memory', () => {
@@ -39,10 +41,14 @@ describe('LineOriginals', () => {
     const pool = new BufferPool(1);
     const free = pool.take(100);
     free.release();
-    new LineOriginals(body, decoded.ascii, [], pool).release();
+    const none = new LineOriginals();
+    none.keep(body, pool);
+    none.release();
     // The pool's one free buffer was not taken: the next taker gets it.
     expect(pool.take(100).bytes.buffer).toBe(free.bytes.buffer);
-    const some = new LineOriginals(body, true, decoded.lines, new BufferPool(1));
+    const some = new LineOriginals();
+    some.add(decoded.lines[0]!);
+    some.keep(body, new BufferPool(1));
     expect(some.original(0)).toBe('{"message":"refused"}');
   });
 });
