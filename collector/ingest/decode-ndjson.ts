@@ -16,29 +16,16 @@ export interface DecodedLine extends ParsedLine {
   bytes: number;
 }
 
-interface Decoded {
-  lines: DecodedLine[];
-  rejected: RejectedLine[];
-}
-
 /**
  * Splits an NDJSON body into JSON objects, rejecting (never dropping) lines that are not UTF-8, not JSON objects
  * or longer than `maxLineBytes`. Blank lines are skipped but still counted, so line numbers match the body.
+ * `onLine` gets each JSON object as it is parsed, `rejected` the refused lines, so a caller that keeps nothing of a
+ * line holds one line's objects at a time, not the whole body's.
  *
  * Each line becomes a string of its own. One string of the whole body, which every line's text was a slice of, was a
  * megabyte per request in V8's large-object space, kept alive by those slices through the request's decoding: when a
  * young-generation collection ran meanwhile (most requests) it moved to the old generation, to wait there for the
  * next full collection with the other requests' bodies.
- */
-export function decodeNdjson(body: Buffer, maxLineBytes: number): Decoded {
-  const decoded: Decoded = { lines: [], rejected: [] };
-  forEachNdjsonLine(body, maxLineBytes, decoded.rejected, (line) => decoded.lines.push(line));
-  return decoded;
-}
-
-/**
- * decodeNdjson one line at a time: `onLine` gets each JSON object as it is parsed, `rejected` the refused lines, so
- * a caller that keeps nothing of a line holds one line's objects at a time, not the whole body's.
  */
 export function forEachNdjsonLine(
   body: Buffer,

@@ -86,10 +86,6 @@ export class BulkBuilder {
     this.memory = pool.take(Math.max(MIN_GUESS, Math.ceil(guess * 1.25)));
   }
 
-  get count(): number {
-    return this.ends.length;
-  }
-
   add(event: StoredEvent): void {
     const item = this.encoder.item(event);
     const room = this.memory.bytes.length - this.used;

@@ -1,4 +1,4 @@
-import { decodeNdjson } from '../../../collector/ingest/decode-ndjson.js';
+import { decodedLines } from '../../support/decoded-lines.js';
 import { normalizeEvent } from '../../../collector/ingest/normalize-event.js';
 import { detectLevel } from '../../../collector/ingest/parse/level-names.js';
 import { leadingTimestamp } from '../../../collector/ingest/parse/leading-timestamp.js';
@@ -8,7 +8,7 @@ const ctx = { now: '2026-11-26T12:00:00.000Z', maxMessageBytes: 1024 };
 describe('NDJSON decoding', () => {
   it('numbers lines as in the body, skipping blank and CRLF-terminated lines correctly', () => {
     const body = Buffer.from('{"message":"a"}\r\n\n{"message":"b"}\nnope\n[1]\n');
-    const { lines, rejected } = decodeNdjson(body, 1000);
+    const { lines, rejected } = decodedLines(body, 1000);
     expect(lines.map((l) => [l.line, l.value.message])).toEqual([
       [1, 'a'],
       [3, 'b'],
@@ -21,7 +21,7 @@ describe('NDJSON decoding', () => {
 
   it('keeps the exact bytes of a line that is not UTF-8', () => {
     const bad = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
-    const { rejected } = decodeNdjson(bad, 1000);
+    const { rejected } = decodedLines(bad, 1000);
     expect(rejected).toHaveLength(1);
     expect(rejected[0]!.code).toBe('INGEST_INVALID_UTF8');
     expect(Buffer.compare(rejected[0]!.original as Buffer, bad)).toBe(0);
@@ -33,7 +33,7 @@ describe('NDJSON decoding', () => {
       Buffer.from([0x7b, 0xff, 0x7d, 0x0a]),
       Buffer.from('{"message":"ü3"}\r\n'),
     ]);
-    const { lines, rejected } = decodeNdjson(body, 1000);
+    const { lines, rejected } = decodedLines(body, 1000);
     expect(lines.map((l) => [l.line, l.value.message, l.text])).toEqual([
       [1, 'é1', '{"message":"é1"}'],
       [3, 'ü3', '{"message":"ü3"}'],
@@ -43,7 +43,7 @@ describe('NDJSON decoding', () => {
 
   it('measures a line in UTF-8 bytes, not characters', () => {
     // 398 characters but 1,178 bytes: over a 1,000-byte limit.
-    const { lines, rejected } = decodeNdjson(Buffer.from(`{"message":"a"}\n{"m":"${'€'.repeat(390)}"}\n`), 1000);
+    const { lines, rejected } = decodedLines(Buffer.from(`{"message":"a"}\n{"m":"${'€'.repeat(390)}"}\n`), 1000);
     expect(lines.map((l) => l.line)).toEqual([1]);
     expect(rejected.map((r) => [r.line, r.code, r.reason])).toEqual([
       [2, 'INGEST_EVENT_TOO_LARGE', 'The line is 1178 bytes; the limit is 1000.'],
@@ -51,7 +51,7 @@ describe('NDJSON decoding', () => {
   });
 
   it('refuses an over-long line without parsing it', () => {
-    const { rejected } = decodeNdjson(Buffer.from(`{"message":"${'x'.repeat(2000)}"}`), 1000);
+    const { rejected } = decodedLines(Buffer.from(`{"message":"${'x'.repeat(2000)}"}`), 1000);
     expect(rejected.map((r) => r.code)).toEqual(['INGEST_EVENT_TOO_LARGE']);
   });
 });

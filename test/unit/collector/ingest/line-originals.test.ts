@@ -1,10 +1,10 @@
-import { decodeNdjson } from '../../../../collector/ingest/decode-ndjson.js';
+import { decodedLines } from '../../../support/decoded-lines.js';
 import { LineOriginals } from '../../../../collector/ingest/line-originals.js';
 import { BufferPool } from '../../../../collector/store/buffer-pool.js';
 
 function kept(text: string) {
   const body = Buffer.from(text);
-  const decoded = decodeNdjson(body, 1 << 20);
+  const decoded = decodedLines(body, 1 << 20);
   const originals = new LineOriginals();
   for (const line of decoded.lines) originals.add(line);
   originals.keep(body, new BufferPool(1));
@@ -37,7 +37,7 @@ describe('LineOriginals', () => {
 
   it('copies only the lines it is given: a body whose lines were all refused takes no memory', () => {
     const body = Buffer.from('{"message":"refused"}\n');
-    const decoded = decodeNdjson(body, 1 << 20);
+    const decoded = decodedLines(body, 1 << 20);
     const pool = new BufferPool(1);
     const free = pool.take(100);
     free.release();
