@@ -44,6 +44,11 @@ export interface EncodedEvent {
 const STRIDE = 12;
 const NO_STRING = -1;
 
+/** Whether the milliseconds `ms` (parsed from `text`) render back to exactly `text`, so a column of them can stand for it. */
+function rendersBack(ms: number, text: string): boolean {
+  return Number.isFinite(ms) && new Date(ms).toISOString() === text;
+}
+
 /** Encodes events for the writer thread. */
 export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
   const numbers = new Float64Array(events.length * STRIDE);
@@ -66,10 +71,10 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
     if (doc.event.ingested !== lastIngested) {
       lastIngested = doc.event.ingested;
       ingestedMs = Date.parse(lastIngested);
-      columns.ingested = Number.isFinite(ingestedMs) && new Date(ingestedMs).toISOString() === lastIngested;
+      columns.ingested = rendersBack(ingestedMs, lastIngested);
     }
     const ms = Date.parse(doc['@timestamp']);
-    columns.timestamp = Number.isFinite(ms) && new Date(ms).toISOString() === doc['@timestamp'];
+    columns.timestamp = rendersBack(ms, doc['@timestamp']);
     const minute = Math.floor(ms / MINUTE_MS);
     const host = doc.host?.name ?? null;
     const service = doc.service?.name ?? '';
