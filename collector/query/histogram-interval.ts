@@ -50,6 +50,18 @@ export function autoInterval(spanMs: number, maxBuckets: number): Interval {
   return { label: '1d', ms: UNIT_MS.d! };
 }
 
+/**
+ * The start of every bucket of a histogram from `fromMs` to `toMs`, empty ones included: multiples of `intervalMs`
+ * since the epoch, as Elasticsearch's fixed_interval makes them, so both stores draw the same buckets.
+ */
+export function bucketStarts(fromMs: number, toMs: number, intervalMs: number): number[] {
+  // Integer remainders rather than division: exact for any millisecond count, before 1970 too.
+  const start = (ms: number) => ms - (((ms % intervalMs) + intervalMs) % intervalMs);
+  const starts: number[] = [];
+  for (let t = start(fromMs), last = start(toMs); t <= last; t += intervalMs) starts.push(t);
+  return starts;
+}
+
 function toMs(text: string): number | undefined {
   const m = /^(\d+)([smhd])$/.exec(text);
   return m ? Number(m[1]) * UNIT_MS[m[2]!]! : undefined;

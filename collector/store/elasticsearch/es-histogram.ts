@@ -1,5 +1,6 @@
 import type { estypes } from '@elastic/elasticsearch';
 import type { HistogramBucket, HistogramRequest } from '../read-model.js';
+import { bucketStarts } from '../../query/histogram-interval.js';
 import { eventQuery, type EsReadContext, searchEvents } from './es-read.js';
 
 /** Stacks beyond this many values per bucket are summed under OTHER_KEY, so counts always add up. */
@@ -52,11 +53,8 @@ export async function esHistogram(ctx: EsReadContext, request: HistogramRequest)
     request,
   );
   const found = new Map(((response.aggregations?.t as Agg | undefined)?.buckets ?? []).map((b) => [b.key, b]));
-  // Buckets start at multiples of the interval since the epoch, as Elasticsearch's fixed intervals do.
-  const first = Math.floor(request.from.getTime() / intervalMs) * intervalMs;
-  const last = Math.floor(request.to.getTime() / intervalMs) * intervalMs;
   const buckets: HistogramBucket[] = [];
-  for (let key = first; key <= last; key += intervalMs) {
+  for (const key of bucketStarts(request.from.getTime(), request.to.getTime(), intervalMs)) {
     const b = found.get(key);
     const bucket: HistogramBucket = { key: new Date(key).toISOString(), count: b?.doc_count ?? 0 };
     if (by) {

@@ -10,6 +10,7 @@ import type {
   TopValuesRequest,
 } from '../read-model.js';
 import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
+import { bucketStarts } from '../../query/histogram-interval.js';
 import { QueryError } from '../../query/query-error.js';
 import { compileSql, valueSql, type CompiledSql } from './compile-sql.js';
 import { MINUTE_MS, ROLLUP_COLUMNS, ROLLUP_UNITS, rollupWhere, segments, unitsFor } from './count-rollup.js';
@@ -94,10 +95,8 @@ export class EmbeddedAggregations {
         for (const row of rows) add(row.b, row.k, row.n);
       }
     });
-    const first = fromMs - mod(fromMs, step);
-    const last = toMs - mod(toMs, step);
     const counts = new Map<number, { count: number; by: Map<string, number> }>();
-    for (let t = first; t <= last; t += step) counts.set(t, { count: 0, by: new Map() });
+    for (const t of bucketStarts(fromMs, toMs, step)) counts.set(t, { count: 0, by: new Map() });
     for (const row of sums.values()) {
       const bucket = counts.get(row.b);
       if (!bucket) continue;
