@@ -42,7 +42,10 @@ export async function countsHistogram(ctx: EsReadContext, request: HistogramRequ
   for (let hour = firstHour; hour <= lastHour; hour += HOUR_MS) {
     const a = Math.max(from, hour);
     const b = Math.min(to, hour + HOUR_MS - 1);
-    if ((seals.get(hour) ?? 0) !== (events.get(hour) ?? 0)) {
+    const stored = events.get(hour) ?? 0;
+    // An hour without events is read from the events too: that costs nothing, and the ranges then join across it
+    // (a day wholly inside one range keeps the same request however the window moves, and its shard's cache answers).
+    if (stored === 0 || seals.get(hour) !== stored) {
       fromEvents.push([a, b]);
       continue;
     }
