@@ -224,4 +224,3 @@ export class EmbeddedAggregations {
 function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
-
