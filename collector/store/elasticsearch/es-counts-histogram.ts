@@ -2,7 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { compileElasticsearch } from './compile-elasticsearch.js';
 import { countsAnswer, MINUTE_MS, segments, type Segment } from '../count-slots.js';
 import type { HistogramRequest } from '../read-model.js';
-import { COUNT_UNITS, HOUR_MS, sealsOf } from './es-counts.js';
+import { COUNT_UNITS, HOUR_MS, QUIET_MS, sealsOf } from './es-counts.js';
 import { addBuckets, type BucketCounts, eventBuckets, MERGED_STACKS } from './es-event-buckets.js';
 import { NONE_KEY } from '../histogram-stacks.js';
 import { NAMED_DAYS_MAX, windowCountsIndices } from './index-templates.js';
@@ -13,12 +13,21 @@ interface CellAgg {
   hours: { buckets: { key: number; lo: { value: number | null }; hi: { value: number | null } }[] };
 }
 
+/** Which hours of a window are read from their cells; the others, and partial quarter hours, from the events. */
+interface Plan {
+  counted: number[];
+  cells: Segment[];
+  fromEvents: [number, number][];
+}
+
 /**
  * A histogram from the per-hour counts (es-counts.ts), or null when they cannot answer it exactly: a query on more
- * than host, service and level, an interval that is not a whole number of quarter hours, or counts changed while
- * they were read. The hours whose seal matches their events now are read from their cells; the other hours and the
- * partial quarter hours at the window's edges from the events. Two rounds: the seals and the hours' events, then the
- * cells and the remaining events side by side.
+ * than host, service and level, an interval that is not a whole number of quarter hours, nothing counted in the
+ * window, or counts changed while they were read.
+ *
+ * An hour's cells are used only if its seal equals its number of events now. Both are read beside the cells, in one
+ * round, on the guess that every hour that ended QUIET_MS ago is counted and current; when the guess was wrong for
+ * some hour (not counted yet, late events), a second round reads the plan the seals call for.
  */
 export async function countsHistogram(ctx: EsReadContext, request: HistogramRequest): Promise<BucketCounts | null> {
   const units = COUNT_UNITS.filter((u) => request.intervalMs % (u * MINUTE_MS) === 0);
@@ -32,33 +41,59 @@ export async function countsHistogram(ctx: EsReadContext, request: HistogramRequ
   const smallest = units.at(-1)! * MINUTE_MS;
   if (Math.floor((to + 1) / smallest) - Math.ceil(from / smallest) < 1) return null;
 
-  const counted = windowCountsIndices(ctx.indexPrefix, new Date(firstHour), new Date(lastHour));
-  const [events, seals] = await Promise.all([
+  const index = windowCountsIndices(ctx.indexPrefix, new Date(firstHour), new Date(lastHour));
+  const plan = (counted: (hour: number) => boolean): Plan => {
+    const out: Plan = { counted: [], cells: [], fromEvents: [] };
+    for (let hour = firstHour; hour <= lastHour; hour += HOUR_MS) {
+      const a = Math.max(from, hour);
+      const b = Math.min(to, hour + HOUR_MS - 1);
+      if (!counted(hour)) {
+        out.fromEvents.push([a, b]);
+        continue;
+      }
+      out.counted.push(hour);
+      for (const s of segments(a, b, units)) {
+        if (s.unit === null) out.fromEvents.push([s.first, s.last]);
+        else out.cells.push(s);
+      }
+    }
+    return out;
+  };
+  const read = (p: Plan) => readPlan(ctx, request, index, p);
+  const quiet = Date.now() - QUIET_MS;
+  const guess = plan((hour) => hour + HOUR_MS <= quiet);
+  const [events, seals, guessed] = await Promise.all([
     hourEvents(ctx, firstHour, lastHour + HOUR_MS - 1),
-    sealsOf(ctx, counted, firstHour, lastHour),
+    sealsOf(ctx, index, firstHour, lastHour),
+    guess.cells.length ? read(guess) : null,
   ]);
-  const cells: Segment[] = [];
-  const fromEvents: [number, number][] = [];
-  for (let hour = firstHour; hour <= lastHour; hour += HOUR_MS) {
-    const a = Math.max(from, hour);
-    const b = Math.min(to, hour + HOUR_MS - 1);
-    const stored = events.get(hour) ?? 0;
-    // An hour without events is read from the events too: that costs nothing, and the ranges then join across it
-    // (a day wholly inside one range keeps the same request however the window moves, and its shard's cache answers).
-    if (stored === 0 || seals.get(hour) !== stored) {
-      fromEvents.push([a, b]);
-      continue;
-    }
-    for (const s of segments(a, b, units)) {
-      if (s.unit === null) fromEvents.push([s.first, s.last]);
-      else cells.push(s);
-    }
-  }
-  const [fromCells, rest] = await Promise.all([
-    cells.length ? cellBuckets(ctx, request, counted, joined(cells), seals) : new Map(),
-    fromEvents.length ? eventBuckets(ctx, request, joinedRanges(fromEvents), MERGED_STACKS) : new Map(),
+  const current = (hour: number) => (seals.get(hour) ?? 0) === (events.get(hour) ?? 0);
+  // Nothing counted in the window: the one plain aggregation is the same work, and keeps its cache key.
+  if (![...events.keys()].some((hour) => hour >= firstHour && current(hour))) return null;
+  // The guess read only current hours from cells: the rest came from the events, which are always right.
+  const answer = guessed && guess.counted.every(current) ? guessed : await read(plan(current));
+  return answer && answer.consistent(seals) ? answer.found : null;
+}
+
+/**
+ * Reads a plan: the cells and the remaining events side by side. The answer is consistent when every cell read
+ * belongs to its hour's seal; otherwise a newer count of that hour was being written meanwhile.
+ */
+async function readPlan(
+  ctx: EsReadContext,
+  request: HistogramRequest,
+  index: string,
+  plan: Plan,
+): Promise<{ found: BucketCounts; consistent: (seals: Map<number, number>) => boolean } | null> {
+  if (plan.cells.length === 0) return null;
+  const [cells, rest] = await Promise.all([
+    cellBuckets(ctx, request, index, joined(plan.cells)),
+    plan.fromEvents.length ? eventBuckets(ctx, request, joinedRanges(plan.fromEvents), MERGED_STACKS) : new Map(),
   ]);
-  return fromCells && addBuckets(fromCells, rest);
+  return {
+    found: addBuckets(cells.found, rest),
+    consistent: (seals) => [...cells.sealed].every(([hour, [lo, hi]]) => lo === seals.get(hour) && hi === lo),
+  };
 }
 
 /** Events per hour from `fromMs` to `toMs`, all of them (a seal counts every event of its hour). */
@@ -79,17 +114,13 @@ async function hourEvents(ctx: EsReadContext, fromMs: number, toMs: number): Pro
   return new Map((agg?.buckets ?? []).map((b) => [b.key, b.doc_count]));
 }
 
-/**
- * The cells' buckets, or null when a cell read does not belong to its hour's seal: a newer count of that hour was
- * being written meanwhile, and the caller reads the events instead.
- */
+/** The cells' buckets, and the lowest and highest seal the cells of each hour were counted with. */
 async function cellBuckets(
   ctx: EsReadContext,
   request: HistogramRequest,
   index: string,
   parts: Segment[],
-  seals: Map<number, number>,
-): Promise<BucketCounts | null> {
+): Promise<{ found: BucketCounts; sealed: Map<number, [number | null, number | null]> }> {
   const n = { sum: { field: 'count' } };
   const by = request.by;
   const response = await searchEvents<unknown>(
@@ -143,10 +174,9 @@ async function cellBuckets(
     { index },
   );
   const aggs = response.aggregations as CellAgg | undefined;
-  for (const hour of aggs?.hours.buckets ?? []) {
-    const seal = seals.get(hour.key);
-    if (hour.lo.value !== seal || hour.hi.value !== seal) return null;
-  }
+  const sealed = new Map(
+    (aggs?.hours.buckets ?? []).map((h) => [h.key, [h.lo.value, h.hi.value] as [number | null, number | null]]),
+  );
   const found: BucketCounts = new Map();
   for (const b of aggs?.t.buckets ?? []) {
     found.set(b.key, {
@@ -154,7 +184,7 @@ async function cellBuckets(
       by: new Map((b.by?.buckets ?? []).map((s) => [s.key, s.n.value])),
     });
   }
-  return found;
+  return { found, sealed };
 }
 
 /** Neighbouring parts of one unit as one (fewer clauses in the cells' query). */

@@ -141,13 +141,13 @@ async function refresh(): Promise<void> {
   await refreshIndices(`${prefix}-*`, target);
 }
 
-/** Whether a stacked histogram of the whole span read cells from the counts indices. */
+/** Whether a stacked histogram of the whole span was answered from the cells, without the plain aggregation. */
 async function readCells(): Promise<boolean> {
   searched.length = 0;
   await histogram(0, START, START + SPAN, 2 * HOUR, 'host.name');
-  return searched.some(
-    (request) => request.includes(`${prefix}-counts-2026.10.06`) && request.includes('"kind":"cell"'),
-  );
+  const cells = searched.some((r) => r.includes(`${prefix}-counts-2026.10.06`) && r.includes('"kind":"cell"'));
+  const plain = searched.some((r) => r.includes('"fixed_interval":"7200000ms"') && !r.includes('"should"'));
+  return cells && !plain;
 }
 
 beforeAll(async () => {
