@@ -63,8 +63,8 @@ export async function countsHistogram(ctx: EsReadContext, request: HistogramRequ
   const quiet = Date.now() - QUIET_MS;
   const guess = plan((hour) => hour + HOUR_MS <= quiet);
   const [events, seals, guessed] = await Promise.all([
-    hourEvents(ctx, firstHour, lastHour + HOUR_MS - 1),
-    sealsOf(ctx, index, firstHour, lastHour),
+    hourEvents(ctx, firstHour, lastHour + HOUR_MS - 1, request.signal),
+    sealsOf(ctx, index, firstHour, lastHour, request.signal),
     guess.cells.length ? read(guess) : null,
   ]);
   const current = (hour: number) => (seals.get(hour) ?? 0) === (events.get(hour) ?? 0);
@@ -97,7 +97,12 @@ async function readPlan(
 }
 
 /** Events per hour from `fromMs` to `toMs`, all of them (a seal counts every event of its hour). */
-async function hourEvents(ctx: EsReadContext, fromMs: number, toMs: number): Promise<Map<number, number>> {
+async function hourEvents(
+  ctx: EsReadContext,
+  fromMs: number,
+  toMs: number,
+  signal: AbortSignal | undefined,
+): Promise<Map<number, number>> {
   const response = await searchEvents(
     ctx,
     {
@@ -108,7 +113,7 @@ async function hourEvents(ctx: EsReadContext, fromMs: number, toMs: number): Pro
       aggs: { h: { date_histogram: { field: '@timestamp', fixed_interval: '1h', min_doc_count: 1 } } },
       filter_path: ['timed_out', '_shards.failed', '_shards.failures', 'aggregations.h.buckets'],
     },
-    { from: new Date(fromMs), to: new Date(toMs) },
+    { from: new Date(fromMs), to: new Date(toMs), signal },
   );
   const agg = response.aggregations?.h as { buckets: { key: number; doc_count: number }[] } | undefined;
   return new Map((agg?.buckets ?? []).map((b) => [b.key, b.doc_count]));
@@ -171,7 +176,7 @@ async function cellBuckets(
         },
       },
     },
-    { index },
+    { index, signal: request.signal },
   );
   const aggs = response.aggregations as CellAgg | undefined;
   const sealed = new Map(

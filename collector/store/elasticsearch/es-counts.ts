@@ -279,6 +279,7 @@ export async function sealsOf(
   index: string,
   fromMs: number,
   toMs: number,
+  signal?: AbortSignal,
 ): Promise<Map<number, number>> {
   // An aggregation rather than the documents: no fetch round, and a day no count changed answers from its cache.
   const response = await searchEvents(
@@ -294,7 +295,7 @@ export async function sealsOf(
         },
       },
     },
-    { index },
+    { index, signal },
   );
   const agg = response.aggregations?.h as { buckets: { key: number; n: { value: number } }[] } | undefined;
   return new Map((agg?.buckets ?? []).map((b) => [b.key, b.n.value]));

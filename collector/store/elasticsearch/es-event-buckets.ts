@@ -69,6 +69,7 @@ export async function eventBuckets(
           index: [...new Set(ranges.map(([a, b]) => windowIndices(ctx.indexPrefix, new Date(a), new Date(b))))].join(
             ',',
           ),
+          signal: request.signal,
         }
       : request,
   );
