@@ -8,7 +8,8 @@ import type { LogStore } from './log-store.js';
 
 /** Chooses the store from config: Elasticsearch when configured, else the embedded store. */
 export function createStore(config: CollectorConfig, logger: Logger): LogStore {
-  if (config.elasticsearch) return new EsStore(esStoreOptions(config), logger);
+  // The collector keeps the counts its histograms read; a store made for one task (a test, a tool) need not.
+  if (config.elasticsearch) return new EsStore({ ...esStoreOptions(config), countEvents: true }, logger);
   return new EmbeddedStore(
     {
       dir: join(config.data_dir, 'store'),

@@ -7,7 +7,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackupError, backupStamp, type OnProgress } from '../backup-error.js';
-import { deadLetterPattern, indexTemplates, searchPattern } from './index-templates.js';
+import { countsIndex, dailyIndexDay, deadLetterPattern, indexTemplates, searchPattern } from './index-templates.js';
 
 /** One snapshot as `logship backup list` shows it. */
 export interface EsSnapshot {
@@ -147,7 +147,9 @@ export class EsBackup {
    */
   async restore(name: string | undefined, onProgress: OnProgress, timeoutMs = 3_600_000): Promise<EsRestore> {
     const snapshot = await this.verify(name);
-    const indices = snapshot.indices.filter((index) => index.startsWith(`${this.indexPrefix}-`)).sort();
+    const indices = snapshot.indices
+      .filter((index) => index.startsWith(`${this.indexPrefix}-`) && !isCounts(this.indexPrefix, index))
+      .sort();
     const present = await this.client.indices.get({ index: indices, ignore_unavailable: true, allow_no_indices: true });
     const clashes = Object.keys(present).sort();
     if (clashes.length)
@@ -157,6 +159,13 @@ export class EsBackup {
       );
     for (const template of indexTemplates(this.indexPrefix, this.replicas))
       await this.client.indices.putIndexTemplate(template);
+    // Counts left from the days' earlier events would not describe the restored ones.
+    const staleCounts = indices.flatMap((index) => {
+      const day = dailyIndexDay(this.indexPrefix, index);
+      return day?.kind === 'events' ? [countsIndex(this.indexPrefix, day.dayMs)] : [];
+    });
+    for (let i = 0; i < staleCounts.length; i += 50)
+      await this.client.indices.delete({ index: staleCounts.slice(i, i + 50), ignore_unavailable: true });
     try {
       await this.client.snapshot.restore({
         repository: this.repository,
@@ -238,7 +247,11 @@ export class EsBackup {
     return toSnapshot(snap);
   }
 
-  /** The prefix's indices now (events, dead letters, heartbeats). */
+  /**
+   * The prefix's indices now (events, dead letters, heartbeats, alerts), without the event counts: each shard is
+   * snapshotted at its own moment, so counts saved beside their events could describe other events than those saved.
+   * The collector counts the restored days anew (es-counts.ts).
+   */
   private async indexNames(): Promise<string[]> {
     const rows = await this.client.cat.indices({
       index: `${this.indexPrefix}-*`,
@@ -246,7 +259,9 @@ export class EsBackup {
       h: 'index',
       expand_wildcards: 'open',
     });
-    return (rows as { index?: string }[]).flatMap((r) => (r.index ? [r.index] : [])).sort();
+    return (rows as { index?: string }[])
+      .flatMap((r) => (r.index && !isCounts(this.indexPrefix, r.index) ? [r.index] : []))
+      .sort();
   }
 
   private async counts(indices: string[]): Promise<{ events: number; dead_letters: number }> {
@@ -258,6 +273,10 @@ export class EsBackup {
       dead_letters: await count(deadLetterPattern(this.indexPrefix)),
     };
   }
+}
+
+function isCounts(prefix: string, index: string): boolean {
+  return dailyIndexDay(prefix, index)?.kind === 'counts';
 }
 
 function toSnapshot(snap: estypes.SnapshotSnapshotInfo): EsSnapshot {

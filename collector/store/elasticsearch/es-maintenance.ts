@@ -4,7 +4,7 @@ import type { DeadLetterEntry, DeadLetterPage } from '../../../protocol/dead-let
 import type { DeadLetterQuery, RetentionOutcome, RetentionPolicy } from '../log-store.js';
 import { guardEs } from './es-errors.js';
 import { guardRead } from './es-read.js';
-import { deadLetterPattern } from './index-templates.js';
+import { dailyIndexDay, deadLetterPattern } from './index-templates.js';
 import { DEAD_LETTER_PAGE_BYTES, decodeDeadLetterCursor, encodeDeadLetterCursor } from '../dead-letter-cursor.js';
 
 const DAY_MS = 86_400_000;
@@ -136,8 +136,10 @@ export class EsMaintenance {
   }
 
   /**
-   * Deletes the daily event and dead-letter indices whose whole day lies before the retention window. Only names
-   * of the exact daily shape are touched, so the heartbeat index and other prefixes' indices never are.
+   * Deletes the daily event, count and dead-letter indices whose whole day lies before the retention window. Only names
+   * of the exact daily shape are touched, so the heartbeat index and other prefixes' indices never are. A day's counts
+   * go before its events: counts left without their events could meet a day of events made anew under that name
+   * (es-counts.ts).
    */
   async applyRetention(policy: RetentionPolicy, now: Date): Promise<RetentionOutcome> {
     const rows = await guardEs(this.logger, () =>
@@ -146,25 +148,22 @@ export class EsMaintenance {
     const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
     const eventCutoff = today - policy.retentionDays * DAY_MS;
     const deadCutoff = today - policy.deadLetterRetentionDays * DAY_MS;
-    const prefix = escapeRegExp(this.indexPrefix);
-    const daily = new RegExp(`^${prefix}-(deadletter-)?(\\d{4})\\.(\\d{2})\\.(\\d{2})$`);
     const expired: string[] = [];
+    const counts: string[] = [];
     for (const row of rows as { index?: string }[]) {
-      const m = row.index ? daily.exec(row.index) : null;
-      if (!m) continue;
-      const day = Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4]));
-      if (day < (m[1] ? deadCutoff : eventCutoff)) expired.push(row.index!);
+      const day = row.index ? dailyIndexDay(this.indexPrefix, row.index) : null;
+      if (!day || day.dayMs >= (day.kind === 'deadletter' ? deadCutoff : eventCutoff)) continue;
+      (day.kind === 'counts' ? counts : expired).push(row.index!);
     }
+    counts.sort();
     expired.sort();
     // A long list would exceed the URL limit in one DELETE; batches of 50 names stay well under it.
-    for (let i = 0; i < expired.length; i += 50) {
-      const batch = expired.slice(i, i + 50);
-      await guardEs(this.logger, () => this.client.indices.delete({ index: batch, ignore_unavailable: true }));
+    for (const names of [counts, expired]) {
+      for (let i = 0; i < names.length; i += 50) {
+        const batch = names.slice(i, i + 50);
+        await guardEs(this.logger, () => this.client.indices.delete({ index: batch, ignore_unavailable: true }));
+      }
     }
     return { deleted: expired };
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

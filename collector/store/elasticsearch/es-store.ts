@@ -21,6 +21,7 @@ import type * as Read from '../read-model.js';
 import { esContext } from './es-context.js';
 import { esEvent } from './es-event.js';
 import { esFields, esTopValues } from './es-fields.js';
+import { EsCounts } from './es-counts.js';
 import { esHistogram } from './es-histogram.js';
 import { esHostClocks, esHosts, esRecordHeartbeat } from './es-hosts.js';
 import type { EsReadContext } from './es-read.js';
@@ -44,6 +45,8 @@ export interface EsStoreOptions extends EsConnection {
   requestTimeoutMs: number;
   searchTimeoutMs: number;
   exactTotalUpTo: number;
+  /** Keep the per-hour event counts histograms read (es-counts.ts) up to date in the background: the collector does. */
+  countEvents?: boolean;
 }
 
 /** The Elasticsearch implementation of LogStore: templates here, writes in EsWriter, reads in EsSearch. */
@@ -55,6 +58,8 @@ export class EsStore implements LogStore {
   private readonly maintenance: EsMaintenance;
   private readonly alertRecords: EsAlertRecords;
   private readonly health: EsHealth;
+  /** The per-hour event counts (es-counts.ts). */
+  readonly counts: EsCounts;
   /** The index templates, put once per process before the first write (null: not yet, or the last try failed). */
   private templates: Promise<void> | null = null;
   /** Requests per node and outcome, so an operator sees the load spread and which node fails. */
@@ -85,6 +90,7 @@ export class EsStore implements LogStore {
       logger,
     };
     this.reader = new EsSearch(this.readContext, options.exactTotalUpTo);
+    this.counts = new EsCounts(this.readContext);
   }
 
   /**
@@ -96,6 +102,7 @@ export class EsStore implements LogStore {
     const state = await this.health.check();
     const problem = state.problem;
     if (problem && SETUP_PROBLEMS.has(problem.problem)) throw new CodedError(problem.problem, problem.message);
+    if (this.options.countEvents) this.counts.start();
     if (problem?.problem === 'ES_UNREACHABLE') {
       this.logger.warn({ code: problem.problem }, `${problem.message} The collector starts and retries.`);
       return;
@@ -268,6 +275,8 @@ export class EsStore implements LogStore {
   }
 
   async close(): Promise<void> {
+    this.counts.stop();
+    await this.counts.idle();
     await this.client.close();
   }
 }

@@ -1,4 +1,5 @@
 import type { estypes } from '@elastic/elasticsearch';
+import { COUNTED_FIELDS } from '../count-slots.js';
 import { dailyIndex } from '../daily-index.js';
 import { KEYWORD_MAX_LENGTH, KNOWN_FIELDS, LABELS_PREFIX, type FieldType } from '../field-catalogue.js';
 
@@ -6,7 +7,7 @@ import { KEYWORD_MAX_LENGTH, KNOWN_FIELDS, LABELS_PREFIX, type FieldType } from 
 
 /** The pattern that searches every event index but not the dead letters, the host heartbeats nor the alerts. */
 export function searchPattern(prefix: string): string {
-  return `${prefix}-*,-${deadLetterPattern(prefix)},-${hostsIndex(prefix)},-${alertsIndex(prefix)}`;
+  return `${prefix}-*,-${deadLetterPattern(prefix)},-${countsPattern(prefix)},-${hostsIndex(prefix)},-${alertsIndex(prefix)}`;
 }
 
 const DAY_MS = 86_400_000;
@@ -29,6 +30,33 @@ export function windowIndices(prefix: string, from: Date | undefined, to: Date |
   return Array.from({ length: days }, (_, i) => dailyIndex(prefix, new Date(first + i * DAY_MS).toISOString())).join(
     ',',
   );
+}
+
+/** The event counts of one day of events (es-counts.ts): `<prefix>-counts-YYYY.MM.DD`, beside `<prefix>-YYYY.MM.DD`. */
+export function countsIndex(prefix: string, dayMs: number): string {
+  return dailyIndex(`${prefix}-counts`, new Date(dayMs).toISOString());
+}
+
+/** Every day's counts index. */
+export function countsPattern(prefix: string): string {
+  return `${prefix}-counts-*`;
+}
+
+/** The counts indices of the days between `from` and `to` (at most NAMED_DAYS_MAX of them, as windowIndices). */
+export function windowCountsIndices(prefix: string, from: Date, to: Date): string {
+  return windowIndices(`${prefix}-counts`, from, to);
+}
+
+/** The kinds of daily index: events, dead letters and the events' counts. */
+export type DailyKind = 'events' | 'deadletter' | 'counts';
+
+/** The kind and day (UTC midnight, ms) of a daily index of this prefix, or null for any other name. */
+export function dailyIndexDay(prefix: string, index: string): { kind: DailyKind; dayMs: number } | null {
+  if (!index.startsWith(`${prefix}-`)) return null;
+  const m = /^(?:(deadletter|counts)-)?(\d{4})\.(\d{2})\.(\d{2})$/.exec(index.slice(prefix.length + 1));
+  if (!m) return null;
+  const kind = (m[1] ?? 'events') as DailyKind;
+  return { kind, dayMs: Date.UTC(Number(m[2]), Number(m[3]) - 1, Number(m[4])) };
 }
 
 /** Alert rules, their states and outboxes, and the evaluation lease (es-alert-records.ts). */
@@ -88,10 +116,11 @@ export function eventTemplate(prefix: string, replicas: number): estypes.Indices
   };
 }
 
-/** Every field of the catalogue (field-catalogue.ts) as properties, dotted names as nested objects. */
-function catalogueProperties(): Record<string, estypes.MappingProperty> {
+/** Fields of the catalogue (field-catalogue.ts), every one by default, as properties, dotted names as nested objects. */
+function catalogueProperties(names?: readonly string[]): Record<string, estypes.MappingProperty> {
   const properties: Record<string, estypes.MappingProperty> = {};
   for (const field of KNOWN_FIELDS) {
+    if (names && !names.includes(field.name)) continue;
     const path = field.name.split('.');
     let level = properties;
     for (const part of path.slice(0, -1)) {
@@ -152,6 +181,22 @@ export function hostsTemplate(prefix: string, replicas: number): estypes.Indices
   });
 }
 
+/**
+ * The counts indices' template: a document is either a cell (events of one slot by host, service and level) or an
+ * hour's seal (how many events the cells of that hour were counted from), es-counts.ts. The event fields keep the
+ * events' own names and mapping, so a query compiled for the events filters the cells the same way.
+ */
+export function countsTemplate(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest {
+  return ownTemplate(`${prefix}-counts`, countsPattern(prefix), replicas, {
+    kind: keyword,
+    unit: { type: 'integer' },
+    t: { type: 'date' },
+    count: { type: 'long' },
+    of: { type: 'long' },
+    ...catalogueProperties(COUNTED_FIELDS),
+  });
+}
+
 /** The alerts index's template: records are opaque JSON, found by kind and id only. */
 export function alertsTemplate(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest {
   return ownTemplate(`${prefix}-alerts`, alertsIndex(prefix), replicas, {
@@ -163,7 +208,7 @@ export function alertsTemplate(prefix: string, replicas: number): estypes.Indice
 
 /** Every template of a prefix, in the order they are put: at start, and before a restore from a snapshot. */
 export function indexTemplates(prefix: string, replicas: number): estypes.IndicesPutIndexTemplateRequest[] {
-  return [eventTemplate, deadLetterTemplate, hostsTemplate, alertsTemplate].map((template) =>
+  return [eventTemplate, deadLetterTemplate, countsTemplate, hostsTemplate, alertsTemplate].map((template) =>
     template(prefix, replicas),
   );
 }

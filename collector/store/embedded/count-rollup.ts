@@ -1,5 +1,8 @@
 import type { QueryNode } from '../../query/ast.js';
+import { COUNTED_FIELDS, MINUTE_MS, segments as slotSegments, type Segment } from '../count-slots.js';
 import { fieldFacts, termValue } from '../field-catalogue.js';
+
+export type { Segment };
 
 /**
  * Event counts per 15-minute and per 1-minute slot by (host, service, level), kept by the writer in
@@ -7,14 +10,14 @@ import { fieldFacts, termValue } from '../field-catalogue.js';
  * instead of every event; the partial minutes at a window's edges are counted from the events themselves, so the
  * answers stay exact.
  */
-export const MINUTE_MS = 60_000;
+export { MINUTE_MS };
 
 /**
  * The fields the rollup counts by, and its columns for them (named as the events' own columns, field-catalogue.ts).
  * A missing host/service/level is stored as '' in the rollup (its key columns cannot be NULL).
  */
 export const ROLLUP_COLUMNS: ReadonlyMap<string, string> = new Map(
-  ['host.name', 'service.name', 'log.level'].map((name) => {
+  COUNTED_FIELDS.map((name) => {
     const place = fieldFacts(name).embedded;
     if (place.kind !== 'column') throw new Error(`The rollup counts by ${name}, which has no column.`);
     return [name, place.column];
@@ -59,31 +62,12 @@ export function rollupWhere(node: QueryNode, params: unknown[]): string | null {
 /** Rollup resolutions in minutes, coarsest first: a day of 15-minute slots is 96 rows per (host, service, level). */
 export const ROLLUP_UNITS = [15, 1] as const;
 
-/** One piece of a window: whole slots of a rollup unit, or (unit null) a range read from the events. */
-export interface Segment {
-  unit: number | null;
-  /** Slots [first, last] of the unit (slot = floor(ms / unit ms)); for events, the ms range (inclusive). */
-  first: number;
-  last: number;
-}
-
 /**
  * Splits [fromMs, toMs] (inclusive) into whole slots of the coarsest usable unit, finer units at its edges, and
- * the events themselves for the partial minutes left. `units` lists the usable units, coarsest first.
+ * the events themselves for the partial minutes left (count-slots.ts). `units` lists the usable units, coarsest first.
  */
 export function segments(fromMs: number, toMs: number, units: readonly number[] = ROLLUP_UNITS): Segment[] {
-  if (fromMs > toMs) return [];
-  const [unit, ...finer] = units;
-  if (unit === undefined) return [{ unit: null, first: fromMs, last: toMs }];
-  const size = unit * MINUTE_MS;
-  const first = Math.ceil(fromMs / size);
-  const last = Math.floor((toMs + 1) / size) - 1;
-  if (first > last) return segments(fromMs, toMs, finer);
-  return [
-    ...segments(fromMs, first * size - 1, finer),
-    { unit, first, last },
-    ...segments((last + 1) * size, toMs, finer),
-  ];
+  return slotSegments(fromMs, toMs, units);
 }
 
 /** The rollup units a histogram interval can use: those it is a whole multiple of. */

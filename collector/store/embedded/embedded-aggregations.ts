@@ -17,11 +17,8 @@ import { MINUTE_MS, ROLLUP_COLUMNS, ROLLUP_UNITS, rollupWhere, segments, unitsFo
 import { sqlKeyRange, sqlMsOf } from './event-key.js';
 import type { QueryFunctions } from './sql-functions.js';
 import { clampMs } from './embedded-search.js';
+import { NONE_KEY, stacks } from '../histogram-stacks.js';
 
-/** Stacks beyond this many values per bucket are summed under OTHER_KEY (the same bounds as Elasticsearch's). */
-const MAX_STACKS = 50;
-const NONE_KEY = '(none)';
-const OTHER_KEY = '(other)';
 /** `/fields` looks at this many of the newest matching events for label and parsed-field names. */
 const FIELD_SAMPLE = 2000;
 
@@ -226,17 +223,4 @@ export class EmbeddedAggregations {
 
 function mod(a: number, b: number): number {
   return ((a % b) + b) % b;
-}
-
-/** The largest MAX_STACKS values of a bucket (count desc, then name), the rest summed under OTHER_KEY. */
-function stacks(by: Map<string, number>, count: number): Record<string, number> {
-  const sorted = [...by].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_STACKS);
-  const out: Record<string, number> = {};
-  let sum = 0;
-  for (const [key, n] of sorted) {
-    out[key] = n;
-    sum += n;
-  }
-  if (sum < count) out[OTHER_KEY] = count - sum;
-  return out;
 }
