@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter } from '../log-store.js';
+import { CanonicalTimeReader } from './canonical-time.js';
 import { MINUTE_MS } from './count-rollup.js';
 import { storedJson, type ColumnsGiveBack } from './stored-document.js';
 
@@ -58,6 +59,7 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
   let lastIngested = '';
   let ingestedMs = 0;
   const columns: ColumnsGiveBack = { timestamp: false, ingested: false };
+  const times = new CanonicalTimeReader();
   let at = 0;
   const put = (value: string | null | undefined, slot: number): void => {
     if (value === undefined || value === null) {
@@ -73,8 +75,13 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
       ingestedMs = Date.parse(lastIngested);
       columns.ingested = rendersBack(ingestedMs, lastIngested);
     }
-    const ms = Date.parse(doc['@timestamp']);
-    columns.timestamp = rendersBack(ms, doc['@timestamp']);
+    const timestamp = doc['@timestamp'];
+    let ms = times.ms(timestamp);
+    columns.timestamp = !Number.isNaN(ms);
+    if (!columns.timestamp) {
+      ms = Date.parse(timestamp);
+      columns.timestamp = rendersBack(ms, timestamp);
+    }
     const minute = Math.floor(ms / MINUTE_MS);
     const host = doc.host?.name ?? null;
     const service = doc.service?.name ?? '';
