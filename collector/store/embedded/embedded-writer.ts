@@ -94,9 +94,14 @@ export class EmbeddedWriter {
     this.expireStep = db.transaction((cutoffMs: number, deadline: number) =>
       this.expireRows(cutoffMs, deadline),
     ).immediate;
-    this.writeBatches = db.transaction((batches: readonly EncodedEvents[]) =>
-      batches.map((events) => this.insertAll(events)),
-    ).immediate;
+    this.writeBatches = db.transaction((batches: readonly EncodedEvents[]) => {
+      // One FTS5 statement for the whole transaction: each such statement first writes the terms pending from the
+      // last one to disk as a segment of their own, so one per request made more, smaller segments to merge.
+      const texts: string[] = [];
+      const outcomes = batches.map((events) => this.insertAll(events, texts));
+      if (texts.length > 0) this.insertTexts.run(`{${texts.join(',')}}`);
+      return outcomes;
+    }).immediate;
     this.writeLetters = db.transaction((rows: readonly DeadLetterRow[]) => {
       for (const row of rows) this.insertDeadLetter.run(...row);
     }).immediate;
@@ -170,13 +175,12 @@ export class EmbeddedWriter {
       .all(cutoffMs) as number[];
   }
 
-  private insertAll(events: EncodedEvents): WriteOutcome {
+  /** Stores one request's events; `texts` collects their `"key":message` members for insertTexts. */
+  private insertAll(events: EncodedEvents, texts: string[]): WriteOutcome {
     const outcome: WriteOutcome = { accepted: 0, duplicates: 0, failures: [] };
     // Per rollup key (computed by encodeEvents): events stored, and their latest ingest time for host_activity.
     const stored = new Uint32Array(events.groups.length);
     const latestIngested = new Float64Array(events.groups.length);
-    /** `"key":message` members of the JSON object insertTexts reads. */
-    const texts: string[] = [];
     const reader = new EncodedEventReader(events);
     const e = reader.event;
     for (let i = 0; reader.next(); i++) {
@@ -215,7 +219,6 @@ export class EmbeddedWriter {
       stored[e.group]!++;
       if (e.ingestedMs > latestIngested[e.group]!) latestIngested[e.group] = e.ingestedMs;
     }
-    if (texts.length > 0) this.insertTexts.run(`{${texts.join(',')}}`);
     const hosts = new Map<string, number>();
     events.groups.forEach(([minute, host, service, level], g) => {
       const n = stored[g]!;
