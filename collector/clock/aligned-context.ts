@@ -93,6 +93,7 @@ async function readAround(store: LogStore, query: QueryNode, atMs: number, reque
             limit,
             order,
             countTotal: false,
+            ...(request.signal ? { signal: request.signal } : {}),
           })
         ).hits;
   const [before, same, after] = await Promise.all([

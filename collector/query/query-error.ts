@@ -1,7 +1,7 @@
 import { CodedError } from '../../protocol/coded-error.js';
 
 export type QueryErrorCode =
-  'QUERY_SYNTAX' | 'QUERY_TOO_COMPLEX' | 'QUERY_UNSUPPORTED' | 'QUERY_TIMEOUT' | 'QUERY_OVERLOADED';
+  'QUERY_SYNTAX' | 'QUERY_TOO_COMPLEX' | 'QUERY_UNSUPPORTED' | 'QUERY_TIMEOUT' | 'QUERY_OVERLOADED' | 'QUERY_CANCELLED';
 
 const STATUS: Record<QueryErrorCode, number> = {
   QUERY_SYNTAX: 400,
@@ -9,6 +9,8 @@ const STATUS: Record<QueryErrorCode, number> = {
   QUERY_UNSUPPORTED: 400,
   QUERY_TIMEOUT: 504,
   QUERY_OVERLOADED: 429,
+  // nginx's "client closed request": the asker went away, so nobody reads this answer.
+  QUERY_CANCELLED: 499,
 };
 
 /**

@@ -6,6 +6,7 @@ import type { TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
 import { alignedContext } from '../clock/aligned-context.js';
 import type { LogStore } from '../store/log-store.js';
+import { clientGone } from './client-gone.js';
 import { parseInput } from './request-input.js';
 
 /**
@@ -29,6 +30,7 @@ export function contextRoutes(store: LogStore, verifier: TokenVerifier): Router 
       after: params.after,
       hosts: params.host,
       ...(windowMs === undefined ? {} : { windowMs }),
+      signal: clientGone(res),
     };
     const result =
       params.align === 'clocks'

@@ -18,6 +18,7 @@ import { encodeCursor } from '../query/cursor.js';
 import { parseFilterParams, parseSearchParams } from '../query/search-params.js';
 import type { LogStore } from '../store/log-store.js';
 import type { StackField } from '../store/read-model.js';
+import { clientGone } from './client-gone.js';
 import { parseInput } from './request-input.js';
 
 const STACK_FIELDS: Record<'host' | 'level' | 'service', StackField> = {
@@ -35,7 +36,7 @@ export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
     const started = performance.now();
     const request = parseSearchParams(parseInput(searchQuerySchema, req.query));
     const reader = readerOf(req);
-    const page = await store.search({ ...request, ...(reader ? { reader } : {}) });
+    const page = await store.search({ ...request, ...(reader ? { reader } : {}), signal: clientGone(res) });
     const body: SearchResult = {
       hits: page.hits,
       next_cursor: page.lastKey ? encodeCursor(request.order, page.lastKey, page.snapshot) : null,
@@ -51,14 +52,22 @@ export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
     const filter = parseFilterParams(params);
     const interval = parseInterval(params.interval, filter.to.getTime() - filter.from.getTime());
     const by = params.by && STACK_FIELDS[params.by];
-    const buckets = await store.histogram({ ...filter, intervalMs: interval.ms, ...(by ? { by } : {}) });
+    const buckets = await store.histogram({
+      ...filter,
+      intervalMs: interval.ms,
+      ...(by ? { by } : {}),
+      signal: clientGone(res),
+    });
     const body: HistogramResult = { interval: interval.label, buckets };
     res.json(body);
   });
 
   router.get('/api/v1/fields', read, async (req, res) => {
     const body: FieldsResult = {
-      fields: await store.fields(parseFilterParams(parseInput(filterQuerySchema, req.query))),
+      fields: await store.fields({
+        ...parseFilterParams(parseInput(filterQuerySchema, req.query)),
+        signal: clientGone(res),
+      }),
     };
     res.json(body);
   });
@@ -78,7 +87,12 @@ export function searchRoutes(store: LogStore, verifier: TokenVerifier): Router {
     // A full-text field (message, error.message) is refused by the store, the same way on every store.
     const field = resolveField(name);
     const params = parseInput(topValuesQuerySchema, req.query);
-    const top = await store.topValues({ ...parseFilterParams(params), field, size: params.size });
+    const top = await store.topValues({
+      ...parseFilterParams(params),
+      field,
+      size: params.size,
+      signal: clientGone(res),
+    });
     const body: TopValuesResult = { field, ...top };
     res.json(body);
   });

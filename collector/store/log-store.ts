@@ -85,6 +85,8 @@ export interface SearchRequest {
   after?: SortKey;
   /** An opaque consistent view from an earlier page (an Elasticsearch point in time); stores may ignore it. */
   snapshot?: string;
+  /** As EventFilter's (read-model.ts). */
+  signal?: AbortSignal;
   /** False: the caller does not need `total` (an export's later pages), so the store need not count. */
   countTotal?: boolean;
   /**

@@ -10,6 +10,8 @@ export interface EventFilter {
   query: QueryNode;
   from: Date;
   to: Date;
+  /** Aborted when the asker went away (routes/client-gone.ts): a store may stop the read then. */
+  signal?: AbortSignal;
 }
 
 /** Fields a histogram can stack by. */
@@ -41,6 +43,8 @@ export interface ContextRequest {
   windowMs?: number;
   /** Only these hosts; every host when empty. */
   hosts: readonly string[];
+  /** As EventFilter's. */
+  signal?: AbortSignal;
 }
 
 export type { ContextResult } from '../../protocol/context.js';

@@ -177,6 +177,56 @@ describe('a read past its deadline on the embedded store', () => {
   });
 });
 
+describe('a costly read whose client went away, on the embedded store', () => {
+  let collector: SecurityCollector;
+  beforeAll(async () => {
+    // A deadline far past the test: only the client's leaving can free the read threads.
+    collector = await startSecurityCollector('embedded', 'gone', { search: { timeout: '120s' } });
+    const at = new Date(Date.now() - 60_000).toISOString();
+    expect(await ingestMany(collector, 60_000, 5000, sameMillisecond(60_000, at, 18))).toEqual({
+      accepted: 60_000,
+      duplicates: 0,
+      rejected: 0,
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await collector?.dispose();
+  });
+  const url = (q: string) => `${collector.url}/api/v1/search?q=${encodeURIComponent(q)}&from=now-1h`;
+  const headers = () => ({ authorization: `Bearer ${collector.tokens.read}` });
+
+  it('stops the read, so the next query does not wait behind it', async () => {
+    // The yardstick: one heavy read left to finish.
+    let started = performance.now();
+    const whole = await fetch(url(HEAVY), { headers: headers() });
+    expect(whole.status).toBe(200);
+    await whole.text();
+    const heavyMs = performance.now() - started;
+    // Four heavy reads (two running, two queued), then their clients go away, as the UI's do when the query changes.
+    const abort = new AbortController();
+    const gone = [1, 2, 3, 4].map(() =>
+      fetch(url(HEAVY), { headers: headers(), signal: abort.signal }).then(
+        () => 'answered',
+        (err: Error) => err.name,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    abort.abort();
+    expect(await Promise.all(gone)).toEqual(['AbortError', 'AbortError', 'AbortError', 'AbortError']);
+    started = performance.now();
+    const next = await fetch(url('message:connection'), { headers: headers() });
+    const nextMs = performance.now() - started;
+    expect(next.status).toBe(200);
+    expect(((await next.json()) as SearchResult).total).toEqual({ value: 10_000, relation: 'gte' });
+    if (process.env.LOGSHIP_SECURITY_REPORT) {
+      process.stderr.write(`after 4 abandoned reads of ${heavyMs.toFixed(0)} ms each: ${nextMs.toFixed(0)} ms\n`);
+    }
+    // Waiting behind the abandoned reads would take two heavy reads' time (two threads, four reads).
+    expect(heavyMs).toBeGreaterThan(1500);
+    expect(nextMs).toBeLessThan(Math.min(1500, heavyMs / 2));
+  }, 120_000);
+});
+
 describe('SIGTERM during a costly read on the embedded store', () => {
   it('exits within seconds instead of waiting for the read', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'logship-sec-sigterm-'));

@@ -30,6 +30,8 @@ interface Job {
   timer: NodeJS.Timeout;
   /** Set once answered (by the thread, the deadline or a shutdown): later answers are ignored. */
   settled: boolean;
+  /** Stops listening to the asker's signal once answered. */
+  forget?: () => void;
 }
 
 interface Thread {
@@ -63,9 +65,15 @@ export class ReadPool {
     private readonly options: ReadPoolOptions,
   ) {}
 
-  /** Runs one read on a thread; rejects with QUERY_TIMEOUT at the deadline, QUERY_OVERLOADED when full. */
+  /**
+   * Runs one read on a thread; rejects with QUERY_TIMEOUT at the deadline, QUERY_OVERLOADED when full. A `signal`
+   * in the arguments (the asker went away) is not sent to the thread: once aborted, the read leaves the queue or is
+   * stopped like one past its deadline, so the threads go to the reads someone still waits for.
+   */
   run<K extends ReadOp>(op: K, args: ReadOps[K]['args']): Promise<ReadOps[K]['result']> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('The collector is stopping.'));
+    const { signal, ...sent } = args as { signal?: AbortSignal };
+    if (signal?.aborted) return Promise.reject(cancelled());
     if (this.queue.length >= this.options.maxQueued) {
       return Promise.reject(
         new QueryError('QUERY_OVERLOADED', `${this.options.maxQueued} reads are waiting already; retry shortly.`),
@@ -74,12 +82,24 @@ export class ReadPool {
     return new Promise((resolve, reject) => {
       const job: Job = {
         op,
-        args,
+        args: sent,
         resolve: resolve as (value: unknown) => void,
         reject,
         settled: false,
-        timer: setTimeout(() => this.expire(job), this.options.timeoutMs),
+        timer: setTimeout(
+          () =>
+            this.stop(
+              job,
+              new QueryError('QUERY_TIMEOUT', `The query did not finish within ${this.options.timeoutMs} ms.`),
+            ),
+          this.options.timeoutMs,
+        ),
       };
+      if (signal) {
+        const onAbort = () => this.stop(job, cancelled());
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.forget = () => signal.removeEventListener('abort', onAbort);
+      }
       this.queue.push(job);
       this.dispatch();
     });
@@ -159,10 +179,10 @@ export class ReadPool {
     this.dispatch();
   }
 
-  /** The deadline: the read is answered now, queued or running; a running one is stopped. */
-  private expire(job: Job): void {
+  /** The deadline or the asker gone: the read is answered now with `err`, queued or running; a running one is stopped. */
+  private stop(job: Job, err: QueryError): void {
     if (job.settled) return;
-    this.settle(job, new QueryError('QUERY_TIMEOUT', `The query did not finish within ${this.options.timeoutMs} ms.`));
+    this.settle(job, err);
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
@@ -214,9 +234,14 @@ export class ReadPool {
     if (job.settled) return;
     job.settled = true;
     clearTimeout(job.timer);
+    job.forget?.();
     if (err === undefined) job.resolve(value);
     else job.reject(err);
   }
+}
+
+function cancelled(): QueryError {
+  return new QueryError('QUERY_CANCELLED', 'The client went away before the answer; the read was stopped.');
 }
 
 /** A failure from a read thread as the error it was there. */
