@@ -8,7 +8,8 @@
  * Goals (issue 19): ≥ 100,000 events/s, p50 ≤ 50 ms for each read, retention holding nobody up for over 1 s.
  * Not a test: it prints figures and writes bench/results/embedded-store.json.
  *
- *   npm run build && node dist/bench/embedded-store.js   (LOGSHIP_BENCH_EVENTS, LOGSHIP_BENCH_RUNS to change sizes;
+ *   npm run build && node dist/bench/embedded-store.js   (LOGSHIP_BENCH_EVENTS, LOGSHIP_BENCH_RUNS to change sizes,
+ *   LOGSHIP_BENCH_RESULT to name the results file;
  *   the growth run: LOGSHIP_BENCH_EVENTS=10000000 LOGSHIP_BENCH_HOSTS=30 LOGSHIP_BENCH_DAYS=7)
  */
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
   );
   await store.close();
   rmSync(dir, { recursive: true, force: true });
-  writeResults('embedded-store', {
+  writeResults(process.env.LOGSHIP_BENCH_RESULT ?? 'embedded-store', {
     events: EVENTS,
     batch: BATCH,
     concurrency: CONCURRENCY,
