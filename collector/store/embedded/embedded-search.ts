@@ -394,10 +394,12 @@ function afterTie(values: SortKey, order: 'asc' | 'desc'): { sql: string; params
 
 /**
  * The rollup's reading of a query whose walk it should guide: one that filters on service or level (no index,
- * embedded-schema.ts) and looks at nothing the rollup does not keep; null otherwise.
+ * embedded-schema.ts) and looks at nothing the rollup does not keep; null otherwise. Only ANDs and ORs of values:
+ * the rollup keeps a missing value as '', so under NOT or `_exists_` it could leave out a slot whose events match
+ * (an empty service is no service there), and a guide may only ever walk more than the matches, never less.
  */
 function slotGuide(query: QueryNode): RollupFilter | null {
-  if (!filtersOn(query, UNINDEXED_ROLLUP_FIELDS)) return null;
+  if (!filtersOn(query, UNINDEXED_ROLLUP_FIELDS) || !onlyValues(query)) return null;
   const params: unknown[] = [];
   const where = rollupWhere(query, params);
   return where === null ? null : { where, params };
@@ -415,6 +417,20 @@ function filtersOn(node: QueryNode, fields: ReadonlySet<string>): boolean {
     case 'term':
     case 'exists':
       return node.field !== null && fields.has(node.field);
+    default:
+      return false;
+  }
+}
+
+/** Whether the query is terms joined by AND and OR only. */
+function onlyValues(node: QueryNode): boolean {
+  switch (node.kind) {
+    case 'and':
+    case 'or':
+      return node.children.every(onlyValues);
+    case 'term':
+    case 'all':
+      return true;
     default:
       return false;
   }
