@@ -412,10 +412,7 @@ function filtersOn(node: QueryNode, fields: ReadonlySet<string>): boolean {
     case 'and':
     case 'or':
       return node.children.some((c) => filtersOn(c, fields));
-    case 'not':
-      return filtersOn(node.child, fields);
     case 'term':
-    case 'exists':
       return node.field !== null && fields.has(node.field);
     default:
       return false;
