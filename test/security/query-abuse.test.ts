@@ -225,6 +225,39 @@ describe('a costly read whose client went away, on the embedded store', () => {
     expect(heavyMs).toBeGreaterThan(1500);
     expect(nextMs).toBeLessThan(Math.min(1500, heavyMs / 2));
   }, 120_000);
+
+  it('keeps a read thread for searches while facets scan the window', async () => {
+    let started = performance.now();
+    const whole = await fetch(url(HEAVY), { headers: headers() });
+    expect(whole.status).toBe(200);
+    await whole.text();
+    const heavyMs = performance.now() - started;
+    // Three facets of the heavy query, which read every event of the window: they share one of the two threads.
+    const abort = new AbortController();
+    const facets = ['host', 'service', 'source'].map((field) =>
+      fetch(`${collector.url}/api/v1/fields/${field}/top?q=${encodeURIComponent(HEAVY)}&from=now-1h`, {
+        headers: headers(),
+        signal: abort.signal,
+      }).then(
+        () => 'answered',
+        (err: Error) => err.name,
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    started = performance.now();
+    const search = await fetch(url('message:connection'), { headers: headers() });
+    const searchMs = performance.now() - started;
+    expect(search.status).toBe(200);
+    expect(((await search.json()) as SearchResult).hits).toHaveLength(100);
+    abort.abort();
+    expect(await Promise.all(facets)).toEqual(['AbortError', 'AbortError', 'AbortError']);
+    if (process.env.LOGSHIP_SECURITY_REPORT) {
+      process.stderr.write(`search beside 3 facet scans of ${heavyMs.toFixed(0)} ms each: ${searchMs.toFixed(0)} ms\n`);
+    }
+    // Behind the facets it would wait for one of them at least.
+    expect(heavyMs).toBeGreaterThan(1500);
+    expect(searchMs).toBeLessThan(Math.min(1500, heavyMs / 2));
+  }, 120_000);
 });
 
 describe('SIGTERM during a costly read on the embedded store', () => {
