@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter } from '../log-store.js';
+import { CanonicalTimeReader } from './canonical-time.js';
 import { MINUTE_MS } from './count-rollup.js';
 import { storedJson, type ColumnsGiveBack } from './stored-document.js';
 
@@ -49,15 +50,44 @@ function rendersBack(ms: number, text: string): boolean {
   return Number.isFinite(ms) && new Date(ms).toISOString() === text;
 }
 
+/**
+ * The rollup keys of one request by their parts: (host, service, level) is numbered once, and each minute maps those
+ * numbers to groups. A key string per event (the four parts joined) had to be built and hashed for every event: a
+ * fifth of encodeEvents' time.
+ */
+class GroupIndex {
+  private readonly names = new Map<string | null, Map<string, Map<string, number>>>();
+  private readonly minutes = new Map<number, number[]>();
+  private nextName = 0;
+
+  get(minute: number, host: string | null, service: string, level: string): number | undefined {
+    const name = this.names.get(host)?.get(service)?.get(level);
+    return name === undefined ? undefined : this.minutes.get(minute)?.[name];
+  }
+
+  set(minute: number, host: string | null, service: string, level: string, group: number): void {
+    let services = this.names.get(host);
+    if (!services) this.names.set(host, (services = new Map()));
+    let levels = services.get(service);
+    if (!levels) services.set(service, (levels = new Map()));
+    let name = levels.get(level);
+    if (name === undefined) levels.set(level, (name = this.nextName++));
+    let groups = this.minutes.get(minute);
+    if (!groups) this.minutes.set(minute, (groups = []));
+    groups[name] = group;
+  }
+}
+
 /** Encodes events for the writer thread. */
 export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
   const numbers = new Float64Array(events.length * STRIDE);
   const parts: string[] = [];
   const groups: CountGroup[] = [];
-  const groupOf = new Map<string, number>();
+  const groupOf = new GroupIndex();
   let lastIngested = '';
   let ingestedMs = 0;
   const columns: ColumnsGiveBack = { timestamp: false, ingested: false };
+  const times = new CanonicalTimeReader();
   let at = 0;
   const put = (value: string | null | undefined, slot: number): void => {
     if (value === undefined || value === null) {
@@ -73,17 +103,21 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
       ingestedMs = Date.parse(lastIngested);
       columns.ingested = rendersBack(ingestedMs, lastIngested);
     }
-    const ms = Date.parse(doc['@timestamp']);
-    columns.timestamp = rendersBack(ms, doc['@timestamp']);
+    const timestamp = doc['@timestamp'];
+    let ms = times.ms(timestamp);
+    columns.timestamp = !Number.isNaN(ms);
+    if (!columns.timestamp) {
+      ms = Date.parse(timestamp);
+      columns.timestamp = rendersBack(ms, timestamp);
+    }
     const minute = Math.floor(ms / MINUTE_MS);
     const host = doc.host?.name ?? null;
     const service = doc.service?.name ?? '';
     const level = doc.log?.level ?? '';
-    const key = `${minute}\u0000${host === null ? '-' : `+${host}`}\u0000${service}\u0000${level}`;
-    let group = groupOf.get(key);
+    let group = groupOf.get(minute, host, service, level);
     if (group === undefined) {
       group = groups.push([minute, host, service, level]) - 1;
-      groupOf.set(key, group);
+      groupOf.set(minute, host, service, level, group);
     }
     numbers[at] = ms;
     numbers[at + 1] = ingestedMs;

@@ -22,7 +22,10 @@ export function storedJson(id: string, doc: EcsDocument, columns: ColumnsGiveBac
   if (log) mutable.log = slimLog(log);
   mutable.event = slimEvent(id, event, columns.ingested);
   try {
-    return JSON.stringify(doc);
+    // Most documents are left with nothing (a plain line's): '{}' without the serializer's walk.
+    for (const key in doc)
+      if ((doc as unknown as Record<string, unknown>)[key] !== undefined) return JSON.stringify(doc);
+    return '{}';
   } finally {
     doc['@timestamp'] = timestamp;
     doc.message = message;

@@ -105,6 +105,8 @@ describe('events encoded for the writer thread', () => {
       at(minute * 60_000, 'web-1', 'error'),
       at(minute * 60_000, undefined),
       at(minute * 60_000, ''),
+      // Back to the first minute after others: the same key as the first event.
+      at(minute * 60_000 + 1, 'web-1', 'info'),
     ]);
     expect(encoded.groups).toEqual([
       [minute, 'web-1', '', 'info'],
@@ -116,7 +118,7 @@ describe('events encoded for the writer thread', () => {
     const reader = new EncodedEventReader(encoded);
     const groups: number[] = [];
     while (reader.next()) groups.push(reader.event.group);
-    expect(groups).toEqual([0, 0, 1, 2, 3, 4]);
+    expect(groups).toEqual([0, 0, 1, 2, 3, 4, 0]);
   });
 
   it("turns dead letters into rows of primitives, bytes as base64, with the whole original's length and hash", () => {

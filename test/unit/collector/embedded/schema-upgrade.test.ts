@@ -89,6 +89,11 @@ async function expectVersion1Rows(store: EmbeddedStore, file: string): Promise<v
   expect(await total(store, 'event.dataset:nginx')).toBe(34);
   expect(await total(store, 'event.dataset:pl*')).toBe(33);
   expect(await total(store, 'NOT event.dataset:json')).toBe(67);
+  // Service and level, whose indexes an upgraded file no longer has: totals, and hits found by the guided walk.
+  expect(await total(store, 'service.name:nginx')).toBe(34);
+  expect(await total(store, 'log.level:error')).toBe(8);
+  expect(await countIn(store, 'v1-', 'service.name:app OR service.name:api')).toBe(39);
+  expect(await countIn(store, 'v1-', 'log.level:warn OR log.level:fatal')).toBe(15);
   // Each row's document as version 1 kept it: its own @timestamp and dataset win over the key and the column.
   const v1 = new Database(file, { readonly: true });
   const rows = v1.prepare(`SELECT id, doc FROM events`).all() as { id: string; doc: string }[];
@@ -157,6 +162,13 @@ describe('a store file of schema version 1', () => {
     expect(file.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(
       String(SCHEMA_VERSION),
     );
+    // The indexes on service and level, which version 1 made, are dropped; the others stay.
+    expect(
+      file
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name`)
+        .pluck()
+        .all(),
+    ).toEqual(['events_host', 'events_id', 'events_ingested']);
     // New rows keep nothing in the document that the key and columns give back (a plain line: nothing at all).
     expect(file.prepare(`SELECT doc, dataset FROM events WHERE id = 'v2-app-1-0'`).get()).toEqual({
       doc: '{}',

@@ -1,0 +1,57 @@
+/**
+ * Reads event times in the exact form `Date.prototype.toISOString()` writes (`2026-12-05T10:11:12.345Z`), the form
+ * ingest gives nearly every `@timestamp`. Such a text renders back from its milliseconds unchanged, so the row key
+ * can stand for it (stored-document.ts). Proving that with `Date.parse` and `toISOString` cost 1.2 µs per event on
+ * the main thread, a tenth of its work per event; this reads the time of day from the digits and parses
+ * only the day, once per day seen. Any other form answers NaN, and the caller falls back to `Date.parse`.
+ */
+export class CanonicalTimeReader {
+  /** The `YYYY-MM-DD` last read, and its midnight in epoch ms. */
+  private day: string | null = null;
+  private dayMs = NaN;
+
+  /** The epoch ms of `text` when it is a canonical UTC time that renders back to itself, otherwise NaN. */
+  ms(text: string): number {
+    if (
+      text.length !== 24 ||
+      text.charCodeAt(10) !== T ||
+      text.charCodeAt(13) !== COLON ||
+      text.charCodeAt(16) !== COLON ||
+      text.charCodeAt(19) !== DOT ||
+      text.charCodeAt(23) !== Z
+    ) {
+      return NaN;
+    }
+    if (this.day === null || !text.startsWith(this.day)) {
+      const day = text.slice(0, 10);
+      const ms = Date.parse(`${day}T00:00:00.000Z`);
+      // A day that does not render back (February 30th, a short year) is left to the caller's own check.
+      if (!Number.isFinite(ms) || !new Date(ms).toISOString().startsWith(day)) return NaN;
+      this.day = day;
+      this.dayMs = ms;
+    }
+    const hours = twoDigits(text, 11);
+    const minutes = twoDigits(text, 14);
+    const seconds = twoDigits(text, 17);
+    const millis = twoDigits(text, 20) * 10 + digit(text, 22);
+    // NaN (not a digit) fails every comparison; 24:00 and leap seconds are valid ISO but render back otherwise.
+    if (!(hours < 24 && minutes < 60 && seconds < 60 && millis >= 0)) return NaN;
+    return this.dayMs + hours * 3_600_000 + minutes * 60_000 + seconds * 1000 + millis;
+  }
+}
+
+const T = 84;
+const Z = 90;
+const COLON = 58;
+const DOT = 46;
+const ZERO = 48;
+
+/** The digit at `at`, or NaN. */
+function digit(text: string, at: number): number {
+  const d = text.charCodeAt(at) - ZERO;
+  return d >= 0 && d <= 9 ? d : NaN;
+}
+
+function twoDigits(text: string, at: number): number {
+  return digit(text, at) * 10 + digit(text, at + 1);
+}
