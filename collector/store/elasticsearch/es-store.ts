@@ -70,7 +70,10 @@ export class EsStore implements LogStore {
     private readonly options: EsStoreOptions,
     private readonly logger: Logger,
   ) {
-    this.client = new Client({ ...esClientOptions(options, options.requestTimeoutMs), Serializer: BulkAnswerSerializer });
+    this.client = new Client({
+      ...esClientOptions(options, options.requestTimeoutMs),
+      Serializer: BulkAnswerSerializer,
+    });
     this.client.diagnostic.on('response', (err, result) => {
       const url = result?.meta.connection?.url;
       if (url) this.requests.inc({ node: nodeLabel(String(url)), outcome: err ? 'error' : 'ok' });
