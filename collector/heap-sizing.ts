@@ -12,14 +12,11 @@ export const HEAP_GROWING_PERCENT = 25;
  * Sizes V8's heap for the collector before it starts working (`logship collector`): the old generation grows by
  * HEAP_GROWING_PERCENT between full collections. V8 reads this flag at every full collection, so setting it at run
  * time takes effect; the young generation's size is fixed when the process starts and cannot be changed from here.
- * An operator's own `--heap-growing-percent` (NODE_OPTIONS, node's arguments) is left as it is.
+ * An operator's own `--heap-growing-percent` among node's arguments is left as it is (Node refuses the flag in
+ * NODE_OPTIONS).
  */
-export function sizeCollectorHeap(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions = process.env.NODE_OPTIONS ?? '',
-): boolean {
-  const given = [...execArgv, nodeOptions].some((arg) => /heap[-_]growing[-_]percent/.test(arg));
-  if (given) return false;
+export function sizeCollectorHeap(execArgv: readonly string[] = process.execArgv): boolean {
+  if (execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg))) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
 }
