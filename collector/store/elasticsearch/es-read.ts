@@ -47,7 +47,8 @@ export function eventQuery(query: QueryNode, from?: Date, to?: Date): estypes.Qu
 
 /**
  * Runs a read with the search timeout on both sides: Elasticsearch stops the search (`timeout`), and the HTTP call
- * is abandoned shortly after, which makes Elasticsearch cancel the search task. A stopped search, a query
+ * is abandoned shortly after, which makes Elasticsearch cancel the search task. The asker's `signal` abandons it the
+ * same way when they go away. A stopped search, a query
  * Elasticsearch finds too complex, and a malformed query become coded errors instead of 500s.
  */
 export async function guardRead<
@@ -55,8 +56,12 @@ export async function guardRead<
     timed_out?: boolean;
     _shards?: { failed: number; failures?: { reason?: { type?: string; reason?: string | null } }[] };
   },
->(ctx: EsReadContext, call: (timeout: { timeout: string; requestTimeout: number }) => Promise<T>): Promise<T> {
-  const timeout = { timeout: `${ctx.searchTimeoutMs}ms`, requestTimeout: ctx.searchTimeoutMs + 2000 };
+>(
+  ctx: EsReadContext,
+  call: (timeout: { timeout: string; requestTimeout: number; signal: AbortSignal | undefined }) => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const timeout = { timeout: `${ctx.searchTimeoutMs}ms`, requestTimeout: ctx.searchTimeoutMs + 2000, signal };
   const result = await guardEs(ctx.logger, async () => {
     try {
       return await call(timeout);
@@ -89,27 +94,34 @@ export type EventSearchBody = Omit<
  * Searches the event indices (never dead letters or heartbeats) under guardRead's timeout and error mapping. Every
  * read endpoint goes through here, so none can forget the timeout or reach another index. A read limited to a time
  * window gives it (`where`), so only that window's daily indices are searched; a read that knows its day names it.
+ * A request passed as `where` brings its `signal` along.
  */
 export function searchEvents<TDoc = unknown>(
   ctx: EsReadContext,
   body: EventSearchBody,
-  where: { from?: Date; to?: Date } | { index: string } = {},
+  where: ({ from?: Date; to?: Date } | { index: string }) & { signal?: AbortSignal } = {},
 ) {
-  return guardRead(ctx, (t) =>
-    ctx.client.search<TDoc>(
-      {
-        index: 'index' in where ? where.index : windowIndices(ctx.indexPrefix, where.from, where.to),
-        ignore_unavailable: true,
-        allow_no_indices: true,
-        timeout: t.timeout,
-        ...body,
-      },
-      { requestTimeout: t.requestTimeout },
-    ),
+  return guardRead(
+    ctx,
+    (t) =>
+      ctx.client.search<TDoc>(
+        {
+          index: 'index' in where ? where.index : windowIndices(ctx.indexPrefix, where.from, where.to),
+          ignore_unavailable: true,
+          allow_no_indices: true,
+          timeout: t.timeout,
+          ...body,
+        },
+        { requestTimeout: t.requestTimeout, signal: t.signal },
+      ),
+    where.signal,
   );
 }
 
 function readError(err: unknown, timeoutMs: number): QueryError | undefined {
+  if (err instanceof errors.RequestAbortedError) {
+    return new QueryError('QUERY_CANCELLED', 'The client went away before the answer; the read was stopped.');
+  }
   if (err instanceof errors.TimeoutError) {
     return new QueryError('QUERY_TIMEOUT', `The query did not finish within ${timeoutMs} ms.`);
   }

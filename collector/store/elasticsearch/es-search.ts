@@ -45,26 +45,29 @@ export class EsSearch {
 
   private async page(request: SearchRequest, pit: string | undefined): Promise<SearchPage> {
     const { client, indexPrefix } = this.ctx;
-    const response = await guardRead(this.ctx, (t) =>
-      client.search<EcsDocument>(
-        {
-          ...(pit
-            ? { pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }
-            : {
-                index: windowIndices(indexPrefix, request.from, request.to),
-                ignore_unavailable: true,
-                allow_no_indices: true,
-                ...(request.reader ? { preference: request.reader } : {}),
-              }),
-          timeout: t.timeout,
-          size: request.limit,
-          track_total_hits: request.countTotal === false ? false : this.exactTotalUpTo,
-          sort: eventSort(request.order),
-          ...(request.after ? { search_after: [...request.after] as estypes.SortResults } : {}),
-          query: eventQuery(request.query, request.from, request.to),
-        },
-        { requestTimeout: t.requestTimeout },
-      ),
+    const response = await guardRead(
+      this.ctx,
+      (t) =>
+        client.search<EcsDocument>(
+          {
+            ...(pit
+              ? { pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }
+              : {
+                  index: windowIndices(indexPrefix, request.from, request.to),
+                  ignore_unavailable: true,
+                  allow_no_indices: true,
+                  ...(request.reader ? { preference: request.reader } : {}),
+                }),
+            timeout: t.timeout,
+            size: request.limit,
+            track_total_hits: request.countTotal === false ? false : this.exactTotalUpTo,
+            sort: eventSort(request.order),
+            ...(request.after ? { search_after: [...request.after] as estypes.SortResults } : {}),
+            query: eventQuery(request.query, request.from, request.to),
+          },
+          { requestTimeout: t.requestTimeout, signal: t.signal },
+        ),
+      request.signal,
     );
     const hits = response.hits.hits.map((h) => toHit(h._id!, h._source!));
     const last = response.hits.hits.at(-1);

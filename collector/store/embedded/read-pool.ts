@@ -2,7 +2,15 @@ import { Worker } from 'node:worker_threads';
 import { CodedError } from '../../../protocol/coded-error.js';
 import { QueryError, type QueryErrorCode } from '../../query/query-error.js';
 import { StoreUnavailableError } from '../store-errors.js';
-import type { ReadFailure, ReadOp, ReadOps, ReadRequest, ReadResponse, ReadWorkerData } from './read-protocol.js';
+import {
+  WINDOW_SCANS,
+  type ReadFailure,
+  type ReadOp,
+  type ReadOps,
+  type ReadRequest,
+  type ReadResponse,
+  type ReadWorkerData,
+} from './read-protocol.js';
 import { WriterThreadError } from './writer-thread.js';
 
 export interface ReadPoolOptions {
@@ -50,7 +58,8 @@ interface Thread {
  * main thread only posts it and waits; at the deadline the read is answered QUERY_TIMEOUT at once, the thread is
  * told to stop (its next row throws), and a thread that does not stop within a second is ended and replaced. Ended
  * threads still finishing a statement count against `threads × 2`, so no stream of costly queries can pile up
- * threads; past `maxQueued` waiting reads, more are refused with 429.
+ * threads; past `maxQueued` waiting reads, more are refused with 429. Reads that scan a whole window (WINDOW_SCANS)
+ * get all threads but one, so the next query's search is not queued behind the facets of the last.
  */
 export class ReadPool {
   private readonly threads: Thread[] = [];
@@ -121,9 +130,14 @@ export class ReadPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
+      // Window scans may hold all threads but one (with one thread, that one): the oldest read that may run goes.
+      const scans = this.threads.filter((t) => t.job !== null && WINDOW_SCANS.has(t.job.op)).length;
+      const scanRoom = scans < Math.max(1, this.options.threads - 1);
+      const next = this.queue.findIndex((job) => scanRoom || !WINDOW_SCANS.has(job.op));
+      if (next < 0) return;
       const thread = this.threads.find((t) => !t.gone && t.job === null) ?? this.spawn();
       if (!thread) return;
-      const job = this.queue.shift()!;
+      const job = this.queue.splice(next, 1)[0]!;
       thread.job = job;
       thread.requestId = this.nextId++;
       Atomics.store(thread.cancel, 0, 0);

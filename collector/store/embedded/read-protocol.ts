@@ -26,6 +26,13 @@ export interface ReadOps {
 
 export type ReadOp = keyof ReadOps;
 
+/**
+ * Reads that count or group a whole window (and an export's pages): at 10M events a facet of a regex query reads
+ * every event of the week. The pool never gives them every thread (read-pool.ts), so a search, an event or a
+ * context, which stop at a page, never wait behind them.
+ */
+export const WINDOW_SCANS: ReadonlySet<ReadOp> = new Set<ReadOp>(['histogram', 'fields', 'topValues', 'exportEvents']);
+
 /** A request to a read thread. */
 export type ReadRequest = { [K in ReadOp]: { id: number; op: K; args: ReadOps[K]['args'] } }[ReadOp];
 

@@ -56,6 +56,25 @@ export function readCases(ctx: CaseContext): void {
     });
   });
 
+  describe('a read whose asker went away', () => {
+    // Elasticsearch's /fields reads index metadata only: nothing there is worth stopping.
+    it('is refused with QUERY_CANCELLED for search, histogram and top values, and the next read is answered', async () => {
+      const gone = AbortSignal.abort();
+      const filter = { query: parseQuery(''), ...WINDOW, signal: gone };
+      const reads = [
+        ctx.sut.store.search({ ...filter, limit: 10, order: 'desc' }),
+        ctx.sut.store.histogram({ ...filter, intervalMs: HOUR }),
+        ctx.sut.store.topValues({ ...filter, field: 'host.name', size: 5 }),
+      ];
+      const outcomes = await Promise.allSettled(reads);
+      expect(
+        outcomes.map((o) => (o.status === 'rejected' ? (o.reason as { code?: string }).code : 'answered')),
+      ).toEqual(['QUERY_CANCELLED', 'QUERY_CANCELLED', 'QUERY_CANCELLED']);
+      const next = await ctx.sut.store.search({ query: parseQuery(''), ...WINDOW, limit: 10, order: 'desc' });
+      expect(next.hits).toHaveLength(10);
+    });
+  });
+
   describe('top values', () => {
     it('counts the most frequent hosts exactly, the rest as other', async () => {
       const top = await ctx.sut.store.topValues({ query: { kind: 'all' }, ...WINDOW, field: 'host.name', size: 2 });
