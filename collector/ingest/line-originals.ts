@@ -1,62 +1,104 @@
 import type { BufferPool, PooledBytes } from '../store/buffer-pool.js';
 import type { DecodedLine } from './decode-ndjson.js';
 
+/** Events whose lines follow each other in the body, with nothing between them but their newlines. */
+interface Run {
+  /** The index of the run's first event. */
+  firstEvent: number;
+  /** Its line number in the body. */
+  firstLine: number;
+  events: number;
+  /** Where the run's bytes are in the body, then (once kept) in the copy. */
+  start: number;
+  end: number;
+}
+
 /**
  * The lines of a request's events while the store works, for the dead letters of any it refuses. Keeping each line's
- * text would keep a request's thousands of strings alive through the store's answer, long enough to reach V8's old
- * generation; an ASCII line (nearly all of them) is instead noted by where it is in the body as it is added, and
- * `keep` copies those lines, back to back, into pooled memory. Only the events' lines are kept, so a body whose
- * lines were all refused (a 31 MiB line, say) costs nothing here. Release it once the answer is built.
+ * text, or a number per line to find it again, would keep a request's thousands of strings or array slots alive
+ * through the store's answer, long enough to reach V8's old generation (under load, arrays per event were most of
+ * what the collector promoted there). Lines are noted instead as runs of events that follow each other in the body
+ * (a request of valid events is one run), and `keep` copies those runs, back to back, into pooled memory. Only the
+ * events' lines are kept, so a body whose lines were all refused (a 31 MiB line, say) costs nothing here. A line is
+ * found again in its run by counting newlines, from where the last one was found: the store reports its refusals in
+ * order. Release it once the answer is built.
  */
 export class LineOriginals {
-  private readonly lineNumbers: number[] = [];
-  /** Each ASCII line's start in the body; -1 for a line kept as text. */
-  private readonly starts: number[] = [];
-  /** Each line's end in `kept` (that of the line before for a line kept as text), once kept. */
-  private readonly ends: number[] = [];
-  /** The lines that are not ASCII, by event index. */
-  private readonly texts = new Map<number, string>();
+  private readonly runs: Run[] = [];
   private kept: PooledBytes | undefined;
   private bytes = 0;
+  private events = 0;
+  /** Where the last line looked up was found: event `cursorEvent` starts at `cursorAt` of the copy. */
+  private cursorEvent = -1;
+  private cursorAt = 0;
 
   /** Notes the line of the next event. */
   add(line: DecodedLine): void {
-    const i = this.lineNumbers.push(line.line) - 1;
-    // As many characters as bytes: every character is ASCII, and the bytes at `at` are the text.
-    if (line.text.length === line.bytes) {
-      this.starts.push(line.at);
-      this.bytes += line.bytes;
+    const run = this.runs[this.runs.length - 1];
+    const end = line.at + line.bytes;
+    if (run && line.line === run.firstLine + run.events) {
+      // The next line of the body: only its newline (and a carriage return) lies between.
+      this.bytes += end - run.end;
+      run.end = end;
+      run.events++;
     } else {
-      this.starts.push(-1);
-      this.texts.set(i, line.text);
+      this.runs.push({ firstEvent: this.events, firstLine: line.line, events: 1, start: line.at, end });
+      this.bytes += line.bytes;
     }
-    this.ends.push(line.bytes);
+    this.events++;
   }
 
-  /** Copies the ASCII lines out of `body`, which may then be let go of or reused. */
+  /** Copies the events' lines out of `body`, which may then be let go of or reused. */
   keep(body: Buffer, pool: BufferPool): void {
     if (this.bytes === 0) return;
     const kept = (this.kept = pool.take(this.bytes));
     let at = 0;
-    this.starts.forEach((start, i) => {
-      if (start >= 0) at += body.copy(kept.bytes, at, start, start + this.ends[i]!);
-      this.ends[i] = at;
-    });
+    for (const run of this.runs) {
+      const start = at;
+      at += body.copy(kept.bytes, at, run.start, run.end);
+      run.start = start;
+      run.end = at;
+    }
   }
 
   /** The body's line number of the `i`-th event. */
   line(i: number): number {
-    return this.lineNumbers[i]!;
+    const run = this.runOf(i);
+    return run.firstLine + (i - run.firstEvent);
   }
 
-  /** The line of the `i`-th event, as it came. */
+  /** The line of the `i`-th event, as it came (every event's line is valid UTF-8: the others were refused). */
   original(i: number): string {
-    const text = this.texts.get(i);
-    if (text !== undefined) return text;
-    return this.kept!.bytes.toString('latin1', i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
+    const run = this.runOf(i);
+    const bytes = this.kept!.bytes;
+    let at = run.start;
+    let from = run.firstEvent;
+    if (this.cursorEvent >= from && this.cursorEvent <= i) {
+      at = this.cursorAt;
+      from = this.cursorEvent;
+    }
+    for (; from < i; from++) at = bytes.indexOf(0x0a, at) + 1;
+    this.cursorEvent = i;
+    this.cursorAt = at;
+    if (i === run.firstEvent + run.events - 1) return bytes.toString('utf8', at, run.end);
+    let end = bytes.indexOf(0x0a, at);
+    if (bytes[end - 1] === 0x0d) end--;
+    return bytes.toString('utf8', at, end);
   }
 
   release(): void {
     this.kept?.release();
+  }
+
+  private runOf(i: number): Run {
+    if (i < 0 || i >= this.events) throw new RangeError(`No event ${i}: ${this.events} were noted.`);
+    let lo = 0;
+    let hi = this.runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.runs[mid]!.firstEvent <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.runs[lo]!;
   }
 }

@@ -29,6 +29,7 @@ import { esTail, esTailCount } from './es-tail.js';
 import { guardEs } from './es-errors.js';
 import { EsSearch } from './es-search.js';
 import { EsWriter } from './es-writer.js';
+import { BulkAnswerSerializer } from './bulk-answer-serializer.js';
 import { indexTemplates } from './index-templates.js';
 import { EsAlertRecords } from './es-alert-records.js';
 import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
@@ -74,7 +75,10 @@ export class EsStore implements LogStore {
     private readonly options: EsStoreOptions,
     private readonly logger: Logger,
   ) {
-    this.client = new Client(esClientOptions(options, options.requestTimeoutMs));
+    this.client = new Client({
+      ...esClientOptions(options, options.requestTimeoutMs),
+      Serializer: BulkAnswerSerializer,
+    });
     this.client.diagnostic.on('response', (err, result) => {
       const url = result?.meta.connection?.url;
       if (url) this.requests.inc({ node: nodeLabel(String(url)), outcome: err ? 'error' : 'ok' });

@@ -18,16 +18,27 @@ export interface EsWriterOptions {
   bulkMaxQueued: number;
 }
 
-const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
+/** What the write path reads of a bulk answer; `errors` comes first, which bulk-answer-serializer.ts relies on. */
+export const BULK_FILTER = 'errors,items.*.status,items.*.error.type,items.*.error.reason';
 
 /** Item-level 429s are retried this many times inside one ingest request before the sender is told to back off. */
 const ITEM_RETRIES = 3;
 
 /** The write path into Elasticsearch: bulk `create` with the event id as `_id` into daily indices, and dead letters. */
-/** A bulk request waiting to be sent: its bytes and the input position of each of its items. */
+/**
+ * A bulk request waiting to be sent: its bytes and which of the write's events its items are. Item i is event
+ * `first + i` unless an event in between was refused (nearly never): then `positions` lists them. An array of every
+ * item's position lived as long as its request waited for Elasticsearch, long enough to reach V8's old generation.
+ */
 interface PendingBulk {
   bulk: EncodedBulk;
-  positions: readonly number[];
+  first: number;
+  positions?: readonly number[];
+}
+
+/** The write's index of the bulk's item `i`. */
+function positionOf(pending: PendingBulk, i: number): number {
+  return pending.positions ? pending.positions[i]! : pending.first + i;
 }
 
 export class EsWriter {
@@ -64,7 +75,9 @@ export class EsWriter {
     const outcome: WriteOutcome = { accepted: 0, duplicates: 0, failures: [] };
     const bulks: PendingBulk[] = [];
     let builder: BulkBuilder | undefined;
-    let positions: number[] = [];
+    let first = 0;
+    let items = 0;
+    let positions: number[] | undefined;
     let added = 0;
     return {
       add: (event) => {
@@ -79,16 +92,26 @@ export class EsWriter {
           });
           return;
         }
-        builder ??= this.encoder.start();
+        if (!builder) {
+          builder = this.encoder.start();
+          first = index;
+        }
         builder.add(event);
-        positions.push(index);
-        if (positions.length < this.options.bulkMaxEvents) return;
-        bulks.push({ bulk: builder.finish(), positions });
+        if (positions) positions.push(index);
+        else if (index !== first + items) {
+          // An event refused above sits between this one and the last: from here on each position is listed.
+          positions = Array.from({ length: items }, (_, i) => first + i);
+          positions.push(index);
+        }
+        items++;
+        if (items < this.options.bulkMaxEvents) return;
+        bulks.push({ bulk: builder.finish(), first, positions });
         builder = undefined;
-        positions = [];
+        items = 0;
+        positions = undefined;
       },
       finish: () => {
-        if (builder) bulks.push({ bulk: builder.finish(), positions });
+        if (builder) bulks.push({ bulk: builder.finish(), first, positions });
         builder = undefined;
         return this.send(bulks, outcome);
       },
@@ -117,12 +140,13 @@ export class EsWriter {
     for (let attempt = 0; pending; attempt++) {
       if (attempt > ITEM_RETRIES) {
         throw new StoreOverloadedError(
-          `Elasticsearch refused ${pending.positions.length} events for load; retry shortly.`,
+          `Elasticsearch refused ${pending.bulk.count} events for load; retry shortly.`,
           2,
         );
       }
       if (attempt > 0) await sleep(100 * 2 ** attempt);
-      const { bulk, positions }: PendingBulk = pending;
+      const sent: PendingBulk = pending;
+      const bulk = sent.bulk;
       // Only what the item loop reads: the full response (index, id, shards, seq_no per item) costs more to parse
       // than to build the request.
       const timed = this.metrics?.startBulk();
@@ -134,6 +158,13 @@ export class EsWriter {
           bulkBody: bulk.body,
         }),
       ).finally(timed);
+      if (response.errors === false && response.items === undefined) {
+        // Every item went in: the store's client does not read the items of such an answer (bulk-answer-serializer.ts).
+        outcome.accepted += bulk.count;
+        bulk.release();
+        pending = undefined;
+        continue;
+      }
       const retry: number[] = [];
       const blocked = response.items.find((item) => item.create?.error?.type === 'cluster_block_exception');
       if (blocked) {
@@ -146,7 +177,7 @@ export class EsWriter {
       this.diskFull = null;
       response.items.forEach((item, i) => {
         const result = item.create;
-        const index = positions[i]!;
+        const index = positionOf(sent, i);
         if (!result) return;
         if (result.status === 201 || result.status === 200) outcome.accepted++;
         else if (result.status === 409) {
@@ -162,7 +193,9 @@ export class EsWriter {
           outcome.failures.push({ index, code: 'STORE_REJECTED', reason });
         }
       });
-      pending = retry.length ? { bulk: subBulk(bulk, retry), positions: retry.map((i) => positions[i]!) } : undefined;
+      pending = retry.length
+        ? { bulk: subBulk(bulk, retry), first: 0, positions: retry.map((i) => positionOf(sent, i)) }
+        : undefined;
       // Answered, and the retry cut from it: Elasticsearch has read the body, whose memory can serve the next request.
       bulk.release();
     }

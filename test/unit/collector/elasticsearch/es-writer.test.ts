@@ -63,4 +63,43 @@ describe('EsWriter.openWrite', () => {
     ]);
     expect(outcome.failures.find((f) => f.index === 2)?.reason).toBe('mapper_parsing_exception: e2');
   });
+
+  it('counts every event of a bulk answered "no errors" without items as stored: 7 events in 3 bulks, 7 accepted', async () => {
+    const bodies: number[] = [];
+    const client = {
+      transport: {
+        request: ({ bulkBody }: { bulkBody: Buffer }) => {
+          bodies.push(bulkBody.toString('utf8').trimEnd().split('\n').length / 2);
+          return Promise.resolve({ errors: false });
+        },
+      },
+    } as unknown as Client;
+    const writer = new EsWriter(
+      client,
+      { indexPrefix: 'logs', bulkMaxEvents: 3, bulkConcurrency: 2, bulkMaxQueued: 10 },
+      pino({ level: 'silent' }),
+    );
+    const outcome = await writer.write(Array.from({ length: 7 }, (_, i) => event(`e${i}`)));
+    expect(bodies).toEqual([3, 3, 1]);
+    expect(outcome).toEqual({ accepted: 7, duplicates: 0, failures: [] });
+  });
+
+  it('retries the items refused for load with their own positions, a refused time before them included', async () => {
+    let calls = 0;
+    const { client, bodies } = fakeClient((id) => (id === 'e3' && calls++ === 0 ? 429 : id === 'e4' ? 409 : 201));
+    const writer = new EsWriter(
+      client,
+      { indexPrefix: 'logs', bulkMaxEvents: 10, bulkConcurrency: 1, bulkMaxQueued: 10 },
+      pino({ level: 'silent' }),
+    );
+    const sink = writer.openWrite();
+    sink.add(event('e0'));
+    sink.add(event('late', '2300-01-01T00:00:00.000Z'));
+    for (let i = 2; i < 6; i++) sink.add(event(`e${i}`));
+    const outcome = await sink.finish();
+    expect(bodies).toEqual([['e0', 'e2', 'e3', 'e4', 'e5'], ['e3']]);
+    expect(outcome.accepted).toBe(4);
+    expect(outcome.duplicateIndexes).toEqual([4]);
+    expect(outcome.failures.map((f) => f.index)).toEqual([1]);
+  });
 });

@@ -51,4 +51,36 @@ describe('LineOriginals', () => {
     some.keep(body, new BufferPool(1));
     expect(some.original(0)).toBe('{"message":"refused"}');
   });
+
+  it('finds every line again in any order, across runs broken by blank and refused lines and CRLF endings', () => {
+    const lines = [
+      '{"message":"a"}\r',
+      '{"message":"b"}\r',
+      '',
+      'not json',
+      '{"message":"c"}',
+      '{"message":"dé"}',
+      '{"message":"e\\n"}\r',
+      '{"message":"f"}',
+    ];
+    const { decoded, originals } = kept(lines.join('\n'));
+    expect(decoded.lines).toHaveLength(6);
+    const expected: [number, string][] = [
+      [1, '{"message":"a"}'],
+      [2, '{"message":"b"}'],
+      [5, '{"message":"c"}'],
+      [6, '{"message":"dé"}'],
+      [7, '{"message":"e\\n"}'],
+      [8, '{"message":"f"}'],
+    ];
+    for (const order of [
+      [0, 1, 2, 3, 4, 5],
+      [5, 4, 3, 2, 1, 0],
+      [3, 0, 5, 2, 2, 4, 1],
+    ]) {
+      expect(order.map((i) => [originals.line(i), originals.original(i)])).toEqual(order.map((i) => expected[i]));
+    }
+    expect(() => originals.original(6)).toThrow(RangeError);
+    originals.release();
+  });
 });
