@@ -535,7 +535,8 @@ async function main(): Promise<number> {
       poll_ms: POLL_MS,
       elasticsearch: { version, heap: own.heap, url: esUrl },
       machine: { cpus: cpus().length, loadavg_1m_at_start: round(loadavg()[0]!, 2) },
-      logship_settings: 'shipper defaults (batch 2,000 events / 1 MiB, 4 in flight); collector bulk 5,000 × 4',
+      // A run with LOGSHIP_BENCH_SHIPPER says so: its figures are not the defaults'.
+      logship_settings: `shipper ${process.env.LOGSHIP_BENCH_SHIPPER ? `defaults with ${process.env.LOGSHIP_BENCH_SHIPPER}` : 'defaults (batch 2,000 events / 1 MiB, 4 in flight)'}; collector bulk 5,000 × 4`,
       measured_at: new Date().toISOString(),
       results,
       ratios,
