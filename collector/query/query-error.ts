@@ -26,3 +26,8 @@ export class QueryError extends CodedError {
     this.retryAfter = code === 'QUERY_OVERLOADED' ? 1 : undefined;
   }
 }
+
+/** A read stopped because its asker went away (routes/client-gone.ts): the same answer from every store. */
+export function readCancelled(): QueryError {
+  return new QueryError('QUERY_CANCELLED', 'The client went away before the answer; the read was stopped.');
+}

@@ -2,7 +2,7 @@ import { errors, type Client, type estypes } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { compileElasticsearch } from './compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
-import { QueryError } from '../../query/query-error.js';
+import { QueryError, readCancelled } from '../../query/query-error.js';
 import { guardEs, SHARD_STARTING } from './es-errors.js';
 import { windowIndices } from './index-templates.js';
 
@@ -120,7 +120,7 @@ export function searchEvents<TDoc = unknown>(
 
 function readError(err: unknown, timeoutMs: number): QueryError | undefined {
   if (err instanceof errors.RequestAbortedError) {
-    return new QueryError('QUERY_CANCELLED', 'The client went away before the answer; the read was stopped.');
+    return readCancelled();
   }
   if (err instanceof errors.TimeoutError) {
     return new QueryError('QUERY_TIMEOUT', `The query did not finish within ${timeoutMs} ms.`);

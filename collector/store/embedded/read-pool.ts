@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { CodedError } from '../../../protocol/coded-error.js';
-import { QueryError, type QueryErrorCode } from '../../query/query-error.js';
+import { QueryError, readCancelled, type QueryErrorCode } from '../../query/query-error.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import {
   WINDOW_SCANS,
@@ -82,7 +82,7 @@ export class ReadPool {
   run<K extends ReadOp>(op: K, args: ReadOps[K]['args']): Promise<ReadOps[K]['result']> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('The collector is stopping.'));
     const { signal, ...sent } = args as { signal?: AbortSignal };
-    if (signal?.aborted) return Promise.reject(cancelled());
+    if (signal?.aborted) return Promise.reject(readCancelled());
     if (this.queue.length >= this.options.maxQueued) {
       return Promise.reject(
         new QueryError('QUERY_OVERLOADED', `${this.options.maxQueued} reads are waiting already; retry shortly.`),
@@ -105,7 +105,7 @@ export class ReadPool {
         ),
       };
       if (signal) {
-        const onAbort = () => this.stop(job, cancelled());
+        const onAbort = () => this.stop(job, readCancelled());
         signal.addEventListener('abort', onAbort, { once: true });
         job.forget = () => signal.removeEventListener('abort', onAbort);
       }
@@ -252,10 +252,6 @@ export class ReadPool {
     if (err === undefined) job.resolve(value);
     else job.reject(err);
   }
-}
-
-function cancelled(): QueryError {
-  return new QueryError('QUERY_CANCELLED', 'The client went away before the answer; the read was stopped.');
 }
 
 /** A failure from a read thread as the error it was there. */
