@@ -1,6 +1,6 @@
 import { measureRule } from '../../../collector/alerts/rule-measure.js';
 import { parseQuery } from '../../../collector/query/parse-query.js';
-import type { StoredEvent } from '../../../collector/store/log-store.js';
+import type { StoredEvent } from '../../../collector/store/ecs-document.js';
 import { alertRuleInputSchema, type AlertRule } from '../../../protocol/alert-rule.js';
 import { ES_START_TIMEOUT_MS } from '../../support/elasticsearch.js';
 import { STORE_TARGETS, type StoreUnderTest } from './store-targets.js';

@@ -1,0 +1,132 @@
+/**
+ * Where a search's time goes when it counts its total (issue 19, goal 5: free text over the last 24 h grew 2.55×
+ * from 1M to 10M events). Against a node that already holds the growth benchmark's data (search-latency.ts with a
+ * kept node, e.g. `LOGSHIP_BENCH_GROWTH_KEEP=1 npm run bench:growth`), it times the request the API sends for a
+ * query over the last 24 h with `track_total_hits` as the store sends it and with the alternatives, then asks
+ * Elasticsearch's profile API where each shard spent its time. Prints figures and writes bench/results/
+ * es-total-cost.json; it starts nothing and changes nothing.
+ *
+ *   npm run build && LOGSHIP_BENCH_ES_URL=http://127.0.0.1:19204 LOGSHIP_BENCH_EVENTS=10000000 \
+ *     node dist/bench/es-total-cost.js
+ *   LOGSHIP_BENCH_QUERY   the query (default timeout); LOGSHIP_BENCH_RUNS   timed runs per variant (default 40)
+ */
+import { loadavg } from 'node:os';
+import { parseQuery } from '../collector/query/parse-query.js';
+import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
+import { windowIndices } from '../collector/store/elasticsearch/index-templates.js';
+import { loadedEvents } from './bench-elasticsearch.js';
+import { DAY_MS, dataShape } from './growth-shape.js';
+import { writeResults } from './results-file.js';
+
+const SHAPE = dataShape();
+const PREFIX = `bench-search-${SHAPE.events}e-${SHAPE.hosts.length}h-${SHAPE.days}d`;
+const URL_ = process.env.LOGSHIP_BENCH_ES_URL ?? 'http://127.0.0.1:19204';
+const Q = process.env.LOGSHIP_BENCH_QUERY ?? 'timeout';
+const RUNS = Number(process.env.LOGSHIP_BENCH_RUNS ?? 40);
+
+interface Variant {
+  name: string;
+  body: (from: Date, to: Date) => object;
+}
+
+const page = (track: number | boolean) => (from: Date, to: Date) => ({
+  size: 100,
+  track_total_hits: track,
+  sort: eventSort('desc'),
+  query: eventQuery(parseQuery(Q), from, to),
+});
+
+const VARIANTS: Variant[] = [
+  { name: 'page, track_total_hits 1,000,000 (before)', body: page(1_000_000) },
+  { name: 'page, track_total_hits 10,000 (now)', body: page(10_000) },
+  { name: 'page, track_total_hits false', body: page(false) },
+  {
+    name: 'count only (size 0, no sort, exact)',
+    body: (from, to) => ({ size: 0, track_total_hits: true, query: eventQuery(parseQuery(Q), from, to) }),
+  },
+];
+
+async function search(index: string, body: object): Promise<Record<string, unknown>> {
+  const res = await fetch(`${URL_}/${index}/_search?ignore_unavailable=true&allow_no_indices=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+interface ProfileShard {
+  id: string;
+  searches: {
+    query: { type: string; description: string; time_in_nanos: number; children?: unknown[] }[];
+    rewrite_time: number;
+    collector: { name: string; reason: string; time_in_nanos: number; children?: unknown[] }[];
+  }[];
+}
+
+/** A shard's profile in short: the top query, its children's types and the collector tree, in milliseconds. */
+function summary(shard: ProfileShard) {
+  const s = shard.searches[0]!;
+  const q = s.query[0]!;
+  const ms = (ns: number) => +(ns / 1e6).toFixed(2);
+  const tree = (c: { name: string; time_in_nanos: number; children?: unknown[] }): object => ({
+    name: c.name,
+    ms: ms(c.time_in_nanos),
+    ...(c.children?.length ? { children: (c.children as (typeof c)[]).map(tree) } : {}),
+  });
+  return {
+    shard: shard.id.replace(/^\[[^\]]+\]/, ''),
+    query: q.type,
+    query_ms: ms(q.time_in_nanos),
+    children: (q.children as { type: string; description: string; time_in_nanos: number }[] | undefined)?.map((c) => ({
+      type: c.type,
+      description: c.description.slice(0, 80),
+      ms: ms(c.time_in_nanos),
+    })),
+    rewrite_ms: ms(s.rewrite_time),
+    collectors: s.collector.map(tree),
+  };
+}
+
+async function main(): Promise<void> {
+  const have = await loadedEvents(URL_, `${PREFIX}-*`);
+  if (have.count !== SHAPE.events)
+    throw new Error(`${URL_} holds ${have.count} events of ${PREFIX}, not ${SHAPE.events}.`);
+  const end = have.newest + 1;
+  const results = [];
+  for (const v of VARIANTS) {
+    const times: number[] = [];
+    let total: unknown;
+    for (let i = 0; i < RUNS + 5; i++) {
+      const to = new Date(end - i * 1000);
+      const from = new Date(to.getTime() - DAY_MS);
+      const started = performance.now();
+      const answer = await search(windowIndices(PREFIX, from, to), v.body(from, to));
+      if (i >= 5) times.push(performance.now() - started);
+      total = (answer.hits as { total?: unknown }).total;
+    }
+    times.sort((a, b) => a - b);
+    const p = (q: number) => +times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
+    const to = new Date(end);
+    const from = new Date(end - DAY_MS);
+    const profiled = await search(windowIndices(PREFIX, from, to), { ...v.body(from, to), profile: true });
+    const shards = ((profiled.profile as { shards: ProfileShard[] }).shards ?? []).map(summary);
+    const row = {
+      variant: v.name,
+      p50_ms: p(0.5),
+      p95_ms: p(0.95),
+      total,
+      load_average: +loadavg()[0]!.toFixed(2),
+      shards,
+    };
+    results.push(row);
+    console.log(
+      `${v.name}: p50 ${row.p50_ms} ms, p95 ${row.p95_ms} ms, total ${JSON.stringify(total)}, load ${row.load_average}`,
+    );
+    console.log(JSON.stringify(shards, null, 1));
+  }
+  writeResults('es-total-cost', { events: SHAPE.events, query: Q, window: 'last 24 h', runs: RUNS, results });
+}
+
+await main();
