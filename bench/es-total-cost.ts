@@ -14,13 +14,11 @@ import { loadavg } from 'node:os';
 import { parseQuery } from '../collector/query/parse-query.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { windowIndices } from '../collector/store/elasticsearch/index-templates.js';
-import { loadedEvents } from './bench-elasticsearch.js';
+import { benchElasticsearch, loadedEvents } from './bench-elasticsearch.js';
 import { DAY_MS, dataShape } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
-const SHAPE = dataShape();
-const PREFIX = `bench-search-${SHAPE.events}e-${SHAPE.hosts.length}h-${SHAPE.days}d`;
-const URL_ = process.env.LOGSHIP_BENCH_ES_URL ?? 'http://127.0.0.1:19204';
+const SIZES = (process.env.LOGSHIP_BENCH_GROWTH_EVENTS ?? '1000000,10000000').split(',').map(Number);
 const Q = process.env.LOGSHIP_BENCH_QUERY ?? 'timeout';
 const RUNS = Number(process.env.LOGSHIP_BENCH_RUNS ?? 40);
 
@@ -46,8 +44,8 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-async function search(index: string, body: object): Promise<Record<string, unknown>> {
-  const res = await fetch(`${URL_}/${index}/_search?ignore_unavailable=true&allow_no_indices=true`, {
+async function search(url: string, index: string, body: object): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}/${index}/_search?ignore_unavailable=true&allow_no_indices=true`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -89,28 +87,31 @@ function summary(shard: ProfileShard) {
   };
 }
 
-async function main(): Promise<void> {
-  const have = await loadedEvents(URL_, `${PREFIX}-*`);
-  if (have.count !== SHAPE.events)
-    throw new Error(`${URL_} holds ${have.count} events of ${PREFIX}, not ${SHAPE.events}.`);
+/** Every variant over the last 24 h of one loaded data set: p50/p95 and one profile each. */
+async function measure(url: string, events: number) {
+  const shape = dataShape({ events, hosts: 30, days: 7 });
+  const prefix = `bench-search-${shape.events}e-${shape.hosts.length}h-${shape.days}d`;
+  const have = await loadedEvents(url, `${prefix}-*`);
+  if (have.count !== events) throw new Error(`${url} holds ${have.count} events of ${prefix}, not ${events}.`);
   const end = have.newest + 1;
   const results = [];
   for (const v of VARIANTS) {
     const times: number[] = [];
     let total: unknown;
     for (let i = 0; i < RUNS + 5; i++) {
+      // Moved by a second each time, as the benchmark's windows move (search-latency.ts).
       const to = new Date(end - i * 1000);
       const from = new Date(to.getTime() - DAY_MS);
       const started = performance.now();
-      const answer = await search(windowIndices(PREFIX, from, to), v.body(from, to));
+      const answer = await search(url, windowIndices(prefix, from, to), v.body(from, to));
       if (i >= 5) times.push(performance.now() - started);
       total = (answer.hits as { total?: unknown }).total;
     }
     times.sort((a, b) => a - b);
     const p = (q: number) => +times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(1);
-    const to = new Date(end);
-    const from = new Date(end - DAY_MS);
-    const profiled = await search(windowIndices(PREFIX, from, to), { ...v.body(from, to), profile: true });
+    const to = new Date(end - 1000);
+    const from = new Date(to.getTime() - DAY_MS);
+    const profiled = await search(url, windowIndices(prefix, from, to), { ...v.body(from, to), profile: true });
     const shards = ((profiled.profile as { shards: ProfileShard[] }).shards ?? []).map(summary);
     const row = {
       variant: v.name,
@@ -122,11 +123,23 @@ async function main(): Promise<void> {
     };
     results.push(row);
     console.log(
-      `${v.name}: p50 ${row.p50_ms} ms, p95 ${row.p95_ms} ms, total ${JSON.stringify(total)}, load ${row.load_average}`,
+      `${events} events, ${v.name}: p50 ${row.p50_ms} ms, p95 ${row.p95_ms} ms, total ${JSON.stringify(total)}, ` +
+        `load average ${row.load_average}`,
     );
-    console.log(JSON.stringify(shards, null, 1));
+    console.log(JSON.stringify(shards));
   }
-  writeResults('es-total-cost', { events: SHAPE.events, query: Q, window: 'last 24 h', runs: RUNS, results });
+  return { events, results };
+}
+
+async function main(): Promise<void> {
+  const es = await benchElasticsearch('growth', 19204, { fresh: false, keep: true });
+  try {
+    const sets = [];
+    for (const events of SIZES) sets.push(await measure(es.url, events));
+    writeResults('es-total-cost', { query: Q, window: 'last 24 h', runs: RUNS, sets });
+  } finally {
+    await es.stop();
+  }
 }
 
 await main();
