@@ -19,6 +19,9 @@ import { DAY_MS, dataShape } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
 const SIZES = (process.env.LOGSHIP_BENCH_GROWTH_EVENTS ?? '1000000,10000000').split(',').map(Number);
+/** The window's length in days, ending at the newest loaded event (default 1: the last 24 h). */
+const WINDOW_DAYS = Number(process.env.LOGSHIP_BENCH_WINDOW_DAYS ?? 1);
+const SPAN_MS = WINDOW_DAYS * DAY_MS;
 const Q = process.env.LOGSHIP_BENCH_QUERY ?? 'timeout';
 const RUNS = Number(process.env.LOGSHIP_BENCH_RUNS ?? 40);
 
@@ -106,7 +109,7 @@ async function measure(url: string, events: number) {
   for (let i = 0; i < RUNS + 5; i++) {
     // Moved by a second each time, as the benchmark's windows move (search-latency.ts).
     const to = new Date(end - i * 1000);
-    const from = new Date(to.getTime() - DAY_MS);
+    const from = new Date(to.getTime() - SPAN_MS);
     for (const [k, v] of VARIANTS.entries()) {
       const started = performance.now();
       const answer = await search(url, windowIndices(prefix, from, to), v.body(from, to));
@@ -122,7 +125,7 @@ async function measure(url: string, events: number) {
     const profiles = [];
     for (let i = 1; i <= 5; i++) {
       const to = new Date(end - i * 1000);
-      const from = new Date(to.getTime() - DAY_MS);
+      const from = new Date(to.getTime() - SPAN_MS);
       const profiled = await search(url, windowIndices(prefix, from, to), { ...v.body(from, to), profile: true });
       profiles.push(((profiled.profile as { shards: ProfileShard[] }).shards ?? []).map(summary));
     }
@@ -159,7 +162,13 @@ async function main(): Promise<void> {
   try {
     const sets = [];
     for (const events of SIZES) sets.push(await measure(es.url, events));
-    writeResults('es-total-cost', { query: Q, window: 'last 24 h', runs: RUNS, sets });
+    const window = WINDOW_DAYS === 1 ? 'last 24 h' : `last ${WINDOW_DAYS} d`;
+    writeResults(WINDOW_DAYS === 1 ? 'es-total-cost' : `es-total-cost-${WINDOW_DAYS}d`, {
+      query: Q,
+      window,
+      runs: RUNS,
+      sets,
+    });
   } finally {
     await es.stop();
   }
