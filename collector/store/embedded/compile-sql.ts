@@ -3,6 +3,7 @@ import { QueryError } from '../../query/query-error.js';
 import { queryTimeMs } from '../../query/time-expression.js';
 import { fieldFacts, LABELS_PREFIX, termValue, type FieldFacts } from '../field-catalogue.js';
 import { sqlMsOf } from './event-key.js';
+import { isNamedColumn, nameSql } from './stored-names.js';
 import { luceneRegex, messageTokens, wildcardRegex } from './sql-functions.js';
 
 /**
@@ -288,11 +289,11 @@ function dateParam(field: FieldFacts, value: string | number, now: number): numb
 export function valueSql(name: string): string {
   const place = fieldFacts(name).embedded;
   switch (place.kind) {
-    case 'column':
+    case 'column': {
+      const column = isNamedColumn(place.column) ? nameSql(place.column) : `e.${place.column}`;
       // Catalogue names only, as for `nested`: rows of version 1 files have no column value (embedded-schema.ts).
-      return place.documentBefore
-        ? `coalesce(e.${place.column}, json_extract(e.doc, '$.${name}'))`
-        : `e.${place.column}`;
+      return place.documentBefore ? `coalesce(${column}, json_extract(e.doc, '$.${name}'))` : column;
+    }
     case 'key':
       return sqlMsOf('e.rowid');
     case 'nested':

@@ -1,0 +1,73 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Columns of `events` whose values repeat across nearly every row (service, level, file path, dataset): a row keeps
+ * a short code and the table `names` keeps each value once. In bench/embedded-store.ts these four texts took 36 of
+ * a row's ~157 bytes; their codes take 4. `host` keeps its text: its index is what a host filter walks, and the
+ * rollup and `host_activity` name hosts by text too.
+ *
+ * A code is a BLOB (the column's TEXT affinity would turn an integer into its digits): the value's number in
+ * `names`, big-endian in as few bytes as it needs, so the first 255 values take one byte. Rows written before
+ * codes existed (schema version 2) keep their text, and every read takes a value through nameSql(), which gives
+ * both back as text, so an upgraded file is read without rewriting a row.
+ */
+export const NAMED_COLUMNS = ['service', 'level', 'source', 'dataset'] as const;
+export type NamedColumn = (typeof NAMED_COLUMNS)[number];
+
+export function isNamedColumn(column: string): column is NamedColumn {
+  return (NAMED_COLUMNS as readonly string[]).includes(column);
+}
+
+/** SQL for the text of a named column of the events row aliased `e` (its code looked up, or older rows' text). */
+export function nameSql(column: NamedColumn): string {
+  return `(CASE WHEN typeof(e.${column}) = 'blob' THEN (SELECT name FROM names WHERE code = e.${column}) ELSE e.${column} END)`;
+}
+
+/** The code of the `n`th name (from 1): big-endian, no leading zero bytes. */
+export function nameCode(n: number): Buffer {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`No name code for ${n}.`);
+  const bytes: number[] = [];
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
+  return Buffer.from(bytes);
+}
+
+/** Values the writer remembers the codes of; past this it forgets them all and reads them back from `names`. */
+const CACHE_LIMIT = 10_000;
+
+/**
+ * The writer's side of `names`: the code of a value, added to the table on first use within the writer's
+ * transaction. The cache may hold codes of a transaction that was rolled back, so the writer calls forget() then.
+ */
+export class NameCodes {
+  private readonly codes = new Map<string, Buffer>();
+  private readonly find: Database.Statement;
+  private readonly count: Database.Statement;
+  private readonly add: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.find = db.prepare(`SELECT code FROM names WHERE name = ?`).pluck();
+    // Names are never deleted, so their count numbers the next one (inside the writer's transaction, which holds
+    // the file's write lock: no other collector adds one meanwhile).
+    this.count = db.prepare(`SELECT count(*) FROM names`).pluck();
+    this.add = db.prepare(`INSERT INTO names(code, name) VALUES (?, ?)`);
+  }
+
+  /** The code to store for `value` (null stays null). Call only inside a write transaction. */
+  code(value: string | null): Buffer | null {
+    if (value === null) return null;
+    const known = this.codes.get(value);
+    if (known) return known;
+    let code = this.find.get(value) as Buffer | undefined;
+    if (!code) {
+      code = nameCode((this.count.get() as number) + 1);
+      this.add.run(code, value);
+    }
+    if (this.codes.size >= CACHE_LIMIT) this.codes.clear();
+    this.codes.set(value, code);
+    return code;
+  }
+
+  forget(): void {
+    this.codes.clear();
+  }
+}
