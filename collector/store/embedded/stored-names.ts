@@ -20,7 +20,24 @@ export function isNamedColumn(column: string): column is NamedColumn {
 
 /** SQL for the text of a named column of the events row aliased `e` (its code looked up, or older rows' text). */
 export function nameSql(column: NamedColumn): string {
-  return `(CASE WHEN typeof(e.${column}) = 'blob' THEN (SELECT name FROM names WHERE code = e.${column}) ELSE e.${column} END)`;
+  return nameOf(`e.${column}`);
+}
+
+/**
+ * SQL for the text of a stored value `expr` that may be a code. A lookup per row costs about 1 µs, which doubles a
+ * scan: filters compare codes instead (codeEqualsSql) and GROUP BY groups codes, looking up each group once.
+ */
+export function nameOf(expr: string): string {
+  return `(CASE WHEN typeof(${expr}) = 'blob' THEN (SELECT name FROM names WHERE code = ${expr}) ELSE ${expr} END)`;
+}
+
+/**
+ * SQL for "the named column holds the text bound to both `?`": its code (looked up once per statement) or, in older
+ * rows, the text itself. A name not in the table gives an empty blob, which no row holds, rather than NULL, so the
+ * test is never NULL where the column is not (NOT keeps the rows it did not match).
+ */
+export function codeEqualsSql(column: NamedColumn): string {
+  return `e.${column} IN (?, coalesce((SELECT code FROM names WHERE name = ?), x''))`;
 }
 
 /** The code of the `n`th name (from 1): big-endian, no leading zero bytes. */
