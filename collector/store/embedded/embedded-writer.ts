@@ -120,6 +120,8 @@ export class EmbeddedWriter {
       this.forgetKeys();
       this.names.forget();
       throw err;
+    } finally {
+      this.names.transactionEnded();
     }
   }
 

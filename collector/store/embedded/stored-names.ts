@@ -54,17 +54,21 @@ const CACHE_LIMIT = 10_000;
 /**
  * The writer's side of `names`: the code of a value, added to the table on first use within the writer's
  * transaction. The cache may hold codes of a transaction that was rolled back, so the writer calls forget() then.
+ * A sender can make many names (a file path per event), so the cache is bounded; the table holds them as it holds
+ * the events that carry them.
  */
 export class NameCodes {
   private readonly codes = new Map<string, Buffer>();
+  /** Names in the table, counted once per transaction that adds one (a count walks the whole table). */
+  private stored: number | undefined;
   private readonly find: Database.Statement;
   private readonly count: Database.Statement;
   private readonly add: Database.Statement;
 
   constructor(db: Database.Database) {
     this.find = db.prepare(`SELECT code FROM names WHERE name = ?`).pluck();
-    // Names are never deleted, so their count numbers the next one (inside the writer's transaction, which holds
-    // the file's write lock: no other collector adds one meanwhile).
+    // Names are never deleted, so their count numbers the next one. Counted inside the writer's transaction, which
+    // holds the file's write lock: no other collector adds one until it ends (transactionEnded()).
     this.count = db.prepare(`SELECT count(*) FROM names`).pluck();
     this.add = db.prepare(`INSERT INTO names(code, name) VALUES (?, ?)`);
   }
@@ -76,12 +80,18 @@ export class NameCodes {
     if (known) return known;
     let code = this.find.get(value) as Buffer | undefined;
     if (!code) {
-      code = nameCode((this.count.get() as number) + 1);
+      this.stored ??= this.count.get() as number;
+      code = nameCode(++this.stored);
       this.add.run(code, value);
     }
     if (this.codes.size >= CACHE_LIMIT) this.codes.clear();
     this.codes.set(value, code);
     return code;
+  }
+
+  /** After each write transaction: another collector may add names before the next. */
+  transactionEnded(): void {
+    this.stored = undefined;
   }
 
   forget(): void {

@@ -62,6 +62,7 @@ describe('name codes', () => {
     expect(() => failing()).toThrow('rolled back');
     expect(db.prepare(`SELECT count(*) FROM names`).pluck().get()).toBe(0);
     names.forget();
+    names.transactionEnded();
     db.transaction(() => {
       expect([...names.code('kept')!]).toEqual([1]);
       expect([...names.code('lost')!]).toEqual([2]);
@@ -77,5 +78,15 @@ describe('name codes', () => {
       expect([...names.code('nginx')!]).toEqual([1]);
       expect([...names.code('app')!]).toEqual([2]);
     })();
+    names.transactionEnded();
+    // Between two of this writer's transactions, another adds a name: the next number is counted again.
+    db.prepare(`INSERT INTO names(code, name) VALUES (?, ?)`).run(nameCode(3), 'api');
+    db.transaction(() => expect([...names.code('db')!]).toEqual([4]))();
+    expect(db.prepare(`SELECT name FROM names ORDER BY length(code), code`).pluck().all()).toEqual([
+      'nginx',
+      'app',
+      'api',
+      'db',
+    ]);
   });
 });
