@@ -6,6 +6,7 @@ import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRe
 import { compileSql, LIVE, type CompiledSql } from './compile-sql.js';
 import { MINUTE_MS, ROLLUP_UNITS, rollupWhere, segments } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
+import { nameSql } from './stored-names.js';
 import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
 import type { QueryFunctions } from './sql-functions.js';
 
@@ -359,7 +360,7 @@ export class EmbeddedSearch {
 }
 
 /** The columns that order the events of one millisecond, as the sort key after the time (rowKey). */
-const TIE_COLUMNS = ['e.host', 'e.source', 'e.off', 'e.id'] as const;
+const TIE_COLUMNS = ['e.host', nameSql('source'), 'e.off', 'e.id'] as const;
 
 /**
  * SQL for "the tie columns come strictly after `values` in the `order`", with NULL before every value as in
