@@ -6,7 +6,7 @@ import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import { BufferPool } from '../store/buffer-pool.js';
 import { forEachNdjsonLine } from './decode-ndjson.js';
 import { LineOriginals } from './line-originals.js';
-import { addToSample, type IngestMetrics, type StoredSample } from './ingest-metrics.js';
+import { StoredSample, type IngestMetrics } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
 import { normalizeEvent } from './normalize-event.js';
 
@@ -50,7 +50,8 @@ export class IngestService {
     const context = { now, nowMs: Date.parse(now), maxMessageBytes: this.limits.maxMessageBytes };
     const rejected: RejectedLine[] = [];
     const eventLines = new LineOriginals();
-    const sample: StoredSample | undefined = this.metrics && { hosts: [], readAt: [], bytes: [] };
+    // An event taken out of the counts (refused, or a duplicate) finds its size again from its line.
+    const sample = this.metrics && new StoredSample((i) => Buffer.byteLength(eventLines.original(i)));
     const sink = openWrite(this.store);
     let events = 0;
     forEachNdjsonLine(body, this.limits.maxMessageBytes + ENVELOPE_BYTES, rejected, (line) => {
@@ -60,7 +61,7 @@ export class IngestService {
         return;
       }
       if (this.lineDelays && events < PER_REQUEST) noteLineDelay(result, this.lineDelays);
-      if (sample) addToSample(sample, result, line.bytes);
+      sample?.add(result, line.bytes);
       eventLines.add(line);
       sink.add(result);
       events++;
