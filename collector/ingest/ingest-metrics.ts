@@ -236,7 +236,8 @@ export class StoredSample {
   }
 
   private runOf(i: number): number {
-    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`No event ${i}: ${this.count} were added.`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.count)
+      throw new RangeError(`No event ${i}: ${this.count} were added.`);
     let lo = 0;
     let hi = this.runs.length - 1;
     while (lo < hi) {
