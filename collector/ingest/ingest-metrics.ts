@@ -135,22 +135,11 @@ export class IngestMetrics {
    * bytes as received, and notes each host's lag.
    */
   stored(sample: StoredSample, outcome: WriteOutcome, tokenName: string | undefined): void {
-    const skip = new Set(outcome.failures.map((f) => f.index));
-    for (const i of outcome.duplicateIndexes ?? []) skip.add(i);
+    const skipped = outcome.failures.map((f) => f.index);
+    if (outcome.duplicateIndexes) skipped.push(...outcome.duplicateIndexes);
     const token = this.tokens.label(tokenName ?? '');
-    const perHost = new Map<string, { events: number; bytes: number; oldestRead: string | undefined }>();
-    sample.hosts.forEach((host, i) => {
-      if (skip.has(i)) return;
-      let entry = perHost.get(host);
-      if (!entry) perHost.set(host, (entry = { events: 0, bytes: 0, oldestRead: undefined }));
-      entry.events++;
-      entry.bytes += sample.bytes[i]!;
-      const read = sample.readAt[i];
-      // Shippers send toISOString() times, which order as text: one Date.parse per host instead of one per event.
-      if (read !== undefined && (entry.oldestRead === undefined || read < entry.oldestRead)) entry.oldestRead = read;
-    });
     const now = Date.now();
-    for (const [host, entry] of perHost) {
+    for (const [host, entry] of sample.perHost(skipped)) {
       const labels = { token, host: this.pairs.label(`${token}\n${host}`) === OTHER ? OTHER : host };
       this.ingestEvents.inc(labels, entry.events);
       this.ingestBytes.inc(labels, entry.bytes);
@@ -178,25 +167,91 @@ export class IngestMetrics {
   }
 }
 
-/** What the metrics need of a request's events: taken before the store works, so the documents need not be held. */
-export interface StoredSample {
-  hosts: string[];
-  /** When the shipper read each event's line (`event.created`). */
-  readAt: (string | undefined)[];
-  /** Each event's bytes as received. */
-  bytes: number[];
+/** One host's stored events of a request: how many, their bytes as received, the oldest read time among them. */
+export interface HostTally {
+  events: number;
+  bytes: number;
+  oldestRead: string | undefined;
+}
+
+/** Events that follow each other in a request and came from one host (a shipper's request is one run). */
+interface HostRun extends HostTally {
+  host: string;
+  /** The index of the run's first event. */
+  first: number;
+}
+
+/**
+ * What the metrics need of a request's events, taken as they are made, so neither the documents nor anything per
+ * event is held while the store works: runs of events from one host, each with its count, bytes and oldest read time.
+ * Three arrays of an entry per event (host, read time, bytes) lived as long as a request waited for Elasticsearch,
+ * long enough to reach V8's old generation. An event the store refused, or found already stored, is taken out of its
+ * run's count and bytes afterwards (`bytesOf` finds its size again); the run's oldest read time still counts it, as
+ * it was read no later than the others.
+ */
+export class StoredSample {
+  private readonly runs: HostRun[] = [];
+  private count = 0;
+
+  /** `bytesOf(i)`: event i's size as received, asked only for events taken out. */
+  constructor(private readonly bytesOf: (i: number) => number) {}
+
+  /** Adds the next event, of `bytes` as received. */
+  add(event: StoredEvent, bytes: number): void {
+    const host = event.doc.host?.name ?? '';
+    const read = event.doc.event.created;
+    let run = this.runs[this.runs.length - 1];
+    if (!run || run.host !== host) {
+      run = { host, first: this.count, events: 0, bytes: 0, oldestRead: undefined };
+      this.runs.push(run);
+    }
+    run.events++;
+    run.bytes += bytes;
+    // Shippers send toISOString() times, which order as text: one Date.parse per host instead of one per event.
+    if (read !== undefined && (run.oldestRead === undefined || read < run.oldestRead)) run.oldestRead = read;
+    this.count++;
+  }
+
+  /** Each host's tally without the events at `skipped` (indexes, each at most once); hosts left with none omitted. */
+  perHost(skipped: readonly number[]): Map<string, HostTally> {
+    const tallies = this.runs.map((run) => ({ ...run }));
+    for (const i of skipped) {
+      const run = tallies[this.runOf(i)]!;
+      run.events--;
+      run.bytes -= this.bytesOf(i);
+    }
+    const out = new Map<string, HostTally>();
+    for (const run of tallies) {
+      if (run.events === 0) continue;
+      const entry = out.get(run.host);
+      if (!entry) out.set(run.host, { events: run.events, bytes: run.bytes, oldestRead: run.oldestRead });
+      else {
+        entry.events += run.events;
+        entry.bytes += run.bytes;
+        if (run.oldestRead !== undefined && (entry.oldestRead === undefined || run.oldestRead < entry.oldestRead))
+          entry.oldestRead = run.oldestRead;
+      }
+    }
+    return out;
+  }
+
+  private runOf(i: number): number {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count)
+      throw new RangeError(`No event ${i}: ${this.count} were added.`);
+    let lo = 0;
+    let hi = this.runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.runs[mid]!.first <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
 }
 
 /** The sample of `events`, `bytesOf(i)` being event i's size as received. */
 export function sampleStored(events: readonly StoredEvent[], bytesOf: (i: number) => number): StoredSample {
-  const sample: StoredSample = { hosts: [], readAt: [], bytes: [] };
-  events.forEach((event, i) => addToSample(sample, event, bytesOf(i)));
+  const sample = new StoredSample(bytesOf);
+  events.forEach((event, i) => sample.add(event, bytesOf(i)));
   return sample;
-}
-
-/** Adds the next event, of `bytes` as received, to `sample`. */
-export function addToSample(sample: StoredSample, event: StoredEvent, bytes: number): void {
-  sample.hosts.push(event.doc.host?.name ?? '');
-  sample.readAt.push(event.doc.event.created);
-  sample.bytes.push(bytes);
 }

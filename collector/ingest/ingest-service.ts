@@ -6,7 +6,7 @@ import { DeadLetterKeeper } from './dead-letter-keeper.js';
 import { BufferPool } from '../store/buffer-pool.js';
 import { forEachNdjsonLine } from './decode-ndjson.js';
 import { LineOriginals } from './line-originals.js';
-import { addToSample, type IngestMetrics, type StoredSample } from './ingest-metrics.js';
+import { StoredSample, type IngestMetrics } from './ingest-metrics.js';
 import type { RejectedLine } from './ingest-codes.js';
 import { normalizeEvent } from './normalize-event.js';
 
@@ -39,18 +39,20 @@ export class IngestService {
   ) {}
 
   /**
-   * Ingests one NDJSON body on behalf of a token. Each line is decoded, normalised and handed to the store before the
+   * Ingests one NDJSON body on behalf of a token; `bodyAgain`, when given, gives the same bytes again later (from a
+   * compressed body) and `body` may be reused once this returns. Each line is decoded, normalised and handed to the store before the
    * next, and only `finish` waits: the body and the documents are not held while the store works (the Elasticsearch
    * store keeps just the encoded bulk bytes), which is most of the collector's memory under load. One line at a time
    * also means a young-generation collection during a request finds one event's objects alive, not thousands, so
    * they are not moved to the old generation to wait for a full collection there.
    */
-  ingest(body: Buffer, tokenName?: string): Promise<IngestResult> {
+  ingest(body: Buffer, tokenName?: string, bodyAgain?: () => Buffer): Promise<IngestResult> {
     const now = new Date().toISOString();
     const context = { now, nowMs: Date.parse(now), maxMessageBytes: this.limits.maxMessageBytes };
     const rejected: RejectedLine[] = [];
     const eventLines = new LineOriginals();
-    const sample: StoredSample | undefined = this.metrics && { hosts: [], readAt: [], bytes: [] };
+    // An event taken out of the counts (refused, or a duplicate) finds its size again from its line.
+    const sample = this.metrics && new StoredSample((i) => Buffer.byteLength(eventLines.original(i)));
     const sink = openWrite(this.store);
     let events = 0;
     forEachNdjsonLine(body, this.limits.maxMessageBytes + ENVELOPE_BYTES, rejected, (line) => {
@@ -60,12 +62,14 @@ export class IngestService {
         return;
       }
       if (this.lineDelays && events < PER_REQUEST) noteLineDelay(result, this.lineDelays);
-      if (sample) addToSample(sample, result, line.bytes);
+      sample?.add(result, line.bytes);
       eventLines.add(line);
       sink.add(result);
       events++;
     });
-    eventLines.keep(body, this.linePool);
+    // A compressed body can be inflated again for the rare refused event: no copy of its lines is held meanwhile.
+    if (bodyAgain) eventLines.keepRereadable(bodyAgain);
+    else eventLines.keep(body, this.linePool);
     const stopTimer = this.metrics?.storeWrite.startTimer();
     const written = events ? sink.finish() : Promise.resolve(NOTHING_WRITTEN);
     return this.finish(written, eventLines, rejected, now, tokenName, stopTimer, sample);

@@ -18,14 +18,23 @@ interface Run {
  * text, or a number per line to find it again, would keep a request's thousands of strings or array slots alive
  * through the store's answer, long enough to reach V8's old generation (under load, arrays per event were most of
  * what the collector promoted there). Lines are noted instead as runs of events that follow each other in the body
- * (a request of valid events is one run), and `keep` copies those runs, back to back, into pooled memory. Only the
- * events' lines are kept, so a body whose lines were all refused (a 31 MiB line, say) costs nothing here. A line is
- * found again in its run by counting newlines, from where the last one was found: the store reports its refusals in
- * order. Release it once the answer is built.
+ * (a request of valid events is one run). Only the events' lines count, so a body whose lines were all refused (a
+ * 31 MiB line, say) costs nothing here. A line is found again in its run by counting newlines, from where the last
+ * one was found: the store reports its refusals in order. Release it once the answer is built.
+ *
+ * The body the runs point into is either read again when a line is first asked for (`keepRereadable`: a compressed
+ * body is inflated again from its compressed bytes, kept meanwhile, about a tenth of its size), or
+ * copied by `keep`, runs back to back, into pooled memory. The store refuses an event nearly never, and a copy of
+ * every body for that was the second largest thing a request held while it waited (after its encoded bulk), growing
+ * with the batch size: 4 × 1.7 MB with a shipper's 5,000-event batches.
  */
 export class LineOriginals {
   private readonly runs: Run[] = [];
   private kept: PooledBytes | undefined;
+  /** Reads the body again (the runs then keep their places in the body). */
+  private again: (() => Buffer) | undefined;
+  /** The bytes the runs point into, once a line was asked for. */
+  private source: Buffer | undefined;
   private bytes = 0;
   private events = 0;
   /** Where the last line looked up was found: event `cursorEvent` starts at `cursorAt` of the copy. */
@@ -61,6 +70,14 @@ export class LineOriginals {
     }
   }
 
+  /**
+   * Keeps no copy: the first line asked for reads the body again with `again` (which must give the same bytes), and
+   * the lines are taken from that.
+   */
+  keepRereadable(again: () => Buffer): void {
+    this.again = again;
+  }
+
   /** The body's line number of the `i`-th event. */
   line(i: number): number {
     const run = this.runOf(i);
@@ -70,7 +87,7 @@ export class LineOriginals {
   /** The line of the `i`-th event, as it came (every event's line is valid UTF-8: the others were refused). */
   original(i: number): string {
     const run = this.runOf(i);
-    const bytes = this.kept!.bytes;
+    const bytes = this.sourceBytes();
     let at = run.start;
     let from = run.firstEvent;
     if (this.cursorEvent >= from && this.cursorEvent <= i) {
@@ -88,6 +105,16 @@ export class LineOriginals {
 
   release(): void {
     this.kept?.release();
+    this.kept = undefined;
+    this.again = undefined;
+    this.source = undefined;
+  }
+
+  private sourceBytes(): Buffer {
+    if (this.source) return this.source;
+    if (this.kept) return (this.source = this.kept.bytes);
+    if (!this.again) throw new Error('The lines were neither kept nor can be read again.');
+    return (this.source = this.again());
   }
 
   private runOf(i: number): Run {

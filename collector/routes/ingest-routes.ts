@@ -3,7 +3,7 @@ import { requireScope } from '../auth/authenticate.js';
 import type { TokenVerifier } from '../auth/token-store.js';
 import { CollectorError } from '../collector-error.js';
 import type { IngestService } from '../ingest/ingest-service.js';
-import { releaseBody } from './body-reader.js';
+import { bodyAgain, releaseBody } from './body-reader.js';
 import type { WriteAdmission } from './ingest-admission.js';
 
 const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl']);
@@ -36,7 +36,7 @@ export function ingestRoutes(
     ...admission.readBody(maxBodyBytes),
     async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const answer = ingest.ingest(body, req.token?.name);
+      const answer = ingest.ingest(body, req.token?.name, bodyAgain(req));
       // Decoded before the store is awaited: the request need not hold the raw bytes while the store works.
       releaseBody(req);
       res.json(await answer);

@@ -95,4 +95,57 @@ describe('compressed write bodies', () => {
       await Promise.all(['multi-a', 'multi-b', 'multi-c', 'multi-d', 'deflate', 'compress'].map((t) => stored(t))),
     ).toEqual([400, 10, 0, 0, 500, 0]);
   });
+
+  it('dead-letters the exact line of an event Elasticsearch refuses in a gzip body, inflating the body again', async () => {
+    // Today's index maps labels.shape as an object: an event whose label `shape` is a text is refused
+    // (mapper_parsing_exception), the only kind of refusal that needs the request's line after the store answered.
+    const now = new Date();
+    const day = now.toISOString().slice(0, 10).replaceAll('-', '.');
+    const index = `${process.env.LOGSHIP_TEST_ES_URL}/${collector.indexPrefix}-${day}`;
+    // Made by the tests above, or here (through logship's template, as the collector would).
+    await fetch(index, { method: 'PUT' });
+    const mapped = await fetch(`${index}/_mapping`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { labels: { properties: { shape: { type: 'object' } } } } }),
+    });
+    expect(mapped.status).toBe(200);
+    const line = (i: number, fields?: Record<string, string>) =>
+      JSON.stringify({
+        id: `refused-${i}`,
+        timestamp: now.toISOString(),
+        host: 'refused',
+        message: `m é ${i}`,
+        fields,
+      });
+    const lines = Array.from({ length: 300 }, (_, i) =>
+      line(i, i === 7 || i === 250 ? { shape: `round ${i}` } : undefined),
+    );
+    // A blank line and CRLF endings: the line numbers and texts must still be the ones sent.
+    const body = Buffer.from(`${lines.slice(0, 100).join('\r\n')}\r\n\n${lines.slice(100).join('\n')}\n`);
+    const answer = await postIngest<{ accepted: number; rejected: number; errors: { line: number; code: string }[] }>(
+      collector.url,
+      collector.tokens.ingest,
+      gzipSync(body),
+      { 'content-encoding': 'gzip' },
+    );
+    expect(answer.status).toBe(200);
+    expect({ ...answer.body, errors: answer.body.errors.map((e) => [e.line, e.code]) }).toMatchObject({
+      accepted: 298,
+      rejected: 2,
+      errors: [
+        [8, 'STORE_REJECTED'],
+        [252, 'STORE_REJECTED'],
+      ],
+    });
+    expect(await stored('refused')).toBe(298);
+    await fetch(`${process.env.LOGSHIP_TEST_ES_URL}/${collector.indexPrefix}-deadletter-*/_refresh`, {
+      method: 'POST',
+    });
+    const listed = await fetch(`${collector.url}/api/v1/deadletter?code=STORE_REJECTED&limit=10`, {
+      headers: { authorization: `Bearer ${collector.tokens.admin}` },
+    });
+    const letters = ((await listed.json()) as { dead_letters: { original?: string }[] }).dead_letters;
+    expect(letters.map((d) => d.original).sort()).toEqual([lines[250], lines[7]]);
+  });
 });

@@ -14,6 +14,28 @@ function kept(text: string) {
 }
 
 describe('LineOriginals', () => {
+  it('keeps no copy of a body it can read again: reads it once, at the first line asked for', () => {
+    const text = '{"message":"a"}\r\n\nnot json\n{"message":"bé"}\n{"message":"c"}';
+    const decoded = decodedLines(Buffer.from(text), 1 << 20);
+    const originals = new LineOriginals();
+    for (const line of decoded.lines) originals.add(line);
+    let reads = 0;
+    originals.keepRereadable(() => {
+      reads++;
+      return Buffer.from(text);
+    });
+    expect(reads).toBe(0);
+    expect([2, 0, 1, 2].map((i) => [originals.line(i), originals.original(i)])).toEqual([
+      [5, '{"message":"c"}'],
+      [1, '{"message":"a"}'],
+      [4, '{"message":"bé"}'],
+      [5, '{"message":"c"}'],
+    ]);
+    expect(reads).toBe(1);
+    originals.release();
+    expect(() => originals.original(0)).toThrow('neither kept nor can be read again');
+  });
+
   it('gives back each line of an ASCII body exactly, with its line number, from its own copy', () => {
     const { decoded, originals } = kept('{"message":"one"}\r\n\n  {"message":"two" }\nnot json\n{"message":"three"}');
     expect(decoded.lines.map((l) => l.bytes === l.text.length)).toEqual([true, true, true]);

@@ -1,4 +1,4 @@
-import { IngestMetrics, sampleStored } from '../../../../collector/ingest/ingest-metrics.js';
+import { IngestMetrics, StoredSample, sampleStored } from '../../../../collector/ingest/ingest-metrics.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 
 /** An event of `host` read by its shipper at `readAt` (the shipper's clock). */
@@ -54,5 +54,25 @@ describe('ingest lag', () => {
     expect(text).toMatch(/^logship_collector_ingest_events_total\{token="web",host="_other"\} 1$/m);
     expect(text).toMatch(/^logship_collector_ingest_bytes_total\{token="web",host="_other"\} 102$/m);
     expect(text).not.toMatch(/host="c"/);
+  });
+
+  it('keeps runs of one host, not an entry per event, and takes skipped events out of their own run', () => {
+    const asked: number[] = [];
+    const sample = new StoredSample((i) => {
+      asked.push(i);
+      return 1000 + i;
+    });
+    const hosts = ['a', 'a', 'b', 'b', 'b', 'a', 'a'];
+    const reads = ['10', '09', '20', '21', '19', '30', '08'].map((s) => `2026-12-06T04:00:${s}.000Z`);
+    hosts.forEach((host, i) => sample.add(event(host, reads[i]!), 1000 + i));
+    const tallies = sample.perHost([1, 2, 3, 4]);
+    // Only the skipped events' sizes are looked up again.
+    expect(asked).toEqual([1, 2, 3, 4]);
+    expect(tallies.get('b')).toBeUndefined();
+    expect(tallies.get('a')).toEqual({ events: 3, bytes: 1000 + 1005 + 1006, oldestRead: '2026-12-06T04:00:08.000Z' });
+    expect([...tallies.keys()]).toEqual(['a']);
+    // Asking again starts from the whole request: the tallies are not used up.
+    expect(sample.perHost([]).get('b')).toEqual({ events: 3, bytes: 3009, oldestRead: '2026-12-06T04:00:19.000Z' });
+    expect(() => sample.perHost([7])).toThrow(RangeError);
   });
 });
