@@ -13,7 +13,15 @@ import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import { bucketStarts } from '../../query/histogram-interval.js';
 import { QueryError } from '../../query/query-error.js';
 import { compileSql, valueSql, type CompiledSql } from './compile-sql.js';
-import { MINUTE_MS, ROLLUP_COLUMNS, ROLLUP_UNITS, rollupWhere, segments, unitsFor } from './count-rollup.js';
+import {
+  MINUTE_MS,
+  ROLLUP_UNITS,
+  rollupColumn,
+  rollupWhere,
+  segments,
+  sourcesCounted,
+  unitsFor,
+} from './count-rollup.js';
 import { sqlKeyRange, sqlMsOf } from './event-key.js';
 import type { QueryFunctions } from './sql-functions.js';
 import { clampMs } from './embedded-search.js';
@@ -53,7 +61,9 @@ export class EmbeddedAggregations {
     const sql = compileSql(request.query);
     const by = request.by ? valueSql(request.by) : 'NULL';
     const rollupParams: unknown[] = [];
-    const where = rollupWhere(request.query, rollupParams);
+    const sources = sourcesCounted(this.db, fromMs);
+    const byColumn = request.by ? rollupColumn(request.by, sources) : "''";
+    const where = byColumn === undefined ? null : rollupWhere(request.query, rollupParams, sources);
     const parts = segments(fromMs, toMs, where === null ? [] : unitsFor(step));
     const sums = new Map<string, { b: number; k: string | null; n: number }>();
     const add = (b: number, k: string | null, n: number) => {
@@ -67,11 +77,10 @@ export class EmbeddedAggregations {
         if (part.unit !== null) {
           // Summed per slot by SQLite: a week of 15-minute slots over 30 hosts is some 240,000 rollup rows (one per
           // host, service and level), and GROUP BY in C returns them 5-7x faster than summing every row here.
-          const column = request.by ? ROLLUP_COLUMNS.get(request.by)! : "''";
           const size = part.unit * MINUTE_MS;
           const rows = this.db
             .prepare(
-              `SELECT slot, ${column} AS k, sum(n) FROM event_counts
+              `SELECT slot, ${byColumn!} AS k, sum(n) FROM event_counts
                WHERE unit = ? AND slot BETWEEN ? AND ? AND (${where!}) GROUP BY slot, k`,
             )
             .raw()
@@ -117,8 +126,9 @@ export class EmbeddedAggregations {
     const sql = compileSql(request.query);
     const value = valueSql(field);
     const rollupParams: unknown[] = [];
-    const column = ROLLUP_COLUMNS.get(field);
-    const where = column ? rollupWhere(request.query, rollupParams) : null;
+    const sources = sourcesCounted(this.db, fromMs);
+    const column = rollupColumn(field, sources);
+    const where = column ? rollupWhere(request.query, rollupParams, sources) : null;
     const counts = new Map<string | number, number>();
     this.functions.withDeadline(this.searchTimeoutMs, () => {
       for (const part of segments(fromMs, toMs, where === null ? [] : ROLLUP_UNITS)) {

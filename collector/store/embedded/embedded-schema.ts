@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { MINUTE_MS, SOURCES_FROM_KEY } from './count-rollup.js';
 
 /**
  * Tables of the embedded store (one SQLite file, WAL mode). Bumped when the layout changes; a file of a newer version
@@ -9,8 +10,10 @@ import type Database from 'better-sqlite3';
  *    their document, which wins when reading, so an upgraded file is read without rewriting any row; a version-1
  *    collector would miss both in the newer rows, hence the bump. New files' full-text index keeps no word positions
  *    (`detail = none`); an upgraded file keeps its index with positions, and both are searched the same way.
+ * 3: `event_counts` counts by source too (count-rollup.ts), a column of its key: an older collector could not add
+ *    to it (its upsert names the older key), hence the bump. See addSourceToRollup for the upgrade.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
@@ -26,8 +29,8 @@ export const SCHEMA_VERSION = 2;
  * - `dead_letters`, `heartbeats`: rejected lines with their reasons, and the latest heartbeat per shipper.
  * - `host_clocks`: each host's latest clock offset estimate (JSON), kept beside its heartbeat; a table of its own so
  *   files written before it need no new schema version.
- * - `event_counts`: events per 15-minute and 1-minute slot by host, service and level (count-rollup.ts), for totals, histograms and
- *   facets without reading every event.
+ * - `event_counts`: events per 15-minute and 1-minute slot by host, service, level and source (count-rollup.ts), for
+ *   totals, histograms and facets without reading every event.
  * - `host_activity`: when each host last had an event stored, kept by the writer so `/hosts` needs no scan.
  * - `alert_records`: alert rules, their states and outboxes, and the evaluation lease (embedded-alert-records.ts);
  *   added without a version bump, since a file without the table just gets it.
@@ -74,15 +77,7 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   original_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS dead_letters_received ON dead_letters(received_ms);
-CREATE TABLE IF NOT EXISTS event_counts (
-  unit INTEGER NOT NULL,
-  slot INTEGER NOT NULL,
-  host TEXT NOT NULL,
-  service TEXT NOT NULL,
-  level TEXT NOT NULL,
-  n INTEGER NOT NULL,
-  PRIMARY KEY (unit, slot, host, service, level)
-) WITHOUT ROWID;
+${eventCountsTable('event_counts')}
 CREATE TABLE IF NOT EXISTS host_activity (
   host TEXT PRIMARY KEY,
   last_ingested INTEGER NOT NULL
@@ -104,6 +99,20 @@ CREATE TABLE IF NOT EXISTS host_clocks (
   clock TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/** The rollup table's layout, under `name` (addSourceToRollup builds it beside the older one). */
+function eventCountsTable(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (
+  unit INTEGER NOT NULL,
+  slot INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  service TEXT NOT NULL,
+  level TEXT NOT NULL,
+  source TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (unit, slot, host, service, level, source)
+) WITHOUT ROWID;`;
+}
 
 /** Bytes per page of a new store file. */
 const PAGE_SIZE = 16384;
@@ -194,7 +203,33 @@ export function migrate(db: Database.Database): void {
 const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   // 1 → 2: older rows keep `event.dataset` and `@timestamp` in their document (restoreDocument reads them there).
   (db) => addMissingColumns(db, 'events', { dataset: 'TEXT' }),
+  // 2 → 3: the rollup counts by source.
+  addSourceToRollup,
 ];
+
+/**
+ * Gives the rollup its `source` key column. The older rows are copied with source '' (a few rows per host and
+ * minute, seconds at 10M events), not counted again from the events, which would read the whole file while it
+ * opens; the minute after the newest of them is kept as SOURCES_FROM_KEY, and a query that looks at the source over
+ * an earlier window reads the events there, as it did before (count-rollup.ts). Retention removes the key with the
+ * last of those rows (embedded-writer.ts).
+ */
+function addSourceToRollup(db: Database.Database): void {
+  const columns = (db.prepare(`PRAGMA table_info(event_counts)`).all() as { name: string }[]).map((c) => c.name);
+  if (columns.includes('source')) return;
+  db.exec(`${eventCountsTable('event_counts_sources')}
+    INSERT INTO event_counts_sources(unit, slot, host, service, level, source, n)
+      SELECT unit, slot, host, service, level, '', n FROM event_counts;
+    DROP TABLE event_counts;
+    ALTER TABLE event_counts_sources RENAME TO event_counts;`);
+  const last = db.prepare(`SELECT max(slot) FROM event_counts WHERE unit = 1`).pluck().get() as number | null;
+  if (last !== null) {
+    db.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`).run(
+      SOURCES_FROM_KEY,
+      String((last + 1) * MINUTE_MS),
+    );
+  }
+}
 
 /**
  * Indexes that files made before have and the store no longer uses. `service` and `level` have a handful of values

@@ -3,7 +3,7 @@ import type { QueryNode } from '../../query/ast.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
 import { compileSql, LIVE, type CompiledSql } from './compile-sql.js';
-import { MINUTE_MS, ROLLUP_UNITS, rollupWhere, segments } from './count-rollup.js';
+import { MINUTE_MS, ROLLUP_UNITS, rollupWhere, segments, SOURCE_FIELD, sourcesCounted } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
 import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
 import type { QueryFunctions } from './sql-functions.js';
@@ -62,12 +62,13 @@ export class EmbeddedSearch {
   search(request: SearchRequest): SearchPage {
     const started = performance.now();
     const sql = compileSql(request.query);
+    const fromMs = clampMs(request.from.getTime());
     const scan: Scan = {
       sql,
-      fromMs: clampMs(request.from.getTime()),
+      fromMs,
       toMs: clampMs(request.to.getTime()),
       order: request.order,
-      guide: sql.fts ? null : slotGuide(request.query),
+      guide: sql.fts ? null : slotGuide(request.query, sourcesCounted(this.db, fromMs)),
     };
     return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
       const rows = this.page(scan, request.limit, request.after);
@@ -304,7 +305,7 @@ export class EmbeddedSearch {
   /** The exact count from the per-minute rollup plus the edges, or null when the query needs more than it keeps. */
   rollupCount(query: QueryNode, scan: Omit<Scan, 'order'>): number | null {
     const params: unknown[] = [];
-    const where = rollupWhere(query, params);
+    const where = rollupWhere(query, params, sourcesCounted(this.db, scan.fromMs));
     if (where === null) return null;
     let total = 0;
     for (const part of segments(scan.fromMs, scan.toMs)) {
@@ -393,19 +394,20 @@ function afterTie(values: SortKey, order: 'asc' | 'desc'): { sql: string; params
 }
 
 /**
- * The rollup's reading of a query whose walk it should guide: one that filters on service or level (no index,
- * embedded-schema.ts) and looks at nothing the rollup does not keep; null otherwise. Only ANDs and ORs of values:
- * the rollup keeps a missing value as '', so under NOT or `_exists_` it could leave out a slot whose events match
- * (an empty service is no service there), and a guide may only ever walk more than the matches, never less.
+ * The rollup's reading of a query whose walk it should guide: one that filters on service, level or source (no
+ * index, embedded-schema.ts) and looks at nothing the rollup does not keep; null otherwise. Only ANDs and ORs of
+ * values: the rollup keeps a missing value as '', so under NOT or `_exists_` it could leave out a slot whose events
+ * match (an empty service is no service there), and a guide may only ever walk more than the matches, never less.
+ * `sources`: whether the rollup rows of the window know their source (count-rollup.ts).
  */
-function slotGuide(query: QueryNode): RollupFilter | null {
+function slotGuide(query: QueryNode, sources: boolean): RollupFilter | null {
   if (!filtersOn(query, UNINDEXED_ROLLUP_FIELDS) || !onlyValues(query)) return null;
   const params: unknown[] = [];
-  const where = rollupWhere(query, params);
+  const where = rollupWhere(query, params, sources);
   return where === null ? null : { where, params };
 }
 
-const UNINDEXED_ROLLUP_FIELDS = new Set(['service.name', 'log.level']);
+const UNINDEXED_ROLLUP_FIELDS = new Set(['service.name', 'log.level', SOURCE_FIELD]);
 
 function filtersOn(node: QueryNode, fields: ReadonlySet<string>): boolean {
   switch (node.kind) {

@@ -9,7 +9,7 @@ import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
 
 /**
- * Searches on service and level, which have no index: the walk visits only the 15-minute slots and minutes the rollup
+ * Searches on service, level and source, which have no index: the walk visits only the 15-minute slots and minutes the rollup
  * counts matches in. Each page must be exactly what a walk of every row gives: the events in time order, none
  * skipped or repeated across pages, in either order, also where matches are sparse, dense, or share a millisecond.
  */
@@ -37,6 +37,11 @@ function made(i: number): Made {
   return { id: `g-${i}`, ms: i === 1_235 ? START + 1_234 * STEP : ms, service, level };
 }
 
+/** The billing service writes a file of its own: a rare source. */
+function sourceOf(m: Made): string {
+  return m.service === 'billing' ? '/var/log/billing.log' : '/var/log/app.log';
+}
+
 function stored(m: Made): StoredEvent {
   const ts = new Date(m.ms).toISOString();
   return {
@@ -46,7 +51,7 @@ function stored(m: Made): StoredEvent {
       message: `event ${m.id}`,
       host: { name: 'h-1' },
       service: { name: m.service },
-      log: { level: m.level, file: { path: '/var/log/app.log' }, offset: Number(m.id.slice(2)) },
+      log: { level: m.level, file: { path: sourceOf(m) }, offset: Number(m.id.slice(2)) },
       event: { id: m.id, ingested: ts, dataset: 'plain' },
     },
   };
@@ -98,12 +103,14 @@ function expected(match: (m: Made) => boolean, order: 'asc' | 'desc', from: numb
   return order === 'asc' ? ids : ids.reverse();
 }
 
-describe('searches on service and level, walked by the rollup', () => {
+describe('searches on service, level and source, walked by the rollup', () => {
   const whole = [START - 1_000, START + EVENTS * STEP] as const;
   const cases: [string, (m: Made) => boolean][] = [
     ['log.level:fatal', (m) => m.level === 'fatal'],
     ['log.level:error', (m) => m.level === 'error'],
     ['service.name:billing', (m) => m.service === 'billing'],
+    ['log.file.path:"/var/log/billing.log"', (m) => sourceOf(m) === '/var/log/billing.log'],
+    ['log.file.path:"/var/log/app.log" AND log.level:fatal', (m) => m.service !== 'billing' && m.level === 'fatal'],
     ['service.name:billing OR log.level:fatal', (m) => m.service === 'billing' || m.level === 'fatal'],
     [
       'host.name:h-1 AND (log.level:fatal OR log.level:error) AND service.name:api',
