@@ -23,6 +23,7 @@ import {
   unitsFor,
 } from './count-rollup.js';
 import { sqlKeyRange, sqlMsOf } from './event-key.js';
+import { prefixWords, type PrefixWords } from './prefix-words.js';
 import type { QueryFunctions } from './sql-functions.js';
 import { clampMs } from './embedded-search.js';
 import { NONE_KEY, stacks } from '../histogram-stacks.js';
@@ -47,18 +48,22 @@ function source(sql: CompiledSql, fromMs: number, toMs: number): { from: string;
 
 /** Histogram, top values, fields and hosts of the embedded store: GROUP BY over the narrowed rows. */
 export class EmbeddedAggregations {
+  private readonly words: PrefixWords;
+
   constructor(
     private readonly db: Database.Database,
     private readonly functions: QueryFunctions,
     private readonly searchTimeoutMs: number,
-  ) {}
+  ) {
+    this.words = prefixWords(db);
+  }
 
   histogram(request: HistogramRequest): HistogramBucket[] {
     const fromMs = clampMs(request.from.getTime());
     const toMs = clampMs(request.to.getTime());
     const step = request.intervalMs;
     if (!(step > 0)) throw new QueryError('QUERY_UNSUPPORTED', 'The interval must be positive.');
-    const sql = compileSql(request.query);
+    const sql = compileSql(request.query, Date.now(), this.words);
     const by = request.by ? valueSql(request.by) : 'NULL';
     const rollupParams: unknown[] = [];
     const sources = sourcesCounted(this.db, fromMs);
@@ -123,7 +128,7 @@ export class EmbeddedAggregations {
     const fromMs = clampMs(request.from.getTime());
     const toMs = clampMs(request.to.getTime());
     const field = topValuesField(request.field).name;
-    const sql = compileSql(request.query);
+    const sql = compileSql(request.query, Date.now(), this.words);
     const value = valueSql(field);
     const rollupParams: unknown[] = [];
     const sources = sourcesCounted(this.db, fromMs);
@@ -160,7 +165,7 @@ export class EmbeddedAggregations {
   /** The catalogue's fields, plus the labels and other fields found on the newest matching events. */
   fields(filter: EventFilter): FieldInfo[] {
     const types = new Map<string, string>(KNOWN_FIELDS.map((f) => [f.name, f.type]));
-    const sql = compileSql(filter.query);
+    const sql = compileSql(filter.query, Date.now(), this.words);
     const { from, params } = source(sql, clampMs(filter.from.getTime()), clampMs(filter.to.getTime()));
     const docs = this.functions.withDeadline(
       this.searchTimeoutMs,

@@ -6,6 +6,7 @@ import { compileSql, LIVE, type CompiledSql } from './compile-sql.js';
 import { MINUTE_MS, ROLLUP_UNITS, rollupWhere, segments, SOURCE_FIELD, sourcesCounted } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
 import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
+import { prefixWords, type PrefixWords } from './prefix-words.js';
 import type { QueryFunctions } from './sql-functions.js';
 
 /**
@@ -52,16 +53,19 @@ export interface EmbeddedSearchOptions {
  */
 export class EmbeddedSearch {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly words: PrefixWords;
 
   constructor(
     private readonly db: Database.Database,
     private readonly functions: QueryFunctions,
     private readonly options: EmbeddedSearchOptions,
-  ) {}
+  ) {
+    this.words = prefixWords(db);
+  }
 
   search(request: SearchRequest): SearchPage {
     const started = performance.now();
-    const sql = compileSql(request.query);
+    const sql = compileSql(request.query, Date.now(), this.words);
     const fromMs = clampMs(request.from.getTime());
     const scan: Scan = {
       sql,
