@@ -60,6 +60,15 @@ export function compileSql(node: QueryNode, now: number = Date.now(), words?: Pr
 /** The WHERE of a query with no filter beyond its full-text part: only the liveness check. */
 export const LIVE = 'ls_live()';
 
+/**
+ * A compiled WHERE without its liveness check, for a statement that visits few rows whose caller checks between
+ * statements instead (QueryFunctions.check): the check is a call into JavaScript for every row visited.
+ */
+export function withoutLive(where: string): string {
+  if (where === LIVE) return '1';
+  return where.startsWith(`${LIVE} AND `) ? where.slice(LIVE.length + 5) : where;
+}
+
 /** Whether FTS5 alone can answer the node: words, phrases and plain prefixes on the message, combined. */
 function isFts(node: QueryNode): boolean {
   switch (node.kind) {

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { QueryNode } from '../../query/ast.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
-import { compileSql, LIVE, type CompiledSql } from './compile-sql.js';
+import { compileSql, LIVE, withoutLive, type CompiledSql } from './compile-sql.js';
 import { MINUTE_MS, ROLLUP_UNITS, rollupWhere, segments, SOURCE_FIELD, sourcesCounted } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
 import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
@@ -232,15 +232,24 @@ export class EmbeddedSearch {
          AND (${sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
       ).all(sql.fts, fromMs, toMs, ...sql.params, limit) as EventRow[];
     }
-    const range = this.statement(
-      `SELECT ${EVENT_COLUMNS} FROM events e
-       WHERE ${sqlKeyRange('e.rowid', '?', '?')}
-       AND (${sql.where}) ORDER BY e.rowid ${dir} LIMIT ?`,
-    );
-    if (!scan.guide) return range.all(fromMs, toMs, ...sql.params, limit) as EventRow[];
+    const range = (where: string) =>
+      this.statement(
+        `SELECT ${EVENT_COLUMNS} FROM events e
+         WHERE ${sqlKeyRange('e.rowid', '?', '?')}
+         AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`,
+      );
+    if (!scan.guide) return range(sql.where).all(fromMs, toMs, ...sql.params, limit) as EventRow[];
+    // A guided walk reads the minutes the rollup counts few matches in, and the rollup answers the whole query
+    // (slotGuide): such a statement reads the events of one minute at most, so the deadline is checked between them
+    // rather than per row (a third of the walk's time: 0.35 → 0.11 ms per minute of 1,000 events). Whole slots keep
+    // the check per row.
+    const minute = range(withoutLive(sql.where));
+    const slot = range(sql.where);
     const rows: EventRow[] = [];
-    for (const [from, to] of this.matchingRanges(scan.guide, fromMs, toMs, scan.order)) {
-      for (const row of range.all(from, to, ...sql.params, limit - rows.length) as EventRow[]) rows.push(row);
+    for (const [from, to, unit] of this.matchingRanges(scan.guide, fromMs, toMs, scan.order)) {
+      this.functions.check();
+      const statement = unit === ROLLUP_UNITS.at(-1) ? minute : slot;
+      for (const row of statement.all(from, to, ...sql.params, limit - rows.length) as EventRow[]) rows.push(row);
       if (rows.length >= limit) break;
     }
     return rows;
@@ -257,7 +266,7 @@ export class EmbeddedSearch {
     fromMs: number,
     toMs: number,
     order: 'asc' | 'desc',
-  ): Generator<[number, number]> {
+  ): Generator<[from: number, to: number, unit: number]> {
     const dir = order === 'asc' ? 'ASC' : 'DESC';
     const slots = this.statement(
       `SELECT slot, sum(n) AS n FROM event_counts WHERE unit = ? AND slot BETWEEN ? AND ? AND (${guide.where})
@@ -265,9 +274,10 @@ export class EmbeddedSearch {
     );
     const read = (unit: number, first: number, last: number): { slot: number; n: number }[] =>
       slots.all(unit, first, last, ...guide.params) as { slot: number; n: number }[];
-    const clip = (unit: number, slot: number): [number, number] => [
+    const clip = (unit: number, slot: number): [number, number, number] => [
       Math.max(fromMs, slot * unit * MINUTE_MS),
       Math.min(toMs, (slot + 1) * unit * MINUTE_MS - 1),
+      unit,
     ];
     const [coarse, fine] = ROLLUP_UNITS;
     let first = Math.floor(fromMs / (coarse * MINUTE_MS));

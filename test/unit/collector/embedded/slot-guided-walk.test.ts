@@ -6,7 +6,9 @@ import pino from 'pino';
 import type { Level } from '../../../../protocol/event.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
+import { EmbeddedSearch } from '../../../../collector/store/embedded/embedded-search.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { QueryFunctions } from '../../../../collector/store/embedded/sql-functions.js';
 
 /**
  * Searches on service, level and source, which have no index: the walk visits only the 15-minute slots and minutes the rollup
@@ -143,6 +145,26 @@ describe('searches on service, level and source, walked by the rollup', () => {
       expect(got.ids).toEqual(expected((m) => m.level === 'fatal' || m.service === 'billing', order, from, to));
       expect(got.ids.length).toBe(3);
     }
+  });
+
+  it('stops a cancelled guided walk between the minutes it reads', () => {
+    const db = new Database(join(dir, 'events.db'), { readonly: true });
+    const cancel = new Int32Array(1);
+    const functions = new QueryFunctions(cancel);
+    functions.register(db);
+    const search = new EmbeddedSearch(db, functions, { searchTimeoutMs: 10_000, exactTotalUpTo: 1_000 });
+    const request = {
+      query: parseQuery('log.level:fatal'),
+      from: new Date(START),
+      to: new Date(START + EVENTS * STEP),
+      limit: 100,
+      order: 'desc' as const,
+      countTotal: false,
+    };
+    expect(search.search(request).hits).toHaveLength(7);
+    Atomics.store(cancel, 0, 1);
+    expect(() => search.search(request)).toThrow(expect.objectContaining({ code: 'QUERY_TIMEOUT' }));
+    db.close();
   });
 
   it('walks only the slots the rollup counts matches in (the last test: it removes counts)', async () => {
