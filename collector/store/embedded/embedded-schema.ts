@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { MINUTE_MS, SOURCES_FROM_KEY } from './count-rollup.js';
+import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
 
 /**
  * Tables of the embedded store (one SQLite file, WAL mode). Bumped when the layout changes; a file of a newer version
@@ -10,8 +10,9 @@ import { MINUTE_MS, SOURCES_FROM_KEY } from './count-rollup.js';
  *    their document, which wins when reading, so an upgraded file is read without rewriting any row; a version-1
  *    collector would miss both in the newer rows, hence the bump. New files' full-text index keeps no word positions
  *    (`detail = none`); an upgraded file keeps its index with positions, and both are searched the same way.
- * 3: `event_counts` counts by source too (count-rollup.ts), a column of its key: an older collector could not add
- *    to it (its upsert names the older key), hence the bump. See addSourceToRollup for the upgrade.
+ * 3: `event_counts` counts by source too (count-rollup.ts), a column of its key, and per day as well: an older
+ *    collector could not add to it (its upsert names the older key) and would not count days, hence the bump. See
+ *    addSourceToRollup for the upgrade.
  */
 export const SCHEMA_VERSION = 3;
 
@@ -29,7 +30,7 @@ export const SCHEMA_VERSION = 3;
  * - `dead_letters`, `heartbeats`: rejected lines with their reasons, and the latest heartbeat per shipper.
  * - `host_clocks`: each host's latest clock offset estimate (JSON), kept beside its heartbeat; a table of its own so
  *   files written before it need no new schema version.
- * - `event_counts`: events per 15-minute and 1-minute slot by host, service, level and source (count-rollup.ts), for
+ * - `event_counts`: events per day, 15-minute and 1-minute slot by host, service, level and source (count-rollup.ts), for
  *   totals, histograms and facets without reading every event.
  * - `host_activity`: when each host last had an event stored, kept by the writer so `/hosts` needs no scan.
  * - `alert_records`: alert rules, their states and outboxes, and the evaluation lease (embedded-alert-records.ts);
@@ -208,13 +209,14 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
 ];
 
 /**
- * Gives the rollup its `source` key column. The older rows are copied with source '' (a few rows per host and
+ * Gives the rollup its `source` key column and its day slots (summed from the 15-minute ones). The older rows are copied with source '' (a few rows per host and
  * minute, seconds at 10M events), not counted again from the events, which would read the whole file while it
  * opens; the minute after the newest of them is kept as SOURCES_FROM_KEY, and a query that looks at the source over
  * an earlier window reads the events there, as it did before (count-rollup.ts). Retention removes the key with the
  * last of those rows (embedded-writer.ts).
  */
 function addSourceToRollup(db: Database.Database): void {
+  const [day, quarter] = ROLLUP_UNITS;
   const columns = (db.prepare(`PRAGMA table_info(event_counts)`).all() as { name: string }[]).map((c) => c.name);
   if (columns.includes('source')) return;
   db.exec(`${eventCountsTable('event_counts_sources')}
@@ -222,6 +224,12 @@ function addSourceToRollup(db: Database.Database): void {
       SELECT unit, slot, host, service, level, '', n FROM event_counts;
     DROP TABLE event_counts;
     ALTER TABLE event_counts_sources RENAME TO event_counts;`);
+  // The day slots (ROLLUP_UNITS) from the 15-minute ones: 96 to a day.
+  db.prepare(
+    `INSERT INTO event_counts(unit, slot, host, service, level, source, n)
+     SELECT ?, slot / ?, host, service, level, source, sum(n) FROM event_counts WHERE unit = ?
+     GROUP BY slot / ?, host, service, level, source`,
+  ).run(day, day / quarter, quarter, day / quarter);
   const last = db.prepare(`SELECT max(slot) FROM event_counts WHERE unit = 1`).pluck().get() as number | null;
   if (last !== null) {
     db.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`).run(

@@ -279,7 +279,8 @@ export class EmbeddedSearch {
       Math.min(toMs, (slot + 1) * unit * MINUTE_MS - 1),
       unit,
     ];
-    const [coarse, fine] = ROLLUP_UNITS;
+    // The two finest units: a slot of the coarser is walked whole or by its minutes.
+    const [coarse, fine] = ROLLUP_UNITS.slice(-2) as [number, number];
     let first = Math.floor(fromMs / (coarse * MINUTE_MS));
     let last = Math.floor(toMs / (coarse * MINUTE_MS));
     for (let page = read(coarse, first, last); page.length > 0; page = read(coarse, first, last)) {

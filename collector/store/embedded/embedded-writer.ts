@@ -228,14 +228,22 @@ export class EmbeddedWriter {
       if (e.ingestedMs > latestIngested[e.group]!) latestIngested[e.group] = e.ingestedMs;
     }
     const hosts = new Map<string, number>();
+    // One upsert per rollup row, not one per minute and unit: a request's minutes mostly share their 15-minute and day
+    // slots, so their counts are summed here first.
+    const counts = new Map<string, { row: [number, number, string, string, string, string]; n: number }>();
     events.groups.forEach(([minute, host, service, level, source], g) => {
       const n = stored[g]!;
       if (n === 0) return;
       for (const unit of ROLLUP_UNITS) {
-        this.addCounts.run(unit, Math.floor(minute / unit), host ?? '', service, level, source, n);
+        const slot = Math.floor(minute / unit);
+        const id = `${unit}\u0000${slot}\u0000${host ?? ''}\u0000${service}\u0000${level}\u0000${source}`;
+        const entry = counts.get(id);
+        if (entry) entry.n += n;
+        else counts.set(id, { row: [unit, slot, host ?? '', service, level, source], n });
       }
       if (host !== null) hosts.set(host, Math.max(hosts.get(host) ?? 0, latestIngested[g]!));
     });
+    for (const { row, n } of counts.values()) this.addCounts.run(...row, n);
     for (const [host, at] of hosts) this.touchHost.run(host, at);
     return outcome;
   }

@@ -10,6 +10,7 @@ import type { EcsDocument } from '../../../../collector/store/ecs-document.js';
 import { restoreEmbeddedBackup } from '../../../../collector/store/embedded/embedded-backup.js';
 import { SCHEMA_VERSION } from '../../../../collector/store/embedded/embedded-schema.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
  * A backup written by logship with schema version 1 (scripts/fixtures/embedded-store-v1.mjs): the nginx access log,
@@ -210,6 +211,13 @@ describe('a store file of schema version 1', () => {
     expect(await total(store, 'log.file.path:"/var/log/nginx/access.log"')).toBe(34);
     expect(await total(store, 'NOT log.file.path:"/var/log/plain/app.log" AND service.name:nginx')).toBe(34);
     expect(await total(store, 'host.name:web-1')).toBe(34);
+    // The day slots, summed from the 15-minute ones: a facet of the whole window reads them.
+    const hosts = await store.topValues({ query: parseQuery(''), ...WINDOW, field: 'host.name', size: 10 });
+    expect(hosts.values).toEqual([
+      { value: 'web-1', count: 34 },
+      { value: 'app-1', count: 33 },
+      { value: 'api-1', count: 6 },
+    ]);
 
     // 900 events a week after the upgraded ones, counted with their source.
     const later = sourcesFrom + 7 * 86_400_000;
@@ -232,14 +240,8 @@ describe('a store file of schema version 1', () => {
     expect(await sourceFacet(store, new Date(sourcesFrom))).toEqual(newer);
     // From the rollup after the upgraded rows, from the events over them: a count changed in the rollup shows only
     // in the first.
-    const tamper = (by: number) => {
-      const db = new Database(join(storeDir, 'events.db'));
-      const changed = db
-        .prepare(`UPDATE event_counts SET n = n + ? WHERE unit = 15 AND slot = ? AND source = '/var/log/a.log'`)
-        .run(by, Math.floor(later / 900_000)).changes;
-      db.close();
-      expect(changed).toBe(1);
-    };
+    const tamper = (by: number) =>
+      expect(addToRollup(join(storeDir, 'events.db'), later, '/var/log/a.log', by)).toBe(3);
     tamper(1000);
     expect(await sourceFacet(store, new Date(sourcesFrom))).toEqual({ ...newer, '/var/log/a.log': 1300 });
     expect(await sourceFacet(store, WINDOW.from)).toEqual({ ...sources, ...newer });

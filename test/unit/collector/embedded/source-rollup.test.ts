@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
  * The source (log.file.path) in the embedded store's rollup: its facet, totals and histograms over windows cut
@@ -138,25 +138,29 @@ describe('source in the embedded rollup', () => {
         want.set(key, (want.get(key) ?? 0) + 1);
       }
       expect(buckets.filter((b) => b.count > 0).map((b) => [b.key, b.count])).toEqual([...want]);
+      const days = await store.histogram({
+        query: parseQuery('NOT log.file.path:"/var/log/web-1/app.log"'),
+        from: new Date(from),
+        to: new Date(to),
+        intervalMs: 86_400_000,
+      });
+      const perDay = new Map<string, number>();
+      for (const m of inWindow) {
+        if (m.source === '/var/log/web-1/app.log') continue;
+        const key = new Date(m.ms - (m.ms % 86_400_000)).toISOString();
+        perDay.set(key, (perDay.get(key) ?? 0) + 1);
+      }
+      expect(days.filter((b) => b.count > 0).map((b) => [b.key, b.count])).toEqual([...perDay]);
     },
   );
 
   it('answers from the rollup (the last test: it changes a count)', async () => {
     const [, from, to] = WINDOWS[0]!;
-    const slot = Math.floor((START + 10 * 3_600_000) / (15 * 60_000));
-    const db = new Database(join(dir, 'events.db'));
-    const changed = db
-      .prepare(`UPDATE event_counts SET n = n + 1000 WHERE unit = 15 AND slot = ? AND source = ?`)
-      .run(slot, '/var/log/web-1/app.log').changes;
-    db.close();
-    expect(changed).toBe(1);
+    const changed = addToRollup(join(dir, 'events.db'), START + 10 * 3_600_000, '/var/log/web-1/app.log', 1000);
+    expect(changed).toBe(3);
     const want = expectedFacet(from, to);
-    expect(await facet('', from, to)).toEqual({
-      ...want,
-      '/var/log/web-1/app.log': want['/var/log/web-1/app.log']! + 1000,
-    });
-    expect(await total('log.file.path:"/var/log/web-1/app.log"', from, to)).toBe(
-      want['/var/log/web-1/app.log']! + 1000,
-    );
+    const more = want['/var/log/web-1/app.log']! + 1000;
+    expect(await facet('', from, to)).toEqual({ ...want, '/var/log/web-1/app.log': more });
+    expect(await total('log.file.path:"/var/log/web-1/app.log"', from, to)).toBe(more);
   });
 });
