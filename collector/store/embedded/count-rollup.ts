@@ -78,6 +78,42 @@ export function rollupWhere(node: QueryNode, params: unknown[], sources = true):
 }
 
 /**
+ * A rollup WHERE that holds for the key of every event the query matches (`upper`), or only for keys whose events all
+ * match it (`upper` false), for a query the rollup cannot answer exactly: a filter it does not keep counts as "maybe"
+ * (true for the upper bound, false for the lower), and NOT swaps the two. A missing value is '' in the rollup, so a
+ * value term is exact only for a non-empty value, and `exists` has no upper bound (an empty value exists).
+ */
+export function rollupBound(node: QueryNode, params: unknown[], sources: boolean, upper: boolean): string {
+  const maybe = upper ? '1' : '0';
+  switch (node.kind) {
+    case 'all':
+      return '1';
+    case 'and':
+    case 'or': {
+      const parts = node.children.map((child) => `(${rollupBound(child, params, sources, upper)})`);
+      if (parts.length === 0) return node.kind === 'and' ? '1' : '0';
+      return parts.join(node.kind === 'and' ? ' AND ' : ' OR ');
+    }
+    case 'not':
+      return `NOT (${rollupBound(node.child, params, sources, !upper)})`;
+    case 'term': {
+      const column = node.field === null ? undefined : rollupColumn(node.field, sources);
+      if (!column || node.wildcard) return maybe;
+      const value = termValue(fieldFacts(node.field!), node);
+      if (value === '') return maybe;
+      params.push(value);
+      return `${column} = ?`;
+    }
+    case 'exists': {
+      const column = rollupColumn(node.field, sources);
+      return column && !upper ? `${column} <> ''` : maybe;
+    }
+    default:
+      return maybe;
+  }
+}
+
+/**
  * Rollup resolutions in minutes, coarsest first, each a multiple of the next. A day of 15-minute slots is 96 rows per
  * (host, service, level, source): a facet over a week of 30 hosts summed ~80,000 of them (57-91 ms at 10M events);
  * in day slots it is ~900 rows (0.2 ms), with the finer units at the window's edges.
