@@ -1,12 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { compileSql } from '../../../../collector/store/embedded/compile-sql.js';
-import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { embeddedStoreWith } from '../../../support/embedded-test-store.js';
 import { prefixWords } from '../../../../collector/store/embedded/prefix-words.js';
 
 /**
@@ -37,18 +35,13 @@ function stored(i: number): StoredEvent {
 
 let dir: string;
 let store: EmbeddedStore;
+let remove: () => Promise<void>;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'logship-prefix-words-'));
-  store = new EmbeddedStore({ dir, searchTimeoutMs: 10_000, exactTotalUpTo: 1_000_000 }, pino({ level: 'silent' }));
-  await store.init();
   const events = Array.from({ length: EVENTS }, (_, i) => stored(i));
-  expect(await store.write(events)).toMatchObject({ accepted: EVENTS, duplicates: 0 });
+  ({ store, dir, remove } = await embeddedStoreWith('prefix-words', events, EVENTS));
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => remove());
 
 describe('prefix searches on the embedded store', () => {
   it('lists the indexed words of a prefix in order, and none past the most it turns into', () => {

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import type { Level } from '../../../../protocol/event.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { EmbeddedSearch } from '../../../../collector/store/embedded/embedded-search.js';
-import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { embeddedStoreWith } from '../../../support/embedded-test-store.js';
 import { QueryFunctions } from '../../../../collector/store/embedded/sql-functions.js';
 
 /**
@@ -61,21 +59,13 @@ function stored(m: Made): StoredEvent {
 
 let dir: string;
 let store: EmbeddedStore;
+let remove: () => Promise<void>;
 const all = Array.from({ length: EVENTS }, (_, i) => made(i));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'logship-guided-walk-'));
-  store = new EmbeddedStore({ dir, searchTimeoutMs: 10_000, exactTotalUpTo: 1_000_000 }, pino({ level: 'silent' }));
-  await store.init();
-  for (let k = 0; k < EVENTS; k += 2_000) {
-    const outcome = await store.write(all.slice(k, k + 2_000).map(stored));
-    expect(outcome).toMatchObject({ accepted: 2_000, duplicates: 0 });
-  }
+  ({ store, dir, remove } = await embeddedStoreWith('guided-walk', all.map(stored), 2_000));
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => remove());
 
 /** Every id the search pages through, `limit` at a time. */
 async function pages(query: string, order: 'asc' | 'desc', limit: number, from: number, to: number) {

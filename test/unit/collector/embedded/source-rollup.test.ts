@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
-import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { embeddedStoreWith } from '../../../support/embedded-test-store.js';
 import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
@@ -48,20 +46,13 @@ function stored(m: Made): StoredEvent {
 
 let dir: string;
 let store: EmbeddedStore;
+let remove: () => Promise<void>;
 const all = Array.from({ length: EVENTS }, (_, i) => made(i));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'logship-source-rollup-'));
-  store = new EmbeddedStore({ dir, searchTimeoutMs: 10_000, exactTotalUpTo: 1_000_000 }, pino({ level: 'silent' }));
-  await store.init();
-  for (let k = 0; k < EVENTS; k += 3_000) {
-    expect(await store.write(all.slice(k, k + 3_000).map(stored))).toMatchObject({ accepted: 3_000, duplicates: 0 });
-  }
+  ({ store, dir, remove } = await embeddedStoreWith('source-rollup', all.map(stored), 3_000));
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => remove());
 
 /** Events per source in [from, to] whose host passes `host`, counted from the made events. */
 function expectedFacet(from: number, to: number, host: (h: string) => boolean = () => true): Record<string, number> {
