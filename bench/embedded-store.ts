@@ -115,12 +115,12 @@ async function main(): Promise<void> {
   );
   const ingestMs = performance.now() - started;
   const rate = Math.round(EVENTS / (ingestMs / 1000));
-  const bytes = fileBytes(dir);
+  const { bytes, walBytes } = fileBytes(dir);
   const bytesPerRaw = +(bytes / rawBytes).toFixed(2);
   process.stdout.write(
     `ingest: ${EVENTS} events in ${(ingestMs / 1000).toFixed(1)} s = ${rate} events/s, ${(bytes / 2 ** 20).toFixed(0)} MiB` +
-      ` on disk = ${(bytes / EVENTS).toFixed(0)} B/event, ${bytesPerRaw}× the raw lines` +
-      ` (load average before: ${loadBefore.toFixed(2)})\n`,
+      ` on disk = ${(bytes / EVENTS).toFixed(0)} B/event (${(walBytes / EVENTS).toFixed(0)} of them the write-ahead log),` +
+      ` ${bytesPerRaw}× the raw lines of ${(rawBytes / EVENTS).toFixed(0)} B (load average before: ${loadBefore.toFixed(2)})\n`,
   );
 
   const window = { from: new Date(end - DAYS * DAY - 1000), to: new Date(end + 1000) };
@@ -157,8 +157,8 @@ async function main(): Promise<void> {
 
   const byTable = bytesByTable(dir, EVENTS);
   process.stdout.write(
-    `bytes per event: ${Object.entries(byTable)
-      .map(([name, b]) => `${name} ${b}`)
+    `bytes per event (pages: payload + free space + SQLite's own): ${Object.entries(byTable)
+      .map(([name, b]) => `${name} ${b.bytes} (${b.payload} + ${b.unused} + ${b.overhead})`)
       .join(', ')}\n`,
   );
 
@@ -200,6 +200,8 @@ async function main(): Promise<void> {
     hosts: HOST_COUNT,
     file_mib: Math.round(bytes / 2 ** 20),
     bytes_per_event: Math.round(bytes / EVENTS),
+    wal_bytes_per_event: Math.round(walBytes / EVENTS),
+    raw_bytes_per_event: Math.round(rawBytes / EVENTS),
     bytes_per_raw_byte: bytesPerRaw,
     bytes_per_event_by_table: byTable,
     reads: results,
@@ -211,27 +213,47 @@ async function main(): Promise<void> {
   });
 }
 
-/** The store file with its write-ahead log, as it stands on disk. */
-function fileBytes(dir: string): number {
+/** The store file with its write-ahead log, as it stands on disk, and the log's part of it. */
+function fileBytes(dir: string): { bytes: number; walBytes: number } {
   const path = join(dir, 'events.db');
-  return statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+  const walBytes = existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0;
+  return { bytes: statSync(path).size + walBytes, walBytes };
+}
+
+interface PartBytes {
+  bytes: number;
+  payload: number;
+  unused: number;
+  overhead: number;
 }
 
 /**
  * Bytes per event of each table and index of the file (SQLite's dbstat; the FTS5 index's tables together), read
  * through a connection of its own while the store is idle: what each part of the layout costs.
  */
-function bytesByTable(dir: string, events: number): Record<string, number> {
+function bytesByTable(dir: string, events: number): Record<string, PartBytes> {
   const db = new Database(join(dir, 'events.db'), { readonly: true });
   try {
     const rows = db
       .prepare(
-        `SELECT CASE WHEN name LIKE 'events_fts%' THEN 'events_fts' ELSE name END AS part, sum(pgsize) AS bytes
+        `SELECT CASE WHEN name LIKE 'events_fts%' THEN 'events_fts' ELSE name END AS part, sum(pgsize) AS bytes,
+                sum(payload) AS payload, sum(unused) AS unused
          FROM dbstat GROUP BY part ORDER BY bytes DESC`,
       )
-      .all() as { part: string; bytes: number }[];
+      .all() as { part: string; bytes: number; payload: number; unused: number }[];
+    const perEvent = (n: number): number => +(n / events).toFixed(1);
     return Object.fromEntries(
-      rows.filter((r) => r.bytes / events >= 0.5).map((r) => [r.part, +(r.bytes / events).toFixed(1)]),
+      rows
+        .filter((r) => r.bytes / events >= 0.5)
+        .map((r) => [
+          r.part,
+          {
+            bytes: perEvent(r.bytes),
+            payload: perEvent(r.payload),
+            unused: perEvent(r.unused),
+            overhead: perEvent(r.bytes - r.payload - r.unused),
+          },
+        ]),
     );
   } finally {
     db.close();

@@ -24,6 +24,7 @@ import { parseQuery } from '../collector/query/parse-query.js';
 import { EsCounts } from '../collector/store/elasticsearch/es-counts.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { searchPattern, windowIndices } from '../collector/store/elasticsearch/index-templates.js';
+import { totalBound } from '../collector/store/total-bound.js';
 import { benchElasticsearch, loadedEvents } from './bench-elasticsearch.js';
 import { DAY_MS as DAY, dataShape } from './growth-shape.js';
 import { writeResults } from './results-file.js';
@@ -186,10 +187,12 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'logship-bench-search-'));
   const ingestToken = createToken(dataDir, 'ingest', 'ingest');
   const readToken = createToken(dataDir, 'read', 'read');
-  const collector = await startCollector(
-    collectorConfig({ listen: '127.0.0.1:0', data_dir: dataDir, elasticsearch: { url: esUrl, index_prefix: PREFIX } }),
-    pino({ level: 'warn' }),
-  );
+  const config = collectorConfig({
+    listen: '127.0.0.1:0',
+    data_dir: dataDir,
+    elasticsearch: { url: esUrl, index_prefix: PREFIX },
+  });
+  const collector = await startCollector(config, pino({ level: 'warn' }));
   try {
     const have = await loadedEvents(esUrl, searchPattern(PREFIX));
     let end = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
@@ -201,7 +204,9 @@ async function main(): Promise<void> {
     const windows: [string, number][] = [[`all ${SHAPE.days} d`, SPAN]];
     if (SPAN > DAY) windows.push(['last 24 h', DAY]);
     for (const [label, span] of windows)
-      results.push(...(await measure(label, collector.url, readToken, esUrl, end, span)));
+      results.push(
+        ...(await measure(label, collector.url, readToken, esUrl, end, span, config.search.exact_total_up_to)),
+      );
     writeResults(process.env.LOGSHIP_BENCH_RESULT ?? 'search-latency', {
       events: EVENTS,
       hosts: HOSTS.length,
@@ -226,6 +231,7 @@ async function measure(
   esUrl: string,
   end: number,
   span: number,
+  exactTotalUpTo: number,
 ): Promise<Row[]> {
   const window = { from: new Date(end - span), to: new Date(end) };
   const api =
@@ -247,7 +253,8 @@ async function measure(
   const direct = (body: (w: Window) => object) => (w: Window) => post(windowIndices(PREFIX, w.from, w.to), body(w));
   const search = (q: string) => (w: Window) => ({
     size: 100,
-    track_total_hits: 1_000_000,
+    // As the API counts: exactly up to exact_total_up_to for host/service/level queries, up to 10,000 for free text.
+    track_total_hits: totalBound({ query: parseQuery(q) }, exactTotalUpTo),
     timeout: '10000ms',
     sort: eventSort('desc'),
     query: eventQuery(parseQuery(q), w.from, w.to),

@@ -32,7 +32,7 @@ export async function measureRule(
   const window = countWindow(rule, now);
   const c = rule.condition;
   if (c.type === 'count' && !c.per_host) {
-    const page = await store.search({ query, ...window, limit: 1, order: 'desc' });
+    const page = await store.search({ query, ...window, limit: 1, order: 'desc', exactTotal: true });
     return [{ key: '', host: null, value: page.total.value }];
   }
   const perHost = async (from: Date): Promise<Map<string, number>> => {

@@ -41,7 +41,8 @@ export function exportRoutes(store: LogStore, verifier: TokenVerifier, limits: E
     const request = { ...filter, order, ...(reader ? { reader } : {}) } as const;
     // The first page is read before any byte is sent, so a bad query or an unavailable store still gets a coded
     // JSON error with its status; a failure later can only cut the stream, which the client sees as incomplete.
-    const first = await store.search({ ...request, limit: Math.min(EXPORT_PAGE, limit) });
+    // Its total is exact up to exact_total_up_to for any query: it tells whether the limit cut the export.
+    const first = await store.search({ ...request, limit: Math.min(EXPORT_PAGE, limit), exactTotal: true });
     const stamp = filter.to.toISOString().replace(/[:.]/g, '-');
     res.status(200);
     res.setHeader('content-type', CONTENT_TYPES[format]);

@@ -90,6 +90,11 @@ export interface SearchRequest {
   /** False: the caller does not need `total` (an export's later pages), so the store need not count. */
   countTotal?: boolean;
   /**
+   * True: count the total exactly up to `search.exact_total_up_to` whatever the query (an alert's count, an export's
+   * announced size). Otherwise a query the event counts cannot answer is counted exactly up to 10,000 (total-bound.ts).
+   */
+  exactTotal?: boolean;
+  /**
    * Who reads (a token id). One reader's searches go to the same copy of each shard, so a count and the pages after
    * it agree while replicas refresh at different moments; stores with one copy ignore it.
    */

@@ -3,6 +3,7 @@ import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import { eventQuery, eventSort, guardRead, SORT_LENGTH, type EsReadContext } from './es-read.js';
 import { windowIndices } from './index-templates.js';
+import { totalBound } from '../total-bound.js';
 
 /** How long a point in time stays open between two pages; each page extends it. */
 const PIT_KEEP_ALIVE = '1m';
@@ -60,7 +61,7 @@ export class EsSearch {
                 }),
             timeout: t.timeout,
             size: request.limit,
-            track_total_hits: request.countTotal === false ? false : this.exactTotalUpTo,
+            track_total_hits: request.countTotal === false ? false : totalBound(request, this.exactTotalUpTo),
             sort: eventSort(request.order),
             ...(request.after ? { search_after: [...request.after] as estypes.SortResults } : {}),
             query: eventQuery(request.query, request.from, request.to),

@@ -4,6 +4,7 @@ import { queryTimeMs } from '../../query/time-expression.js';
 import { fieldFacts, LABELS_PREFIX, termValue, type FieldFacts } from '../field-catalogue.js';
 import { sqlMsOf } from './event-key.js';
 import type { PrefixWords } from './prefix-words.js';
+import { codeEqualsSql, isNamedColumn, nameSql } from './stored-names.js';
 import { luceneRegex, messageTokens, wildcardRegex } from './sql-functions.js';
 
 /**
@@ -243,6 +244,13 @@ function termSql(
     params.push(value, numeric);
     return `${sql} IN (?, ?)`;
   }
+  const place = field.embedded;
+  if (place.kind === 'column' && isNamedColumn(place.column)) {
+    params.push(value, value);
+    if (!place.documentBefore) return codeEqualsSql(place.column);
+    params.push(value);
+    return `(${codeEqualsSql(place.column)} OR (e.${place.column} IS NULL AND json_extract(e.doc, '$.${field.name}') = ?))`;
+  }
   params.push(value);
   return `${sql} = ?`;
 }
@@ -301,15 +309,18 @@ function dateParam(field: FieldFacts, value: string | number, now: number): numb
   return kind === 'column' || kind === 'key' ? ms : new Date(ms).toISOString();
 }
 
-/** The SQL of a field's stored value: its column, the key's millisecond, or its place in the JSON document. */
-export function valueSql(name: string): string {
+/**
+ * The SQL of a field's stored value: its column, the key's millisecond, or its place in the JSON document. `coded`:
+ * a named column's code as stored (stored-names.ts), for a GROUP BY that looks up each group's name once.
+ */
+export function valueSql(name: string, coded = false): string {
   const place = fieldFacts(name).embedded;
   switch (place.kind) {
-    case 'column':
+    case 'column': {
+      const column = isNamedColumn(place.column) && !coded ? nameSql(place.column) : `e.${place.column}`;
       // Catalogue names only, as for `nested`: rows of version 1 files have no column value (embedded-schema.ts).
-      return place.documentBefore
-        ? `coalesce(e.${place.column}, json_extract(e.doc, '$.${name}'))`
-        : `e.${place.column}`;
+      return place.documentBefore ? `coalesce(${column}, json_extract(e.doc, '$.${name}'))` : column;
+    }
     case 'key':
       return sqlMsOf('e.rowid');
     case 'nested':

@@ -24,6 +24,7 @@ import {
 } from './count-rollup.js';
 import { sqlKeyRange, sqlMsOf } from './event-key.js';
 import { prefixWords, type PrefixWords } from './prefix-words.js';
+import { nameOf } from './stored-names.js';
 import type { QueryFunctions } from './sql-functions.js';
 import { clampMs } from './embedded-search.js';
 import { NONE_KEY, stacks } from '../histogram-stacks.js';
@@ -64,7 +65,9 @@ export class EmbeddedAggregations {
     const step = request.intervalMs;
     if (!(step > 0)) throw new QueryError('QUERY_UNSUPPORTED', 'The interval must be positive.');
     const sql = compileSql(request.query, Date.now(), this.words);
-    const by = request.by ? valueSql(request.by) : 'NULL';
+    // Grouped by the stored value, and each group's name looked up once (stored-names.ts); `add` sums groups that
+    // name the same value (a code and an older row's text).
+    const by = request.by ? valueSql(request.by, true) : 'NULL';
     const rollupParams: unknown[] = [];
     const sources = sourcesCounted(this.db, fromMs);
     const byColumn = request.by ? rollupColumn(request.by, sources) : "''";
@@ -101,8 +104,8 @@ export class EmbeddedAggregations {
         // Buckets start at multiples of the interval since the epoch, as Elasticsearch's fixed_interval does.
         const rows = this.db
           .prepare(
-            `SELECT (${ms} - (${ms} % ?)) AS b, ${by} AS k, count(*) AS n
-             FROM ${from} GROUP BY b, k`,
+            `SELECT b, ${nameOf('k')} AS k, n FROM (
+               SELECT (${ms} - (${ms} % ?)) AS b, ${by} AS k, count(*) AS n FROM ${from} GROUP BY b, k)`,
           )
           .all(step, ...params) as { b: number; k: string | null; n: number }[];
         for (const row of rows) add(row.b, row.k, row.n);
@@ -129,7 +132,7 @@ export class EmbeddedAggregations {
     const toMs = clampMs(request.to.getTime());
     const field = topValuesField(request.field).name;
     const sql = compileSql(request.query, Date.now(), this.words);
-    const value = valueSql(field);
+    const value = valueSql(field, true);
     const rollupParams: unknown[] = [];
     const sources = sourcesCounted(this.db, fromMs);
     const column = rollupColumn(field, sources);
@@ -148,7 +151,10 @@ export class EmbeddedAggregations {
             : (() => {
                 const { from, params } = source(sql, part.first, part.last);
                 return this.db
-                  .prepare(`SELECT ${value} AS v, count(*) AS n FROM ${from} AND ${value} IS NOT NULL GROUP BY v`)
+                  .prepare(
+                    `SELECT ${nameOf('v')} AS v, n FROM (
+                       SELECT ${value} AS v, count(*) AS n FROM ${from} AND ${value} IS NOT NULL GROUP BY v)`,
+                  )
                   .all(...params) as { v: string | number; n: number }[];
               })();
         for (const r of rows) counts.set(r.v, (counts.get(r.v) ?? 0) + r.n);

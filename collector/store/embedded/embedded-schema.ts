@@ -10,11 +10,14 @@ import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
  *    their document, which wins when reading, so an upgraded file is read without rewriting any row; a version-1
  *    collector would miss both in the newer rows, hence the bump. New files' full-text index keeps no word positions
  *    (`detail = none`); an upgraded file keeps its index with positions, and both are searched the same way.
- * 3: `event_counts` counts by source too (count-rollup.ts), a column of its key, and per day as well: an older
+ * 3: `service`, `level`, `source` and `dataset` hold a code of the table `names` instead of their text
+ *    (stored-names.ts). Older rows keep their text and are read as they are; a version-2 collector would read the
+ *    codes as values, hence the bump.
+ * 4: `event_counts` counts by source too (count-rollup.ts), a column of its key, and per day as well: an older
  *    collector could not add to it (its upsert names the older key) and would not count days, hence the bump. See
  *    addSourceToRollup for the upgrade.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
@@ -22,6 +25,7 @@ export const SCHEMA_VERSION = 3;
  *   (the live tail) are indexed; each index also holds the rowid, so "host X, newest first" walks the host index in
  *   key order. `service` and `level` are not (DROPPED_INDEXES): `event_counts` counts them, and tells a search
  *   which minutes to walk for them (embedded-search.ts).
+ * - `names`: each value of the named columns once, with the code rows keep instead (stored-names.ts).
  * - `events_fts`: FTS5 over `message` with external content (the text is stored once, in `events`); the tokenizer
  *   keeps `_` inside words and does not fold diacritics, like Elasticsearch's standard analyzer. No per-document
  *   size rows (`columnsize = 0`): only bm25 ranking reads them, and log searches sort by time. No word positions
@@ -36,6 +40,8 @@ export const SCHEMA_VERSION = 3;
  * - `alert_records`: alert rules, their states and outboxes, and the evaluation lease (embedded-alert-records.ts);
  *   added without a version bump, since a file without the table just gets it.
  */
+const NAMES_DDL = `CREATE TABLE IF NOT EXISTS names (code BLOB PRIMARY KEY, name TEXT NOT NULL UNIQUE) WITHOUT ROWID;`;
+
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
@@ -52,6 +58,7 @@ CREATE TABLE IF NOT EXISTS events (
   dataset TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
+${NAMES_DDL}
 CREATE INDEX IF NOT EXISTS events_host ON events(host);
 CREATE INDEX IF NOT EXISTS events_ingested ON events(ingested);
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
@@ -136,7 +143,13 @@ export function configureWriter(db: Database.Database, lockTimeoutMs: number): v
   // 4 KiB in files created before PAGE_SIZE).
   const pageSize = db.pragma('page_size', { simple: true }) as number;
   db.pragma(`wal_autocheckpoint = ${Math.round(WAL_CHECKPOINT_BYTES / pageSize)}`);
+  // Without a limit the write-ahead log keeps the largest size it ever reached after each checkpoint (~64 MB, 67 B
+  // per event of a 1,000,000-event file); with it, the log is cut back whenever it starts over.
+  db.pragma(`journal_size_limit = ${WAL_KEPT_BYTES}`);
 }
+
+/** Bytes of write-ahead log kept on disk once a checkpoint has copied it into the file. */
+const WAL_KEPT_BYTES = 4 * 2 ** 20;
 
 /** Settings of the reading connection. */
 export function configureReader(db: Database.Database): void {
@@ -204,13 +217,15 @@ export function migrate(db: Database.Database): void {
 const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   // 1 → 2: older rows keep `event.dataset` and `@timestamp` in their document (restoreDocument reads them there).
   (db) => addMissingColumns(db, 'events', { dataset: 'TEXT' }),
-  // 2 → 3: the rollup counts by source.
+  // 2 → 3: older rows keep their texts in the named columns (nameSql() reads both); new rows get codes.
+  (db) => db.exec(NAMES_DDL),
+  // 3 → 4: the rollup counts by source, and per day.
   addSourceToRollup,
 ];
 
 /**
- * Gives the rollup its `source` key column and its day slots (summed from the 15-minute ones). The older rows are copied with source '' (a few rows per host and
- * minute, seconds at 10M events), not counted again from the events, which would read the whole file while it
+ * Gives the rollup its `source` key column and its day slots (summed from the 15-minute ones). The older rows are
+ * copied with source '' (a few rows per host and minute, seconds at 10M events), not counted again from the events, which would read the whole file while it
  * opens; the minute after the newest of them is kept as SOURCES_FROM_KEY, and a query that looks at the source over
  * an earlier window reads the events there, as it did before (count-rollup.ts). Retention removes the key with the
  * last of those rows (embedded-writer.ts).

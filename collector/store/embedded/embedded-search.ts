@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { QueryNode } from '../../query/ast.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
+import { totalBound } from '../total-bound.js';
 import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
 import { compileSql, LIVE, withoutLive, type CompiledSql } from './compile-sql.js';
 import {
@@ -13,15 +14,10 @@ import {
   sourcesCounted,
 } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
+import { nameSql } from './stored-names.js';
 import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
 import { prefixWords, type PrefixWords } from './prefix-words.js';
 import type { QueryFunctions } from './sql-functions.js';
-
-/**
- * Totals of queries the rollup cannot answer are counted exactly up to this many matches, then reported as `gte`:
- * counting a word in every line of 1M events would cost more than the page itself.
- */
-export const SCAN_TOTAL_CAP = 10_000;
 
 /** One read: a compiled query over a window of milliseconds, in one order. */
 interface Scan {
@@ -85,7 +81,8 @@ export class EmbeddedSearch {
     return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
       const rows = this.page(scan, request.limit, request.after);
       const exact = request.countTotal === false ? rows.length : this.rollupCount(request.query, scan);
-      const cap = exact === null ? Math.min(this.options.exactTotalUpTo, SCAN_TOTAL_CAP) : this.options.exactTotalUpTo;
+      // The rollup answers exactly the queries totalBound counts up to exactTotalUpTo; the others scan up to the bound.
+      const cap = totalBound(request, this.options.exactTotalUpTo);
       const total = exact ?? this.count(scan, cap);
       const last = rows.at(-1);
       return {
@@ -386,7 +383,7 @@ export class EmbeddedSearch {
 }
 
 /** The columns that order the events of one millisecond, as the sort key after the time (rowKey). */
-const TIE_COLUMNS = ['e.host', 'e.source', 'e.off', 'e.id'] as const;
+const TIE_COLUMNS = ['e.host', nameSql('source'), 'e.off', 'e.id'] as const;
 
 /**
  * SQL for "the tie columns come strictly after `values` in the `order`", with NULL before every value as in

@@ -4,6 +4,7 @@ import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
 import { EncodedEventReader, type DeadLetterRow, type EncodedEvent, type EncodedEvents } from './encoded-events.js';
 import { isAcceptedTime, outsideAcceptedTimes } from '../field-catalogue.js';
 import { DAY_MS, KEYS_PER_MS, keyOf, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
+import { NameCodes } from './stored-names.js';
 import type { ExpiryStep } from './writer-protocol.js';
 
 /** A lone surrogate or a NUL: text that SQLite's JSON functions might not give back unchanged. */
@@ -30,6 +31,7 @@ export class EmbeddedWriter {
   private knownUpToMs: number;
   /** The latest millisecond of a key stored by this writer; every millisecond in `nextN` is at or below it. */
   private latestMs = -Infinity;
+  private readonly names: NameCodes;
   private readonly insertEvent: Database.Statement;
   private readonly insertText: Database.Statement;
   private readonly insertTexts: Database.Statement;
@@ -45,6 +47,7 @@ export class EmbeddedWriter {
   private readonly writeLetters: (rows: readonly DeadLetterRow[]) => void;
 
   constructor(private readonly db: Database.Database) {
+    this.names = new NameCodes(db);
     // DO NOTHING on the id only: a taken row key raises SQLITE_CONSTRAINT_PRIMARYKEY instead (see insertAll).
     this.insertEvent = db.prepare(
       `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc, dataset)
@@ -114,9 +117,13 @@ export class EmbeddedWriter {
     try {
       return this.writeBatches(batches);
     } catch (err) {
-      // Keys handed out in the rolled-back transaction may be reused now; forget them rather than trust them.
+      // Keys handed out in the rolled-back transaction may be reused now, and names it added are gone: forget both
+      // rather than trust them.
       this.forgetKeys();
+      this.names.forget();
       throw err;
+    } finally {
+      this.names.transactionEnded();
     }
   }
 
@@ -256,14 +263,14 @@ export class EmbeddedWriter {
         n,
         e.id,
         e.host,
-        e.service,
-        e.level,
-        e.source,
+        this.names.code(e.service),
+        this.names.code(e.level),
+        this.names.code(e.source),
         e.offset,
         e.ingestedMs,
         e.message,
         e.doc,
-        e.dataset,
+        this.names.code(e.dataset),
       ).changes;
     } catch (err) {
       if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'key taken';

@@ -2,6 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { isFieldName, resolveField } from '../../../collector/query/field-names.js';
 import { eventTemplate } from '../../../collector/store/elasticsearch/index-templates.js';
 import { valueSql } from '../../../collector/store/embedded/compile-sql.js';
+import { nameSql } from '../../../collector/store/embedded/stored-names.js';
 import {
   ACCEPTED_TIMES,
   KNOWN_FIELDS,
@@ -43,12 +44,15 @@ describe('the field catalogue', () => {
 
   it('says where the embedded store keeps each kind of field', () => {
     expect(
-      ['@timestamp', 'host.name', 'event.dataset', 'event.created', 'url.path', 'labels.env', 'x.y'].map(valueSql),
+      ['@timestamp', 'host.name', 'event.dataset', 'event.created', 'url.path', 'labels.env', 'x.y'].map((name) =>
+        valueSql(name),
+      ),
     ).toEqual([
       '(e.rowid >> 20)',
       'e.host',
-      // Its column, or the document of rows written before the column existed (schema version 1).
-      "coalesce(e.dataset, json_extract(e.doc, '$.event.dataset'))",
+      // Its column (a code of the names table, or an older row's text), or the document of rows written before the
+      // column existed (schema version 1).
+      `coalesce(${nameSql('dataset')}, json_extract(e.doc, '$.event.dataset'))`,
       "json_extract(e.doc, '$.event.created')",
       `json_extract(e.doc, '$."url.path"')`,
       `json_extract(e.doc, '$.labels."env"')`,

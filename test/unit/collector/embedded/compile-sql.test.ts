@@ -1,6 +1,7 @@
 import type { QueryNode } from '../../../../collector/query/ast.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import { compileSql } from '../../../../collector/store/embedded/compile-sql.js';
+import { nameSql } from '../../../../collector/store/embedded/stored-names.js';
 import { hasPhrase, messageTokens } from '../../../../collector/store/embedded/sql-functions.js';
 
 describe('compileSql', () => {
@@ -85,7 +86,7 @@ describe('compileSql', () => {
   it('compiles keyword wildcards with one star to LIKE with escapes and time ranges to key arithmetic', () => {
     expect(compileSql(parseQuery('source:/var/log/access_log*'))).toEqual({
       fts: null,
-      where: "ls_live() AND (e.source LIKE ? ESCAPE '\\')",
+      where: `ls_live() AND (${nameSql('source')} LIKE ? ESCAPE '\\')`,
       params: ['/var/log/access\\_log%'],
     });
     expect(compileSql(parseQuery('timestamp:["2026-11-20T00:00:00Z" TO "2026-11-20T01:00:00Z"]'))).toEqual({
@@ -106,7 +107,7 @@ describe('compileSql', () => {
   it('sends wildcards with several stars to the automaton matcher, whose cost LIKE would raise to their power', () => {
     expect(compileSql(parseQuery('source:*access_log*'))).toEqual({
       fts: null,
-      where: 'ls_live() AND (ls_wildcard(e.source, ?))',
+      where: `ls_live() AND (ls_wildcard(${nameSql('source')}, ?))`,
       params: ['*access_log*'],
     });
   });

@@ -10,13 +10,15 @@ import type { EcsDocument } from '../../../../collector/store/ecs-document.js';
 import { restoreEmbeddedBackup } from '../../../../collector/store/embedded/embedded-backup.js';
 import { SCHEMA_VERSION } from '../../../../collector/store/embedded/embedded-schema.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { NAMED_COLUMNS, nameSql } from '../../../../collector/store/embedded/stored-names.js';
 import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
- * A backup written by logship with schema version 1 (scripts/fixtures/embedded-store-v1.mjs): the nginx access log,
- * the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
+ * Backups written by logship with schema versions 1 and 2 (scripts/fixtures/embedded-store-fixture.mjs): the nginx
+ * access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
  */
-const FIXTURE = 'test/fixtures/embedded-v1';
+const OLDER_VERSIONS = [1, 2] as const;
+type OlderVersion = (typeof OLDER_VERSIONS)[number];
 const FILES = [
   { path: 'test/fixtures/nginx/access.log', host: 'web-1', service: 'nginx', format: 'nginx', dataset: 'nginx' },
   { path: 'test/fixtures/plain/app.log', host: 'app-1', service: 'app', format: 'plain', dataset: 'plain' },
@@ -41,13 +43,14 @@ function lines(file: string): string[] {
     .filter((line) => line.length > 0);
 }
 
-/** The backup folder of the fixture under `root`; answers its name. */
-function unpackBackup(root: string): string {
-  const manifest = JSON.parse(readFileSync(join(FIXTURE, 'manifest.json'), 'utf8')) as { name: string };
+/** The backup folder of the fixture of `version` under `root`; answers its name. */
+function unpackBackup(root: string, version: OlderVersion): string {
+  const fixture = `test/fixtures/embedded-v${version}`;
+  const manifest = JSON.parse(readFileSync(join(fixture, 'manifest.json'), 'utf8')) as { name: string };
   const folder = join(root, manifest.name);
   mkdirSync(folder, { recursive: true });
-  writeFileSync(join(folder, 'manifest.json'), readFileSync(join(FIXTURE, 'manifest.json')));
-  writeFileSync(join(folder, 'events.db'), gunzipSync(readFileSync(join(FIXTURE, 'events.db.gz'))));
+  writeFileSync(join(folder, 'manifest.json'), readFileSync(join(fixture, 'manifest.json')));
+  writeFileSync(join(folder, 'events.db'), gunzipSync(readFileSync(join(fixture, 'events.db.gz'))));
   return manifest.name;
 }
 
@@ -81,8 +84,9 @@ function comparable(doc: EcsDocument): unknown {
   return timestamp === ingested ? { ...rest, event } : { ...rest, '@timestamp': timestamp, event };
 }
 
-/** Checks a store holding the version-1 rows: counts, and each row's document as version 1 wrote it. */
-async function expectVersion1Rows(store: EmbeddedStore, file: string): Promise<void> {
+/** Checks a store holding the older version's rows: counts, and each row as that version wrote it. */
+async function expectOlderRows(store: EmbeddedStore, file: string, version: OlderVersion): Promise<void> {
+  const prefix = `v${version}-`;
   const expected = { nginx: 34, plain: 33, json: 6 };
   expect(FILES.map((f) => lines(f.path).length)).toEqual([34, 33, 6]);
   expect(await total(store, '')).toBe(73);
@@ -93,13 +97,20 @@ async function expectVersion1Rows(store: EmbeddedStore, file: string): Promise<v
   // Service and level, whose indexes an upgraded file no longer has: totals, and hits found by the guided walk.
   expect(await total(store, 'service.name:nginx')).toBe(34);
   expect(await total(store, 'log.level:error')).toBe(8);
-  expect(await countIn(store, 'v1-', 'service.name:app OR service.name:api')).toBe(39);
-  expect(await countIn(store, 'v1-', 'log.level:warn OR log.level:fatal')).toBe(15);
-  // Each row's document as version 1 kept it: its own @timestamp and dataset win over the key and the column.
-  const v1 = new Database(file, { readonly: true });
-  const rows = v1.prepare(`SELECT id, doc FROM events`).all() as { id: string; doc: string }[];
-  v1.close();
+  expect(await countIn(store, prefix, 'service.name:app OR service.name:api')).toBe(39);
+  expect(await countIn(store, prefix, 'log.level:warn OR log.level:fatal')).toBe(15);
+  expect(await countIn(store, prefix, 'log.file.path:"/var/log/plain/app.log"')).toBe(33);
+  expect(await countIn(store, prefix, 'log.file.path:*access.log')).toBe(34);
+  const older = new Database(file, { readonly: true });
+  const rows = older.prepare(`SELECT id, doc FROM events`).all() as { id: string; doc: string }[];
+  // The named columns hold their texts in rows of versions before codes (version 1 had no `dataset` column).
+  for (const column of NAMED_COLUMNS.filter((c) => version > 1 || c !== 'dataset')) {
+    expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(${column}) = 'blob'`).pluck().get()).toBe(0);
+  }
+  older.close();
   expect(rows).toHaveLength(73);
+  if (version !== 1) return;
+  // Each row's document as version 1 kept it: its own @timestamp and dataset win over the key and the column.
   for (const row of rows) {
     const stored = JSON.parse(row.doc) as EcsDocument;
     const doc = (await store.event(row.id))!.doc;
@@ -108,15 +119,36 @@ async function expectVersion1Rows(store: EmbeddedStore, file: string): Promise<v
   }
 }
 
-describe('a store file of schema version 1', () => {
+describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => {
+  const prefix = `v${version}-`;
   it('opens upgraded to the current version, reads its rows as written, and answers alike for new rows', async () => {
     const storeDir = join(dir, 'store');
     mkdirSync(storeDir);
-    const name = unpackBackup(join(dir, 'backups'));
+    const name = unpackBackup(join(dir, 'backups'), version);
     writeFileSync(join(storeDir, 'events.db'), readFileSync(join(dir, 'backups', name, 'events.db')));
     const store = await open(storeDir);
     expect(store.readinessProblem()).toBeNull();
-    await expectVersion1Rows(store, join(dir, 'backups', name, 'events.db'));
+    await expectOlderRows(store, join(dir, 'backups', name, 'events.db'), version);
+    // Every answer on the older rows, asked again once this version has written the same lines: each doubles.
+    const questions = [
+      '',
+      'service.name:nginx',
+      'log.level:error',
+      'log.level:warn OR log.level:fatal',
+      'event.dataset:pl*',
+      'NOT event.dataset:json',
+      'log.file.path:"/var/log/nginx/access.log"',
+      'log.file.path:*app.log AND log.level:info',
+      'log.file.path:/.*ecs.*/',
+      'log.level:*',
+      'NOT log.level:*',
+      'log.file.path:*',
+      'event.dataset:nginx AND http.response.status_code:404',
+    ];
+    const before = await Promise.all(questions.map((q) => total(store, q)));
+    const stackedBefore = await stackedByLevel(store);
+    expect(stackedBefore).toEqual({ debug: 4, error: 8, info: 34, warn: 14 });
+    expect(before).toEqual([73, 34, 8, 15, 33, 67, 34, 12, 6, 61, 12, 73, 3]);
 
     // The same lines again under other ids, written by this version: every answer doubles.
     const ingest = new IngestService(store, { maxMessageBytes: 1024 * 1024 });
@@ -124,7 +156,7 @@ describe('a store file of schema version 1', () => {
       let offset = 0;
       const body = lines(file.path).map((message) => {
         const line = JSON.stringify({
-          id: `v2-${file.host}-${offset}`,
+          id: `new-${file.host}-${offset}`,
           host: file.host,
           service: file.service,
           source: `/var/log/${file.path.split('/').slice(-2).join('/')}`,
@@ -140,16 +172,21 @@ describe('a store file of schema version 1', () => {
     }
     expect(await total(store, '')).toBe(146);
     expect(await datasets(store)).toEqual({ nginx: 68, plain: 66, json: 12 });
-    expect(await total(store, 'event.dataset:nginx AND http.response.status_code:404')).toBe(
-      2 * (await countIn(store, 'v1-', 'event.dataset:nginx AND http.response.status_code:404')),
-    );
+    expect(await Promise.all(questions.map((q) => total(store, q)))).toEqual(before.map((n) => 2 * n));
+    expect(await stackedByLevel(store)).toEqual({ debug: 8, error: 16, info: 68, warn: 28 });
+    const facets = await store.topValues({ query: parseQuery(''), ...WINDOW, field: 'log.file.path', size: 10 });
+    expect(facets.values).toEqual([
+      { value: '/var/log/nginx/access.log', count: 68 },
+      { value: '/var/log/plain/app.log', count: 66 },
+      { value: '/var/log/json/ecs.log', count: 12 },
+    ]);
     // A line stored by version 1 and by this version reads back as the same document.
     let compared = 0;
     for (const file of FILES) {
       let offset = 0;
       for (const message of lines(file.path)) {
-        const older = (await store.event(`v1-${file.host}-${offset}`))!.doc;
-        const newer = (await store.event(`v2-${file.host}-${offset}`))!.doc;
+        const older = (await store.event(`${prefix}${file.host}-${offset}`))!.doc;
+        const newer = (await store.event(`new-${file.host}-${offset}`))!.doc;
         expect(comparable(newer)).toEqual(comparable(older));
         expect(Object.keys(newer)[0]).toBe('@timestamp');
         offset += Buffer.byteLength(message) + 1;
@@ -170,18 +207,25 @@ describe('a store file of schema version 1', () => {
         .pluck()
         .all(),
     ).toEqual(['events_host', 'events_id', 'events_ingested']);
-    // New rows keep nothing in the document that the key and columns give back (a plain line: nothing at all).
-    expect(file.prepare(`SELECT doc, dataset FROM events WHERE id = 'v2-app-1-0'`).get()).toEqual({
-      doc: '{}',
-      dataset: 'plain',
-    });
+    // New rows keep nothing in the document that the key and columns give back (a plain line: nothing at all),
+    // and codes in the named columns.
+    expect(
+      file
+        .prepare(
+          `SELECT doc, typeof(dataset) AS type, ${nameSql('dataset')} AS dataset, ${nameSql('source')} AS source
+           FROM events e WHERE id = 'new-app-1-0'`,
+        )
+        .get(),
+    ).toEqual({ doc: '{}', type: 'blob', dataset: 'plain', source: '/var/log/plain/app.log' });
+    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'blob'`).pluck().get()).toBe(73);
+    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'text'`).pluck().get()).toBe(73);
     file.close();
   });
 
   it('counts sources in the rollup from the upgrade on, and reads the events for its older rows until they expire', async () => {
     const storeDir = join(dir, 'store');
     mkdirSync(storeDir);
-    const name = unpackBackup(join(dir, 'backups'));
+    const name = unpackBackup(join(dir, 'backups'), version);
     const original = join(dir, 'backups', name, 'events.db');
     writeFileSync(join(storeDir, 'events.db'), readFileSync(original));
     const v1 = new Database(original, { readonly: true });
@@ -256,20 +300,20 @@ describe('a store file of schema version 1', () => {
     expect(await sourceFacet(store, WINDOW.from)).toEqual({ ...newer, '/var/log/a.log': 1300 });
   });
 
-  it('restores from a backup made by version 1 and opens', async () => {
-    const name = unpackBackup(join(dir, 'backups'));
+  it('restores from a backup made by that version and opens', async () => {
+    const name = unpackBackup(join(dir, 'backups'), version);
     const data = join(dir, 'data');
     const restored = await restoreEmbeddedBackup(join(dir, 'backups'), name, data, { replace: false }, () => undefined);
     expect(restored.backup.events).toBe(73);
     const store = await open(join(data, 'store'));
     expect(store.readinessProblem()).toBeNull();
-    await expectVersion1Rows(store, join(dir, 'backups', name, 'events.db'));
+    await expectOlderRows(store, join(dir, 'backups', name, 'events.db'), version);
   });
 
   it('refuses a file of a newer schema version rather than misread it', async () => {
     const storeDir = join(dir, 'store');
     mkdirSync(storeDir);
-    const name = unpackBackup(join(dir, 'backups'));
+    const name = unpackBackup(join(dir, 'backups'), version);
     const file = join(storeDir, 'events.db');
     writeFileSync(file, readFileSync(join(dir, 'backups', name, 'events.db')));
     const db = new Database(file);
@@ -280,15 +324,31 @@ describe('a store file of schema version 1', () => {
   });
 });
 
-/** Events per source from `from` to the end of WINDOW. */
-async function sourceFacet(store: EmbeddedStore, from: Date): Promise<Record<string, number>> {
-  const top = await store.topValues({ query: parseQuery(''), from, to: WINDOW.to, field: 'log.file.path', size: 10 });
-  expect(top.other).toBe(0);
-  return Object.fromEntries(top.values.map((v) => [v.value, v.count]));
+/**
+ * Events with a level in one bucket stacked by level, read from the events (a query the rollup cannot answer), not
+ * the rollup: codes and older rows' texts of the same level are one stack.
+ */
+async function stackedByLevel(store: EmbeddedStore): Promise<Record<string, number> | undefined> {
+  const buckets = await store.histogram({
+    query: parseQuery('log.level:* AND NOT log.level:fatal'),
+    ...WINDOW,
+    intervalMs: 2 * 365 * 86_400_000,
+    by: 'log.level',
+  });
+  const stacked = buckets.filter((b) => b.count > 0);
+  expect(stacked).toHaveLength(1);
+  return stacked[0]!.by;
 }
 
 /** Matching events whose id starts with `prefix`. */
 async function countIn(store: EmbeddedStore, prefix: string, query: string): Promise<number> {
   const page = await store.search({ query: parseQuery(query), ...WINDOW, limit: 1000, order: 'desc' });
   return page.hits.filter((hit) => hit.id.startsWith(prefix)).length;
+}
+
+/** Events per source from `from` to the end of WINDOW. */
+async function sourceFacet(store: EmbeddedStore, from: Date): Promise<Record<string, number>> {
+  const top = await store.topValues({ query: parseQuery(''), from, to: WINDOW.to, field: 'log.file.path', size: 10 });
+  expect(top.other).toBe(0);
+  return Object.fromEntries(top.values.map((v) => [v.value, v.count]));
 }
