@@ -3,6 +3,7 @@ import { QueryError } from '../../query/query-error.js';
 import { queryTimeMs } from '../../query/time-expression.js';
 import { fieldFacts, LABELS_PREFIX, termValue, type FieldFacts } from '../field-catalogue.js';
 import { sqlMsOf } from './event-key.js';
+import type { PrefixWords } from './prefix-words.js';
 import { codeEqualsSql, isNamedColumn, nameSql } from './stored-names.js';
 import { luceneRegex, messageTokens, wildcardRegex } from './sql-functions.js';
 
@@ -24,16 +25,16 @@ export interface CompiledSql {
  * FTS5 finds the events holding every word of a phrase, and the words' order is checked on the message itself
  * (`ls_phrase_tokens`) for those events only. Files written before keep positions; the same check runs on them.
  */
-export function compileSql(node: QueryNode, now: number = Date.now()): CompiledSql {
+export function compileSql(node: QueryNode, now: number = Date.now(), words?: PrefixWords): CompiledSql {
   const children = node.kind === 'and' ? node.children : [node];
   const positive: string[] = [];
   const negative: string[] = [];
   const rest: QueryNode[] = [];
   const checks: QueryNode[] = [];
   for (const child of children) {
-    if (child.kind === 'not' && isFts(child.child) && exact(child.child)) negative.push(ftsExpr(child.child));
+    if (child.kind === 'not' && isFts(child.child) && exact(child.child)) negative.push(ftsExpr(child.child, words));
     else if (child.kind !== 'not' && child.kind !== 'all' && isFts(child)) {
-      positive.push(ftsExpr(child));
+      positive.push(ftsExpr(child, words));
       if (!exact(child)) checks.push(child);
     } else rest.push(child);
   }
@@ -59,6 +60,15 @@ export function compileSql(node: QueryNode, now: number = Date.now()): CompiledS
 
 /** The WHERE of a query with no filter beyond its full-text part: only the liveness check. */
 export const LIVE = 'ls_live()';
+
+/**
+ * A compiled WHERE without its liveness check, for a statement that visits few rows whose caller checks between
+ * statements instead (QueryFunctions.check): the check is a call into JavaScript for every row visited.
+ */
+export function withoutLive(where: string): string {
+  if (where === LIVE) return '1';
+  return where.startsWith(`${LIVE} AND `) ? where.slice(LIVE.length + 5) : where;
+}
 
 /** Whether FTS5 alone can answer the node: words, phrases and plain prefixes on the message, combined. */
 function isFts(node: QueryNode): boolean {
@@ -104,25 +114,32 @@ function simplePrefix(value: string): string | null {
 
 /**
  * The FTS5 expression of a node isFts() accepted, matching every event the node matches (exactly so when exact()).
- * Every user string is quoted, so no FTS5 syntax leaks in.
+ * Every user string is quoted, so no FTS5 syntax leaks in. A prefix is searched as its few indexed words when
+ * `words` lists them (prefix-words.ts).
  */
-function ftsExpr(node: QueryNode): string {
+function ftsExpr(node: QueryNode, words?: PrefixWords): string {
   switch (node.kind) {
     case 'term': {
-      if (node.wildcard) return `${quote(simplePrefix(node.value)!)}*`;
+      if (node.wildcard) {
+        const prefix = simplePrefix(node.value)!;
+        const found = words?.(prefix);
+        return found && found.length > 0 ? found.map(quote).join(' OR ') : `${quote(prefix)}*`;
+      }
       // A word like "web-1" is several tokens, found as all of them (their order is checked by messageSql()).
       return messageTokens(node.value).map(quote).join(' AND ');
     }
     case 'and': {
-      const pos = node.children.filter((c) => c.kind !== 'not').map((c) => `(${ftsExpr(c)})`);
+      const pos = node.children.filter((c) => c.kind !== 'not').map((c) => `(${ftsExpr(c, words)})`);
       // A negated phrase found as "all its words" would also drop events with the words in another order: only
       // exact negations narrow the FTS5 expression, the others are left to messageSql().
-      const neg = node.children.flatMap((c) => (c.kind === 'not' && exact(c.child) ? [`(${ftsExpr(c.child)})`] : []));
+      const neg = node.children.flatMap((c) =>
+        c.kind === 'not' && exact(c.child) ? [`(${ftsExpr(c.child, words)})`] : [],
+      );
       const all = pos.join(' AND ');
       return neg.length ? `(${all}) NOT (${neg.join(' OR ')})` : all;
     }
     case 'or':
-      return node.children.map((c) => `(${ftsExpr(c)})`).join(' OR ');
+      return node.children.map((c) => `(${ftsExpr(c, words)})`).join(' OR ');
     default:
       throw new Error(`ftsExpr: ${node.kind} is not full text`);
   }

@@ -13,8 +13,17 @@ import type { Heartbeat, HostClock } from '../../../protocol/heartbeat.js';
 import { bucketStarts } from '../../query/histogram-interval.js';
 import { QueryError } from '../../query/query-error.js';
 import { compileSql, valueSql, type CompiledSql } from './compile-sql.js';
-import { MINUTE_MS, ROLLUP_COLUMNS, ROLLUP_UNITS, rollupWhere, segments, unitsFor } from './count-rollup.js';
+import {
+  MINUTE_MS,
+  ROLLUP_UNITS,
+  rollupColumn,
+  rollupWhere,
+  segments,
+  sourcesCounted,
+  unitsFor,
+} from './count-rollup.js';
 import { sqlKeyRange, sqlMsOf } from './event-key.js';
+import { prefixWords, type PrefixWords } from './prefix-words.js';
 import { nameOf } from './stored-names.js';
 import type { QueryFunctions } from './sql-functions.js';
 import { clampMs } from './embedded-search.js';
@@ -40,23 +49,29 @@ function source(sql: CompiledSql, fromMs: number, toMs: number): { from: string;
 
 /** Histogram, top values, fields and hosts of the embedded store: GROUP BY over the narrowed rows. */
 export class EmbeddedAggregations {
+  private readonly words: PrefixWords;
+
   constructor(
     private readonly db: Database.Database,
     private readonly functions: QueryFunctions,
     private readonly searchTimeoutMs: number,
-  ) {}
+  ) {
+    this.words = prefixWords(db);
+  }
 
   histogram(request: HistogramRequest): HistogramBucket[] {
     const fromMs = clampMs(request.from.getTime());
     const toMs = clampMs(request.to.getTime());
     const step = request.intervalMs;
     if (!(step > 0)) throw new QueryError('QUERY_UNSUPPORTED', 'The interval must be positive.');
-    const sql = compileSql(request.query);
+    const sql = compileSql(request.query, Date.now(), this.words);
     // Grouped by the stored value, and each group's name looked up once (stored-names.ts); `add` sums groups that
     // name the same value (a code and an older row's text).
     const by = request.by ? valueSql(request.by, true) : 'NULL';
     const rollupParams: unknown[] = [];
-    const where = rollupWhere(request.query, rollupParams);
+    const sources = sourcesCounted(this.db, fromMs);
+    const byColumn = request.by ? rollupColumn(request.by, sources) : "''";
+    const where = byColumn === undefined ? null : rollupWhere(request.query, rollupParams, sources);
     const parts = segments(fromMs, toMs, where === null ? [] : unitsFor(step));
     const sums = new Map<string, { b: number; k: string | null; n: number }>();
     const add = (b: number, k: string | null, n: number) => {
@@ -70,11 +85,10 @@ export class EmbeddedAggregations {
         if (part.unit !== null) {
           // Summed per slot by SQLite: a week of 15-minute slots over 30 hosts is some 240,000 rollup rows (one per
           // host, service and level), and GROUP BY in C returns them 5-7x faster than summing every row here.
-          const column = request.by ? ROLLUP_COLUMNS.get(request.by)! : "''";
           const size = part.unit * MINUTE_MS;
           const rows = this.db
             .prepare(
-              `SELECT slot, ${column} AS k, sum(n) FROM event_counts
+              `SELECT slot, ${byColumn!} AS k, sum(n) FROM event_counts
                WHERE unit = ? AND slot BETWEEN ? AND ? AND (${where!}) GROUP BY slot, k`,
             )
             .raw()
@@ -117,11 +131,12 @@ export class EmbeddedAggregations {
     const fromMs = clampMs(request.from.getTime());
     const toMs = clampMs(request.to.getTime());
     const field = topValuesField(request.field).name;
-    const sql = compileSql(request.query);
+    const sql = compileSql(request.query, Date.now(), this.words);
     const value = valueSql(field, true);
     const rollupParams: unknown[] = [];
-    const column = ROLLUP_COLUMNS.get(field);
-    const where = column ? rollupWhere(request.query, rollupParams) : null;
+    const sources = sourcesCounted(this.db, fromMs);
+    const column = rollupColumn(field, sources);
+    const where = column ? rollupWhere(request.query, rollupParams, sources) : null;
     const counts = new Map<string | number, number>();
     this.functions.withDeadline(this.searchTimeoutMs, () => {
       for (const part of segments(fromMs, toMs, where === null ? [] : ROLLUP_UNITS)) {
@@ -156,7 +171,7 @@ export class EmbeddedAggregations {
   /** The catalogue's fields, plus the labels and other fields found on the newest matching events. */
   fields(filter: EventFilter): FieldInfo[] {
     const types = new Map<string, string>(KNOWN_FIELDS.map((f) => [f.name, f.type]));
-    const sql = compileSql(filter.query);
+    const sql = compileSql(filter.query, Date.now(), this.words);
     const { from, params } = source(sql, clampMs(filter.from.getTime()), clampMs(filter.to.getTime()));
     const docs = this.functions.withDeadline(
       this.searchTimeoutMs,

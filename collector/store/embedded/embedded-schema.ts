@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
 
 /**
  * Tables of the embedded store (one SQLite file, WAL mode). Bumped when the layout changes; a file of a newer version
@@ -12,8 +13,11 @@ import type Database from 'better-sqlite3';
  * 3: `service`, `level`, `source` and `dataset` hold a code of the table `names` instead of their text
  *    (stored-names.ts). Older rows keep their text and are read as they are; a version-2 collector would read the
  *    codes as values, hence the bump.
+ * 4: `event_counts` counts by source too (count-rollup.ts), a column of its key, and per day as well: an older
+ *    collector could not add to it (its upsert names the older key) and would not count days, hence the bump. See
+ *    addSourceToRollup for the upgrade.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
@@ -30,8 +34,8 @@ export const SCHEMA_VERSION = 3;
  * - `dead_letters`, `heartbeats`: rejected lines with their reasons, and the latest heartbeat per shipper.
  * - `host_clocks`: each host's latest clock offset estimate (JSON), kept beside its heartbeat; a table of its own so
  *   files written before it need no new schema version.
- * - `event_counts`: events per 15-minute and 1-minute slot by host, service and level (count-rollup.ts), for totals, histograms and
- *   facets without reading every event.
+ * - `event_counts`: events per day, 15-minute and 1-minute slot by host, service, level and source (count-rollup.ts), for
+ *   totals, histograms and facets without reading every event.
  * - `host_activity`: when each host last had an event stored, kept by the writer so `/hosts` needs no scan.
  * - `alert_records`: alert rules, their states and outboxes, and the evaluation lease (embedded-alert-records.ts);
  *   added without a version bump, since a file without the table just gets it.
@@ -81,15 +85,7 @@ CREATE TABLE IF NOT EXISTS dead_letters (
   original_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS dead_letters_received ON dead_letters(received_ms);
-CREATE TABLE IF NOT EXISTS event_counts (
-  unit INTEGER NOT NULL,
-  slot INTEGER NOT NULL,
-  host TEXT NOT NULL,
-  service TEXT NOT NULL,
-  level TEXT NOT NULL,
-  n INTEGER NOT NULL,
-  PRIMARY KEY (unit, slot, host, service, level)
-) WITHOUT ROWID;
+${eventCountsTable('event_counts')}
 CREATE TABLE IF NOT EXISTS host_activity (
   host TEXT PRIMARY KEY,
   last_ingested INTEGER NOT NULL
@@ -111,6 +107,20 @@ CREATE TABLE IF NOT EXISTS host_clocks (
   clock TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
+
+/** The rollup table's layout, under `name` (addSourceToRollup builds it beside the older one). */
+function eventCountsTable(name: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${name} (
+  unit INTEGER NOT NULL,
+  slot INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  service TEXT NOT NULL,
+  level TEXT NOT NULL,
+  source TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (unit, slot, host, service, level, source)
+) WITHOUT ROWID;`;
+}
 
 /** Bytes per page of a new store file. */
 const PAGE_SIZE = 16384;
@@ -209,7 +219,40 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   (db) => addMissingColumns(db, 'events', { dataset: 'TEXT' }),
   // 2 → 3: older rows keep their texts in the named columns (nameSql() reads both); new rows get codes.
   (db) => db.exec(NAMES_DDL),
+  // 3 → 4: the rollup counts by source, and per day.
+  addSourceToRollup,
 ];
+
+/**
+ * Gives the rollup its `source` key column and its day slots (summed from the 15-minute ones). The older rows are
+ * copied with source '' (a few rows per host and minute, seconds at 10M events), not counted again from the events, which would read the whole file while it
+ * opens; the minute after the newest of them is kept as SOURCES_FROM_KEY, and a query that looks at the source over
+ * an earlier window reads the events there, as it did before (count-rollup.ts). Retention removes the key with the
+ * last of those rows (embedded-writer.ts).
+ */
+function addSourceToRollup(db: Database.Database): void {
+  const [day, quarter] = ROLLUP_UNITS;
+  const columns = (db.prepare(`PRAGMA table_info(event_counts)`).all() as { name: string }[]).map((c) => c.name);
+  if (columns.includes('source')) return;
+  db.exec(`${eventCountsTable('event_counts_sources')}
+    INSERT INTO event_counts_sources(unit, slot, host, service, level, source, n)
+      SELECT unit, slot, host, service, level, '', n FROM event_counts;
+    DROP TABLE event_counts;
+    ALTER TABLE event_counts_sources RENAME TO event_counts;`);
+  // The day slots (ROLLUP_UNITS) from the 15-minute ones: 96 to a day.
+  db.prepare(
+    `INSERT INTO event_counts(unit, slot, host, service, level, source, n)
+     SELECT ?, slot / ?, host, service, level, source, sum(n) FROM event_counts WHERE unit = ?
+     GROUP BY slot / ?, host, service, level, source`,
+  ).run(day, day / quarter, quarter, day / quarter);
+  const last = db.prepare(`SELECT max(slot) FROM event_counts WHERE unit = 1`).pluck().get() as number | null;
+  if (last !== null) {
+    db.prepare(`INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)`).run(
+      SOURCES_FROM_KEY,
+      String((last + 1) * MINUTE_MS),
+    );
+  }
+}
 
 /**
  * Indexes that files made before have and the store no longer uses. `service` and `level` have a handful of values

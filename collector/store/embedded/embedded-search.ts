@@ -3,11 +3,20 @@ import type { QueryNode } from '../../query/ast.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import { totalBound } from '../total-bound.js';
 import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
-import { compileSql, LIVE, type CompiledSql } from './compile-sql.js';
-import { MINUTE_MS, ROLLUP_UNITS, rollupWhere, segments } from './count-rollup.js';
+import { compileSql, LIVE, withoutLive, type CompiledSql } from './compile-sql.js';
+import {
+  MINUTE_MS,
+  ROLLUP_UNITS,
+  rollupBound,
+  rollupWhere,
+  segments,
+  SOURCE_FIELD,
+  sourcesCounted,
+} from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
 import { nameSql } from './stored-names.js';
 import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
+import { prefixWords, type PrefixWords } from './prefix-words.js';
 import type { QueryFunctions } from './sql-functions.js';
 
 /** One read: a compiled query over a window of milliseconds, in one order. */
@@ -48,22 +57,26 @@ export interface EmbeddedSearchOptions {
  */
 export class EmbeddedSearch {
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly words: PrefixWords;
 
   constructor(
     private readonly db: Database.Database,
     private readonly functions: QueryFunctions,
     private readonly options: EmbeddedSearchOptions,
-  ) {}
+  ) {
+    this.words = prefixWords(db);
+  }
 
   search(request: SearchRequest): SearchPage {
     const started = performance.now();
-    const sql = compileSql(request.query);
+    const sql = compileSql(request.query, Date.now(), this.words);
+    const fromMs = clampMs(request.from.getTime());
     const scan: Scan = {
       sql,
-      fromMs: clampMs(request.from.getTime()),
+      fromMs,
       toMs: clampMs(request.to.getTime()),
       order: request.order,
-      guide: sql.fts ? null : slotGuide(request.query),
+      guide: sql.fts ? null : slotGuide(request.query, sourcesCounted(this.db, fromMs)),
     };
     return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
       const rows = this.page(scan, request.limit, request.after);
@@ -224,15 +237,23 @@ export class EmbeddedSearch {
          AND (${sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
       ).all(sql.fts, fromMs, toMs, ...sql.params, limit) as EventRow[];
     }
-    const range = this.statement(
-      `SELECT ${EVENT_COLUMNS} FROM events e
-       WHERE ${sqlKeyRange('e.rowid', '?', '?')}
-       AND (${sql.where}) ORDER BY e.rowid ${dir} LIMIT ?`,
-    );
-    if (!scan.guide) return range.all(fromMs, toMs, ...sql.params, limit) as EventRow[];
+    const range = (where: string) =>
+      this.statement(
+        `SELECT ${EVENT_COLUMNS} FROM events e
+         WHERE ${sqlKeyRange('e.rowid', '?', '?')}
+         AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`,
+      );
+    if (!scan.guide) return range(sql.where).all(fromMs, toMs, ...sql.params, limit) as EventRow[];
+    // A guided walk reads the minutes the rollup counts few matches in: such a statement reads the events of one
+    // minute at most, so the deadline is checked between them rather than per row (a third of the walk's time:
+    // 0.35 → 0.11 ms per minute of 1,000 events). Whole slots keep the check per row.
+    const minute = range(withoutLive(sql.where));
+    const slot = range(sql.where);
     const rows: EventRow[] = [];
-    for (const [from, to] of this.matchingRanges(scan.guide, fromMs, toMs, scan.order)) {
-      for (const row of range.all(from, to, ...sql.params, limit - rows.length) as EventRow[]) rows.push(row);
+    for (const [from, to, unit] of this.matchingRanges(scan.guide, fromMs, toMs, scan.order)) {
+      this.functions.check();
+      const statement = unit === ROLLUP_UNITS.at(-1) ? minute : slot;
+      for (const row of statement.all(from, to, ...sql.params, limit - rows.length) as EventRow[]) rows.push(row);
       if (rows.length >= limit) break;
     }
     return rows;
@@ -249,7 +270,7 @@ export class EmbeddedSearch {
     fromMs: number,
     toMs: number,
     order: 'asc' | 'desc',
-  ): Generator<[number, number]> {
+  ): Generator<[from: number, to: number, unit: number]> {
     const dir = order === 'asc' ? 'ASC' : 'DESC';
     const slots = this.statement(
       `SELECT slot, sum(n) AS n FROM event_counts WHERE unit = ? AND slot BETWEEN ? AND ? AND (${guide.where})
@@ -257,11 +278,13 @@ export class EmbeddedSearch {
     );
     const read = (unit: number, first: number, last: number): { slot: number; n: number }[] =>
       slots.all(unit, first, last, ...guide.params) as { slot: number; n: number }[];
-    const clip = (unit: number, slot: number): [number, number] => [
+    const clip = (unit: number, slot: number): [number, number, number] => [
       Math.max(fromMs, slot * unit * MINUTE_MS),
       Math.min(toMs, (slot + 1) * unit * MINUTE_MS - 1),
+      unit,
     ];
-    const [coarse, fine] = ROLLUP_UNITS;
+    // The two finest units: a slot of the coarser is walked whole or by its minutes.
+    const [coarse, fine] = ROLLUP_UNITS.slice(-2) as [number, number];
     let first = Math.floor(fromMs / (coarse * MINUTE_MS));
     let last = Math.floor(toMs / (coarse * MINUTE_MS));
     for (let page = read(coarse, first, last); page.length > 0; page = read(coarse, first, last)) {
@@ -301,7 +324,7 @@ export class EmbeddedSearch {
   /** The exact count from the per-minute rollup plus the edges, or null when the query needs more than it keeps. */
   rollupCount(query: QueryNode, scan: Omit<Scan, 'order'>): number | null {
     const params: unknown[] = [];
-    const where = rollupWhere(query, params);
+    const where = rollupWhere(query, params, sourcesCounted(this.db, scan.fromMs));
     if (where === null) return null;
     let total = 0;
     for (const part of segments(scan.fromMs, scan.toMs)) {
@@ -390,41 +413,30 @@ function afterTie(values: SortKey, order: 'asc' | 'desc'): { sql: string; params
 }
 
 /**
- * The rollup's reading of a query whose walk it should guide: one that filters on service or level (no index,
- * embedded-schema.ts) and looks at nothing the rollup does not keep; null otherwise. Only ANDs and ORs of values:
- * the rollup keeps a missing value as '', so under NOT or `_exists_` it could leave out a slot whose events match
- * (an empty service is no service there), and a guide may only ever walk more than the matches, never less.
+ * The rollup's reading of a query whose walk it should guide: one that filters on service, level or source (no
+ * index, embedded-schema.ts); null otherwise. The guide is the query's upper bound on the rollup (rollupBound): every
+ * slot holding a match has a row it holds for, so the walk visits every match and the statements check the whole
+ * query on the rows. Filters the rollup does not keep (a label, a range, a regex) only widen it. `sources`: whether
+ * the rollup rows of the window know their source (count-rollup.ts).
  */
-function slotGuide(query: QueryNode): RollupFilter | null {
-  if (!filtersOn(query, UNINDEXED_ROLLUP_FIELDS) || !onlyValues(query)) return null;
+function slotGuide(query: QueryNode, sources: boolean): RollupFilter | null {
+  if (!filtersOn(query, UNINDEXED_ROLLUP_FIELDS)) return null;
   const params: unknown[] = [];
-  const where = rollupWhere(query, params);
-  return where === null ? null : { where, params };
+  const where = rollupBound(query, params, sources, true);
+  return params.length === 0 ? null : { where, params };
 }
 
-const UNINDEXED_ROLLUP_FIELDS = new Set(['service.name', 'log.level']);
+const UNINDEXED_ROLLUP_FIELDS = new Set(['service.name', 'log.level', SOURCE_FIELD]);
 
 function filtersOn(node: QueryNode, fields: ReadonlySet<string>): boolean {
   switch (node.kind) {
     case 'and':
     case 'or':
       return node.children.some((c) => filtersOn(c, fields));
+    case 'not':
+      return filtersOn(node.child, fields);
     case 'term':
       return node.field !== null && fields.has(node.field);
-    default:
-      return false;
-  }
-}
-
-/** Whether the query is terms joined by AND and OR only. */
-function onlyValues(node: QueryNode): boolean {
-  switch (node.kind) {
-    case 'and':
-    case 'or':
-      return node.children.every(onlyValues);
-    case 'term':
-    case 'all':
-      return true;
     default:
       return false;
   }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { WriteOutcome } from '../log-store.js';
-import { MINUTE_MS, ROLLUP_UNITS } from './count-rollup.js';
+import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
 import { EncodedEventReader, type DeadLetterRow, type EncodedEvent, type EncodedEvents } from './encoded-events.js';
 import { isAcceptedTime, outsideAcceptedTimes } from '../field-catalogue.js';
 import { DAY_MS, KEYS_PER_MS, keyOf, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
@@ -41,6 +41,7 @@ export class EmbeddedWriter {
   private readonly insertDeadLetter: Database.Statement;
   private readonly deleteEvents: Database.Statement;
   private readonly deleteCounts: Database.Statement;
+  private readonly forgetSourcesFrom: Database.Statement;
   private readonly expireStep: (cutoffMs: number, deadline: number) => ExpiryStep;
   private readonly writeBatches: (batches: readonly EncodedEvents[]) => WriteOutcome[];
   private readonly writeLetters: (rows: readonly DeadLetterRow[]) => void;
@@ -69,8 +70,8 @@ export class EmbeddedWriter {
        ON CONFLICT(host) DO UPDATE SET last_ingested = max(last_ingested, excluded.last_ingested)`,
     );
     this.addCounts = db.prepare(
-      `INSERT INTO event_counts(unit, slot, host, service, level, n) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT(unit, slot, host, service, level) DO UPDATE SET n = n + excluded.n`,
+      `INSERT INTO event_counts(unit, slot, host, service, level, source, n) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(unit, slot, host, service, level, source) DO UPDATE SET n = n + excluded.n`,
     );
     const top = db
       .prepare(`SELECT ${sqlMsOf('max(rowid)')} FROM events`)
@@ -91,9 +92,10 @@ export class EmbeddedWriter {
       .pluck();
     // One unit's slots before the cutoff's slot, found on the primary key's (unit, slot) prefix.
     this.deleteCounts = db.prepare(
-      `DELETE FROM event_counts WHERE (unit, slot, host, service, level) IN
-         (SELECT unit, slot, host, service, level FROM event_counts WHERE unit = ? AND slot < ? LIMIT ${EXPIRE_CHUNK})`,
+      `DELETE FROM event_counts WHERE (unit, slot, host, service, level, source) IN
+         (SELECT unit, slot, host, service, level, source FROM event_counts WHERE unit = ? AND slot < ? LIMIT ${EXPIRE_CHUNK})`,
     );
+    this.forgetSourcesFrom = db.prepare(`DELETE FROM meta WHERE key = ? AND CAST(value AS INTEGER) <= ?`);
     this.expireStep = db.transaction((cutoffMs: number, deadline: number) =>
       this.expireRows(cutoffMs, deadline),
     ).immediate;
@@ -170,6 +172,12 @@ export class EmbeddedWriter {
       const [unit] = unitsLeft;
       if (unit === undefined) break;
       if (this.deleteCounts.run(unit, Math.floor(cutoffMinute / unit)).changes < EXPIRE_CHUNK) unitsLeft.delete(unit);
+      if (unitsLeft.size === 0) {
+        // Every unit's slots before the coarsest slot of the cutoff are gone: rollup rows copied without their
+        // source (SOURCES_FROM_KEY) are gone with them if they all came before it.
+        const coarsest = Math.max(...ROLLUP_UNITS);
+        this.forgetSourcesFrom.run(SOURCES_FROM_KEY, Math.floor(cutoffMinute / coarsest) * coarsest * MINUTE_MS);
+      }
     } while (performance.now() < deadline);
     return { days: [...days], done: !eventsLeft && unitsLeft.size === 0 };
   }
@@ -227,14 +235,22 @@ export class EmbeddedWriter {
       if (e.ingestedMs > latestIngested[e.group]!) latestIngested[e.group] = e.ingestedMs;
     }
     const hosts = new Map<string, number>();
-    events.groups.forEach(([minute, host, service, level], g) => {
+    // One upsert per rollup row, not one per minute and unit: a request's minutes mostly share their 15-minute and day
+    // slots, so their counts are summed here first.
+    const counts = new Map<string, { row: [number, number, string, string, string, string]; n: number }>();
+    events.groups.forEach(([minute, host, service, level, source], g) => {
       const n = stored[g]!;
       if (n === 0) return;
       for (const unit of ROLLUP_UNITS) {
-        this.addCounts.run(unit, Math.floor(minute / unit), host ?? '', service, level, n);
+        const slot = Math.floor(minute / unit);
+        const id = `${unit}\u0000${slot}\u0000${host ?? ''}\u0000${service}\u0000${level}\u0000${source}`;
+        const entry = counts.get(id);
+        if (entry) entry.n += n;
+        else counts.set(id, { row: [unit, slot, host ?? '', service, level, source], n });
       }
       if (host !== null) hosts.set(host, Math.max(hosts.get(host) ?? 0, latestIngested[g]!));
     });
+    for (const { row, n } of counts.values()) this.addCounts.run(...row, n);
     for (const [host, at] of hosts) this.touchHost.run(host, at);
     return outcome;
   }

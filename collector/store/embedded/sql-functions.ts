@@ -170,6 +170,12 @@ export class QueryFunctions {
     return this.lastTokens;
   }
 
+  /** Stops the read with QUERY_TIMEOUT when it was cancelled or its deadline passed, between statements. */
+  check(): void {
+    this.calls = DEADLINE_EVERY - 1;
+    this.tick();
+  }
+
   private tick(): void {
     if (Atomics.load(this.cancel, 0) !== 0 || (++this.calls % DEADLINE_EVERY === 0 && Date.now() > this.deadline)) {
       throw new QueryError('QUERY_TIMEOUT', 'The query did not finish within the search timeout.');

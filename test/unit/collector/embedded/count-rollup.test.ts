@@ -1,5 +1,5 @@
 import { parseQuery } from '../../../../collector/query/parse-query.js';
-import { rollupWhere, segments, unitsFor } from '../../../../collector/store/embedded/count-rollup.js';
+import { rollupBound, rollupWhere, segments, unitsFor } from '../../../../collector/store/embedded/count-rollup.js';
 
 const at = (t: string) => Date.parse(`2026-11-20T${t}Z`);
 const MIN = 60_000;
@@ -36,5 +36,19 @@ describe('count rollup', () => {
     expect(rollupWhere(parseQuery('host:web-1 AND timeout'), [])).toBeNull();
     expect(rollupWhere(parseQuery('host:web*'), [])).toBeNull();
     expect(rollupWhere(parseQuery('env:prod'), [])).toBeNull();
+  });
+
+  it('bounds a query it cannot answer: filters it does not keep are "maybe", NOT swaps the bounds', () => {
+    const params: unknown[] = [];
+    const query = parseQuery('NOT (level:error AND env:prod) AND service:web AND host:*');
+    expect(rollupBound(query, params, true, true)).toBe('(NOT ((level = ?) AND (0))) AND (service = ?) AND (1)');
+    expect(params).toEqual(['error', 'web']);
+    const lower: unknown[] = [];
+    expect(rollupBound(query, lower, true, false)).toBe(
+      "(NOT ((level = ?) AND (1))) AND (service = ?) AND (host <> '')",
+    );
+    // Before the upgraded rows are gone, a source filter is a "maybe" too.
+    expect(rollupBound(parseQuery('source:"/var/log/a.log"'), [], false, true)).toBe('1');
+    expect(rollupBound(parseQuery('source:"/var/log/a.log"'), [], true, true)).toBe('source = ?');
   });
 });

@@ -86,14 +86,14 @@ describe('events encoded for the writer thread', () => {
     expect(decoded.filter((e, i) => e.id !== `id-${i}` || e.ms !== 1_790_000_000_000 + i)).toEqual([]);
   });
 
-  it('names one rollup key per minute, host, service and level, telling a missing host from an empty one', () => {
-    const at = (ms: number, host: string | undefined, level?: 'info' | 'error'): StoredEvent => ({
+  it('names one rollup key per minute, host, service, level and source, telling a missing host from an empty one', () => {
+    const at = (ms: number, host: string | undefined, level?: 'info' | 'error', path?: string): StoredEvent => ({
       id: `k-${ms}-${host}`,
       doc: {
         '@timestamp': new Date(ms).toISOString(),
         message: 'x',
         ...(host === undefined ? {} : { host: { name: host } }),
-        ...(level ? { log: { level } } : {}),
+        ...(level ? { log: { level, ...(path ? { file: { path } } : {}) } } : {}),
         event: { id: 'k', ingested: '2026-11-26T10:00:01.000Z', dataset: 'plain' },
       },
     });
@@ -107,18 +107,23 @@ describe('events encoded for the writer thread', () => {
       at(minute * 60_000, ''),
       // Back to the first minute after others: the same key as the first event.
       at(minute * 60_000 + 1, 'web-1', 'info'),
+      at(minute * 60_000 + 2, 'web-1', 'info', '/var/log/app.log'),
+      at(minute * 60_000 + 3, 'web-1', 'info', '/var/log/other.log'),
+      at(minute * 60_000 + 4, 'web-1', 'info', '/var/log/app.log'),
     ]);
     expect(encoded.groups).toEqual([
-      [minute, 'web-1', '', 'info'],
-      [minute + 1, 'web-1', '', 'info'],
-      [minute, 'web-1', '', 'error'],
-      [minute, null, '', ''],
-      [minute, '', '', ''],
+      [minute, 'web-1', '', 'info', ''],
+      [minute + 1, 'web-1', '', 'info', ''],
+      [minute, 'web-1', '', 'error', ''],
+      [minute, null, '', '', ''],
+      [minute, '', '', '', ''],
+      [minute, 'web-1', '', 'info', '/var/log/app.log'],
+      [minute, 'web-1', '', 'info', '/var/log/other.log'],
     ]);
     const reader = new EncodedEventReader(encoded);
     const groups: number[] = [];
     while (reader.next()) groups.push(reader.event.group);
-    expect(groups).toEqual([0, 0, 1, 2, 3, 4, 0]);
+    expect(groups).toEqual([0, 0, 1, 2, 3, 4, 0, 5, 6, 5]);
   });
 
   it("turns dead letters into rows of primitives, bytes as base64, with the whole original's length and hash", () => {

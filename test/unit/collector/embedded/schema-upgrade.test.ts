@@ -11,6 +11,7 @@ import { restoreEmbeddedBackup } from '../../../../collector/store/embedded/embe
 import { SCHEMA_VERSION } from '../../../../collector/store/embedded/embedded-schema.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
 import { NAMED_COLUMNS, nameSql } from '../../../../collector/store/embedded/stored-names.js';
+import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
  * Backups written by logship with schema versions 1 and 2 (scripts/fixtures/embedded-store-fixture.mjs): the nginx
@@ -221,6 +222,84 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     file.close();
   });
 
+  it('counts sources in the rollup from the upgrade on, and reads the events for its older rows until they expire', async () => {
+    const storeDir = join(dir, 'store');
+    mkdirSync(storeDir);
+    const name = unpackBackup(join(dir, 'backups'), version);
+    const original = join(dir, 'backups', name, 'events.db');
+    writeFileSync(join(storeDir, 'events.db'), readFileSync(original));
+    const v1 = new Database(original, { readonly: true });
+    const sources = Object.fromEntries(
+      (v1.prepare(`SELECT source, count(*) FROM events GROUP BY source`).raw().all() as [string, number][]).map(
+        ([source, n]) => [source, n],
+      ),
+    );
+    const lastMinute = v1.prepare(`SELECT max(slot) FROM event_counts WHERE unit = 1`).pluck().get() as number;
+    v1.close();
+    expect(sources).toEqual({
+      '/var/log/nginx/access.log': 34,
+      '/var/log/plain/app.log': 33,
+      '/var/log/json/ecs.log': 6,
+    });
+    const store = await open(storeDir);
+    const sourcesFrom = (lastMinute + 1) * 60_000;
+    const meta = () => {
+      const db = new Database(join(storeDir, 'events.db'), { readonly: true });
+      const value = db.prepare(`SELECT value FROM meta WHERE key = 'rollup_sources_from_ms'`).pluck().get();
+      db.close();
+      return value;
+    };
+    expect(meta()).toBe(String(sourcesFrom));
+    // The copied rows do not know their source: over the upgraded rows, the answers come from the events.
+    expect(await sourceFacet(store, WINDOW.from)).toEqual(sources);
+    expect(await total(store, 'log.file.path:"/var/log/nginx/access.log"')).toBe(34);
+    expect(await total(store, 'NOT log.file.path:"/var/log/plain/app.log" AND service.name:nginx')).toBe(34);
+    expect(await total(store, 'host.name:web-1')).toBe(34);
+    // The day slots, summed from the 15-minute ones: a facet of the whole window reads them.
+    const hosts = await store.topValues({ query: parseQuery(''), ...WINDOW, field: 'host.name', size: 10 });
+    expect(hosts.values).toEqual([
+      { value: 'web-1', count: 34 },
+      { value: 'app-1', count: 33 },
+      { value: 'api-1', count: 6 },
+    ]);
+
+    // 900 events a week after the upgraded ones, counted with their source.
+    const later = sourcesFrom + 7 * 86_400_000;
+    const events = Array.from({ length: 900 }, (_, i) => later + i * 1_000).map((ms, i) => {
+      const ts = new Date(ms).toISOString();
+      return {
+        id: `v3-${i}`,
+        doc: {
+          '@timestamp': ts,
+          message: `later ${i}`,
+          host: { name: 'web-1' },
+          log: { file: { path: `/var/log/${['a', 'b', 'b'][i % 3]}.log` } },
+          event: { id: `v3-${i}`, ingested: ts, dataset: 'plain' },
+        },
+      };
+    });
+    expect(await store.write(events)).toMatchObject({ accepted: 900, duplicates: 0 });
+    const newer = { '/var/log/a.log': 300, '/var/log/b.log': 600 };
+    expect(await sourceFacet(store, WINDOW.from)).toEqual({ ...sources, ...newer });
+    expect(await sourceFacet(store, new Date(sourcesFrom))).toEqual(newer);
+    // From the rollup after the upgraded rows, from the events over them: a count changed in the rollup shows only
+    // in the first.
+    const tamper = (by: number) =>
+      expect(addToRollup(join(storeDir, 'events.db'), later, '/var/log/a.log', by)).toBe(3);
+    tamper(1000);
+    expect(await sourceFacet(store, new Date(sourcesFrom))).toEqual({ ...newer, '/var/log/a.log': 1300 });
+    expect(await sourceFacet(store, WINDOW.from)).toEqual({ ...sources, ...newer });
+    tamper(-1000);
+
+    // Retention removes the upgraded rows, and with them the reason to read the events.
+    const now = new Date(Math.floor(later / 86_400_000) * 86_400_000 + 86_400_000);
+    await store.applyRetention({ retentionDays: 1, deadLetterRetentionDays: 30 }, now);
+    expect(meta()).toBeUndefined();
+    expect(await sourceFacet(store, WINDOW.from)).toEqual(newer);
+    tamper(1000);
+    expect(await sourceFacet(store, WINDOW.from)).toEqual({ ...newer, '/var/log/a.log': 1300 });
+  });
+
   it('restores from a backup made by that version and opens', async () => {
     const name = unpackBackup(join(dir, 'backups'), version);
     const data = join(dir, 'data');
@@ -265,4 +344,11 @@ async function stackedByLevel(store: EmbeddedStore): Promise<Record<string, numb
 async function countIn(store: EmbeddedStore, prefix: string, query: string): Promise<number> {
   const page = await store.search({ query: parseQuery(query), ...WINDOW, limit: 1000, order: 'desc' });
   return page.hits.filter((hit) => hit.id.startsWith(prefix)).length;
+}
+
+/** Events per source from `from` to the end of WINDOW. */
+async function sourceFacet(store: EmbeddedStore, from: Date): Promise<Record<string, number>> {
+  const top = await store.topValues({ query: parseQuery(''), from, to: WINDOW.to, field: 'log.file.path', size: 10 });
+  expect(top.other).toBe(0);
+  return Object.fromEntries(top.values.map((v) => [v.value, v.count]));
 }

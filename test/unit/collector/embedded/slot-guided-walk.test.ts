@@ -1,15 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import type { Level } from '../../../../protocol/event.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
-import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { EmbeddedSearch } from '../../../../collector/store/embedded/embedded-search.js';
+import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { embeddedStoreWith } from '../../../support/embedded-test-store.js';
+import { QueryFunctions } from '../../../../collector/store/embedded/sql-functions.js';
 
 /**
- * Searches on service and level, which have no index: the walk visits only the 15-minute slots and minutes the rollup
+ * Searches on service, level and source, which have no index: the walk visits only the 15-minute slots and minutes the rollup
  * counts matches in. Each page must be exactly what a walk of every row gives: the events in time order, none
  * skipped or repeated across pages, in either order, also where matches are sparse, dense, or share a millisecond.
  */
@@ -37,6 +37,11 @@ function made(i: number): Made {
   return { id: `g-${i}`, ms: i === 1_235 ? START + 1_234 * STEP : ms, service, level };
 }
 
+/** The billing service writes a file of its own: a rare source. */
+function sourceOf(m: Made): string {
+  return m.service === 'billing' ? '/var/log/billing.log' : '/var/log/app.log';
+}
+
 function stored(m: Made): StoredEvent {
   const ts = new Date(m.ms).toISOString();
   return {
@@ -46,7 +51,7 @@ function stored(m: Made): StoredEvent {
       message: `event ${m.id}`,
       host: { name: 'h-1' },
       service: { name: m.service },
-      log: { level: m.level, file: { path: '/var/log/app.log' }, offset: Number(m.id.slice(2)) },
+      log: { level: m.level, file: { path: sourceOf(m) }, offset: Number(m.id.slice(2)) },
       event: { id: m.id, ingested: ts, dataset: 'plain' },
     },
   };
@@ -54,21 +59,13 @@ function stored(m: Made): StoredEvent {
 
 let dir: string;
 let store: EmbeddedStore;
+let remove: () => Promise<void>;
 const all = Array.from({ length: EVENTS }, (_, i) => made(i));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'logship-guided-walk-'));
-  store = new EmbeddedStore({ dir, searchTimeoutMs: 10_000, exactTotalUpTo: 1_000_000 }, pino({ level: 'silent' }));
-  await store.init();
-  for (let k = 0; k < EVENTS; k += 2_000) {
-    const outcome = await store.write(all.slice(k, k + 2_000).map(stored));
-    expect(outcome).toMatchObject({ accepted: 2_000, duplicates: 0 });
-  }
+  ({ store, dir, remove } = await embeddedStoreWith('guided-walk', all.map(stored), 2_000));
 });
-afterAll(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => remove());
 
 /** Every id the search pages through, `limit` at a time. */
 async function pages(query: string, order: 'asc' | 'desc', limit: number, from: number, to: number) {
@@ -98,19 +95,32 @@ function expected(match: (m: Made) => boolean, order: 'asc' | 'desc', from: numb
   return order === 'asc' ? ids : ids.reverse();
 }
 
-describe('searches on service and level, walked by the rollup', () => {
+describe('searches on service, level and source, walked by the rollup', () => {
   const whole = [START - 1_000, START + EVENTS * STEP] as const;
   const cases: [string, (m: Made) => boolean][] = [
     ['log.level:fatal', (m) => m.level === 'fatal'],
     ['log.level:error', (m) => m.level === 'error'],
     ['service.name:billing', (m) => m.service === 'billing'],
+    ['log.file.path:"/var/log/billing.log"', (m) => sourceOf(m) === '/var/log/billing.log'],
+    ['log.file.path:"/var/log/app.log" AND log.level:fatal', (m) => m.service !== 'billing' && m.level === 'fatal'],
     ['service.name:billing OR log.level:fatal', (m) => m.service === 'billing' || m.level === 'fatal'],
     [
       'host.name:h-1 AND (log.level:fatal OR log.level:error) AND service.name:api',
       (m) => m.level !== 'info' && m.service === 'api',
     ],
-    // Under NOT the walk is not guided (the rollup's '' for a missing value); the pages are the same.
+    // Under NOT, and beside filters the rollup does not keep, the guide is the query's upper bound on the rollup.
     ['NOT log.level:info AND service.name:web', (m) => m.level !== 'info' && m.service === 'web'],
+    ['NOT log.level:info AND NOT log.level:error', (m) => m.level === 'fatal'],
+    ['log.level:fatal AND log.offset:>=5000', (m) => m.level === 'fatal' && Number(m.id.slice(2)) >= 5000],
+    [
+      'service.name:billing AND NOT log.offset:[0 TO 9000]',
+      (m) => m.service === 'billing' && Number(m.id.slice(2)) > 9000,
+    ],
+    [
+      '(log.level:fatal AND event.dataset:plain) OR service.name:billing',
+      (m) => m.level === 'fatal' || m.service === 'billing',
+    ],
+    ['NOT (service.name:web OR service.name:api)', (m) => m.service === 'billing'],
     ['service.name:nosuch', () => false],
   ];
 
@@ -138,6 +148,26 @@ describe('searches on service and level, walked by the rollup', () => {
     }
   });
 
+  it('stops a cancelled guided walk between the minutes it reads', () => {
+    const db = new Database(join(dir, 'events.db'), { readonly: true });
+    const cancel = new Int32Array(1);
+    const functions = new QueryFunctions(cancel);
+    functions.register(db);
+    const search = new EmbeddedSearch(db, functions, { searchTimeoutMs: 10_000, exactTotalUpTo: 1_000 });
+    const request = {
+      query: parseQuery('log.level:fatal'),
+      from: new Date(START),
+      to: new Date(START + EVENTS * STEP),
+      limit: 100,
+      order: 'desc' as const,
+      countTotal: false,
+    };
+    expect(search.search(request).hits).toHaveLength(7);
+    Atomics.store(cancel, 0, 1);
+    expect(() => search.search(request)).toThrow(expect.objectContaining({ code: 'QUERY_TIMEOUT' }));
+    db.close();
+  });
+
   it('walks only the slots the rollup counts matches in (the last test: it removes counts)', async () => {
     const fatal = all[5_000]!;
     const db = new Database(join(dir, 'events.db'));
@@ -147,8 +177,12 @@ describe('searches on service and level, walked by the rollup', () => {
     db.close();
     expect(removed).toBe(2);
     const want = expected((m) => m.level === 'fatal', 'desc', ...whole);
-    // Guided: the event whose counts are gone is not walked. Under NOT the walk reads every row and finds it.
-    expect((await pages('log.level:fatal', 'desc', 100, ...whole)).ids).toEqual(want.filter((id) => id !== fatal.id));
-    expect((await pages('log.level:fatal AND NOT service.name:nosuch', 'desc', 100, ...whole)).ids).toEqual(want);
+    // Guided: the event whose counts are gone is not walked, also beside a filter the rollup does not keep. Driven by
+    // a word, the walk reads every match and finds it.
+    const without = want.filter((id) => id !== fatal.id);
+    expect((await pages('log.level:fatal', 'desc', 100, ...whole)).ids).toEqual(without);
+    expect((await pages('log.level:fatal AND log.offset:>=0', 'desc', 100, ...whole)).ids).toEqual(without);
+    expect((await pages('log.level:fatal AND NOT service.name:nosuch', 'desc', 100, ...whole)).ids).toEqual(without);
+    expect((await pages('log.level:fatal AND event', 'desc', 100, ...whole)).ids).toEqual(want);
   });
 });

@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { StoredEvent } from '../../collector/store/ecs-document.js';
+import { EmbeddedStore } from '../../collector/store/embedded/embedded-store.js';
+
+export interface TestStore {
+  store: EmbeddedStore;
+  /** The store's folder (its file is `events.db` there). */
+  dir: string;
+  /** Closes the store and deletes its folder. */
+  remove(): Promise<void>;
+}
+
+/** An embedded store in a new temporary folder holding `events`, written `batch` at a time, each write all accepted. */
+export async function embeddedStoreWith(
+  name: string,
+  events: readonly StoredEvent[],
+  batch: number,
+): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), `logship-${name}-`));
+  const store = new EmbeddedStore(
+    { dir, searchTimeoutMs: 10_000, exactTotalUpTo: 1_000_000 },
+    pino({ level: 'silent' }),
+  );
+  await store.init();
+  for (let k = 0; k < events.length; k += batch) {
+    const part = events.slice(k, k + batch);
+    const outcome = await store.write(part);
+    if (outcome.accepted !== part.length || outcome.duplicates !== 0) {
+      throw new Error(`${part.length} events written, ${JSON.stringify(outcome)} answered.`);
+    }
+  }
+  return {
+    store,
+    dir,
+    remove: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
