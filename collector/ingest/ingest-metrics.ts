@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StoredEvent } from '../store/ecs-document.js';
 import type { WriteOutcome } from '../store/log-store.js';
 import { LabelBudget, OTHER } from '../monitoring/label-budget.js';
+import { runIndexOf } from './event-runs.js';
 
 /** A rejected event as counted: its code. */
 interface Rejection {
@@ -238,14 +239,7 @@ export class StoredSample {
   private runOf(i: number): number {
     if (!Number.isInteger(i) || i < 0 || i >= this.count)
       throw new RangeError(`No event ${i}: ${this.count} were added.`);
-    let lo = 0;
-    let hi = this.runs.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.runs[mid]!.first <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return runIndexOf(this.runs, i, (run) => run.first);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { BufferPool, PooledBytes } from '../store/buffer-pool.js';
 import type { DecodedLine } from './decode-ndjson.js';
+import { runIndexOf } from './event-runs.js';
 
 /** Events whose lines follow each other in the body, with nothing between them but their newlines. */
 interface Run {
@@ -119,13 +120,6 @@ export class LineOriginals {
 
   private runOf(i: number): Run {
     if (i < 0 || i >= this.events) throw new RangeError(`No event ${i}: ${this.events} were noted.`);
-    let lo = 0;
-    let hi = this.runs.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.runs[mid]!.firstEvent <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return this.runs[lo]!;
+    return this.runs[runIndexOf(this.runs, i, (run) => run.firstEvent)]!;
   }
 }
