@@ -55,7 +55,7 @@ const PROFILE = process.env.LOGSHIP_BENCH_PROFILE
 /** LOGSHIP_BENCH_COLLECTOR_ARGS: Node options for the collector (e.g. "--heap-prof"), as in collector-overload.ts. */
 const COLLECTOR_ARGS = (process.env.LOGSHIP_BENCH_COLLECTOR_ARGS ?? '').split(' ').filter(Boolean);
 /** LOGSHIP_BENCH_COLLECTOR: JSON merged into the collector's `elasticsearch` section (its defaults otherwise). */
-const COLLECTOR_ES = JSON.parse(process.env.LOGSHIP_BENCH_COLLECTOR ?? '{}') as Record<string, unknown>;
+const COLLECTOR_ES = JSON.parse(process.env.LOGSHIP_BENCH_COLLECTOR || '{}') as Record<string, unknown>;
 const POLL_MS = 250;
 /** A run that has not made every line searchable by then has stalled (rsyslog at its 18.5k/s needs under a minute). */
 const RUN_TIMEOUT_MS = 900_000;
