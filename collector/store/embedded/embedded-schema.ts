@@ -16,8 +16,12 @@ import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
  * 4: `event_counts` counts by source too (count-rollup.ts), a column of its key, and per day as well: an older
  *    collector could not add to it (its upsert names the older key) and would not count days, hence the bump. See
  *    addSourceToRollup for the upgrade.
+ * 5: a message that begins with its event's time as toISOString() writes it is kept without it, as a BLOB of the
+ *    rest (stored-document.ts), and indexed without it. Older rows keep their text and are read as they are; an
+ *    older collector would read such a message as bytes, and without its time, hence the bump. Nothing in the
+ *    layout changes.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
@@ -221,6 +225,8 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   (db) => db.exec(NAMES_DDL),
   // 3 → 4: the rollup counts by source, and per day.
   addSourceToRollup,
+  // 4 → 5: older rows keep their messages as TEXT, which every read takes as they are (MESSAGE_SQL).
+  () => undefined,
 ];
 
 /**
