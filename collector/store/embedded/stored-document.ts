@@ -15,11 +15,18 @@ export const ELIDED_TIME_CHARS = 24;
 /**
  * Whether `message` begins with `timestamp`, the event's time as toISOString() renders its `ms` (the caller knows
  * that it does), and can be kept without it: MESSAGE_SQL renders the time back from the key from 1970 on (every
- * key is an accepted time, 1970 to 2199: event-key.ts).
+ * key is an accepted time, 1970 to 2199: event-key.ts). Only a time followed by a space, a tab or nothing: after
+ * `…345Zfoo` the index would have the word `foo`, where the whole message has `345zfoo`, so leaving the time out
+ * would change which words the line has beyond the time's own.
  */
 export function elidesTime(message: string, timestamp: string, ms: number): boolean {
-  return ms >= 0 && timestamp.length === ELIDED_TIME_CHARS && message.startsWith(timestamp);
+  if (!(ms >= 0 && timestamp.length === ELIDED_TIME_CHARS && message.startsWith(timestamp))) return false;
+  const next = message.charCodeAt(ELIDED_TIME_CHARS);
+  return Number.isNaN(next) || next === SPACE || next === TAB;
 }
+
+const SPACE = 0x20;
+const TAB = 0x09;
 
 /** SQL for the time toISOString() gives the key `key`, for keys from 1970 on (integer arithmetic: exact). */
 export function sqlIsoTimeOf(key: string): string {

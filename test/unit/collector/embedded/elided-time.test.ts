@@ -66,22 +66,26 @@ const LINES = Array.from({ length: 300 }, (_, i) => {
   const time = new Date(START + i * 900_001).toISOString();
   return i % 10 === 0 ? `${time} ERROR disk full on /var (${i})` : `${time} INFO request ${i} served`;
 });
-/** Lines whose leading text is not kept without it: another form, another zone, another time, a NUL, the time alone. */
+/**
+ * Lines whose leading text is not kept without it: another form, another zone, a NUL, a word right after the time;
+ * and the time alone, which is.
+ */
 const OTHERS = [
   '2026-11-20 10:00:00.123 WARN local time without a zone',
   '2026-11-20T11:00:00.000+01:00 WARN the same instant in another zone',
   `${new Date(START).toISOString()}\u0000 NUL after the time`,
   new Date(START + 5).toISOString(),
+  `${new Date(START + 7).toISOString()}glued to the time`,
 ];
 
 describe('a message that begins with its own time', () => {
   it('is kept without it, read back exactly everywhere, and its time is not a word', async () => {
     await ship(LINES, 'a');
     await ship(OTHERS, 'b');
-    // 300 + the line that is its time alone (an empty rest): BLOBs; the other three as written.
+    // 300 + the line that is its time alone (an empty rest): BLOBs; the other four as written.
     expect(rawRows(`SELECT typeof(message) AS type, count(*) AS n FROM events GROUP BY type ORDER BY type`)).toEqual([
       { type: 'blob', n: 301 },
-      { type: 'text', n: 3 },
+      { type: 'text', n: 4 },
     ]);
     expect(rawRows(`SELECT CAST(message AS TEXT) AS m FROM events WHERE id = 'a-10'`)).toEqual([
       { m: ' ERROR disk full on /var (10)' },
@@ -90,7 +94,7 @@ describe('a message that begins with its own time', () => {
 
     // Hits, single events, export, context and tail: each message exactly as shipped.
     const all = await store.search({ query: parseQuery(''), ...WINDOW, limit: 1000, order: 'asc' });
-    expect(all.total.value).toBe(304);
+    expect(all.total.value).toBe(305);
     const byId = new Map(all.hits.map((h) => [h.id, h.message]));
     LINES.forEach((line, i) => expect(byId.get(`a-${i}`)).toBe(line));
     OTHERS.forEach((line, i) => expect(byId.get(`b-${i}`)).toBe(line));
@@ -113,12 +117,15 @@ describe('a message that begins with its own time', () => {
     expect(await total('message:/di.k/')).toBe(30);
     expect(await total('served')).toBe(270);
     // The left-out time is not: only the lines that keep their leading text as written have these words.
-    expect(await total('2026')).toBe(3);
-    expect(await total('"20T10"')).toBe(1);
-    expect(await total('/2026/')).toBe(3);
-    expect(await total('2026*')).toBe(3);
-    expect(await total('*026')).toBe(3);
+    expect(await total('2026')).toBe(4);
+    expect(await total('"20T10"')).toBe(2);
+    expect(await total('/2026/')).toBe(4);
+    expect(await total('2026*')).toBe(4);
+    expect(await total('*026')).toBe(4);
     expect(await total('NOT 2026')).toBe(301);
+    // The word glued to the time is the time's last word, as in the whole message; "glued" alone is not a word.
+    expect(await total('"007zglued"')).toBe(1);
+    expect(await total('glued')).toBe(0);
   });
 
   it('leaves the full-text index whole when its events expire', async () => {
