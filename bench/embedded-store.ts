@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     const shape: KeptShape = { events: EVENTS, days: DAYS, hosts: HOST_COUNT, end, rawBytes };
     writeFileSync(join(dir, 'bench-shape.json'), JSON.stringify(shape));
   }
-  await measureReads(store, dir, end, loadBefore, { ingest, ingestMs, rate, bytes, walBytes, bytesPerRaw });
+  await measureReads(store, dir, end, loadBefore, { ingest, rate, bytes, walBytes, bytesPerRaw });
   await store.close();
   if (!KEEP_DIR) rmSync(dir, { recursive: true, force: true });
 }
@@ -171,7 +171,6 @@ function keptShape(dir: string): KeptShape | null {
 /** What the load measured, when this run loaded the file (null: a kept file's reads only). */
 interface Loaded {
   ingest: IngestService;
-  ingestMs: number;
   rate: number;
   bytes: number;
   walBytes: number;
@@ -231,7 +230,7 @@ async function measureReads(
     });
     return;
   }
-  const { ingest, ingestMs, rate, bytes, walBytes, bytesPerRaw } = loaded;
+  const { ingest, rate, bytes, walBytes, bytesPerRaw } = loaded;
   const byTable = bytesByTable(dir, EVENTS);
   process.stdout.write(
     `bytes per event (pages: payload + free space + SQLite's own): ${Object.entries(byTable)

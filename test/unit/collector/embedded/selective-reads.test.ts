@@ -4,7 +4,7 @@ import type { Level } from '../../../../protocol/event.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
-import { embeddedStoreWith } from '../../../support/embedded-test-store.js';
+import { embeddedStoreWith, searchPages } from '../../../support/embedded-test-store.js';
 
 /**
  * Selective reads whose cost once grew with the data: a rare word (its first page counted every match a second time)
@@ -79,25 +79,9 @@ function matching(match: (m: Made) => boolean, from: number, to: number): Made[]
   return all.filter((m) => match(m) && m.ms >= from && m.ms <= to);
 }
 
-async function pages(query: string, order: 'asc' | 'desc', limit: number, from: number, to: number) {
-  const ids: string[] = [];
-  const totals: string[] = [];
-  let after;
-  for (let page = 0; page < 1_000; page++) {
-    const res = await store.search({
-      query: parseQuery(query),
-      from: new Date(from),
-      to: new Date(to),
-      limit,
-      order,
-      ...(after ? { after } : {}),
-    });
-    if (page === 0) totals.push(`${res.total.value} ${res.total.relation}`);
-    ids.push(...res.hits.map((h) => h.id));
-    if (!res.lastKey) break;
-    after = res.lastKey;
-  }
-  return { ids, total: totals[0] };
+/** Every id the search pages through, `limit` at a time, and the first page's total. */
+function pages(query: string, order: 'asc' | 'desc', limit: number, from: number, to: number) {
+  return searchPages(store, query, order, limit, from, to);
 }
 
 const isFatal = (m: Made) => m.level === 'fatal';
