@@ -1,32 +1,26 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import { IngestService } from '../../../../collector/ingest/ingest-service.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
-import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
 import { sqlIsoTimeOf } from '../../../../collector/store/embedded/stored-document.js';
+import { embeddedStoreWith, type TestStore } from '../../../support/embedded-test-store.js';
 
 /**
  * Messages that begin with their own event time (toISOString()'s form) are kept without it (stored-document.ts):
  * every read gives the message back exactly, and the time is not among the message's words.
  */
-let dir: string;
-let store: EmbeddedStore;
 const DAY = 86_400_000;
 const START = Date.parse('2026-11-20T10:00:00.000Z');
 const WINDOW = { from: new Date(START - DAY), to: new Date(START + 5 * DAY) };
+let opened: TestStore;
+let store: EmbeddedStore;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'logship-elided-time-'));
-  store = new EmbeddedStore({ dir, searchTimeoutMs: 5000, exactTotalUpTo: 100_000 }, pino({ level: 'silent' }));
-  await store.init();
+  opened = await embeddedStoreWith('elided-time', [], 1);
+  store = opened.store;
 });
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => opened.remove());
 
 /** Plain lines through the ingest path, as a shipper sends them: the parser takes each line's leading time. */
 async function ship(messages: readonly string[], prefix: string): Promise<void> {
@@ -53,7 +47,7 @@ async function total(query: string): Promise<number> {
 }
 
 function rawRows(sql: string): unknown[] {
-  const db = new Database(join(dir, 'events.db'), { readonly: true });
+  const db = new Database(join(opened.dir, 'events.db'), { readonly: true });
   try {
     return db.prepare(sql).all();
   } finally {
@@ -139,7 +133,7 @@ describe('a message that begins with its own time', () => {
     expect(await total('')).toBe(244);
     expect(await total('disk')).toBe(left.filter((l) => l.includes('disk')).length);
     expect(await total('served')).toBe(left.filter((l) => l.includes('served')).length);
-    const db = new Database(join(dir, 'events.db'));
+    const db = new Database(join(opened.dir, 'events.db'));
     try {
       // FTS5 compares its index with the words of every row the content table holds: an error if any differ.
       db.exec(`INSERT INTO events_fts(events_fts, rank) VALUES ('integrity-check', 1)`);
