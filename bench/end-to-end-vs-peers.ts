@@ -54,6 +54,8 @@ const PROFILE = process.env.LOGSHIP_BENCH_PROFILE
   : [];
 /** LOGSHIP_BENCH_COLLECTOR_ARGS: Node options for the collector (e.g. "--heap-prof"), as in collector-overload.ts. */
 const COLLECTOR_ARGS = (process.env.LOGSHIP_BENCH_COLLECTOR_ARGS ?? '').split(' ').filter(Boolean);
+/** LOGSHIP_BENCH_COLLECTOR: JSON merged into the collector's `elasticsearch` section (its defaults otherwise). */
+const COLLECTOR_ES = JSON.parse(process.env.LOGSHIP_BENCH_COLLECTOR || '{}') as Record<string, unknown>;
 const POLL_MS = 250;
 /** A run that has not made every line searchable by then has stalled (rsyslog at its 18.5k/s needs under a minute). */
 const RUN_TIMEOUT_MS = 900_000;
@@ -307,7 +309,8 @@ async function logshipRun(bench: Bench): Promise<RunResult> {
     JSON.stringify({
       listen: '127.0.0.1:0',
       data_dir: collectorData,
-      elasticsearch: { url: bench.esUrl, index_prefix: `${bench.prefix}-logship` },
+      // LOGSHIP_BENCH_COLLECTOR='{"bulk_concurrency":2}' tries other settings of the collector's store.
+      elasticsearch: { url: bench.esUrl, index_prefix: `${bench.prefix}-logship`, ...COLLECTOR_ES },
     }),
   );
   const collector = new Proc('collector', process.execPath, [
@@ -536,7 +539,7 @@ async function main(): Promise<number> {
       elasticsearch: { version, heap: own.heap, url: esUrl },
       machine: { cpus: cpus().length, loadavg_1m_at_start: round(loadavg()[0]!, 2) },
       // A run with LOGSHIP_BENCH_SHIPPER says so: its figures are not the defaults'.
-      logship_settings: `shipper ${process.env.LOGSHIP_BENCH_SHIPPER ? `defaults with ${process.env.LOGSHIP_BENCH_SHIPPER}` : 'defaults (batch 2,000 events / 1 MiB, 4 in flight)'}; collector bulk 5,000 × 4`,
+      logship_settings: `shipper ${process.env.LOGSHIP_BENCH_SHIPPER ? `defaults with ${process.env.LOGSHIP_BENCH_SHIPPER}` : 'defaults (batch 2,000 events / 1 MiB, 4 in flight)'}; collector ${process.env.LOGSHIP_BENCH_COLLECTOR ? `defaults with ${process.env.LOGSHIP_BENCH_COLLECTOR}` : 'defaults (bulk 5,000 × 4)'}`,
       measured_at: new Date().toISOString(),
       results,
       ratios,

@@ -32,6 +32,22 @@ describe('BulkEncoder', () => {
     expect(bulk.count).toBe(3);
   });
 
+  it('names the day of each event when days alternate and come back, in one body and across bodies', () => {
+    const encoder = new BulkEncoder('logs');
+    const days = ['2026-12-05', '2026-12-05', '2026-12-04', '2026-12-05', '2027-01-01', '2026-12-04', '2026-12-04'];
+    const mixed = days.map((day, i) => event(`m${i}`, `${day}T12:00:00.${String(i).padStart(3, '0')}Z`, 'x'));
+    const expected = mixed.map((e, i) => [
+      { create: { _index: `logs-${days[i]!.replaceAll('-', '.')}`, _id: e.id } },
+      e.doc,
+    ]);
+    expect(items(encoder.encode(mixed).body)).toEqual(expected);
+    // The next body starts on another day than the last one ended with.
+    expect(items(encoder.encode([events[1]!, events[0]!]).body)).toEqual([
+      [{ create: { _index: 'logs-2026.12.05', _id: 'b' } }, events[1]!.doc],
+      [{ create: { _index: 'logs-2026.12.04', _id: 'a' } }, events[0]!.doc],
+    ]);
+  });
+
   it('cuts a retry of some items from the encoded bytes, byte for byte', () => {
     // A message with a newline and a quote: escaped in the document, so items are still two lines each.
     const withNewline = [...events, event('d', '2026-12-05T11:00:00.000Z', 'two\nlines "quoted"')];
