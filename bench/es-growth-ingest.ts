@@ -46,7 +46,7 @@ async function es(url: string, method: string, path: string, body?: object): Pro
 }
 
 /** Sends `set` through a collector storing under `prefix`; events/s up to the refresh that shows them all. */
-async function load(url: string, prefix: string, set: EventSet, label: string) {
+async function load(url: string, prefix: string, set: EventSet) {
   const collector = await benchCollector(url, prefix);
   try {
     const before = (await loadedEvents(url, searchPattern(prefix))).count;
@@ -56,9 +56,9 @@ async function load(url: string, prefix: string, set: EventSet, label: string) {
     await es(url, 'POST', `${prefix}-*/_refresh`);
     const seconds = (performance.now() - started) / 1000;
     const after = (await loadedEvents(url, searchPattern(prefix))).count;
-    if (after - before !== ADD) throw new Error(`${label}: ${after - before} events arrived, not ${ADD}.`);
+    if (after - before !== ADD) throw new Error(`${prefix}: ${after - before} events arrived, not ${ADD}.`);
     const row = {
-      load: label,
+      load: before > 0 ? `${ADD} on top of ${before}` : `${ADD} into an empty store`,
       events_before: before,
       events_after: after,
       seconds: +seconds.toFixed(1),
@@ -87,11 +87,13 @@ async function main(): Promise<void> {
     const set = { shape: dataShape({ events: ADD, ...SHAPE }), end: kept.newest + 1, seed: 11 };
     const loads: Awaited<ReturnType<typeof load>>[] = [];
     // The empty store first and last, the two kinds taking turns between.
+    let round = 0;
     for (const onTop of [false, ...Array.from({ length: ROUNDS }, () => [true, false]).flat()]) {
-      if (onTop) loads.push(await load(url, base, { ...set, idPrefix: ADDED_IDS }, `${ADD} on top of ${largest}`));
+      // Ids of each round's own: a resent id is refused as a conflict and would add nothing.
+      if (onTop) loads.push(await load(url, base, { ...set, idPrefix: `${ADDED_IDS}-${++round}` }));
       else {
         await es(url, 'DELETE', `${empty}-*`);
-        loads.push(await load(url, empty, { ...set, idPrefix: 'b' }, `${ADD} into an empty store`));
+        loads.push(await load(url, empty, { ...set, idPrefix: 'b' }));
         await es(url, 'DELETE', `${empty}-*`);
       }
     }
