@@ -10,9 +10,11 @@
  *
  *   npm run build && node dist/bench/embedded-store.js   (LOGSHIP_BENCH_EVENTS, LOGSHIP_BENCH_RUNS to change sizes,
  *   LOGSHIP_BENCH_RESULT to name the results file;
- *   the growth run: LOGSHIP_BENCH_EVENTS=10000000 LOGSHIP_BENCH_HOSTS=30 LOGSHIP_BENCH_DAYS=7)
+ *   the growth run: LOGSHIP_BENCH_EVENTS=10000000 LOGSHIP_BENCH_HOSTS=30 LOGSHIP_BENCH_DAYS=7;
+ *   LOGSHIP_BENCH_KEEP_DIR=<dir> keeps the loaded file there and, when it holds one of the same shape, reuses it and
+ *   measures the reads only: loading 10M events takes minutes, and retention would change the kept file)
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -46,6 +48,18 @@ const TEXT = [
   'job {ms} finished with status ok',
 ];
 const DAY = 86_400_000;
+/** Where a loaded file is kept for the next run (reads only), or undefined: a fresh file, removed at the end. */
+const KEEP_DIR = process.env.LOGSHIP_BENCH_KEEP_DIR;
+
+/** What a kept file was loaded with: a run reuses it only for the same shape, and reads the same window. */
+interface KeptShape {
+  events: number;
+  days: number;
+  hosts: number;
+  /** The newest event's time, which the read window ends at. */
+  end: number;
+  rawBytes: number;
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -86,12 +100,20 @@ function lines(start: number, count: number, end: number): string {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'logship-bench-embedded-'));
+  const dir = KEEP_DIR ?? mkdtempSync(join(tmpdir(), 'logship-bench-embedded-'));
+  const kept = keptShape(dir);
   const logger = pino({ level: 'warn' });
   const store = new EmbeddedStore({ dir, searchTimeoutMs: 30_000, exactTotalUpTo: 1_000_000 }, logger);
   await store.init();
   const ingest = new IngestService(store, { maxMessageBytes: 1024 * 1024 });
-  const end = Date.now() - 3_600_000;
+  const end = kept?.end ?? Date.now() - 3_600_000;
+  if (kept) {
+    rawBytes = kept.rawBytes;
+    process.stdout.write(`reusing the ${EVENTS} events kept in ${dir}: reads only\n`);
+    await measureReads(store, dir, end, loadavg()[0]!, null);
+    await store.close();
+    return;
+  }
 
   // Building the bodies is the shippers' work, not timed: all of them are built first.
   const bodies: { at: number; body: Buffer; count: number }[] = [];
@@ -123,6 +145,45 @@ async function main(): Promise<void> {
       ` ${bytesPerRaw}× the raw lines of ${(rawBytes / EVENTS).toFixed(0)} B (load average before: ${loadBefore.toFixed(2)})\n`,
   );
 
+  if (KEEP_DIR) {
+    const shape: KeptShape = { events: EVENTS, days: DAYS, hosts: HOST_COUNT, end, rawBytes };
+    writeFileSync(join(dir, 'bench-shape.json'), JSON.stringify(shape));
+  }
+  await measureReads(store, dir, end, loadBefore, { ingest, rate, bytes, walBytes, bytesPerRaw });
+  await store.close();
+  if (!KEEP_DIR) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The file kept in `dir` by an earlier run of the same shape, or null (then `dir` is made ready for loading). */
+function keptShape(dir: string): KeptShape | null {
+  if (!KEEP_DIR) return null;
+  const path = join(dir, 'bench-shape.json');
+  if (existsSync(path)) {
+    const shape = JSON.parse(readFileSync(path, 'utf8')) as KeptShape;
+    if (shape.events === EVENTS && shape.days === DAYS && shape.hosts === HOST_COUNT) return shape;
+  }
+  // Another shape, or a load that did not finish: start again.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  return null;
+}
+
+/** What the load measured, when this run loaded the file (null: a kept file's reads only). */
+interface Loaded {
+  ingest: IngestService;
+  rate: number;
+  bytes: number;
+  walBytes: number;
+  bytesPerRaw: number;
+}
+
+async function measureReads(
+  store: EmbeddedStore,
+  dir: string,
+  end: number,
+  loadBefore: number,
+  loaded: Loaded | null,
+): Promise<void> {
   const window = { from: new Date(end - DAYS * DAY - 1000), to: new Date(end + 1000) };
   const reads: Record<string, () => Promise<unknown>> = {
     'newest 100': () => store.search({ query: parseQuery(''), ...window, limit: 100, order: 'desc' }),
@@ -155,6 +216,21 @@ async function main(): Promise<void> {
     process.stdout.write(`${name.padEnd(22)} p50 ${results[name].p50} ms  p95 ${results[name].p95} ms\n`);
   }
 
+  // A kept file is measured again later: expiring its first day would change it.
+  if (!loaded || KEEP_DIR) {
+    writeResults(process.env.LOGSHIP_BENCH_RESULT ?? 'embedded-store', {
+      events: EVENTS,
+      days: DAYS,
+      hosts: HOST_COUNT,
+      reads_only: !loaded,
+      ingest_events_per_s: loaded?.rate,
+      load_average_before: +loadBefore.toFixed(2),
+      reads: results,
+      load_average_after: +loadavg()[0]!.toFixed(2),
+    });
+    return;
+  }
+  const { ingest, rate, bytes, walBytes, bytesPerRaw } = loaded;
   const byTable = bytesByTable(dir, EVENTS);
   process.stdout.write(
     `bytes per event (pages: payload + free space + SQLite's own): ${Object.entries(byTable)
@@ -188,8 +264,6 @@ async function main(): Promise<void> {
       ` meanwhile ${writes.runs} writes (longest ${writes.longestMs.toFixed(0)} ms), ${searches.runs} searches` +
       ` (longest ${searches.longestMs.toFixed(0)} ms)\n`,
   );
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
   writeResults(process.env.LOGSHIP_BENCH_RESULT ?? 'embedded-store', {
     events: EVENTS,
     batch: BATCH,

@@ -208,18 +208,9 @@ export class Harvester implements OpenFileView {
     this.size = st.size;
     this.mtimeMs = st.mtimeMs;
     this.nlink = st.nlink;
-    if (this.reader && st.size < this.reader.position) {
-      await this.truncated(st.size, 'size below the read position');
-    } else if (this.reader && changed && this.reader.position > 0) {
-      // Truncated and written past the old end between two looks: the size alone cannot tell, the bytes can.
-      const expected = this.reader.checkBytes;
-      if (expected.length > 0) {
-        const actual = await bytesBefore(this.fh, this.reader.position);
-        if (!actual.subarray(actual.length - expected.length).equals(expected)) {
-          await this.truncated(st.size, 'content before the read position changed');
-        }
-      }
-    }
+    // Truncated and written past the old end between two looks (or while the batcher held the reader back): the
+    // size cannot tell, the reader's next read does (reader.changed below).
+    if (this.reader && st.size < this.reader.position) await this.truncated(st.size, 'size below the read position');
     if (!this.source && !(await this.establishOnce(st.size))) return;
     const reader = this.reader!;
     if (st.size > reader.position) {
@@ -262,6 +253,12 @@ export class Harvester implements OpenFileView {
         if (stopped) reader.rewind();
       }
       this.ctx.onRead(this.input, lines, reader.nextLineOffset - from);
+      if (reader.changed) {
+        await this.truncated(st.size, 'content before the read position changed');
+        // The new content is read as a new generation in the next pass.
+        this.again = true;
+        return;
+      }
     }
     if (!this.closed && !this.ctx.isStopping()) await this.flushStaleRecord();
   }

@@ -82,6 +82,8 @@ const CR = 0x0d;
 
 /** Bytes per read() call; 64 KiB is large enough to amortise syscalls. */
 const CHUNK_BYTES = 64 * 1024;
+/** A read buffer holds a chunk plus the bytes before it that the read checks (see fill()). */
+const BUFFER_BYTES = CHUNK_BYTES + CHECK_BYTES;
 /** How many free read buffers are kept for the next reader that reads. */
 const FREE_CHUNKS_KEPT = 16;
 /**
@@ -92,11 +94,11 @@ const FREE_CHUNKS_KEPT = 16;
 const freeChunks: Buffer[] = [];
 
 function takeChunk(size: number): Buffer {
-  return (size === CHUNK_BYTES ? freeChunks.pop() : undefined) ?? Buffer.allocUnsafe(size);
+  return (size === BUFFER_BYTES ? freeChunks.pop() : undefined) ?? Buffer.allocUnsafe(size);
 }
 
 function giveChunk(chunk: Buffer): void {
-  if (chunk.length === CHUNK_BYTES && freeChunks.length < FREE_CHUNKS_KEPT) freeChunks.push(chunk);
+  if (chunk.length === BUFFER_BYTES && freeChunks.length < FREE_CHUNKS_KEPT) freeChunks.push(chunk);
 }
 
 /**
@@ -136,7 +138,7 @@ export class LineReader {
   private pendingLastByte = -1;
   /** The last bytes read (just before readPos), to notice a file truncated and regrown between two reads. */
   private readonly check = Buffer.alloc(CHECK_BYTES);
-  /** How many bytes of `check` are valid; 0 after a rewind until bytes are read again. */
+  /** How many bytes of `check` are valid; 0 when not known (a new reader at 0, a rewind across chunks). */
   private checkLen = 0;
   /** The bytes of the last read and where nextLine() goes on in them. */
   private buf: Buffer = EMPTY;
@@ -148,6 +150,7 @@ export class LineReader {
   private validTo = 0;
   /** The last read was short: the end of the file as it is now was reached. */
   private atEnd = false;
+  private replaced = false;
   private readonly line = new ReaderLine();
 
   constructor(
@@ -185,6 +188,15 @@ export class LineReader {
     this.checkLen = keep + bytes.length;
   }
 
+  /**
+   * The last fill() found that the file no longer holds the bytes read just before the read position: it was
+   * truncated (and maybe written again past that position) since. Nothing of that read was used; the file's
+   * content is new and must be read as a new generation from its start.
+   */
+  get changed(): boolean {
+    return this.replaced;
+  }
+
   /** How far the file has been read (lines emitted plus a buffered incomplete line). */
   get position(): number {
     return this.readPos;
@@ -198,7 +210,15 @@ export class LineReader {
   /**
    * Reads the next chunk of the file; its lines then come from nextLine(). False when there is nothing more to
    * read now: the end of the file as it is now was reached (a short read ends a pass; the next call reads again).
-   * Call it only once nextLine() has returned undefined.
+   * Call it only once nextLine() has returned undefined. False with `changed` set: the file was replaced under
+   * the reader.
+   *
+   * Each read starts with the (up to CHECK_BYTES) bytes already read just before the read position, and goes on
+   * only if they are still there. A file truncated and written again while the reader waited (the batcher held it
+   * back, or between two reads) would otherwise be read on from the old position under the old content's ids:
+   * its new lines before that position were never sent, one line joined old and new bytes, and a restart sent the
+   * rest again under the new content's ids. One read does both, so nothing can change between the check and the
+   * bytes used.
    */
   async fill(): Promise<boolean> {
     if (this.scan < this.buf.length) throw new Error('LineReader.fill() called before the last chunk was used up');
@@ -207,17 +227,24 @@ export class LineReader {
       this.releaseChunk();
       return false;
     }
-    const chunk = (this.chunk ??= takeChunk(this.chunkBytes));
-    const { bytesRead } = await this.fh.read(chunk, 0, this.chunkBytes, this.readPos);
-    if (bytesRead === 0) {
+    const chunk = (this.chunk ??= takeChunk(this.chunkBytes + CHECK_BYTES));
+    const before = this.checkLen;
+    const { bytesRead } = await this.fh.read(chunk, 0, before + this.chunkBytes, this.readPos - before);
+    if (bytesRead < before || !chunk.subarray(0, before).equals(this.checkBytes)) {
+      this.replaced = true;
+      this.releaseChunk();
+      return false;
+    }
+    const fresh = bytesRead - before;
+    if (fresh === 0) {
       this.releaseChunk();
       return false;
     }
     this.bufPos = this.readPos;
-    this.readPos += bytesRead;
+    this.readPos += fresh;
     // A short read means we reached the end of the file as it is now; the next change event reads on.
-    this.atEnd = bytesRead < this.chunkBytes;
-    const buf = bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+    this.atEnd = fresh < this.chunkBytes;
+    const buf = chunk.subarray(before, bytesRead);
     this.rememberRead(buf);
     this.buf = buf;
     this.scan = 0;
@@ -256,9 +283,15 @@ export class LineReader {
    * there again, so no line is skipped.
    */
   rewind(): void {
-    this.readPos = this.lineStart;
+    if (this.readPos !== this.lineStart) {
+      // The bytes before the line start stay the check when the last chunk holds them (not when a partial line
+      // spans chunks): the next read is then checked too.
+      const end = this.lineStart - this.bufPos;
+      this.checkLen = 0;
+      if (end >= 0 && end <= this.buf.length) this.rememberRead(this.buf.subarray(Math.max(0, end - CHECK_BYTES), end));
+      this.readPos = this.lineStart;
+    }
     this.resetPending();
-    this.checkLen = 0;
     this.buf = EMPTY;
     this.scan = 0;
     this.atEnd = false;

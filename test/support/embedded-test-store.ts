@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { parseQuery } from '../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../collector/store/ecs-document.js';
 import { EmbeddedStore } from '../../collector/store/embedded/embedded-store.js';
 
@@ -40,4 +41,36 @@ export async function embeddedStoreWith(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Every id a search pages through, `limit` at a time over [from, to] (epoch ms), with the total its first page gave
+ * (value and relation, e.g. "7 eq").
+ */
+export async function searchPages(
+  store: EmbeddedStore,
+  query: string,
+  order: 'asc' | 'desc',
+  limit: number,
+  from: number,
+  to: number,
+): Promise<{ ids: string[]; total: string }> {
+  const ids: string[] = [];
+  let total = '';
+  let after;
+  for (let page = 0; page < 10_000; page++) {
+    const res = await store.search({
+      query: parseQuery(query),
+      from: new Date(from),
+      to: new Date(to),
+      limit,
+      order,
+      ...(after ? { after } : {}),
+    });
+    if (page === 0) total = `${res.total.value} ${res.total.relation}`;
+    ids.push(...res.hits.map((h) => h.id));
+    if (!res.lastKey) break;
+    after = res.lastKey;
+  }
+  return { ids, total };
 }

@@ -147,6 +147,38 @@ describe('line reader', () => {
     expect(reader.checkBytes.toString()).toBe('a bit longer than the first\nthird\n'.slice(-32));
   });
 
+  it('notices a file truncated and written again past its position, while parked and between two reads', async () => {
+    const old = 'old 1 the first line of the old file\nold 2 and its second line\nold 3 third\n';
+    const fresh = 'new 1 the first line of what came after the truncation\nnew 2 x\nnew 3 y\nnew 4 z\n';
+    // Parked after the first line (the batcher held it back), then the file is replaced by longer content.
+    const parked = await readerFor(old);
+    expect(await parked.fill()).toBe(true);
+    expect(parked.nextLine()!.text).toBe('old 1 the first line of the old file');
+    parked.park();
+    writeFileSync(file, fresh);
+    expect([await parked.fill(), parked.changed, parked.nextLine()]).toEqual([false, true, undefined]);
+    await fh!.close();
+    // Between two reads of 20 bytes: the second read would have started inside the new content.
+    const chunked = await readerFor(old, 0, 1024, 20);
+    expect(await chunked.fill()).toBe(true);
+    expect(chunked.nextLine()).toBeUndefined(); // 20 bytes hold no complete line
+    writeFileSync(file, fresh);
+    expect([await chunked.fill(), chunked.changed]).toEqual([false, true]);
+    await fh!.close();
+    // Shorter than the position: the same answer (the harvester's size check usually sees this first).
+    const shrunk = await readerFor(old);
+    await collect(shrunk);
+    writeFileSync(file, 'x\n');
+    expect([await shrunk.fill(), shrunk.changed]).toEqual([false, true]);
+    await fh!.close();
+    // Appending is not a change: the reader goes on with the new lines.
+    const appended = await readerFor(old);
+    expect((await collect(appended)).map((l) => l.offset)).toEqual([0, 37, 63]);
+    appendFileSync(file, 'old 4 appended\n');
+    expect((await collect(appended)).map((l) => l.text)).toEqual(['old 4 appended']);
+    expect(appended.changed).toBe(false);
+  });
+
   it('refuses to read on before the lines of the last chunk were taken', async () => {
     const reader = await readerFor('one\ntwo\n');
     expect(await reader.fill()).toBe(true);

@@ -77,6 +77,62 @@ describe('tailing that survives rotation, truncation and outages', () => {
     expect(collector.counters.received - received).toBe(10);
   });
 
+  it('reads a file truncated and rewritten while the batcher held its reader back as new content from its start', async () => {
+    const file = join(logs, 'app.log');
+    // The collector is down, so the reader stops in the middle of the file once max_in_flight batches wait.
+    await collector.down();
+    writeFileSync(file, logLines(0, 20_000));
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
+    const linesRead = async (): Promise<number> => {
+      const text = await shipper!.metrics.registry.getSingleMetricAsString('logship_shipper_lines_read_total');
+      return [...text.matchAll(/} (\d+)$/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    let before = -1;
+    await collector.waitFor(
+      async () => {
+        const now = await linesRead();
+        const held = now > 0 && now === before;
+        before = now;
+        return held;
+      },
+      10_000,
+      'the reader held back',
+    );
+    expect(before).toBeLessThan(20_000);
+    // Truncated and written again in one go, longer than where the reader stopped: the size never looks smaller.
+    writeFileSync(file, logLines(20_000, 45_000));
+    await collector.up();
+    const fresh = () => [...stored()].filter((e) => Number(/seq=(\d+)/.exec(e.message)?.[1]) >= 20_000).length;
+    await collector.waitFor(() => fresh() >= 25_000, 20_000, '25000 lines of the new content');
+    await sleep(300);
+    const events = [...stored()];
+    // Every line of the new content once; of the old content, the lines read before the truncation, from the first.
+    const old = events.length - 25_000;
+    expect(old).toBeGreaterThan(0);
+    expect(auditSequence(events, old)).toEqual({
+      events: old + 25_000,
+      distinct: old + 25_000,
+      duplicates: 0,
+      gaps: 0,
+    });
+    const seqs = new Set(events.map((e) => Number(/seq=(\d+)/.exec(e.message)?.[1])));
+    expect(Array.from({ length: 25_000 }, (_, i) => i + 20_000).filter((seq) => !seqs.has(seq))).toEqual([]);
+    // No line joined bytes of the old and the new content.
+    expect(
+      events.filter(
+        (e) => !/^\S+ INFO \[app\] seq=\d{6} GET \/api\/orders\/\d+ status=\d+ duration_ms=\d+$/.test(e.message),
+      ),
+    ).toEqual([]);
+    expect(await shipper.metrics.registry.getSingleMetricAsString('logship_shipper_file_truncations_total')).toMatch(
+      /reason="content before the read position changed"} 1/,
+    );
+    // A restart finds the new content acknowledged to its end: nothing is sent again.
+    const received = collector.counters.received;
+    await restart(configFor());
+    await sleep(500);
+    expect([collector.counters.received - received, collector.events.size]).toEqual([0, old + 25_000]);
+  });
+
   it('gives a file truncated while the shipper was stopped a new generation', async () => {
     const file = join(logs, 'app.log');
     const header = '--- log opened ---\n';
