@@ -4,24 +4,26 @@
  * 1,000,000 events (30 hosts, over the same 7 days) through the collector's ingest API twice, taking turns:
  *
  *  - into an empty store (an index prefix of its own, deleted afterwards), and
- *  - on top of the kept 10,000,000-event set, into the same daily indices, as the last million of an 11M store;
+ *  - on top of a copy of the kept 10,000,000-event set, into its daily indices, as the last million of an 11M store;
  *
  * so each rate is timed from the first request to the refresh that makes the events searchable, on the same
  * machine minutes apart. The empty store goes first and last, so a machine that gets busier or quieter meanwhile
- * shows; the medians of each kind are compared. Afterwards the added events are deleted again and that set's hours counted anew, so the kept set answers
- * the read benchmark as before. Also the bytes on disk per event of every kept set against its raw log lines.
- * Writes bench/results/es-growth-ingest.json.
+ * shows; the medians of each kind are compared. The copy is Elasticsearch's clone of every index of the set (its
+ * events and its hour counts), segment for segment through hard links, made anew for each round and deleted after
+ * it: the kept set itself is never written, so reads measured on it later stay comparable with earlier ones (adding
+ * and deleting a million events in it, then merging the deletions away, left its days with 3-6 segments instead of
+ * 4-33, and the week's free-text search at 10M took twice as long after). Also the bytes on disk per event of every
+ * kept set against its raw log lines. Writes bench/results/es-growth-ingest.json.
  *
  *   npm run build && node dist/bench/es-growth-ingest.js   (LOGSHIP_BENCH_ES_URL / _PORT as bench-elasticsearch.ts)
  *   LOGSHIP_BENCH_GROWTH_EVENTS   the kept sets (default 1000000,10000000; the largest gets the events on top)
- *   LOGSHIP_BENCH_ADD             how many events each load sends (default 1000000); 0 only deletes what an
- *                                 interrupted run added on top of the kept set
- *   LOGSHIP_BENCH_ADD_ROUNDS      on-top loads (default 1), each followed by one into an empty store; the second
- *                                 lands on top of 11M, and so on
+ *   LOGSHIP_BENCH_ADD             how many events each load sends (default 1000000)
+ *   LOGSHIP_BENCH_ADD_ROUNDS      on-top loads (default 1), each on a fresh copy and followed by one into an empty
+ *                                 store
  */
 import { loadavg } from 'node:os';
 import { searchPattern } from '../collector/store/elasticsearch/index-templates.js';
-import { benchCollector, countHours } from './bench-collector.js';
+import { benchCollector } from './bench-collector.js';
 import { benchElasticsearch, loadedEvents } from './bench-elasticsearch.js';
 import { setBytes, setPrefix } from './growth-bytes.js';
 import { sendEvents, type EventSet } from './growth-events.js';
@@ -32,8 +34,6 @@ const SIZES = (process.env.LOGSHIP_BENCH_GROWTH_EVENTS ?? '1000000,10000000').sp
 const ADD = Number(process.env.LOGSHIP_BENCH_ADD ?? 1_000_000);
 const ROUNDS = Number(process.env.LOGSHIP_BENCH_ADD_ROUNDS ?? 1);
 const SHAPE = { hosts: 30, days: 7 };
-/** The events added on top of a kept set carry ids of their own, so they can be told apart and deleted again. */
-const ADDED_IDS = 'added';
 
 async function es(url: string, method: string, path: string, body?: object): Promise<Record<string, unknown>> {
   const res = await fetch(`${url}/${path}`, {
@@ -78,8 +78,8 @@ async function main(): Promise<void> {
   const largest = Math.max(...SIZES);
   const base = setPrefix(dataShape({ events: largest, ...SHAPE }));
   const empty = `bench-add-${ADD}e-${SHAPE.hosts}h-${SHAPE.days}d`;
+  const copy = `bench-grown-${largest}e-${SHAPE.hosts}h-${SHAPE.days}d`;
   try {
-    if (ADD === 0) return;
     const sizes = [];
     for (const events of SIZES) sizes.push(await setBytes(url, dataShape({ events, ...SHAPE })));
     const kept = await loadedEvents(url, searchPattern(base));
@@ -87,15 +87,12 @@ async function main(): Promise<void> {
     const set = { shape: dataShape({ events: ADD, ...SHAPE }), end: kept.newest + 1, seed: 11 };
     const loads: Awaited<ReturnType<typeof load>>[] = [];
     // The empty store first and last, the two kinds taking turns between.
-    let round = 0;
     for (const onTop of [false, ...Array.from({ length: ROUNDS }, () => [true, false]).flat()]) {
-      // Ids of each round's own: a resent id is refused as a conflict and would add nothing.
-      if (onTop) loads.push(await load(url, base, { ...set, idPrefix: `${ADDED_IDS}-${++round}` }));
-      else {
-        await es(url, 'DELETE', `${empty}-*`);
-        loads.push(await load(url, empty, { ...set, idPrefix: 'b' }));
-        await es(url, 'DELETE', `${empty}-*`);
-      }
+      const prefix = onTop ? copy : empty;
+      await es(url, 'DELETE', `${prefix}-*`);
+      if (onTop) await cloneSet(url, base, copy);
+      loads.push(await load(url, prefix, { ...set, idPrefix: 'added' }));
+      await es(url, 'DELETE', `${prefix}-*`);
     }
     const median = (xs: number[]) => {
       const sorted = [...xs].sort((a, b) => a - b);
@@ -114,46 +111,30 @@ async function main(): Promise<void> {
     writeResults('es-growth-ingest', { add: ADD, shape: SHAPE, bytes: sizes, ingest });
     console.log(JSON.stringify({ bytes: sizes, ingest }, null, 2));
   } finally {
-    await restore(url, base, largest);
+    await es(url, 'DELETE', `${empty}-*,${copy}-*`).catch(() => undefined);
     await node.stop();
   }
 }
 
-/** Deletes the events added on top of the kept set and counts its hours anew, so it holds what it held before. */
-async function restore(url: string, prefix: string, events: number): Promise<void> {
-  // The distribution has no _delete_by_query: page through the added ids and delete them in bulk.
-  let deleted = 0;
-  for (;;) {
-    const page = (await es(url, 'POST', `${searchPattern(prefix)}/_search`, {
-      size: 10_000,
-      _source: false,
-      track_total_hits: false,
-      query: { prefix: { 'event.id': `${ADDED_IDS}-` } },
-    })) as { hits: { hits: { _index: string; _id: string }[] } };
-    const hits = page.hits.hits;
-    if (hits.length === 0) break;
-    const body = hits.map((h) => JSON.stringify({ delete: { _index: h._index, _id: h._id } })).join('\n') + '\n';
-    const res = await fetch(`${url}/_bulk?refresh=true`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
-      body,
-    });
-    const answer = (await res.json()) as { errors: boolean };
-    if (!res.ok || answer.errors)
-      throw new Error(`deleting the added events failed: ${JSON.stringify(answer).slice(0, 300)}`);
-    deleted += hits.length;
+/**
+ * Copies every index of the set under `from` to the same name under `to` (_clone: hard links to the same segments,
+ * seconds for gigabytes). A clone needs its source write-blocked for the moment it is made, and inherits the block.
+ */
+async function cloneSet(url: string, from: string, to: string): Promise<void> {
+  const rows = (await es(url, 'GET', `_cat/indices/${from}-*?format=json&h=index`)) as unknown as { index: string }[];
+  const unblock = { index: { blocks: { write: null } } };
+  for (const { index } of rows) {
+    const target = to + index.slice(from.length);
+    await es(url, 'PUT', `${index}/_settings`, { index: { blocks: { write: true } } });
+    try {
+      // No replica: the node is alone, and the kept set has none either.
+      await es(url, 'POST', `${index}/_clone/${target}`, { settings: { 'index.number_of_replicas': 0 } });
+    } finally {
+      await es(url, 'PUT', `${index}/_settings`, unblock);
+    }
+    await es(url, 'PUT', `${target}/_settings`, unblock);
   }
-  if (deleted > 0) {
-    // The kept set held no deleted events before; a million of them would weigh on every later read of it.
-    await es(url, 'POST', `${searchPattern(prefix)}/_forcemerge?only_expunge_deletes=true`);
-    console.log(`deleted the ${deleted} events added on top of ${prefix} and merged them away`);
-  }
-  // An hour counted while the added events were in it carries their number, and a recount of fewer events would not
-  // replace it (es-counts.ts): the counts go, and are built again from the events.
-  await es(url, 'DELETE', `${prefix}-counts-*`);
-  await countHours(url, prefix);
-  const count = (await loadedEvents(url, searchPattern(prefix))).count;
-  if (count !== events) throw new Error(`${prefix} holds ${count} events after the clean-up, not ${events}.`);
+  await es(url, 'GET', `_cluster/health/${to}-*?wait_for_status=green&timeout=60s`);
 }
 
 await main();
