@@ -85,3 +85,14 @@ export async function storedBytes(url: string, indices: string): Promise<number>
   const body = (await res.json()) as { _all: { primaries: { store?: { size_in_bytes: number } } } };
   return body._all.primaries.store?.size_in_bytes ?? 0;
 }
+
+/** A search sent straight to the node (no collector), as the store sends it; refuses anything but 200. */
+export async function searchDirect(url: string, index: string, body: object): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}/${index}/_search?ignore_unavailable=true&allow_no_indices=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}

@@ -16,7 +16,7 @@ import pino from 'pino';
 import { esContext } from '../collector/store/elasticsearch/es-context.js';
 import { eventSort, SORT_LENGTH } from '../collector/store/elasticsearch/es-read.js';
 import { searchPattern } from '../collector/store/elasticsearch/index-templates.js';
-import { benchElasticsearch, loadedEvents } from './bench-elasticsearch.js';
+import { benchElasticsearch, loadedEvents, searchDirect as search } from './bench-elasticsearch.js';
 import { writeResults } from './results-file.js';
 
 const SIZES = (process.env.LOGSHIP_BENCH_GROWTH_EVENTS ?? '1000000,10000000').split(',').map(Number);
@@ -34,16 +34,6 @@ interface Anchor {
   index: string;
   key: estypes.SortResults;
   ms: number;
-}
-
-async function search(url: string, index: string, body: object): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}/${index}/_search?ignore_unavailable=true&allow_no_indices=true`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
-  return (await res.json()) as Record<string, unknown>;
 }
 
 /** A side's first look: within a minute of the anchor on its day, bounded on the far side only or on both. */
