@@ -5,6 +5,7 @@ import { fieldFacts, LABELS_PREFIX, termValue, type FieldFacts } from '../field-
 import { sqlMsOf } from './event-key.js';
 import type { PrefixWords } from './prefix-words.js';
 import { codeEqualsSql, isNamedColumn, nameSql } from './stored-names.js';
+import { MESSAGE_WORDS_SQL } from './stored-document.js';
 import { luceneRegex, messageTokens, wildcardRegex } from './sql-functions.js';
 
 /**
@@ -154,10 +155,10 @@ function messageSql(node: QueryNode, params: unknown[]): string {
     case 'term':
       if (node.wildcard) {
         params.push(`${simplePrefix(node.value)!}*`);
-        return 'ls_wildcard_tokens(e.message, ?)';
+        return `ls_wildcard_tokens(${MESSAGE_WORDS_SQL}, ?)`;
       }
       params.push(messageTokens(node.value).join(' '));
-      return 'ls_phrase_tokens(e.message, ?)';
+      return `ls_phrase_tokens(${MESSAGE_WORDS_SQL}, ?)`;
     case 'and':
     case 'or':
       return node.children.map((c) => `(${messageSql(c, params)})`).join(node.kind === 'and' ? ' AND ' : ' OR ');
@@ -317,7 +318,12 @@ export function valueSql(name: string, coded = false): string {
   const place = fieldFacts(name).embedded;
   switch (place.kind) {
     case 'column': {
-      const column = isNamedColumn(place.column) && !coded ? nameSql(place.column) : `e.${place.column}`;
+      const column =
+        place.column === 'message'
+          ? MESSAGE_WORDS_SQL
+          : isNamedColumn(place.column) && !coded
+            ? nameSql(place.column)
+            : `e.${place.column}`;
       // Catalogue names only, as for `nested`: rows of version 1 files have no column value (embedded-schema.ts).
       return place.documentBefore ? `coalesce(${column}, json_extract(e.doc, '$.${name}'))` : column;
     }

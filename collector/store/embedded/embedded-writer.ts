@@ -208,6 +208,11 @@ export class EmbeddedWriter {
         outcome.failures.push({ index: i, code: 'STORE_REJECTED', reason });
         continue;
       }
+      // The time is left out only of text that SQLite gives back unchanged (see NOT_VIA_JSON).
+      if (e.timeElided && NOT_VIA_JSON.test(e.message)) {
+        e.message = new Date(ms).toISOString() + e.message;
+        e.timeElided = false;
+      }
       let n = this.keyFor(ms);
       let inserted: number | 'key taken' = 'key taken';
       while (n < KEYS_PER_MS && (inserted = this.insert(ms, n, e)) === 'key taken') n = this.storedKeyFor(ms);
@@ -226,6 +231,7 @@ export class EmbeddedWriter {
       }
       this.nextN.set(ms, n + 1);
       if (ms > this.latestMs) this.latestMs = ms;
+      // FTS5 indexes what the column holds (a message without its time is a BLOB of the rest, stored-document.ts).
       // Through JSON only what SQLite's JSON reads back exactly: a lone surrogate or a NUL could come back changed,
       // and FTS5 must index the very text a retention delete tokenizes again.
       if (!NOT_VIA_JSON.test(e.message)) texts.push(`"${keyOf(ms, n)}":${JSON.stringify(e.message)}`);
@@ -268,7 +274,7 @@ export class EmbeddedWriter {
         this.names.code(e.source),
         e.offset,
         e.ingestedMs,
-        e.message,
+        e.timeElided ? Buffer.from(e.message) : e.message,
         e.doc,
         this.names.code(e.dataset),
       ).changes;

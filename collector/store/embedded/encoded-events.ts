@@ -2,7 +2,7 @@ import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter } from '../log-store.js';
 import { CanonicalTimeReader } from './canonical-time.js';
 import { MINUTE_MS } from './count-rollup.js';
-import { storedJson, type ColumnsGiveBack } from './stored-document.js';
+import { ELIDED_TIME_CHARS, elidesTime, storedJson, type ColumnsGiveBack } from './stored-document.js';
 
 /**
  * A request's events in the form they cross to the writer thread: every string of every event concatenated into
@@ -35,14 +35,19 @@ export interface EncodedEvent {
   level: string | null;
   source: string | null;
   offset: number | null;
+  /** The message, without its leading time when `timeElided` (stored-document.ts). */
   message: string;
+  timeElided: boolean;
   /** The ECS document as JSON, without the values stored in columns (stored-document.ts). */
   doc: string;
   dataset: string | null;
 }
 
-/** Numbers per event: ms, ingested ms, offset, rollup key, then the length of each string field (-1 for null). */
-const STRIDE = 12;
+/**
+ * Numbers per event: ms, ingested ms, offset, rollup key, the length of each string field (-1 for null), then 1 when
+ * the message is without its leading time.
+ */
+const STRIDE = 13;
 const NO_STRING = -1;
 
 /** Whether the milliseconds `ms` (parsed from `text`) render back to exactly `text`, so a column of them can stand for it. */
@@ -132,7 +137,10 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
     put(doc.service?.name, at + 6);
     put(doc.log?.level, at + 7);
     put(doc.log?.file?.path, at + 8);
-    put(doc.message, at + 9);
+    // Known here for free: the canonical time text was read above, the writer thread would render it again.
+    const elided = columns.timestamp && typeof doc.message === 'string' && elidesTime(doc.message, timestamp, ms);
+    put(elided ? doc.message.slice(ELIDED_TIME_CHARS) : doc.message, at + 9);
+    numbers[at + 12] = elided ? 1 : 0;
     put(storedJson(id, doc, columns), at + 10);
     put(typeof doc.event.dataset === 'string' ? doc.event.dataset : null, at + 11);
     at += STRIDE;
@@ -156,6 +164,7 @@ export class EncodedEventReader {
     source: null,
     offset: null,
     message: '',
+    timeElided: false,
     doc: '',
     dataset: null,
   };
@@ -183,6 +192,7 @@ export class EncodedEventReader {
     e.message = this.take(n[at + 9]!) ?? '';
     e.doc = this.take(n[at + 10]!) ?? '{}';
     e.dataset = this.take(n[at + 11]!);
+    e.timeElided = n[at + 12] === 1;
     return true;
   }
 

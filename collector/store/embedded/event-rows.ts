@@ -3,12 +3,12 @@ import { toHit } from '../ecs-document.js';
 import type { SortKey } from '../log-store.js';
 import { sqlMsOf } from './event-key.js';
 import { nameSql } from './stored-names.js';
-import { restoreDocument, type DocumentColumns } from './stored-document.js';
+import { MESSAGE_SQL, restoreDocument, type DocumentColumns } from './stored-document.js';
 
 /** The columns every event read selects, in this order (alias `e`). */
 export const EVENT_COLUMNS =
   `${sqlMsOf('e.rowid')} AS ms, e.id, e.host, ${nameSql('service')} AS service, ${nameSql('level')} AS level,` +
-  ` ${nameSql('source')} AS source, e.off, e.message, e.doc, e.ingested, ${nameSql('dataset')} AS dataset`;
+  ` ${nameSql('source')} AS source, e.off, ${MESSAGE_SQL} AS message, e.doc, e.ingested, ${nameSql('dataset')} AS dataset`;
 
 /** One event row as read. */
 export type EventRow = DocumentColumns;

@@ -1,5 +1,48 @@
 import type { Level } from '../../../protocol/event.js';
 import type { EcsDocument } from '../ecs-document.js';
+import { sqlMsOf } from './event-key.js';
+
+/**
+ * The message as the `message` column keeps it. A line that begins with its own event time in the form
+ * `Date.prototype.toISOString()` writes (`2026-12-05T10:11:12.345Z …`, the event's `@timestamp` exactly) is kept
+ * without those 24 characters, as a BLOB of the rest's UTF-8: the row key gives them back (MESSAGE_SQL), so they
+ * cost nothing on disk and are not words of the full-text index, which indexes what the column holds. In
+ * bench/embedded-store.ts, whose lines all begin so, that was 24 of the message's 82 bytes and 6 of its ~16
+ * indexed words. Any other message, and every message of files before schema version 5, is TEXT as written.
+ */
+export const ELIDED_TIME_CHARS = 24;
+
+/**
+ * Whether `message` begins with `timestamp`, the event's time as toISOString() renders its `ms` (the caller knows
+ * that it does), and can be kept without it: MESSAGE_SQL renders the time back from the key from 1970 on (every
+ * key is an accepted time, 1970 to 2199: event-key.ts). Only a time followed by a space, a tab or nothing: after
+ * `…345Zfoo` the index would have the word `foo`, where the whole message has `345zfoo`, so leaving the time out
+ * would change which words the line has beyond the time's own.
+ */
+export function elidesTime(message: string, timestamp: string, ms: number): boolean {
+  if (!(ms >= 0 && timestamp.length === ELIDED_TIME_CHARS && message.startsWith(timestamp))) return false;
+  const next = message.charCodeAt(ELIDED_TIME_CHARS);
+  return Number.isNaN(next) || next === SPACE || next === TAB;
+}
+
+const SPACE = 0x20;
+const TAB = 0x09;
+
+/** SQL for the time toISOString() gives the key `key`, for keys from 1970 on (integer arithmetic: exact). */
+export function sqlIsoTimeOf(key: string): string {
+  const ms = sqlMsOf(key);
+  return `strftime('%Y-%m-%dT%H:%M:%S', ${ms} / 1000, 'unixepoch') || printf('.%03dZ', ${ms} % 1000)`;
+}
+
+/** SQL for the message of the events row aliased `e`, as written: its time put back where it was left out. */
+export const MESSAGE_SQL = `(CASE WHEN typeof(e.message) = 'blob' THEN ${sqlIsoTimeOf('e.rowid')} || CAST(e.message AS TEXT) ELSE e.message END)`;
+
+/**
+ * SQL for the text whose words are the message's words, of the events row aliased `e`: what the column holds (the
+ * full-text index's text), without a time left out. Every word match (phrases checked after FTS5, wildcards and
+ * regexes scanned) reads this, so a word is found, or not, the same way whichever path a query takes.
+ */
+export const MESSAGE_WORDS_SQL = `CAST(e.message AS TEXT)`;
 
 /**
  * The ECS document as the `doc` column keeps it: without the message and without the values that have a column of

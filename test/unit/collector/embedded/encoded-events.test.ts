@@ -52,6 +52,7 @@ describe('events encoded for the writer thread', () => {
       source: '/var/log/app.log',
       offset: 0,
       message: 'naïve café ☕ 𝄞 line\nwith a newline',
+      timeElided: false,
       // The values with a column of their own, and the time the row key gives back, are left out (stored-document.ts).
       doc: '{"http.response.status_code":503}',
       dataset: 'plain',

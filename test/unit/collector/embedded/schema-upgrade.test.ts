@@ -14,10 +14,12 @@ import { NAMED_COLUMNS, nameSql } from '../../../../collector/store/embedded/sto
 import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
- * Backups written by logship with schema versions 1 and 2 (scripts/fixtures/embedded-store-fixture.mjs): the nginx
- * access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
+ * Backups written by logship with schema versions 1, 2 and 4 (scripts/fixtures/embedded-store-fixture.mjs): the
+ * nginx access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
  */
-const OLDER_VERSIONS = [1, 2] as const;
+const OLDER_VERSIONS = [1, 2, 4] as const;
+/** The versions whose rollup had no source (embedded-schema.ts, 3 → 4). */
+const WITHOUT_SOURCES = [1, 2] as const;
 type OlderVersion = (typeof OLDER_VERSIONS)[number];
 const FILES = [
   { path: 'test/fixtures/nginx/access.log', host: 'web-1', service: 'nginx', format: 'nginx', dataset: 'nginx' },
@@ -103,10 +105,14 @@ async function expectOlderRows(store: EmbeddedStore, file: string, version: Olde
   expect(await countIn(store, prefix, 'log.file.path:*access.log')).toBe(34);
   const older = new Database(file, { readonly: true });
   const rows = older.prepare(`SELECT id, doc FROM events`).all() as { id: string; doc: string }[];
-  // The named columns hold their texts in rows of versions before codes (version 1 had no `dataset` column).
+  // The named columns hold their texts in rows of versions before codes (version 1 had no `dataset` column), and
+  // codes from version 3 on.
   for (const column of NAMED_COLUMNS.filter((c) => version > 1 || c !== 'dataset')) {
-    expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(${column}) = 'blob'`).pluck().get()).toBe(0);
+    const other = version < 3 ? 'blob' : 'text';
+    expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(${column}) = '${other}'`).pluck().get()).toBe(0);
   }
+  // Every message as TEXT, whole, in versions before 5.
+  expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(message) = 'text'`).pluck().get()).toBe(73);
   older.close();
   expect(rows).toHaveLength(73);
   if (version !== 1) return;
@@ -217,11 +223,14 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
         )
         .get(),
     ).toEqual({ doc: '{}', type: 'blob', dataset: 'plain', source: '/var/log/plain/app.log' });
-    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'blob'`).pluck().get()).toBe(73);
-    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'text'`).pluck().get()).toBe(73);
+    const coded = version < 3 ? 73 : 146;
+    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'blob'`).pluck().get()).toBe(coded);
+    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'text'`).pluck().get()).toBe(146 - coded);
     file.close();
   });
+});
 
+describe.each(WITHOUT_SOURCES)('a store file of schema version %i, whose rollup had no source', (version) => {
   it('counts sources in the rollup from the upgrade on, and reads the events for its older rows until they expire', async () => {
     const storeDir = join(dir, 'store');
     mkdirSync(storeDir);
@@ -299,7 +308,9 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     tamper(1000);
     expect(await sourceFacet(store, WINDOW.from)).toEqual({ ...newer, '/var/log/a.log': 1300 });
   });
+});
 
+describe.each(OLDER_VERSIONS)('a backup of schema version %i', (version) => {
   it('restores from a backup made by that version and opens', async () => {
     const name = unpackBackup(join(dir, 'backups'), version);
     const data = join(dir, 'data');

@@ -2,12 +2,16 @@ import { toHit, type EcsDocument, type StoredEvent } from '../../../../collector
 import { EncodedEventReader, encodeEvents } from '../../../../collector/store/embedded/encoded-events.js';
 import { restoreDocument } from '../../../../collector/store/embedded/stored-document.js';
 
-/** What the writer stores for an event, read back as the search reads a row. */
+/**
+ * What the writer stores for an event, read back as the search reads a row (whose MESSAGE_SQL puts a left-out time
+ * back: elided-time.test.ts checks that against SQLite).
+ */
 function roundTrip(event: StoredEvent): EcsDocument {
   const reader = new EncodedEventReader(encodeEvents([event]));
   reader.next();
   const e = reader.event;
-  return restoreDocument({ ...e, off: e.offset, ingested: e.ingestedMs });
+  const message = e.timeElided ? new Date(e.ms).toISOString() + e.message : e.message;
+  return restoreDocument({ ...e, message, off: e.offset, ingested: e.ingestedMs });
 }
 
 const base = (id: string): StoredEvent => ({
@@ -101,6 +105,8 @@ describe('the document as stored', () => {
     reader.next();
     expect(reader.event.doc).toBe('{}');
     expect(reader.event.dataset).toBe('plain');
+    // The message's leading time is its @timestamp: the key gives it back too.
+    expect(reader.event).toMatchObject({ message: ' INFO [app] started', timeElided: true });
     const copy = structuredClone(event.doc);
     const restored = roundTrip(event);
     expect(restored).toEqual(copy);
