@@ -77,3 +77,22 @@ export async function loadedEvents(url: string, indices: string): Promise<{ coun
   };
   return { count: body.hits.total.value, newest: body.aggregations?.newest.value ?? 0 };
 }
+
+/** Bytes on disk of the primaries of `indices` (the node keeps no replicas), as `_stats` reports them. */
+export async function storedBytes(url: string, indices: string): Promise<number> {
+  const res = await fetch(`${url}/${indices}/_stats/store?ignore_unavailable=true&allow_no_indices=true`);
+  if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
+  const body = (await res.json()) as { _all: { primaries: { store?: { size_in_bytes: number } } } };
+  return body._all.primaries.store?.size_in_bytes ?? 0;
+}
+
+/** A search sent straight to the node (no collector), as the store sends it; refuses anything but 200. */
+export async function searchDirect(url: string, index: string, body: object): Promise<Record<string, unknown>> {
+  const res = await fetch(`${url}/${index}/_search?ignore_unavailable=true&allow_no_indices=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
+  return (await res.json()) as Record<string, unknown>;
+}

@@ -12,18 +12,22 @@
  *                                    (and measures no ingest): for trying a read-side change on the same data
  *
  * Writes bench/results/search-latency-<N>.json and ui-first-paint-<N>.json for each run, and es-growth.json with the
- * comparison.
+ * comparison and each set's bytes on disk per event against its raw lines (growth-bytes.ts). A kept run measures no
+ * ingest; es-growth-ingest.ts then times a million events on top of the largest set against one into an empty store.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchElasticsearch } from './bench-elasticsearch.js';
+import { setBytes } from './growth-bytes.js';
+import { dataShape } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
 const SIZES = (process.env.LOGSHIP_BENCH_GROWTH_EVENTS ?? '1000000,10000000').split(',').map(Number);
 const UI = process.env.LOGSHIP_BENCH_GROWTH_UI !== '0';
 const KEEP = process.env.LOGSHIP_BENCH_GROWTH_KEEP === '1';
-const SHAPE = { LOGSHIP_BENCH_HOSTS: '30', LOGSHIP_BENCH_DAYS: '7' };
+const SHAPE_OF = { hosts: 30, days: 7 };
+const SHAPE = { LOGSHIP_BENCH_HOSTS: String(SHAPE_OF.hosts), LOGSHIP_BENCH_DAYS: String(SHAPE_OF.days) };
 const RESULTS = join(import.meta.dirname, '..', '..', 'bench', 'results');
 
 interface LatencyRow {
@@ -61,6 +65,7 @@ function read<T>(name: string): T {
 
 async function main(): Promise<void> {
   const es = await benchElasticsearch('growth', 19204, { fresh: !KEEP, keep: KEEP });
+  const bytes = [];
   try {
     const env = { ...SHAPE, LOGSHIP_BENCH_ES_URL: es.url };
     for (const events of SIZES)
@@ -70,6 +75,7 @@ async function main(): Promise<void> {
         LOGSHIP_BENCH_RESULT: `search-latency-${events}`,
       });
     const largest = Math.max(...SIZES);
+    for (const events of SIZES) bytes.push(await setBytes(es.url, dataShape({ events, ...SHAPE_OF })));
     if (UI)
       run('ui-first-paint', {
         ...env,
@@ -120,8 +126,8 @@ async function main(): Promise<void> {
     : undefined;
   // How long counting the hours took after each load (es-counts.ts); none when an earlier run had counted them.
   const counts = { [small]: a.counts, [large]: b.counts };
-  writeResults('es-growth', { sizes: SIZES, shape: { hosts: 30, days: 7 }, ingest, counts, queries, ui });
-  console.log(JSON.stringify({ ingest, counts, queries, ui }, null, 2));
+  writeResults('es-growth', { sizes: SIZES, shape: SHAPE_OF, ingest, bytes, counts, queries, ui });
+  console.log(JSON.stringify({ ingest, bytes, counts, queries, ui }, null, 2));
 }
 
 await main();

@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { parseQuery } from '../collector/query/parse-query.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { searchPattern, windowIndices } from '../collector/store/elasticsearch/index-templates.js';
-import { benchElasticsearch, loadedEvents } from './bench-elasticsearch.js';
+import { benchElasticsearch, loadedEvents, searchDirect as search } from './bench-elasticsearch.js';
 import { DAY_MS, dataShape } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
@@ -46,16 +46,6 @@ const VARIANTS: Variant[] = [
     body: (from, to) => ({ size: 0, track_total_hits: true, query: eventQuery(parseQuery(Q), from, to) }),
   },
 ];
-
-async function search(url: string, index: string, body: object): Promise<Record<string, unknown>> {
-  const res = await fetch(`${url}/${index}/_search?ignore_unavailable=true&allow_no_indices=true`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${res.status}: ${await res.text()}`);
-  return (await res.json()) as Record<string, unknown>;
-}
 
 interface ProfileShard {
   id: string;

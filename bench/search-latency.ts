@@ -10,22 +10,16 @@
  *   LOGSHIP_BENCH_ES_URL=…   use a running Elasticsearch; LOGSHIP_BENCH_ES_PORT: start ours on that port (19201)
  *   LOGSHIP_BENCH_RESULT=…   the results file's name (default search-latency)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { Client } from '@elastic/elasticsearch';
-import pino from 'pino';
-import { createToken } from '../collector/auth/token-store.js';
-import { collectorConfig } from '../collector/config.js';
-import { startCollector } from '../collector/main.js';
+import { loadavg } from 'node:os';
 import { autoInterval } from '../collector/query/histogram-interval.js';
 import { parseQuery } from '../collector/query/parse-query.js';
-import { EsCounts } from '../collector/store/elasticsearch/es-counts.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { searchPattern, windowIndices } from '../collector/store/elasticsearch/index-templates.js';
 import { totalBound } from '../collector/store/total-bound.js';
+import { benchCollector, countHours } from './bench-collector.js';
 import { benchElasticsearch, loadedEvents } from './bench-elasticsearch.js';
+import { setPrefix } from './growth-bytes.js';
+import { sendEvents } from './growth-events.js';
 import { DAY_MS as DAY, dataShape } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
@@ -35,9 +29,7 @@ const HOSTS = SHAPE.hosts;
 const SPAN = SHAPE.spanMs;
 const RUNS = Number(process.env.LOGSHIP_BENCH_RUNS ?? 60);
 /** One prefix per data set, so a kept node holds the 1M and the 10M sets side by side and reuses each. */
-const PREFIX = `bench-search-${EVENTS}e-${HOSTS.length}h-${SHAPE.days}d`;
-const LEVELS = ['info', 'info', 'info', 'info', 'debug', 'warn', 'error'];
-const WORDS = ['request', 'finished', 'connection', 'reset', 'timeout', 'cache', 'miss', 'user', 'login', 'slow'];
+const PREFIX = setPrefix(SHAPE);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -56,44 +48,7 @@ interface Ingest {
 async function load(url: string, token: string, esUrl: string, end: number): Promise<Ingest> {
   await fetch(`${esUrl}/${PREFIX}-*`, { method: 'DELETE' });
   const started = Date.now();
-  let seed = 7;
-  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
-  const batch = 10_000;
-  for (let i = 0; i < EVENTS; i += batch * 4) {
-    await Promise.all(
-      [0, 1, 2, 3].map(async (k) => {
-        const lines: string[] = [];
-        for (let j = i + k * batch; j < Math.min(EVENTS, i + (k + 1) * batch); j++) {
-          const host = pick(HOSTS);
-          lines.push(
-            JSON.stringify({
-              id: `b-${j}`,
-              timestamp: new Date(end - SPAN + Math.floor((j / EVENTS) * SPAN)).toISOString(),
-              host,
-              service: host.replace(/-\d+$/, ''),
-              source: `/var/log/${host}.log`,
-              offset: j * 80,
-              level: pick(LEVELS),
-              format: 'plain',
-              message: `${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)} status ${pick(['200', '404', '500'])} in ${Math.floor(random() * 900)} ms`,
-            }),
-          );
-        }
-        if (lines.length === 0) return;
-        const res = await fetch(`${url}/api/v1/ingest`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-ndjson',
-            'content-encoding': 'gzip',
-            authorization: `Bearer ${token}`,
-          },
-          body: gzipSync(lines.join('\n') + '\n'),
-        });
-        if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
-      }),
-    );
-  }
+  await sendEvents(url, token, { shape: SHAPE, end, idPrefix: 'b', seed: 7 });
   await fetch(`${esUrl}/${PREFIX}-*/_refresh`, { method: 'POST' });
   const seconds = (Date.now() - started) / 1000;
   const ingest = {
@@ -106,36 +61,6 @@ async function load(url: string, token: string, esUrl: string, end: number): Pro
       `${ingest.events_per_second} events/s (load average ${ingest.load_average})`,
   );
   return ingest;
-}
-
-/**
- * Waits until every quiet hour of the data set is counted (es-counts.ts), as the collector does in the background a
- * minute at most after the events arrive, so the reads measure the steady state; the time it took is reported.
- */
-async function countHours(esUrl: string): Promise<{ seconds: number; hours: number; load_average: number }> {
-  const client = new Client({ node: esUrl });
-  const counts = new EsCounts({
-    client,
-    indexPrefix: PREFIX,
-    searchTimeoutMs: 60_000,
-    logger: pino({ level: 'warn' }),
-  });
-  const started = Date.now();
-  let hours = 0;
-  try {
-    for (let round = await counts.catchUp(new Date()); round > 0; round = await counts.catchUp(new Date()))
-      hours += round;
-  } finally {
-    await client.close();
-  }
-  await fetch(`${esUrl}/${PREFIX}-*/_refresh`, { method: 'POST' });
-  const result = {
-    seconds: +((Date.now() - started) / 1000).toFixed(1),
-    hours,
-    load_average: +loadavg()[0]!.toFixed(2),
-  };
-  console.log(`counted ${hours} hours in ${result.seconds} s (load average ${result.load_average})`);
-  return result;
 }
 
 /** A read's window: it moves with the clock, as a reader's `now-7d`…`now` does. */
@@ -184,22 +109,15 @@ interface Row {
 async function main(): Promise<void> {
   const es = await benchElasticsearch('search', 19201, { fresh: false, keep: true });
   const esUrl = es.url;
-  const dataDir = mkdtempSync(join(tmpdir(), 'logship-bench-search-'));
-  const ingestToken = createToken(dataDir, 'ingest', 'ingest');
-  const readToken = createToken(dataDir, 'read', 'read');
-  const config = collectorConfig({
-    listen: '127.0.0.1:0',
-    data_dir: dataDir,
-    elasticsearch: { url: esUrl, index_prefix: PREFIX },
-  });
-  const collector = await startCollector(config, pino({ level: 'warn' }));
+  const collector = await benchCollector(esUrl, PREFIX);
+  const { config, ingestToken, readToken } = collector;
   try {
     const have = await loadedEvents(esUrl, searchPattern(PREFIX));
     let end = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
     let ingest: Ingest | undefined;
     if (have.count === EVENTS) end = have.newest + 1;
     else ingest = await load(collector.url, ingestToken, esUrl, end);
-    const counts = await countHours(esUrl);
+    const counts = await countHours(esUrl, PREFIX);
     const results: Row[] = [];
     const windows: [string, number][] = [[`all ${SHAPE.days} d`, SPAN]];
     if (SPAN > DAY) windows.push(['last 24 h', DAY]);
@@ -218,7 +136,6 @@ async function main(): Promise<void> {
     });
   } finally {
     await collector.stop();
-    rmSync(dataDir, { recursive: true, force: true });
     await es.stop();
   }
 }
