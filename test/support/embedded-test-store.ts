@@ -5,6 +5,41 @@ import pino from 'pino';
 import { parseQuery } from '../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../collector/store/ecs-document.js';
 import { EmbeddedStore } from '../../collector/store/embedded/embedded-store.js';
+import type { Level } from '../../protocol/event.js';
+
+/** What a test event varies; the rest of its stored document is the same for every test. */
+export interface TestEvent {
+  id: string;
+  ms: number;
+  message: string;
+  /** No host field when null or absent. */
+  host?: string | null;
+  service?: string;
+  level?: Level;
+  /** log.file.path; none when absent. */
+  source?: string;
+  offset?: number;
+}
+
+/** A test event as the store keeps it: a plain line, ingested at its own time, its id also its event.id. */
+export function storedEvent(e: TestEvent): StoredEvent {
+  const ts = new Date(e.ms).toISOString();
+  return {
+    id: e.id,
+    doc: {
+      '@timestamp': ts,
+      message: e.message,
+      ...(e.host == null ? {} : { host: { name: e.host } }),
+      service: { name: e.service ?? 'app' },
+      log: {
+        level: e.level ?? 'info',
+        ...(e.source === undefined ? {} : { file: { path: e.source } }),
+        ...(e.offset === undefined ? {} : { offset: e.offset }),
+      },
+      event: { id: e.id, ingested: ts, dataset: 'plain' },
+    },
+  };
+}
 
 export interface TestStore {
   store: EmbeddedStore;

@@ -4,7 +4,7 @@ import type { Level } from '../../../../protocol/event.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
-import { embeddedStoreWith, searchPages } from '../../../support/embedded-test-store.js';
+import { embeddedStoreWith, searchPages, storedEvent } from '../../../support/embedded-test-store.js';
 
 /**
  * Selective reads whose cost once grew with the data: a rare word (its first page counted every match a second time)
@@ -45,18 +45,7 @@ function made(i: number): Made {
 }
 
 function stored(m: Made): StoredEvent {
-  const ts = new Date(m.ms).toISOString();
-  return {
-    id: m.id,
-    doc: {
-      '@timestamp': ts,
-      message: m.message,
-      ...(m.host === null ? {} : { host: { name: m.host } }),
-      service: { name: 'api' },
-      log: { level: m.level, file: { path: '/var/log/api.log' }, offset: Number(m.id.slice(2)) },
-      event: { id: m.id, ingested: ts, dataset: 'plain' },
-    },
-  };
+  return storedEvent({ ...m, service: 'api', source: '/var/log/api.log', offset: Number(m.id.slice(2)) });
 }
 
 const all = Array.from({ length: EVENTS }, (_, i) => made(i));

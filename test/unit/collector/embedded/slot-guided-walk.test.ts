@@ -5,7 +5,7 @@ import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { EmbeddedSearch } from '../../../../collector/store/embedded/embedded-search.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
-import { embeddedStoreWith, searchPages } from '../../../support/embedded-test-store.js';
+import { embeddedStoreWith, searchPages, storedEvent } from '../../../support/embedded-test-store.js';
 import { QueryFunctions } from '../../../../collector/store/embedded/sql-functions.js';
 
 /**
@@ -43,18 +43,13 @@ function sourceOf(m: Made): string {
 }
 
 function stored(m: Made): StoredEvent {
-  const ts = new Date(m.ms).toISOString();
-  return {
-    id: m.id,
-    doc: {
-      '@timestamp': ts,
-      message: `event ${m.id}`,
-      host: { name: 'h-1' },
-      service: { name: m.service },
-      log: { level: m.level, file: { path: sourceOf(m) }, offset: Number(m.id.slice(2)) },
-      event: { id: m.id, ingested: ts, dataset: 'plain' },
-    },
-  };
+  return storedEvent({
+    ...m,
+    message: `event ${m.id}`,
+    host: 'h-1',
+    source: sourceOf(m),
+    offset: Number(m.id.slice(2)),
+  });
 }
 
 let dir: string;

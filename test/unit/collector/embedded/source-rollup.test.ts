@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
-import { embeddedStoreWith } from '../../../support/embedded-test-store.js';
+import { embeddedStoreWith, storedEvent } from '../../../support/embedded-test-store.js';
 import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
@@ -30,18 +30,7 @@ function made(i: number): Made {
 }
 
 function stored(m: Made): StoredEvent {
-  const ts = new Date(m.ms).toISOString();
-  return {
-    id: m.id,
-    doc: {
-      '@timestamp': ts,
-      message: `event ${m.id}`,
-      host: { name: m.host },
-      service: { name: 'app' },
-      log: { level: 'info', ...(m.source ? { file: { path: m.source } } : {}) },
-      event: { id: m.id, ingested: ts, dataset: 'plain' },
-    },
-  };
+  return storedEvent({ ...m, message: `event ${m.id}` });
 }
 
 let dir: string;
