@@ -38,6 +38,15 @@ function setProperty(template: Template, path: string, value: estypes.MappingPro
   level[parts.at(-1)!] = value;
 }
 
+function synthetic(template: Template): void {
+  settings(template)['index.mapping.source.mode'] = 'synthetic';
+  settings(template)['index.mapping.synthetic_source_keep'] = 'arrays';
+}
+
+function docValuesOnly(template: Template, path: string): void {
+  setProperty(template, path, { ...(property(template, path) as estypes.MappingKeywordProperty), index: false });
+}
+
 export const VARIANTS: readonly Variant[] = [
   { name: 'as shipped', note: 'index-templates.ts as it is', change: () => {} },
   {
@@ -71,6 +80,48 @@ export const VARIANTS: readonly Variant[] = [
     note: 'the id is already the _id: keep its doc values (the sort tie-breaker), drop its terms index',
     change: (t) =>
       setProperty(t, 'event.id', { ...(property(t, 'event.id') as estypes.MappingKeywordProperty), index: false }),
+  },
+  {
+    name: 'synthetic source',
+    note: '_source rebuilt from doc values and stored fields instead of stored whole',
+    change: synthetic,
+  },
+  {
+    name: 'synthetic source, index sort @timestamp desc',
+    note: 'synthetic source, segments ordered newest first',
+    change: (t) => {
+      synthetic(t);
+      settings(t)['index.sort.field'] = '@timestamp';
+      settings(t)['index.sort.order'] = 'desc';
+    },
+  },
+  {
+    name: 'synthetic source, index sort host.name, @timestamp',
+    note: "synthetic source, each host's events together in time order",
+    change: (t) => {
+      synthetic(t);
+      settings(t)['index.sort.field'] = ['host.name', '@timestamp'];
+      settings(t)['index.sort.order'] = ['asc', 'desc'];
+    },
+  },
+  {
+    name: 'synthetic source, event.id and log.offset doc values only',
+    note: 'synthetic source; the id (the _id again) and the offset keep only the doc values that sort on them',
+    change: (t) => {
+      synthetic(t);
+      docValuesOnly(t, 'event.id');
+      docValuesOnly(t, 'log.offset');
+    },
+  },
+  {
+    name: 'synthetic source, event.id and log.offset doc values only, best_compression',
+    note: 'as the row above, with the stored fields left (message, _id) in larger zstd blocks',
+    change: (t) => {
+      synthetic(t);
+      docValuesOnly(t, 'event.id');
+      docValuesOnly(t, 'log.offset');
+      settings(t)['index.codec'] = 'best_compression';
+    },
   },
   {
     name: 'message without positions',
