@@ -6,6 +6,7 @@
 import { loadavg } from 'node:os';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { parseQuery } from '../collector/query/parse-query.js';
+import { EXPORT_PAGE } from '../collector/export/export-stream.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { eventTemplate } from '../collector/store/elasticsearch/index-templates.js';
 
@@ -38,89 +39,57 @@ function setProperty(template: Template, path: string, value: estypes.MappingPro
   level[parts.at(-1)!] = value;
 }
 
-function synthetic(template: Template): void {
-  settings(template)['index.mapping.source.mode'] = 'synthetic';
-  settings(template)['index.mapping.synthetic_source_keep'] = 'arrays';
-}
-
-function docValuesOnly(template: Template, path: string): void {
-  setProperty(template, path, { ...(property(template, path) as estypes.MappingKeywordProperty), index: false });
+/** The template before synthetic _source (until December 2026): `_source` stored whole, every field indexed. */
+function storedSource(template: Template): void {
+  delete settings(template)['index.mapping.source.mode'];
+  delete settings(template)['index.mapping.synthetic_source_keep'];
+  for (const path of ['event.id', 'log.offset']) {
+    const { index: _, ...indexed } = property(template, path) as estypes.MappingKeywordProperty;
+    setProperty(template, path, indexed);
+  }
+  for (const path of ['source.ip', 'client.ip', 'destination.ip']) setProperty(template, path, { type: 'ip' });
 }
 
 export const VARIANTS: readonly Variant[] = [
-  { name: 'as shipped', note: 'index-templates.ts as it is', change: () => {} },
   {
-    name: 'codec default (LZ4)',
-    note: 'stored fields (_source) in fast LZ4 blocks',
-    change: (t) => void (settings(t)['index.codec'] = 'default'),
+    name: 'as shipped',
+    note: 'index-templates.ts as it is: synthetic _source, event.id and log.offset doc values only',
+    change: () => {},
+  },
+  {
+    name: 'stored _source (before)',
+    note: 'the template before: _source stored whole, event.id and log.offset indexed',
+    change: storedSource,
+  },
+  {
+    name: 'stored _source, best_compression',
+    note: 'the template before, its stored fields in larger zstd blocks',
+    change: (t) => {
+      storedSource(t);
+      settings(t)['index.codec'] = 'best_compression';
+    },
+  },
+  {
+    name: 'synthetic _source, event.id and log.offset indexed',
+    note: "what the two fields' own index costs on top of synthetic _source",
+    change: (t) => {
+      for (const path of ['event.id', 'log.offset']) {
+        const { index: _, ...indexed } = property(t, path) as estypes.MappingKeywordProperty;
+        setProperty(t, path, indexed);
+      }
+    },
   },
   {
     name: 'codec best_compression',
-    note: 'stored fields (_source) in larger zstd/DEFLATE blocks',
+    note: 'as shipped, the stored fields left (message, _id) in larger zstd blocks',
     change: (t) => void (settings(t)['index.codec'] = 'best_compression'),
   },
   {
-    name: 'no index sort',
-    note: 'documents in arrival order',
-    change: (t) => {
-      delete settings(t)['index.sort.field'];
-      delete settings(t)['index.sort.order'];
-    },
-  },
-  {
     name: 'index sort @timestamp desc',
-    note: 'segments ordered newest first: sorted reads stop early, time-adjacent values compress together',
+    note: 'as shipped, segments ordered newest first',
     change: (t) => {
       settings(t)['index.sort.field'] = '@timestamp';
       settings(t)['index.sort.order'] = 'desc';
-    },
-  },
-  {
-    name: 'event.id doc values only',
-    note: 'the id is already the _id: keep its doc values (the sort tie-breaker), drop its terms index',
-    change: (t) =>
-      setProperty(t, 'event.id', { ...(property(t, 'event.id') as estypes.MappingKeywordProperty), index: false }),
-  },
-  {
-    name: 'synthetic source',
-    note: '_source rebuilt from doc values and stored fields instead of stored whole',
-    change: synthetic,
-  },
-  {
-    name: 'synthetic source, index sort @timestamp desc',
-    note: 'synthetic source, segments ordered newest first',
-    change: (t) => {
-      synthetic(t);
-      settings(t)['index.sort.field'] = '@timestamp';
-      settings(t)['index.sort.order'] = 'desc';
-    },
-  },
-  {
-    name: 'synthetic source, index sort host.name, @timestamp',
-    note: "synthetic source, each host's events together in time order",
-    change: (t) => {
-      synthetic(t);
-      settings(t)['index.sort.field'] = ['host.name', '@timestamp'];
-      settings(t)['index.sort.order'] = ['asc', 'desc'];
-    },
-  },
-  {
-    name: 'synthetic source, event.id and log.offset doc values only',
-    note: 'synthetic source; the id (the _id again) and the offset keep only the doc values that sort on them',
-    change: (t) => {
-      synthetic(t);
-      docValuesOnly(t, 'event.id');
-      docValuesOnly(t, 'log.offset');
-    },
-  },
-  {
-    name: 'synthetic source, event.id and log.offset doc values only, best_compression',
-    note: 'as the row above, with the stored fields left (message, _id) in larger zstd blocks',
-    change: (t) => {
-      synthetic(t);
-      docValuesOnly(t, 'event.id');
-      docValuesOnly(t, 'log.offset');
-      settings(t)['index.codec'] = 'best_compression';
     },
   },
   {
@@ -137,6 +106,8 @@ export interface VariantRow {
   bytes_vs_shipped: number;
   bulk_events_per_second: number;
   search_p50_ms: number;
+  /** A page as an export reads it: the oldest EXPORT_PAGE documents of the window, every one fetched. */
+  export_page_p50_ms: number;
   histogram_p50_ms: number;
   load_average: number;
 }
@@ -165,8 +136,16 @@ async function primaryBytes(client: Client, index: string): Promise<number> {
   return rows.reduce((sum, r) => sum + Number(r['pri.store.size'] ?? 0), 0);
 }
 
-/** Writes `docs` into one index per variant and measures each; the first row is the template as shipped. */
-export async function measureVariants(client: Client, docs: readonly [string, unknown][]): Promise<VariantRow[]> {
+/**
+ * Writes `docs` into one index per variant and measures each; the first row is the template as shipped. The search
+ * (`searchQuery`, a page of 100 newest first, as the UI asks) should match many of the documents, so that its p50
+ * includes fetching 100 documents' `_source`.
+ */
+export async function measureVariants(
+  client: Client,
+  docs: readonly [string, unknown][],
+  searchQuery = 'error OR failed',
+): Promise<VariantRow[]> {
   const bodies: string[] = [];
   for (let i = 0; i < docs.length; i += 2000)
     bodies.push(
@@ -214,7 +193,13 @@ export async function measureVariants(client: Client, docs: readonly [string, un
       size: 100,
       track_total_hits: 1_000_000,
       sort: eventSort('desc'),
-      query: eventQuery(parseQuery('error OR failed'), from, to),
+      query: eventQuery(parseQuery(searchQuery), from, to),
+    });
+    const exportPage = await timed({
+      size: EXPORT_PAGE,
+      track_total_hits: false,
+      sort: eventSort('asc'),
+      query: eventQuery(parseQuery(''), from, to),
     });
     const histogram = await timed({
       size: 0,
@@ -235,6 +220,7 @@ export async function measureVariants(client: Client, docs: readonly [string, un
       bytes_vs_shipped: rows[0] ? +(perEvent / rows[0].bytes_per_event - 1).toFixed(3) : 0,
       bulk_events_per_second: Math.round(docs.length / seconds),
       search_p50_ms: search,
+      export_page_p50_ms: exportPage,
       histogram_p50_ms: histogram,
       load_average: +loadavg()[0]!.toFixed(2),
     });

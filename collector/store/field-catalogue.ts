@@ -201,7 +201,9 @@ export const NESTED_FIELDS: ReadonlySet<string> = new Set(
 );
 
 /** The top-level keys of the document that hold core fields as nested objects (`host`, `log`, `event`). */
-export const NESTED_ROOTS: ReadonlySet<string> = new Set([...NESTED_FIELDS].map((name) => name.slice(0, name.indexOf('.'))));
+export const NESTED_ROOTS: ReadonlySet<string> = new Set(
+  [...NESTED_FIELDS].map((name) => name.slice(0, name.indexOf('.'))),
+);
 
 /**
  * The field whose top values a request asks for. Full-text fields have no exact values to count (Elasticsearch
