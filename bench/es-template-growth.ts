@@ -8,10 +8,9 @@
  *   npm run build && flock /tmp/logship-bench.lock node dist/bench/es-template-growth.js
  *   LOGSHIP_BENCH_ES_PORT (default 19330), LOGSHIP_BENCH_ES_HEAP (default 1g)
  */
-import { normalizeEvent } from '../collector/ingest/normalize-event.js';
 import { Client } from '@elastic/elasticsearch';
 import { benchElasticsearch } from './bench-elasticsearch.js';
-import { eventBatches } from './growth-events.js';
+import { storedEvents } from './growth-events.js';
 import { dataShape } from './growth-shape.js';
 import { measureVariants } from './es-template-variants.js';
 import { writeResults } from './results-file.js';
@@ -21,22 +20,9 @@ const EVENTS = Number(process.env.LOGSHIP_BENCH_TEMPLATE_EVENTS ?? 300_000);
 async function main(): Promise<void> {
   const shape = dataShape({ events: 10_000_000, hosts: 30, days: 7 });
   const set = { shape, end: Date.parse('2026-12-06T00:00:00.000Z'), idPrefix: 'b', seed: 7 };
-  const docs: [string, unknown][] = [];
-  const now = new Date().toISOString();
+  const docs = storedEvents(set, EVENTS).map((e): [string, unknown] => [e.id, e.doc]);
   let raw = 0;
-  for (const lines of eventBatches(set, 2000)) {
-    // One ingest time per batch of 2,000, as one shipper request gets.
-    const ctx = { now: new Date(Date.parse(now) + docs.length).toISOString(), maxMessageBytes: 1 << 20 };
-    for (const text of lines) {
-      const value = JSON.parse(text) as Record<string, unknown>;
-      const stored = normalizeEvent({ line: docs.length, value, text }, ctx);
-      if (!('doc' in stored)) throw new Error(`event refused: ${stored.reason}`);
-      docs.push([stored.id, stored.doc]);
-      raw += Buffer.byteLength(stored.doc.message) + 1;
-    }
-    if (docs.length >= EVENTS) break;
-  }
-  docs.length = Math.min(docs.length, EVENTS);
+  for (const [, doc] of docs) raw += Buffer.byteLength((doc as { message: string }).message) + 1;
   const es = await benchElasticsearch('template-growth', 19330);
   const client = new Client({ node: es.url, requestTimeout: 600_000 });
   try {
