@@ -7,6 +7,7 @@ import { loadavg } from 'node:os';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { parseQuery } from '../collector/query/parse-query.js';
 import { EXPORT_PAGE } from '../collector/export/export-stream.js';
+import { storedDocument } from '../collector/store/elasticsearch/es-document.js';
 import { eventQuery, eventSort } from '../collector/store/elasticsearch/es-read.js';
 import { eventTemplate } from '../collector/store/elasticsearch/index-templates.js';
 
@@ -117,7 +118,9 @@ export async function readDocuments(client: Client, index: string, limit: number
   const docs: [string, unknown][] = [];
   let page = await client.search({ index, scroll: '2m', size: 5000, sort: ['_doc'] });
   while (page.hits.hits.length > 0 && docs.length < limit) {
-    for (const hit of page.hits.hits) if (docs.length < limit) docs.push([hit._id!, hit._source]);
+    // As written, not in the shape synthetic _source gives back, so the variant that stores _source stores that.
+    for (const hit of page.hits.hits)
+      if (docs.length < limit) docs.push([hit._id!, storedDocument(hit._source as Record<string, unknown>)]);
     page = await client.scroll({ scroll_id: page._scroll_id!, scroll: '2m' });
   }
   if (page._scroll_id) await client.clearScroll({ scroll_id: page._scroll_id });
