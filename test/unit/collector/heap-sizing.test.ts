@@ -47,9 +47,9 @@ describe('sizeCollectorHeap', () => {
       youngGeneration: false,
       liftoffOnly: false,
     });
-    expect(sizeCollectorHeap(['--heap_growing_percent=50', '--semi-space-growth-factor=2', '--no-liftoff-only'])).toEqual(
-      { growingPercent: false, youngGeneration: false, liftoffOnly: false },
-    );
+    expect(
+      sizeCollectorHeap(['--heap_growing_percent=50', '--semi-space-growth-factor=2', '--no-liftoff-only']),
+    ).toEqual({ growingPercent: false, youngGeneration: false, liftoffOnly: false });
   });
 
   it('grows a semi-space to the limit in one step at most, and not past it', () => {
