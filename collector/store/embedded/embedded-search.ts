@@ -44,8 +44,22 @@ const SPARSE_SLOT = 32;
  * with more, reading the whole minute in key order costs less than the lookups and the sort.
  */
 const NARROW_HOSTS = 8;
-/** (host, minute) pairs read by one statement in a guided walk. */
+/** (host, slot) pairs read by one statement in a guided walk. */
 const MINUTE_BATCH = 64;
+/** The minutes of a 15-minute slot, as offsets from its first: the minutes a pending (host, slot) pair may hold. */
+const MINUTE_OFFSETS = JSON.stringify(Array.from({ length: ROLLUP_UNITS.at(-2)! / ROLLUP_UNITS.at(-1)! }, (_, k) => k));
+
+/**
+ * A part of a guided walk's window: a slot of `unit` minutes clipped to the window, with the matches the rollup
+ * counts in the whole slot and, for a sparse one, the hosts they come from.
+ */
+interface MatchingRange {
+  from: number;
+  to: number;
+  unit: number;
+  n: number;
+  hosts?: string[];
+}
 
 /** A row with the low bits of its key: `ms` and `n` give the rowid back exactly (keyOf in event-key.ts). */
 export type KeyedRow = EventRow & { n: number };
@@ -251,44 +265,69 @@ export class EmbeddedSearch {
          AND (${sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
       ).all(sql.fts, fromMs, toMs, ...sql.params, limit) as EventRow[];
     }
-    const range = (where: string, hosts = '1') =>
+    const range = (where: string) =>
       this.statement(
-        `SELECT ${EVENT_COLUMNS} FROM events e
-         WHERE (${hosts}) AND ${sqlKeyRange('e.rowid', '?', '?')}
+        `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}
          AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`,
       );
     if (!scan.guide) return range(sql.where).all(fromMs, toMs, ...sql.params, limit) as EventRow[];
-    // A guided walk reads the minutes the rollup counts few matches in: such a statement reads the events of one
-    // minute at most, so the deadline is checked between them rather than per row (a third of the walk's time:
+    const guide = scan.guide;
+    // A guided walk reads the minutes the rollup counts few matches in: such a statement reads the events of a few
+    // minutes at most, so the deadline is checked between them rather than per row (a third of the walk's time:
     // 0.35 → 0.11 ms per minute of 1,000 events). Whole slots keep the check per row.
     const slot = range(sql.where);
     const minute = range(withoutLive(sql.where));
-    // Of a minute, only the events of the hosts the rollup counts its matches from, through the host index: a minute
-    // of 30 hosts holds ~1,000 events at 10M, and reading all of them for the one at a rare level made the walk grow
-    // with the data (25 ms for 100 such events). Consecutive such minutes are read by one statement: a statement
-    // costs 10-40 µs however few rows it finds, more than the rows of a rare value.
+    // Of a sparse slot, only the minutes the rollup counts matches of a host in, and only that host's events, through
+    // the host index: a minute of 30 hosts holds ~1,000 events at 10M, and reading all of them for the one at a rare
+    // level made the walk grow with the data (25 ms for 100 such events). The minutes are found by one lookup each on
+    // the rollup key (unit, minute, host) within the statement that reads their events: a statement costs 10-40 µs
+    // however few rows it finds, and a statement per slot to list its minutes cost more than the events of a rare
+    // level (42 µs per slot at 10M). The statement reads the pending (host, minutes) of several slots at once.
+    // The pairs' values are taken out of their JSON once (MATERIALIZED): `->>` parses the element's text again at
+    // each use, which was a third of the statement.
     const byHost = this.statement(
-      `SELECT ${EVENT_COLUMNS} FROM json_each(?) j CROSS JOIN events e
-       ON ${valueSql('host.name')} = (j.value ->> 0) AND ${sqlKeyRange('e.rowid', '(j.value ->> 1)', '(j.value ->> 2)')}
+      `WITH p AS MATERIALIZED (
+         SELECT j.value ->> 0 AS ph, j.value ->> 1 AS pm, j.value ->> 2 AS plo, j.value ->> 3 AS phi FROM json_each(?) j),
+       m AS MATERIALIZED (
+         SELECT ph AS mh, max(plo, (pm + k.value) * ${MINUTE_MS}) AS mlo,
+                min(phi, (pm + k.value) * ${MINUTE_MS} + ${MINUTE_MS - 1}) AS mhi
+         FROM p CROSS JOIN json_each(?) k
+         WHERE (pm + k.value) * ${MINUTE_MS} BETWEEN plo - ${MINUTE_MS - 1} AND phi
+         AND EXISTS (SELECT 1 FROM event_counts c WHERE c.unit = ${ROLLUP_UNITS.at(-1)!} AND c.slot = pm + k.value
+           AND c.host = ph AND (${guide.where})))
+       SELECT ${EVENT_COLUMNS} FROM m CROSS JOIN events e
+       ON ${valueSql('host.name')} = mh AND ${sqlKeyRange('e.rowid', 'mlo', 'mhi')}
        WHERE (${withoutLive(sql.where)}) ORDER BY e.rowid ${dir} LIMIT ?`,
     );
     const rows: EventRow[] = [];
-    let pending: [host: string, from: number, to: number][] = [];
+    let pending: [host: string, minute: number, from: number, to: number][] = [];
+    // Matches the rollup counts in the pending slots: once they could fill the page, they are read.
+    let counted = 0;
     const flush = (): void => {
       if (pending.length === 0 || rows.length >= limit) return;
-      const found = byHost.all(JSON.stringify(pending), ...sql.params, limit - rows.length) as EventRow[];
+      const found = byHost.all(
+        JSON.stringify(pending),
+        MINUTE_OFFSETS,
+        ...guide.params,
+        ...sql.params,
+        limit - rows.length,
+      ) as EventRow[];
       pending = [];
+      counted = 0;
       for (const row of found) rows.push(row);
     };
-    for (const [from, to, unit, hosts] of this.matchingRanges(scan.guide, fromMs, toMs, scan.order)) {
+    for (const part of this.matchingRanges(guide, fromMs, toMs, scan.order)) {
       this.functions.check();
-      if (unit === ROLLUP_UNITS.at(-1) && hosts && hosts.length <= NARROW_HOSTS && !hosts.includes('')) {
-        for (const host of hosts) pending.push([host, from, to]);
-        if (pending.length >= MINUTE_BATCH) flush();
+      const { from, to, hosts } = part;
+      if (hosts && hosts.length <= NARROW_HOSTS && !hosts.includes('')) {
+        const first = Math.floor(from / MINUTE_MS);
+        for (const host of hosts) pending.push([host, first, from, to]);
+        counted += part.n;
+        if (pending.length >= MINUTE_BATCH || counted >= limit - rows.length) flush();
       } else {
         flush();
         if (rows.length >= limit) break;
-        const statement = unit === ROLLUP_UNITS.at(-1) ? minute : slot;
+        const statement = part.unit === ROLLUP_UNITS.at(-1) ? minute : slot;
         for (const row of statement.all(from, to, ...sql.params, limit - rows.length) as EventRow[]) rows.push(row);
       }
       if (rows.length >= limit) break;
@@ -299,16 +338,17 @@ export class EmbeddedSearch {
 
   /**
    * The parts of [fromMs, toMs] that hold matching events by the rollup, in the walk's order: each 15-minute slot
-   * with matches, or only its minutes with matches when it has few. Service and level have no index
-   * (embedded-schema.ts): a value in 10 of 1,000,000 events was a walk of every row (430–550 ms); this walks
-   * only the minutes that hold it. A common value's first slot usually fills the page.
+   * with matches, whole when it has many; when it has few, with the hosts they come from (their minutes are found on
+   * the rollup key when read), or, from more hosts than are read one by one, as its minutes with matches. Service and
+   * level have no index (embedded-schema.ts): a value in 10 of 1,000,000 events was a walk of every row (430–550 ms);
+   * this walks only the minutes that hold it. A common value's first slot usually fills the page.
    */
   private *matchingRanges(
     guide: RollupFilter,
     fromMs: number,
     toMs: number,
     order: 'asc' | 'desc',
-  ): Generator<[from: number, to: number, unit: number, hosts?: string[]]> {
+  ): Generator<MatchingRange> {
     const dir = order === 'asc' ? 'ASC' : 'DESC';
     // A row per (slot, host) with matches, in the rollup key's order: the slot's sum tells whole slot or minutes, and
     // its hosts find the minute rows on the key (unit, slot, host) instead of reading every host's rows of 15 minutes
@@ -318,15 +358,17 @@ export class EmbeddedSearch {
        GROUP BY slot, host ORDER BY slot ${dir}, host ${dir} LIMIT ${GUIDE_PAGE}`,
     );
     const minutes = this.statement(
-      `SELECT slot, host FROM event_counts WHERE unit = ? AND slot IN (SELECT value FROM json_each(?))
+      `SELECT slot, host, sum(n) AS n FROM event_counts WHERE unit = ? AND slot IN (SELECT value FROM json_each(?))
        AND host IN (SELECT value FROM json_each(?)) AND (${guide.where})
        GROUP BY slot, host ORDER BY slot ${dir}`,
     );
-    const clip = (unit: number, slot: number): [number, number, number] => [
-      Math.max(fromMs, slot * unit * MINUTE_MS),
-      Math.min(toMs, (slot + 1) * unit * MINUTE_MS - 1),
+    const clip = (unit: number, slot: number, n: number, hosts?: string[]): MatchingRange => ({
+      from: Math.max(fromMs, slot * unit * MINUTE_MS),
+      to: Math.min(toMs, (slot + 1) * unit * MINUTE_MS - 1),
       unit,
-    ];
+      n,
+      ...(hosts ? { hosts } : {}),
+    });
     // The two finest units: a slot of the coarser is walked whole or by its minutes.
     const [coarse, fine] = ROLLUP_UNITS.slice(-2) as [number, number];
     let first = Math.floor(fromMs / (coarse * MINUTE_MS));
@@ -347,19 +389,28 @@ export class EmbeddedSearch {
           n += complete[i]!.n;
         }
         if (n >= SPARSE_SLOT || (full && complete.length === page.length)) {
-          yield clip(coarse, slot);
+          yield clip(coarse, slot, n);
+          continue;
+        }
+        if (hosts.length <= NARROW_HOSTS && !hosts.includes('')) {
+          yield clip(coarse, slot, n, hosts);
           continue;
         }
         const within = Array.from({ length: coarse / fine }, (_, k) => slot * (coarse / fine) + k);
         const found = minutes.all(fine, JSON.stringify(within), JSON.stringify(hosts), ...guide.params) as {
           slot: number;
           host: string;
+          n: number;
         }[];
         for (let j = 0; j < found.length;) {
           const minute = found[j]!.slot;
           const minuteHosts: string[] = [];
-          for (; j < found.length && found[j]!.slot === minute; j++) minuteHosts.push(found[j]!.host);
-          yield [...clip(fine, minute), minuteHosts];
+          let inMinute = 0;
+          for (; j < found.length && found[j]!.slot === minute; j++) {
+            minuteHosts.push(found[j]!.host);
+            inMinute += found[j]!.n;
+          }
+          yield clip(fine, minute, inMinute, minuteHosts);
         }
       }
       if (!full) return;
