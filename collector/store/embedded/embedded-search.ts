@@ -15,7 +15,15 @@ import {
 } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
 import { nameSql } from './stored-names.js';
-import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
+import {
+  EVENT_COLUMN_COUNT,
+  EVENT_COLUMNS,
+  EventRowReader,
+  rowKey,
+  rowToHit,
+  sortRows,
+  type EventRow,
+} from './event-rows.js';
 import { prefixWords, type PrefixWords } from './prefix-words.js';
 import type { QueryFunctions } from './sql-functions.js';
 
@@ -79,6 +87,7 @@ export interface EmbeddedSearchOptions {
 export class EmbeddedSearch {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly words: PrefixWords;
+  private readonly reader: EventRowReader;
 
   constructor(
     private readonly db: Database.Database,
@@ -86,6 +95,7 @@ export class EmbeddedSearch {
     private readonly options: EmbeddedSearchOptions,
   ) {
     this.words = prefixWords(db);
+    this.reader = new EventRowReader(db);
   }
 
   search(request: SearchRequest): SearchPage {
@@ -121,7 +131,7 @@ export class EmbeddedSearch {
 
   /** The row of one event id, if stored. */
   eventRow(id: string): EventRow | undefined {
-    return this.statement(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`).get(id) as EventRow | undefined;
+    return this.rows(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`, id)[0];
   }
 
   context(request: ContextRequest): ContextResult | null {
@@ -172,19 +182,16 @@ export class EmbeddedSearch {
   tail(request: TailRequest): TailEvent[] {
     const sql = compileSql(request.query);
     const after = request.after ? ' AND (e.ingested > ? OR e.id > ?)' : '';
-    const rows = this.functions.withDeadline(
-      this.options.searchTimeoutMs,
-      () =>
-        this.statement(
-          `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${after}${tailFts(sql)} AND (${sql.where})
+    const rows = this.functions.withDeadline(this.options.searchTimeoutMs, () =>
+      this.rows(
+        `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${after}${tailFts(sql)} AND (${sql.where})
            ORDER BY e.ingested, e.id LIMIT ?`,
-        ).all(
-          request.sinceMs,
-          ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
-          ...(sql.fts ? [sql.fts] : []),
-          ...sql.params,
-          request.limit,
-        ) as EventRow[],
+        request.sinceMs,
+        ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
+        ...(sql.fts ? [sql.fts] : []),
+        ...sql.params,
+        request.limit,
+      ),
     );
     return rows.map((row) => ({ hit: rowToHit(row), position: { ingestedMs: row.ingested, id: row.id } }));
   }
@@ -213,11 +220,14 @@ export class EmbeddedSearch {
    */
   keyedRows(fromMs: number, toMs: number, after: bigint | null, limit: number): KeyedRow[] {
     if (limit <= 0 || fromMs > toMs) return [];
-    return this.statement(
+    const values = this.statement(
       `SELECT ${EVENT_COLUMNS}, e.rowid & ${KEYS_PER_MS - 1} AS n FROM events e
        WHERE e.rowid BETWEEN max(${sqlKeyOf('?')}, coalesce(? + 1, ${sqlKeyOf('?')})) AND ${sqlLastKeyOf('?')}
        ORDER BY e.rowid LIMIT ?`,
-    ).all(fromMs, after, fromMs, toMs, limit) as KeyedRow[];
+    )
+      .raw(true)
+      .all(fromMs, after, fromMs, toMs, limit) as unknown[][];
+    return values.map((v) => ({ ...this.reader.row(v), n: v[EVENT_COLUMN_COUNT] as number }));
   }
 
   /**
@@ -259,18 +269,21 @@ export class EmbeddedSearch {
     const dir = scan.order === 'asc' ? 'ASC' : 'DESC';
     const { sql } = scan;
     if (sql.fts) {
-      return this.statement(
+      return this.rows(
         `SELECT ${EVENT_COLUMNS} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
          WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}
          AND (${sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
-      ).all(sql.fts, fromMs, toMs, ...sql.params, limit) as EventRow[];
+        sql.fts,
+        fromMs,
+        toMs,
+        ...sql.params,
+        limit,
+      );
     }
     const range = (where: string) =>
-      this.statement(
-        `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}
-         AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`,
-      );
-    if (!scan.guide) return range(sql.where).all(fromMs, toMs, ...sql.params, limit) as EventRow[];
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}
+       AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`;
+    if (!scan.guide) return this.rows(range(sql.where), fromMs, toMs, ...sql.params, limit);
     const guide = scan.guide;
     // A guided walk reads the minutes the rollup counts few matches in: such a statement reads the events of a few
     // minutes at most, so the deadline is checked between them rather than per row (a third of the walk's time:
@@ -285,8 +298,7 @@ export class EmbeddedSearch {
     // level (42 µs per slot at 10M). The statement reads the pending (host, minutes) of several slots at once.
     // The pairs' values are taken out of their JSON once (MATERIALIZED): `->>` parses the element's text again at
     // each use, which was a third of the statement.
-    const byHost = this.statement(
-      `WITH p AS MATERIALIZED (
+    const byHost = `WITH p AS MATERIALIZED (
          SELECT j.value ->> 0 AS ph, j.value ->> 1 AS pm, j.value ->> 2 AS plo, j.value ->> 3 AS phi FROM json_each(?) j),
        m AS MATERIALIZED (
          SELECT ph AS mh, max(plo, (pm + k.value) * ${MINUTE_MS}) AS mlo,
@@ -297,21 +309,21 @@ export class EmbeddedSearch {
            AND c.host = ph AND (${guide.where})))
        SELECT ${EVENT_COLUMNS} FROM m CROSS JOIN events e
        ON ${valueSql('host.name')} = mh AND ${sqlKeyRange('e.rowid', 'mlo', 'mhi')}
-       WHERE (${withoutLive(sql.where)}) ORDER BY e.rowid ${dir} LIMIT ?`,
-    );
+       WHERE (${withoutLive(sql.where)}) ORDER BY e.rowid ${dir} LIMIT ?`;
     const rows: EventRow[] = [];
     let pending: [host: string, minute: number, from: number, to: number][] = [];
     // Matches the rollup counts in the pending slots: once they could fill the page, they are read.
     let counted = 0;
     const flush = (): void => {
       if (pending.length === 0 || rows.length >= limit) return;
-      const found = byHost.all(
+      const found = this.rows(
+        byHost,
         JSON.stringify(pending),
         MINUTE_OFFSETS,
         ...guide.params,
         ...sql.params,
         limit - rows.length,
-      ) as EventRow[];
+      );
       pending = [];
       counted = 0;
       for (const row of found) rows.push(row);
@@ -328,7 +340,7 @@ export class EmbeddedSearch {
         flush();
         if (rows.length >= limit) break;
         const statement = part.unit === ROLLUP_UNITS.at(-1) ? minute : slot;
-        for (const row of statement.all(from, to, ...sql.params, limit - rows.length) as EventRow[]) rows.push(row);
+        for (const row of this.rows(statement, from, to, ...sql.params, limit - rows.length)) rows.push(row);
       }
       if (rows.length >= limit) break;
     }
@@ -434,11 +446,17 @@ export class EmbeddedSearch {
     const from = sql.fts
       ? `events_fts f CROSS JOIN events e ON e.rowid = f.rowid WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}`
       : `events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}`;
-    return this.statement(
+    return this.rows(
       `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.rowid IN (
          SELECT e.rowid FROM ${from} AND (${sql.where}) AND (${cursor.sql}) ORDER BY ${order} LIMIT ?)
        ORDER BY ${order}`,
-    ).all(...(sql.fts ? [sql.fts] : []), ms, ms, ...sql.params, ...cursor.params, limit) as EventRow[];
+      ...(sql.fts ? [sql.fts] : []),
+      ms,
+      ms,
+      ...sql.params,
+      ...cursor.params,
+      limit,
+    );
   }
 
   /** The exact count from the per-minute rollup plus the edges, or null when the query needs more than it keeps. */
@@ -499,6 +517,11 @@ export class EmbeddedSearch {
     )
       .pluck()
       .get(...(narrowed ? narrowed.params : []), scan.fromMs, scan.toMs, ...sql.params, cap + 1) as number;
+  }
+
+  /** The event rows of a statement selecting EVENT_COLUMNS. */
+  private rows(sql: string, ...params: unknown[]): EventRow[] {
+    return this.reader.all(this.statement(sql), params);
   }
 
   /** Prepared statements by SQL text; queries repeat (same filters, other values), so the cache stays small. */
