@@ -54,19 +54,17 @@ const SPARSE_SLOT = 32;
 const NARROW_HOSTS = 8;
 /** (host, slot) pairs read by one statement in a guided walk. */
 const MINUTE_BATCH = 64;
-/** The minutes of a 15-minute slot, as offsets from its first: the minutes a pending (host, slot) pair may hold. */
-const MINUTE_OFFSETS = JSON.stringify(Array.from({ length: ROLLUP_UNITS.at(-2)! / ROLLUP_UNITS.at(-1)! }, (_, k) => k));
 
 /**
  * A part of a guided walk's window: a slot of `unit` minutes clipped to the window, with the matches the rollup
- * counts in the whole slot and, for a sparse one, the hosts they come from.
+ * counts in the whole slot and, for a sparse one, the hosts they come from with their counts.
  */
 interface MatchingRange {
   from: number;
   to: number;
   unit: number;
   n: number;
-  hosts?: string[];
+  hosts?: [host: string, n: number][];
 }
 
 /** A row with the low bits of its key: `ms` and `n` give the rowid back exactly (keyOf in event-key.ts). */
@@ -292,26 +290,38 @@ export class EmbeddedSearch {
     const minute = range(withoutLive(sql.where));
     // Of a sparse slot, only the minutes the rollup counts matches of a host in, and only that host's events, through
     // the host index: a minute of 30 hosts holds ~1,000 events at 10M, and reading all of them for the one at a rare
-    // level made the walk grow with the data (25 ms for 100 such events). The minutes are found by one lookup each on
-    // the rollup key (unit, minute, host) within the statement that reads their events: a statement costs 10-40 µs
-    // however few rows it finds, and a statement per slot to list its minutes cost more than the events of a rare
-    // level (42 µs per slot at 10M). The statement reads the pending (host, minutes) of several slots at once.
-    // The pairs' values are taken out of their JSON once (MATERIALIZED): `->>` parses the element's text again at
-    // each use, which was a third of the statement.
-    const byHost = `WITH p AS MATERIALIZED (
-         SELECT j.value ->> 0 AS ph, j.value ->> 1 AS pm, j.value ->> 2 AS plo, j.value ->> 3 AS phi FROM json_each(?) j),
+    // level made the walk grow with the data (25 ms for 100 such events). The minutes are probed one lookup each on
+    // the rollup key (unit, minute, host) in the walk's order within the statement that reads their events, and the
+    // probing stops once they hold the slot's count for the host: a statement costs 10-40 µs however few rows it
+    // finds, and a statement per slot to list its minutes cost more than the events of a rare level (42 µs per slot
+    // at 10M). A minute the rollup counts one match in is read up to that match (LIMIT 1), about half of its ~33
+    // events of the host at 10M. The statement reads the pending (host, slot) pairs of several slots at once; their
+    // values are taken out of their JSON once (MATERIALIZED): `->>` parses the element's text again at each use.
+    const step = scan.order === 'asc' ? 1 : -1;
+    const counts = (minute: string, host: string) =>
+      `(SELECT sum(c.n) FROM event_counts c WHERE c.unit = ${ROLLUP_UNITS.at(-1)!} AND c.slot = ${minute}
+        AND c.host = ${host} AND (${guide.where}))`;
+    const hostMinute = `${valueSql('host.name')} = mh AND ${sqlKeyRange('e.rowid', 'mlo', 'mhi')}`;
+    const where = withoutLive(sql.where);
+    const byHost = `WITH RECURSIVE p AS MATERIALIZED (
+         SELECT j.value ->> 0 AS ph, j.value ->> 1 AS pfirst, j.value ->> 2 AS plast, j.value ->> 3 AS pn,
+                j.value ->> 4 AS plo, j.value ->> 5 AS phi FROM json_each(?) j),
+       probe(ph, minute, last, left, n, lo, hi) AS (
+         SELECT ph, pfirst, plast, pn, ${counts('pfirst', 'ph')}, plo, phi FROM p
+         UNION ALL
+         SELECT ph, minute + ${step}, last, left - coalesce(n, 0), ${counts(`minute + ${step}`, 'ph')}, lo, hi FROM probe
+         WHERE minute ${step === 1 ? '<' : '>'} last AND left - coalesce(n, 0) > 0),
        m AS MATERIALIZED (
-         SELECT ph AS mh, max(plo, (pm + k.value) * ${MINUTE_MS}) AS mlo,
-                min(phi, (pm + k.value) * ${MINUTE_MS} + ${MINUTE_MS - 1}) AS mhi
-         FROM p CROSS JOIN json_each(?) k
-         WHERE (pm + k.value) * ${MINUTE_MS} BETWEEN plo - ${MINUTE_MS - 1} AND phi
-         AND EXISTS (SELECT 1 FROM event_counts c WHERE c.unit = ${ROLLUP_UNITS.at(-1)!} AND c.slot = pm + k.value
-           AND c.host = ph AND (${guide.where})))
-       SELECT ${EVENT_COLUMNS} FROM m CROSS JOIN events e
-       ON ${valueSql('host.name')} = mh AND ${sqlKeyRange('e.rowid', 'mlo', 'mhi')}
-       WHERE (${withoutLive(sql.where)}) ORDER BY e.rowid ${dir} LIMIT ?`;
+         SELECT ph AS mh, max(lo, minute * ${MINUTE_MS}) AS mlo, min(hi, minute * ${MINUTE_MS} + ${MINUTE_MS - 1}) AS mhi,
+                n AS mn FROM probe WHERE n > 0)
+       SELECT ${EVENT_COLUMNS}, e.rowid FROM m CROSS JOIN events e ON e.rowid = (
+         SELECT e.rowid FROM events e WHERE ${hostMinute} AND (${where}) ORDER BY e.rowid ${dir} LIMIT 1)
+       WHERE mn = 1
+       UNION ALL
+       SELECT ${EVENT_COLUMNS}, e.rowid FROM m CROSS JOIN events e ON ${hostMinute} WHERE mn > 1 AND (${where})
+       ORDER BY ${EVENT_COLUMN_COUNT + 1} ${dir} LIMIT ?`;
     const rows: EventRow[] = [];
-    let pending: [host: string, minute: number, from: number, to: number][] = [];
+    let pending: [host: string, first: number, last: number, n: number, from: number, to: number][] = [];
     // Matches the rollup counts in the pending slots: once they could fill the page, they are read.
     let counted = 0;
     const flush = (): void => {
@@ -319,8 +329,9 @@ export class EmbeddedSearch {
       const found = this.rows(
         byHost,
         JSON.stringify(pending),
-        MINUTE_OFFSETS,
         ...guide.params,
+        ...guide.params,
+        ...sql.params,
         ...sql.params,
         limit - rows.length,
       );
@@ -331,9 +342,11 @@ export class EmbeddedSearch {
     for (const part of this.matchingRanges(guide, fromMs, toMs, scan.order)) {
       this.functions.check();
       const { from, to, hosts } = part;
-      if (hosts && hosts.length <= NARROW_HOSTS && !hosts.includes('')) {
-        const first = Math.floor(from / MINUTE_MS);
-        for (const host of hosts) pending.push([host, first, from, to]);
+      if (hosts && narrow(hosts)) {
+        // The minutes in the walk's order, first to last.
+        const [first, last] = [Math.floor(from / MINUTE_MS), Math.floor(to / MINUTE_MS)];
+        const [a, b] = step === 1 ? [first, last] : [last, first];
+        for (const [host, n] of hosts) pending.push([host, a, b, n, from, to]);
         counted += part.n;
         if (pending.length >= MINUTE_BATCH || counted >= limit - rows.length) flush();
       } else {
@@ -374,7 +387,7 @@ export class EmbeddedSearch {
        AND host IN (SELECT value FROM json_each(?)) AND (${guide.where})
        GROUP BY slot, host ORDER BY slot ${dir}`,
     );
-    const clip = (unit: number, slot: number, n: number, hosts?: string[]): MatchingRange => ({
+    const clip = (unit: number, slot: number, n: number, hosts?: [string, number][]): MatchingRange => ({
       from: Math.max(fromMs, slot * unit * MINUTE_MS),
       to: Math.min(toMs, (slot + 1) * unit * MINUTE_MS - 1),
       unit,
@@ -394,35 +407,42 @@ export class EmbeddedSearch {
       const complete = full && page[0]!.slot !== lastSlot ? page.filter((r) => r.slot !== lastSlot) : page;
       for (let i = 0; i < complete.length;) {
         const slot = complete[i]!.slot;
-        const hosts: string[] = [];
+        const hosts: [string, number][] = [];
         let n = 0;
         for (; i < complete.length && complete[i]!.slot === slot; i++) {
-          hosts.push(complete[i]!.host);
+          hosts.push([complete[i]!.host, complete[i]!.n]);
           n += complete[i]!.n;
         }
         if (n >= SPARSE_SLOT || (full && complete.length === page.length)) {
           yield clip(coarse, slot, n);
           continue;
         }
-        if (hosts.length <= NARROW_HOSTS && !hosts.includes('')) {
+        if (narrow(hosts)) {
           yield clip(coarse, slot, n, hosts);
           continue;
         }
         const within = Array.from({ length: coarse / fine }, (_, k) => slot * (coarse / fine) + k);
-        const found = minutes.all(fine, JSON.stringify(within), JSON.stringify(hosts), ...guide.params) as {
+        const found = minutes.all(
+          fine,
+          JSON.stringify(within),
+          JSON.stringify(hosts.map(([host]) => host)),
+          ...guide.params,
+        ) as {
           slot: number;
           host: string;
           n: number;
         }[];
         for (let j = 0; j < found.length;) {
           const minute = found[j]!.slot;
-          const minuteHosts: string[] = [];
+          const minuteHosts: [string, number][] = [];
           let inMinute = 0;
           for (; j < found.length && found[j]!.slot === minute; j++) {
-            minuteHosts.push(found[j]!.host);
+            minuteHosts.push([found[j]!.host, found[j]!.n]);
             inMinute += found[j]!.n;
           }
-          yield clip(fine, minute, inMinute, minuteHosts);
+          // The slot's minutes before or after the window have no part in it.
+          const part = clip(fine, minute, inMinute, minuteHosts);
+          if (part.from <= part.to) yield part;
         }
       }
       if (!full) return;
@@ -592,6 +612,14 @@ function hostFilter(hosts: readonly string[]): CompiledSql | null {
     kind: 'or',
     children: hosts.map((value) => ({ kind: 'term', field: 'host.name', value, phrase: true, wildcard: false })),
   });
+}
+
+/**
+ * Whether a sparse slot's or minute's matches come from few enough hosts to be read through the host index, those
+ * hosts' events only; '' is the rollup's name for events without a host, which the index finds under NULL.
+ */
+function narrow(hosts: readonly [host: string, n: number][]): boolean {
+  return hosts.length <= NARROW_HOSTS && hosts.every(([host]) => host !== '');
 }
 
 function filtersOn(node: QueryNode, fields: ReadonlySet<string>): boolean {

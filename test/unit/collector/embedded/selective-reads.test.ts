@@ -174,7 +174,7 @@ describe('selective reads: every page and total exact', () => {
     expect(counts).toEqual([50, 20, 21, 1, 2]);
   });
 
-  it('reads only the hosts the rollup counts matches of in a minute (the last test: it removes counts)', async () => {
+  it('reads only the hosts the rollup counts matches of in a minute (it removes counts)', async () => {
     // Fatal events 12,010 and 12,011 share a minute from two hosts; without node-12's minute row for fatal, the walk
     // and an edge count read only node-11's events of that minute. A walk of the whole minute found both.
     const [a, b] = [all[12_010]!, all[12_011]!];
@@ -199,5 +199,26 @@ describe('selective reads: every page and total exact', () => {
       order: 'desc',
     });
     expect(edge.total).toEqual({ value: 1, relation: 'eq' });
+  });
+
+  it("probes a sparse slot's minutes of a host only until they hold the slot's count (the last test: it changes counts)", async () => {
+    // Slot 5's debug events: node-2's 15,013, 15,601 and 16,213 (minutes 0, 3 and 6) and node-12's 17,999. With
+    // node-2's count for the slot said to be 1, the walk stops at node-2's first minute with matches in its order;
+    // probing every minute found all three.
+    const slot = [all[15_000]!.ms, all[17_999]!.ms] as const;
+    expect(matching((m) => m.level === 'debug', ...slot).map((m) => `${m.id} ${m.host}`)).toEqual([
+      's-15013 node-2',
+      's-15601 node-2',
+      's-16213 node-2',
+      's-17999 node-12',
+    ]);
+    const db = new Database(join(dir, 'events.db'));
+    const changed = db
+      .prepare(`UPDATE event_counts SET n = 1 WHERE unit = 15 AND slot = ? AND host = 'node-2' AND level = 'debug'`)
+      .run(Math.floor(slot[0] / 900_000)).changes;
+    db.close();
+    expect(changed).toBe(1);
+    expect((await pages('log.level:debug', 'desc', 100, ...slot)).ids).toEqual(['s-17999', 's-16213']);
+    expect((await pages('log.level:debug', 'asc', 100, ...slot)).ids).toEqual(['s-15013', 's-17999']);
   });
 });
