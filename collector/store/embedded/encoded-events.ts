@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter } from '../log-store.js';
-import { CanonicalTimeReader } from './canonical-time.js';
+import { CanonicalTimeReader } from '../../ingest/parse/canonical-time.js';
 import { MINUTE_MS } from './count-rollup.js';
 import { ELIDED_TIME_CHARS, elidesTime, storedJson, type ColumnsGiveBack } from './stored-document.js';
 

@@ -12,8 +12,13 @@ export class CanonicalTimeReader {
 
   /** The epoch ms of `text` when it is a canonical UTC time that renders back to itself, otherwise NaN. */
   ms(text: string): number {
+    return text.length === CANONICAL_LENGTH ? this.msOfStart(text) : NaN;
+  }
+
+  /** The same for the first 24 characters of `text` (a line that starts with its time); NaN when it is shorter. */
+  msOfStart(text: string): number {
     if (
-      text.length !== 24 ||
+      text.length < CANONICAL_LENGTH ||
       text.charCodeAt(10) !== T ||
       text.charCodeAt(13) !== COLON ||
       text.charCodeAt(16) !== COLON ||
@@ -40,6 +45,8 @@ export class CanonicalTimeReader {
   }
 }
 
+/** The length of `2026-12-05T10:11:12.345Z`. */
+export const CANONICAL_LENGTH = 24;
 const T = 84;
 const Z = 90;
 const COLON = 58;
