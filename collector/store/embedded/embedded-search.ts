@@ -3,7 +3,7 @@ import type { QueryNode } from '../../query/ast.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
 import { totalBound } from '../total-bound.js';
 import type { ContextRequest, ContextResult, TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
-import { compileSql, LIVE, valueSql, withoutLive, type CompiledSql } from './compile-sql.js';
+import { compileSql, LIVE, withoutLive, type CompiledSql } from './compile-sql.js';
 import {
   MINUTE_MS,
   ROLLUP_UNITS,
@@ -14,7 +14,7 @@ import {
   sourcesCounted,
 } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
-import { nameSql } from './stored-names.js';
+import { HostValues, joinedHostSql, nameSql, type StoredHost } from './stored-names.js';
 import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
 import { prefixWords, type PrefixWords } from './prefix-words.js';
 import type { QueryFunctions } from './sql-functions.js';
@@ -65,6 +65,7 @@ export interface EmbeddedSearchOptions {
 export class EmbeddedSearch {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly words: PrefixWords;
+  private readonly hostValues: HostValues;
 
   constructor(
     private readonly db: Database.Database,
@@ -72,6 +73,7 @@ export class EmbeddedSearch {
     private readonly options: EmbeddedSearchOptions,
   ) {
     this.words = prefixWords(db);
+    this.hostValues = new HostValues(db);
   }
 
   search(request: SearchRequest): SearchPage {
@@ -269,11 +271,11 @@ export class EmbeddedSearch {
     // costs 10-40 µs however few rows it finds, more than the rows of a rare value.
     const byHost = this.statement(
       `SELECT ${EVENT_COLUMNS} FROM json_each(?) j CROSS JOIN events e
-       ON ${valueSql('host.name')} = (j.value ->> 0) AND ${sqlKeyRange('e.rowid', '(j.value ->> 1)', '(j.value ->> 2)')}
+       ON e.host = ${joinedHostSql('j.value', 0)} AND ${sqlKeyRange('e.rowid', '(j.value ->> 2)', '(j.value ->> 3)')}
        WHERE (${withoutLive(sql.where)}) ORDER BY e.rowid ${dir} LIMIT ?`,
     );
     const rows: EventRow[] = [];
-    let pending: [host: string, from: number, to: number][] = [];
+    let pending: [...host: StoredHost, from: number, to: number][] = [];
     const flush = (): void => {
       if (pending.length === 0 || rows.length >= limit) return;
       const found = byHost.all(JSON.stringify(pending), ...sql.params, limit - rows.length) as EventRow[];
@@ -283,7 +285,7 @@ export class EmbeddedSearch {
     for (const [from, to, unit, hosts] of this.matchingRanges(scan.guide, fromMs, toMs, scan.order)) {
       this.functions.check();
       if (unit === ROLLUP_UNITS.at(-1) && hosts && hosts.length <= NARROW_HOSTS && !hosts.includes('')) {
-        for (const host of hosts) pending.push([host, from, to]);
+        for (const host of hosts) pending.push([...this.hostValues.of(host), from, to]);
         if (pending.length >= MINUTE_BATCH) flush();
       } else {
         flush();
@@ -463,7 +465,7 @@ export class EmbeddedSearch {
 }
 
 /** The columns that order the events of one millisecond, as the sort key after the time (rowKey). */
-const TIE_COLUMNS = ['e.host', nameSql('source'), 'e.off', 'e.id'] as const;
+const TIE_COLUMNS = [nameSql('host'), nameSql('source'), 'e.off', 'e.id'] as const;
 
 /**
  * SQL for "the tie columns come strictly after `values` in the `order`", with NULL before every value as in

@@ -268,7 +268,7 @@ export class EmbeddedWriter {
         ms,
         n,
         e.id,
-        e.host,
+        this.names.host(e.host),
         this.names.code(e.service),
         this.names.code(e.level),
         this.names.code(e.source),

@@ -7,8 +7,9 @@ import { MESSAGE_SQL, restoreDocument, type DocumentColumns } from './stored-doc
 
 /** The columns every event read selects, in this order (alias `e`). */
 export const EVENT_COLUMNS =
-  `${sqlMsOf('e.rowid')} AS ms, e.id, e.host, ${nameSql('service')} AS service, ${nameSql('level')} AS level,` +
-  ` ${nameSql('source')} AS source, e.off, ${MESSAGE_SQL} AS message, e.doc, e.ingested, ${nameSql('dataset')} AS dataset`;
+  `${sqlMsOf('e.rowid')} AS ms, e.id, ${nameSql('host')} AS host, ${nameSql('service')} AS service,` +
+  ` ${nameSql('level')} AS level, ${nameSql('source')} AS source, e.off, ${MESSAGE_SQL} AS message, e.doc, e.ingested,` +
+  ` ${nameSql('dataset')} AS dataset`;
 
 /** One event row as read. */
 export type EventRow = DocumentColumns;
