@@ -315,6 +315,33 @@ export class Harvester implements OpenFileView {
     return true;
   }
 
+  /**
+   * The registry entry committing an acknowledged `offset`, or undefined when the file no longer holds the bytes
+   * last read before the reader's position: it was truncated (and maybe written again) and no read pass has
+   * noticed yet. The tail is read from the file now, so in that moment it would be the new content's bytes under
+   * the old generation's offset: a restart would resume the new content there (its first lines never sent), and
+   * the retired entry would no longer recognise a copy of the old content (sent again). The entry then stays as it
+   * was; the next read pass notices the change and starts a new generation.
+   */
+  acknowledgedEntry(source: Source, offset: number): RegistryEntry | undefined {
+    const entry = this.entryFor(source, offset);
+    // Checked after the tail was read: a change after this check came after the tail's read too.
+    return source === this.source && this.readBytesChanged() ? undefined : entry;
+  }
+
+  /** Whether the file no longer holds, just before the reader's position, the bytes read there (a few, read now). */
+  private readBytesChanged(): boolean {
+    const reader = this.reader;
+    const check = reader?.checkBytes;
+    if (this.closed || !reader || !check || check.length === 0) return false;
+    try {
+      const now = bytesBeforeSync(this.fh.fd, reader.position);
+      return now.length < check.length || !now.subarray(now.length - check.length).equals(check);
+    } catch {
+      return false;
+    }
+  }
+
   /** The registry entry of a source at an acknowledged offset. */
   entryFor(source: Source, offset: number): RegistryEntry {
     const entry: RegistryEntry = { ...source.identity, path: this.path, offset };

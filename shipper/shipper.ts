@@ -215,7 +215,8 @@ class ShipperRuntime {
       this.registry.delete(source.key);
       return;
     }
-    this.registry.set(source.harvester.entryFor(source, offset));
+    const entry = source.harvester.acknowledgedEntry(source, offset);
+    if (entry) this.registry.set(entry);
   }
 
   /** A bug in the pipeline: crash loudly rather than stall silently (the registry keeps what was acknowledged). */

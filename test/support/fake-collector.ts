@@ -28,6 +28,12 @@ export interface FakeCollector {
   readonly encodings: string[];
   /** Answers the next `count` requests with `failure` instead of storing them. */
   failNext(count: number, failure: InjectedFailure): void;
+  /** Reads ingest requests but answers none until release(): the shipper's batches stay in flight. */
+  hold(): void;
+  /** Answers the held requests (and every later one) as usual. */
+  release(): void;
+  /** Ingest requests read and waiting for release(). */
+  readonly held: number;
   /** Stops listening and drops open connections: the shipper sees connection errors. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -61,6 +67,9 @@ export async function startFakeCollector(
   const counters = { requests: 0, received: 0, duplicates: 0, failuresAnswered: 0 };
   const encodings: string[] = [];
   const failures: InjectedFailure[] = [];
+  let holding = false;
+  let heldCount = 0;
+  const waiting: (() => void)[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (options.heartbeat && req.method === 'POST' && req.url === '/api/v1/heartbeat') {
@@ -82,6 +91,11 @@ export async function startFakeCollector(
       return;
     }
     const raw = await readBody(req);
+    if (holding) {
+      heldCount++;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+      heldCount--;
+    }
     const failure = failures.shift();
     if (failure) {
       counters.failuresAnswered++;
@@ -154,6 +168,16 @@ export async function startFakeCollector(
     encodings,
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
+    },
+    hold() {
+      holding = true;
+    },
+    release() {
+      holding = false;
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+    get held() {
+      return heldCount;
     },
     down: stopListening,
     async up() {

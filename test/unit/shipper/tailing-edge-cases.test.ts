@@ -133,6 +133,40 @@ describe('tailing that survives rotation, truncation and outages', () => {
     expect([collector.counters.received - received, collector.events.size]).toEqual([0, old + 25_000]);
   });
 
+  it('records the old content as the tail of offsets acknowledged after the file was rewritten', async () => {
+    const file = join(logs, 'app.log');
+    const oldContent = logLines(0, 20_000);
+    const first = logLines(0, 2_000);
+    writeFileSync(file, first);
+    shipper = await startShipper(configFor(), logger, FAST_TIMINGS);
+    await collector.waitFor(() => collector.events.size >= 2_000, 10_000, '2000 events');
+    await sleep(300);
+    // Then the collector reads batches but answers none: max_in_flight batches wait, the reader stops mid-file.
+    collector.hold();
+    appendFileSync(file, oldContent.slice(first.length));
+    await collector.waitFor(() => collector.held >= 2, 10_000, 'two batches in flight');
+    await sleep(300);
+    // Rewritten in one go while those batches wait; their acknowledgements land before any read notices it.
+    writeFileSync(file, logLines(20_000, 45_000));
+    collector.release();
+    const fresh = () => [...stored()].filter((e) => Number(/seq=(\d+)/.exec(e.message)?.[1]) >= 20_000).length;
+    await collector.waitFor(() => fresh() >= 25_000, 20_000, '25000 lines of the new content');
+    await shipper.stop();
+    shipper = undefined;
+    const registry = JSON.parse(await readFile(join(dir, 'data', 'registry.json'), 'utf8')) as {
+      files: { offset: number; tail?: string; retired_at?: number }[];
+    };
+    const old = registry.files.filter((e) => e.retired_at !== undefined);
+    expect(old).toHaveLength(1);
+    // The old generation ends at an offset acknowledged before the rewrite, with the old content's bytes as its
+    // tail. A tail read from the new content would let a restart resume the new content at the old offset, and
+    // would hide that a copy of the old content was already sent.
+    const { offset, tail } = old[0]!;
+    expect(offset).toBeGreaterThanOrEqual(first.length);
+    expect(oldContent[offset - 1]).toBe('\n');
+    expect(Buffer.from(tail ?? '', 'base64').toString()).toBe(oldContent.slice(offset - 32, offset));
+  });
+
   it('gives a file truncated while the shipper was stopped a new generation', async () => {
     const file = join(logs, 'app.log');
     const header = '--- log opened ---\n';
