@@ -17,7 +17,7 @@ import type Database from 'better-sqlite3';
  * newest first" walks the index in key order only for a single value (two of them, a text and a code, made SQLite
  * sort all of X's events in the window first; several hosts ORed lost the window's bounds and read every event of
  * those hosts). So a host keeps one form for good: the hosts an upgraded file already held as text are listed in
- * `host_texts` (hostTextsSql()) and stay text in new rows too; every other host is a code.
+ * `host_texts` (HOST_TEXTS_SQL) and stay text in new rows too; every other host is a code.
  */
 export const NAMED_COLUMNS = ['host', 'service', 'level', 'source', 'dataset'] as const;
 export type NamedColumn = (typeof NAMED_COLUMNS)[number];
