@@ -4,6 +4,8 @@
  * every time it is loaded and its raw bytes can be counted again without reading it back.
  */
 import { gzipSync } from 'node:zlib';
+import { normalizeEvent } from '../collector/ingest/normalize-event.js';
+import type { StoredEvent } from '../collector/store/ecs-document.js';
 import type { DataShape } from './growth-shape.js';
 
 const LEVELS = ['info', 'info', 'info', 'info', 'debug', 'warn', 'error'];
@@ -96,4 +98,26 @@ export async function sendEvents(collectorUrl: string, token: string, set: Event
       }),
     );
   }
+}
+
+/**
+ * The first `count` events of the set as the collector stores them (its own normaliser, one ingest time per batch
+ * of 2,000 as one shipper request gets), for benchmarks that write documents straight to Elasticsearch.
+ */
+export function storedEvents(set: EventSet, count: number): StoredEvent[] {
+  const events: StoredEvent[] = [];
+  const now = Date.now();
+  for (const lines of eventBatches(set, 2000)) {
+    const ctx = { now: new Date(now + events.length).toISOString(), maxMessageBytes: 1 << 20 };
+    for (const text of lines) {
+      const stored = normalizeEvent(
+        { line: events.length, value: JSON.parse(text) as Record<string, unknown>, text },
+        ctx,
+      );
+      if (!('doc' in stored)) throw new Error(`event refused: ${stored.reason}`);
+      events.push(stored);
+      if (events.length === count) return events;
+    }
+  }
+  return events;
 }

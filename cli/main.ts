@@ -23,6 +23,9 @@ function program(): Command {
     .description('run the collector: HTTP API and UI, storing into Elasticsearch or the embedded store')
     .option('--config <file>', 'collector.yml')
     .action(async (opts: { config?: string }) => {
+      // Before the collector's modules are loaded: loading them grew V8's young generation to its largest.
+      const { sizeCollectorHeap } = await import('../collector/heap-sizing.js');
+      sizeCollectorHeap();
       const { runCollector } = await import('../collector/main.js');
       await runCollector(opts);
     });

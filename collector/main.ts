@@ -4,7 +4,6 @@ import { listenOn } from '../protocol/listen.js';
 import { createApp } from './app.js';
 import { loadCollectorConfig, parseListen, type CollectorConfig } from './config.js';
 import { tokenId } from './auth/token-store.js';
-import { sizeCollectorHeap } from './heap-sizing.js';
 import { createStore } from './store/create-store.js';
 import { StoreUnavailableError } from './store/store-errors.js';
 import { createCollectorServer } from './tls/collector-server.js';
@@ -91,9 +90,8 @@ export async function startCollector(config: CollectorConfig, logger: Logger): P
   };
 }
 
-/** `logship collector`: load config, listen, drain on SIGTERM/SIGINT then exit. */
+/** `logship collector`: load config, listen, drain on SIGTERM/SIGINT then exit (cli/main.ts sized V8's heap first). */
 export async function runCollector(opts: { config?: string }): Promise<void> {
-  sizeCollectorHeap();
   const config = loadCollectorConfig(opts.config);
   const logger = pino({ name: 'logship-collector' }, pino.destination(2));
   const running = await startCollector(config, logger);

@@ -147,8 +147,13 @@ export function normalizeEvent(
     if (typeof v.original_bytes === 'number') log.original_bytes = v.original_bytes;
     const originalBase64 = v.original_base64;
     if (originalBase64 !== undefined) {
-      if (typeof originalBase64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(originalBase64))
-        throw new Error('"original_base64" must be base64 text.');
+      // Only base64 exactly as it encodes (padded, standard alphabet, no stray bits) is kept: Elasticsearch refuses
+      // unpadded text in a binary field, and gives any other spelling back in this one, not as it was sent.
+      if (
+        typeof originalBase64 !== 'string' ||
+        Buffer.from(originalBase64, 'base64').toString('base64') !== originalBase64
+      )
+        throw new Error('"original_base64" must be padded standard base64 text.');
       doc['event.original_base64'] = originalBase64;
     } else if (malformed !== undefined) {
       doc['event.original_base64'] = malformed;

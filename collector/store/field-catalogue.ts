@@ -195,9 +195,14 @@ export function parsedFieldType(name: string): FieldType | undefined {
   return known?.parsed ? known.type : undefined;
 }
 
+/** The core fields kept as a path of objects in the document (`host.name` as `host: { name }`), by stored name. */
+export const NESTED_FIELDS: ReadonlySet<string> = new Set(
+  CORE.filter(([name]) => name.includes('.')).map(([name]) => name),
+);
+
 /** The top-level keys of the document that hold core fields as nested objects (`host`, `log`, `event`). */
 export const NESTED_ROOTS: ReadonlySet<string> = new Set(
-  CORE.filter(([name]) => name.includes('.')).map(([name]) => name.slice(0, name.indexOf('.'))),
+  [...NESTED_FIELDS].map((name) => name.slice(0, name.indexOf('.'))),
 );
 
 /**

@@ -57,6 +57,8 @@ function compileTerm(field: FieldFacts, node: Extract<QueryNode, { kind: 'term' 
   // A word such as "web-1" or "10.0.0.1" splits into several tokens; a phrase keeps them together and in order.
   if (field.fullText) return { match_phrase: { [field.name]: value } };
   if (field.type === 'date') return { term: { [field.name]: isoTime(field, value, nowMs) } };
+  // Every event's `event.id` is its `_id`, whose terms are indexed; its own are not (index-templates.ts).
+  if (field.name === 'event.id') return { ids: { values: [value] } };
   return { term: { [field.name]: value } };
 }
 

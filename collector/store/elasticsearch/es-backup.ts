@@ -7,7 +7,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackupError, backupStamp, type OnProgress } from '../backup-error.js';
-import { countsIndex, dailyIndexDay, deadLetterPattern, indexTemplates, searchPattern } from './index-templates.js';
+import { countsIndex, dailyIndexDay, deadLetterPattern, putIndexTemplates, searchPattern } from './index-templates.js';
 
 /** One snapshot as `logship backup list` shows it. */
 export interface EsSnapshot {
@@ -157,8 +157,7 @@ export class EsBackup {
         'BACKUP_RESTORE_CONFLICT',
         `The cluster already has ${clashes.length} of the snapshot's indices (${clashes.slice(0, 5).join(', ')}${clashes.length > 5 ? ', …' : ''}); restore into an empty or new cluster, or delete them first.`,
       );
-    for (const template of indexTemplates(this.indexPrefix, this.replicas))
-      await this.client.indices.putIndexTemplate(template);
+    await putIndexTemplates(this.client, this.indexPrefix, this.replicas);
     // Counts left from the days' earlier events would not describe the restored ones.
     const staleCounts = indices.flatMap((index) => {
       const day = dailyIndexDay(this.indexPrefix, index);

@@ -1,10 +1,10 @@
 import type { estypes } from '@elastic/elasticsearch';
-import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { ContextRequest, ContextResult } from '../read-model.js';
+import { hitOf } from './es-document.js';
 import { eventSort, SORT_LENGTH, type EsReadContext, searchEvents } from './es-read.js';
 import { searchPattern } from './index-templates.js';
 
-type Hit = estypes.SearchHit<EcsDocument>;
+type Hit = estypes.SearchHit<Record<string, unknown>>;
 
 /** How far each side first looks from the anchor: a minute, an hour, then the anchor's whole day, then every day. */
 const STEPS_MS = [60_000, 3_600_000];
@@ -32,7 +32,7 @@ export async function esContext(ctx: EsReadContext, request: ContextRequest): Pr
   if (!anchor?.sort) return null;
   const key = anchor.sort.slice(0, SORT_LENGTH);
   // The anchor's millisecond as the index holds it (its sort key), not as its text reads.
-  const time = typeof key[0] === 'number' ? key[0] : Date.parse(anchor._source!['@timestamp']);
+  const time = typeof key[0] === 'number' ? key[0] : Date.parse(anchor._source!['@timestamp'] as string);
   const iso = (ms: number) => new Date(ms).toISOString();
   const side = async (order: 'asc' | 'desc', size: number) => {
     if (size === 0) return [];
@@ -62,10 +62,10 @@ export async function esContext(ctx: EsReadContext, request: ContextRequest): Pr
       hits = (await read(ctx, { bool: { filter: look } }, order, size, key, index)).hits.hits;
       if (hits.length === size) break;
     }
-    return hits.map((h) => toHit(h._id!, h._source!));
+    return hits.map(hitOf);
   };
   const [before, after] = await Promise.all([side('desc', request.before), side('asc', request.after)]);
-  return { anchor: toHit(anchor._id!, anchor._source!), before: before.reverse(), after };
+  return { anchor: hitOf(anchor), before: before.reverse(), after };
 }
 
 function read(
@@ -76,7 +76,7 @@ function read(
   after?: estypes.SortResults,
   index: string = searchPattern(ctx.indexPrefix),
 ) {
-  return searchEvents<EcsDocument>(
+  return searchEvents<Record<string, unknown>>(
     ctx,
     {
       size,

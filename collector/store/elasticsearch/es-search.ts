@@ -1,6 +1,6 @@
 import { errors, type estypes } from '@elastic/elasticsearch';
-import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { SearchPage, SearchRequest, SortKey } from '../log-store.js';
+import { hitOf } from './es-document.js';
 import { eventQuery, eventSort, guardRead, SORT_LENGTH, type EsReadContext } from './es-read.js';
 import { windowIndices } from './index-templates.js';
 import { totalBound } from '../total-bound.js';
@@ -49,7 +49,7 @@ export class EsSearch {
     const response = await guardRead(
       this.ctx,
       (t) =>
-        client.search<EcsDocument>(
+        client.search<Record<string, unknown>>(
           {
             ...(pit
               ? { pit: { id: pit, keep_alive: PIT_KEEP_ALIVE } }
@@ -70,7 +70,7 @@ export class EsSearch {
         ),
       request.signal,
     );
-    const hits = response.hits.hits.map((h) => toHit(h._id!, h._source!));
+    const hits = response.hits.hits.map(hitOf);
     const last = response.hits.hits.at(-1);
     const total = response.hits.total;
     const more = hits.length === request.limit && last?.sort !== undefined;

@@ -30,7 +30,7 @@ import { guardEs } from './es-errors.js';
 import { EsSearch } from './es-search.js';
 import { EsWriter } from './es-writer.js';
 import { BulkAnswerSerializer } from './bulk-answer-serializer.js';
-import { indexTemplates } from './index-templates.js';
+import { putIndexTemplates } from './index-templates.js';
 import { EsAlertRecords } from './es-alert-records.js';
 import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import { esClientOptions, nodeLabel, type EsConnection } from './es-connection.js';
@@ -118,9 +118,7 @@ export class EsStore implements LogStore {
   /** Puts the templates once; a failed try is retried by the next caller. */
   private ensureTemplates(): Promise<void> {
     this.templates ??= guardEs(this.logger, async () => {
-      for (const template of indexTemplates(this.options.indexPrefix, this.options.replicas)) {
-        await this.client.indices.putIndexTemplate(template);
-      }
+      await putIndexTemplates(this.client, this.options.indexPrefix, this.options.replicas);
     }).catch((err: unknown) => {
       this.templates = null;
       throw err;

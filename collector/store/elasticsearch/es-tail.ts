@@ -1,8 +1,8 @@
 import type { estypes } from '@elastic/elasticsearch';
 import { compileElasticsearch } from './compile-elasticsearch.js';
 import type { QueryNode } from '../../query/ast.js';
-import { toHit, type EcsDocument } from '../ecs-document.js';
 import type { TailCountRequest, TailEvent, TailRequest } from '../read-model.js';
+import { hitOf } from './es-document.js';
 import { shardsStarting } from './es-errors.js';
 import { guardRead, type EsReadContext, searchEvents } from './es-read.js';
 import { searchPattern } from './index-templates.js';
@@ -14,7 +14,7 @@ import { searchPattern } from './index-templates.js';
  */
 export async function esTail(ctx: EsReadContext, request: TailRequest): Promise<TailEvent[]> {
   const response = await whileShardsStart(null, () =>
-    searchEvents<EcsDocument>(ctx, {
+    searchEvents<Record<string, unknown>>(ctx, {
       size: request.limit,
       track_total_hits: false,
       sort: [{ 'event.ingested': { order: 'asc' } }, { 'event.id': { order: 'asc' } }],
@@ -24,7 +24,7 @@ export async function esTail(ctx: EsReadContext, request: TailRequest): Promise<
   );
   if (!response) return [];
   return response.hits.hits.map((h) => ({
-    hit: toHit(h._id!, h._source!),
+    hit: hitOf(h),
     position: { ingestedMs: Number(h.sort?.[0]), id: String(h.sort?.[1]) },
   }));
 }

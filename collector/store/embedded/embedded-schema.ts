@@ -241,7 +241,7 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   (db) => db.exec(NAMES_DDL),
   // 3 → 4: the rollup counts by source, and per day.
   addSourceToRollup,
-  // 4 → 5: older rows keep their messages as TEXT, which every read takes as they are (MESSAGE_SQL).
+  // 4 → 5: older rows keep their messages as TEXT, which every read takes as they are (storedMessage).
   () => undefined,
   // 5 → 6: older rows keep their host names as TEXT, which every read takes as they are, and the hosts they name
   // stay text in new rows (stored-names.ts).

@@ -14,8 +14,16 @@ import {
   sourcesCounted,
 } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
-import { HostValues, joinedHostSql, nameSql, type StoredHost } from './stored-names.js';
-import { EVENT_COLUMNS, rowKey, rowToHit, sortRows, type EventRow } from './event-rows.js';
+import { keyValueSql, nameSql } from './stored-names.js';
+import {
+  EVENT_COLUMN_COUNT,
+  EVENT_COLUMNS,
+  EventRowReader,
+  rowKey,
+  rowToHit,
+  sortRows,
+  type EventRow,
+} from './event-rows.js';
 import { prefixWords, type PrefixWords } from './prefix-words.js';
 import type { QueryFunctions } from './sql-functions.js';
 
@@ -44,8 +52,20 @@ const SPARSE_SLOT = 32;
  * with more, reading the whole minute in key order costs less than the lookups and the sort.
  */
 const NARROW_HOSTS = 8;
-/** (host, minute) pairs read by one statement in a guided walk. */
+/** (host, slot) pairs read by one statement in a guided walk. */
 const MINUTE_BATCH = 64;
+
+/**
+ * A part of a guided walk's window: a slot of `unit` minutes clipped to the window, with the matches the rollup
+ * counts in the whole slot and, for a sparse one, the hosts they come from with their counts.
+ */
+interface MatchingRange {
+  from: number;
+  to: number;
+  unit: number;
+  n: number;
+  hosts?: [host: string, n: number][];
+}
 
 /** A row with the low bits of its key: `ms` and `n` give the rowid back exactly (keyOf in event-key.ts). */
 export type KeyedRow = EventRow & { n: number };
@@ -65,7 +85,7 @@ export interface EmbeddedSearchOptions {
 export class EmbeddedSearch {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly words: PrefixWords;
-  private readonly hostValues: HostValues;
+  private readonly reader: EventRowReader;
 
   constructor(
     private readonly db: Database.Database,
@@ -73,7 +93,7 @@ export class EmbeddedSearch {
     private readonly options: EmbeddedSearchOptions,
   ) {
     this.words = prefixWords(db);
-    this.hostValues = new HostValues(db);
+    this.reader = new EventRowReader(db);
   }
 
   search(request: SearchRequest): SearchPage {
@@ -109,7 +129,7 @@ export class EmbeddedSearch {
 
   /** The row of one event id, if stored. */
   eventRow(id: string): EventRow | undefined {
-    return this.statement(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`).get(id) as EventRow | undefined;
+    return this.rows(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`, id)[0];
   }
 
   context(request: ContextRequest): ContextResult | null {
@@ -160,19 +180,16 @@ export class EmbeddedSearch {
   tail(request: TailRequest): TailEvent[] {
     const sql = compileSql(request.query);
     const after = request.after ? ' AND (e.ingested > ? OR e.id > ?)' : '';
-    const rows = this.functions.withDeadline(
-      this.options.searchTimeoutMs,
-      () =>
-        this.statement(
-          `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${after}${tailFts(sql)} AND (${sql.where})
+    const rows = this.functions.withDeadline(this.options.searchTimeoutMs, () =>
+      this.rows(
+        `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${after}${tailFts(sql)} AND (${sql.where})
            ORDER BY e.ingested, e.id LIMIT ?`,
-        ).all(
-          request.sinceMs,
-          ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
-          ...(sql.fts ? [sql.fts] : []),
-          ...sql.params,
-          request.limit,
-        ) as EventRow[],
+        request.sinceMs,
+        ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
+        ...(sql.fts ? [sql.fts] : []),
+        ...sql.params,
+        request.limit,
+      ),
     );
     return rows.map((row) => ({ hit: rowToHit(row), position: { ingestedMs: row.ingested, id: row.id } }));
   }
@@ -201,11 +218,14 @@ export class EmbeddedSearch {
    */
   keyedRows(fromMs: number, toMs: number, after: bigint | null, limit: number): KeyedRow[] {
     if (limit <= 0 || fromMs > toMs) return [];
-    return this.statement(
+    const values = this.statement(
       `SELECT ${EVENT_COLUMNS}, e.rowid & ${KEYS_PER_MS - 1} AS n FROM events e
        WHERE e.rowid BETWEEN max(${sqlKeyOf('?')}, coalesce(? + 1, ${sqlKeyOf('?')})) AND ${sqlLastKeyOf('?')}
        ORDER BY e.rowid LIMIT ?`,
-    ).all(fromMs, after, fromMs, toMs, limit) as KeyedRow[];
+    )
+      .raw(true)
+      .all(fromMs, after, fromMs, toMs, limit) as unknown[][];
+    return values.map((v) => ({ ...this.reader.row(v), n: v[EVENT_COLUMN_COUNT] as number }));
   }
 
   /**
@@ -247,51 +267,95 @@ export class EmbeddedSearch {
     const dir = scan.order === 'asc' ? 'ASC' : 'DESC';
     const { sql } = scan;
     if (sql.fts) {
-      return this.statement(
+      return this.rows(
         `SELECT ${EVENT_COLUMNS} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
          WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}
          AND (${sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
-      ).all(sql.fts, fromMs, toMs, ...sql.params, limit) as EventRow[];
-    }
-    const range = (where: string, hosts = '1') =>
-      this.statement(
-        `SELECT ${EVENT_COLUMNS} FROM events e
-         WHERE (${hosts}) AND ${sqlKeyRange('e.rowid', '?', '?')}
-         AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`,
+        sql.fts,
+        fromMs,
+        toMs,
+        ...sql.params,
+        limit,
       );
-    if (!scan.guide) return range(sql.where).all(fromMs, toMs, ...sql.params, limit) as EventRow[];
-    // A guided walk reads the minutes the rollup counts few matches in: such a statement reads the events of one
-    // minute at most, so the deadline is checked between them rather than per row (a third of the walk's time:
+    }
+    const range = (where: string) =>
+      `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}
+       AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`;
+    if (!scan.guide) return this.rows(range(sql.where), fromMs, toMs, ...sql.params, limit);
+    const guide = scan.guide;
+    // A guided walk reads the minutes the rollup counts few matches in: such a statement reads the events of a few
+    // minutes at most, so the deadline is checked between them rather than per row (a third of the walk's time:
     // 0.35 → 0.11 ms per minute of 1,000 events). Whole slots keep the check per row.
     const slot = range(sql.where);
     const minute = range(withoutLive(sql.where));
-    // Of a minute, only the events of the hosts the rollup counts its matches from, through the host index: a minute
-    // of 30 hosts holds ~1,000 events at 10M, and reading all of them for the one at a rare level made the walk grow
-    // with the data (25 ms for 100 such events). Consecutive such minutes are read by one statement: a statement
-    // costs 10-40 µs however few rows it finds, more than the rows of a rare value.
-    const byHost = this.statement(
-      `SELECT ${EVENT_COLUMNS} FROM json_each(?) j CROSS JOIN events e
-       ON e.host = ${joinedHostSql('j.value', 0)} AND ${sqlKeyRange('e.rowid', '(j.value ->> 2)', '(j.value ->> 3)')}
-       WHERE (${withoutLive(sql.where)}) ORDER BY e.rowid ${dir} LIMIT ?`,
-    );
+    // Of a sparse slot, only the minutes the rollup counts matches of a host in, and only that host's events, through
+    // the host index: a minute of 30 hosts holds ~1,000 events at 10M, and reading all of them for the one at a rare
+    // level made the walk grow with the data (25 ms for 100 such events). The minutes are probed one lookup each on
+    // the rollup key (unit, minute, host) in the walk's order within the statement that reads their events, and the
+    // probing stops once they hold the slot's count for the host: a statement costs 10-40 µs however few rows it
+    // finds, and a statement per slot to list its minutes cost more than the events of a rare level (42 µs per slot
+    // at 10M). A minute the rollup counts one match in is read up to that match (LIMIT 1), about half of its ~33
+    // events of the host at 10M. The statement reads the pending (host, slot) pairs of several slots at once; their
+    // values are taken out of their JSON once (MATERIALIZED): `->>` parses the element's text again at each use.
+    const step = scan.order === 'asc' ? 1 : -1;
+    const counts = (minute: string, host: string) =>
+      `(SELECT sum(c.n) FROM event_counts c WHERE c.unit = ${ROLLUP_UNITS.at(-1)!} AND c.slot = ${minute}
+        AND c.host = ${host} AND (${guide.where}))`;
+    const hostMinute = `e.host = mv AND ${sqlKeyRange('e.rowid', 'mlo', 'mhi')}`;
+    const where = withoutLive(sql.where);
+    // A pair names its host twice: as the rollup keeps it (text) and as its rows hold it (NameReader.hostKey(), a
+    // code for most), which the host index is joined on.
+    const byHost = `WITH RECURSIVE p AS MATERIALIZED (
+         SELECT j.value ->> 0 AS ph, j.value ->> 1 AS pk, j.value ->> 2 AS pfirst, j.value ->> 3 AS plast,
+                j.value ->> 4 AS pn, j.value ->> 5 AS plo, j.value ->> 6 AS phi FROM json_each(?) j),
+       probe(ph, hv, minute, last, left, n, lo, hi) AS (
+         SELECT ph, ${keyValueSql('pk')}, pfirst, plast, pn, ${counts('pfirst', 'ph')}, plo, phi FROM p
+         UNION ALL
+         SELECT ph, hv, minute + ${step}, last, left - coalesce(n, 0), ${counts(`minute + ${step}`, 'ph')}, lo, hi
+         FROM probe WHERE minute ${step === 1 ? '<' : '>'} last AND left - coalesce(n, 0) > 0),
+       m AS MATERIALIZED (
+         SELECT hv AS mv, max(lo, minute * ${MINUTE_MS}) AS mlo, min(hi, minute * ${MINUTE_MS} + ${MINUTE_MS - 1}) AS mhi,
+                n AS mn FROM probe WHERE n > 0)
+       SELECT ${EVENT_COLUMNS}, e.rowid FROM m CROSS JOIN events e ON e.rowid = (
+         SELECT e.rowid FROM events e WHERE ${hostMinute} AND (${where}) ORDER BY e.rowid ${dir} LIMIT 1)
+       WHERE mn = 1
+       UNION ALL
+       SELECT ${EVENT_COLUMNS}, e.rowid FROM m CROSS JOIN events e ON ${hostMinute} WHERE mn > 1 AND (${where})
+       ORDER BY ${EVENT_COLUMN_COUNT + 1} ${dir} LIMIT ?`;
     const rows: EventRow[] = [];
-    let pending: [...host: StoredHost, from: number, to: number][] = [];
+    let pending: [host: string, key: string, first: number, last: number, n: number, from: number, to: number][] = [];
+    // Matches the rollup counts in the pending slots: once they could fill the page, they are read.
+    let counted = 0;
     const flush = (): void => {
       if (pending.length === 0 || rows.length >= limit) return;
-      const found = byHost.all(JSON.stringify(pending), ...sql.params, limit - rows.length) as EventRow[];
+      const found = this.rows(
+        byHost,
+        JSON.stringify(pending),
+        ...guide.params,
+        ...guide.params,
+        ...sql.params,
+        ...sql.params,
+        limit - rows.length,
+      );
       pending = [];
+      counted = 0;
       for (const row of found) rows.push(row);
     };
-    for (const [from, to, unit, hosts] of this.matchingRanges(scan.guide, fromMs, toMs, scan.order)) {
+    for (const part of this.matchingRanges(guide, fromMs, toMs, scan.order)) {
       this.functions.check();
-      if (unit === ROLLUP_UNITS.at(-1) && hosts && hosts.length <= NARROW_HOSTS && !hosts.includes('')) {
-        for (const host of hosts) pending.push([...this.hostValues.of(host), from, to]);
-        if (pending.length >= MINUTE_BATCH) flush();
+      const { from, to, hosts } = part;
+      if (hosts && narrow(hosts)) {
+        // The minutes in the walk's order, first to last.
+        const [first, last] = [Math.floor(from / MINUTE_MS), Math.floor(to / MINUTE_MS)];
+        const [a, b] = step === 1 ? [first, last] : [last, first];
+        for (const [host, n] of hosts) pending.push([host, this.reader.names.hostKey(host), a, b, n, from, to]);
+        counted += part.n;
+        if (pending.length >= MINUTE_BATCH || counted >= limit - rows.length) flush();
       } else {
         flush();
         if (rows.length >= limit) break;
-        const statement = unit === ROLLUP_UNITS.at(-1) ? minute : slot;
-        for (const row of statement.all(from, to, ...sql.params, limit - rows.length) as EventRow[]) rows.push(row);
+        const statement = part.unit === ROLLUP_UNITS.at(-1) ? minute : slot;
+        for (const row of this.rows(statement, from, to, ...sql.params, limit - rows.length)) rows.push(row);
       }
       if (rows.length >= limit) break;
     }
@@ -301,16 +365,17 @@ export class EmbeddedSearch {
 
   /**
    * The parts of [fromMs, toMs] that hold matching events by the rollup, in the walk's order: each 15-minute slot
-   * with matches, or only its minutes with matches when it has few. Service and level have no index
-   * (embedded-schema.ts): a value in 10 of 1,000,000 events was a walk of every row (430–550 ms); this walks
-   * only the minutes that hold it. A common value's first slot usually fills the page.
+   * with matches, whole when it has many; when it has few, with the hosts they come from (their minutes are found on
+   * the rollup key when read), or, from more hosts than are read one by one, as its minutes with matches. Service and
+   * level have no index (embedded-schema.ts): a value in 10 of 1,000,000 events was a walk of every row (430–550 ms);
+   * this walks only the minutes that hold it. A common value's first slot usually fills the page.
    */
   private *matchingRanges(
     guide: RollupFilter,
     fromMs: number,
     toMs: number,
     order: 'asc' | 'desc',
-  ): Generator<[from: number, to: number, unit: number, hosts?: string[]]> {
+  ): Generator<MatchingRange> {
     const dir = order === 'asc' ? 'ASC' : 'DESC';
     // A row per (slot, host) with matches, in the rollup key's order: the slot's sum tells whole slot or minutes, and
     // its hosts find the minute rows on the key (unit, slot, host) instead of reading every host's rows of 15 minutes
@@ -320,15 +385,17 @@ export class EmbeddedSearch {
        GROUP BY slot, host ORDER BY slot ${dir}, host ${dir} LIMIT ${GUIDE_PAGE}`,
     );
     const minutes = this.statement(
-      `SELECT slot, host FROM event_counts WHERE unit = ? AND slot IN (SELECT value FROM json_each(?))
+      `SELECT slot, host, sum(n) AS n FROM event_counts WHERE unit = ? AND slot IN (SELECT value FROM json_each(?))
        AND host IN (SELECT value FROM json_each(?)) AND (${guide.where})
        GROUP BY slot, host ORDER BY slot ${dir}`,
     );
-    const clip = (unit: number, slot: number): [number, number, number] => [
-      Math.max(fromMs, slot * unit * MINUTE_MS),
-      Math.min(toMs, (slot + 1) * unit * MINUTE_MS - 1),
+    const clip = (unit: number, slot: number, n: number, hosts?: [string, number][]): MatchingRange => ({
+      from: Math.max(fromMs, slot * unit * MINUTE_MS),
+      to: Math.min(toMs, (slot + 1) * unit * MINUTE_MS - 1),
       unit,
-    ];
+      n,
+      ...(hosts ? { hosts } : {}),
+    });
     // The two finest units: a slot of the coarser is walked whole or by its minutes.
     const [coarse, fine] = ROLLUP_UNITS.slice(-2) as [number, number];
     let first = Math.floor(fromMs / (coarse * MINUTE_MS));
@@ -342,26 +409,42 @@ export class EmbeddedSearch {
       const complete = full && page[0]!.slot !== lastSlot ? page.filter((r) => r.slot !== lastSlot) : page;
       for (let i = 0; i < complete.length;) {
         const slot = complete[i]!.slot;
-        const hosts: string[] = [];
+        const hosts: [string, number][] = [];
         let n = 0;
         for (; i < complete.length && complete[i]!.slot === slot; i++) {
-          hosts.push(complete[i]!.host);
+          hosts.push([complete[i]!.host, complete[i]!.n]);
           n += complete[i]!.n;
         }
         if (n >= SPARSE_SLOT || (full && complete.length === page.length)) {
-          yield clip(coarse, slot);
+          yield clip(coarse, slot, n);
+          continue;
+        }
+        if (narrow(hosts)) {
+          yield clip(coarse, slot, n, hosts);
           continue;
         }
         const within = Array.from({ length: coarse / fine }, (_, k) => slot * (coarse / fine) + k);
-        const found = minutes.all(fine, JSON.stringify(within), JSON.stringify(hosts), ...guide.params) as {
+        const found = minutes.all(
+          fine,
+          JSON.stringify(within),
+          JSON.stringify(hosts.map(([host]) => host)),
+          ...guide.params,
+        ) as {
           slot: number;
           host: string;
+          n: number;
         }[];
         for (let j = 0; j < found.length;) {
           const minute = found[j]!.slot;
-          const minuteHosts: string[] = [];
-          for (; j < found.length && found[j]!.slot === minute; j++) minuteHosts.push(found[j]!.host);
-          yield [...clip(fine, minute), minuteHosts];
+          const minuteHosts: [string, number][] = [];
+          let inMinute = 0;
+          for (; j < found.length && found[j]!.slot === minute; j++) {
+            minuteHosts.push([found[j]!.host, found[j]!.n]);
+            inMinute += found[j]!.n;
+          }
+          // The slot's minutes before or after the window have no part in it.
+          const part = clip(fine, minute, inMinute, minuteHosts);
+          if (part.from <= part.to) yield part;
         }
       }
       if (!full) return;
@@ -385,11 +468,17 @@ export class EmbeddedSearch {
     const from = sql.fts
       ? `events_fts f CROSS JOIN events e ON e.rowid = f.rowid WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}`
       : `events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}`;
-    return this.statement(
+    return this.rows(
       `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.rowid IN (
          SELECT e.rowid FROM ${from} AND (${sql.where}) AND (${cursor.sql}) ORDER BY ${order} LIMIT ?)
        ORDER BY ${order}`,
-    ).all(...(sql.fts ? [sql.fts] : []), ms, ms, ...sql.params, ...cursor.params, limit) as EventRow[];
+      ...(sql.fts ? [sql.fts] : []),
+      ms,
+      ms,
+      ...sql.params,
+      ...cursor.params,
+      limit,
+    );
   }
 
   /** The exact count from the per-minute rollup plus the edges, or null when the query needs more than it keeps. */
@@ -450,6 +539,11 @@ export class EmbeddedSearch {
     )
       .pluck()
       .get(...(narrowed ? narrowed.params : []), scan.fromMs, scan.toMs, ...sql.params, cap + 1) as number;
+  }
+
+  /** The event rows of a statement selecting EVENT_COLUMNS. */
+  private rows(sql: string, ...params: unknown[]): EventRow[] {
+    return this.reader.all(this.statement(sql), params);
   }
 
   /** Prepared statements by SQL text; queries repeat (same filters, other values), so the cache stays small. */
@@ -520,6 +614,14 @@ function hostFilter(hosts: readonly string[]): CompiledSql | null {
     kind: 'or',
     children: hosts.map((value) => ({ kind: 'term', field: 'host.name', value, phrase: true, wildcard: false })),
   });
+}
+
+/**
+ * Whether a sparse slot's or minute's matches come from few enough hosts to be read through the host index, those
+ * hosts' events only; '' is the rollup's name for events without a host, which the index finds under NULL.
+ */
+function narrow(hosts: readonly [host: string, n: number][]): boolean {
+  return hosts.length <= NARROW_HOSTS && hosts.every(([host]) => host !== '');
 }
 
 function filtersOn(node: QueryNode, fields: ReadonlySet<string>): boolean {

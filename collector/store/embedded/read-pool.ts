@@ -3,7 +3,9 @@ import { CodedError } from '../../../protocol/coded-error.js';
 import { QueryError, readCancelled, type QueryErrorCode } from '../../query/query-error.js';
 import { StoreUnavailableError } from '../store-errors.js';
 import {
+  unpackPage,
   WINDOW_SCANS,
+  type PackedPage,
   type ReadFailure,
   type ReadOp,
   type ReadOps,
@@ -187,7 +189,8 @@ export class ReadPool {
     const job = thread.job;
     thread.job = null;
     thread.worker.unref();
-    if (answer.ok) this.settle(job, undefined, answer.value);
+    if (answer.ok)
+      this.settle(job, undefined, job.op === 'search' ? unpackPage(answer.value as PackedPage) : answer.value);
     else this.settle(job, rebuild(answer.error));
     if (thread.gone) return;
     this.dispatch();

@@ -14,7 +14,13 @@ import { EmbeddedDeadLetters } from './embedded-dead-letters.js';
 import { configureReader } from './embedded-schema.js';
 import { clampMs, EmbeddedSearch } from './embedded-search.js';
 import { keyOf } from './event-key.js';
-import type { ReadFailure, ReadRequest, ReadResponse, ReadWorkerData } from './read-protocol.js';
+import {
+  packPage,
+  type ReadFailure,
+  type ReadRequest,
+  type ReadResponse,
+  type ReadWorkerData,
+} from './read-protocol.js';
 import { QueryFunctions } from './sql-functions.js';
 
 const data = workerData as ReadWorkerData;
@@ -53,7 +59,7 @@ function run(request: ReadRequest): unknown {
   const r = open();
   switch (request.op) {
     case 'search':
-      return r.search.search(request.args);
+      return packPage(r.search.search(request.args));
     case 'histogram':
       return r.aggregations.histogram(request.args);
     case 'fields':

@@ -1,11 +1,10 @@
 import type { Level } from '../../../protocol/event.js';
 import type { EcsDocument } from '../ecs-document.js';
-import { sqlMsOf } from './event-key.js';
 
 /**
  * The message as the `message` column keeps it. A line that begins with its own event time in the form
  * `Date.prototype.toISOString()` writes (`2026-12-05T10:11:12.345Z …`, the event's `@timestamp` exactly) is kept
- * without those 24 characters, as a BLOB of the rest's UTF-8: the row key gives them back (MESSAGE_SQL), so they
+ * without those 24 characters, as a BLOB of the rest's UTF-8: the row key gives them back (storedMessage), so they
  * cost nothing on disk and are not words of the full-text index, which indexes what the column holds. In
  * bench/embedded-store.ts, whose lines all begin so, that was 24 of the message's 82 bytes and 6 of its ~16
  * indexed words. Any other message, and every message of files before schema version 5, is TEXT as written.
@@ -14,7 +13,7 @@ export const ELIDED_TIME_CHARS = 24;
 
 /**
  * Whether `message` begins with `timestamp`, the event's time as toISOString() renders its `ms` (the caller knows
- * that it does), and can be kept without it: MESSAGE_SQL renders the time back from the key from 1970 on (every
+ * that it does), and can be kept without it: a read renders the time back from the key from 1970 on (every
  * key is an accepted time, 1970 to 2199: event-key.ts). Only a time followed by a space, a tab or nothing: after
  * `…345Zfoo` the index would have the word `foo`, where the whole message has `345zfoo`, so leaving the time out
  * would change which words the line has beyond the time's own.
@@ -28,14 +27,13 @@ export function elidesTime(message: string, timestamp: string, ms: number): bool
 const SPACE = 0x20;
 const TAB = 0x09;
 
-/** SQL for the time toISOString() gives the key `key`, for keys from 1970 on (integer arithmetic: exact). */
-export function sqlIsoTimeOf(key: string): string {
-  const ms = sqlMsOf(key);
-  return `strftime('%Y-%m-%dT%H:%M:%S', ${ms} / 1000, 'unixepoch') || printf('.%03dZ', ${ms} % 1000)`;
+/**
+ * The message as written, from what the `message` column holds as text and whether it is kept without its time
+ * (a BLOB): then `time`, the row key's time as toISOString() writes it, goes back in front.
+ */
+export function storedMessage(text: string, timeElided: boolean, time: string): string {
+  return timeElided ? time + text : text;
 }
-
-/** SQL for the message of the events row aliased `e`, as written: its time put back where it was left out. */
-export const MESSAGE_SQL = `(CASE WHEN typeof(e.message) = 'blob' THEN ${sqlIsoTimeOf('e.rowid')} || CAST(e.message AS TEXT) ELSE e.message END)`;
 
 /**
  * SQL for the text whose words are the message's words, of the events row aliased `e`: what the column holds (the
@@ -99,6 +97,8 @@ export interface DocumentColumns {
   doc: string;
   /** Null in rows of version-1 files, whose document holds it (embedded-schema.ts). */
   dataset: string | null;
+  /** `ms` as toISOString() writes it, when the read has rendered it already. */
+  time?: string;
 }
 
 /** The document as written, from its JSON and its columns (storedJson() in reverse). */
@@ -106,7 +106,9 @@ export function restoreDocument(row: DocumentColumns): EcsDocument {
   const stored = JSON.parse(row.doc) as Partial<EcsDocument>;
   // `@timestamp` first, where the document had it (exports and hits keep the order the event was written in).
   const doc = (
-    stored['@timestamp'] === undefined ? { '@timestamp': new Date(row.ms).toISOString(), ...stored } : stored
+    stored['@timestamp'] === undefined
+      ? { '@timestamp': row.time ?? new Date(row.ms).toISOString(), ...stored }
+      : stored
   ) as EcsDocument;
   doc.message = row.message;
   if (row.host !== null) doc.host ??= { name: row.host };

@@ -40,61 +40,96 @@ export function nameOf(expr: string): string {
 }
 
 /**
- * SQL for "the named column holds the text `value`" (an SQL expression, `?` by default: bind codeEqualsParams()): its
- * code (looked up once per statement, or once per row of a joined list) or, in older rows, the text itself; for the
- * host the one of them its rows hold, which its index finds as one value. A name not in the table gives an empty
- * blob, which no row holds, rather than NULL, so the test is never NULL where the column is not (NOT keeps the rows
- * it did not match).
+ * SQL for a named column of the events row aliased `e` as a key NameReader.name() turns into its text: a code's hex
+ * digits, or `=` and the text a row holds instead (an older row, or a host kept as text). Reads that return rows
+ * look their names up in JavaScript: the lookup in SQL (nameSql) cost about 0.5 µs per column of each row returned,
+ * and a page of 100 rows has 500 of them.
  */
-export function codeEqualsSql(column: NamedColumn, value = '?'): string {
-  const code = `coalesce((SELECT code FROM names WHERE name = ${value}), x'')`;
-  if (column === 'host') {
-    return `e.host = (CASE WHEN EXISTS (SELECT 1 FROM host_texts WHERE name = ${value}) THEN ${value} ELSE ${code} END)`;
+export function nameKeySql(column: NamedColumn): string {
+  return `(CASE WHEN typeof(e.${column}) = 'blob' THEN hex(e.${column}) ELSE '=' || e.${column} END)`;
+}
+
+/** SQL for the value rows hold under the key `key` (an SQL expression) of nameKeySql: nameKeySql in reverse. */
+export function keyValueSql(key: string): string {
+  return `(CASE WHEN substr(${key}, 1, 1) = '=' THEN substr(${key}, 2) ELSE unhex(${key}) END)`;
+}
+
+/**
+ * The reading side of `names`, once per reader: the text of a key read through nameKeySql, and the key of what the
+ * rows of a host hold. A code always names the same value (names are never deleted or renumbered, stored-names
+ * above), nor does `host_texts` change after the upgrade that wrote it, so what a read looked up holds for every
+ * later read; a code the table does not hold gives null, as nameSql does.
+ */
+export class NameReader {
+  private readonly names = new Map<string, string>();
+  private readonly hosts = new Map<string, string>();
+  private readonly find: Database.Statement;
+  private readonly findHost: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.find = db.prepare(`SELECT name FROM names WHERE code = unhex(?)`).pluck();
+    this.findHost = db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM host_texts WHERE name = ?) AS text, (SELECT hex(code) FROM names WHERE name = ?) AS code`,
+    );
   }
-  return `e.${column} IN (${value}, ${code})`;
+
+  name(key: string | null): string | null {
+    if (key === null) return null;
+    if (key.charCodeAt(0) === TEXT_MARK) return key.slice(1);
+    const known = this.names.get(key);
+    if (known !== undefined) return known;
+    const name = this.find.get(key) as string | undefined;
+    if (name === undefined) return null;
+    remember(this.names, key, name);
+    return name;
+  }
+
+  /**
+   * The key of what the rows of host `name` hold (its code, or its text for a host kept as text or one without a
+   * code, which no row holds), for a statement that joins a list of hosts on the host index through keyValueSql (a
+   * rare level's walk: one per host and slot). codeEqualsSql() on the joined value looked the host up once per list
+   * entry, 6 µs each, which made 120 such entries 0.8 ms slower than the text compared before host codes.
+   */
+  hostKey(name: string): string {
+    const known = this.hosts.get(name);
+    if (known !== undefined) return known;
+    const { text, code } = this.findHost.get(name, name) as { text: number; code: string | null };
+    const key = text === 1 || code === null ? `=${name}` : code;
+    // A host without a code yet may be given one: only a found value holds for good.
+    if (text === 0 && code === null) return key;
+    remember(this.hosts, name, key);
+    // Its rows read back through name(), which then finds the code known.
+    if (key === code) remember(this.names, code, name);
+    return key;
+  }
+}
+
+/** `=`: the mark nameKeySql puts before the text a row holds (hex digits never begin with it). */
+const TEXT_MARK = 0x3d;
+
+/** A sender can make many names (a file path per event): past CACHE_LIMIT, a cache forgets them all. */
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
+}
+
+/**
+ * SQL for "the named column holds the text bound to each `?`" (bind codeEqualsParams()): its code (looked up once
+ * per statement) or, in older rows, the text itself; for the host the one of them its rows hold, which its index
+ * finds as one value. A name not in the table gives an empty blob, which no row holds, rather than NULL, so the test
+ * is never NULL where the column is not (NOT keeps the rows it did not match).
+ */
+export function codeEqualsSql(column: NamedColumn): string {
+  const code = `coalesce((SELECT code FROM names WHERE name = ?), x'')`;
+  if (column === 'host') {
+    return `e.host = (CASE WHEN EXISTS (SELECT 1 FROM host_texts WHERE name = ?) THEN ? ELSE ${code} END)`;
+  }
+  return `e.${column} IN (?, ${code})`;
 }
 
 /** The parameters of codeEqualsSql(column) for `value`: the value once per `?`. */
 export function codeEqualsParams(column: NamedColumn, value: string): string[] {
   return column === 'host' ? [value, value, value] : [value, value];
-}
-
-/**
- * What the rows of a host hold, looked up once per host and reader, for a statement that joins a JSON list of hosts
- * (a rare level's walk: one per host and minute): codeEqualsSql() on the joined value looked the host up once per
- * list entry, 6 µs each, which made 120 such entries 0.8 ms slower than the text compared before host codes.
- */
-export class HostValues {
-  private readonly known = new Map<string, StoredHost>();
-  private readonly find: Database.Statement;
-
-  constructor(db: Database.Database) {
-    this.find = db.prepare(
-      `SELECT EXISTS (SELECT 1 FROM host_texts WHERE name = ?) AS text, (SELECT hex(code) FROM names WHERE name = ?) AS code`,
-    );
-  }
-
-  /** [its text, 0] for a host kept as text, or one without a code (no row holds it), else [its code in hex, 1]. */
-  of(name: string): StoredHost {
-    const known = this.known.get(name);
-    if (known) return known;
-    const { text, code } = this.find.get(name, name) as { text: number; code: string | null };
-    if (code === null && text === 0) return [name, 0];
-    // Names and their codes never change, nor does host_texts after the upgrade that wrote it: a found value holds
-    // for good (one that is not found yet may be added).
-    const stored: StoredHost = text === 1 || code === null ? [name, 0] : [code, 1];
-    if (this.known.size >= CACHE_LIMIT) this.known.clear();
-    this.known.set(name, stored);
-    return stored;
-  }
-}
-
-/** A host as its rows hold it: [text, 0] or [code in hex, 1] (HostValues). */
-export type StoredHost = [value: string, coded: 0 | 1];
-
-/** SQL for the host value that the JSON array `row` holds as a StoredHost at `at` and `at + 1` (HostValues). */
-export function joinedHostSql(row: string, at: number): string {
-  return `(CASE WHEN ${row} ->> ${at + 1} THEN unhex(${row} ->> ${at}) ELSE ${row} ->> ${at} END)`;
 }
 
 /** The table of the hosts an upgraded file held as text before host codes (schema version 6), kept as text. */
@@ -117,7 +152,7 @@ export function nameCode(n: number): Buffer {
   return Buffer.from(bytes);
 }
 
-/** Values the writer remembers the codes of; past this it forgets them all and reads them back from `names`. */
+/** Values the writer remembers the codes of (a reader the names of); past this it forgets them all and reads them back. */
 const CACHE_LIMIT = 10_000;
 
 /**
@@ -156,8 +191,7 @@ export class NameCodes {
       code = nameCode(++this.stored);
       this.add.run(code, value);
     }
-    if (this.codes.size >= CACHE_LIMIT) this.codes.clear();
-    this.codes.set(value, code);
+    remember(this.codes, value, code);
     return code;
   }
 

@@ -40,6 +40,15 @@ describe('compileElasticsearch', () => {
     );
   });
 
+  it('looks an exact id up by _id (event.id keeps no terms of its own), and matches other id forms on event.id', () => {
+    expect(compileElasticsearch(parseQuery('id:ev-42'))).toEqual({ ids: { values: ['ev-42'] } });
+    expect(compileElasticsearch(parseQuery('event.id:"ev 42"'))).toEqual({ ids: { values: ['ev 42'] } });
+    expect(compileElasticsearch(parseQuery('id:ev-4*'))).toEqual({
+      wildcard: { 'event.id': { value: 'ev-4*', case_insensitive: true } },
+    });
+    expect(compileElasticsearch(parseQuery('id:[a TO b]'))).toEqual({ range: { 'event.id': { gte: 'a', lte: 'b' } } });
+  });
+
   it('reads date math in time ranges itself, so both stores mean the same window', () => {
     const now = Date.parse('2026-11-20T12:00:00Z');
     expect(compileElasticsearch(parseQuery('timestamp:[now-15m TO now+1h]'), now)).toEqual({

@@ -1,4 +1,4 @@
-import { CanonicalTimeReader } from '../../../../collector/store/embedded/canonical-time.js';
+import { CanonicalTimeReader, CanonicalTimeWriter } from '../../../../collector/store/embedded/canonical-time.js';
 
 /** What the reader stands in for: Date.parse, and whether toISOString gives the very text back. */
 function slowPath(text: string): number {
@@ -51,5 +51,35 @@ describe('canonical event times', () => {
     expect(reader.ms('2024-02-29T23:59:59.999Z')).toBe(Date.parse('2024-02-29T23:59:59.999Z'));
     expect(reader.ms('2026-02-29T00:00:00.000Z')).toBeNaN();
     expect(reader.ms('2026-03-01T00:00:00.001Z')).toBe(Date.parse('2026-03-01T00:00:00.001Z'));
+  });
+
+  it('writes 20,000 times over 230 years, and the edges of days and years, exactly as toISOString does', () => {
+    const writer = new CanonicalTimeWriter();
+    const span = Date.parse('2199-12-31T23:59:59.999Z');
+    const times: number[] = [];
+    let seed = 11;
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      // Runs within one day, in both directions, then a jump anywhere.
+      times.push(i % 50 === 0 ? Math.floor((seed / 2 ** 31) * span) : times.at(-1)! + ((i % 7) - 3) * 1_234_567);
+    }
+    times.push(
+      0,
+      1,
+      999,
+      86_399_999,
+      86_400_000,
+      Date.parse('2024-02-29T23:59:59.999Z'),
+      Date.parse('2024-03-01T00:00:00.000Z'),
+      Date.parse('9999-12-31T23:59:59.999Z'),
+      // Outside years 1970-9999, toISOString's own form: a sign and six digits, or before 1970.
+      Date.parse('9999-12-31T23:59:59.999Z') + 1,
+      -1,
+      -86_400_001,
+    );
+    const wrong = times.filter((ms) => writer.text(ms) !== new Date(ms).toISOString());
+    expect(`${times.length} times, ${wrong.length} wrong: ${wrong.slice(0, 3).join(', ')}`).toBe(
+      '20011 times, 0 wrong: ',
+    );
   });
 });

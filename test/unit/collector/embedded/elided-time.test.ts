@@ -3,7 +3,6 @@ import Database from 'better-sqlite3';
 import { IngestService } from '../../../../collector/ingest/ingest-service.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
-import { sqlIsoTimeOf } from '../../../../collector/store/embedded/stored-document.js';
 import { embeddedStoreWith, type TestStore } from '../../../support/embedded-test-store.js';
 
 /**
@@ -143,24 +142,5 @@ describe('a message that begins with its own time', () => {
     } finally {
       db.close();
     }
-  });
-});
-
-describe('sqlIsoTimeOf', () => {
-  it('renders every key as toISOString() does, over all accepted times (1970 to 2199)', () => {
-    const db = new Database(':memory:');
-    const render = db.prepare(`SELECT ${sqlIsoTimeOf('k')} FROM (SELECT ? << 20 AS k)`).pluck();
-    const times = [
-      0,
-      1,
-      999,
-      1000,
-      Date.parse('2000-02-29T23:59:59.999Z'),
-      Date.parse('2026-12-31T23:59:59.001Z'),
-      Date.parse('2199-12-31T23:59:59.999Z'),
-      ...Array.from({ length: 1000 }, (_, i) => Math.floor((i * 7_919_993_344_421) % 7_258_118_400_000)),
-    ];
-    for (const ms of times) expect(render.get(ms)).toBe(new Date(ms).toISOString());
-    db.close();
   });
 });

@@ -23,6 +23,12 @@ const HOSTS = Array.from({ length: 12 }, (_, h) => `node-${h + 1}`);
  * share a millisecond.
  */
 const FATAL = new Set([5, 3_001, 12_010, 12_011, 12_500, 17_777, 20_000, 20_001, 29_990, 35_995]);
+/**
+ * Debug events, at these places in each 15-minute slot (3,000 events): node-2 has matches in minutes 0, 3 and 6 of
+ * the slot (two in minute 0), node-12 one in its last minute. A sparse slot from two hosts: its minutes are found on
+ * the rollup key per host, for several minutes of one host.
+ */
+const DEBUG_IN_SLOT = new Set([1, 13, 601, 1_213, 2_999]);
 /** Events with the rare word: 20,000 and 20,001 share a millisecond. */
 const RARE_WORD = new Set([77, 9_000, 20_000, 20_001, 31_313]);
 
@@ -36,7 +42,15 @@ interface Made {
 
 function made(i: number): Made {
   // 'warn' in 1 of 331: ~9 per 15 minutes, sparse slots whose minutes are read in batches of several statements.
-  const level: Level = FATAL.has(i) ? 'fatal' : i % 7 === 0 ? 'error' : i % 331 === 5 ? 'warn' : 'info';
+  const level: Level = FATAL.has(i)
+    ? 'fatal'
+    : i % 7 === 0
+      ? 'error'
+      : i % 331 === 5
+        ? 'warn'
+        : DEBUG_IN_SLOT.has(i % 3_000)
+          ? 'debug'
+          : 'info';
   // Every 50th event has no host.
   const host = i % 50 === 0 ? null : HOSTS[i % HOSTS.length]!;
   const ms = START + (i === 20_001 ? 20_000 : i) * STEP;
@@ -130,7 +144,37 @@ describe('selective reads: every page and total exact', () => {
     expect(windows.map(([from, to]) => matching(isFatal, from, to).length)).toEqual([7, 6, 5, 2, 2, 2]);
   });
 
-  it('reads only the hosts the rollup counts matches of in a minute (the last test: it removes counts)', async () => {
+  it('reads a sparse slot by the minutes of each of its hosts, with windows cut inside slots and minutes', async () => {
+    const isDebug = (m: Made) => m.level === 'debug';
+    // The debug events of slot 3 (events 9,000-11,999) and slot 7 (21,000-23,999), which the cuts fall between.
+    const at = (slot: number, place: number) => all[slot * 3_000 + place]!.ms;
+    const windows: [number, number][] = [
+      whole as unknown as [number, number],
+      // From inside node-2's first minute (after its first match) to inside its minute 6 (before its match).
+      [at(3, 1) + 1, at(7, 1_213) - 1],
+      // From the middle of minute 3, which holds the match at 601, to node-12's last minute of slot 7, its match in.
+      [at(3, 601) - 5, at(7, 2_999)],
+      // Within one slot: node-2's minute 3 alone, and minutes 3 to 14.
+      [at(5, 601), at(5, 601)],
+      [at(5, 600), at(5, 2_999) - 1],
+    ];
+    const counts: number[] = [];
+    for (const [from, to] of windows) {
+      const want = matching(isDebug, from, to);
+      counts.push(want.length);
+      for (const order of ['desc', 'asc'] as const) {
+        for (const limit of [1, 2, 4, 5, 6, 100]) {
+          const got = await pages('log.level:debug', order, limit, from, to);
+          expect(`${limit} ${order} ${got.ids.join(' ')}`).toBe(`${limit} ${order} ${ordered(want, order).join(' ')}`);
+          expect(got.total).toBe(`${want.length} eq`);
+        }
+      }
+    }
+    // Of the 60 places, those of events divisible by 7 are errors, and 3,001 is fatal.
+    expect(counts).toEqual([50, 20, 21, 1, 2]);
+  });
+
+  it('reads only the hosts the rollup counts matches of in a minute (it removes counts)', async () => {
     // Fatal events 12,010 and 12,011 share a minute from two hosts; without node-12's minute row for fatal, the walk
     // and an edge count read only node-11's events of that minute. A walk of the whole minute found both.
     const [a, b] = [all[12_010]!, all[12_011]!];
@@ -155,5 +199,26 @@ describe('selective reads: every page and total exact', () => {
       order: 'desc',
     });
     expect(edge.total).toEqual({ value: 1, relation: 'eq' });
+  });
+
+  it("probes a sparse slot's minutes of a host only until they hold the slot's count (the last test: it changes counts)", async () => {
+    // Slot 5's debug events: node-2's 15,013, 15,601 and 16,213 (minutes 0, 3 and 6) and node-12's 17,999. With
+    // node-2's count for the slot said to be 1, the walk stops at node-2's first minute with matches in its order;
+    // probing every minute found all three.
+    const slot = [all[15_000]!.ms, all[17_999]!.ms] as const;
+    expect(matching((m) => m.level === 'debug', ...slot).map((m) => `${m.id} ${m.host}`)).toEqual([
+      's-15013 node-2',
+      's-15601 node-2',
+      's-16213 node-2',
+      's-17999 node-12',
+    ]);
+    const db = new Database(join(dir, 'events.db'));
+    const changed = db
+      .prepare(`UPDATE event_counts SET n = 1 WHERE unit = 15 AND slot = ? AND host = 'node-2' AND level = 'debug'`)
+      .run(Math.floor(slot[0] / 900_000)).changes;
+    db.close();
+    expect(changed).toBe(1);
+    expect((await pages('log.level:debug', 'desc', 100, ...slot)).ids).toEqual(['s-17999', 's-16213']);
+    expect((await pages('log.level:debug', 'asc', 100, ...slot)).ids).toEqual(['s-15013', 's-17999']);
   });
 });

@@ -3,7 +3,7 @@ import { EncodedEventReader, encodeEvents } from '../../../../collector/store/em
 import { restoreDocument } from '../../../../collector/store/embedded/stored-document.js';
 
 /**
- * What the writer stores for an event, read back as the search reads a row (whose MESSAGE_SQL puts a left-out time
+ * What the writer stores for an event, read back as the search reads a row (whose reader puts a left-out time
  * back: elided-time.test.ts checks that against SQLite).
  */
 function roundTrip(event: StoredEvent): EcsDocument {

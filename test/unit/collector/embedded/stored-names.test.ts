@@ -3,10 +3,11 @@ import { migrate } from '../../../../collector/store/embedded/embedded-schema.js
 import {
   codeEqualsParams,
   codeEqualsSql,
-  HostValues,
-  joinedHostSql,
+  keyValueSql,
   nameCode,
   NameCodes,
+  nameKeySql,
+  NameReader,
   nameSql,
 } from '../../../../collector/store/embedded/stored-names.js';
 
@@ -134,25 +135,36 @@ describe('name codes', () => {
         .pluck()
         .get(),
     ).toBe('cache-1');
-    // The same values for a joined list of hosts, looked up once per host.
-    const values = new HostValues(db);
-    expect(['web-1', 'cache-1', 'nowhere'].map((h) => values.of(h))).toEqual([
-      ['web-1', 0],
-      ['02', 1],
-      ['nowhere', 0],
-    ]);
+    // The same values for a joined list of hosts, looked up once per host and reader: the keys its rows read as.
+    const reader = new NameReader(db);
+    expect(['web-1', 'cache-1', 'nowhere'].map((h) => reader.hostKey(h))).toEqual(['=web-1', '02', '=nowhere']);
+    const keys = db
+      .prepare(`SELECT ${nameKeySql('host')} FROM events e WHERE e.id IN ('old-0', 'new-6') ORDER BY e.rowid`)
+      .pluck();
+    expect(keys.all()).toEqual(['=web-1', '02']);
+    expect(reader.name('02')).toBe('cache-1');
     const joined = db
       .prepare(
-        `SELECT e.id FROM json_each(?) j CROSS JOIN events e ON e.host = ${joinedHostSql('j.value', 0)} ORDER BY e.rowid`,
+        `SELECT e.id FROM json_each(?) j CROSS JOIN events e ON e.host = ${keyValueSql('j.value')} ORDER BY e.rowid`,
       )
       .pluck();
-    expect(joined.all(JSON.stringify(['db-1', 'cache-1'].map((h) => [...values.of(h)])))).toEqual([
+    expect(joined.all(JSON.stringify(['db-1', 'cache-1', 'nowhere'].map((h) => reader.hostKey(h))))).toEqual([
       'old-1',
       'old-3',
       'new-5',
       'new-6',
       'new-9',
       'new-10',
+    ]);
+    // Each joined host is found in its index (the rare level's walk joins (host, slot) pairs so).
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT e.id FROM json_each(?) j CROSS JOIN events e
+         ON e.host = ${keyValueSql('j.value')} AND e.rowid BETWEEN 0 AND 9`,
+      )
+      .all('[]') as { detail: string }[];
+    expect(plan.map((r) => r.detail).filter((d) => d.includes('events_host'))).toEqual([
+      'SEARCH e USING INDEX events_host (host=? AND rowid>? AND rowid<?)',
     ]);
   });
 
