@@ -498,7 +498,7 @@ export class EmbeddedSearch {
           .pluck()
           .all(Math.floor(part.first / MINUTE_MS), Math.floor(part.last / MINUTE_MS), ...params) as string[];
         if (hosts.length === 0) continue;
-        const narrowed = hosts.length <= NARROW_HOSTS ? hostFilter(hosts) : null;
+        const narrowed = hosts.length <= NARROW_HOSTS ? this.hostFilter(hosts) : null;
         total += this.count({ ...scan, fromMs: part.first, toMs: part.last }, Number.MAX_SAFE_INTEGER - 1, narrowed);
       } else {
         total += this.statement(
@@ -539,6 +539,21 @@ export class EmbeddedSearch {
     )
       .pluck()
       .get(...(narrowed ? narrowed.params : []), scan.fromMs, scan.toMs, ...sql.params, cap + 1) as number;
+  }
+
+  /**
+   * The events of these rollup hosts, as a filter the host index answers, each host's stored value bound as the
+   * reader knows it: host.name terms (codeEqualsSql) look each host up in SQL, and 8 of them ORed made the count of
+   * a window's edge minutes at 1M events 54 → 145 µs. Null when one of them is '' (the rollup's name for events
+   * without a host, which the index finds under NULL).
+   */
+  private hostFilter(hosts: readonly string[]): CompiledSql | null {
+    if (hosts.length === 0 || hosts.includes('')) return null;
+    return {
+      fts: null,
+      where: hosts.map(() => '(e.host = ?)').join(' OR '),
+      params: hosts.map((host) => this.reader.names.hostValue(host)),
+    };
   }
 
   /** The event rows of a statement selecting EVENT_COLUMNS. */
@@ -603,18 +618,6 @@ function slotGuide(query: QueryNode, sources: boolean): RollupFilter | null {
 }
 
 const UNINDEXED_ROLLUP_FIELDS = new Set(['service.name', 'log.level', SOURCE_FIELD]);
-
-/**
- * The events of these rollup hosts, as a filter the host index answers; null when one of them is '' (the rollup's
- * name for events without a host, which the index finds under NULL).
- */
-function hostFilter(hosts: readonly string[]): CompiledSql | null {
-  if (hosts.length === 0 || hosts.includes('')) return null;
-  return compileSql({
-    kind: 'or',
-    children: hosts.map((value) => ({ kind: 'term', field: 'host.name', value, phrase: true, wildcard: false })),
-  });
-}
 
 /**
  * Whether a sparse slot's or minute's matches come from few enough hosts to be read through the host index, those

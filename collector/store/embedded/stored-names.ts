@@ -102,6 +102,12 @@ export class NameReader {
     if (key === code) remember(this.names, code, name);
     return key;
   }
+
+  /** What the rows of host `name` hold, to bind: hostKey() as keyValueSql gives it. */
+  hostValue(name: string): string | Buffer {
+    const key = this.hostKey(name);
+    return key.charCodeAt(0) === TEXT_MARK ? key.slice(1) : Buffer.from(key, 'hex');
+  }
 }
 
 /** `=`: the mark nameKeySql puts before the text a row holds (hex digits never begin with it). */

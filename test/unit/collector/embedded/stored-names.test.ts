@@ -143,6 +143,21 @@ describe('name codes', () => {
       .pluck();
     expect(keys.all()).toEqual(['=web-1', '02']);
     expect(reader.name('02')).toBe('cache-1');
+    // The same as values to bind.
+    expect(['web-1', 'cache-1', 'nowhere'].map((h) => reader.hostValue(h))).toEqual([
+      'web-1',
+      Buffer.from([2]),
+      'nowhere',
+    ]);
+    const bound = db.prepare(`SELECT e.id FROM events e WHERE e.host IN (?, ?) ORDER BY e.rowid`).pluck();
+    expect(bound.all(reader.hostValue('db-1'), reader.hostValue('cache-1'))).toEqual([
+      'old-1',
+      'old-3',
+      'new-5',
+      'new-6',
+      'new-9',
+      'new-10',
+    ]);
     const joined = db
       .prepare(
         `SELECT e.id FROM json_each(?) j CROSS JOIN events e ON e.host = ${keyValueSql('j.value')} ORDER BY e.rowid`,
