@@ -149,28 +149,15 @@ describe('name codes', () => {
       Buffer.from([2]),
       'nowhere',
     ]);
+    const dbOrCache = ['old-1', 'old-3', 'new-5', 'new-6', 'new-9', 'new-10'];
     const bound = db.prepare(`SELECT e.id FROM events e WHERE e.host IN (?, ?) ORDER BY e.rowid`).pluck();
-    expect(bound.all(reader.hostValue('db-1'), reader.hostValue('cache-1'))).toEqual([
-      'old-1',
-      'old-3',
-      'new-5',
-      'new-6',
-      'new-9',
-      'new-10',
-    ]);
+    expect(bound.all(reader.hostValue('db-1'), reader.hostValue('cache-1'))).toEqual(dbOrCache);
     const joined = db
       .prepare(
         `SELECT e.id FROM json_each(?) j CROSS JOIN events e ON e.host = ${keyValueSql('j.value')} ORDER BY e.rowid`,
       )
       .pluck();
-    expect(joined.all(JSON.stringify(['db-1', 'cache-1', 'nowhere'].map((h) => reader.hostKey(h))))).toEqual([
-      'old-1',
-      'old-3',
-      'new-5',
-      'new-6',
-      'new-9',
-      'new-10',
-    ]);
+    expect(joined.all(JSON.stringify(['db-1', 'cache-1', 'nowhere'].map((h) => reader.hostKey(h))))).toEqual(dbOrCache);
     // Each joined host is found in its index (the rare level's walk joins (host, slot) pairs so).
     const plan = db
       .prepare(
