@@ -23,8 +23,11 @@ export interface NormalizeContext {
 
 const LABEL_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 
-function optionalString(v: Record<string, unknown>, key: string, max: number): string | undefined {
-  const value = v[key];
+/**
+ * `value` (the line's `key`) as a string, or undefined when it is missing. Callers read `v.key` themselves: one
+ * property load per call site stays fast, where `v[key]` with nine keys at one site was a megamorphic lookup.
+ */
+function optionalString(value: unknown, key: string, max: number): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
     throw new Error(`"${key}" must be a non-empty string of at most ${max} characters.`);
@@ -77,24 +80,24 @@ export function normalizeEvent(
         original: line.text,
       };
     }
-    const id = optionalString(v, 'id', MAX_ID_LENGTH) ?? randomBytes(16).toString('base64url');
-    const host = optionalString(v, 'host', MAX_NAME_LENGTH);
-    const service = optionalString(v, 'service', MAX_NAME_LENGTH);
-    const source = optionalString(v, 'source', 4096);
-    const format = (optionalString(v, 'format', 32) ?? 'auto') as Format;
+    const id = optionalString(v.id, 'id', MAX_ID_LENGTH) ?? randomBytes(16).toString('base64url');
+    const host = optionalString(v.host, 'host', MAX_NAME_LENGTH);
+    const service = optionalString(v.service, 'service', MAX_NAME_LENGTH);
+    const source = optionalString(v.source, 'source', 4096);
+    const format = (optionalString(v.format, 'format', 32) ?? 'auto') as Format;
     if (!FORMAT_SET.has(format)) throw new Error(`"format" must be one of ${FORMATS.join(', ')}.`);
     const offset = v.offset;
     if (offset !== undefined && (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0)) {
       throw new Error('"offset" must be a non-negative integer.');
     }
-    const levelText = optionalString(v, 'level', 32);
+    const levelText = optionalString(v.level, 'level', 32);
     let level: Level | undefined;
     if (levelText !== undefined) {
       level = LEVEL_SET.has(levelText) ? (levelText as Level) : normalizeLevel(levelText);
       if (!level) throw new Error(`"level" must be one of ${LEVELS.join(', ')}.`);
     }
-    const readAt = isoTime(optionalString(v, 'read_at', 64), 'read_at');
-    const tz = optionalString(v, 'tz', 64);
+    const readAt = isoTime(optionalString(v.read_at, 'read_at', 64), 'read_at');
+    const tz = optionalString(v.tz, 'tz', 64);
     if (tz !== undefined && !isValidZone(tz)) throw new Error(`"tz" must be an IANA zone name or ±HH:MM: ${tz}`);
     const parsed = parseLine(
       message,
@@ -105,7 +108,8 @@ export function normalizeEvent(
       },
       decodedMessage,
     );
-    const timestamp = isoTime(optionalString(v, 'timestamp', 64), 'timestamp') ?? parsed.timestamp ?? readAt ?? ctx.now;
+    const timestamp =
+      isoTime(optionalString(v.timestamp, 'timestamp', 64), 'timestamp') ?? parsed.timestamp ?? readAt ?? ctx.now;
     // Outside the accepted times an event cannot be stored alike on both stores (the embedded row key wraps), and
     // a planted far-future event would sit in every "last hour" search: it is kept as a dead letter instead.
     const outside = !isAcceptedTimestamp(timestamp)

@@ -1,10 +1,7 @@
 import type { Level } from '../../../protocol/event.js';
 
-/**
- * Level words seen in the wild, mapped to the six normalised levels. No prototype: a word such as "constructor"
- * must not find Object's properties.
- */
-const LEVEL_NAMES: Record<string, Level> = Object.assign(Object.create(null) as Record<string, Level>, {
+/** Level words seen in the wild (lower case), mapped to the six normalised levels. */
+const LOWER_CASE_NAMES: Record<string, Level> = {
   trace: 'trace',
   trc: 'trace',
   finest: 'trace',
@@ -47,14 +44,26 @@ const LEVEL_NAMES: Record<string, Level> = Object.assign(Object.create(null) as 
   alert: 'fatal',
   f: 'fatal',
   c: 'fatal',
-});
+};
+
+/**
+ * The level words in lower case and in upper case, as most logs write them ("ERROR"): those are found without
+ * lower-casing the word first (a new string, hashed again). A Map, so a word such as "constructor" finds nothing of
+ * Object's, and no word is first checked for being an array index as an object's keys are.
+ */
+const LEVEL_NAMES = new Map<string, Level>(
+  Object.entries(LOWER_CASE_NAMES).flatMap(([word, level]) => [
+    [word, level],
+    [word.toUpperCase(), level],
+  ]),
+);
 
 /** Normalises a level word (any case); undefined when it is not one. PostgreSQL DEBUG1–5 and Apache trace1–8 too. */
 export function normalizeLevel(word: string): Level | undefined {
-  const known = LEVEL_NAMES[word] ?? LEVEL_NAMES[word.toLowerCase()];
+  const known = LEVEL_NAMES.get(word) ?? LEVEL_NAMES.get(word.toLowerCase());
   if (known) return known;
   const digit = word.charCodeAt(word.length - 1);
-  if (digit >= 0x30 && digit <= 0x39 && word.length > 1) return LEVEL_NAMES[word.slice(0, -1).toLowerCase()];
+  if (digit >= 0x30 && digit <= 0x39 && word.length > 1) return LEVEL_NAMES.get(word.slice(0, -1).toLowerCase());
   return undefined;
 }
 

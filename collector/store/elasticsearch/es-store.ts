@@ -1,4 +1,4 @@
-import { Client } from '@elastic/elasticsearch';
+import { Client, errors } from '@elastic/elasticsearch';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { CodedError } from '../../../protocol/coded-error.js';
@@ -115,13 +115,17 @@ export class EsStore implements LogStore {
     await this.ensureTemplates();
   }
 
-  /** Puts the templates once; a failed try is retried by the next caller. */
+  /**
+   * Puts the templates once; a failed try is retried by the next caller. A template the cluster refuses (400: most
+   * often another template matching the same indices at the same priority) is ES_TEMPLATE_REFUSED with the
+   * cluster's reason: at start-up it stops the collector, since waiting would not cure it.
+   */
   private ensureTemplates(): Promise<void> {
     this.templates ??= guardEs(this.logger, async () => {
       await putIndexTemplates(this.client, this.options.indexPrefix, this.options.replicas);
     }).catch((err: unknown) => {
       this.templates = null;
-      throw err;
+      throw templateRefused(err, this.options.indexPrefix) ?? err;
     });
     return this.templates;
   }
@@ -286,4 +290,17 @@ export class EsStore implements LogStore {
 function credentialKind(connection: EsConnection): EsCredentialKind {
   if (connection.auth) return 'apiKey' in connection.auth ? 'API key' : 'user and password';
   return connection.tls?.cert ? 'client certificate' : 'none';
+}
+
+/** ES_TEMPLATE_REFUSED for a 400 answer to putting a template, with the cluster's own reason; else undefined. */
+function templateRefused(err: unknown, prefix: string): CodedError | undefined {
+  if (!(err instanceof errors.ResponseError) || err.statusCode !== 400) return undefined;
+  const body = err.body as { error?: { reason?: unknown } } | undefined;
+  const reason = typeof body?.error?.reason === 'string' ? body.error.reason : err.message;
+  return new CodedError(
+    'ES_TEMPLATE_REFUSED',
+    `Elasticsearch refused logship's index templates for "${prefix}-*": ${reason}. Give the other template a different ` +
+      `priority or pattern, or choose another elasticsearch.index_prefix.`,
+    503,
+  );
 }

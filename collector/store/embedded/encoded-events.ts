@@ -1,12 +1,12 @@
 import type { StoredEvent } from '../ecs-document.js';
 import type { DeadLetter } from '../log-store.js';
-import { CanonicalTimeReader } from './canonical-time.js';
+import { CanonicalTimeReader } from '../../ingest/parse/canonical-time.js';
 import { MINUTE_MS } from './count-rollup.js';
 import { ELIDED_TIME_CHARS, elidesTime, storedJson, type ColumnsGiveBack } from './stored-document.js';
 
 /**
- * A request's events in the form they cross to the writer thread: every string of every event concatenated into
- * one `text`, and the numbers and string lengths in one Float64Array whose buffer is transferred, not copied.
+ * A request's events in the form they cross to the writer thread: each event's id, message and document JSON
+ * concatenated into one `text`, and the numbers and string lengths in one Float64Array whose buffer is transferred, not copied.
  * Structured clone would walk thousands of objects per request on both threads; one string and one buffer are
  * copied in one go. Everything that needs no database (the JSON of the document, the parsed times, the rollup
  * slot of each event) is done here, on the thread that parses, so the writer thread only inserts.
@@ -17,10 +17,23 @@ export interface EncodedEvents {
   numbers: Float64Array;
   /** The distinct rollup keys of the events (count-rollup.ts); each event names its key by index. */
   groups: CountGroup[];
+  /** The distinct `event.dataset` values of the events; each event names its own by index. */
+  datasets: string[];
 }
 
-/** A rollup key: minute (epoch ms / 60,000), host, service, level, source; a missing value is '' as in `event_counts`. */
-export type CountGroup = [minute: number, host: string | null, service: string, level: string, source: string];
+/**
+ * A rollup key: minute (epoch ms / 60,000), host, service, level, source; null for a missing value (`event_counts`
+ * keeps it as ''). An event's host, service, level and source are its key's: they cross the thread once per key
+ * instead of once per event, and the writer reads the same string objects again and again, whose hashes V8 has
+ * computed already when it looks their codes up (stored-names.ts).
+ */
+export type CountGroup = [
+  minute: number,
+  host: string | null,
+  service: string | null,
+  level: string | null,
+  source: string | null,
+];
 
 /** One event as the writer reads it back. */
 export interface EncodedEvent {
@@ -44,11 +57,11 @@ export interface EncodedEvent {
 }
 
 /**
- * Numbers per event: ms, ingested ms, offset, rollup key, the length of each string field (-1 for null), then 1 when
- * the message is without its leading time.
+ * Numbers per event: ms, ingested ms, offset, rollup key, dataset (-1 for none), the length of each string (id,
+ * message, document JSON), then 1 when the message is without its leading time.
  */
-const STRIDE = 13;
-const NO_STRING = -1;
+const STRIDE = 9;
+const NONE = -1;
 
 /** Whether the milliseconds `ms` (parsed from `text`) render back to exactly `text`, so a column of them can stand for it. */
 function rendersBack(ms: number, text: string): boolean {
@@ -61,16 +74,16 @@ function rendersBack(ms: number, text: string): boolean {
  * event: a fifth of encodeEvents' time.
  */
 class GroupIndex {
-  private readonly names = new Map<string | null, Map<string, Map<string, Map<string, number>>>>();
+  private readonly names = new Map<string | null, Map<Name, Map<Name, Map<Name, number>>>>();
   private readonly minutes = new Map<number, number[]>();
   private nextName = 0;
 
-  get(minute: number, host: string | null, service: string, level: string, source: string): number | undefined {
+  get(minute: number, host: Name, service: Name, level: Name, source: Name): number | undefined {
     const name = this.names.get(host)?.get(service)?.get(level)?.get(source);
     return name === undefined ? undefined : this.minutes.get(minute)?.[name];
   }
 
-  set(minute: number, host: string | null, service: string, level: string, source: string, group: number): void {
+  set(minute: number, host: Name, service: Name, level: Name, source: Name, group: number): void {
     let services = this.names.get(host);
     if (!services) this.names.set(host, (services = new Map()));
     let levels = services.get(service);
@@ -85,25 +98,21 @@ class GroupIndex {
   }
 }
 
+type Name = string | null;
+
 /** Encodes events for the writer thread. */
 export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
   const numbers = new Float64Array(events.length * STRIDE);
   const parts: string[] = [];
   const groups: CountGroup[] = [];
   const groupOf = new GroupIndex();
+  const datasets: string[] = [];
+  const datasetOf = new Map<string, number>();
   let lastIngested = '';
   let ingestedMs = 0;
   const columns: ColumnsGiveBack = { timestamp: false, ingested: false };
   const times = new CanonicalTimeReader();
   let at = 0;
-  const put = (value: string | null | undefined, slot: number): void => {
-    if (value === undefined || value === null) {
-      numbers[slot] = NO_STRING;
-      return;
-    }
-    numbers[slot] = value.length;
-    parts.push(value);
-  };
   for (const { id, doc } of events) {
     if (doc.event.ingested !== lastIngested) {
       lastIngested = doc.event.ingested;
@@ -119,9 +128,9 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
     }
     const minute = Math.floor(ms / MINUTE_MS);
     const host = doc.host?.name ?? null;
-    const service = doc.service?.name ?? '';
-    const level = doc.log?.level ?? '';
-    const source = doc.log?.file?.path ?? '';
+    const service = doc.service?.name ?? null;
+    const level = doc.log?.level ?? null;
+    const source = doc.log?.file?.path ?? null;
     let group = groupOf.get(minute, host, service, level, source);
     if (group === undefined) {
       group = groups.push([minute, host, service, level, source]) - 1;
@@ -132,20 +141,27 @@ export function encodeEvents(events: readonly StoredEvent[]): EncodedEvents {
     const offset = doc.log?.offset;
     numbers[at + 2] = typeof offset === 'number' ? offset : NaN;
     numbers[at + 3] = group;
-    put(id, at + 4);
-    put(host, at + 5);
-    put(doc.service?.name, at + 6);
-    put(doc.log?.level, at + 7);
-    put(doc.log?.file?.path, at + 8);
+    const dataset = doc.event.dataset;
+    let datasetIndex = NONE;
+    if (typeof dataset === 'string') {
+      datasetIndex = datasetOf.get(dataset) ?? NONE;
+      if (datasetIndex === NONE) datasetOf.set(dataset, (datasetIndex = datasets.push(dataset) - 1));
+    }
+    numbers[at + 4] = datasetIndex;
+    numbers[at + 5] = id.length;
+    parts.push(id);
     // Known here for free: the canonical time text was read above, the writer thread would render it again.
     const elided = columns.timestamp && typeof doc.message === 'string' && elidesTime(doc.message, timestamp, ms);
-    put(elided ? doc.message.slice(ELIDED_TIME_CHARS) : doc.message, at + 9);
-    numbers[at + 12] = elided ? 1 : 0;
-    put(storedJson(id, doc, columns), at + 10);
-    put(typeof doc.event.dataset === 'string' ? doc.event.dataset : null, at + 11);
+    const message = elided ? doc.message.slice(ELIDED_TIME_CHARS) : doc.message;
+    numbers[at + 6] = message.length;
+    parts.push(message);
+    const json = storedJson(id, doc, columns);
+    numbers[at + 7] = json.length;
+    parts.push(json);
+    numbers[at + 8] = elided ? 1 : 0;
     at += STRIDE;
   }
-  return { count: events.length, text: parts.join(''), numbers, groups };
+  return { count: events.length, text: parts.join(''), numbers, groups, datasets };
 }
 
 /**
@@ -183,21 +199,22 @@ export class EncodedEventReader {
     e.ingestedMs = n[at + 1]!;
     const offset = n[at + 2]!;
     e.offset = Number.isNaN(offset) ? null : offset;
-    e.group = n[at + 3]!;
-    e.id = this.take(n[at + 4]!) ?? '';
-    e.host = this.take(n[at + 5]!);
-    e.service = this.take(n[at + 6]!);
-    e.level = this.take(n[at + 7]!);
-    e.source = this.take(n[at + 8]!);
-    e.message = this.take(n[at + 9]!) ?? '';
-    e.doc = this.take(n[at + 10]!) ?? '{}';
-    e.dataset = this.take(n[at + 11]!);
-    e.timeElided = n[at + 12] === 1;
+    const group = n[at + 3]!;
+    e.group = group;
+    const names = this.encoded.groups[group]!;
+    e.host = names[1];
+    e.service = names[2];
+    e.level = names[3];
+    e.source = names[4];
+    e.dataset = this.encoded.datasets[n[at + 4]!] ?? null;
+    e.id = this.take(n[at + 5]!);
+    e.message = this.take(n[at + 6]!);
+    e.doc = this.take(n[at + 7]!);
+    e.timeElided = n[at + 8] === 1;
     return true;
   }
 
-  private take(length: number): string | null {
-    if (length === NO_STRING) return null;
+  private take(length: number): string {
     const value = this.encoded.text.slice(this.pos, this.pos + length);
     this.pos += length;
     return value;

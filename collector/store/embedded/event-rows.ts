@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Hit, Level } from '../../../protocol/event.js';
 import { toHit } from '../ecs-document.js';
 import type { SortKey } from '../log-store.js';
-import { CanonicalTimeWriter } from './canonical-time.js';
+import { CanonicalTimeWriter } from '../../ingest/parse/canonical-time.js';
 import { sqlMsOf } from './event-key.js';
 import { nameKeySql, NameReader } from './stored-names.js';
 import { restoreDocument, storedMessage, type DocumentColumns } from './stored-document.js';

@@ -113,13 +113,13 @@ describe('events encoded for the writer thread', () => {
       at(minute * 60_000 + 4, 'web-1', 'info', '/var/log/app.log'),
     ]);
     expect(encoded.groups).toEqual([
-      [minute, 'web-1', '', 'info', ''],
-      [minute + 1, 'web-1', '', 'info', ''],
-      [minute, 'web-1', '', 'error', ''],
-      [minute, null, '', '', ''],
-      [minute, '', '', '', ''],
-      [minute, 'web-1', '', 'info', '/var/log/app.log'],
-      [minute, 'web-1', '', 'info', '/var/log/other.log'],
+      [minute, 'web-1', null, 'info', null],
+      [minute + 1, 'web-1', null, 'info', null],
+      [minute, 'web-1', null, 'error', null],
+      [minute, null, null, null, null],
+      [minute, '', null, null, null],
+      [minute, 'web-1', null, 'info', '/var/log/app.log'],
+      [minute, 'web-1', null, 'info', '/var/log/other.log'],
     ]);
     const reader = new EncodedEventReader(encoded);
     const groups: number[] = [];

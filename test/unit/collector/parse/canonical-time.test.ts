@@ -1,4 +1,4 @@
-import { CanonicalTimeReader, CanonicalTimeWriter } from '../../../../collector/store/embedded/canonical-time.js';
+import { CanonicalTimeReader, CanonicalTimeWriter } from '../../../../collector/ingest/parse/canonical-time.js';
 
 /** What the reader stands in for: Date.parse, and whether toISOString gives the very text back. */
 function slowPath(text: string): number {

@@ -12,8 +12,13 @@ export class CanonicalTimeReader {
 
   /** The epoch ms of `text` when it is a canonical UTC time that renders back to itself, otherwise NaN. */
   ms(text: string): number {
+    return text.length === CANONICAL_LENGTH ? this.msOfStart(text) : NaN;
+  }
+
+  /** The same for the first 24 characters of `text` (a line that starts with its time); NaN when it is shorter. */
+  msOfStart(text: string): number {
     if (
-      text.length !== 24 ||
+      text.length < CANONICAL_LENGTH ||
       text.charCodeAt(10) !== T ||
       text.charCodeAt(13) !== COLON ||
       text.charCodeAt(16) !== COLON ||
@@ -39,6 +44,9 @@ export class CanonicalTimeReader {
     return this.dayMs + hours * 3_600_000 + minutes * 60_000 + seconds * 1000 + millis;
   }
 }
+
+/** The length of `2026-12-05T10:11:12.345Z`. */
+export const CANONICAL_LENGTH = 24;
 
 /**
  * Renders epoch ms exactly as `Date.prototype.toISOString()` does, for the hits a read returns: toISOString cost
