@@ -4,7 +4,7 @@ import { queryTimeMs } from '../../query/time-expression.js';
 import { fieldFacts, LABELS_PREFIX, termValue, type FieldFacts } from '../field-catalogue.js';
 import { sqlMsOf } from './event-key.js';
 import type { PrefixWords } from './prefix-words.js';
-import { codeEqualsSql, isNamedColumn, nameSql } from './stored-names.js';
+import { codeEqualsParams, codeEqualsSql, isNamedColumn, nameSql } from './stored-names.js';
 import { MESSAGE_WORDS_SQL } from './stored-document.js';
 import { luceneRegex, messageTokens, wildcardRegex } from './sql-functions.js';
 
@@ -247,7 +247,7 @@ function termSql(
   }
   const place = field.embedded;
   if (place.kind === 'column' && isNamedColumn(place.column)) {
-    params.push(value, value);
+    params.push(...codeEqualsParams(place.column, value));
     if (!place.documentBefore) return codeEqualsSql(place.column);
     params.push(value);
     return `(${codeEqualsSql(place.column)} OR (e.${place.column} IS NULL AND json_extract(e.doc, '$.${field.name}') = ?))`;

@@ -24,7 +24,7 @@ import {
 } from './count-rollup.js';
 import { sqlKeyRange, sqlMsOf } from './event-key.js';
 import { prefixWords, type PrefixWords } from './prefix-words.js';
-import { nameOf } from './stored-names.js';
+import { codeEqualsParams, codeEqualsSql, nameOf } from './stored-names.js';
 import type { QueryFunctions } from './sql-functions.js';
 import { clampMs } from './embedded-search.js';
 import { NONE_KEY, stacks } from '../histogram-stacks.js';
@@ -202,7 +202,9 @@ export class EmbeddedAggregations {
 
   hosts(now: Date): HostActivity[] {
     const nowMs = now.getTime();
-    const recent = this.db.prepare(`SELECT count(*) FROM events WHERE host = ? AND ${sqlKeyRange('rowid', '?', '?')}`);
+    const recent = this.db.prepare(
+      `SELECT count(*) FROM events e WHERE ${codeEqualsSql('host')} AND ${sqlKeyRange('e.rowid', '?', '?')}`,
+    );
     const byHost = new Map<string, HostActivity>();
     for (const row of this.db.prepare(`SELECT host, last_ingested FROM host_activity`).all() as {
       host: string;
@@ -211,7 +213,7 @@ export class EmbeddedAggregations {
       byHost.set(row.host, {
         host: row.host,
         lastEventAt: new Date(row.last_ingested).toISOString(),
-        events5m: recent.pluck().get(row.host, nowMs - 5 * 60_000, nowMs) as number,
+        events5m: recent.pluck().get(...codeEqualsParams('host', row.host), nowMs - 5 * 60_000, nowMs) as number,
         lastHeartbeatAt: null,
         heartbeat: null,
         clock: null,

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
+import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
 
 /**
  * Tables of the embedded store (one SQLite file, WAL mode). Bumped when the layout changes; a file of a newer version
@@ -20,16 +21,24 @@ import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
  *    rest (stored-document.ts), and indexed without it. Older rows keep their text and are read as they are; an
  *    older collector would read such a message as bytes, and without its time, hence the bump. Nothing in the
  *    layout changes.
+ * 6: `host` holds a code of `names` instead of its text, in the row and in its index (stored-names.ts). Older rows
+ *    keep their text and are read as they are (nameSql(), codeEqualsSql()), and the hosts they name, listed in the
+ *    new table `host_texts` by the upgrade (one index seek per host), stay text in new rows, so that a host has one
+ *    value in the index. An older collector would read the codes as host names, and its host filters would not find
+ *    the newer rows, hence the bump.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
- *   its message; the fields every search filters on have their own columns. `id` (duplicates), `host` and `ingested`
- *   (the live tail) are indexed; each index also holds the rowid, so "host X, newest first" walks the host index in
- *   key order. `service` and `level` are not (DROPPED_INDEXES): `event_counts` counts them, and tells a search
- *   which minutes to walk for them (embedded-search.ts).
+ *   its message; the fields every search filters on have their own columns, host, service, level, file path and
+ *   dataset as codes of `names`. `id` (duplicates), `host` and `ingested` (the live tail) are indexed; each index
+ *   also holds the rowid, so "host X, newest first" walks the host index in key order. `service` and `level` are
+ *   not (DROPPED_INDEXES): `event_counts` counts them, and tells a search which minutes to walk for them
+ *   (embedded-search.ts).
  * - `names`: each value of the named columns once, with the code rows keep instead (stored-names.ts).
+ * - `host_texts`: the hosts a file upgraded to version 6 held as text, which stay text (stored-names.ts); empty in
+ *   files made since.
  * - `events_fts`: FTS5 over `message` with external content (the text is stored once, in `events`); the tokenizer
  *   keeps `_` inside words and does not fold diacritics, like Elasticsearch's standard analyzer. No per-document
  *   size rows (`columnsize = 0`): only bm25 ranking reads them, and log searches sort by time. No word positions
@@ -63,6 +72,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
 ${NAMES_DDL}
+${HOST_TEXTS_DDL}
 CREATE INDEX IF NOT EXISTS events_host ON events(host);
 CREATE INDEX IF NOT EXISTS events_ingested ON events(ingested);
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
@@ -233,6 +243,9 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   addSourceToRollup,
   // 4 → 5: older rows keep their messages as TEXT, which every read takes as they are (storedMessage).
   () => undefined,
+  // 5 → 6: older rows keep their host names as TEXT, which every read takes as they are, and the hosts they name
+  // stay text in new rows (stored-names.ts).
+  (db) => db.exec(`INSERT OR IGNORE INTO host_texts(name) ${HOST_TEXTS_SQL}`),
 ];
 
 /**

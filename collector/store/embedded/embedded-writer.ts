@@ -28,8 +28,8 @@ interface RollupSums {
   hosts: Map<string, number>;
 }
 
-/** The codes of a rollup key's service, level and source (stored-names.ts). */
-type GroupCodes = [service: Buffer | null, level: Buffer | null, source: Buffer | null];
+/** What the rows of a rollup key store for its host (its code, or its text: stored-names.ts), service, level and source. */
+type GroupCodes = [host: Buffer | string | null, service: Buffer | null, level: Buffer | null, source: Buffer | null];
 
 /** Rows one retention statement deletes: the step's time budget is checked between statements. */
 const EXPIRE_CHUNK = 500;
@@ -300,18 +300,23 @@ export class EmbeddedWriter {
     return outcome;
   }
 
-  private groupCodes([, , service, level, source]: CountGroup): GroupCodes {
-    return [this.names.code(service), this.names.code(level), this.names.code(source)];
+  private groupCodes([, host, service, level, source]: CountGroup): GroupCodes {
+    return [this.names.host(host), this.names.code(service), this.names.code(level), this.names.code(source)];
   }
 
   /** Inserts one event: 1, or 0 when its id is stored already, or 'key taken' when another row holds the key. */
-  private insert(ms: number, n: number, e: EncodedEvent, [service, level, source]: GroupCodes): number | 'key taken' {
+  private insert(
+    ms: number,
+    n: number,
+    e: EncodedEvent,
+    [host, service, level, source]: GroupCodes,
+  ): number | 'key taken' {
     try {
       return (e.timeElided ? this.insertElided : this.insertEvent).run(
         ms,
         n,
         e.id,
-        e.host,
+        host,
         service,
         level,
         source,

@@ -49,7 +49,8 @@ describe('the field catalogue', () => {
       ),
     ).toEqual([
       '(e.rowid >> 20)',
-      'e.host',
+      // A code of the names table, or the text of an older row or of a host an upgraded file held as text.
+      nameSql('host'),
       // Its column (a code of the names table, or an older row's text), or the document of rows written before the
       // column existed (schema version 1).
       `coalesce(${nameSql('dataset')}, json_extract(e.doc, '$.event.dataset'))`,

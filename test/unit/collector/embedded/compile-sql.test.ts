@@ -1,15 +1,15 @@
 import type { QueryNode } from '../../../../collector/query/ast.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import { compileSql } from '../../../../collector/store/embedded/compile-sql.js';
-import { nameSql } from '../../../../collector/store/embedded/stored-names.js';
+import { codeEqualsSql, nameSql } from '../../../../collector/store/embedded/stored-names.js';
 import { hasPhrase, messageTokens } from '../../../../collector/store/embedded/sql-functions.js';
 
 describe('compileSql', () => {
   it('drives a query with words from FTS5 and keeps field filters in SQL', () => {
     expect(compileSql(parseQuery('connection reset AND host:web-1'))).toEqual({
       fts: '("connection") AND ("reset")',
-      where: 'ls_live() AND (e.host = ?)',
-      params: ['web-1'],
+      where: `ls_live() AND (${codeEqualsSql('host')})`,
+      params: ['web-1', 'web-1', 'web-1'],
     });
   });
 
@@ -30,8 +30,8 @@ describe('compileSql', () => {
     // The column filters first: the order check tokenizes the message, so it runs on the rows they leave.
     expect(compileSql(parseQuery('"reset by peer" AND host:db-1'))).toEqual({
       fts: '("reset" AND "by" AND "peer")',
-      where: 'ls_live() AND (e.host = ?) AND (ls_phrase_tokens(CAST(e.message AS TEXT), ?))',
-      params: ['db-1', 'reset by peer'],
+      where: `ls_live() AND (${codeEqualsSql('host')}) AND (ls_phrase_tokens(CAST(e.message AS TEXT), ?))`,
+      params: ['db-1', 'db-1', 'db-1', 'reset by peer'],
     });
     // An OR with a phrase: the whole OR is checked on the message, since either side may be what FTS5 found.
     expect(compileSql(parseQuery('"reset by peer" OR time*'))).toEqual({
@@ -125,8 +125,8 @@ describe('compileSql', () => {
   it('searches other text fields by their words, like the message but without FTS5', () => {
     expect(compileSql(parseQuery('error.message:"Connection REFUSED" AND host:web-1'))).toEqual({
       fts: null,
-      where: `ls_live() AND (ls_phrase_tokens(json_extract(e.doc, '$."error.message"'), ?)) AND (e.host = ?)`,
-      params: ['connection refused', 'web-1'],
+      where: `ls_live() AND (ls_phrase_tokens(json_extract(e.doc, '$."error.message"'), ?)) AND (${codeEqualsSql('host')})`,
+      params: ['connection refused', 'web-1', 'web-1', 'web-1'],
     });
     expect(compileSql(parseQuery('postgresql.query:sel*'))).toEqual({
       fts: null,

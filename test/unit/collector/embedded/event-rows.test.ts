@@ -22,7 +22,7 @@ interface Inserted {
   n: number;
   ms: number;
   id: string;
-  host: string | null;
+  host: string | Buffer | null;
   service: string | Buffer | null;
   level: string | Buffer | null;
   source: string | Buffer | null;
@@ -60,7 +60,7 @@ describe('event rows as reads take them', () => {
         n: 0,
         ms: AT,
         id: 'coded',
-        host: 'web-1',
+        host: names.code('web-1'),
         service: names.code('api'),
         level: names.code('warn'),
         source: names.code('/var/log/api.log'),
@@ -69,12 +69,12 @@ describe('event rows as reads take them', () => {
         doc: '{}',
         dataset: names.code('plain'),
       },
-      // As schema version 2 wrote it: the texts themselves, and a message as written.
+      // As schema version 2 wrote it: the texts themselves (the host's until version 6), and a message as written.
       {
         n: 1,
         ms: AT,
         id: 'older',
-        host: null,
+        host: 'db-1',
         service: 'api',
         level: 'error',
         source: '/var/log/old.log',
@@ -132,7 +132,7 @@ describe('event rows as reads take them', () => {
         ms: AT,
         time: '2026-11-20T10:00:00.123Z',
         id: 'older',
-        host: null,
+        host: 'db-1',
         service: 'api',
         level: 'error',
         source: '/var/log/old.log',
@@ -144,13 +144,17 @@ describe('event rows as reads take them', () => {
       },
     ]);
     // A second reader of the file finds the same names (each reader remembers its own).
-    expect(read(db).map((r) => r.source)).toEqual([null, '/var/log/api.log', '/var/log/old.log']);
+    expect(read(db).map((r) => [r.host, r.source])).toEqual([
+      [null, null],
+      ['web-1', '/var/log/api.log'],
+      ['db-1', '/var/log/old.log'],
+    ]);
     db.close();
   });
 
   it("builds a plain line's hit from its columns, exactly the whole document's hit, and others from the document", () => {
     const db = fileWith((names) =>
-      [null, 'db-2'].flatMap((host, h) =>
+      [null, names.code('db-2')].flatMap((host, h) =>
         [null, names.code('info')].flatMap((level, l) =>
           [null, 7].map((off, o) => ({
             n: h * 4 + l * 2 + o,

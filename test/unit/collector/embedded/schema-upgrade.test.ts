@@ -14,10 +14,10 @@ import { NAMED_COLUMNS, nameSql } from '../../../../collector/store/embedded/sto
 import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
- * Backups written by logship with schema versions 1, 2 and 4 (scripts/fixtures/embedded-store-fixture.mjs): the
+ * Backups written by logship with schema versions 1, 2, 4 and 5 (scripts/fixtures/embedded-store-fixture.mjs): the
  * nginx access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
  */
-const OLDER_VERSIONS = [1, 2, 4] as const;
+const OLDER_VERSIONS = [1, 2, 4, 5] as const;
 /** The versions whose rollup had no source (embedded-schema.ts, 3 → 4). */
 const WITHOUT_SOURCES = [1, 2] as const;
 type OlderVersion = (typeof OLDER_VERSIONS)[number];
@@ -106,11 +106,12 @@ async function expectOlderRows(store: EmbeddedStore, file: string, version: Olde
   const older = new Database(file, { readonly: true });
   const rows = older.prepare(`SELECT id, doc FROM events`).all() as { id: string; doc: string }[];
   // The named columns hold their texts in rows of versions before codes (version 1 had no `dataset` column), and
-  // codes from version 3 on.
+  // codes from version 3 on; the host its text before version 6.
   for (const column of NAMED_COLUMNS.filter((c) => version > 1 || c !== 'dataset')) {
-    const other = version < 3 ? 'blob' : 'text';
+    const other = version < (column === 'host' ? 6 : 3) ? 'blob' : 'text';
     expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(${column}) = '${other}'`).pluck().get()).toBe(0);
   }
+  expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(host) = 'text'`).pluck().get()).toBe(73);
   // Every message as TEXT, whole, in versions before 5.
   expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(message) = 'text'`).pluck().get()).toBe(73);
   older.close();
@@ -150,11 +151,15 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
       'NOT log.level:*',
       'log.file.path:*',
       'event.dataset:nginx AND http.response.status_code:404',
+      'host.name:web-1',
+      'host.name:app*',
+      'NOT host.name:api-1',
+      'host.name:(web-1 OR api-1) AND log.level:error',
     ];
     const before = await Promise.all(questions.map((q) => total(store, q)));
     const stackedBefore = await stackedByLevel(store);
     expect(stackedBefore).toEqual({ debug: 4, error: 8, info: 34, warn: 14 });
-    expect(before).toEqual([73, 34, 8, 15, 33, 67, 34, 12, 6, 61, 12, 73, 3]);
+    expect(before).toEqual([73, 34, 8, 15, 33, 67, 34, 12, 6, 61, 12, 73, 3, 34, 33, 67, 6]);
 
     // The same lines again under other ids, written by this version: every answer doubles.
     const ingest = new IngestService(store, { maxMessageBytes: 1024 * 1024 });
@@ -180,6 +185,30 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     expect(await datasets(store)).toEqual({ nginx: 68, plain: 66, json: 12 });
     expect(await Promise.all(questions.map((q) => total(store, q)))).toEqual(before.map((n) => 2 * n));
     expect(await stackedByLevel(store)).toEqual({ debug: 8, error: 16, info: 68, warn: 28 });
+    // Hits, not totals (which the rollup answers): the host index finds the older rows and the new rows of the same
+    // hosts under one value, alone and where a rare level's walk reads the minutes of its hosts only.
+    for (const rows of [prefix, 'new-']) {
+      expect(await countIn(store, rows, 'host.name:web-1')).toBe(34);
+      expect(await countIn(store, rows, 'host.name:(app-1 OR api-1)')).toBe(39);
+      expect(await countIn(store, rows, 'log.level:warn OR log.level:fatal')).toBe(15);
+      expect(await countIn(store, rows, 'host.name:web-1 AND log.level:error')).toBe(4);
+    }
+    // A host first seen after the upgrade is a code, and found by it.
+    const nginx = lines(FILES[0].path).map((message, i) =>
+      JSON.stringify({ id: `coded-${i}`, host: 'db-9', format: 'nginx', message }),
+    );
+    expect(await ingest.ingest(Buffer.from(nginx.join('\n') + '\n'), 'test')).toMatchObject({ accepted: 34 });
+    expect(await countIn(store, 'coded-', 'host.name:db-9')).toBe(34);
+    expect(await countIn(store, 'coded-', 'host.name:(db-9 OR web-1) AND log.level:error')).toBe(4);
+    expect(await countIn(store, 'new-', 'host.name:(db-9 OR web-1) AND log.level:error')).toBe(4);
+    expect((await store.event('coded-0'))!.doc.host).toEqual({ name: 'db-9' });
+    const hostFacet = await store.topValues({
+      query: parseQuery('NOT log.level:*'),
+      ...WINDOW,
+      field: 'host.name',
+      size: 10,
+    });
+    expect(hostFacet.values).toEqual([{ value: 'app-1', count: 24 }]);
     const facets = await store.topValues({ query: parseQuery(''), ...WINDOW, field: 'log.file.path', size: 10 });
     expect(facets.values).toEqual([
       { value: '/var/log/nginx/access.log', count: 68 },
@@ -226,6 +255,20 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     const coded = version < 3 ? 73 : 146;
     expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'blob'`).pluck().get()).toBe(coded);
     expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'text'`).pluck().get()).toBe(146 - coded);
+    // The hosts of the older rows stay text in new rows; a new host is a one-byte code, in its rows and the index.
+    expect(file.prepare(`SELECT name FROM host_texts ORDER BY name`).pluck().all()).toEqual([
+      'api-1',
+      'app-1',
+      'web-1',
+    ]);
+    const hostTypes = file.prepare(
+      `SELECT typeof(host) AS type, length(CAST(host AS BLOB)) AS bytes, count(*) AS n FROM events INDEXED BY events_host
+       GROUP BY type, bytes ORDER BY type, bytes`,
+    );
+    expect(hostTypes.all()).toEqual([
+      { type: 'blob', bytes: 1, n: 34 },
+      { type: 'text', bytes: 5, n: 146 },
+    ]);
     file.close();
   });
 });

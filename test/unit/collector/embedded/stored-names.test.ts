@@ -1,6 +1,15 @@
 import Database from 'better-sqlite3';
 import { migrate } from '../../../../collector/store/embedded/embedded-schema.js';
-import { nameCode, NameCodes, nameSql } from '../../../../collector/store/embedded/stored-names.js';
+import {
+  codeEqualsParams,
+  codeEqualsSql,
+  keyValueSql,
+  nameCode,
+  NameCodes,
+  nameKeySql,
+  NameReader,
+  nameSql,
+} from '../../../../collector/store/embedded/stored-names.js';
 
 function newFile(): Database.Database {
   const db = new Database(':memory:');
@@ -87,6 +96,98 @@ describe('name codes', () => {
       'app',
       'api',
       'db',
+    ]);
+  });
+
+  it('keeps one value per host: a code, or the text of a host an upgraded file held as text', () => {
+    const db = newFile();
+    // As the upgrade to version 6 leaves a file: older rows with host texts, which host_texts lists.
+    const insert = db.prepare(
+      `INSERT INTO events(rowid, id, host, ingested, message, doc) VALUES (?, ?, ?, 0, '', '{}')`,
+    );
+    for (let i = 0; i < 4; i++) insert.run(i, `old-${i}`, ['web-1', 'db-1'][i % 2]);
+    db.exec(`INSERT INTO host_texts(name) SELECT DISTINCT host FROM events`);
+    // A name another column holds already has a code; it is not the host's.
+    db.prepare(`INSERT INTO names(code, name) VALUES (?, ?)`).run(nameCode(1), 'web-1');
+    const names = new NameCodes(db);
+    db.transaction(() => {
+      for (let i = 4; i < 12; i++) insert.run(i, `new-${i}`, names.host(['web-1', 'db-1', 'cache-1', null][i % 4]!));
+    })();
+    expect(
+      db.prepare(`SELECT typeof(host) AS type, count(*) AS n FROM events GROUP BY type ORDER BY type`).all(),
+    ).toEqual([
+      { type: 'blob', n: 2 },
+      { type: 'null', n: 2 },
+      { type: 'text', n: 8 },
+    ]);
+    const find = (host: string) =>
+      db
+        .prepare(`SELECT e.id FROM events e WHERE ${codeEqualsSql('host')} ORDER BY e.rowid`)
+        .pluck()
+        .all(...codeEqualsParams('host', host));
+    expect(find('web-1')).toEqual(['old-0', 'old-2', 'new-4', 'new-8']);
+    expect(find('db-1')).toEqual(['old-1', 'old-3', 'new-5', 'new-9']);
+    expect(find('cache-1')).toEqual(['new-6', 'new-10']);
+    expect(find('nowhere')).toEqual([]);
+    expect(
+      db
+        .prepare(`SELECT ${nameSql('host')} FROM events e WHERE id = 'new-6'`)
+        .pluck()
+        .get(),
+    ).toBe('cache-1');
+    // The same values for a joined list of hosts, looked up once per host and reader: the keys its rows read as.
+    const reader = new NameReader(db);
+    expect(['web-1', 'cache-1', 'nowhere'].map((h) => reader.hostKey(h))).toEqual(['=web-1', '02', '=nowhere']);
+    const keys = db
+      .prepare(`SELECT ${nameKeySql('host')} FROM events e WHERE e.id IN ('old-0', 'new-6') ORDER BY e.rowid`)
+      .pluck();
+    expect(keys.all()).toEqual(['=web-1', '02']);
+    expect(reader.name('02')).toBe('cache-1');
+    // The same as values to bind.
+    expect(['web-1', 'cache-1', 'nowhere'].map((h) => reader.hostValue(h))).toEqual([
+      'web-1',
+      Buffer.from([2]),
+      'nowhere',
+    ]);
+    const dbOrCache = ['old-1', 'old-3', 'new-5', 'new-6', 'new-9', 'new-10'];
+    const bound = db.prepare(`SELECT e.id FROM events e WHERE e.host IN (?, ?) ORDER BY e.rowid`).pluck();
+    expect(bound.all(reader.hostValue('db-1'), reader.hostValue('cache-1'))).toEqual(dbOrCache);
+    const joined = db
+      .prepare(
+        `SELECT e.id FROM json_each(?) j CROSS JOIN events e ON e.host = ${keyValueSql('j.value')} ORDER BY e.rowid`,
+      )
+      .pluck();
+    expect(joined.all(JSON.stringify(['db-1', 'cache-1', 'nowhere'].map((h) => reader.hostKey(h))))).toEqual(dbOrCache);
+    // Each joined host is found in its index (the rare level's walk joins (host, slot) pairs so).
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT e.id FROM json_each(?) j CROSS JOIN events e
+         ON e.host = ${keyValueSql('j.value')} AND e.rowid BETWEEN 0 AND 9`,
+      )
+      .all('[]') as { detail: string }[];
+    expect(plan.map((r) => r.detail).filter((d) => d.includes('events_host'))).toEqual([
+      'SEARCH e USING INDEX events_host (host=? AND rowid>? AND rowid<?)',
+    ]);
+  });
+
+  it('finds a host, and several hosts ORed, in its index within the key range, in key order', () => {
+    const db = newFile();
+    const plan = (where: string) =>
+      (
+        db
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT e.rowid FROM events e WHERE (${where}) AND e.rowid BETWEEN ? AND ? ORDER BY e.rowid DESC`,
+          )
+          .all(...Array.from({ length: (where.match(/\?/g) ?? []).length + 2 }, () => 'x')) as { detail: string }[]
+      ).map((r) => r.detail);
+    const host = `(${codeEqualsSql('host')})`;
+    // One value in the index, walked newest first: no sort of every event of the host in the window.
+    expect(plan(host).filter((d) => d.includes('events_host') || d.includes('B-TREE'))).toEqual([
+      'SEARCH e USING COVERING INDEX events_host (host=? AND rowid>? AND rowid<?)',
+    ]);
+    // Several hosts: each found within the range (a count, which needs no order).
+    expect(plan(Array(8).fill(host).join(' OR ')).filter((d) => d.includes('events_host'))).toEqual([
+      'SEARCH e USING COVERING INDEX events_host (host=? AND rowid>? AND rowid<?)',
     ]);
   });
 });
