@@ -284,10 +284,14 @@ export class EmbeddedSearch {
     const dir = scan.order === 'asc' ? 'ASC' : 'DESC';
     const { sql } = scan;
     if (sql.fts) {
+      // Words alone (no other filter): every row FTS5 gives is on the page, so the statement stops after `limit` rows
+      // and the liveness check runs once before it rather than as a call into JavaScript for each hit.
+      const wordsOnly = sql.where === LIVE;
+      if (wordsOnly) this.functions.check();
       return this.rows(
         `SELECT ${EVENT_COLUMNS} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
          WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}
-         AND (${sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
+         AND (${wordsOnly ? '1' : sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
         sql.fts,
         fromMs,
         toMs,

@@ -4,38 +4,34 @@ import { toHit } from '../ecs-document.js';
 import type { SortKey } from '../log-store.js';
 import { CanonicalTimeWriter } from '../../ingest/parse/canonical-time.js';
 import { sqlMsOf } from './event-key.js';
-import { nameKeySql, NameReader } from './stored-names.js';
+import { namesKeySql, NameReader } from './stored-names.js';
 import { restoreDocument, storedMessage, type DocumentColumns } from './stored-document.js';
 
 /**
- * The columns every event read selects, in this order (alias `e`), read as arrays by EventRowReader. Names come as
- * keys looked up in JavaScript, and a message kept without its time comes as the rest with a flag: the reader puts
- * the time back from the key (storedMessage), which it renders for the hit's time anyway.
+ * The columns every event read selects, in this order (alias `e`), read as arrays by EventRowReader. The five names
+ * come as one key looked up in JavaScript (namesKeySql), and a message kept without its time comes as the rest with
+ * a flag: the reader puts the time back from the key (storedMessage), which it renders for the hit's time anyway.
  */
 export const EVENT_COLUMNS = [
   sqlMsOf('e.rowid'),
   'e.id',
-  nameKeySql('host'),
-  nameKeySql('service'),
-  nameKeySql('level'),
-  nameKeySql('source'),
+  namesKeySql(),
   'e.off',
   'CAST(e.message AS TEXT)',
   `typeof(e.message) = 'blob'`,
   'e.doc',
   'e.ingested',
-  nameKeySql('dataset'),
 ].join(', ');
 
 /** Values EVENT_COLUMNS selects: a statement may select more after them (KeyedRow's `n`). */
-export const EVENT_COLUMN_COUNT = 12;
+export const EVENT_COLUMN_COUNT = 8;
 
 /** One event row as read, with the key's time as toISOString() writes it. */
 export type EventRow = DocumentColumns & { time: string };
 
 /**
  * Turns the arrays of a statement selecting EVENT_COLUMNS into rows. better-sqlite3 builds a row object property by
- * property, which cost 1.6 µs per row of these 12 columns; an array and one object literal cost a fraction of it.
+ * property, which cost 1.6 µs per row of the 12 columns read then; an array and one object literal cost a fraction of it.
  */
 export class EventRowReader {
   /** The reader's lookups of `names`, which its other statements share (a rare level's host keys). */
@@ -58,19 +54,20 @@ export class EventRowReader {
   row(v: unknown[]): EventRow {
     const ms = v[0] as number;
     const time = this.times.text(ms);
+    const [host, service, level, source, dataset] = this.names.rowNames(v[2] as string);
     return {
       ms,
       time,
       id: v[1] as string,
-      host: this.names.name(v[2] as string | null),
-      service: this.names.name(v[3] as string | null),
-      level: this.names.name(v[4] as string | null),
-      source: this.names.name(v[5] as string | null),
-      off: v[6] as number | null,
-      message: storedMessage(v[7] as string, v[8] === 1, time),
-      doc: v[9] as string,
-      ingested: v[10] as number,
-      dataset: this.names.name(v[11] as string | null),
+      host,
+      service,
+      level,
+      source,
+      off: v[3] as number | null,
+      message: storedMessage(v[4] as string, v[5] === 1, time),
+      doc: v[6] as string,
+      ingested: v[7] as number,
+      dataset,
     };
   }
 }

@@ -64,16 +64,17 @@ export interface ReadWorkerData {
 /**
  * A search page as it crosses the thread: its hits as one array per field (packPage). Structured clone writes every
  * object's keys with its values, and 100 hits of nine fields each cost ~1.6 µs per hit to send and rebuild (a rare
- * word's whole read at 1M is 0.3 ms); the same values as nine arrays cost about a third of that.
+ * word's whole read at 1M is 0.3 ms); the same values as nine arrays cost about a third of that. Host, service, level
+ * and source repeat from hit to hit, and structured clone copies a string as often as it is sent, however often it
+ * is the same one: each value goes once, in `names`, and a hit has its index there.
  */
 export interface PackedPage extends Omit<SearchPage, 'hits'> {
   hits: {
     id: string[];
     timestamp: string[];
-    host: (string | null)[];
-    service: (string | null)[];
-    level: (Level | null)[];
-    source: (string | null)[];
+    /** Host, service, level and source of each hit, four to a hit, as their index in `names`; NONE for null. */
+    named: Int32Array;
+    names: string[];
     offset: (number | null)[];
     message: string[];
     /** Null for a hit without fields (a plain line's), which is most of them. */
@@ -81,17 +82,32 @@ export interface PackedPage extends Omit<SearchPage, 'hits'> {
   };
 }
 
+/** A hit's index in `named` for a value it does not have. */
+const NONE = -1;
+/** The fields of a hit `named` holds, in this order. */
+const NAMED = 4;
+
 /** The page a read thread sends for a search. */
 export function packPage(page: SearchPage): PackedPage {
   const { hits, ...rest } = page;
   const n = hits.length;
+  const names: string[] = [];
+  const index = new Map<string, number>();
+  const code = (value: string | null): number => {
+    if (value === null) return NONE;
+    let at = index.get(value);
+    if (at === undefined) {
+      at = names.length;
+      names.push(value);
+      index.set(value, at);
+    }
+    return at;
+  };
   const packed: PackedPage['hits'] = {
     id: new Array<string>(n),
     timestamp: new Array<string>(n),
-    host: new Array<string | null>(n),
-    service: new Array<string | null>(n),
-    level: new Array<Level | null>(n),
-    source: new Array<string | null>(n),
+    named: new Int32Array(n * NAMED),
+    names,
     offset: new Array<number | null>(n),
     message: new Array<string>(n),
     fields: new Array<Hit['fields'] | null>(n),
@@ -100,10 +116,10 @@ export function packPage(page: SearchPage): PackedPage {
     const hit = hits[i]!;
     packed.id[i] = hit.id;
     packed.timestamp[i] = hit.timestamp;
-    packed.host[i] = hit.host;
-    packed.service[i] = hit.service;
-    packed.level[i] = hit.level;
-    packed.source[i] = hit.source;
+    packed.named[i * NAMED] = code(hit.host);
+    packed.named[i * NAMED + 1] = code(hit.service);
+    packed.named[i * NAMED + 2] = code(hit.level);
+    packed.named[i * NAMED + 3] = code(hit.source);
     packed.offset[i] = hit.offset;
     packed.message[i] = hit.message;
     packed.fields[i] = isEmpty(hit.fields) ? null : hit.fields;
@@ -114,15 +130,17 @@ export function packPage(page: SearchPage): PackedPage {
 /** The search page a read thread sent (packPage in reverse). */
 export function unpackPage(packed: PackedPage): SearchPage {
   const { hits: h, ...rest } = packed;
+  const { named, names } = h;
+  const name = (at: number): string | null => (at === NONE ? null : names[at]!);
   const hits = new Array<Hit>(h.id.length);
   for (let i = 0; i < hits.length; i++) {
     hits[i] = {
       id: h.id[i]!,
       timestamp: h.timestamp[i]!,
-      host: h.host[i] ?? null,
-      service: h.service[i] ?? null,
-      level: h.level[i] ?? null,
-      source: h.source[i] ?? null,
+      host: name(named[i * NAMED]!),
+      service: name(named[i * NAMED + 1]!),
+      level: name(named[i * NAMED + 2]!) as Level | null,
+      source: name(named[i * NAMED + 3]!),
       offset: h.offset[i] ?? null,
       message: h.message[i]!,
       fields: h.fields[i] ?? {},

@@ -41,6 +41,19 @@ describe('search pages between threads', () => {
     expect(page).toEqual(copy);
   });
 
+  it('sends each host, service, level and source once, however many hits carry it', () => {
+    const hits = Array.from({ length: 300 }, (_, i) =>
+      hit(i, { host: `web-${i % 3}`, level: i % 2 ? 'info' : 'warn', source: i === 7 ? null : '/var/log/api.log' }),
+    );
+    const page: SearchPage = { hits, lastKey: null, total: { value: 300, relation: 'eq' }, tookMs: 1, snapshot: null };
+    const packed = packPage(page);
+    expect(packed.hits.names).toEqual(['web-0', 'api', 'warn', '/var/log/api.log', 'web-1', 'info', 'web-2']);
+    expect(packed.hits.named).toHaveLength(1_200);
+    const arrived = unpackPage(structuredClone(packed));
+    expect(arrived.hits).toHaveLength(300);
+    expect(JSON.stringify(arrived)).toBe(JSON.stringify(page));
+  });
+
   it('gives back an empty page', () => {
     const page: SearchPage = {
       hits: [],

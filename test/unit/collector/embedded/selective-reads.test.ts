@@ -3,7 +3,9 @@ import Database from 'better-sqlite3';
 import type { Level } from '../../../../protocol/event.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
+import { EmbeddedSearch } from '../../../../collector/store/embedded/embedded-search.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { QueryFunctions } from '../../../../collector/store/embedded/sql-functions.js';
 import { embeddedStoreWith, searchPages, storedEvent } from '../../../support/embedded-test-store.js';
 
 /**
@@ -172,6 +174,40 @@ describe('selective reads: every page and total exact', () => {
     }
     // Of the 60 places, those of events divisible by 7 are errors, and 3,001 is fatal.
     expect(counts).toEqual([50, 20, 21, 1, 2]);
+  });
+
+  it('walks a word alone without a call into JavaScript per hit, and still stops a cancelled read', () => {
+    const db = new Database(join(dir, 'events.db'), { readonly: true });
+    const cancel = new Int32Array(1);
+    const functions = new QueryFunctions(cancel);
+    functions.register(db);
+    // The liveness check as registered, counted: what each statement calls it for.
+    let live = 0;
+    db.function('ls_live', { deterministic: false }, () => {
+      live++;
+      return 1;
+    });
+    const search = new EmbeddedSearch(db, functions, { searchTimeoutMs: 10_000, exactTotalUpTo: 1_000 });
+    const request = (query: string) => ({
+      query: parseQuery(query),
+      from: new Date(whole[0]),
+      to: new Date(whole[1]),
+      limit: 100,
+      order: 'desc' as const,
+    });
+    try {
+      expect(search.search(request('quarantined')).hits.map((h) => h.id)).toEqual(
+        ordered(matching(hasWord, ...whole), 'desc'),
+      );
+      expect(live).toBe(0);
+      // Beside another filter, the statement may visit rows that are not hits: checked per row FTS5 gives.
+      const withHost = search.search(request('quarantined AND NOT host.name:node-1')).hits;
+      expect([withHost.length, live]).toEqual([RARE_WORD.size, RARE_WORD.size]);
+      Atomics.store(cancel, 0, 1);
+      expect(() => search.search(request('quarantined'))).toThrow(expect.objectContaining({ code: 'QUERY_TIMEOUT' }));
+    } finally {
+      db.close();
+    }
   });
 
   it('reads only the hosts the rollup counts matches of in a minute (it removes counts)', async () => {

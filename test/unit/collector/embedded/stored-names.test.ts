@@ -9,6 +9,7 @@ import {
   nameKeySql,
   NameReader,
   nameSql,
+  namesKeySql,
 } from '../../../../collector/store/embedded/stored-names.js';
 
 function newFile(): Database.Database {
@@ -77,6 +78,41 @@ describe('name codes', () => {
       expect([...names.code('lost')!]).toEqual([2]);
     })();
     expect(db.prepare(`SELECT name FROM names ORDER BY code`).pluck().all()).toEqual(['kept', 'lost']);
+  });
+
+  it("reads a row's five names as one key: codes, hosts kept as text, older texts, null, and codes not named yet", () => {
+    const db = newFile();
+    const names = new NameCodes(db);
+    const insert = db.prepare(
+      `INSERT INTO events(id, ingested, message, doc, host, service, level, source, dataset)
+       VALUES (?, 0, '', '{}', ?, ?, ?, ?, ?)`,
+    );
+    const [api, warn, log] = ['api', 'warn', '/a.log'].map((name) => names.code(name));
+    db.transaction(() => {
+      insert.run('coded', names.code('web-1'), api, warn, log, null);
+      insert.run('no host', null, api, warn, log, names.code('plain'));
+      // Hosts an upgraded file keeps as text, after codes: quote() would end the first at its NUL.
+      insert.run('host text', "db-'1'\0x", api, warn, log, null);
+      insert.run('host text cut', "db-'1'", api, warn, log, null);
+      // Texts as rows of schema 2 hold them: the JSON form, with characters JSON escapes.
+      insert.run('texts', 'db "1"\\', 'api', null, '/a.log\0', names.code('plain'));
+      insert.run('unknown', nameCode(200), nameCode(201), null, null, null);
+    })();
+    const reader = new NameReader(db);
+    const key = db.prepare(`SELECT ${namesKeySql()} FROM events e WHERE e.id = ?`).pluck();
+    const read = (id: string) => reader.rowNames(key.get(id) as string);
+    expect(read('coded')).toEqual(['web-1', 'api', 'warn', '/a.log', null]);
+    expect(read('no host')).toEqual([null, 'api', 'warn', '/a.log', 'plain']);
+    expect(read('host text')).toEqual(["db-'1'\0x", 'api', 'warn', '/a.log', null]);
+    expect(read('host text cut')).toEqual(["db-'1'", 'api', 'warn', '/a.log', null]);
+    expect(read('texts')).toEqual(['db "1"\\', 'api', null, '/a.log\0', 'plain']);
+    expect(read('unknown')).toEqual([null, null, null, null, null]);
+    expect(['coded', 'host text', 'texts'].map((id) => (key.get(id) as string).charAt(0))).toEqual(['X', 'X', '[']);
+    // Another writer names codes 200 and 201 later: the key was not remembered without them.
+    db.prepare(`INSERT INTO names(code, name) VALUES (?, ?), (?, ?)`).run(nameCode(200), 'late', nameCode(201), 'x');
+    expect(read('unknown')).toEqual(['late', 'x', null, null, null]);
+    // Rows of the same names share what was looked up once.
+    expect(read('coded')).toBe(read('coded'));
   });
 
   it('finds names another writer added to the file', () => {
