@@ -3,7 +3,7 @@
  * shipper-sized batches from four shippers that each send their next batch once the last was acknowledged) and
  * p50/p95 of the typical reads on 1,000,000 events over 24 h: newest 100, a rare word, a word in every line, a
  * phrase with a host filter, a level in 1 of 7 events and one in 1 of 100,000, a histogram by host over the whole
- * range, a facet count; bytes on disk per event
+ * range, a facet count, a live tail's page and count; bytes on disk per event
  * against the raw lines; expiring the first day, with the longest wait of a steady writer and reader meanwhile.
  * Goals (issue 19): ≥ 100,000 events/s, p50 ≤ 50 ms for each read, retention holding nobody up for over 1 s.
  * Not a test: it prints figures and writes bench/results/embedded-store.json.
@@ -21,6 +21,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { IngestService } from '../collector/ingest/ingest-service.js';
 import { parseQuery } from '../collector/query/parse-query.js';
+import { TAIL_DEFAULTS } from '../collector/routes/tail-stream.js';
 import { EmbeddedStore } from '../collector/store/embedded/embedded-store.js';
 import { steady } from '../test/support/steady-load.js';
 import { writeResults } from './results-file.js';
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
     }),
   );
   const ingestMs = performance.now() - started;
+  const ingestEndMs = Date.now();
   const rate = Math.round(EVENTS / (ingestMs / 1000));
   const { bytes, walBytes } = fileBytes(dir);
   const bytesPerRaw = +(bytes / rawBytes).toFixed(2);
@@ -149,7 +151,7 @@ async function main(): Promise<void> {
     const shape: KeptShape = { events: EVENTS, days: DAYS, hosts: HOST_COUNT, end, rawBytes };
     writeFileSync(join(dir, 'bench-shape.json'), JSON.stringify(shape));
   }
-  await measureReads(store, dir, end, loadBefore, { ingest, rate, bytes, walBytes, bytesPerRaw });
+  await measureReads(store, dir, end, loadBefore, { ingest, rate, bytes, walBytes, bytesPerRaw, ingestEndMs });
   await store.close();
   if (!KEEP_DIR) rmSync(dir, { recursive: true, force: true });
 }
@@ -175,6 +177,8 @@ interface Loaded {
   bytes: number;
   walBytes: number;
   bytesPerRaw: number;
+  /** When the load ended: the live tail's reads look at the events ingested in its last second. */
+  ingestEndMs: number;
 }
 
 async function measureReads(
@@ -202,6 +206,14 @@ async function measureReads(
       store.histogram({ query: parseQuery(''), ...window, intervalMs: 15 * 60_000, by: 'host.name' }),
     'facet count (level)': () => store.topValues({ query: parseQuery(''), ...window, field: 'log.level', size: 10 }),
   };
+  if (loaded) {
+    // A live stream's reads (tail-stream.ts): a page in ingest order from a second before the load ended, and the
+    // count of that second it checks for late events. Not on a kept file, whose ingest times are long past.
+    const sinceMs = loaded.ingestEndMs - 1000;
+    const all = parseQuery('');
+    reads['live tail page'] = () => store.tail({ query: all, sinceMs, limit: TAIL_DEFAULTS.pageSize });
+    reads['live tail count'] = () => store.tailCount({ query: all, sinceMs, untilMs: loaded.ingestEndMs });
+  }
   const results: Record<string, { p50: number; p95: number }> = {};
   for (const [name, read] of Object.entries(reads)) {
     await read();

@@ -112,7 +112,11 @@ export async function securedEs(): Promise<SecuredEs> {
 export async function esCluster(): Promise<EsCluster> {
   const cluster = clusterHandle();
   return withStartLock(CLUSTER_DIR, async () => {
-    if (await clusterHealth({ url: cluster.urls[0]! })) return cluster;
+    if (ownerRunning(CLUSTER_DIR) && (await clusterHealth({ url: cluster.urls[0]! }))) return cluster;
+    // Not ours to share: nothing runs, or a run that was interrupted left it behind. Such a cluster answers as healthy
+    // but holds whatever its tests left (a node's data from before a kill, a restored index…), which failed a later
+    // run's three-node test, and no teardown would ever stop it.
+    await Promise.all(CLUSTER_PORTS.map((_, i) => stopElasticsearch(clusterNodeDir(i))));
     const started = Date.now();
     rmSync(CLUSTER_DIR, { recursive: true, force: true });
     mkdirSync(cluster.repoDir, { recursive: true });
@@ -150,6 +154,16 @@ export function prestartSharedElasticsearch(): void {
   // A failure here is seen again, with its reason, by the first test that needs the instance.
   void securedEs().catch(() => undefined);
   void esCluster().catch(() => undefined);
+}
+
+/** Whether the run that started the instance in `dir` is still going (a run's teardown stops what it started). */
+function ownerRunning(dir: string): boolean {
+  try {
+    const owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+    return Number.isInteger(owner) && owner > 0 && isAlive(owner);
+  } catch {
+    return false;
+  }
 }
 
 /** The jest run (its main process, which runs the teardown), wherever the test that started a cluster ran. */

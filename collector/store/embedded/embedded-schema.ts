@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
+import { INGEST_RUNS_DDL, runOfStoredEvents } from './ingest-runs.js';
 import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
 
 /**
@@ -26,17 +27,21 @@ import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
  *    new table `host_texts` by the upgrade (one index seek per host), stay text in new rows, so that a host has one
  *    value in the index. An older collector would read the codes as host names, and its host filters would not find
  *    the newer rows, hence the bump.
+ * 7: no index on `ingested`; the table `ingest_runs` says which event times each write transaction stored, and the
+ *    live tail reads those (ingest-runs.ts). The events stored before the upgrade become one run. An older collector
+ *    would build the index again but not add runs, and a later one's tail would miss its events, hence the bump.
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
  *   its message; the fields every search filters on have their own columns, host, service, level, file path and
- *   dataset as codes of `names`. `id` (duplicates), `host` and `ingested` (the live tail) are indexed; each index
- *   also holds the rowid, so "host X, newest first" walks the host index in key order. `service` and `level` are
- *   not (DROPPED_INDEXES): `event_counts` counts them, and tells a search which minutes to walk for them
- *   (embedded-search.ts).
+ *   dataset as codes of `names`. `id` (duplicates) and `host` are indexed; each index also holds the rowid, so
+ *   "host X, newest first" walks the host index in key order. `service` and `level` are not (DROPPED_INDEXES):
+ *   `event_counts` counts them, and tells a search which minutes to walk for them (embedded-search.ts).
  * - `names`: each value of the named columns once, with the code rows keep instead (stored-names.ts).
+ * - `ingest_runs`: which event times each write transaction stored, and when they were ingested: what the live tail
+ *   reads instead of an index on `ingested` (ingest-runs.ts).
  * - `host_texts`: the hosts a file upgraded to version 6 held as text, which stay text (stored-names.ts); empty in
  *   files made since.
  * - `events_fts`: FTS5 over `message` with external content (the text is stored once, in `events`); the tokenizer
@@ -74,7 +79,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
 ${NAMES_DDL}
 ${HOST_TEXTS_DDL}
 CREATE INDEX IF NOT EXISTS events_host ON events(host);
-CREATE INDEX IF NOT EXISTS events_ingested ON events(ingested);
+${INGEST_RUNS_DDL}
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
   message,
   content = 'events',
@@ -246,6 +251,8 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   // 5 → 6: older rows keep their host names as TEXT, which every read takes as they are, and the hosts they name
   // stay text in new rows (stored-names.ts).
   (db) => db.exec(`INSERT OR IGNORE INTO host_texts(name) ${HOST_TEXTS_SQL}`),
+  // 6 → 7: the events stored so far become one run, and the index on `ingested` goes (ingest-runs.ts).
+  runOfStoredEvents,
 ];
 
 /**

@@ -14,6 +14,7 @@ import {
   sourcesCounted,
 } from './count-rollup.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
+import { RUN_EVENTS, runChunks, runRanges, RUNS_SINCE } from './ingest-runs.js';
 import { keyValueSql, nameSql } from './stored-names.js';
 import {
   EVENT_COLUMN_COUNT,
@@ -180,16 +181,24 @@ export class EmbeddedSearch {
   tail(request: TailRequest): TailEvent[] {
     const sql = compileSql(request.query);
     const after = request.after ? ' AND (e.ingested > ? OR e.id > ?)' : '';
+    const statement = `SELECT ${EVENT_COLUMNS} FROM ${RUN_EVENTS}
+      WHERE e.ingested BETWEEN ? AND ?${after}${tailFts(sql)} AND (${sql.where}) ORDER BY e.ingested, e.id LIMIT ?`;
+    const params = [
+      ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
+      ...(sql.fts ? [sql.fts] : []),
+      ...sql.params,
+      request.limit,
+    ];
+    // The runs and their events from one snapshot: a transaction committed in between would be half read.
     const rows = this.functions.withDeadline(this.options.searchTimeoutMs, () =>
-      this.rows(
-        `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.ingested >= ?${after}${tailFts(sql)} AND (${sql.where})
-           ORDER BY e.ingested, e.id LIMIT ?`,
-        request.sinceMs,
-        ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
-        ...(sql.fts ? [sql.fts] : []),
-        ...sql.params,
-        request.limit,
-      ),
+      this.snapshot(() => {
+        const steps = runChunks(this.statement(RUNS_SINCE), request.sinceMs, Number.MAX_SAFE_INTEGER, request.limit);
+        for (const step of steps) {
+          const found = this.rows(statement, step.ranges, request.sinceMs, step.upToMs, ...params);
+          if (found.length === request.limit || step.last) return found;
+        }
+        return [];
+      }),
     );
     return rows.map((row) => ({ hit: rowToHit(row), position: { ingestedMs: row.ingested, id: row.id } }));
   }
@@ -201,12 +210,20 @@ export class EmbeddedSearch {
   tailCount(request: TailCountRequest): number {
     const sql = compileSql(request.query);
     const fts = tailFts(sql);
-    return this.functions.withDeadline(
-      this.options.searchTimeoutMs,
-      () =>
-        this.statement(`SELECT count(*) FROM events e WHERE e.ingested BETWEEN ? AND ?${fts} AND (${sql.where})`)
-          .pluck()
-          .get(request.sinceMs, request.untilMs, ...(sql.fts ? [sql.fts] : []), ...sql.params) as number,
+    const count = this.statement(
+      `SELECT count(*) FROM ${RUN_EVENTS} WHERE e.ingested BETWEEN ? AND ?${fts} AND (${sql.where})`,
+    ).pluck();
+    return this.functions.withDeadline(this.options.searchTimeoutMs, () =>
+      this.snapshot(() => {
+        const ranges = runRanges(this.statement(RUNS_SINCE), request.sinceMs, request.untilMs);
+        return count.get(
+          ranges,
+          request.sinceMs,
+          request.untilMs,
+          ...(sql.fts ? [sql.fts] : []),
+          ...sql.params,
+        ) as number;
+      }),
     );
   }
 
@@ -556,6 +573,18 @@ export class EmbeddedSearch {
     };
   }
 
+  /** Runs `read` in one read transaction: every statement in it sees the same snapshot of the file. */
+  private snapshot<T>(read: () => T): T {
+    if (this.db.inTransaction) return read();
+    this.db.exec('BEGIN');
+    try {
+      return read();
+    } finally {
+      // An interrupted statement (the search timeout) may have ended the transaction already.
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+    }
+  }
+
   /** The event rows of a statement selecting EVENT_COLUMNS. */
   private rows(sql: string, ...params: unknown[]): EventRow[] {
     return this.reader.all(this.statement(sql), params);
@@ -647,8 +676,8 @@ export function clampMs(ms: number): number {
 }
 
 /**
- * The full-text part of a tail read: the recent rows (ingested index) drive it and FTS5 is asked per row, which
- * stays cheap for a live tail.
+ * The full-text part of a tail read: the recent rows (the ingest runs' time ranges) drive it and FTS5 is asked per
+ * row, which stays cheap for a live tail.
  */
 function tailFts(sql: CompiledSql): string {
   return sql.fts ? ' AND EXISTS (SELECT 1 FROM events_fts WHERE events_fts MATCH ? AND rowid = e.rowid)' : '';

@@ -10,6 +10,7 @@ import {
 } from './encoded-events.js';
 import { isAcceptedTime, outsideAcceptedTimes } from '../field-catalogue.js';
 import { DAY_MS, KEYS_PER_MS, keyOf, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
+import { IngestRunWriter, TransactionRuns } from './ingest-runs.js';
 import { MillisecondTable } from './millisecond-table.js';
 import { NameCodes } from './stored-names.js';
 import type { ExpiryStep } from './writer-protocol.js';
@@ -22,10 +23,14 @@ function viaJson(text: string): boolean {
   return text.isWellFormed() && !text.includes('\u0000');
 }
 
-/** A transaction's rollup rows (by unit, slot and key) with their counts, and each host's latest ingest time. */
+/**
+ * A transaction's rollup rows (by unit, slot and key) with their counts, each host's latest ingest time, and where
+ * its events went for the live tail (ingest-runs.ts).
+ */
 interface RollupSums {
   counts: Map<string, { row: [number, number, string, string, string, string]; n: number }>;
   hosts: Map<string, number>;
+  runs: TransactionRuns;
 }
 
 /** What the rows of a rollup key store for its host (its code, or its text: stored-names.ts), service, level and source. */
@@ -60,6 +65,7 @@ export class EmbeddedWriter {
   private readonly maxKey: Database.Statement;
   private readonly touchHost: Database.Statement;
   private readonly addCounts: Database.Statement;
+  private readonly runs: IngestRunWriter;
   private readonly insertDeadLetter: Database.Statement;
   private readonly deleteEvents: Database.Statement;
   private readonly deleteCounts: Database.Statement;
@@ -98,6 +104,7 @@ export class EmbeddedWriter {
       `INSERT INTO event_counts(unit, slot, host, service, level, source, n) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(unit, slot, host, service, level, source) DO UPDATE SET n = n + excluded.n`,
     );
+    this.runs = new IngestRunWriter(db);
     const top = db
       .prepare(`SELECT ${sqlMsOf('max(rowid)')} FROM events`)
       .pluck()
@@ -130,10 +137,11 @@ export class EmbeddedWriter {
       const texts: string[] = [];
       // One upsert per rollup row and host for the whole transaction: its requests mostly share their 15-minute and
       // day slots, and the upserts were 7 % of the writer thread's time when each request had its own.
-      const sums: RollupSums = { counts: new Map(), hosts: new Map() };
+      const sums: RollupSums = { counts: new Map(), hosts: new Map(), runs: new TransactionRuns() };
       const outcomes = batches.map((events) => this.insertAll(events, texts, sums));
       for (const { row, n } of sums.counts.values()) this.addCounts.run(...row, n);
       for (const [host, at] of sums.hosts) this.touchHost.run(host, at);
+      this.runs.write(sums.runs);
       if (texts.length > 0) this.insertTexts.run(`{${texts.join(',')}}`);
       return outcomes;
     }).immediate;
@@ -151,6 +159,7 @@ export class EmbeddedWriter {
       // rather than trust them.
       this.forgetKeys();
       this.names.forget();
+      this.runs.forget();
       throw err;
     } finally {
       this.names.transactionEnded();
@@ -207,6 +216,7 @@ export class EmbeddedWriter {
         // source (SOURCES_FROM_KEY) are gone with them if they all came before it.
         const coarsest = Math.max(...ROLLUP_UNITS);
         this.forgetSourcesFrom.run(SOURCES_FROM_KEY, Math.floor(cutoffMinute / coarsest) * coarsest * MINUTE_MS);
+        this.runs.expire(cutoffMs);
       }
     } while (performance.now() < deadline);
     return { days: [...days], done: !eventsLeft && unitsLeft.size === 0 };
@@ -229,6 +239,11 @@ export class EmbeddedWriter {
     // Per rollup key (computed by encodeEvents): events stored, and their latest ingest time for host_activity.
     const stored = new Uint32Array(events.groups.length);
     const latestIngested = new Float64Array(events.groups.length);
+    // Per rollup key, the first and last time of its stored events (the spans of ingest-runs.ts), and the request's
+    // earliest ingest time.
+    const firstMs = new Float64Array(events.groups.length);
+    const lastMs = new Float64Array(events.groups.length);
+    let earliestIngested = Infinity;
     // The codes of each rollup key's names, looked up once per key (when an event of it is first inserted) rather
     // than once per event.
     const codes: (GroupCodes | undefined)[] = new Array(events.groups.length);
@@ -279,15 +294,25 @@ export class EmbeddedWriter {
       if (asJson) texts.push(`"${keyOf(ms, n)}":${JSON.stringify(e.message)}`);
       else this.insertText.run(ms, n, e.message);
       outcome.accepted++;
-      stored[e.group]!++;
-      if (e.ingestedMs > latestIngested[e.group]!) latestIngested[e.group] = e.ingestedMs;
+      const g = e.group;
+      if (stored[g]!++ === 0) {
+        firstMs[g] = ms;
+        lastMs[g] = ms;
+        latestIngested[g] = e.ingestedMs;
+      } else {
+        if (ms < firstMs[g]!) firstMs[g] = ms;
+        else if (ms > lastMs[g]!) lastMs[g] = ms;
+        if (e.ingestedMs > latestIngested[g]!) latestIngested[g] = e.ingestedMs;
+      }
+      if (e.ingestedMs < earliestIngested) earliestIngested = e.ingestedMs;
     }
-    const { counts, hosts } = sums;
+    const { counts, hosts, runs } = sums;
     // One upsert per rollup row, not one per minute and unit: a request's minutes mostly share their 15-minute and day
     // slots, so their counts are summed here first.
     events.groups.forEach(([minute, host, service, level, source], g) => {
       const n = stored[g]!;
       if (n === 0) return;
+      runs.add(firstMs[g]!, lastMs[g]!, n, earliestIngested, latestIngested[g]!);
       for (const unit of ROLLUP_UNITS) {
         const slot = Math.floor(minute / unit);
         const id = `${unit}\u0000${slot}\u0000${host ?? ''}\u0000${service ?? ''}\u0000${level ?? ''}\u0000${source ?? ''}`;

@@ -11,13 +11,14 @@ import { restoreEmbeddedBackup } from '../../../../collector/store/embedded/embe
 import { SCHEMA_VERSION } from '../../../../collector/store/embedded/embedded-schema.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
 import { NAMED_COLUMNS, nameSql } from '../../../../collector/store/embedded/stored-names.js';
+import type { TailPosition } from '../../../../collector/store/read-model.js';
 import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
- * Backups written by logship with schema versions 1, 2, 4 and 5 (scripts/fixtures/embedded-store-fixture.mjs): the
- * nginx access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
+ * Backups written by logship with schema versions 1, 2, 4, 5 and 6 (scripts/fixtures/embedded-store-fixture.mjs):
+ * the nginx access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
  */
-const OLDER_VERSIONS = [1, 2, 4, 5] as const;
+const OLDER_VERSIONS = [1, 2, 4, 5, 6] as const;
 /** The versions whose rollup had no source (embedded-schema.ts, 3 → 4). */
 const WITHOUT_SOURCES = [1, 2] as const;
 type OlderVersion = (typeof OLDER_VERSIONS)[number];
@@ -111,7 +112,9 @@ async function expectOlderRows(store: EmbeddedStore, file: string, version: Olde
     const other = version < (column === 'host' ? 6 : 3) ? 'blob' : 'text';
     expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(${column}) = '${other}'`).pluck().get()).toBe(0);
   }
-  expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(host) = 'text'`).pluck().get()).toBe(73);
+  expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(host) = 'text'`).pluck().get()).toBe(
+    version < 6 ? 73 : 0,
+  );
   // Every message as TEXT, whole, in versions before 5.
   expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(message) = 'text'`).pluck().get()).toBe(73);
   older.close();
@@ -136,6 +139,10 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     const store = await open(storeDir);
     expect(store.readinessProblem()).toBeNull();
     await expectOlderRows(store, join(dir, 'backups', name, 'events.db'), version);
+    // The live tail finds the older rows (ingested before the upgrade, which dropped the index it read) in ingest order.
+    const olderOrder = ingestOrder(join(dir, 'backups', name, 'events.db'));
+    expect(olderOrder).toHaveLength(73);
+    expect(await tailIds(store, 0)).toEqual(olderOrder);
     // Every answer on the older rows, asked again once this version has written the same lines: each doubles.
     const questions = [
       '',
@@ -229,6 +236,11 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
       }
     }
     expect(compared).toBe(73);
+    // The tail from before the upgrade gives the older rows, then the new ones, exactly as ingest order has them.
+    const tailed = await tailIds(store, 0);
+    expect(tailed).toHaveLength(180);
+    expect(tailed).toEqual(ingestOrder(join(storeDir, 'events.db')));
+    expect(tailed.slice(0, 73)).toEqual(olderOrder);
     await store.close();
     stores.length = 0;
     const file = new Database(join(storeDir, 'events.db'), { readonly: true });
@@ -241,7 +253,7 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name`)
         .pluck()
         .all(),
-    ).toEqual(['events_host', 'events_id', 'events_ingested']);
+    ).toEqual(['events_host', 'events_id']);
     // New rows keep nothing in the document that the key and columns give back (a plain line: nothing at all),
     // and codes in the named columns.
     expect(
@@ -256,19 +268,21 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'blob'`).pluck().get()).toBe(coded);
     expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'text'`).pluck().get()).toBe(146 - coded);
     // The hosts of the older rows stay text in new rows; a new host is a one-byte code, in its rows and the index.
-    expect(file.prepare(`SELECT name FROM host_texts ORDER BY name`).pluck().all()).toEqual([
-      'api-1',
-      'app-1',
-      'web-1',
-    ]);
+    expect(file.prepare(`SELECT name FROM host_texts ORDER BY name`).pluck().all()).toEqual(
+      version < 6 ? ['api-1', 'app-1', 'web-1'] : [],
+    );
     const hostTypes = file.prepare(
       `SELECT typeof(host) AS type, length(CAST(host AS BLOB)) AS bytes, count(*) AS n FROM events INDEXED BY events_host
        GROUP BY type, bytes ORDER BY type, bytes`,
     );
-    expect(hostTypes.all()).toEqual([
-      { type: 'blob', bytes: 1, n: 34 },
-      { type: 'text', bytes: 5, n: 146 },
-    ]);
+    expect(hostTypes.all()).toEqual(
+      version < 6
+        ? [
+            { type: 'blob', bytes: 1, n: 34 },
+            { type: 'text', bytes: 5, n: 146 },
+          ]
+        : [{ type: 'blob', bytes: 1, n: 180 }],
+    );
     file.close();
   });
 });
@@ -392,6 +406,28 @@ async function stackedByLevel(store: EmbeddedStore): Promise<Record<string, numb
   const stacked = buckets.filter((b) => b.count > 0);
   expect(stacked).toHaveLength(1);
   return stacked[0]!.by;
+}
+
+/** The ids of a file's events in ingest order (ingest time, then id), as a tail gives them. */
+function ingestOrder(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db.prepare(`SELECT id FROM events ORDER BY ingested, id`).pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The ids a tail from `sinceMs` gives, read in pages of 50. */
+async function tailIds(store: EmbeddedStore, sinceMs: number): Promise<string[]> {
+  const out: string[] = [];
+  let after: TailPosition | undefined;
+  for (;;) {
+    const page = await store.tail({ query: parseQuery(''), sinceMs: after?.ingestedMs ?? sinceMs, after, limit: 50 });
+    out.push(...page.map((e) => e.hit.id));
+    if (page.length < 50) return out;
+    after = page.at(-1)!.position;
+  }
 }
 
 /** Matching events whose id starts with `prefix`. */
