@@ -24,7 +24,7 @@
  * of the collector and the shipper).
  */
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
@@ -32,7 +32,7 @@ import { createToken } from '../collector/auth/token-store.js';
 import { eventId } from '../shipper/event-id.js';
 import { benchElasticsearch } from './bench-elasticsearch.js';
 import { bulkLoadCeiling, installTemplate, untilSearchable } from './es-ceiling.js';
-import { esThreadCpu, threadCpuDelta } from './es-threads.js';
+import { esFlightRecording, esThreadCpu, threadCpuDelta } from './es-threads.js';
 import { CLOCK_TICK_S, Proc, interruptedBy, listenUrl, usage } from './measured-process.js';
 import {
   aptInstall,
@@ -58,6 +58,18 @@ const SENDER_WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_SENDER_WARMUP_LINES
 const SKIP_PEERS = Boolean(process.env.LOGSHIP_BENCH_SKIP_PEERS);
 /** LOGSHIP_BENCH_ES_THREADS=1 adds Elasticsearch's CPU per thread pool to every run (bench/es-threads.ts). */
 const ES_THREADS = Boolean(process.env.LOGSHIP_BENCH_ES_THREADS);
+/**
+ * LOGSHIP_BENCH_ES_JFR=DIR records every run's Elasticsearch with Java Flight Recorder into DIR/<run>.jfr (read with
+ * `jfr print --events jdk.ExecutionSample`): which methods its CPU goes to for one sender's requests against another's.
+ */
+const ES_JFR = process.env.LOGSHIP_BENCH_ES_JFR;
+/**
+ * LOGSHIP_BENCH_CEILING_TIMES=1 adds a third ceiling run, not counted in the ratios, whose documents carry the times a
+ * real load has (`event.created` from the millisecond each line was made, `event.ingested` per request) instead of
+ * one time for all: how much of logship's extra Elasticsearch CPU is its documents' varying times.
+ */
+const CEILING_TIMES = Boolean(process.env.LOGSHIP_BENCH_CEILING_TIMES);
+const CEILING_VARYING = 'ceiling, varying times';
 /** LOGSHIP_BENCH_PROFILE=DIR writes V8 CPU profiles of the collector and the shipper there (slows both down). */
 const PROFILE = process.env.LOGSHIP_BENCH_PROFILE
   ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOGSHIP_BENCH_PROFILE}`]
@@ -123,6 +135,15 @@ interface CpuSnapshot {
   es: number | undefined;
   esThreads?: Map<string, number> | undefined;
   self: number;
+}
+
+/** Starts recording Elasticsearch for the run `name` when LOGSHIP_BENCH_ES_JFR asks for it; the result ends it. */
+function recordEs(bench: Bench, name: string): () => void {
+  if (!ES_JFR || !bench.esPid) return () => {};
+  mkdirSync(ES_JFR, { recursive: true, mode: 0o777 });
+  // The server's own user writes the recording.
+  chmodSync(ES_JFR, 0o777);
+  return esFlightRecording(bench.esPid, join(ES_JFR, `${name.replace(/[^A-Za-z0-9]+/g, '-')}.jfr`));
 }
 
 function cpuSnapshot(esPid: number | undefined): CpuSnapshot {
@@ -209,6 +230,7 @@ async function measure(
 ): Promise<RunResult> {
   const { name, lines } = pass;
   const before = new Map(running.map((p) => [p, p.usage()?.cpuSeconds ?? 0]));
+  const recorded = recordEs(bench, name);
   const cpuBefore = cpuSnapshot(bench.esPid);
   const started = Date.now();
   const launched = launch();
@@ -224,6 +246,7 @@ async function measure(
       },
     });
     const cpuAfter = cpuSnapshot(bench.esPid);
+    recorded();
     const processes = all.map((p) => {
       const u = p.usage();
       if (!u) throw new Error(`${p.name} was gone before it could be measured.${p.stderrTail()}`);
@@ -267,15 +290,18 @@ function shipperEvent(
   base: number,
   offsets: Float64Array,
   identity: string,
+  varyingTimes = false,
 ): (i: number) => Record<string, unknown> {
   const readAt = new Date().toISOString();
+  let readAtMs = 0;
+  let readAtNow = readAt;
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   return (i) => {
     const offset = offsets[i]!;
     return {
       id: eventId(SHIPPER_HOST, identity, offset),
       offset,
-      read_at: readAt,
+      read_at: varyingTimes ? readTimeNow() : readAt,
       message: inputLine(i, base),
       host: SHIPPER_HOST,
       source: input,
@@ -284,15 +310,26 @@ function shipperEvent(
       tz,
     };
   };
+  /** Now as ISO text, made once per millisecond like the shipper's read times. */
+  function readTimeNow(): string {
+    const ms = Date.now();
+    if (ms !== readAtMs) {
+      readAtMs = ms;
+      readAtNow = new Date(ms).toISOString();
+    }
+    return readAtNow;
+  }
 }
 
 async function ceilingRun(
   bench: Bench,
   name: string,
   event: (i: number) => Record<string, unknown>,
+  stampEachBatch = false,
 ): Promise<RunResult> {
   const indexPrefix = `${bench.prefix}-ceiling`;
   // The loader runs in this process: its CPU is what normalising and encoding the documents cost.
+  const recorded = recordEs(bench, name);
   const cpuBefore = cpuSnapshot(bench.esPid);
   try {
     const { seconds } = await bulkLoadCeiling({
@@ -302,8 +339,10 @@ async function ceilingRun(
       lines: LINES,
       event,
       pollMs: POLL_MS,
+      stampEachBatch,
     });
     const cpuAfter = cpuSnapshot(bench.esPid);
+    recorded();
     return {
       name,
       docs: LINES,
@@ -556,6 +595,10 @@ async function main(): Promise<number> {
     results.push(await attempt('ceiling', () => ceilingRun(bench, 'ceiling', ceilingEvent)));
     results.push(await warmThenMeasure('logship', (pass) => logshipRun(bench, pass)));
     results.push(await attempt(CEILING_AFTER, () => ceilingRun(bench, CEILING_AFTER, ceilingEvent)));
+    if (CEILING_TIMES) {
+      const varying = shipperEvent(input, base, offsets, 'ceiling', true);
+      results.push(await attempt(CEILING_VARYING, () => ceilingRun(bench, CEILING_VARYING, varying, true)));
+    }
     if (!SKIP_PEERS) {
       // rsyslog first, while it is installed; a run that died mid-swap may have left syslog-ng in its place.
       if (!RSYSLOG_PACKAGES.every(installed)) {

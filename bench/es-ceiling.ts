@@ -70,6 +70,11 @@ export interface CeilingLoad {
   /** The ingest event of line `i` as a shipper sends it (see docs/events.md), with an `id`. */
   event: (i: number) => Record<string, unknown>;
   pollMs?: number;
+  /**
+   * Stamps each request's documents with the time it is encoded (`event.ingested`), as the collector does, instead of
+   * one time for the whole load: a diagnostic of what varying times cost Elasticsearch (LOGSHIP_BENCH_CEILING_TIMES).
+   */
+  stampEachBatch?: boolean;
 }
 
 /** Puts logship's index template in for `<indexPrefix>-*`, through the store that writes it for the collector. */
@@ -98,7 +103,7 @@ export async function bulkLoadCeiling(load: CeilingLoad): Promise<{ seconds: num
   // logship's index template first, so the ceiling's documents are mapped exactly like logship's.
   await installTemplate(load.esUrl, indexPrefix);
   const now = new Date().toISOString();
-  const ctx = { now, nowMs: Date.parse(now), maxMessageBytes: 1 << 20 };
+  let ctx = { now, nowMs: Date.parse(now), maxMessageBytes: 1 << 20 };
   // One encoder for every lane, as the collector has one per store (encoding is synchronous).
   const encoder = new BulkEncoder(indexPrefix);
   const started = Date.now();
@@ -108,6 +113,10 @@ export async function bulkLoadCeiling(load: CeilingLoad): Promise<{ seconds: num
       const start = next;
       next = Math.min(lines, next + BATCH);
       const events: StoredEvent[] = [];
+      if (load.stampEachBatch) {
+        const batchNow = new Date().toISOString();
+        ctx = { ...ctx, now: batchNow, nowMs: Date.parse(batchNow) };
+      }
       for (let i = start; i < next; i++) {
         const event = normalizeEvent({ line: i, text: '', value: load.event(i) }, ctx);
         if (!('doc' in event)) throw new Error(`bench line ${i} was refused: ${event.reason}`);

@@ -7,21 +7,40 @@ import { execFileSync } from 'node:child_process';
 import { readlinkSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** CPU seconds per thread group of a running JVM; undefined when jcmd cannot attach. */
-export function esThreadCpu(pid: number): Map<string, number> | undefined {
-  let text: string;
+/** The output of `jcmd <pid> <args>` run as the server's own user; undefined when jcmd cannot attach. */
+function esJcmd(pid: number, args: string[]): string | undefined {
   try {
     // The jcmd of the JDK the server runs on, beside its java: another JDK's may not attach to it.
     const jcmd = join(dirname(readlinkSync(`/proc/${pid}/exe`)), 'jcmd');
     // Attaching needs the JVM's own user.
     const owner = String(statSync(`/proc/${pid}`).uid);
     const user = execFileSync('id', ['-nu', owner]).toString().trim();
-    text = execFileSync('runuser', ['-u', user, '--', jcmd, String(pid), 'Thread.print'], {
+    return execFileSync('runuser', ['-u', user, '--', jcmd, String(pid), ...args], {
       maxBuffer: 64 << 20,
     }).toString();
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A Java Flight Recorder recording of the server from now until the returned function is called, which writes it
+ * to `file` (readable by `jfr print`/`jfr summary`): which methods Elasticsearch spends its CPU in during one run
+ * against another (LOGSHIP_BENCH_ES_JFR=DIR). The server's user must be able to write `file`'s folder.
+ */
+export function esFlightRecording(pid: number, file: string): () => void {
+  const name = `bench-${Date.now()}`;
+  esJcmd(pid, ['JFR.start', `name=${name}`, 'settings=profile']);
+  return () => {
+    esJcmd(pid, ['JFR.dump', `name=${name}`, `filename=${file}`]);
+    esJcmd(pid, ['JFR.stop', `name=${name}`]);
+  };
+}
+
+/** CPU seconds per thread group of a running JVM; undefined when jcmd cannot attach. */
+export function esThreadCpu(pid: number): Map<string, number> | undefined {
+  const text = esJcmd(pid, ['Thread.print']);
+  if (text === undefined) return undefined;
   const groups = new Map<string, number>();
   for (const match of text.matchAll(/^"([^"]+)".*? cpu=([\d.]+)ms/gm)) {
     // elasticsearch[node][write][T#2] → write; "GC Thread#1" → GC Thread; "C2 CompilerThread0" → C2 CompilerThread
