@@ -18,7 +18,7 @@
  * Starts its own Elasticsearch on 127.0.0.1:19202 (1 GiB heap; LOGSHIP_BENCH_ES_PORT for another port) and stops it
  * at the end, unless LOGSHIP_BENCH_ES_URL names one. LOGSHIP_BENCH_LINES (1,000,000), LOGSHIP_BENCH_WARMUP_LINES
  * (3,000,000: loaded, merged and deleted first, in passes of the input, so no measured run pays for a cold JVM),
- * LOGSHIP_BENCH_SENDER_WARMUP_LINES (200,000: every sender ships a file of that many lines once, unmeasured, right
+ * LOGSHIP_BENCH_SENDER_WARMUP_LINES (1,000,000: every sender ships a file of that many lines once, unmeasured, right
  * before its measured run, so none pays for compiling its own kind of request), LOGSHIP_BENCH_SKIP_PEERS=1 (ceiling and logship
  * only), LOGSHIP_BENCH_ES_THREADS=1 (Elasticsearch's CPU per thread pool), LOGSHIP_BENCH_PROFILE=DIR (CPU profiles
  * of the collector and the shipper).
@@ -49,12 +49,13 @@ const LINES = Number(process.env.LOGSHIP_BENCH_LINES ?? 1_000_000);
 const WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_WARMUP_LINES ?? 3_000_000);
 /**
  * Lines every sender ships once, unmeasured, right before its measured run (LOGSHIP_BENCH_SENDER_WARMUP_LINES; 0
- * turns it off): each sender asks Elasticsearch in its own way (logship's bulk answer lists every item's status, a
- * peer indexes instead of creating…), and the first time a way is used the JVM compiles it inside that run: logship's
- * run spent 3.3 CPU-s in Elasticsearch's C2 compiler threads against 0.5 for the ceiling after a warm-up the ceiling's
- * requests alone had made.
+ * turns it off): each sender's documents and requests reach Elasticsearch in their own shapes (the times they carry,
+ * how many per request, the answer asked for), and its JIT re-optimises Lucene's flush and term-sort code for the
+ * shapes it sees. After a warm-up of the ceiling's requests alone, logship's run spent 2.0-3.3 CPU-s in the C2
+ * compiler threads against 0.5 for the ceiling (53 deoptimisations against 16, in a flight recording); 200,000 lines
+ * of its own left 1.6-2.0; after 1,000,000, 1.1 against 0.5-0.7.
  */
-const SENDER_WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_SENDER_WARMUP_LINES ?? 200_000);
+const SENDER_WARMUP_LINES = Number(process.env.LOGSHIP_BENCH_SENDER_WARMUP_LINES ?? 1_000_000);
 const SKIP_PEERS = Boolean(process.env.LOGSHIP_BENCH_SKIP_PEERS);
 /** LOGSHIP_BENCH_ES_THREADS=1 adds Elasticsearch's CPU per thread pool to every run (bench/es-threads.ts). */
 const ES_THREADS = Boolean(process.env.LOGSHIP_BENCH_ES_THREADS);
