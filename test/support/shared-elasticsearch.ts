@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
@@ -392,8 +392,10 @@ function ownByEs(path: string): void {
  * which reuses what the first started.
  */
 async function withStartLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
-  mkdirSync(dir, { recursive: true });
-  const lock = join(dir, 'starting.lock');
+  // Beside the folder, not in it: a start that clears the folder for fresh data must not clear the lock too, which
+  // let a waiting test file start the same nodes a second time on the same data ("failed to obtain node locks").
+  mkdirSync(dirname(dir), { recursive: true });
+  const lock = `${dir}.starting.lock`;
   const deadline = Date.now() + 6 * 60_000;
   for (;;) {
     try {
