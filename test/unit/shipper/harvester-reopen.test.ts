@@ -160,14 +160,16 @@ describe('a harvester reopening a parked file at its registry entry', () => {
   }
 
   /**
-   * Reopens the file with ordered reads: its resume decision reads the stored tail (the first check read), and the
-   * check bytes before the resume offset (the second) wait while a read pass starts (the poll kicks every open
-   * file every interval, also while one is being established).
+   * After round 1, round 2's lines are appended and the file reopened with ordered reads: its resume decision reads
+   * the stored tail (the first check read), and the check bytes before the resume offset (the second) wait while a
+   * read pass starts (the poll kicks every open file every interval, also while one is being established).
    */
   async function reopenWithPassDuringCheck(
-    ordered: OrderedFile,
     holdPassReads: boolean,
-  ): Promise<{ h: Harvester; prepared: Promise<void> }> {
+  ): Promise<{ h: Harvester; prepared: Promise<void>; ordered: OrderedFile }> {
+    await parkedAfterFirstRound();
+    appendFileSync(file, logLines(25, 50));
+    const ordered = new OrderedFile(await openHandle(), 1);
     const h = new Harvester(ctx, ordered.fh, file, input, false);
     const prepared = h.prepare();
     while (!ordered.checkHeld) await new Promise((r) => setTimeout(r, 5));
@@ -176,32 +178,30 @@ describe('a harvester reopening a parked file at its registry entry', () => {
     h.kick();
     expect(ordered.stats).toBe(stats + 1);
     await ordered.quiet();
-    return { h, prepared };
+    return { h, prepared, ordered };
+  }
+
+  /** Every line of [0, n) arrived once, under the first generation's ids. */
+  async function expectEachLineOnce(h: Harvester, n: number): Promise<void> {
+    await batcher.close();
+    await h.close();
+    expect(auditSequence(stored.values(), n)).toEqual({ events: n, distinct: n, duplicates: 0, gaps: 0 });
+    expect(truncations).toEqual([]);
+    expect(h.current?.generation).toBe(0);
   }
 
   it('does not start a new generation when the check bytes land while the first read pass reads', async () => {
-    await parkedAfterFirstRound();
-    appendFileSync(file, logLines(25, 50));
-    const ordered = new OrderedFile(await openHandle(), 1);
-    const { h, prepared } = await reopenWithPassDuringCheck(ordered, true);
+    const { h, prepared, ordered } = await reopenWithPassDuringCheck(true);
     // The check bytes land first, then the pass's read (issued before them, if it was) returns.
     ordered.releaseCheck();
     await prepared;
     ordered.releaseReads();
     await h.settled();
-    await batcher.close();
-    await h.close();
-
-    expect(auditSequence(stored.values(), 50)).toEqual({ events: 50, distinct: 50, duplicates: 0, gaps: 0 });
-    expect(truncations).toEqual([]);
-    expect(h.current?.generation).toBe(0);
+    await expectEachLineOnce(h, 50);
   });
 
   it('does not start a new generation at the next append when the check bytes land after the first pass', async () => {
-    await parkedAfterFirstRound();
-    appendFileSync(file, logLines(25, 50));
-    const ordered = new OrderedFile(await openHandle(), 1);
-    const { h, prepared } = await reopenWithPassDuringCheck(ordered, false);
+    const { h, prepared, ordered } = await reopenWithPassDuringCheck(false);
     // The pass (if it could go on) has read the new lines; only then do the check bytes land.
     ordered.releaseCheck();
     await prepared;
@@ -210,11 +210,6 @@ describe('a harvester reopening a parked file at its registry entry', () => {
     appendFileSync(file, logLines(50, 75));
     h.kick();
     await h.settled();
-    await batcher.close();
-    await h.close();
-
-    expect(auditSequence(stored.values(), 75)).toEqual({ events: 75, distinct: 75, duplicates: 0, gaps: 0 });
-    expect(truncations).toEqual([]);
-    expect(h.current?.generation).toBe(0);
+    await expectEachLineOnce(h, 75);
   });
 });
