@@ -289,6 +289,11 @@ export class Harvester implements OpenFileView {
     for (const key of start.retire) registry.retire(key);
     if (start.truncatedWhileStopped) this.ctx.onTruncation('while stopped');
     const { offset, generation } = start;
+    // Read before the generation is set up: a read pass (the poll kicks every open file) goes on as soon as
+    // `source` is set, and check bytes landing after it had read on would describe the resume offset, not its
+    // read position. Its next read would then look like a rewritten file and start a new generation from 0,
+    // sending every line again under new ids.
+    const check = offset > 0 ? await bytesBefore(this.fh, offset) : undefined;
     this.source = {
       identity,
       key: identityKey(identity),
@@ -300,7 +305,7 @@ export class Harvester implements OpenFileView {
       deleted: false,
     };
     this.reader = new LineReader(this.fh, offset, { maxLineBytes: this.input.max_line_bytes });
-    if (offset > 0) this.reader.seedCheck(await bytesBefore(this.fh, offset));
+    if (check) this.reader.seedCheck(check);
     const ml = this.input.multiline;
     this.grouper = ml
       ? new MultilineGrouper({
