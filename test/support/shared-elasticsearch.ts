@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { stringify } from 'yaml';
@@ -394,7 +394,9 @@ function ownByEs(path: string): void {
 async function withStartLock<T>(dir: string, body: () => Promise<T>): Promise<T> {
   // Beside the folder, not in it: a start that clears the folder for fresh data must not clear the lock too, which
   // let a waiting test file start the same nodes a second time on the same data ("failed to obtain node locks").
-  mkdirSync(dirname(dir), { recursive: true });
+  // The folder itself is made here too, with the usual mode: the secured node's start makes its secrets' folders
+  // 0700, and a folder it created on the way would lock Elasticsearch's own user out.
+  mkdirSync(dir, { recursive: true });
   const lock = `${dir}.starting.lock`;
   const deadline = Date.now() + 6 * 60_000;
   for (;;) {
