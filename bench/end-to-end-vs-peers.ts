@@ -144,7 +144,7 @@ function recordEs(bench: Bench, name: string): () => void {
   mkdirSync(ES_JFR, { recursive: true, mode: 0o777 });
   // The server's own user writes the recording.
   chmodSync(ES_JFR, 0o777);
-  return esFlightRecording(bench.esPid, join(ES_JFR, `${name.replace(/[^A-Za-z0-9]+/g, '-')}.jfr`));
+  return esFlightRecording(bench.esPid, join(ES_JFR, `${fileName(name)}.jfr`));
 }
 
 function cpuSnapshot(esPid: number | undefined): CpuSnapshot {
@@ -213,9 +213,9 @@ interface Pass {
   lines: number;
 }
 
-/** "syslog-ng, logship document, warm-up" → "syslog-ng-logship-document-warm-up". */
-function workDirName(pass: Pass): string {
-  return pass.name.replace(/[^A-Za-z0-9]+/g, '-');
+/** A run's name as a file or folder name: "syslog-ng, logship document, warm-up" → "syslog-ng-logship-document-warm-up". */
+function fileName(runName: string): string {
+  return runName.replace(/[^A-Za-z0-9]+/g, '-');
 }
 
 /**
@@ -365,7 +365,7 @@ async function ceilingRun(
 }
 
 async function logshipRun(bench: Bench, pass: Pass): Promise<RunResult> {
-  const dir = join(bench.work, workDirName(pass));
+  const dir = join(bench.work, fileName(pass.name));
   const collectorData = join(dir, 'collector');
   mkdirSync(collectorData, { recursive: true });
   const token = createToken(collectorData, 'bench-shipper', 'ingest');
@@ -413,7 +413,7 @@ async function logshipRun(bench: Bench, pass: Pass): Promise<RunResult> {
 }
 
 async function rsyslogRun(bench: Bench, pass: Pass): Promise<RunResult> {
-  const dir = join(bench.work, workDirName(pass));
+  const dir = join(bench.work, fileName(pass.name));
   mkdirSync(dir);
   const index = `${bench.prefix}-rsyslog`;
   const es = new URL(bench.esUrl);
@@ -438,7 +438,7 @@ async function rsyslogRun(bench: Bench, pass: Pass): Promise<RunResult> {
 }
 
 async function syslogNgRun(bench: Bench, pass: Pass): Promise<RunResult> {
-  const dir = join(bench.work, workDirName(pass));
+  const dir = join(bench.work, fileName(pass.name));
   mkdirSync(dir);
   const index = `${bench.prefix}-syslog-ng`;
   const config = join(dir, 'syslog-ng.conf');
@@ -464,7 +464,7 @@ async function syslogNgRun(bench: Bench, pass: Pass): Promise<RunResult> {
  * peer above is the document rather than the pipeline.
  */
 async function syslogNgSameDocumentRun(bench: Bench, pass: Pass): Promise<RunResult> {
-  const dir = join(bench.work, workDirName(pass));
+  const dir = join(bench.work, fileName(pass.name));
   mkdirSync(dir);
   const prefix = `${bench.prefix}-sngdoc`;
   await installTemplate(bench.esUrl, prefix);
