@@ -136,9 +136,10 @@ export class ApiClient {
         attempt = 0;
         onOpen?.();
         for await (const frame of readSse(res.body)) {
+          // The id first: a new stream's start comes as an id alone, and a reconnect must resume there.
+          if (frame.id !== undefined) lastEventId = frame.id;
           if (frame.data === undefined || frame.event === 'error') continue;
           onHit(JSON.parse(frame.data) as Hit);
-          if (frame.id !== undefined) lastEventId = frame.id;
         }
       } catch (err) {
         if (signal?.aborted) return;

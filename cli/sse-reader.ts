@@ -1,4 +1,4 @@
-/** One Server-Sent Events frame (comments are skipped). */
+/** One Server-Sent Events frame (comments are skipped); a frame with an id and no data only moves the resume point. */
 export interface SseFrame {
   id?: string;
   event?: string;
@@ -25,7 +25,7 @@ export async function* readSse(body: AsyncIterable<Buffer | Uint8Array>): AsyncG
         else if (field === 'id') frame.id = value;
         else if (field === 'event') frame.event = value;
       }
-      if (frame.data !== undefined) yield frame;
+      if (frame.data !== undefined || frame.id !== undefined) yield frame;
     }
   }
 }

@@ -3,7 +3,7 @@ import { CollectorError } from '../collector-error.js';
 import type { QueryNode } from '../query/ast.js';
 import type { LogStore } from '../store/log-store.js';
 import type { ResumePoint } from '../query/tail-position.js';
-import { pause, sseEvent, TailStream, type StreamedEvent, type TailStreamOptions } from './tail-stream.js';
+import { pause, sseEvent, sseId, TailStream, type StreamedEvent, type TailStreamOptions } from './tail-stream.js';
 
 /** Events rendered and sent between two turns of the event loop. */
 const RENDER_PAGE = 2000;
@@ -43,6 +43,18 @@ interface Group {
   /** Resumed streams poll alone; new ones with the same query share a group. */
   shared: boolean;
   key: string;
+  /** The SSE id of the last event sent to the group's subscribers (its start before the first). */
+  lastId: string;
+}
+
+/** A new subscription: how to end it, and where it starts when it resumed nothing. */
+export interface Subscription {
+  unsubscribe: () => void;
+  /**
+   * For a stream that resumed nothing: the SSE id it starts from (the last event its group sent), given to the client
+   * before any event so that a reconnect resumes there even if the stream dies before its first event.
+   */
+  startId: string | undefined;
 }
 
 /**
@@ -69,9 +81,9 @@ export class TailHub {
 
   /**
    * Adds a subscriber: events matching `query` after `resume` (a `Last-Event-ID` position), or from now on. Throws
-   * 429 TAIL_TOO_MANY_STREAMS when a limit is reached. Returns the function that removes it.
+   * 429 TAIL_TOO_MANY_STREAMS when a limit is reached.
    */
-  subscribe(token: string, query: QueryNode, resume: ResumePoint | undefined, sink: TailSink): () => void {
+  subscribe(token: string, query: QueryNode, resume: ResumePoint | undefined, sink: TailSink): Subscription {
     if (this.closed) throw new CollectorError('STORE_UNAVAILABLE', 'The collector is stopping.', 503, {}, 5);
     const held = this.perToken.get(token) ?? 0;
     if (held >= this.limits.maxStreamsPerToken) {
@@ -90,13 +102,15 @@ export class TailHub {
     if (group && group.stream.position.ingestedMs >= now) group = undefined;
     if (!group) {
       const shared = !resume && !this.groups.has(key);
+      const stream = new TailStream(this.store, query, floor, this.options);
       group = {
-        stream: new TailStream(this.store, query, floor, this.options),
+        stream,
         subscribers: new Set(),
         failures: 0,
         nextPollAt: 0,
         shared,
         key: shared ? key : `${key}#${this.nextPrivate++}`,
+        lastId: stream.startId,
       };
       this.groups.set(group.key, group);
     }
@@ -107,10 +121,13 @@ export class TailHub {
     this.start();
     const owner = group;
     let removed = false;
-    return () => {
-      if (removed) return;
-      removed = true;
-      this.remove(owner, subscriber);
+    return {
+      unsubscribe: () => {
+        if (removed) return;
+        removed = true;
+        this.remove(owner, subscriber);
+      },
+      startId: resume ? undefined : group.lastId,
     };
   }
 
@@ -183,11 +200,11 @@ export class TailHub {
     // request of 20,000 events rendered them in one go and held /healthz for over a second.
     for (let at = 0; at < events.length; at += RENDER_PAGE) {
       if (at > 0) await new Promise((resolve) => setImmediate(resolve));
-      const frames = events
-        .slice(at, at + RENDER_PAGE)
-        .map(sseEvent)
-        .join('');
+      const page = events.slice(at, at + RENDER_PAGE);
+      const frames = page.map(sseEvent).join('');
       for (const subscriber of group.subscribers) subscriber.sink.send(frames);
+      // A subscriber joining between two pages gets the next ones: it starts after this one.
+      group.lastId = sseId(page.at(-1)!);
     }
   }
 }

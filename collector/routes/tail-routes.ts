@@ -47,7 +47,7 @@ export function tailRoutes(hub: TailHub, verifier: TokenVerifier, heartbeatMs: n
       }
     };
     // Subscribing first: a refused stream (429) is answered as a JSON error, before any SSE header is sent.
-    const unsubscribe = hub.subscribe(req.token?.name ?? '', query, resume, {
+    const { unsubscribe, startId } = hub.subscribe(req.token?.name ?? '', query, resume, {
       send: write,
       failed: (code) => write(`event: error\ndata: ${JSON.stringify({ code })}\n\n`),
       idle: () => {
@@ -63,7 +63,9 @@ export function tailRoutes(hub: TailHub, verifier: TokenVerifier, heartbeatMs: n
       // nginx buffers responses unless told not to; a buffered tail is no tail.
       'x-accel-buffering': 'no',
     });
-    res.write(`retry: 2000\n: tail started\n\n`);
+    // A new stream's start comes as an id without data: a client that loses the stream before its first event
+    // resumes from it, instead of starting afresh and missing what was stored meanwhile.
+    res.write(`retry: 2000\n${startId ? `id: ${startId}\n` : ''}\n: tail started\n\n`);
     // The response closes when the client goes away; the request may have closed long before (no body).
     res.on('close', () => {
       open = false;

@@ -63,6 +63,15 @@ export class TailStream {
     return this.highWater;
   }
 
+  /**
+   * The SSE id of a fresh stream before its first event: its start, with nothing of the span sent. A client that
+   * loses the stream before any event resumes from here, so events stored meanwhile are not lost to a new stream
+   * starting at the reconnect.
+   */
+  get startId(): string {
+    return encodeTailPosition(this.floor, { fromMs: this.floor.ingestedMs, sent: 0 });
+  }
+
   /** The events that became visible since the last poll, in ingest order (late ones when they show up). */
   async poll(): Promise<StreamedEvent[]> {
     // A poll that fails half-way (a page read, the next one refused) is undone: the events it had read would
@@ -206,7 +215,12 @@ function lowerBound(sorted: readonly number[], value: number): number {
  * even an event that became visible late, on any collector.
  */
 export function sseEvent(e: StreamedEvent): string {
-  return `id: ${encodeTailPosition(e.position, e.span)}\ndata: ${JSON.stringify(e.hit)}\n\n`;
+  return `id: ${sseId(e)}\ndata: ${JSON.stringify(e.hit)}\n\n`;
+}
+
+/** The SSE id of a tailed event (see sseEvent). */
+export function sseId(e: StreamedEvent): string {
+  return encodeTailPosition(e.position, e.span);
 }
 
 /** Waits, or stops waiting early when the stream is closed. */

@@ -74,6 +74,7 @@ function parseBlock(block: string): SseFrame[] {
     else if (line.startsWith('event: ')) frame.event = line.slice(7);
     else if (line.startsWith('data: ')) frame.data = line.slice(6);
   }
-  if (frame.data !== undefined) out.push(frame);
+  // An id without data is a resume point (a new stream's start): kept, though it is no event.
+  if (frame.data !== undefined || frame.id !== undefined) out.push(frame);
   return out;
 }

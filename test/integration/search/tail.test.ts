@@ -84,6 +84,23 @@ describe('live tail over Server-Sent Events', () => {
     resumed.close();
   });
 
+  it('gives a new stream its start as an id, so a stream lost before its first event resumes with no gap', async () => {
+    const first = await subscribe({ q: 'host:tail-6' });
+    const start = first.frames.find((f) => f.id !== undefined && f.data === undefined);
+    expect(start?.id).toMatch(/^[\w-]+$/);
+    first.close();
+    // Stored while the client reconnects (its collector died before any event matched): a stream started afresh
+    // would never deliver these.
+    await ingestAll(collector, batch('g', 15, 'tail-6'));
+    const resumed = await subscribe({ q: 'host:tail-6' }, { 'last-event-id': start!.id! });
+    await resumed.until((f) => f.filter((x) => x.data).length >= 15, 5000);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(ids(resumed)).toEqual(batch('g', 15, 'tail-6').map((e) => e.id));
+    // A resumed stream carries its client's position already: no second start id.
+    expect(resumed.frames.filter((f) => f.id !== undefined && f.data === undefined)).toEqual([]);
+    resumed.close();
+  });
+
   it('feeds `logship search --follow` through the API client until it is stopped', async () => {
     const client = new ApiClient(collector.url, collector.tokens.read);
     const got: Hit[] = [];

@@ -5,13 +5,18 @@ async function* chunks(parts: string[]) {
 }
 
 describe('SSE reader', () => {
-  it('splits frames across chunk boundaries, skips comments and joins multi-line data', async () => {
+  it('splits frames across chunk boundaries, skips comments, keeps an id without data and joins multi-line data', async () => {
     const frames = [];
     for await (const f of readSse(
-      chunks(['retry: 2000\n: hello\n\nid: 1\nda', 'ta: {"a":1}\n\n', 'event: error\r\ndata: x\r\ndata: y\r\n\r\n']),
+      chunks([
+        'retry: 2000\nid: 0\n\n: hello\n\nid: 1\nda',
+        'ta: {"a":1}\n\n',
+        'event: error\r\ndata: x\r\ndata: y\r\n\r\n',
+      ]),
     ))
       frames.push(f);
     expect(frames).toEqual([
+      { id: '0' },
       { id: '1', data: '{"a":1}' },
       { event: 'error', data: 'x\ny' },
     ]);
