@@ -15,10 +15,6 @@ describe('SSE reader', () => {
       ]),
     ))
       frames.push(f);
-    expect(frames).toEqual([
-      { id: '0' },
-      { id: '1', data: '{"a":1}' },
-      { event: 'error', data: 'x\ny' },
-    ]);
+    expect(frames).toEqual([{ id: '0' }, { id: '1', data: '{"a":1}' }, { event: 'error', data: 'x\ny' }]);
   });
 });
