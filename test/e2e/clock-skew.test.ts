@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AlignedContextResult } from '../../protocol/context.js';
 import type { Hit } from '../../protocol/event.js';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, signedInPage } from '../support/browser.js';
+import { launchBrowser, signedInPage, waitShown } from '../support/browser.js';
 import { Pipeline } from '../support/pipeline-harness.js';
 import { fakeTimeEnv } from '../support/fake-time.js';
 import { runLogship, stopProcess, waitFor } from '../support/processes.js';
@@ -197,7 +197,7 @@ describe('clock skew between two hosts, one 90 s behind', () => {
     const rowIds = () =>
       page.locator('.context-list .hit').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id')));
     await page.goto(`${pipeline.url}/context/${encodeURIComponent(request.id)}`);
-    await page.locator('.context-list .hit.anchor').waitFor();
+    await waitShown(page, '.context-list .hit.anchor');
     expect(await rowIds()).toEqual([error.id, request.id]);
     await expect(page.locator('.clock-shift').count()).resolves.toBe(0);
 
@@ -213,7 +213,7 @@ describe('clock skew between two hosts, one 90 s behind', () => {
     expect(note).toMatch(/^clock \+(89|90)\.\d{3} s · line time /);
     // The choice lives in the URL: a reload keeps the aligned order.
     await page.reload();
-    await page.locator('.context-list .hit.anchor').waitFor();
+    await waitShown(page, '.context-list .hit.anchor');
     expect(await rowIds()).toEqual([request.id, error.id]);
     await expect(page.locator('button.align-clocks').getAttribute('aria-pressed')).resolves.toBe('true');
     // The hosts page shows the measured offset and flags db-1.

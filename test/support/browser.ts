@@ -42,7 +42,38 @@ export async function signedInPage(
   // A context of its own rather than browser.newPage()'s, which refuses a second page (a link opened in a new tab).
   const page = await (await browser.newContext({ viewport })).newPage();
   await page.context().addCookies([{ name: 'logship_session', value: await sessionCookie(url, token), url }]);
+  // What went wrong on the page, for waitShown's error: a timeout alone says nothing about why.
+  const trouble: string[] = [];
+  troubles.set(page, trouble);
+  page.on('response', (r) => {
+    if (r.status() >= 400) trouble.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
+  });
+  page.on('requestfailed', (r) => trouble.push(`${r.method()} ${r.url()} failed: ${r.failure()?.errorText ?? ''}`));
+  page.on('pageerror', (err) => trouble.push(`page error: ${err.message}`));
   return page;
+}
+
+const troubles = new WeakMap<Page, string[]>();
+
+/**
+ * Waits until `selector` is visible on `page`; on timeout the error says what the page showed instead and which of its
+ * requests failed (a browser test that fails on a busy CI machine is otherwise not reproducible).
+ */
+export async function waitShown(page: Page, selector: string, timeout = 30_000): Promise<void> {
+  try {
+    await page.locator(selector).first().waitFor({ timeout });
+  } catch (err) {
+    const text = await page
+      .locator('body')
+      .innerText({ timeout: 1000 })
+      .catch(() => '(unreadable)');
+    const trouble = troubles.get(page) ?? [];
+    throw new Error(
+      `${selector} was not shown within ${timeout} ms at ${page.url()}; the page shows: ` +
+        `${JSON.stringify(text.slice(0, 400))}; ${trouble.length ? trouble.slice(-5).join('; ') : 'no request failed'}`,
+      { cause: err },
+    );
+  }
 }
 
 /** Signs in at `url` with `token` as the UI does and returns the session cookie's value. */
