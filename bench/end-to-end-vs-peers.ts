@@ -526,7 +526,7 @@ function fastest(a: RunResult | undefined, b: RunResult | undefined): RunResult 
 }
 
 function ratio(a: RunResult | undefined, b: RunResult | undefined): number | null {
-  return a?.docs_per_s && b?.docs_per_s ? round(a.docs_per_s / b.docs_per_s, 2) : null;
+  return a?.docs_per_s && b?.docs_per_s ? round(a.docs_per_s / b.docs_per_s, 3) : null;
 }
 
 async function main(): Promise<number> {
@@ -635,8 +635,10 @@ async function main(): Promise<number> {
       results,
       ratios,
       goal: {
-        at_least_0_8_of_ceiling: ratios.logship_vs_ceiling === null ? null : ratios.logship_vs_ceiling >= 0.8,
-        faster_than_syslog_ng: ratios.logship_vs_syslog_ng === null ? null : ratios.logship_vs_syslog_ng > 1,
+        // Issue 19's goals, judged on the median of three runs; one run says how this one went.
+        at_least_0_9_of_ceiling: ratios.logship_vs_ceiling === null ? null : ratios.logship_vs_ceiling >= 0.9,
+        at_least_1_1_of_syslog_ng_same_document:
+          ratios.logship_vs_syslog_ng_same_document === null ? null : ratios.logship_vs_syslog_ng_same_document >= 1.1,
       },
     };
     console.log(`\n${table(results)}\n`);
@@ -644,7 +646,7 @@ async function main(): Promise<number> {
       `logship / ceiling ${ratios.logship_vs_ceiling ?? '–'}, logship / syslog-ng ${ratios.logship_vs_syslog_ng ?? '–'}, ` +
         `logship / rsyslog ${ratios.logship_vs_rsyslog ?? '–'}, ` +
         `logship / syslog-ng storing logship's document ${ratios.logship_vs_syslog_ng_same_document ?? '–'} ` +
-        '(goal: >= 0.8 of the ceiling, faster than syslog-ng)',
+        '(goals, on the median of 3 runs: >= 0.9 of the faster ceiling, >= 1.1 of syslog-ng storing the same document)',
     );
     writeResults('end-to-end-vs-peers', report);
     return results.some((r) => r.error) ? 1 : 0;

@@ -26,7 +26,10 @@ const FILLER = 'x'.repeat(1900);
 const FORMULAS = ['=HYPERLINK("http://evil.example","x")', '+1+1', '-2+3', '@SUM(A1)', '\tcmd', '\rcmd'];
 /** The collector's V8 heap limit in this test. */
 const HEAP_MB = 64;
-/** The collector may grow by at most this much while streaming: a few pages, never the export itself. */
+/**
+ * The whole export may peak at most this much above a tenth of it: a few pages more in flight at worst, never the
+ * other 90 % of the export (about 72 MB).
+ */
 const MAX_GROWTH_MB = 70;
 
 function events(): StoredEvent[] {
@@ -47,22 +50,38 @@ function events(): StoredEvent[] {
   return out;
 }
 
-/** Reads an export, pausing `stallMs` after the first MB, while sampling the collector's RSS every 25 ms. */
+/** What exportWhileMeasuring read, with the collector's peak memory while it streamed. */
+interface MeasuredExport {
+  status: number;
+  headers: Headers;
+  text: string;
+  bytes: number;
+  peakMb: number;
+}
+
+/**
+ * Reads an export twice, first a tenth of it, then all of it, each pausing `stallMs` after the first MB, and gives
+ * the whole one with the collector's anonymous RSS peak during each. What memory the export costs is the difference
+ * of the two peaks: a collector that streams has the same few pages in flight whatever the size, while one that
+ * buffered would grow by the other 90 % of the export. A base sampled before the export moved 62-156 MB on the same
+ * data with what V8 and malloc had handed back, so a growth from it did too; both peaks are at working size.
+ */
 async function exportWhileMeasuring(
   pipeline: Pipeline,
   query: string,
   stallMs: number,
-): Promise<{ status: number; headers: Headers; text: string; bytes: number; peakMb: number; baseMb: number }> {
+): Promise<MeasuredExport & { smallPeakMb: number }> {
+  const small = await measuredExport(pipeline, `${query}&limit=${EVENTS / 10}`, stallMs);
+  expect(small.status).toBe(200);
+  expect(small.headers.get('x-logship-limit')).toBe(String(EVENTS / 10));
+  const whole = await measuredExport(pipeline, `${query}&limit=max`, stallMs);
+  return { ...whole, smallPeakMb: small.peakMb };
+}
+
+/** Reads one export, pausing `stallMs` after the first MB, while sampling the collector's RSS every 25 ms. */
+async function measuredExport(pipeline: Pipeline, query: string, stallMs: number): Promise<MeasuredExport> {
   const pid = pipeline.collectorPid!;
-  // The same export once, unmeasured, right before: the store's page cache is filled and the heap has grown to its
-  // working size for this very export, not for start-up or the previous test. The base is still one sample of RSS
-  // and moves with what V8 and malloc hand back (62-156 MB seen on the same data), so the growth does too.
-  const warm = await fetch(`${pipeline.url}/api/v1/export?${query}`, {
-    headers: { authorization: `Bearer ${pipeline.tokens.read}` },
-  });
-  await warm.arrayBuffer();
-  const baseMb = usage(pid)!.anonRssMb;
-  let peakMb = baseMb;
+  let peakMb = usage(pid)!.anonRssMb;
   const sampler = setInterval(() => {
     peakMb = Math.max(peakMb, usage(pid)?.anonRssMb ?? 0);
   }, 25);
@@ -81,14 +100,7 @@ async function exportWhileMeasuring(
         await sleep(stallMs);
       }
     }
-    return {
-      status: res.status,
-      headers: res.headers,
-      text: Buffer.concat(chunks).toString('utf8'),
-      bytes,
-      peakMb,
-      baseMb,
-    };
+    return { status: res.status, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), bytes, peakMb };
   } finally {
     clearInterval(sampler);
   }
@@ -116,7 +128,7 @@ describe.each(['elasticsearch', 'embedded'] as const)('export from a collector o
   afterAll(() => pipeline.dispose());
 
   it('streams every event once as NDJSON, in order, with bounded memory while the reader stalls', async () => {
-    const result = await exportWhileMeasuring(pipeline, `format=ndjson&limit=max&from=${FROM}&to=${TO}`, 3000);
+    const result = await exportWhileMeasuring(pipeline, `format=ndjson&from=${FROM}&to=${TO}`, 3000);
     expect(result.status).toBe(200);
     expect(result.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
     expect(result.headers.get('x-logship-total')).toBe(String(EVENTS));
@@ -131,13 +143,13 @@ describe.each(['elasticsearch', 'embedded'] as const)('export from a collector o
     expect(result.bytes).toBeGreaterThan(75_000_000);
     process.stdout.write(
       `export ${store} ndjson: ${ids.length} events, ${(result.bytes / 1e6).toFixed(1)} MB, collector anonymous RSS ` +
-        `${result.baseMb.toFixed(0)} → peak ${result.peakMb.toFixed(0)} MB\n`,
+        `peak ${result.smallPeakMb.toFixed(0)} MB for a tenth of it, ${result.peakMb.toFixed(0)} MB for all\n`,
     );
-    expect(result.peakMb - result.baseMb).toBeLessThan(MAX_GROWTH_MB);
+    expect(result.peakMb - result.smallPeakMb).toBeLessThan(MAX_GROWTH_MB);
   });
 
   it('streams every event once as CSV with formula cells neutralised, with bounded memory', async () => {
-    const result = await exportWhileMeasuring(pipeline, `format=csv&limit=max&from=${FROM}&to=${TO}`, 0);
+    const result = await exportWhileMeasuring(pipeline, `format=csv&from=${FROM}&to=${TO}`, 0);
     expect(result.status).toBe(200);
     expect(result.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(result.headers.get('content-disposition')).toMatch(/^attachment; filename="logship-.*\.csv"$/);
@@ -154,9 +166,9 @@ describe.each(['elasticsearch', 'embedded'] as const)('export from a collector o
     expect(messages).toEqual(FORMULAS.map((f) => `'${f}`));
     process.stdout.write(
       `export ${store} csv: ${ids.length} events, ${(result.bytes / 1e6).toFixed(1)} MB, collector anonymous RSS ` +
-        `${result.baseMb.toFixed(0)} → peak ${result.peakMb.toFixed(0)} MB\n`,
+        `peak ${result.smallPeakMb.toFixed(0)} MB for a tenth of it, ${result.peakMb.toFixed(0)} MB for all\n`,
     );
-    expect(result.peakMb - result.baseMb).toBeLessThan(MAX_GROWTH_MB);
+    expect(result.peakMb - result.smallPeakMb).toBeLessThan(MAX_GROWTH_MB);
   });
 
   it('holds the default limit unless the caller raises it, up to the configured maximum', async () => {
