@@ -1,11 +1,15 @@
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { stringify } from 'yaml';
 import { parseShipperConfig, type ShipperConfig } from '../../shipper/config.js';
 import type { Line } from '../../shipper/line-reader.js';
 import type { RunningShipper } from '../../shipper/shipper.js';
 import { startFakeCollector, type FakeCollector } from './fake-collector.js';
+import { spawnLogship } from './processes.js';
 
 /** Silent unless LOGSHIP_TEST_LOG names a level. */
 export const testLogger = pino({ level: process.env.LOGSHIP_TEST_LOG ?? 'silent' });
@@ -36,10 +40,23 @@ export async function closeTestbed(bed: Omit<Testbed, 'logs'>, shipper: RunningS
 
 /** A validated shipper config pointing at the testbed's collector and data folder; `raw` adds or overrides keys. */
 export function testbedConfig(bed: Omit<Testbed, 'logs'>, raw: Record<string, unknown>): ShipperConfig {
-  return parseShipperConfig(
-    { collectors: [bed.collector.url], token: TOKEN, data_dir: join(bed.dir, 'data'), ...raw },
-    {},
-  );
+  return parseShipperConfig(testbedRaw(bed, raw), {});
+}
+
+/**
+ * The same shipper as a `logship shipper` process of its own (node bin/logship.js), for what only a process shows:
+ * its own CPU and descriptors, not the test runner's. Its config and log (shipper.yml, shipper.log) are in the
+ * testbed's folder; the caller stops it before closeTestbed.
+ */
+export function spawnTestbedShipper(bed: Omit<Testbed, 'logs'>, raw: Record<string, unknown>): ChildProcess {
+  const configPath = join(bed.dir, 'shipper.yml');
+  writeFileSync(configPath, stringify(testbedRaw(bed, raw)));
+  return spawnLogship(['shipper', '--config', configPath], {}, join(bed.dir, 'shipper.log'));
+}
+
+/** The keys every testbed shipper has (its collector, token and data folder), with `raw` added or overriding. */
+function testbedRaw(bed: Omit<Testbed, 'logs'>, raw: Record<string, unknown>): Record<string, unknown> {
+  return { collectors: [bed.collector.url], token: TOKEN, data_dir: join(bed.dir, 'data'), ...raw };
 }
 
 /** Shipper timings short enough for tests: file polls, registry flushes and idle closes within a fraction of a second. */

@@ -1,13 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { usage } from '../../../bench/measured-process.js';
-import { startFakeCollector, type FakeCollector } from '../../support/fake-collector.js';
-import { spawnLogship, stopProcess } from '../../support/processes.js';
+import { stopProcess } from '../../support/processes.js';
 import { auditSequence, logLine } from '../../support/sequence-log.js';
+import { closeTestbed, openTestbed, spawnTestbedShipper, type Testbed } from '../../support/shipper-testbed.js';
 
 const FILES = 2000;
 
@@ -25,52 +22,38 @@ function openFilesUnder(pid: number, dir: string): number {
 }
 
 describe('2,000 watched files', () => {
-  let dir: string;
-  let collector: FakeCollector;
+  let bed: Testbed;
   let shipper: ChildProcess | undefined;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'logship-many-'));
-    collector = await startFakeCollector({ token: 'many-token' });
+    bed = await openTestbed('logship-many-');
   });
   afterAll(async () => {
     if (shipper) await stopProcess(shipper);
-    await collector.close();
-    await rm(dir, { recursive: true, force: true });
+    await closeTestbed(bed, undefined);
   });
 
   it('ships a line from each of 2,000 files under the default descriptor cap, then idles at near-zero CPU', async () => {
     // 20 service folders × 100 files, found through one `**` glob.
     const files: string[] = [];
     for (let d = 0; d < 20; d++) {
-      mkdirSync(join(dir, 'logs', `svc-${d}`), { recursive: true });
-      for (let f = 0; f < FILES / 20; f++) files.push(join(dir, 'logs', `svc-${d}`, `app-${f}.log`));
+      mkdirSync(join(bed.logs, `svc-${d}`));
+      for (let f = 0; f < FILES / 20; f++) files.push(join(bed.logs, `svc-${d}`, `app-${f}.log`));
     }
     files.forEach((file, i) => writeFileSync(file, logLine(i, 'many')));
     // The shipper as its own process: its idle CPU is then its own, not the test runner's (a run of the whole suite
     // once measured 8.4 % here, the runner's own threads after 119 suites; 0.8-0.9 % alone).
-    const configPath = join(dir, 'shipper.yml');
-    writeFileSync(
-      configPath,
-      stringify({
-        host: 'many-1',
-        collectors: [collector.url],
-        token: '${LOGSHIP_TOKEN}',
-        data_dir: join(dir, 'data'),
-        inputs: [{ paths: [join(dir, 'logs', '**', '*.log')] }],
-        batch: { max_wait: '100ms' },
-        heartbeat_interval: 0,
-      }),
-    );
-    shipper = spawnLogship(
-      ['shipper', '--config', configPath],
-      { LOGSHIP_TOKEN: 'many-token' },
-      join(dir, 'shipper.log'),
-    );
+    shipper = spawnTestbedShipper(bed, {
+      host: 'many-1',
+      inputs: [{ paths: [join(bed.logs, '**', '*.log')] }],
+      batch: { max_wait: '100ms' },
+      heartbeat_interval: 0,
+    });
     const pid = shipper.pid!;
+    const collector = bed.collector;
     await collector.waitFor(() => collector.events.size >= FILES, 60_000, `${FILES} events`);
     // Under the default cap of 1,024 open log files, counted in the process's own descriptor table.
-    expect(openFilesUnder(pid, join(dir, 'logs'))).toBeLessThanOrEqual(1024);
+    expect(openFilesUnder(pid, bed.logs)).toBeLessThanOrEqual(1024);
 
     // A second line in 100 files spread over the folders: found by events, not by a folder walk.
     for (let i = 0; i < 100; i++) appendFileSync(files[i * 20]!, logLine(FILES + i, 'many'));
