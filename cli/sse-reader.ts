@@ -1,12 +1,19 @@
-/** One Server-Sent Events frame (comments are skipped); a frame with an id and no data only moves the resume point. */
+/**
+ * One Server-Sent Events frame; a frame with an id and no data only moves the resume point. Comment lines are
+ * skipped, or with `comments` each comes as a frame of its own, before the frame of its block.
+ */
 export interface SseFrame {
   id?: string;
   event?: string;
   data?: string;
+  comment?: string;
 }
 
 /** Splits a byte stream into SSE frames (WHATWG framing: fields per line, a blank line ends a frame). */
-export async function* readSse(body: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<SseFrame> {
+export async function* readSse(
+  body: AsyncIterable<Buffer | Uint8Array>,
+  options: { comments?: boolean } = {},
+): AsyncGenerator<SseFrame> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of body) {
@@ -17,7 +24,11 @@ export async function* readSse(body: AsyncIterable<Buffer | Uint8Array>): AsyncG
       buffer = buffer.slice(end + 2);
       const frame: SseFrame = {};
       for (const line of block.split('\n')) {
-        if (line === '' || line.startsWith(':')) continue;
+        if (line.startsWith(':')) {
+          if (options.comments) yield { comment: line.slice(1).trim() };
+          continue;
+        }
+        if (line === '') continue;
         const colon = line.indexOf(':');
         const field = colon < 0 ? line : line.slice(0, colon);
         const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');

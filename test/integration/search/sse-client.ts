@@ -1,11 +1,8 @@
-/** A minimal Server-Sent Events reader over fetch, for tests: frames arrive as they are parsed. */
-export interface SseFrame {
-  id?: string;
-  event?: string;
-  data?: string;
-  comment?: string;
-}
+import { readSse, type SseFrame } from '../../../cli/sse-reader.js';
 
+export type { SseFrame };
+
+/** A Server-Sent Events client over fetch for tests, keeping every frame and comment as the CLI's reader parses them. */
 export class SseClient {
   readonly frames: SseFrame[] = [];
   private readonly abort = new AbortController();
@@ -22,18 +19,10 @@ export class SseClient {
   }
 
   private async read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          for (const frame of parseBlock(block)) this.frames.push(frame);
-          this.waiters.splice(0).forEach((w) => w());
-        }
+      for await (const frame of readSse(body, { comments: true })) {
+        this.frames.push(frame);
+        this.waiters.splice(0).forEach((w) => w());
       }
     } catch {
       // aborted
@@ -63,18 +52,4 @@ export class SseClient {
   close(): void {
     this.abort.abort();
   }
-}
-
-function parseBlock(block: string): SseFrame[] {
-  const frame: SseFrame = {};
-  const out: SseFrame[] = [];
-  for (const line of block.split('\n')) {
-    if (line.startsWith(':')) out.push({ comment: line.slice(1).trim() });
-    else if (line.startsWith('id: ')) frame.id = line.slice(4);
-    else if (line.startsWith('event: ')) frame.event = line.slice(7);
-    else if (line.startsWith('data: ')) frame.data = line.slice(6);
-  }
-  // An id without data is a resume point (a new stream's start): kept, though it is no event.
-  if (frame.data !== undefined || frame.id !== undefined) out.push(frame);
-  return out;
 }

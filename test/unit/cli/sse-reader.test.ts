@@ -17,4 +17,13 @@ describe('SSE reader', () => {
       frames.push(f);
     expect(frames).toEqual([{ id: '0' }, { id: '1', data: '{"a":1}' }, { event: 'error', data: 'x\ny' }]);
   });
+
+  it('gives each comment as a frame of its own, before its block, when asked', async () => {
+    const frames = [];
+    for await (const f of readSse(chunks([': tail started\n\nid: 2\n: keep-alive now\ndata: {}\n\n']), {
+      comments: true,
+    }))
+      frames.push(f);
+    expect(frames).toEqual([{ comment: 'tail started' }, { comment: 'keep-alive now' }, { id: '2', data: '{}' }]);
+  });
 });
