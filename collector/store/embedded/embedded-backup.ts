@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { BlockCache } from './message-blocks.js';
 import { BackupError, backupStamp, type OnProgress } from '../backup-error.js';
 
 /** What `manifest.json` beside each backup's `events.db` records. */
@@ -261,6 +262,8 @@ function checkStore(file: string): { events: number; deadLetters: number } {
   // Read-write: FTS5's check is an INSERT of a command row (it changes nothing).
   const db = new Database(file, { fileMustExist: true });
   try {
+    // FTS5's check reads the messages through `events_text`, which decodes the blocks they are kept in.
+    new BlockCache().register(db);
     const problems = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
     if (problems.join() !== 'ok')
       throw new BackupError('BACKUP_INVALID', `${file} is damaged: ${problems.slice(0, 5).join('; ')}`);

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
 import { INGEST_RUNS_DDL, runOfStoredEvents } from './ingest-runs.js';
+import { messageTextSql } from './message-blocks.js';
 import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
 
 /**
@@ -30,12 +31,16 @@ import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
  * 7: no index on `ingested`; the table `ingest_runs` says which event times each write transaction stored, and the
  *    live tail reads those (ingest-runs.ts). The events stored before the upgrade become one run. An older collector
  *    would build the index again but not add runs, and a later one's tail would miss its events, hence the bump.
+ * 8: messages are kept compressed in blocks (`message_blocks`, message-blocks.ts), the row's `message` an INTEGER
+ *    reference, in files made since: their full-text index reads its text through the view `events_text`, which
+ *    an upgraded file's index, made with `events` as its content, does not. An upgraded file keeps storing text.
+ *    An older collector would read the references as messages, hence the bump.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
- *   its message; the fields every search filters on have their own columns, host, service, level, file path and
+ *   its message, which is in `message_blocks` (a reference in `message`; text in files made before version 8); the fields every search filters on have their own columns, host, service, level, file path and
  *   dataset as codes of `names`. `id` (duplicates) and `host` are indexed; each index also holds the rowid, so
  *   "host X, newest first" walks the host index in key order. `service` and `level` are not (DROPPED_INDEXES):
  *   `event_counts` counts them, and tells a search which minutes to walk for them (embedded-search.ts).
@@ -44,7 +49,9 @@ export const SCHEMA_VERSION = 7;
  *   reads instead of an index on `ingested` (ingest-runs.ts).
  * - `host_texts`: the hosts a file upgraded to version 6 held as text, which stay text (stored-names.ts); empty in
  *   files made since.
- * - `events_fts`: FTS5 over `message` with external content (the text is stored once, in `events`); the tokenizer
+ * - `message_blocks`: the messages, compressed 64 at a time (message-blocks.ts).
+ * - `events_fts`: FTS5 over the messages with external content (the text is stored once, read through the view
+ *   `events_text`; `events` itself in files made before version 8); the tokenizer
  *   keeps `_` inside words and does not fold diacritics, like Elasticsearch's standard analyzer. No per-document
  *   size rows (`columnsize = 0`): only bm25 ranking reads them, and log searches sort by time. No word positions
  *   (`detail = none`, files of schema version 2 on): a phrase is found as all its words and its order checked on
@@ -58,6 +65,26 @@ export const SCHEMA_VERSION = 7;
  * - `alert_records`: alert rules, their states and outboxes, and the evaluation lease (embedded-alert-records.ts);
  *   added without a version bump, since a file without the table just gets it.
  */
+/**
+ * Blocks of compressed messages (message-blocks.ts), with the latest event time of each: retention deletes a block
+ * once every event in it has expired.
+ */
+const MESSAGE_BLOCKS_DDL = `CREATE TABLE IF NOT EXISTS message_blocks (block INTEGER PRIMARY KEY AUTOINCREMENT, last INTEGER NOT NULL, data BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS message_blocks_last ON message_blocks(last);`;
+
+/** The content of the full-text index of files made at schema version 8 on: the messages' text, whatever their form. */
+const TEXT_CONTENT = 'events_text';
+
+/**
+ * Whether the file keeps new messages in blocks: only when its full-text index reads its content through
+ * `events_text`. An index made earlier reads `events.message` as it is, and FTS5's own integrity check (a backup's
+ * check) would find a reference there instead of the words it indexed.
+ */
+export function keepsMessageBlocks(db: Database.Database): boolean {
+  const sql = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'events_fts'`).pluck().get() as string | undefined;
+  return sql?.includes(`'${TEXT_CONTENT}'`) ?? false;
+}
+
 const NAMES_DDL = `CREATE TABLE IF NOT EXISTS names (code BLOB PRIMARY KEY, name TEXT NOT NULL UNIQUE) WITHOUT ROWID;`;
 
 const DDL = `
@@ -71,7 +98,7 @@ CREATE TABLE IF NOT EXISTS events (
   source TEXT,
   off INTEGER,
   ingested INTEGER NOT NULL,
-  message TEXT NOT NULL,
+  message NOT NULL,
   doc TEXT NOT NULL,
   dataset TEXT
 );
@@ -80,16 +107,18 @@ ${NAMES_DDL}
 ${HOST_TEXTS_DDL}
 CREATE INDEX IF NOT EXISTS events_host ON events(host);
 ${INGEST_RUNS_DDL}
+${MESSAGE_BLOCKS_DDL}
+CREATE VIEW IF NOT EXISTS events_text(key, message) AS SELECT rowid, ${messageTextSql('events.message')} FROM events;
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
   message,
-  content = 'events',
-  content_rowid = 'rowid',
+  content = '${TEXT_CONTENT}',
+  content_rowid = 'key',
   tokenize = "unicode61 remove_diacritics 0 tokenchars '_'",
   detail = 'none',
   columnsize = 0
 );
 CREATE TRIGGER IF NOT EXISTS events_fts_delete AFTER DELETE ON events BEGIN
-  INSERT INTO events_fts(events_fts, rowid, message) VALUES ('delete', old.rowid, old.message);
+  INSERT INTO events_fts(events_fts, rowid, message) VALUES ('delete', old.rowid, ${messageTextSql('old.message')});
 END;
 CREATE TABLE IF NOT EXISTS dead_letters (
   seq INTEGER PRIMARY KEY,
@@ -253,6 +282,9 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   (db) => db.exec(`INSERT OR IGNORE INTO host_texts(name) ${HOST_TEXTS_SQL}`),
   // 6 → 7: the events stored so far become one run, and the index on `ingested` goes (ingest-runs.ts).
   runOfStoredEvents,
+  // 7 → 8: `message_blocks` is made (DDL), and stays empty: the file's full-text index reads `events` as it is, so
+  // its messages stay text (keepsMessageBlocks).
+  () => undefined,
 ];
 
 /**

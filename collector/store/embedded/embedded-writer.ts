@@ -11,6 +11,8 @@ import {
 import { isAcceptedTime, outsideAcceptedTimes } from '../field-catalogue.js';
 import { DAY_MS, KEYS_PER_MS, keyOf, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
 import { IngestRunWriter, TransactionRuns } from './ingest-runs.js';
+import { BlockCache, BlockWriter } from './message-blocks.js';
+import { keepsMessageBlocks } from './embedded-schema.js';
 import { MillisecondTable } from './millisecond-table.js';
 import { NameCodes } from './stored-names.js';
 import type { ExpiryStep } from './writer-protocol.js';
@@ -60,12 +62,18 @@ export class EmbeddedWriter {
   private readonly insertEvent: Database.Statement;
   /** The same insert for a message kept without its leading time: the rest as a BLOB (stored-document.ts). */
   private readonly insertElided: Database.Statement;
+  private readonly insertRef: Database.Statement;
   private readonly insertText: Database.Statement;
   private readonly insertTexts: Database.Statement;
   private readonly maxKey: Database.Statement;
   private readonly touchHost: Database.Statement;
   private readonly addCounts: Database.Statement;
   private readonly runs: IngestRunWriter;
+  /** Where messages go in blocks (message-blocks.ts); null in a file upgraded from before them, which keeps text. */
+  private readonly blocks: BlockWriter | null;
+  /** Blocks the delete trigger reads messages from, to take their words out of the full-text index. */
+  private readonly blockCache = new BlockCache();
+  private readonly deleteBlocks: Database.Statement;
   private readonly insertDeadLetter: Database.Statement;
   private readonly deleteEvents: Database.Statement;
   private readonly deleteCounts: Database.Statement;
@@ -84,6 +92,8 @@ export class EmbeddedWriter {
     // SQLite casts the bound text's UTF-8 to a BLOB as it is: the same bytes as a Buffer made of it in JavaScript,
     // without making one per event (0.4 µs of the writer's time per event).
     this.insertElided = db.prepare(insertSql('CAST(? AS BLOB)'));
+    // A block reference as an INTEGER: better-sqlite3 binds a number as a REAL, which the column would keep as one.
+    this.insertRef = db.prepare(insertSql('CAST(? AS INTEGER)'));
     this.insertText = db.prepare(`INSERT INTO events_fts(rowid, message) VALUES (${sqlKey('?', '?')}, ?)`);
     // A request's messages go to FTS5 in one statement, a JSON object of row key → message: one statement per event
     // cost 0.8 µs of the writer's ~12 µs per event (measured in issue 8), and each statement that writes to FTS5
@@ -105,6 +115,12 @@ export class EmbeddedWriter {
        ON CONFLICT(unit, slot, host, service, level, source) DO UPDATE SET n = n + excluded.n`,
     );
     this.runs = new IngestRunWriter(db);
+    this.blockCache.register(db);
+    this.blocks = keepsMessageBlocks(db) ? new BlockWriter(db) : null;
+    // Blocks whose every event is past the cutoff, on the index of their latest event time.
+    this.deleteBlocks = db.prepare(
+      `DELETE FROM message_blocks WHERE block IN (SELECT block FROM message_blocks WHERE last < ? LIMIT ${EXPIRE_CHUNK})`,
+    );
     const top = db
       .prepare(`SELECT ${sqlMsOf('max(rowid)')} FROM events`)
       .pluck()
@@ -138,10 +154,13 @@ export class EmbeddedWriter {
       // One upsert per rollup row and host for the whole transaction: its requests mostly share their 15-minute and
       // day slots, and the upserts were 7 % of the writer thread's time when each request had its own.
       const sums: RollupSums = { counts: new Map(), hosts: new Map(), runs: new TransactionRuns() };
+      // Another collector on the file may have stored blocks since this one's last transaction.
+      this.blocks?.begin();
       const outcomes = batches.map((events) => this.insertAll(events, texts, sums));
       for (const { row, n } of sums.counts.values()) this.addCounts.run(...row, n);
       for (const [host, at] of sums.hosts) this.touchHost.run(host, at);
       this.runs.write(sums.runs);
+      this.blocks?.flush();
       if (texts.length > 0) this.insertTexts.run(`{${texts.join(',')}}`);
       return outcomes;
     }).immediate;
@@ -199,12 +218,18 @@ export class EmbeddedWriter {
     const days = new Set<number>();
     const cutoffMinute = Math.floor(cutoffMs / MINUTE_MS);
     let eventsLeft = true;
+    let blocksLeft = this.blocks !== null;
     const unitsLeft = new Set<number>(ROLLUP_UNITS);
     do {
       if (eventsLeft) {
         const deleted = this.deleteEvents.all(cutoffMs) as number[];
         for (const ms of deleted) days.add(Math.floor(ms / DAY_MS) * DAY_MS);
         eventsLeft = deleted.length === EXPIRE_CHUNK;
+        continue;
+      }
+      // Blocks after their events, whose deletes read them (events_fts_delete).
+      if (blocksLeft) {
+        blocksLeft = this.deleteBlocks.run(cutoffMs).changes === EXPIRE_CHUNK;
         continue;
       }
       // Counts after the events: a read meanwhile never finds a slot's count without its events.
@@ -219,7 +244,7 @@ export class EmbeddedWriter {
         this.runs.expire(cutoffMs);
       }
     } while (performance.now() < deadline);
-    return { days: [...days], done: !eventsLeft && unitsLeft.size === 0 };
+    return { days: [...days], done: !eventsLeft && !blocksLeft && unitsLeft.size === 0 };
   }
 
   /** Deletes dead letters received before `cutoffMs`; returns the received ms of each. */
@@ -265,11 +290,13 @@ export class EmbeddedWriter {
         e.message = new Date(ms).toISOString() + e.message;
         e.timeElided = false;
       }
+      // In a block, a message SQLite's JSON gives back unchanged (the full-text index gets it through JSON below).
+      const ref = this.blocks !== null && asJson ? this.blocks.nextRef(e.timeElided) : null;
       let n = this.keyFor(ms);
       let inserted: number | 'key taken' = 'key taken';
       while (
         n < KEYS_PER_MS &&
-        (inserted = this.insert(ms, n, e, (codes[e.group] ??= this.groupCodes(events.groups[e.group]!)))) ===
+        (inserted = this.insert(ms, n, e, ref, (codes[e.group] ??= this.groupCodes(events.groups[e.group]!)))) ===
           'key taken'
       )
         n = this.storedKeyFor(ms);
@@ -287,6 +314,7 @@ export class EmbeddedWriter {
         continue;
       }
       this.nextN.set(ms, n + 1);
+      if (ref !== null) this.blocks!.keep(e.message, ms);
       if (ms > this.latestMs) this.latestMs = ms;
       // FTS5 indexes what the column holds (a message without its time is a BLOB of the rest, stored-document.ts).
       // Through JSON only what SQLite's JSON reads back exactly: a lone surrogate or a NUL could come back changed,
@@ -329,15 +357,19 @@ export class EmbeddedWriter {
     return [this.names.host(host), this.names.code(service), this.names.code(level), this.names.code(source)];
   }
 
-  /** Inserts one event: 1, or 0 when its id is stored already, or 'key taken' when another row holds the key. */
+  /**
+   * Inserts one event, its message as the block reference `ref` or, when null, as text: 1, or 0 when its id is
+   * stored already, or 'key taken' when another row holds the key.
+   */
   private insert(
     ms: number,
     n: number,
     e: EncodedEvent,
+    ref: number | null,
     [host, service, level, source]: GroupCodes,
   ): number | 'key taken' {
     try {
-      return (e.timeElided ? this.insertElided : this.insertEvent).run(
+      return (ref !== null ? this.insertRef : e.timeElided ? this.insertElided : this.insertEvent).run(
         ms,
         n,
         e.id,
@@ -347,7 +379,7 @@ export class EmbeddedWriter {
         source,
         e.offset,
         e.ingestedMs,
-        e.message,
+        ref ?? e.message,
         e.doc,
         this.names.code(e.dataset),
       ).changes;

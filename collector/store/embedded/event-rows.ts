@@ -4,6 +4,7 @@ import { toHit } from '../ecs-document.js';
 import type { SortKey } from '../log-store.js';
 import { CanonicalTimeWriter } from '../../ingest/parse/canonical-time.js';
 import { sqlMsOf } from './event-key.js';
+import { messageElidedSql, messageTextSql } from './message-blocks.js';
 import { namesKeySql, NameReader } from './stored-names.js';
 import { restoreDocument, storedMessage, type DocumentColumns } from './stored-document.js';
 
@@ -17,8 +18,8 @@ export const EVENT_COLUMNS = [
   'e.id',
   namesKeySql(),
   'e.off',
-  'CAST(e.message AS TEXT)',
-  `typeof(e.message) = 'blob'`,
+  messageTextSql('e.message'),
+  messageElidedSql('e.message'),
   'e.doc',
   'e.ingested',
 ].join(', ');

@@ -3,6 +3,7 @@ import { RE2JS } from 're2js';
 import { QUERY_LIMITS } from '../../query/query-limits.js';
 import { QueryError } from '../../query/query-error.js';
 import { KEYWORD_MAX_LENGTH } from '../field-catalogue.js';
+import { BlockCache } from './message-blocks.js';
 
 /** Elasticsearch's standard tokenizer cuts words at 255 characters; regexes on text see at most that much. */
 const MAX_TOKEN_LENGTH = 255;
@@ -94,7 +95,8 @@ export function hasPhrase(words: readonly string[], phrase: readonly string[]): 
 }
 
 /**
- * Registers the functions compiled queries call: regexes, token wildcards, phrases and `ls_live()`, which every
+ * Registers the functions compiled queries call: regexes, token wildcards, phrases, the message blocks' decoding
+ * (message-blocks.ts) and `ls_live()`, which every
  * compiled WHERE starts with. Each of them stops the statement once the read was cancelled (the thread that waits
  * for the answer sets `cancel` at the query's deadline) or its own deadline passed, so no statement outlives its
  * timeout by more than one row's work: better-sqlite3 has no progress handler, and a statement that never calls back
@@ -107,11 +109,14 @@ export class QueryFunctions {
   private lastText = '';
   private lastTokens: string[] = [];
   private readonly cache = new Map<string, MemoMatcher>();
+  /** The message blocks every read of a message decodes (messageTextSql). */
+  private readonly blocks = new BlockCache();
 
   /** `cancel[0]` set to non-zero stops the running statement with QUERY_TIMEOUT at its next row. */
   constructor(private readonly cancel: Int32Array = new Int32Array(1)) {}
 
   register(db: Database.Database): void {
+    this.blocks.register(db);
     // Not deterministic: SQLite must call it for every row, never once for the statement.
     db.function('ls_live', { deterministic: false }, () => {
       this.tick();

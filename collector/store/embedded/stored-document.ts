@@ -1,5 +1,6 @@
 import type { Level } from '../../../protocol/event.js';
 import type { EcsDocument } from '../ecs-document.js';
+import { messageTextSql } from './message-blocks.js';
 
 /**
  * The message as the `message` column keeps it. A line that begins with its own event time in the form
@@ -7,7 +8,9 @@ import type { EcsDocument } from '../ecs-document.js';
  * without those 24 characters, as a BLOB of the rest's UTF-8: the row key gives them back (storedMessage), so they
  * cost nothing on disk and are not words of the full-text index, which indexes what the column holds. In
  * bench/embedded-store.ts, whose lines all begin so, that was 24 of the message's 82 bytes and 6 of its ~16
- * indexed words. Any other message, and every message of files before schema version 5, is TEXT as written.
+ * indexed words. Any other message, and every message of files before schema version 5, is TEXT as written. Files
+ * made at version 8 on keep the message, with or without its time, in a block (message-blocks.ts), and the
+ * reference's low bit says which.
  */
 export const ELIDED_TIME_CHARS = 24;
 
@@ -40,7 +43,7 @@ export function storedMessage(text: string, timeElided: boolean, time: string): 
  * full-text index's text), without a time left out. Every word match (phrases checked after FTS5, wildcards and
  * regexes scanned) reads this, so a word is found, or not, the same way whichever path a query takes.
  */
-export const MESSAGE_WORDS_SQL = `CAST(e.message AS TEXT)`;
+export const MESSAGE_WORDS_SQL = messageTextSql('e.message');
 
 /**
  * The ECS document as the `doc` column keeps it: without the message and without the values that have a column of

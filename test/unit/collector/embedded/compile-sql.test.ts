@@ -3,6 +3,7 @@ import { parseQuery } from '../../../../collector/query/parse-query.js';
 import { compileSql } from '../../../../collector/store/embedded/compile-sql.js';
 import { codeEqualsSql, nameSql } from '../../../../collector/store/embedded/stored-names.js';
 import { hasPhrase, messageTokens } from '../../../../collector/store/embedded/sql-functions.js';
+import { MESSAGE_WORDS_SQL } from '../../../../collector/store/embedded/stored-document.js';
 
 describe('compileSql', () => {
   it('drives a query with words from FTS5 and keeps field filters in SQL', () => {
@@ -16,7 +17,7 @@ describe('compileSql', () => {
   it('finds a phrase by all its words and checks their order on the message, quoting every user string', () => {
     expect(compileSql(parseQuery('inventory-service'))).toEqual({
       fts: '("inventory" AND "service")',
-      where: 'ls_live() AND (ls_phrase_tokens(CAST(e.message AS TEXT), ?))',
+      where: `ls_live() AND (ls_phrase_tokens(${MESSAGE_WORDS_SQL}, ?))`,
       params: ['inventory service'],
     });
     expect(compileSql({ kind: 'term', field: null, value: 'say "hi"', phrase: true, wildcard: false }).fts).toBe(
@@ -30,14 +31,13 @@ describe('compileSql', () => {
     // The column filters first: the order check tokenizes the message, so it runs on the rows they leave.
     expect(compileSql(parseQuery('"reset by peer" AND host:db-1'))).toEqual({
       fts: '("reset" AND "by" AND "peer")',
-      where: `ls_live() AND (${codeEqualsSql('host')}) AND (ls_phrase_tokens(CAST(e.message AS TEXT), ?))`,
+      where: `ls_live() AND (${codeEqualsSql('host')}) AND (ls_phrase_tokens(${MESSAGE_WORDS_SQL}, ?))`,
       params: ['db-1', 'db-1', 'db-1', 'reset by peer'],
     });
     // An OR with a phrase: the whole OR is checked on the message, since either side may be what FTS5 found.
     expect(compileSql(parseQuery('"reset by peer" OR time*'))).toEqual({
       fts: '(("reset" AND "by" AND "peer") OR ("time"*))',
-      where:
-        'ls_live() AND ((ls_phrase_tokens(CAST(e.message AS TEXT), ?)) OR (ls_wildcard_tokens(CAST(e.message AS TEXT), ?)))',
+      where: `ls_live() AND ((ls_phrase_tokens(${MESSAGE_WORDS_SQL}, ?)) OR (ls_wildcard_tokens(${MESSAGE_WORDS_SQL}, ?)))`,
       params: ['reset by peer', 'time*'],
     });
   });
@@ -45,13 +45,12 @@ describe('compileSql', () => {
   it('leaves a negated phrase out of the FTS5 expression, whose "all its words" would drop too much', () => {
     expect(compileSql(parseQuery('saving -"by peer"'))).toEqual({
       fts: '("saving")',
-      where: `ls_live() AND (NOT coalesce((e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) AND ls_phrase_tokens(CAST(e.message AS TEXT), ?)), 0))`,
+      where: `ls_live() AND (NOT coalesce((e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) AND ls_phrase_tokens(${MESSAGE_WORDS_SQL}, ?)), 0))`,
       params: ['"by" AND "peer"', 'by peer'],
     });
     expect(compileSql(parseQuery('timeout OR (reset -"by peer")'))).toEqual({
       fts: '(("timeout") OR (("reset")))',
-      where:
-        'ls_live() AND ((ls_phrase_tokens(CAST(e.message AS TEXT), ?)) OR ((ls_phrase_tokens(CAST(e.message AS TEXT), ?)) AND (NOT (ls_phrase_tokens(CAST(e.message AS TEXT), ?)))))',
+      where: `ls_live() AND ((ls_phrase_tokens(${MESSAGE_WORDS_SQL}, ?)) OR ((ls_phrase_tokens(${MESSAGE_WORDS_SQL}, ?)) AND (NOT (ls_phrase_tokens(${MESSAGE_WORDS_SQL}, ?)))))`,
       params: ['timeout', 'reset', 'by peer'],
     });
   });

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { IngestService } from '../../../../collector/ingest/ingest-service.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { BlockCache, messageElidedSql, messageTextSql } from '../../../../collector/store/embedded/message-blocks.js';
 import { embeddedStoreWith, type TestStore } from '../../../support/embedded-test-store.js';
 
 /**
@@ -48,6 +49,7 @@ async function total(query: string): Promise<number> {
 function rawRows(sql: string): unknown[] {
   const db = new Database(join(opened.dir, 'events.db'), { readonly: true });
   try {
+    new BlockCache().register(db);
     return db.prepare(sql).all();
   } finally {
     db.close();
@@ -75,15 +77,24 @@ describe('a message that begins with its own time', () => {
   it('is kept without it, read back exactly everywhere, and its time is not a word', async () => {
     await ship(LINES, 'a');
     await ship(OTHERS, 'b');
-    // 300 + the line that is its time alone (an empty rest): BLOBs; the other four as written.
-    expect(rawRows(`SELECT typeof(message) AS type, count(*) AS n FROM events GROUP BY type ORDER BY type`)).toEqual([
-      { type: 'blob', n: 301 },
-      { type: 'text', n: 4 },
+    // In blocks: 300 + the line that is its time alone (an empty rest) without their time, three others as
+    // written; the line with a NUL stays text, as written.
+    expect(
+      rawRows(
+        `SELECT typeof(message) AS type, ${messageElidedSql('message')} AS elided, count(*) AS n FROM events
+         GROUP BY type, elided ORDER BY type, elided`,
+      ),
+    ).toEqual([
+      { type: 'integer', elided: 0, n: 3 },
+      { type: 'integer', elided: 1, n: 301 },
+      { type: 'text', elided: 0, n: 1 },
     ]);
-    expect(rawRows(`SELECT CAST(message AS TEXT) AS m FROM events WHERE id = 'a-10'`)).toEqual([
+    expect(rawRows(`SELECT ${messageTextSql('message')} AS m FROM events WHERE id = 'a-10'`)).toEqual([
       { m: ' ERROR disk full on /var (10)' },
     ]);
-    expect(rawRows(`SELECT length(message) AS n FROM events WHERE id = 'b-3'`)).toEqual([{ n: 0 }]);
+    expect(rawRows(`SELECT length(${messageTextSql('message')}) AS n FROM events WHERE id = 'b-3'`)).toEqual([
+      { n: 0 },
+    ]);
 
     // Hits, single events, export, context and tail: each message exactly as shipped.
     const all = await store.search({ query: parseQuery(''), ...WINDOW, limit: 1000, order: 'asc' });
@@ -134,6 +145,7 @@ describe('a message that begins with its own time', () => {
     expect(await total('served')).toBe(left.filter((l) => l.includes('served')).length);
     const db = new Database(join(opened.dir, 'events.db'));
     try {
+      new BlockCache().register(db);
       // FTS5 compares its index with the words of every row the content table holds: an error if any differ.
       db.exec(`INSERT INTO events_fts(events_fts, rank) VALUES ('integrity-check', 1)`);
       expect(db.prepare(`SELECT count(*) FROM events_fts WHERE events_fts MATCH 'request'`).pluck().get()).toBe(

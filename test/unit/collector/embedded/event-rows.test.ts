@@ -8,6 +8,8 @@ import {
   sortRows,
   type EventRow,
 } from '../../../../collector/store/embedded/event-rows.js';
+import { blockRef, encodeBlock } from '../../../../collector/store/embedded/message-blocks.js';
+import { QueryFunctions } from '../../../../collector/store/embedded/sql-functions.js';
 import { restoreDocument } from '../../../../collector/store/embedded/stored-document.js';
 import { NameCodes, nameCode } from '../../../../collector/store/embedded/stored-names.js';
 
@@ -27,14 +29,20 @@ interface Inserted {
   level: string | Buffer | null;
   source: string | Buffer | null;
   off: number | null;
-  message: string | Buffer;
+  /** A block reference (message-blocks.ts) is a bigint: better-sqlite3 binds a number as a REAL. */
+  message: string | Buffer | bigint;
   doc: string;
   dataset: string | Buffer | null;
 }
 
-function fileWith(rows: (names: NameCodes) => Inserted[]): Database.Database {
+/** A file holding `rows`, and the message blocks (block → texts) they refer to. */
+function fileWith(rows: (names: NameCodes) => Inserted[], blocks: Record<number, string[]> = {}): Database.Database {
   const db = new Database(':memory:');
   migrate(db);
+  new QueryFunctions().register(db);
+  for (const [block, texts] of Object.entries(blocks)) {
+    db.prepare(`INSERT INTO message_blocks(block, last, data) VALUES (?, ?, ?)`).run(block, AT, encodeBlock(texts));
+  }
   const names = new NameCodes(db);
   const insert = db.prepare(
     `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc, dataset)
@@ -53,51 +61,68 @@ function read(db: Database.Database): EventRow[] {
 }
 
 describe('event rows as reads take them', () => {
-  it('gives names, messages and times back from codes, older texts and rows without them', () => {
-    const db = fileWith((names) => [
-      // A plain line as the writer keeps it now: codes, and the message without its leading time.
-      {
-        n: 0,
-        ms: AT,
-        id: 'coded',
-        host: names.code('web-1'),
-        service: names.code('api'),
-        level: names.code('warn'),
-        source: names.code('/var/log/api.log'),
-        off: 120,
-        message: Buffer.from(' WARN slow request'),
-        doc: '{}',
-        dataset: names.code('plain'),
-      },
-      // As schema version 2 wrote it: the texts themselves (the host's until version 6), and a message as written.
-      {
-        n: 1,
-        ms: AT,
-        id: 'older',
-        host: 'db-1',
-        service: 'api',
-        level: 'error',
-        source: '/var/log/old.log',
-        off: null,
-        message: 'disk full',
-        doc: '{}',
-        dataset: 'plain',
-      },
-      // No service, level or source at all, and a code that names nothing (read as none, as in SQL).
-      {
-        n: 0,
-        ms: 0,
-        id: 'bare',
-        host: null,
-        service: null,
-        level: null,
-        source: null,
-        off: null,
-        message: Buffer.from(''),
-        doc: '{}',
-        dataset: nameCode(999),
-      },
-    ]);
+  it('gives names, messages and times back from codes, blocks, older texts and rows without them', () => {
+    const db = fileWith(
+      (names) => [
+        // Messages in a block (schema version 8): one kept without its leading time, one as written.
+        ...[0, 1].map((i) => ({
+          n: 2 + i,
+          ms: AT,
+          id: `block-${i}`,
+          host: names.code('web-1'),
+          service: null,
+          level: null,
+          source: null,
+          off: null,
+          message: BigInt(blockRef(3, 1 + i, i === 0)),
+          doc: '{}',
+          dataset: null,
+        })),
+        // A plain line as the writer keeps it now: codes, and the message without its leading time.
+        {
+          n: 0,
+          ms: AT,
+          id: 'coded',
+          host: names.code('web-1'),
+          service: names.code('api'),
+          level: names.code('warn'),
+          source: names.code('/var/log/api.log'),
+          off: 120,
+          message: Buffer.from(' WARN slow request'),
+          doc: '{}',
+          dataset: names.code('plain'),
+        },
+        // As schema version 2 wrote it: the texts themselves (the host's until version 6), and a message as written.
+        {
+          n: 1,
+          ms: AT,
+          id: 'older',
+          host: 'db-1',
+          service: 'api',
+          level: 'error',
+          source: '/var/log/old.log',
+          off: null,
+          message: 'disk full',
+          doc: '{}',
+          dataset: 'plain',
+        },
+        // No service, level or source at all, and a code that names nothing (read as none, as in SQL).
+        {
+          n: 0,
+          ms: 0,
+          id: 'bare',
+          host: null,
+          service: null,
+          level: null,
+          source: null,
+          off: null,
+          message: Buffer.from(''),
+          doc: '{}',
+          dataset: nameCode(999),
+        },
+      ],
+      { 3: ['', ' INFO in a block', 'as written in a block'] },
+    );
     const rows = read(db);
     expect(rows).toEqual([
       {
@@ -142,12 +167,28 @@ describe('event rows as reads take them', () => {
         ingested: AT + 5,
         dataset: 'plain',
       },
+      ...['2026-11-20T10:00:00.123Z INFO in a block', 'as written in a block'].map((message, i) => ({
+        ms: AT,
+        time: '2026-11-20T10:00:00.123Z',
+        id: `block-${i}`,
+        host: 'web-1',
+        service: null,
+        level: null,
+        source: null,
+        off: null,
+        message,
+        doc: '{}',
+        ingested: AT + 5,
+        dataset: null,
+      })),
     ]);
     // A second reader of the file finds the same names (each reader remembers its own).
     expect(read(db).map((r) => [r.host, r.source])).toEqual([
       [null, null],
       ['web-1', '/var/log/api.log'],
       ['db-1', '/var/log/old.log'],
+      ['web-1', null],
+      ['web-1', null],
     ]);
     db.close();
   });

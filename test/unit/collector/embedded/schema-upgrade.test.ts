@@ -18,7 +18,7 @@ import { addToRollup } from '../../../support/embedded-rollup.js';
  * Backups written by logship with schema versions 1, 2, 4, 5 and 6 (scripts/fixtures/embedded-store-fixture.mjs):
  * the nginx access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
  */
-const OLDER_VERSIONS = [1, 2, 4, 5, 6] as const;
+const OLDER_VERSIONS = [1, 2, 4, 5, 6, 7] as const;
 /** The versions whose rollup had no source (embedded-schema.ts, 3 → 4). */
 const WITHOUT_SOURCES = [1, 2] as const;
 type OlderVersion = (typeof OLDER_VERSIONS)[number];
@@ -189,6 +189,16 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
       expect(result).toMatchObject({ accepted: body.length, duplicates: 0, rejected: 0 });
     }
     expect(await total(store, '')).toBe(146);
+    // The upgraded file's full-text index reads `events` itself, so the new rows keep their messages there too, and
+    // no block is made (message-blocks.ts).
+    const upgraded = new Database(join(storeDir, 'events.db'), { readonly: true });
+    expect(
+      upgraded
+        .prepare(`SELECT (SELECT count(*) FROM message_blocks), count(*) FROM events WHERE typeof(message) = 'integer'`)
+        .raw()
+        .get(),
+    ).toEqual([0, 0]);
+    upgraded.close();
     expect(await datasets(store)).toEqual({ nginx: 68, plain: 66, json: 12 });
     expect(await Promise.all(questions.map((q) => total(store, q)))).toEqual(before.map((n) => 2 * n));
     expect(await stackedByLevel(store)).toEqual({ debug: 8, error: 16, info: 68, warn: 28 });

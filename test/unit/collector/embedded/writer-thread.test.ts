@@ -7,6 +7,7 @@ import pino from 'pino';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
+import { BlockCache } from '../../../../collector/store/embedded/message-blocks.js';
 
 const BASE = Date.parse('2026-11-20T10:00:00.000Z');
 let dir: string;
@@ -116,10 +117,11 @@ describe('the embedded store writer thread', () => {
     }
     await store.applyRetention({ retentionDays: 1, deadLetterRetentionDays: 30 }, new Date(BASE));
     await store.close();
-    // FTS5 checks its index against the text in `events`: any message indexed differently from how it is stored
+    // FTS5 checks its index against the messages (`events_text`): any message indexed differently from how it is stored
     // (and deleted) fails here.
     const db = new Database(join(dir, 'events.db'));
     try {
+      new BlockCache().register(db);
       expect(() => db.exec(`INSERT INTO events_fts(events_fts, rank) VALUES ('integrity-check', 1)`)).not.toThrow();
       expect(db.prepare(`SELECT count(*) FROM events_fts WHERE events_fts MATCH 'elf'`).pluck().get()).toBe(1);
     } finally {
