@@ -40,8 +40,9 @@ export const SCHEMA_VERSION = 8;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
- *   its message, which is in `message_blocks` (a reference in `message`; text in files made before version 8); the fields every search filters on have their own columns, host, service, level, file path and
- *   dataset as codes of `names`. `id` (duplicates) and `host` are indexed; each index also holds the rowid, so
+ *   its message, which is in `message_blocks` (a reference in `message`; text in files made before version 8); the
+ *   fields every search filters on have their own columns, host, service, level, file path and dataset as codes of
+ *   `names`. `id` (duplicates) and `host` are indexed; each index also holds the rowid, so
  *   "host X, newest first" walks the host index in key order. `service` and `level` are not (DROPPED_INDEXES):
  *   `event_counts` counts them, and tells a search which minutes to walk for them (embedded-search.ts).
  * - `names`: each value of the named columns once, with the code rows keep instead (stored-names.ts).

@@ -316,7 +316,7 @@ export class EmbeddedWriter {
       this.nextN.set(ms, n + 1);
       if (ref !== null) this.blocks!.keep(e.message, ms);
       if (ms > this.latestMs) this.latestMs = ms;
-      // FTS5 indexes what the column holds (a message without its time is a BLOB of the rest, stored-document.ts).
+      // FTS5 indexes the message as kept: without a time left out (stored-document.ts).
       // Through JSON only what SQLite's JSON reads back exactly: a lone surrogate or a NUL could come back changed,
       // and FTS5 must index the very text a retention delete tokenizes again.
       if (asJson) texts.push(`"${keyOf(ms, n)}":${JSON.stringify(e.message)}`);

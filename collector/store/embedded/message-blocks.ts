@@ -97,7 +97,7 @@ function blockOf(ref: unknown): number {
 }
 
 /**
- * Collects a write transaction's messages into blocks: next() hands out the reference of the next message kept,
+ * Collects a write transaction's messages into blocks: nextRef() hands out the reference of the next message kept,
  * and the messages go into `message_blocks` once a block is full and when the transaction ends (flush()).
  */
 export class BlockWriter {
