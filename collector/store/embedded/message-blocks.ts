@@ -55,6 +55,18 @@ export function messageTextSql(column: string): string {
   return `CASE typeof(${column}) WHEN 'integer' THEN coalesce(ls_block_text(${column}), ls_block_read(${column}, ${data})) ELSE CAST(${column} AS TEXT) END`;
 }
 
+/**
+ * SQL for what the word functions (sql-functions.ts) take as a message of `column`: its text, or for a message in
+ * a block its reference, the block decoded into the connection's cache first (BlockCache.textOf gives the text
+ * back). A scan with several regexes on the message reads it once per regex: a text handed from JavaScript to
+ * SQLite and back cost two string conversions each time (four regexes ORed over 60,000 messages of ~400 bytes:
+ * 1.9 → 2.5–2.85 s), a reference none.
+ */
+export function messageWordsSql(column: string): string {
+  const data = `(SELECT data FROM message_blocks WHERE block = ${column} >> ${REF_BITS})`;
+  return `CASE typeof(${column}) WHEN 'integer' THEN coalesce(ls_block_cached(${column}), ls_block_load(${column}, ${data})) ELSE CAST(${column} AS TEXT) END`;
+}
+
 /** SQL for whether the message of `column` was kept without its leading time (the BLOB form, or the reference's bit). */
 export function messageElidedSql(column: string): string {
   return `CASE typeof(${column}) WHEN 'blob' THEN 1 WHEN 'integer' THEN ${column} & 1 ELSE 0 END`;
@@ -67,21 +79,43 @@ const CACHED_BLOCKS = 256;
 export class BlockCache {
   private readonly blocks = new Map<number, string[]>();
 
-  /** Registers `ls_block_text` and `ls_block_read` on `db`: every connection that reads or deletes events. */
+  /** Registers the functions messageTextSql() and messageWordsSql() call: on every connection that reads or deletes events. */
   register(db: Database.Database): void {
     // Not deterministic: the answers depend on the cache, so SQLite must ask for every row.
     db.function('ls_block_text', { deterministic: false }, (ref: unknown) => {
       const texts = this.blocks.get(blockOf(ref));
       return texts === undefined ? null : slotText(texts, Number(ref));
     });
-    db.function('ls_block_read', { deterministic: false }, (ref: unknown, data: unknown) => {
-      const block = blockOf(ref);
-      if (!Buffer.isBuffer(data)) throw new Error(`The message block ${block} is missing from the store.`);
-      const texts = decodeBlock(data);
-      if (this.blocks.size >= CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
-      this.blocks.set(block, texts);
-      return slotText(texts, Number(ref));
+    db.function('ls_block_read', { deterministic: false }, (ref: unknown, data: unknown) =>
+      slotText(this.load(ref, data), Number(ref)),
+    );
+    // messageWordsSql(): the reference itself once its block is decoded.
+    db.function('ls_block_cached', { deterministic: false }, (ref: unknown) =>
+      this.blocks.has(blockOf(ref)) ? Number(ref) : null,
+    );
+    db.function('ls_block_load', { deterministic: false }, (ref: unknown, data: unknown) => {
+      this.load(ref, data);
+      return Number(ref);
     });
+  }
+
+  /** The text of what messageWordsSql() gave: a text, or the reference of a message its block is decoded for. */
+  textOf(value: unknown): string | null {
+    if (typeof value === 'string') return value;
+    if (typeof value !== 'number') return null;
+    const texts = this.blocks.get(blockOf(value));
+    if (texts === undefined) throw new Error(`The message block ${blockOf(value)} was not decoded before its words.`);
+    return slotText(texts, value);
+  }
+
+  /** Decodes the block of `ref` from its row value `data`, into the cache. */
+  private load(ref: unknown, data: unknown): string[] {
+    const block = blockOf(ref);
+    if (!Buffer.isBuffer(data)) throw new Error(`The message block ${block} is missing from the store.`);
+    const texts = decodeBlock(data);
+    if (this.blocks.size >= CACHED_BLOCKS) this.blocks.delete(this.blocks.keys().next().value!);
+    this.blocks.set(block, texts);
+    return texts;
   }
 }
 

@@ -122,9 +122,10 @@ export class QueryFunctions {
       this.tick();
       return 1;
     });
-    db.function('ls_regex_tokens', { deterministic: true }, (text: unknown, pattern: unknown) => {
+    db.function('ls_regex_tokens', { deterministic: true }, (value: unknown, pattern: unknown) => {
       this.tick();
-      if (typeof text !== 'string') return 0;
+      const text = this.blocks.textOf(value);
+      if (text === null) return 0;
       const re = this.compiled('r', String(pattern), () => luceneRegex(String(pattern), true));
       return this.tokens(text).some((t) => re.test(t)) ? 1 : 0;
     });
@@ -136,14 +137,16 @@ export class QueryFunctions {
       return this.compiled('k', String(pattern), () => luceneRegex(String(pattern), false)).test(text) ? 1 : 0;
     });
     // A phrase (its words joined by spaces, messageTokens() of the query) in a text field other than the message.
-    db.function('ls_phrase_tokens', { deterministic: true }, (text: unknown, phrase: unknown) => {
+    db.function('ls_phrase_tokens', { deterministic: true }, (value: unknown, phrase: unknown) => {
       this.tick();
-      if (typeof text !== 'string') return 0;
+      const text = this.blocks.textOf(value);
+      if (text === null) return 0;
       return hasPhrase(this.tokens(text), String(phrase).split(' ')) ? 1 : 0;
     });
-    db.function('ls_wildcard_tokens', { deterministic: true }, (text: unknown, pattern: unknown) => {
+    db.function('ls_wildcard_tokens', { deterministic: true }, (value: unknown, pattern: unknown) => {
       this.tick();
-      if (typeof text !== 'string') return 0;
+      const text = this.blocks.textOf(value);
+      if (text === null) return 0;
       const re = this.compiled('w', String(pattern), () => wildcardRegex(String(pattern)));
       return this.tokens(text).some((t) => re.test(t)) ? 1 : 0;
     });

@@ -1,6 +1,6 @@
 import type { Level } from '../../../protocol/event.js';
 import type { EcsDocument } from '../ecs-document.js';
-import { messageTextSql } from './message-blocks.js';
+import { messageWordsSql } from './message-blocks.js';
 
 /**
  * The message as the `message` column keeps it. A line that begins with its own event time in the form
@@ -40,10 +40,11 @@ export function storedMessage(text: string, timeElided: boolean, time: string): 
 
 /**
  * SQL for the text whose words are the message's words, of the events row aliased `e`: what the column holds (the
- * full-text index's text), without a time left out. Every word match (phrases checked after FTS5, wildcards and
+ * full-text index's text), without a time left out, or for a message in a block its reference, which the word
+ * functions read the text of (messageWordsSql). Every word match (phrases checked after FTS5, wildcards and
  * regexes scanned) reads this, so a word is found, or not, the same way whichever path a query takes.
  */
-export const MESSAGE_WORDS_SQL = messageTextSql('e.message');
+export const MESSAGE_WORDS_SQL = messageWordsSql('e.message');
 
 /**
  * The ECS document as the `doc` column keeps it: without the message and without the values that have a column of
