@@ -51,8 +51,7 @@ const SEPARATOR = '\u0000';
  * is not copied into JavaScript for each row that shares it, and a row of a cached block costs one call.
  */
 export function messageTextSql(column: string): string {
-  const data = `(SELECT data FROM message_blocks WHERE block = ${column} >> ${REF_BITS})`;
-  return `CASE typeof(${column}) WHEN 'integer' THEN coalesce(ls_block_text(${column}), ls_block_read(${column}, ${data})) ELSE CAST(${column} AS TEXT) END`;
+  return blockMessageSql(column, 'ls_block_text', 'ls_block_read');
 }
 
 /**
@@ -63,8 +62,16 @@ export function messageTextSql(column: string): string {
  * 1.9 → 2.5–2.85 s), a reference none.
  */
 export function messageWordsSql(column: string): string {
+  return blockMessageSql(column, 'ls_block_cached', 'ls_block_load');
+}
+
+/**
+ * The message of `column` as text when the row keeps text, else what `cached(ref)` gives, or, when that is NULL,
+ * `load(ref, data)` with the block's row value: the one shape of messageTextSql() and messageWordsSql().
+ */
+function blockMessageSql(column: string, cached: string, load: string): string {
   const data = `(SELECT data FROM message_blocks WHERE block = ${column} >> ${REF_BITS})`;
-  return `CASE typeof(${column}) WHEN 'integer' THEN coalesce(ls_block_cached(${column}), ls_block_load(${column}, ${data})) ELSE CAST(${column} AS TEXT) END`;
+  return `CASE typeof(${column}) WHEN 'integer' THEN coalesce(${cached}(${column}), ${load}(${column}, ${data})) ELSE CAST(${column} AS TEXT) END`;
 }
 
 /** SQL for whether the message of `column` was kept without its leading time (the BLOB form, or the reference's bit). */
