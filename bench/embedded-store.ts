@@ -1,7 +1,8 @@
 /**
  * Embedded store benchmark (issue 8): ingest rate with parsing (NDJSON decode → normalise → parse → store, in
  * shipper-sized batches from four shippers that each send their next batch once the last was acknowledged) and
- * p50/p95 of the typical reads on 1,000,000 events over 24 h: newest 100, a rare word, a word in every line, a
+ * p50/p95 of the typical reads on 1,000,000 events over 24 h: newest 100, a rare word (pages of 100 and of 10), a
+ * word in every line, a
  * phrase with a host filter, a level in 1 of 7 events and one in 1 of 100,000, a histogram by host over the whole
  * range, a facet count, a live tail's page and count; bytes on disk per event
  * against the raw lines; expiring the first day, with the longest wait of a steady writer and reader meanwhile.
@@ -11,6 +12,7 @@
  *   npm run build && node dist/bench/embedded-store.js   (LOGSHIP_BENCH_EVENTS, LOGSHIP_BENCH_RUNS to change sizes,
  *   LOGSHIP_BENCH_RESULT to name the results file;
  *   the growth run: LOGSHIP_BENCH_EVENTS=10000000 LOGSHIP_BENCH_HOSTS=30 LOGSHIP_BENCH_DAYS=7;
+ *   LOGSHIP_BENCH_IDS=shipper gives the events ids of a shipper's length;
  *   LOGSHIP_BENCH_KEEP_DIR=<dir> keeps the loaded file there and, when it holds one of the same shape, reuses it and
  *   measures the reads only: loading 10M events takes minutes, and retention would change the kept file)
  */
@@ -22,8 +24,10 @@ import pino from 'pino';
 import { IngestService } from '../collector/ingest/ingest-service.js';
 import { parseQuery } from '../collector/query/parse-query.js';
 import { TAIL_DEFAULTS } from '../collector/routes/tail-stream.js';
+import { eventId } from '../shipper/event-id.js';
 import { EmbeddedStore } from '../collector/store/embedded/embedded-store.js';
 import { steady } from '../test/support/steady-load.js';
+import { DAY_MS, eventMs, lineBody } from './embedded-lines.js';
 import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);
@@ -38,17 +42,12 @@ const HOSTS = Array.from(
   { length: HOST_COUNT },
   (_, h) => `${BASE_HOSTS[h % BASE_HOSTS.length]}-${Math.floor(h / BASE_HOSTS.length) + 1}`,
 );
-const LEVELS = ['INFO', 'INFO', 'INFO', 'INFO', 'DEBUG', 'WARN', 'ERROR'];
-const TEXT = [
-  'request finished in {ms} ms for user {user}',
-  'connection reset by peer while reading response header from upstream',
-  'cache miss for key session:{user}, loading from database',
-  'slow query detected: SELECT * FROM orders WHERE id = {ms}',
-  'user {user} logged in from 10.0.{a}.{b}',
-  'timeout waiting for lock on table orders after {ms} ms',
-  'job {ms} finished with status ok',
-];
-const DAY = 86_400_000;
+/**
+ * Ids as a shipper makes them (16 characters of a hash of the host and file, and the offset in base 36: ~22), instead
+ * of the short `b-<n>` (~8) the benchmark's figures have been measured with since issue 8: the row and `events_id`
+ * each hold the id.
+ */
+const SHIPPER_IDS = process.env.LOGSHIP_BENCH_IDS === 'shipper';
 /** Where a loaded file is kept for the next run (reads only), or undefined: a fresh file, removed at the end. */
 const KEEP_DIR = process.env.LOGSHIP_BENCH_KEEP_DIR;
 
@@ -66,32 +65,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-/** Plain-text lines with a leading timestamp and level, as an application log; one in 100,000 has a rare word. */
 /** Bytes of the raw log lines (message and newline) the bodies carry, against which the file size is put. */
 let rawBytes = 0;
 
+/** Events [start, start + count) as a shipper's NDJSON body (their lines from embedded-lines.ts), raw bytes counted. */
 function lines(start: number, count: number, end: number): string {
+  const set = { events: EVENTS, days: DAYS, end };
   const out: string[] = [];
   for (let i = start; i < start + count; i++) {
     const host = HOSTS[i % HOSTS.length]!;
-    const t = new Date(end - DAYS * DAY + Math.floor((i / EVENTS) * DAYS * DAY)).toISOString();
-    let text = TEXT[(i * 7) % TEXT.length]!.replace('{ms}', String((i * 31) % 5000))
-      .replace('{user}', `u${(i * 13) % 9973}`)
-      .replace('{a}', String(i % 250))
-      .replace('{b}', String((i >> 8) % 250));
-    if (i % 100_000 === 77) text += ' quarantined';
-    // "logship" is in every line: the worst case for "newest N matching". One in 100,000 is at a rare level: the
-    // level has no index, a search for it walks only the minutes the rollup counts it in.
-    const level = i % 100_000 === 33 ? 'FATAL' : LEVELS[i % LEVELS.length];
-    const message = `${t} ${level} [logship] ${text}`;
+    const source = `/var/log/${host}/app.log`;
+    const offset = i * 120;
+    const message = `${new Date(eventMs(set, i)).toISOString()} ${lineBody(i)}`;
     rawBytes += Buffer.byteLength(message) + 1;
     out.push(
       JSON.stringify({
-        id: `b-${i}`,
+        id: SHIPPER_IDS ? eventId(host, source, offset) : `b-${i}`,
         host,
         service: host.replace(/-\d+$/, ''),
-        source: `/var/log/${host}/app.log`,
-        offset: i * 120,
+        source,
+        offset,
         format: 'plain',
         message,
       }),
@@ -188,10 +181,13 @@ async function measureReads(
   loadBefore: number,
   loaded: Loaded | null,
 ): Promise<void> {
-  const window = { from: new Date(end - DAYS * DAY - 1000), to: new Date(end + 1000) };
+  const window = { from: new Date(end - DAYS * DAY_MS - 1000), to: new Date(end + 1000) };
   const reads: Record<string, () => Promise<unknown>> = {
     'newest 100': () => store.search({ query: parseQuery(''), ...window, limit: 100, order: 'desc' }),
     'rare word': () => store.search({ query: parseQuery('quarantined'), ...window, limit: 100, order: 'desc' }),
+    // The page above holds every match at 1M (10) and ten times as many at 10M: this one is the same page at both.
+    'rare word, first 10': () =>
+      store.search({ query: parseQuery('quarantined'), ...window, limit: 10, order: 'desc' }),
     'word in every line': () => store.search({ query: parseQuery('logship'), ...window, limit: 100, order: 'desc' }),
     'phrase + host': () =>
       store.search({
@@ -252,7 +248,7 @@ async function measureReads(
 
   // Retention: expire the events before the first midnight in the data (whole days), timed per deleted event,
   // while one shipper sends single events and one user searches, each measured for the longest it waited.
-  const midnight = Math.ceil((end - DAYS * DAY) / DAY) * DAY;
+  const midnight = Math.ceil((end - DAYS * DAY_MS) / DAY_MS) * DAY_MS;
   const before = await countAll(store, window);
   if (before !== EVENTS) throw new Error(`${before} events counted, ${EVENTS} written`);
   let expiring = true;
@@ -278,6 +274,7 @@ async function measureReads(
   );
   writeResults(process.env.LOGSHIP_BENCH_RESULT ?? 'embedded-store', {
     events: EVENTS,
+    ids: SHIPPER_IDS ? 'shipper' : 'short',
     batch: BATCH,
     concurrency: CONCURRENCY,
     ingest_events_per_s: rate,
@@ -351,7 +348,7 @@ function bytesByTable(dir: string, events: number): Record<string, PartBytes> {
  * "0 events" expired, one capped total minus another); the histogram counts whole slots from the rollup, exactly.
  */
 async function countAll(store: EmbeddedStore, window: { from: Date; to: Date }): Promise<number> {
-  const buckets = await store.histogram({ query: parseQuery(''), ...window, intervalMs: DAY });
+  const buckets = await store.histogram({ query: parseQuery(''), ...window, intervalMs: DAY_MS });
   return buckets.reduce((sum, b) => sum + b.count, 0);
 }
 

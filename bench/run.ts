@@ -16,6 +16,7 @@ const BENCHES = [
   'search-latency',
   'embedded-store',
   'embedded-writer-cost',
+  'fts-docids',
   'ui-first-paint',
   'es-sizing',
   'pattern-accuracy',

@@ -86,6 +86,9 @@ export function keepsMessageBlocks(db: Database.Database): boolean {
   return sql?.includes(`'${TEXT_CONTENT}'`) ?? false;
 }
 
+/** FTS5's tokenizer for messages: `_` inside words, diacritics kept (Elasticsearch's standard analyzer does both). */
+export const FTS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'";
+
 const NAMES_DDL = `CREATE TABLE IF NOT EXISTS names (code BLOB PRIMARY KEY, name TEXT NOT NULL UNIQUE) WITHOUT ROWID;`;
 
 const DDL = `
@@ -114,7 +117,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
   message,
   content = '${TEXT_CONTENT}',
   content_rowid = 'key',
-  tokenize = "unicode61 remove_diacritics 0 tokenchars '_'",
+  tokenize = "${FTS_TOKENIZER}",
   detail = 'none',
   columnsize = 0
 );

@@ -1,0 +1,119 @@
+/**
+ * What the embedded store's full-text index costs by the order of its document ids (issue 19, goal 5's bytes): the
+ * growth set's messages (embedded-lines.ts, without their leading time, as the store indexes them) indexed by FTS5
+ * with the store's options (`detail = none`, no size rows, its tokenizer), in the store's write transactions of
+ * 2,000, once per layout of ids:
+ * - `event key`: the store's row key, ms × 2^20 + n (event-key.ts), so that a walk in id order is in time order;
+ * - `ms × 16 + n`: the same order with 4 bits for the events of one millisecond instead of 20;
+ * - `write order`: 1, 2, 3… as the events are written (what the index would hold if it were numbered by message).
+ * With `detail = none` a word's list of documents is a list of id differences, each a varint: the larger the
+ * steps between the events holding a word, the more bytes. Numbered in write order, a hit would need its event's key
+ * from elsewhere: the last figure is what each block of messages would take to list its events' keys (the
+ * millisecond's step from the previous event and the number in the millisecond, as varints, deflated like the
+ * block's messages). Not a test: it prints bytes per event and writes bench/results/fts-docids-<events>.json.
+ *
+ *   npm run build && node dist/bench/fts-docids.js   (LOGSHIP_BENCH_EVENTS, LOGSHIP_BENCH_DAYS as embedded-store.ts;
+ *   the growth run's shape: LOGSHIP_BENCH_EVENTS=10000000 LOGSHIP_BENCH_DAYS=7)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { keyOf } from '../collector/store/embedded/event-key.js';
+import { BLOCK_EVENTS } from '../collector/store/embedded/message-blocks.js';
+import { FTS_TOKENIZER } from '../collector/store/embedded/embedded-schema.js';
+import { eventMs, lineBody, type LineSet } from './embedded-lines.js';
+import { writeResults } from './results-file.js';
+
+const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);
+const DAYS = Number(process.env.LOGSHIP_BENCH_DAYS ?? 7);
+/** Events per write transaction, as the store's writer commits a batch of shipper requests. */
+const TRANSACTION = 2000;
+
+/** A layout: the id of event `i`, given its time and its number among the events of that millisecond. */
+const LAYOUTS: Record<string, (i: number, ms: number, n: number) => bigint> = {
+  'event key': (_i, ms, n) => keyOf(ms, n),
+  'ms × 16 + n': (_i, ms, n) => (BigInt(ms) << 4n) | BigInt(n),
+  'write order': (i) => BigInt(i + 1),
+};
+
+/** Bytes per event of an FTS5 index over the set's messages, with ids from `layout`. */
+function indexBytes(dir: string, set: LineSet, layout: (i: number, ms: number, n: number) => bigint): number {
+  const db = new Database(join(dir, `${Math.random().toString(36).slice(2)}.db`));
+  try {
+    db.pragma('page_size = 16384');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = OFF');
+    db.exec(`CREATE VIRTUAL TABLE fts USING fts5(message, content = '', tokenize = "${FTS_TOKENIZER}",
+             detail = 'none', columnsize = 0)`);
+    const insert = db.prepare('INSERT INTO fts(rowid, message) VALUES (?, ?)');
+    let lastMs = Number.NaN;
+    let n = 0;
+    const write = db.transaction((from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        const ms = eventMs(set, i);
+        n = ms === lastMs ? n + 1 : 0;
+        lastMs = ms;
+        insert.run(layout(i, ms, n), lineBody(i));
+      }
+    });
+    for (let i = 0; i < set.events; i += TRANSACTION) write(i, Math.min(set.events, i + TRANSACTION));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const bytes = db.prepare(`SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'fts%'`).pluck().get() as number;
+    return +(bytes / set.events).toFixed(1);
+  } finally {
+    db.close();
+  }
+}
+
+/** Bytes per event of the key lists of blocks of BLOCK_EVENTS events in write order. */
+function keyListBytes(set: LineSet): number {
+  let bytes = 0;
+  let lastMs = Number.NaN;
+  let n = 0;
+  for (let first = 0; first < set.events; first += BLOCK_EVENTS) {
+    const varints: number[] = [];
+    const push = (v: number) => {
+      for (; v >= 0x80; v = Math.floor(v / 0x80)) varints.push((v % 0x80) | 0x80);
+      varints.push(v);
+    };
+    let previous = Number.NaN;
+    for (let i = first; i < Math.min(set.events, first + BLOCK_EVENTS); i++) {
+      const ms = eventMs(set, i);
+      n = ms === lastMs ? n + 1 : 0;
+      lastMs = ms;
+      // The first key whole; the others as steps, zigzagged since a block's events need not be in time order.
+      const step = Number.isNaN(previous) ? ms : ms - previous;
+      push(step >= 0 ? step * 2 : -step * 2 - 1);
+      push(n);
+      previous = ms;
+    }
+    bytes += deflateRawSync(Buffer.from(varints), { level: 1 }).length;
+  }
+  return +(bytes / set.events).toFixed(1);
+}
+
+function main(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'logship-bench-fts-'));
+  try {
+    const set: LineSet = { events: EVENTS, days: DAYS, end: Date.UTC(2026, 0, 1) };
+    const bytes: Record<string, number> = {};
+    for (const [name, layout] of Object.entries(LAYOUTS)) {
+      bytes[name] = indexBytes(dir, set, layout);
+      process.stdout.write(`${name.padEnd(12)} ${bytes[name]} B/event of index\n`);
+    }
+    const keyList = keyListBytes(set);
+    process.stdout.write(`block key lists ${keyList} B/event\n`);
+    writeResults(`fts-docids-${EVENTS}`, {
+      events: EVENTS,
+      days: DAYS,
+      index_bytes_per_event: bytes,
+      block_key_list_bytes_per_event: keyList,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();
