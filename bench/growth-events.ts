@@ -6,6 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import { normalizeEvent } from '../collector/ingest/normalize-event.js';
 import type { StoredEvent } from '../collector/store/ecs-document.js';
+import { eventId } from '../shipper/event-id.js';
 import type { DataShape } from './growth-shape.js';
 
 const LEVELS = ['info', 'info', 'info', 'info', 'debug', 'warn', 'error'];
@@ -15,8 +16,9 @@ export interface EventSet {
   shape: DataShape;
   /** The newest event is just before this (ms). */
   end: number;
-  /** Event ids are `<idPrefix>-<n>`. */
+  /** Event ids are `<idPrefix>-<n>`, or with `shipperIds` as a shipper makes them (shipper/event-id.ts, ~22 characters). */
   idPrefix: string;
+  shipperIds?: boolean;
   seed: number;
 }
 
@@ -40,7 +42,7 @@ export function* eventBatches(set: EventSet, size: number): Generator<string[]> 
   for (const { j, host, level, message } of drawEvents(set)) {
     lines.push(
       JSON.stringify({
-        id: `${set.idPrefix}-${j}`,
+        id: set.shipperIds ? eventId(host, `${set.idPrefix}:/var/log/${host}.log`, j * 80) : `${set.idPrefix}-${j}`,
         timestamp: new Date(set.end - spanMs + Math.floor((j / events) * spanMs)).toISOString(),
         host,
         service: host.replace(/-\d+$/, ''),
