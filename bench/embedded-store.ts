@@ -2,10 +2,9 @@
  * Embedded store benchmark (issue 8): ingest rate with parsing (NDJSON decode → normalise → parse → store, in
  * shipper-sized batches from four shippers that each send their next batch once the last was acknowledged) and
  * p50/p95 of the typical reads on 1,000,000 events over 24 h: newest 100, a rare word (pages of 100 and of 10), a
- * word in every line, a
- * phrase with a host filter, a level in 1 of 7 events and one in 1 of 100,000, a histogram by host over the whole
- * range, a facet count, a live tail's page and count; bytes on disk per event
- * against the raw lines; expiring the first day, with the longest wait of a steady writer and reader meanwhile.
+ * word in every line, a phrase with a host filter, a level in 1 of 7 events and one in 1 of 100,000, a histogram by
+ * host over the whole range, a facet count, a live tail's page and count; bytes on disk per event against the raw
+ * lines; expiring the first day, with the longest wait of a steady writer and reader meanwhile.
  * Goals (issue 19): ≥ 100,000 events/s, p50 ≤ 50 ms for each read, retention holding nobody up for over 1 s.
  * Not a test: it prints figures and writes bench/results/embedded-store.json.
  *

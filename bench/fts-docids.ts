@@ -34,9 +34,28 @@ const TRANSACTION = 2000;
 /** A layout: the id of event `i`, given its time and its number among the events of that millisecond. */
 const LAYOUTS: Record<string, (i: number, ms: number, n: number) => bigint> = {
   'event key': (_i, ms, n) => keyOf(ms, n),
-  'ms × 16 + n': (_i, ms, n) => (BigInt(ms) << 4n) | BigInt(n),
+  'ms × 16 + n': (_i, ms, n) => {
+    // Room for 16 events a millisecond: the growth set's are 60 ms apart (10M over 7 days), denser sets do not fit.
+    if (n >= 16) throw new Error('over 16 events in one millisecond: this layout does not fit the set');
+    return (BigInt(ms) << 4n) | BigInt(n);
+  },
   'write order': (i) => BigInt(i + 1),
 };
+
+/**
+ * The set's events in write order with their time and their number among the events of that millisecond (the low
+ * bits of the store's row key).
+ */
+function* numbered(set: LineSet): Generator<{ i: number; ms: number; n: number }> {
+  let lastMs = Number.NaN;
+  let n = 0;
+  for (let i = 0; i < set.events; i++) {
+    const ms = eventMs(set, i);
+    n = ms === lastMs ? n + 1 : 0;
+    lastMs = ms;
+    yield { i, ms, n };
+  }
+}
 
 /** Bytes per event of an FTS5 index over the set's messages, with ids from `layout`. */
 function indexBytes(dir: string, set: LineSet, layout: (i: number, ms: number, n: number) => bigint): number {
@@ -48,17 +67,12 @@ function indexBytes(dir: string, set: LineSet, layout: (i: number, ms: number, n
     db.exec(`CREATE VIRTUAL TABLE fts USING fts5(message, content = '', tokenize = "${FTS_TOKENIZER}",
              detail = 'none', columnsize = 0)`);
     const insert = db.prepare('INSERT INTO fts(rowid, message) VALUES (?, ?)');
-    let lastMs = Number.NaN;
-    let n = 0;
-    const write = db.transaction((from: number, to: number) => {
-      for (let i = from; i < to; i++) {
-        const ms = eventMs(set, i);
-        n = ms === lastMs ? n + 1 : 0;
-        lastMs = ms;
-        insert.run(layout(i, ms, n), lineBody(i));
-      }
-    });
-    for (let i = 0; i < set.events; i += TRANSACTION) write(i, Math.min(set.events, i + TRANSACTION));
+    db.exec('BEGIN');
+    for (const { i, ms, n } of numbered(set)) {
+      insert.run(layout(i, ms, n), lineBody(i));
+      if ((i + 1) % TRANSACTION === 0) db.exec('COMMIT; BEGIN');
+    }
+    db.exec('COMMIT');
     db.pragma('wal_checkpoint(TRUNCATE)');
     const bytes = db.prepare(`SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'fts%'`).pluck().get() as number;
     return +(bytes / set.events).toFixed(1);
@@ -70,26 +84,22 @@ function indexBytes(dir: string, set: LineSet, layout: (i: number, ms: number, n
 /** Bytes per event of the key lists of blocks of BLOCK_EVENTS events in write order. */
 function keyListBytes(set: LineSet): number {
   let bytes = 0;
-  let lastMs = Number.NaN;
-  let n = 0;
-  for (let first = 0; first < set.events; first += BLOCK_EVENTS) {
-    const varints: number[] = [];
-    const push = (v: number) => {
-      for (; v >= 0x80; v = Math.floor(v / 0x80)) varints.push((v % 0x80) | 0x80);
-      varints.push(v);
-    };
-    let previous = Number.NaN;
-    for (let i = first; i < Math.min(set.events, first + BLOCK_EVENTS); i++) {
-      const ms = eventMs(set, i);
-      n = ms === lastMs ? n + 1 : 0;
-      lastMs = ms;
-      // The first key whole; the others as steps, zigzagged since a block's events need not be in time order.
-      const step = Number.isNaN(previous) ? ms : ms - previous;
-      push(step >= 0 ? step * 2 : -step * 2 - 1);
-      push(n);
-      previous = ms;
+  let varints: number[] = [];
+  const push = (v: number) => {
+    for (; v >= 0x80; v = Math.floor(v / 0x80)) varints.push((v % 0x80) | 0x80);
+    varints.push(v);
+  };
+  let previous = Number.NaN;
+  for (const { i, ms, n } of numbered(set)) {
+    // Each block's first key whole; the others as steps, zigzagged since a block's events need not be in time order.
+    const step = i % BLOCK_EVENTS === 0 ? ms : ms - previous;
+    push(step >= 0 ? step * 2 : -step * 2 - 1);
+    push(n);
+    previous = ms;
+    if ((i + 1) % BLOCK_EVENTS === 0 || i + 1 === set.events) {
+      bytes += deflateRawSync(Buffer.from(varints), { level: 1 }).length;
+      varints = [];
     }
-    bytes += deflateRawSync(Buffer.from(varints), { level: 1 }).length;
   }
   return +(bytes / set.events).toFixed(1);
 }
