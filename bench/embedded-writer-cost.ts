@@ -5,7 +5,8 @@
  * time, since the development machine's two cores are shared: what other processes take shows in the wall time,
  * hardly in the CPU time. The writer's CPU per event bounds ingest: at 10 µs, one core stores 100,000 events/s.
  *
- *   npm run build && node dist/bench/embedded-writer-cost.js   (LOGSHIP_BENCH_EVENTS to change the size)
+ *   npm run build && node dist/bench/embedded-writer-cost.js   (LOGSHIP_BENCH_EVENTS to change the size;
+ *   LOGSHIP_BENCH_IDS=shipper for ids as a shipper makes them)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,9 +16,12 @@ import type { StoredEvent } from '../collector/store/ecs-document.js';
 import { configureWriter, migrate } from '../collector/store/embedded/embedded-schema.js';
 import { EmbeddedWriter } from '../collector/store/embedded/embedded-writer.js';
 import { encodeEvents, type EncodedEvents } from '../collector/store/embedded/encoded-events.js';
+import { eventId } from '../shipper/event-id.js';
 import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 600_000);
+/** Ids as a shipper makes them (~22 characters: a prefix per file and the offset) instead of `w-<n>`. */
+const SHIPPER_IDS = process.env.LOGSHIP_BENCH_IDS === 'shipper';
 /** Events per request, and requests per transaction (as the writer thread groups them under load). */
 const BATCH = 2000;
 const GROUP = 2;
@@ -39,16 +43,17 @@ function batches(): EncodedEvents[] {
     for (let i = k; i < Math.min(EVENTS, k + BATCH); i++) {
       const ts = new Date(start + Math.floor((i / EVENTS) * DAY)).toISOString();
       const host = `web-${i % 30}`;
+      const id = SHIPPER_IDS ? eventId(host, `/var/log/${host}/app.log`, i * 120) : `w-${i}`;
       const text = TEXT[i % TEXT.length]!.replace('{n}', String((i * 31) % 5000)).replace('{u}', String(i % 9973));
       events.push({
-        id: `w-${i}`,
+        id,
         doc: {
           '@timestamp': ts,
           message: `${ts} INFO [logship] ${text}`,
           host: { name: host },
           service: { name: 'web' },
           log: { level: 'info', file: { path: `/var/log/${host}/app.log` }, offset: i * 120 },
-          event: { id: `w-${i}`, ingested, dataset: 'plain' },
+          event: { id, ingested, dataset: 'plain' },
         },
       });
     }
@@ -103,6 +108,7 @@ for (const [name, pageSize] of [
 }
 writeResults('embedded-writer-cost', {
   events: EVENTS,
+  ids: SHIPPER_IDS ? 'shipper' : 'short',
   batch: BATCH,
   group: GROUP,
   load_average_before: +loadBefore.toFixed(2),
