@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-
-/** Characters of the per-file id prefix: 16 base64url characters keep 96 bits of the sha256. */
-export const ID_PREFIX_CHARS = 16;
+import { SHIPPER_ID_PREFIX_CHARS } from '../protocol/shipper-ids.js';
 
 /**
  * The id prefix shared by every line of one file generation: a hash of the host and the file's identity key, so
  * two files (or hosts) never share ids while the same file always gets the same ones.
  */
 export function eventIdPrefix(host: string, identityKey: string): string {
-  return createHash('sha256').update(`${host}\0${identityKey}`).digest('base64url').slice(0, ID_PREFIX_CHARS);
+  return createHash('sha256').update(`${host}\0${identityKey}`).digest('base64url').slice(0, SHIPPER_ID_PREFIX_CHARS);
 }
 
 /**

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { MINUTE_MS, ROLLUP_UNITS, SOURCES_FROM_KEY } from './count-rollup.js';
 import { INGEST_RUNS_DDL, runOfStoredEvents } from './ingest-runs.js';
+import { ID_PREFIXES_DDL } from './event-ids.js';
 import { messageTextSql } from './message-blocks.js';
 import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
 
@@ -35,14 +36,19 @@ import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
  *    reference, in files made since: their full-text index reads its text through the view `events_text`, which
  *    an upgraded file's index, made with `events` as its content, does not. An upgraded file keeps storing text.
  *    An older collector would read the references as messages, hence the bump.
+ * 9: an id of a shipper's shape is kept as an INTEGER, the code of its prefix in the new table `id_prefixes` and its
+ *    offset (event-ids.ts), in files made since: their `id` column has no declared type. An upgraded file keeps
+ *    storing text, which its older rows hold. An older collector would read the numbers as ids and store the same
+ *    ids again as text, hence the bump.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 /**
  * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
  *   its message, which is in `message_blocks` (a reference in `message`; text in files made before version 8); the
  *   fields every search filters on have their own columns, host, service, level, file path and dataset as codes of
- *   `names`. `id` (duplicates) and `host` are indexed; each index also holds the rowid, so
+ *   `names`, and a shipper's id as a number (event-ids.ts; text in files made before version 9). `id` (duplicates)
+ *   and `host` are indexed; each index also holds the rowid, so
  *   "host X, newest first" walks the host index in key order. `service` and `level` are not (DROPPED_INDEXES):
  *   `event_counts` counts them, and tells a search which minutes to walk for them (embedded-search.ts).
  * - `names`: each value of the named columns once, with the code rows keep instead (stored-names.ts).
@@ -51,6 +57,8 @@ export const SCHEMA_VERSION = 8;
  * - `host_texts`: the hosts a file upgraded to version 6 held as text, which stay text (stored-names.ts); empty in
  *   files made since.
  * - `message_blocks`: the messages, compressed 64 at a time (message-blocks.ts).
+ * - `id_prefixes`: the prefixes of the shippers' ids, with the code rows keep and their latest event time
+ *   (event-ids.ts); empty in files made before version 9.
  * - `events_fts`: FTS5 over the messages with external content (the text is stored once, read through the view
  *   `events_text`; `events` itself in files made before version 8); the tokenizer
  *   keeps `_` inside words and does not fold diacritics, like Elasticsearch's standard analyzer. No per-document
@@ -95,7 +103,7 @@ const DDL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
   rowid INTEGER PRIMARY KEY,
-  id TEXT NOT NULL,
+  id NOT NULL,
   host TEXT,
   service TEXT,
   level TEXT,
@@ -112,6 +120,7 @@ ${HOST_TEXTS_DDL}
 CREATE INDEX IF NOT EXISTS events_host ON events(host);
 ${INGEST_RUNS_DDL}
 ${MESSAGE_BLOCKS_DDL}
+${ID_PREFIXES_DDL}
 CREATE VIEW IF NOT EXISTS events_text(key, message) AS SELECT rowid, ${messageTextSql('events.message')} FROM events;
 CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(
   message,
@@ -288,6 +297,9 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   runOfStoredEvents,
   // 7 → 8: `message_blocks` is made (DDL), and stays empty: the file's full-text index reads `events` as it is, so
   // its messages stay text (keepsMessageBlocks).
+  () => undefined,
+  // 8 → 9: `id_prefixes` is made (DDL), and stays empty: the file's `id` column is TEXT, so its ids stay text
+  // (keepsCompactIds).
   () => undefined,
 ];
 

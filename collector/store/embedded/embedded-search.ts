@@ -13,6 +13,7 @@ import {
   SOURCE_FIELD,
   sourcesCounted,
 } from './count-rollup.js';
+import { idTextSql } from './event-ids.js';
 import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
 import { RUN_EVENTS, runChunks, runRanges, RUNS_SINCE } from './ingest-runs.js';
 import { keyValueSql, nameSql } from './stored-names.js';
@@ -130,7 +131,9 @@ export class EmbeddedSearch {
 
   /** The row of one event id, if stored. */
   eventRow(id: string): EventRow | undefined {
-    return this.rows(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`, id)[0];
+    const stored = this.reader.ids.stored(id);
+    if (stored === null) return undefined;
+    return this.rows(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`, stored)[0];
   }
 
   context(request: ContextRequest): ContextResult | null {
@@ -180,9 +183,9 @@ export class EmbeddedSearch {
    */
   tail(request: TailRequest): TailEvent[] {
     const sql = compileSql(request.query);
-    const after = request.after ? ' AND (e.ingested > ? OR e.id > ?)' : '';
+    const after = request.after ? ` AND (e.ingested > ? OR ${ID_TEXT} > ?)` : '';
     const statement = `SELECT ${EVENT_COLUMNS} FROM ${RUN_EVENTS}
-      WHERE e.ingested BETWEEN ? AND ?${after}${tailFts(sql)} AND (${sql.where}) ORDER BY e.ingested, e.id LIMIT ?`;
+      WHERE e.ingested BETWEEN ? AND ?${after}${tailFts(sql)} AND (${sql.where}) ORDER BY e.ingested, ${ID_TEXT} LIMIT ?`;
     const params = [
       ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
       ...(sql.fts ? [sql.fts] : []),
@@ -606,8 +609,11 @@ export class EmbeddedSearch {
   }
 }
 
+/** An event's id as text, which the tail and the ties are ordered by (event-ids.ts). */
+const ID_TEXT = idTextSql('e.id');
+
 /** The columns that order the events of one millisecond, as the sort key after the time (rowKey). */
-const TIE_COLUMNS = [nameSql('host'), nameSql('source'), 'e.off', 'e.id'] as const;
+const TIE_COLUMNS = [nameSql('host'), nameSql('source'), 'e.off', ID_TEXT] as const;
 
 /**
  * SQL for "the tie columns come strictly after `values` in the `order`", with NULL before every value as in

@@ -9,6 +9,7 @@ import {
   type EncodedEvents,
 } from './encoded-events.js';
 import { isAcceptedTime, outsideAcceptedTimes } from '../field-catalogue.js';
+import { IdWriter } from './event-ids.js';
 import { DAY_MS, KEYS_PER_MS, keyOf, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
 import { IngestRunWriter, TransactionRuns } from './ingest-runs.js';
 import { BlockCache, BlockWriter } from './message-blocks.js';
@@ -59,6 +60,8 @@ export class EmbeddedWriter {
   /** The latest millisecond of a key stored by this writer; every millisecond in `nextN` is at or below it. */
   private latestMs = -Infinity;
   private readonly names: NameCodes;
+  /** The stored value of each id: a shipper's as a number in files that keep them so (event-ids.ts). */
+  private readonly ids: IdWriter;
   private readonly insertEvent: Database.Statement;
   /** The same insert for a message kept without its leading time: the rest as a BLOB (stored-document.ts). */
   private readonly insertElided: Database.Statement;
@@ -84,6 +87,7 @@ export class EmbeddedWriter {
 
   constructor(private readonly db: Database.Database) {
     this.names = new NameCodes(db);
+    this.ids = new IdWriter(db);
     // DO NOTHING on the id only: a taken row key raises SQLITE_CONSTRAINT_PRIMARYKEY instead (see insertAll).
     const insertSql = (message: string): string =>
       `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc, dataset)
@@ -161,6 +165,7 @@ export class EmbeddedWriter {
       for (const [host, at] of sums.hosts) this.touchHost.run(host, at);
       this.runs.write(sums.runs);
       this.blocks?.flush();
+      this.ids.finish();
       if (texts.length > 0) this.insertTexts.run(`{${texts.join(',')}}`);
       return outcomes;
     }).immediate;
@@ -179,6 +184,7 @@ export class EmbeddedWriter {
       this.forgetKeys();
       this.names.forget();
       this.runs.forget();
+      this.ids.abandon();
       throw err;
     } finally {
       this.names.transactionEnded();
@@ -242,6 +248,7 @@ export class EmbeddedWriter {
         const coarsest = Math.max(...ROLLUP_UNITS);
         this.forgetSourcesFrom.run(SOURCES_FROM_KEY, Math.floor(cutoffMinute / coarsest) * coarsest * MINUTE_MS);
         this.runs.expire(cutoffMs);
+        this.ids.expireBefore(cutoffMs);
       }
     } while (performance.now() < deadline);
     return { days: [...days], done: !eventsLeft && !blocksLeft && unitsLeft.size === 0 };
@@ -372,7 +379,7 @@ export class EmbeddedWriter {
       return (ref !== null ? this.insertRef : e.timeElided ? this.insertElided : this.insertEvent).run(
         ms,
         n,
-        e.id,
+        this.ids.value(e.id, ms),
         host,
         service,
         level,

@@ -3,19 +3,21 @@ import type { Hit, Level } from '../../../protocol/event.js';
 import { toHit } from '../ecs-document.js';
 import type { SortKey } from '../log-store.js';
 import { CanonicalTimeWriter } from '../../ingest/parse/canonical-time.js';
+import { idColumnsSql, IdReader } from './event-ids.js';
 import { sqlMsOf } from './event-key.js';
 import { messageElidedSql, messageTextSql } from './message-blocks.js';
 import { namesKeySql, NameReader } from './stored-names.js';
 import { restoreDocument, storedMessage, type DocumentColumns } from './stored-document.js';
 
 /**
- * The columns every event read selects, in this order (alias `e`), read as arrays by EventRowReader. The five names
+ * The columns every event read selects, in this order (alias `e`), read as arrays by EventRowReader. The id comes as
+ * two values (idColumnsSql: the text, or a shipper's id as its prefix's code and offset). The five names
  * come as one key looked up in JavaScript (namesKeySql), and a message kept without its time comes as the rest with
  * a flag: the reader puts the time back from the key (storedMessage), which it renders for the hit's time anyway.
  */
 export const EVENT_COLUMNS = [
   sqlMsOf('e.rowid'),
-  'e.id',
+  idColumnsSql('e.id'),
   namesKeySql(),
   'e.off',
   messageTextSql('e.message'),
@@ -25,7 +27,7 @@ export const EVENT_COLUMNS = [
 ].join(', ');
 
 /** Values EVENT_COLUMNS selects: a statement may select more after them (KeyedRow's `n`). */
-export const EVENT_COLUMN_COUNT = 8;
+export const EVENT_COLUMN_COUNT = 9;
 
 /** One event row as read, with the key's time as toISOString() writes it. */
 export type EventRow = DocumentColumns & { time: string };
@@ -37,10 +39,13 @@ export type EventRow = DocumentColumns & { time: string };
 export class EventRowReader {
   /** The reader's lookups of `names`, which its other statements share (a rare level's host keys). */
   readonly names: NameReader;
+  /** The reader's lookups of id prefixes, which eventRow() shares to find a row by its id. */
+  readonly ids: IdReader;
   private readonly times = new CanonicalTimeWriter();
 
   constructor(db: Database.Database) {
     this.names = new NameReader(db);
+    this.ids = new IdReader(db);
   }
 
   /** The rows `statement` (selecting EVENT_COLUMNS first) gives for `params`. */
@@ -55,19 +60,19 @@ export class EventRowReader {
   row(v: unknown[]): EventRow {
     const ms = v[0] as number;
     const time = this.times.text(ms);
-    const [host, service, level, source, dataset] = this.names.rowNames(v[2] as string);
+    const [host, service, level, source, dataset] = this.names.rowNames(v[3] as string);
     return {
       ms,
       time,
-      id: v[1] as string,
+      id: this.ids.text(v[1], v[2]),
       host,
       service,
       level,
       source,
-      off: v[3] as number | null,
-      message: storedMessage(v[4] as string, v[5] === 1, time),
-      doc: v[6] as string,
-      ingested: v[7] as number,
+      off: v[4] as number | null,
+      message: storedMessage(v[5] as string, v[6] === 1, time),
+      doc: v[7] as string,
+      ingested: v[8] as number,
       dataset,
     };
   }

@@ -3,6 +3,7 @@ import { RE2JS } from 're2js';
 import { QUERY_LIMITS } from '../../query/query-limits.js';
 import { QueryError } from '../../query/query-error.js';
 import { KEYWORD_MAX_LENGTH } from '../field-catalogue.js';
+import { registerIdFunctions } from './event-ids.js';
 import { BlockCache } from './message-blocks.js';
 
 /** Elasticsearch's standard tokenizer cuts words at 255 characters; regexes on text see at most that much. */
@@ -117,6 +118,7 @@ export class QueryFunctions {
 
   register(db: Database.Database): void {
     this.blocks.register(db);
+    registerIdFunctions(db);
     // Not deterministic: SQLite must call it for every row, never once for the statement.
     db.function('ls_live', { deterministic: false }, () => {
       this.tick();

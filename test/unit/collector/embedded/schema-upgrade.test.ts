@@ -12,13 +12,14 @@ import { SCHEMA_VERSION } from '../../../../collector/store/embedded/embedded-sc
 import { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
 import { NAMED_COLUMNS, nameSql } from '../../../../collector/store/embedded/stored-names.js';
 import type { TailPosition } from '../../../../collector/store/read-model.js';
+import { eventId } from '../../../../shipper/event-id.js';
 import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
- * Backups written by logship with schema versions 1, 2, 4, 5 and 6 (scripts/fixtures/embedded-store-fixture.mjs):
+ * Backups written by logship with schema versions 1, 2 and 4–8 (scripts/fixtures/embedded-store-fixture.mjs):
  * the nginx access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
  */
-const OLDER_VERSIONS = [1, 2, 4, 5, 6, 7] as const;
+const OLDER_VERSIONS = [1, 2, 4, 5, 6, 7, 8] as const;
 /** The versions whose rollup had no source (embedded-schema.ts, 3 → 4). */
 const WITHOUT_SOURCES = [1, 2] as const;
 type OlderVersion = (typeof OLDER_VERSIONS)[number];
@@ -115,8 +116,13 @@ async function expectOlderRows(store: EmbeddedStore, file: string, version: Olde
   expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(host) = 'text'`).pluck().get()).toBe(
     version < 6 ? 73 : 0,
   );
-  // Every message as TEXT, whole, in versions before 5.
-  expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(message) = 'text'`).pluck().get()).toBe(73);
+  // Every message as TEXT, whole, before version 8 (the fixtures' lines do not start with their time, which version
+  // 5 on would leave out); in version 8 a reference to its block.
+  expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(message) = 'text'`).pluck().get()).toBe(
+    version < 8 ? 73 : 0,
+  );
+  // Every id as TEXT: before version 9 (and the fixtures' ids have no shipper's shape anyway).
+  expect(older.prepare(`SELECT count(*) FROM events WHERE typeof(id) = 'text'`).pluck().get()).toBe(73);
   older.close();
   expect(rows).toHaveLength(73);
   if (version !== 1) return;
@@ -189,15 +195,18 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
       expect(result).toMatchObject({ accepted: body.length, duplicates: 0, rejected: 0 });
     }
     expect(await total(store, '')).toBe(146);
-    // The upgraded file's full-text index reads `events` itself, so the new rows keep their messages there too, and
-    // no block is made (message-blocks.ts).
+    // A file upgraded from before version 8 has a full-text index that reads `events` itself, so the new rows keep
+    // their messages there too, and no block is made (message-blocks.ts); a version-8 file keeps them in blocks.
     const upgraded = new Database(join(storeDir, 'events.db'), { readonly: true });
-    expect(
-      upgraded
-        .prepare(`SELECT (SELECT count(*) FROM message_blocks), count(*) FROM events WHERE typeof(message) = 'integer'`)
-        .raw()
-        .get(),
-    ).toEqual([0, 0]);
+    const blocks = upgraded
+      .prepare(
+        `SELECT (SELECT count(*) FROM message_blocks), (SELECT count(DISTINCT message >> 7) FROM events
+           WHERE typeof(message) = 'integer'), (SELECT count(*) FROM events WHERE typeof(message) = 'integer')`,
+      )
+      .raw()
+      .get() as number[];
+    if (version < 8) expect(blocks).toEqual([0, 0, 0]);
+    else expect([blocks[0], blocks[2]]).toEqual([blocks[1], 146]);
     upgraded.close();
     expect(await datasets(store)).toEqual({ nginx: 68, plain: 66, json: 12 });
     expect(await Promise.all(questions.map((q) => total(store, q)))).toEqual(before.map((n) => 2 * n));
@@ -251,12 +260,23 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     expect(tailed).toHaveLength(180);
     expect(tailed).toEqual(ingestOrder(join(storeDir, 'events.db')));
     expect(tailed.slice(0, 73)).toEqual(olderOrder);
+    // Ids of a shipper's shape stay text in an upgraded file, whose older rows would hold them as text
+    // (event-ids.ts): a line sent again is still found as a duplicate.
+    const shipped = lines(FILES[1].path)
+      .slice(0, 5)
+      .map((message, i) => JSON.stringify({ id: eventId('db-9', 'upgraded', i * 100), host: 'db-9', message }));
+    const shippedBody = Buffer.from(shipped.join('\n') + '\n');
+    expect(await ingest.ingest(shippedBody, 'test')).toMatchObject({ accepted: 5, duplicates: 0 });
+    expect(await ingest.ingest(shippedBody, 'test')).toMatchObject({ accepted: 0, duplicates: 5 });
+    expect((await store.event(eventId('db-9', 'upgraded', 400)))?.id).toBe(eventId('db-9', 'upgraded', 400));
     await store.close();
     stores.length = 0;
     const file = new Database(join(storeDir, 'events.db'), { readonly: true });
     expect(file.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(
       String(SCHEMA_VERSION),
     );
+    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(id) = 'text'`).pluck().get()).toBe(185);
+    expect(file.prepare(`SELECT count(*) FROM id_prefixes`).pluck().get()).toBe(0);
     // The indexes on service and level, which version 1 made, are dropped; the others stay.
     expect(
       file
@@ -277,7 +297,8 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     const coded = version < 3 ? 73 : 146;
     expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'blob'`).pluck().get()).toBe(coded);
     expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(source) = 'text'`).pluck().get()).toBe(146 - coded);
-    // The hosts of the older rows stay text in new rows; a new host is a one-byte code, in its rows and the index.
+    // The hosts of the older rows stay text in new rows; a new host (db-9, 39 rows) is a one-byte code, in its rows
+    // and the index.
     expect(file.prepare(`SELECT name FROM host_texts ORDER BY name`).pluck().all()).toEqual(
       version < 6 ? ['api-1', 'app-1', 'web-1'] : [],
     );
@@ -288,10 +309,10 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     expect(hostTypes.all()).toEqual(
       version < 6
         ? [
-            { type: 'blob', bytes: 1, n: 34 },
+            { type: 'blob', bytes: 1, n: 39 },
             { type: 'text', bytes: 5, n: 146 },
           ]
-        : [{ type: 'blob', bytes: 1, n: 180 }],
+        : [{ type: 'blob', bytes: 1, n: 185 }],
     );
     file.close();
   });
