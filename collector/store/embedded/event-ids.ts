@@ -123,7 +123,7 @@ export class IdReader {
  * another collector on the same file may have expired it in between.
  */
 export class IdWriter {
-  readonly compact: boolean;
+  private readonly compact: boolean;
   private readonly upsert: Database.Statement;
   private readonly raise: Database.Statement;
   private readonly expire: Database.Statement;
