@@ -3,6 +3,7 @@
  * alone): plain-text lines with a leading timestamp and level, as an application log, drawn from seven templates by
  * the event's number, so a set is the same every time it is made.
  */
+import { DAY_MS } from './growth-shape.js';
 
 /** Events are spread evenly over this many days, ending at the set's `end`. */
 export interface LineSet {
@@ -11,7 +12,6 @@ export interface LineSet {
   end: number;
 }
 
-export const DAY_MS = 86_400_000;
 /** One event in this many has the rare word and one the rare level. */
 export const RARE_EVERY = 100_000;
 

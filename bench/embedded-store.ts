@@ -26,7 +26,8 @@ import { TAIL_DEFAULTS } from '../collector/routes/tail-stream.js';
 import { eventId } from '../shipper/event-id.js';
 import { EmbeddedStore } from '../collector/store/embedded/embedded-store.js';
 import { steady } from '../test/support/steady-load.js';
-import { DAY_MS, eventMs, lineBody } from './embedded-lines.js';
+import { eventMs, lineBody } from './embedded-lines.js';
+import { DAY_MS, SHIPPER_IDS } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 1_000_000);
@@ -41,12 +42,6 @@ const HOSTS = Array.from(
   { length: HOST_COUNT },
   (_, h) => `${BASE_HOSTS[h % BASE_HOSTS.length]}-${Math.floor(h / BASE_HOSTS.length) + 1}`,
 );
-/**
- * Ids as a shipper makes them (16 characters of a hash of the host and file, and the offset in base 36: ~22), instead
- * of the short `b-<n>` (~8) the benchmark's figures have been measured with since issue 8: the row and `events_id`
- * each hold the id.
- */
-const SHIPPER_IDS = process.env.LOGSHIP_BENCH_IDS === 'shipper';
 /** Where a loaded file is kept for the next run (reads only), or undefined: a fresh file, removed at the end. */
 const KEEP_DIR = process.env.LOGSHIP_BENCH_KEEP_DIR;
 

@@ -17,11 +17,10 @@ import { configureWriter, migrate } from '../collector/store/embedded/embedded-s
 import { EmbeddedWriter } from '../collector/store/embedded/embedded-writer.js';
 import { encodeEvents, type EncodedEvents } from '../collector/store/embedded/encoded-events.js';
 import { eventId } from '../shipper/event-id.js';
+import { SHIPPER_IDS } from './growth-shape.js';
 import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_EVENTS ?? 600_000);
-/** Ids as a shipper makes them (~22 characters: a prefix per file and the offset) instead of `w-<n>`. */
-const SHIPPER_IDS = process.env.LOGSHIP_BENCH_IDS === 'shipper';
 /** Events per request, and requests per transaction (as the writer thread groups them under load). */
 const BATCH = 2000;
 const GROUP = 2;

@@ -12,12 +12,11 @@
 import { Client } from '@elastic/elasticsearch';
 import { benchElasticsearch } from './bench-elasticsearch.js';
 import { storedEvents } from './growth-events.js';
-import { dataShape } from './growth-shape.js';
+import { dataShape, SHIPPER_IDS } from './growth-shape.js';
 import { measureVariants } from './es-template-variants.js';
 import { writeResults } from './results-file.js';
 
 const EVENTS = Number(process.env.LOGSHIP_BENCH_TEMPLATE_EVENTS ?? 300_000);
-const SHIPPER_IDS = process.env.LOGSHIP_BENCH_IDS === 'shipper';
 
 async function main(): Promise<void> {
   const shape = dataShape({ events: 10_000_000, hosts: 30, days: 7 });

@@ -4,7 +4,9 @@
  *
  *  - LOGSHIP_BENCH_EVENTS: how many events (default the benchmark's own, usually 1,000,000);
  *  - LOGSHIP_BENCH_HOSTS: how many hosts send them (default 8), named web-1, db-1, cache-1, worker-1, web-2, …;
- *  - LOGSHIP_BENCH_DAYS: the days they spread over, ending about now (default 1).
+ *  - LOGSHIP_BENCH_DAYS: the days they spread over, ending about now (default 1);
+ *  - LOGSHIP_BENCH_IDS=shipper: ids as a shipper makes them (16 characters of a hash of host and file, then the
+ *    offset in base 36: ~22) instead of the benchmark's short ones (~8), which its figures were measured with.
  */
 export interface DataShape {
   events: number;
@@ -16,6 +18,8 @@ export interface DataShape {
 
 const ROLES = ['web', 'db', 'cache', 'worker'];
 export const DAY_MS = 86_400_000;
+/** LOGSHIP_BENCH_IDS=shipper (above). */
+export const SHIPPER_IDS = process.env.LOGSHIP_BENCH_IDS === 'shipper';
 
 /** The data set a benchmark loads, with its defaults overridden by the environment. */
 export function dataShape(defaults: { events?: number; hosts?: number; days?: number } = {}): DataShape {
