@@ -33,7 +33,7 @@ export function eventMs(set: LineSet, i: number): number {
 
 /** Event `i`'s line without its leading time: level, "[logship]" (in every line) and the template's text. */
 export function lineBody(i: number): string {
-  let text = TEXT[(i * 7) % TEXT.length]!.replace('{ms}', String((i * 31) % 5000))
+  let text = TEXT[Math.floor(i / LEVELS.length) % TEXT.length]!.replace('{ms}', String((i * 31) % 5000))
     .replace('{user}', `u${(i * 13) % 9973}`)
     .replace('{a}', String(i % 250))
     .replace('{b}', String((i >> 8) % 250));

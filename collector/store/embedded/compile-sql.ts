@@ -17,6 +17,11 @@ export interface CompiledSql {
   fts: string | null;
   where: string;
   params: unknown[];
+  /**
+   * Whether `where` reads the message of each row it tests (a phrase's word order, a wildcard or regex on the
+   * message): the message is decoded from its block for each such row (message-blocks.ts).
+   */
+  readsMessages: boolean;
 }
 
 /**
@@ -56,7 +61,12 @@ export function compileSql(node: QueryNode, now: number = Date.now(), words?: Pr
   for (const child of checks) where.push(messageSql(child, params));
   // ls_live() first, evaluated for every row a statement visits: a cancelled read stops at the next row
   // (sql-functions.ts), however long the scan would have run.
-  return { fts, where: [LIVE, ...where.map((w) => `(${w})`)].join(' AND '), params };
+  return {
+    fts,
+    where: [LIVE, ...where.map((w) => `(${w})`)].join(' AND '),
+    params,
+    readsMessages: where.some((w) => w.includes(MESSAGE_WORDS_SQL)),
+  };
 }
 
 /** The WHERE of a query with no filter beyond its full-text part: only the liveness check. */

@@ -69,6 +69,29 @@ describe('EmbeddedStore', () => {
     expect(host.total).toEqual({ value: 3350, relation: 'eq' });
   });
 
+  it('counts matches checked on their message exactly up to 1,000, every other total as before', async () => {
+    // 1,400 events hold the phrase's words, 700 of them in its order; 1,200 more hold it with another host.
+    const events = [
+      ...Array.from({ length: 1400 }, (_, i) =>
+        event(i, BASE + i * 7, 'db-1', i % 2 === 0 ? `connection reset by peer ${i}` : `peer ${i} reset by connection`),
+      ),
+      ...Array.from({ length: 1200 }, (_, i) => event(1400 + i, BASE + i * 7 + 3, 'web-1', `connection reset by peer`)),
+    ];
+    expect(await store.write(events)).toMatchObject({ accepted: 2600, duplicates: 0 });
+    const window = { from: new Date(BASE), to: new Date(BASE + 1400 * 7) };
+    const search = (q: string, exactTotal?: boolean) =>
+      store.search({ query: parseQuery(q), ...window, limit: 10, order: 'desc', ...(exactTotal ? { exactTotal } : {}) });
+    // 1,400 candidates hold the words, 700 are in order: exact, though more than 1,000 events were checked.
+    expect((await search('"connection reset by peer" AND host:db-1')).total).toEqual({ value: 700, relation: 'eq' });
+    expect((await search('"connection reset by peer"')).total).toEqual({ value: 1000, relation: 'gte' });
+    expect((await search('message:/conn.*/ AND reset')).total).toEqual({ value: 1000, relation: 'gte' });
+    // A prefix with few words is searched as those words (prefix-words.ts), not checked on the message.
+    expect((await search('conn* AND reset')).total).toEqual({ value: 2600, relation: 'eq' });
+    expect((await search('"connection reset by peer"', true)).total).toEqual({ value: 1900, relation: 'eq' });
+    // Words alone are not checked on the message: exact up to 10,000.
+    expect((await search('connection AND reset')).total).toEqual({ value: 2600, relation: 'eq' });
+  });
+
   it('stops a regex scan at the search timeout with QUERY_TIMEOUT', async () => {
     const slow = new EmbeddedStore({ dir, searchTimeoutMs: 0, exactTotalUpTo: 1000 }, pino({ level: 'silent' }));
     await store.write(Array.from({ length: 3000 }, (_, i) => event(i, BASE + i, 'web-1', `entry ${i} aaaa`)));
