@@ -73,7 +73,7 @@ interface MatchingRange {
  * A page's total of a query whose matches are checked on their message (a phrase's word order, a wildcard or regex
  * on the message) is exact up to this many matches, then `gte`. Each check decodes the message's block, ~25 µs, and
  * the matches of a phrase with a host filter are rarely in the same block: "connection reset by peer" with
- * host:db-1, counted up to 10,000 at 1M events, took 270 ms of the page's 277 (bench/embedded-store.ts).
+ * host:db-1 at 1M events took 270 ms counted up to 10,000, 37-39 ms up to 1,000 (bench/embedded-store.ts).
  */
 export const MESSAGE_CHECK_TOTAL_CAP = 1000;
 
