@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { keyOf } from '../collector/store/embedded/event-key.js';
+import { MILLISECOND_KEYS } from '../collector/store/embedded/event-key.js';
 import { BLOCK_EVENTS } from '../collector/store/embedded/message-blocks.js';
 import { FTS_TOKENIZER } from '../collector/store/embedded/embedded-schema.js';
 import { eventMs, lineBody, type LineSet } from './embedded-lines.js';
@@ -33,7 +33,7 @@ const TRANSACTION = 2000;
 
 /** A layout: the id of event `i`, given its time and its number among the events of that millisecond. */
 const LAYOUTS: Record<string, (i: number, ms: number, n: number) => bigint> = {
-  'event key': (_i, ms, n) => keyOf(ms, n),
+  'event key': (_i, ms, n) => MILLISECOND_KEYS.keyOf(ms, n),
   'ms × 16 + n': (_i, ms, n) => {
     // Room for 16 events a millisecond: the growth set's are 60 ms apart (10M over 7 days), denser sets do not fit.
     if (n >= 16) throw new Error('over 16 events in one millisecond: this layout does not fit the set');

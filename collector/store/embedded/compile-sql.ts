@@ -2,7 +2,7 @@ import type { QueryNode } from '../../query/ast.js';
 import { QueryError } from '../../query/query-error.js';
 import { queryTimeMs } from '../../query/time-expression.js';
 import { fieldFacts, LABELS_PREFIX, termValue, type FieldFacts } from '../field-catalogue.js';
-import { sqlMsOf } from './event-key.js';
+import { MILLISECOND_KEYS, type KeyLayout } from './event-key.js';
 import type { PrefixWords } from './prefix-words.js';
 import { codeEqualsParams, codeEqualsSql, isNamedColumn, nameSql } from './stored-names.js';
 import { MESSAGE_WORDS_SQL } from './stored-document.js';
@@ -30,8 +30,15 @@ export interface CompiledSql {
  * The full-text index keeps which events hold a word, not where in them (`detail = none`, embedded-schema.ts), so
  * FTS5 finds the events holding every word of a phrase, and the words' order is checked on the message itself
  * (`ls_phrase_tokens`) for those events only. Files written before keep positions; the same check runs on them.
+ * `keys`: the file's key layout, which `@timestamp` is read from (event-key.ts).
  */
-export function compileSql(node: QueryNode, now: number = Date.now(), words?: PrefixWords): CompiledSql {
+export function compileSql(
+  node: QueryNode,
+  now: number = Date.now(),
+  words?: PrefixWords,
+  keys: KeyLayout = MILLISECOND_KEYS,
+): CompiledSql {
+  const at: Context = { now, keys };
   const children = node.kind === 'and' ? node.children : [node];
   const positive: string[] = [];
   const negative: string[] = [];
@@ -56,7 +63,7 @@ export function compileSql(node: QueryNode, now: number = Date.now(), words?: Pr
       params.push(n);
     }
   }
-  for (const child of rest) where.push(sqlExpr(child, params, now));
+  for (const child of rest) where.push(sqlExpr(child, params, at));
   // After the other filters: SQLite tests the terms in this order, and these tokenize the message in JavaScript.
   for (const child of checks) where.push(messageSql(child, params));
   // ls_live() first, evaluated for every row a statement visits: a cancelled read stops at the next row
@@ -189,29 +196,35 @@ function quote(text: string): string {
 }
 
 /** SQL for any node; NULLs (missing fields) count as "no match", also under NOT. */
-function sqlExpr(node: QueryNode, params: unknown[], now: number): string {
+/** What compiling needs besides the query: the time `now-…` is relative to, and the file's key layout (`@timestamp`). */
+interface Context {
+  now: number;
+  keys: KeyLayout;
+}
+
+function sqlExpr(node: QueryNode, params: unknown[], at: Context): string {
   switch (node.kind) {
     case 'all':
       return '1';
     case 'and':
-      return node.children.length ? node.children.map((c) => `(${sqlExpr(c, params, now)})`).join(' AND ') : '1';
+      return node.children.length ? node.children.map((c) => `(${sqlExpr(c, params, at)})`).join(' AND ') : '1';
     case 'or':
-      return node.children.length ? node.children.map((c) => `(${sqlExpr(c, params, now)})`).join(' OR ') : '0';
+      return node.children.length ? node.children.map((c) => `(${sqlExpr(c, params, at)})`).join(' OR ') : '0';
     case 'not':
-      return `NOT coalesce((${sqlExpr(node.child, params, now)}), 0)`;
+      return `NOT coalesce((${sqlExpr(node.child, params, at)}), 0)`;
     case 'term':
-      return termSql(fieldFacts(node.field ?? 'message'), node, params, now);
+      return termSql(fieldFacts(node.field ?? 'message'), node, params, at);
     case 'range':
-      return rangeSql(fieldFacts(node.field), node, params, now);
+      return rangeSql(fieldFacts(node.field), node, params, at);
     case 'regex': {
       const field = fieldFacts(node.field ?? 'message');
       // Full text: the regex matches one word, as Lucene's does on analysed terms.
       luceneRegex(node.pattern, field.fullText);
       params.push(node.pattern);
-      return `${field.fullText ? 'ls_regex_tokens' : 'ls_regex'}(${valueSql(field.name)}, ?)`;
+      return `${field.fullText ? 'ls_regex_tokens' : 'ls_regex'}(${valueSql(field.name, at.keys)}, ?)`;
     }
     case 'exists':
-      return fieldFacts(node.field).always ? '1' : `${valueSql(node.field)} IS NOT NULL`;
+      return fieldFacts(node.field).always ? '1' : `${valueSql(node.field, at.keys)} IS NOT NULL`;
     default:
       throw new QueryError(
         'QUERY_UNSUPPORTED',
@@ -224,13 +237,13 @@ function termSql(
   field: FieldFacts,
   term: Extract<QueryNode, { kind: 'term' }>,
   params: unknown[],
-  now: number,
+  at: Context,
 ): string {
-  if (field.fullText) return textSql(field, term, params);
+  if (field.fullText) return textSql(field, term, params, at);
   const value = termValue(field, term);
-  const sql = valueSql(field.name);
+  const sql = valueSql(field.name, at.keys);
   if (field.type === 'date') {
-    params.push(dateParam(field, value, now));
+    params.push(dateParam(field, value, at.now));
     return `${sql} = ?`;
   }
   if (term.wildcard) {
@@ -270,8 +283,13 @@ function termSql(
  * A word, phrase or wildcard on a full-text field: the message through FTS5, other text fields (`error.message`)
  * by their words, as Elasticsearch's match_phrase and wildcard on analysed text match.
  */
-function textSql(field: FieldFacts, term: Extract<QueryNode, { kind: 'term' }>, params: unknown[]): string {
-  const sql = valueSql(field.name);
+function textSql(
+  field: FieldFacts,
+  term: Extract<QueryNode, { kind: 'term' }>,
+  params: unknown[],
+  at: Context,
+): string {
+  const sql = valueSql(field.name, at.keys);
   if (inFts(field)) {
     const node: QueryNode = { ...term, field: null };
     if (isFts(node)) {
@@ -296,18 +314,18 @@ function rangeSql(
   field: FieldFacts,
   node: Extract<QueryNode, { kind: 'range' }>,
   params: unknown[],
-  now: number,
+  at: Context,
 ): string {
   if (field.fullText) {
     throw new QueryError('QUERY_UNSUPPORTED', `"${field.name}" is full text; ranges compare exact values.`);
   }
-  const sql = valueSql(field.name);
+  const sql = valueSql(field.name, at.keys);
   const parts: string[] = [];
   const ops = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
   for (const key of ['gt', 'gte', 'lt', 'lte'] as const) {
     const bound = node[key];
     if (bound === undefined) continue;
-    params.push(field.type === 'date' ? dateParam(field, bound, now) : bound);
+    params.push(field.type === 'date' ? dateParam(field, bound, at.now) : bound);
     parts.push(`${sql} ${ops[key]} ?`);
   }
   return parts.length ? parts.join(' AND ') : `${sql} IS NOT NULL`;
@@ -324,7 +342,7 @@ function dateParam(field: FieldFacts, value: string | number, now: number): numb
  * The SQL of a field's stored value: its column, the key's millisecond, or its place in the JSON document. `coded`:
  * a named column's code as stored (stored-names.ts), for a GROUP BY that looks up each group's name once.
  */
-export function valueSql(name: string, coded = false): string {
+export function valueSql(name: string, keys: KeyLayout, coded = false): string {
   const place = fieldFacts(name).embedded;
   switch (place.kind) {
     case 'column': {
@@ -338,7 +356,7 @@ export function valueSql(name: string, coded = false): string {
       return place.documentBefore ? `coalesce(${column}, json_extract(e.doc, '$.${name}'))` : column;
     }
     case 'key':
-      return sqlMsOf('e.rowid');
+      return keys.sqlMs('e');
     case 'nested':
       // Catalogue names only: plain words joined by dots.
       return `json_extract(e.doc, '$.${name}')`;

@@ -22,7 +22,7 @@ import {
   sourcesCounted,
   unitsFor,
 } from './count-rollup.js';
-import { sqlKeyRange, sqlMsOf } from './event-key.js';
+import type { KeyLayout } from './event-key.js';
 import { prefixWords, type PrefixWords } from './prefix-words.js';
 import { codeEqualsParams, codeEqualsSql, nameOf } from './stored-names.js';
 import type { QueryFunctions } from './sql-functions.js';
@@ -32,18 +32,19 @@ import { NONE_KEY, stacks } from '../histogram-stacks.js';
 /** `/fields` looks at this many of the newest matching events for label and parsed-field names. */
 const FIELD_SAMPLE = 2000;
 
-/** The FROM/WHERE of a filtered window and its parameters. */
-function source(sql: CompiledSql, fromMs: number, toMs: number): { from: string; params: unknown[] } {
+/** The FROM/WHERE of a filtered window of a file keyed by `keys`, and its parameters. */
+function source(keys: KeyLayout, sql: CompiledSql, fromMs: number, toMs: number): { from: string; params: unknown[] } {
+  const window = keys.windowParams(fromMs, toMs);
   if (sql.fts) {
     return {
       from: `events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-             WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')} AND (${sql.where})`,
-      params: [sql.fts, fromMs, toMs, ...sql.params],
+             WHERE events_fts MATCH ? AND ${keys.window('f.rowid', 'e')} AND (${sql.where})`,
+      params: [sql.fts, ...window, ...sql.params],
     };
   }
   return {
-    from: `events e WHERE ${sqlKeyRange('e.rowid', '?', '?')} AND (${sql.where})`,
-    params: [fromMs, toMs, ...sql.params],
+    from: `events e WHERE ${keys.window('e.rowid', 'e')} AND (${sql.where})`,
+    params: [...window, ...sql.params],
   };
 }
 
@@ -55,6 +56,8 @@ export class EmbeddedAggregations {
     private readonly db: Database.Database,
     private readonly functions: QueryFunctions,
     private readonly searchTimeoutMs: number,
+    /** The file's key layout (keyLayout). */
+    private readonly keys: KeyLayout,
   ) {
     this.words = prefixWords(db);
   }
@@ -64,10 +67,10 @@ export class EmbeddedAggregations {
     const toMs = clampMs(request.to.getTime());
     const step = request.intervalMs;
     if (!(step > 0)) throw new QueryError('QUERY_UNSUPPORTED', 'The interval must be positive.');
-    const sql = compileSql(request.query, Date.now(), this.words);
+    const sql = compileSql(request.query, Date.now(), this.words, this.keys);
     // Grouped by the stored value, and each group's name looked up once (stored-names.ts); `add` sums groups that
     // name the same value (a code and an older row's text).
-    const by = request.by ? valueSql(request.by, true) : 'NULL';
+    const by = request.by ? valueSql(request.by, this.keys, true) : 'NULL';
     const rollupParams: unknown[] = [];
     const sources = sourcesCounted(this.db, fromMs);
     const byColumn = request.by ? rollupColumn(request.by, sources) : "''";
@@ -99,8 +102,8 @@ export class EmbeddedAggregations {
           }
           continue;
         }
-        const { from, params } = source(sql, part.first, part.last);
-        const ms = sqlMsOf('e.rowid');
+        const { from, params } = source(this.keys, sql, part.first, part.last);
+        const ms = this.keys.sqlMs('e');
         // Buckets start at multiples of the interval since the epoch, as Elasticsearch's fixed_interval does.
         const rows = this.db
           .prepare(
@@ -131,8 +134,8 @@ export class EmbeddedAggregations {
     const fromMs = clampMs(request.from.getTime());
     const toMs = clampMs(request.to.getTime());
     const field = topValuesField(request.field).name;
-    const sql = compileSql(request.query, Date.now(), this.words);
-    const value = valueSql(field, true);
+    const sql = compileSql(request.query, Date.now(), this.words, this.keys);
+    const value = valueSql(field, this.keys, true);
     const rollupParams: unknown[] = [];
     const sources = sourcesCounted(this.db, fromMs);
     const column = rollupColumn(field, sources);
@@ -149,7 +152,7 @@ export class EmbeddedAggregations {
                 )
                 .all(part.unit, part.first, part.last, ...rollupParams) as { v: string; n: number }[])
             : (() => {
-                const { from, params } = source(sql, part.first, part.last);
+                const { from, params } = source(this.keys, sql, part.first, part.last);
                 return this.db
                   .prepare(
                     `SELECT ${nameOf('v')} AS v, n FROM (
@@ -171,8 +174,8 @@ export class EmbeddedAggregations {
   /** The catalogue's fields, plus the labels and other fields found on the newest matching events. */
   fields(filter: EventFilter): FieldInfo[] {
     const types = new Map<string, string>(KNOWN_FIELDS.map((f) => [f.name, f.type]));
-    const sql = compileSql(filter.query, Date.now(), this.words);
-    const { from, params } = source(sql, clampMs(filter.from.getTime()), clampMs(filter.to.getTime()));
+    const sql = compileSql(filter.query, Date.now(), this.words, this.keys);
+    const { from, params } = source(this.keys, sql, clampMs(filter.from.getTime()), clampMs(filter.to.getTime()));
     const docs = this.functions.withDeadline(
       this.searchTimeoutMs,
       () =>
@@ -203,7 +206,7 @@ export class EmbeddedAggregations {
   hosts(now: Date): HostActivity[] {
     const nowMs = now.getTime();
     const recent = this.db.prepare(
-      `SELECT count(*) FROM events e WHERE ${codeEqualsSql('host')} AND ${sqlKeyRange('e.rowid', '?', '?')}`,
+      `SELECT count(*) FROM events e WHERE ${codeEqualsSql('host')} AND ${this.keys.window('e.rowid', 'e')}`,
     );
     const byHost = new Map<string, HostActivity>();
     for (const row of this.db.prepare(`SELECT host, last_ingested FROM host_activity`).all() as {
@@ -213,7 +216,9 @@ export class EmbeddedAggregations {
       byHost.set(row.host, {
         host: row.host,
         lastEventAt: new Date(row.last_ingested).toISOString(),
-        events5m: recent.pluck().get(...codeEqualsParams('host', row.host), nowMs - 5 * 60_000, nowMs) as number,
+        events5m: recent
+          .pluck()
+          .get(...codeEqualsParams('host', row.host), ...this.keys.windowParams(nowMs - 5 * 60_000, nowMs)) as number,
         lastHeartbeatAt: null,
         heartbeat: null,
         clock: null,

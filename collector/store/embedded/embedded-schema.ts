@@ -40,11 +40,16 @@ import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
  *    offset (event-ids.ts), in files made since: their `id` column has no declared type. An upgraded file keeps
  *    storing text, which its older rows hold. An older collector would read the numbers as ids and store the same
  *    ids again as text, hence the bump.
+ * 10: rows are keyed by the second, `(second << 20) + n`, with the millisecond within the second in the new column
+ *    `events.msx`, in files made since (event-key.ts): the full-text index lists each word's events as rowid steps,
+ *    4-6 bytes each with millisecond keys. An upgraded file keeps its millisecond keys and has no `msx`. An older
+ *    collector would read the seconds as milliseconds, hence the bump.
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
 
 /**
- * - `events`: one row per event; rowid is the time-ordered key (event-key.ts). The document is kept as JSON without
+ * - `events`: one row per event; rowid is the time-ordered key (event-key.ts), by the second with the millisecond
+ *   within it in `msx` (files made before version 10: by the millisecond, no `msx`). The document is kept as JSON without
  *   its message, which is in `message_blocks` (a reference in `message`; text in files made before version 8); the
  *   fields every search filters on have their own columns, host, service, level, file path and dataset as codes of
  *   `names`, and a shipper's id as a number (event-ids.ts; text in files made before version 9). `id` (duplicates)
@@ -112,7 +117,8 @@ CREATE TABLE IF NOT EXISTS events (
   ingested INTEGER NOT NULL,
   message NOT NULL,
   doc TEXT NOT NULL,
-  dataset TEXT
+  dataset TEXT,
+  msx INTEGER
 );
 CREATE UNIQUE INDEX IF NOT EXISTS events_id ON events(id);
 ${NAMES_DDL}
@@ -300,6 +306,8 @@ const UPGRADES: readonly ((db: Database.Database) => void)[] = [
   () => undefined,
   // 8 → 9: `id_prefixes` is made (DDL), and stays empty: the file's `id` column is TEXT, so its ids stay text
   // (keepsCompactIds).
+  () => undefined,
+  // 9 → 10: nothing: the file has no `msx`, so it keeps its millisecond keys (keyLayout).
   () => undefined,
 ];
 

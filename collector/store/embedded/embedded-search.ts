@@ -14,12 +14,12 @@ import {
   sourcesCounted,
 } from './count-rollup.js';
 import { idTextSql } from './event-ids.js';
-import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_MS, sqlKeyOf, sqlKeyRange, sqlLastKeyOf } from './event-key.js';
-import { RUN_EVENTS, runChunks, runRanges, RUNS_SINCE } from './ingest-runs.js';
+import { KEY_MAX_MS, KEY_MIN_MS, KEYS_PER_UNIT, type KeyLayout } from './event-key.js';
+import { runChunks, runEvents, runRanges, RUNS_SINCE } from './ingest-runs.js';
 import { keyValueSql, nameSql } from './stored-names.js';
 import {
   EVENT_COLUMN_COUNT,
-  EVENT_COLUMNS,
+  eventColumns,
   EventRowReader,
   rowKey,
   rowToHit,
@@ -77,7 +77,7 @@ interface MatchingRange {
  */
 export const MESSAGE_CHECK_TOTAL_CAP = 1000;
 
-/** A row with the low bits of its key: `ms` and `n` give the rowid back exactly (keyOf in event-key.ts). */
+/** A row with the low bits of its key: `ms` and `n` give the rowid back exactly (KeyLayout.keyOf). */
 export type KeyedRow = EventRow & { n: number };
 
 export interface EmbeddedSearchOptions {
@@ -88,27 +88,35 @@ export interface EmbeddedSearchOptions {
 
 /**
  * The event listings of the embedded store: search pages, context, tail and the migration's read. Reads walk rowids
- * (time order) from FTS5 or an index and stop after `limit` rows; the events of the millisecond at the cut are then
- * read whole and put in the exact order (host, source, offset, id), so pages neither repeat nor skip events of the
- * same time.
+ * (time order between key units: event-key.ts) from FTS5 or an index and stop after `limit` rows; the events of the
+ * key unit at the cut (a millisecond, or a second) are then read in the exact order (time, host, source, offset, id),
+ * so pages neither repeat nor skip events of the same time.
  */
 export class EmbeddedSearch {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly words: PrefixWords;
   private readonly reader: EventRowReader;
+  /** The columns of every event read (eventColumns). */
+  private readonly columns: string;
+  /** The columns that order the events of one key unit: the sort key (rowKey). */
+  private readonly order: readonly string[];
 
   constructor(
     private readonly db: Database.Database,
     private readonly functions: QueryFunctions,
     private readonly options: EmbeddedSearchOptions,
+    /** The file's key layout (keyLayout). */
+    private readonly keys: KeyLayout,
   ) {
     this.words = prefixWords(db);
     this.reader = new EventRowReader(db);
+    this.columns = eventColumns(keys);
+    this.order = [keys.sqlMs('e'), ...TIE_COLUMNS];
   }
 
   search(request: SearchRequest): SearchPage {
     const started = performance.now();
-    const sql = compileSql(request.query, Date.now(), this.words);
+    const sql = compileSql(request.query, Date.now(), this.words, this.keys);
     const fromMs = clampMs(request.from.getTime());
     const scan: Scan = {
       sql,
@@ -143,7 +151,7 @@ export class EmbeddedSearch {
   eventRow(id: string): EventRow | undefined {
     const stored = this.reader.ids.stored(id);
     if (stored === null) return undefined;
-    return this.rows(`SELECT ${EVENT_COLUMNS} FROM events e WHERE e.id = ?`, stored)[0];
+    return this.rows(`SELECT ${this.columns} FROM events e WHERE e.id = ?`, stored)[0];
   }
 
   context(request: ContextRequest): ContextResult | null {
@@ -162,7 +170,7 @@ export class EmbeddedSearch {
               wildcard: false,
             })),
           };
-    const sql = compileSql(hosts);
+    const sql = compileSql(hosts, Date.now(), undefined, this.keys);
     const window = request.windowMs;
     const key = rowKey(anchor);
     return this.functions.withDeadline(this.options.searchTimeoutMs, () => {
@@ -192,9 +200,9 @@ export class EmbeddedSearch {
    * handed the same first page back forever and the tail stopped there.
    */
   tail(request: TailRequest): TailEvent[] {
-    const sql = compileSql(request.query);
+    const sql = compileSql(request.query, Date.now(), undefined, this.keys);
     const after = request.after ? ` AND (e.ingested > ? OR ${ID_TEXT} > ?)` : '';
-    const statement = `SELECT ${EVENT_COLUMNS} FROM ${RUN_EVENTS}
+    const statement = `SELECT ${this.columns} FROM ${runEvents(this.keys)}
       WHERE e.ingested BETWEEN ? AND ?${after}${tailFts(sql)} AND (${sql.where}) ORDER BY e.ingested, ${ID_TEXT} LIMIT ?`;
     const params = [
       ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
@@ -221,10 +229,10 @@ export class EmbeddedSearch {
    * that became visible late, instead of reading its whole overlap span again on every poll.
    */
   tailCount(request: TailCountRequest): number {
-    const sql = compileSql(request.query);
+    const sql = compileSql(request.query, Date.now(), undefined, this.keys);
     const fts = tailFts(sql);
     const count = this.statement(
-      `SELECT count(*) FROM ${RUN_EVENTS} WHERE e.ingested BETWEEN ? AND ?${fts} AND (${sql.where})`,
+      `SELECT count(*) FROM ${runEvents(this.keys)} WHERE e.ingested BETWEEN ? AND ?${fts} AND (${sql.where})`,
     ).pluck();
     return this.functions.withDeadline(this.options.searchTimeoutMs, () =>
       this.snapshot(() => {
@@ -248,13 +256,17 @@ export class EmbeddedSearch {
    */
   keyedRows(fromMs: number, toMs: number, after: bigint | null, limit: number): KeyedRow[] {
     if (limit <= 0 || fromMs > toMs) return [];
+    // The key range covers whole units: the window's edge seconds are also checked by the row's millisecond (a
+    // rowid term of their own could become the walk's lower bound instead of the cursor's).
+    const { keys } = this;
     const values = this.statement(
-      `SELECT ${EVENT_COLUMNS}, e.rowid & ${KEYS_PER_MS - 1} AS n FROM events e
-       WHERE e.rowid BETWEEN max(${sqlKeyOf('?')}, coalesce(? + 1, ${sqlKeyOf('?')})) AND ${sqlLastKeyOf('?')}
+      `SELECT ${this.columns}, e.rowid & ${KEYS_PER_UNIT - 1} AS n FROM events e
+       WHERE e.rowid BETWEEN max(${keys.sqlKey('?', '0')}, coalesce(? + 1, ${keys.sqlKey('?', '0')}))
+         AND ${keys.sqlKey('?', `${KEYS_PER_UNIT - 1}`)} AND ${keys.sqlMs('e')} BETWEEN ? AND ?
        ORDER BY e.rowid LIMIT ?`,
     )
       .raw(true)
-      .all(fromMs, after, fromMs, toMs, limit) as unknown[][];
+      .all(keys.unitOf(fromMs), after, keys.unitOf(fromMs), keys.unitOf(toMs), fromMs, toMs, limit) as unknown[][];
     return values.map((v) => ({ ...this.reader.row(v), n: v[EVENT_COLUMN_COUNT] as number }));
   }
 
@@ -264,32 +276,42 @@ export class EmbeddedSearch {
    */
   private page(scan: Scan, limit: number, after?: SortKey): { rows: EventRow[]; all: boolean } {
     if (limit <= 0 || scan.fromMs > scan.toMs) return { rows: [], all: limit > 0 };
+    const { keys } = this;
     let { fromMs, toMs } = scan;
     let rows: EventRow[] = [];
     if (after) {
       const ms = Number(after[0]);
       if (!Number.isFinite(ms)) return { rows: [], all: true };
-      // The cursor's own millisecond: its remaining events first, then strictly older (desc) or newer (asc) ones.
-      if (ms >= fromMs && ms <= toMs) rows = this.millisecond(scan, ms, limit, after);
-      if (scan.order === 'desc') toMs = Math.min(toMs, ms - 1);
-      else fromMs = Math.max(fromMs, ms + 1);
+      // The cursor's own key unit: its remaining events first, then those of strictly older (desc) or newer (asc)
+      // units. With second keys the cursor's second may begin before the window and hold events of it all the same.
+      rows = this.unit(scan, ms, limit, after);
+      if (scan.order === 'desc') toMs = Math.min(toMs, keys.unitStart(ms) - 1);
+      else fromMs = Math.max(fromMs, keys.unitStart(ms) + keys.unitMs);
       if (rows.length >= limit) return { rows, all: false };
     }
     const need = limit - rows.length;
     if (fromMs > toMs) return { rows, all: true };
-    // One row past the page tells whether the page's last millisecond continues beyond it, and whether anything
-    // matches beyond the page at all.
+    // One row past the page tells whether the page's last unit continues beyond it, and whether anything matches
+    // beyond the page at all. The units before the last are whole on the page, only out of order within each.
     const more = this.walk(scan, fromMs, toMs, need + 1);
-    if (more.length <= need) return { rows: rows.concat(sortRows(more, scan.order)), all: true };
+    if (more.length <= need) return { rows: rows.concat(sortRows(more, scan.order, keys)), all: true };
     const lastMs = more[need - 1]!.ms;
-    if (more[need]!.ms !== lastMs) return { rows: rows.concat(sortRows(more.slice(0, need), scan.order)), all: false };
-    // The last millisecond continues past the limit: its first events in the exact order come from SQL, and only as
-    // many as the page still needs, however many events share that millisecond.
+    const lastUnit = keys.unitOf(lastMs);
+    if (keys.unitOf(more[need]!.ms) !== lastUnit) {
+      return { rows: rows.concat(sortRows(more.slice(0, need), scan.order, keys)), all: false };
+    }
+    // The last unit continues past the limit: its first events in the exact order come from SQL, and only as many as
+    // the page still needs, however many events share that unit. Which of them come first is known only once the
+    // whole unit is ordered: with second keys the walk gives a second's events in write order.
     const whole = sortRows(
-      more.filter((r) => r.ms !== lastMs),
+      more.filter((r) => keys.unitOf(r.ms) !== lastUnit),
       scan.order,
+      keys,
     );
-    return { rows: rows.concat(whole, this.millisecond(scan, lastMs, need - whole.length)), all: false };
+    return {
+      rows: rows.concat(whole, this.unit({ ...scan, fromMs, toMs }, lastMs, need - whole.length)),
+      all: false,
+    };
   }
 
   /** Rows in key order within [fromMs, toMs], at most `limit`. */
@@ -302,20 +324,20 @@ export class EmbeddedSearch {
       const wordsOnly = sql.where === LIVE;
       if (wordsOnly) this.functions.check();
       return this.rows(
-        `SELECT ${EVENT_COLUMNS} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-         WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}
+        `SELECT ${this.columns} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
+         WHERE events_fts MATCH ? AND ${this.keys.window('f.rowid', 'e')}
          AND (${wordsOnly ? '1' : sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
         sql.fts,
-        fromMs,
-        toMs,
+        ...this.keys.windowParams(fromMs, toMs),
         ...sql.params,
         limit,
       );
     }
     const range = (where: string) =>
-      `SELECT ${EVENT_COLUMNS} FROM events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}
+      `SELECT ${this.columns} FROM events e WHERE ${this.keys.window('e.rowid', 'e')}
        AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`;
-    if (!scan.guide) return this.rows(range(sql.where), fromMs, toMs, ...sql.params, limit);
+    const window = (from: number, to: number) => this.keys.windowParams(from, to);
+    if (!scan.guide) return this.rows(range(sql.where), ...window(fromMs, toMs), ...sql.params, limit);
     const guide = scan.guide;
     // A guided walk reads the minutes the rollup counts few matches in: such a statement reads the events of a few
     // minutes at most, so the deadline is checked between them rather than per row (a third of the walk's time:
@@ -335,7 +357,7 @@ export class EmbeddedSearch {
     const counts = (minute: string, host: string) =>
       `(SELECT sum(c.n) FROM event_counts c WHERE c.unit = ${ROLLUP_UNITS.at(-1)!} AND c.slot = ${minute}
         AND c.host = ${host} AND (${guide.where}))`;
-    const hostMinute = `e.host = mv AND ${sqlKeyRange('e.rowid', 'mlo', 'mhi')}`;
+    const hostMinute = `e.host = mv AND ${this.keys.sqlWindow('e.rowid', 'e', 'mlo', 'mhi')}`;
     const where = withoutLive(sql.where);
     // A pair names its host twice: as the rollup keeps it (text) and as its rows hold it (NameReader.hostKey(), a
     // code for most), which the host index is joined on.
@@ -350,11 +372,11 @@ export class EmbeddedSearch {
        m AS MATERIALIZED (
          SELECT hv AS mv, max(lo, minute * ${MINUTE_MS}) AS mlo, min(hi, minute * ${MINUTE_MS} + ${MINUTE_MS - 1}) AS mhi,
                 n AS mn FROM probe WHERE n > 0)
-       SELECT ${EVENT_COLUMNS}, e.rowid FROM m CROSS JOIN events e ON e.rowid = (
+       SELECT ${this.columns}, e.rowid FROM m CROSS JOIN events e ON e.rowid = (
          SELECT e.rowid FROM events e WHERE ${hostMinute} AND (${where}) ORDER BY e.rowid ${dir} LIMIT 1)
        WHERE mn = 1
        UNION ALL
-       SELECT ${EVENT_COLUMNS}, e.rowid FROM m CROSS JOIN events e ON ${hostMinute} WHERE mn > 1 AND (${where})
+       SELECT ${this.columns}, e.rowid FROM m CROSS JOIN events e ON ${hostMinute} WHERE mn > 1 AND (${where})
        ORDER BY ${EVENT_COLUMN_COUNT + 1} ${dir} LIMIT ?`;
     const rows: EventRow[] = [];
     let pending: [host: string, key: string, first: number, last: number, n: number, from: number, to: number][] = [];
@@ -389,7 +411,7 @@ export class EmbeddedSearch {
         flush();
         if (rows.length >= limit) break;
         const statement = part.unit === ROLLUP_UNITS.at(-1) ? minute : slot;
-        for (const row of this.rows(statement, from, to, ...sql.params, limit - rows.length)) rows.push(row);
+        for (const row of this.rows(statement, ...window(from, to), ...sql.params, limit - rows.length)) rows.push(row);
       }
       if (rows.length >= limit) break;
     }
@@ -489,26 +511,29 @@ export class EmbeddedSearch {
   }
 
   /**
-   * The first `limit` matching rows of one millisecond in the exact order (host, source, offset, id), after `after`
-   * when given. SQLite picks them with a top-N sort over the tie columns alone and reads the whole rows of only
-   * those: 300,000 events sharing one millisecond once made a `limit=1` page read them all into memory.
+   * The first `limit` matching rows of the key unit holding `ms` (within the scan's window) in the exact order
+   * (time, host, source, offset, id), after the sort key `after` when given. SQLite picks them with a top-N sort
+   * over the order's columns alone and reads the whole rows of only those: 300,000 events sharing one millisecond
+   * once made a `limit=1` page read them all into memory.
    */
-  private millisecond(scan: Scan, ms: number, limit: number, after?: SortKey): EventRow[] {
-    if (limit <= 0) return [];
+  private unit(scan: Scan, ms: number, limit: number, after?: SortKey): EventRow[] {
+    const { keys } = this;
+    const fromMs = Math.max(scan.fromMs, keys.unitStart(ms));
+    const toMs = Math.min(scan.toMs, keys.unitStart(ms) + keys.unitMs - 1);
+    if (limit <= 0 || fromMs > toMs) return [];
     const dir = scan.order === 'asc' ? 'ASC' : 'DESC';
-    const order = TIE_COLUMNS.map((c) => `${c} ${dir}`).join(', ');
-    const cursor = after ? afterTie(after.slice(1), scan.order) : { sql: '1', params: [] };
+    const order = this.order.map((c) => `${c} ${dir}`).join(', ');
+    const cursor = after ? afterKey(this.order, after, scan.order) : { sql: '1', params: [] };
     const { sql } = scan;
     const from = sql.fts
-      ? `events_fts f CROSS JOIN events e ON e.rowid = f.rowid WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}`
-      : `events e WHERE ${sqlKeyRange('e.rowid', '?', '?')}`;
+      ? `events_fts f CROSS JOIN events e ON e.rowid = f.rowid WHERE events_fts MATCH ? AND ${keys.window('f.rowid', 'e')}`
+      : `events e WHERE ${keys.window('e.rowid', 'e')}`;
     return this.rows(
-      `SELECT ${EVENT_COLUMNS} FROM events e WHERE e.rowid IN (
+      `SELECT ${this.columns} FROM events e WHERE e.rowid IN (
          SELECT e.rowid FROM ${from} AND (${sql.where}) AND (${cursor.sql}) ORDER BY ${order} LIMIT ?)
        ORDER BY ${order}`,
       ...(sql.fts ? [sql.fts] : []),
-      ms,
-      ms,
+      ...keys.windowParams(fromMs, toMs),
       ...sql.params,
       ...cursor.params,
       limit,
@@ -548,31 +573,46 @@ export class EmbeddedSearch {
   /** Matching events in the window, counted up to `cap + 1`; only among the events `narrowed` holds for, if given. */
   count(scan: Omit<Scan, 'order'>, cap: number, narrowed: CompiledSql | null = null): number {
     const { sql } = scan;
-    if (sql.fts && sql.where === LIVE) {
-      // No other filter: FTS5 counts from its own index with the rowid range, without touching the events.
-      return this.statement(
-        `SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ?
-         AND ${sqlKeyRange('rowid', '?', '?')} LIMIT ?)`,
-      )
-        .pluck()
-        .get(sql.fts, scan.fromMs, scan.toMs, cap + 1) as number;
-    }
-    if (sql.fts) {
-      return this.statement(
+    const { keys } = this;
+    // Through the events: every row is checked on the query, and on its millisecond in the window's edge units.
+    const joined = (fromMs: number, toMs: number, limit: number) =>
+      this.statement(
         `SELECT count(*) FROM (SELECT 1 FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-         WHERE events_fts MATCH ? AND ${sqlKeyRange('f.rowid', '?', '?')}
+         WHERE events_fts MATCH ? AND ${keys.window('f.rowid', 'e')}
          AND (${sql.where}) LIMIT ?)`,
       )
         .pluck()
-        .get(sql.fts, scan.fromMs, scan.toMs, ...sql.params, cap + 1) as number;
+        .get(sql.fts, ...keys.windowParams(fromMs, toMs), ...sql.params, limit) as number;
+    if (sql.fts && sql.where === LIVE) {
+      // No other filter: FTS5 counts the whole key units of the window from its own index with their rowid range,
+      // without touching the events; the window's edge units, where it holds part of a second, are counted on
+      // their rows' milliseconds below (none with millisecond keys).
+      const { whole, edges } = keys.split(scan.fromMs, scan.toMs);
+      let total = 0;
+      if (whole) {
+        total += this.statement(
+          `SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ?
+           AND ${keys.sqlUnits('rowid', '?', '?')} LIMIT ?)`,
+        )
+          .pluck()
+          .get(sql.fts, ...whole, cap + 1) as number;
+      }
+      for (const [fromMs, toMs] of edges) if (total <= cap) total += joined(fromMs, toMs, cap + 1 - total);
+      return total;
     }
+    if (sql.fts) return joined(scan.fromMs, scan.toMs, cap + 1);
     return this.statement(
       `SELECT count(*) FROM (SELECT 1 FROM events e
-       WHERE (${narrowed ? withoutLive(narrowed.where) : '1'}) AND ${sqlKeyRange('e.rowid', '?', '?')}
+       WHERE (${narrowed ? withoutLive(narrowed.where) : '1'}) AND ${keys.window('e.rowid', 'e')}
        AND (${sql.where}) LIMIT ?)`,
     )
       .pluck()
-      .get(...(narrowed ? narrowed.params : []), scan.fromMs, scan.toMs, ...sql.params, cap + 1) as number;
+      .get(
+        ...(narrowed ? narrowed.params : []),
+        ...keys.windowParams(scan.fromMs, scan.toMs),
+        ...sql.params,
+        cap + 1,
+      ) as number;
   }
 
   /**
@@ -603,7 +643,7 @@ export class EmbeddedSearch {
     }
   }
 
-  /** The event rows of a statement selecting EVENT_COLUMNS. */
+  /** The event rows of a statement selecting eventColumns(). */
   private rows(sql: string, ...params: unknown[]): EventRow[] {
     return this.reader.all(this.statement(sql), params);
   }
@@ -623,17 +663,17 @@ export class EmbeddedSearch {
 /** An event's id as text, which the tail and the ties are ordered by (event-ids.ts). */
 const ID_TEXT = idTextSql('e.id');
 
-/** The columns that order the events of one millisecond, as the sort key after the time (rowKey). */
+/** The columns that order the events of one time, as the sort key after the time (rowKey). */
 const TIE_COLUMNS = [nameSql('host'), nameSql('source'), 'e.off', ID_TEXT] as const;
 
 /**
- * SQL for "the tie columns come strictly after `values` in the `order`", with NULL before every value as in
+ * SQL for "the sort key's `columns` come strictly after `values` in the `order`", with NULL before every value as in
  * compareKeys: (a > x) OR (a = x AND ((b > y) OR (b = y AND …))).
  */
-function afterTie(values: SortKey, order: 'asc' | 'desc'): { sql: string; params: unknown[] } {
+function afterKey(columns: readonly string[], values: SortKey, order: 'asc' | 'desc'): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const build = (i: number): string => {
-    const column = TIE_COLUMNS[i]!;
+    const column = columns[i]!;
     const value = values[i] ?? null;
     let beyond: string;
     if (value === null) beyond = order === 'asc' ? `${column} IS NOT NULL` : '0';
@@ -641,7 +681,7 @@ function afterTie(values: SortKey, order: 'asc' | 'desc'): { sql: string; params
       params.push(value);
       beyond = order === 'asc' ? `${column} > ?` : `(${column} IS NULL OR ${column} < ?)`;
     }
-    if (i === TIE_COLUMNS.length - 1) return beyond;
+    if (i === columns.length - 1) return beyond;
     let same: string;
     if (value === null) same = `${column} IS NULL`;
     else {

@@ -10,7 +10,7 @@ import {
 } from './encoded-events.js';
 import { isAcceptedTime, outsideAcceptedTimes } from '../field-catalogue.js';
 import { IdWriter } from './event-ids.js';
-import { DAY_MS, KEYS_PER_MS, keyOf, sqlKey, sqlKeyOf, sqlKeyRange, sqlMsOf } from './event-key.js';
+import { DAY_MS, KEY_BITS, keyLayout, KEYS_PER_UNIT, type KeyLayout } from './event-key.js';
 import { IngestRunWriter, TransactionRuns } from './ingest-runs.js';
 import { BlockCache, BlockWriter } from './message-blocks.js';
 import { keepsMessageBlocks } from './embedded-schema.js';
@@ -42,7 +42,7 @@ type GroupCodes = [host: Buffer | string | null, service: Buffer | null, level: 
 /** Rows one retention statement deletes: the step's time budget is checked between statements. */
 const EXPIRE_CHUNK = 500;
 
-/** Millisecond → next free `n` of the key; forgotten past this size (then read back from the table). */
+/** Key unit → next free `n` of its keys; forgotten past this size (then read back from the table). */
 const KEY_CACHE_LIMIT = 100_000;
 
 /**
@@ -51,14 +51,17 @@ const KEY_CACHE_LIMIT = 100_000;
  * stored are counted as duplicates by the unique index on `id` (INSERT OR IGNORE), never stored twice.
  */
 export class EmbeddedWriter {
+  /** How the file keys its rows (event-key.ts): `n` numbers the events of each unit, a millisecond or a second. */
+  private readonly keys: KeyLayout;
+  /** Next free `n` by key unit (the table takes any number, a unit as well as a millisecond). */
   private readonly nextN = new MillisecondTable(KEY_CACHE_LIMIT);
   /**
-   * No stored key has a millisecond above this one except those in `nextN`: past it a new millisecond starts at
-   * n = 0 without asking the table (a query per event otherwise, as log events mostly each have their own ms).
+   * No stored key has a unit above this one except those in `nextN`: past it a new unit starts at n = 0 without
+   * asking the table (a query per event otherwise, as log events mostly each have their own ms).
    */
-  private knownUpToMs: number;
-  /** The latest millisecond of a key stored by this writer; every millisecond in `nextN` is at or below it. */
-  private latestMs = -Infinity;
+  private knownUpToUnit: number;
+  /** The latest unit of a key stored by this writer; every unit in `nextN` is at or below it. */
+  private latestUnit = -Infinity;
   private readonly names: NameCodes;
   /** The stored value of each id: a shipper's as a number in files that keep them so (event-ids.ts). */
   private readonly ids: IdWriter;
@@ -86,19 +89,22 @@ export class EmbeddedWriter {
   private readonly writeLetters: (rows: readonly DeadLetterRow[]) => void;
 
   constructor(private readonly db: Database.Database) {
+    const keys = (this.keys = keyLayout(db));
     this.names = new NameCodes(db);
     this.ids = new IdWriter(db);
     // DO NOTHING on the id only: a taken row key raises SQLITE_CONSTRAINT_PRIMARYKEY instead (see insertAll).
+    // Bound: the unit, `n`, the columns, and the millisecond within the unit in a file that keeps it (`msx`).
+    const [msxColumn, msxValue] = keys.msx ? [', msx', ', ?'] : ['', ''];
     const insertSql = (message: string): string =>
-      `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc, dataset)
-       VALUES (${sqlKey('?', '?')}, ?, ?, ?, ?, ?, ?, ?, ${message}, ?, ?) ON CONFLICT(id) DO NOTHING`;
+      `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc, dataset${msxColumn})
+       VALUES (${keys.sqlKey('?', '?')}, ?, ?, ?, ?, ?, ?, ?, ${message}, ?, ?${msxValue}) ON CONFLICT(id) DO NOTHING`;
     this.insertEvent = db.prepare(insertSql('?'));
     // SQLite casts the bound text's UTF-8 to a BLOB as it is: the same bytes as a Buffer made of it in JavaScript,
     // without making one per event (0.4 µs of the writer's time per event).
     this.insertElided = db.prepare(insertSql('CAST(? AS BLOB)'));
     // A block reference as an INTEGER: better-sqlite3 binds a number as a REAL, which the column would keep as one.
     this.insertRef = db.prepare(insertSql('CAST(? AS INTEGER)'));
-    this.insertText = db.prepare(`INSERT INTO events_fts(rowid, message) VALUES (${sqlKey('?', '?')}, ?)`);
+    this.insertText = db.prepare(`INSERT INTO events_fts(rowid, message) VALUES (${keys.sqlKey('?', '?')}, ?)`);
     // A request's messages go to FTS5 in one statement, a JSON object of row key → message: one statement per event
     // cost 0.8 µs of the writer's ~12 µs per event (measured in issue 8), and each statement that writes to FTS5
     // flushes its pending terms to disk (FTS5's savepoint), so a trigger per row was 4× slower still. The keys
@@ -108,7 +114,7 @@ export class EmbeddedWriter {
       `INSERT INTO events_fts(rowid, message) SELECT CAST(key AS INTEGER), value FROM json_each(?)`,
     );
     this.maxKey = db
-      .prepare(`SELECT max(rowid) - ${sqlKeyOf('?')} AS n FROM events WHERE ${sqlKeyRange('rowid', '?', '?')}`)
+      .prepare(`SELECT max(rowid) - ${keys.sqlKey('?', '0')} AS n FROM events WHERE ${keys.sqlUnits('rowid', '?', '?')}`)
       .pluck();
     this.touchHost = db.prepare(
       `INSERT INTO host_activity(host, last_ingested) VALUES (?, ?)
@@ -126,20 +132,22 @@ export class EmbeddedWriter {
       `DELETE FROM message_blocks WHERE block IN (SELECT block FROM message_blocks WHERE last < ? LIMIT ${EXPIRE_CHUNK})`,
     );
     const top = db
-      .prepare(`SELECT ${sqlMsOf('max(rowid)')} FROM events`)
+      .prepare(`SELECT max(rowid) >> ${KEY_BITS} FROM events`)
       .pluck()
       .get() as number | null;
-    this.knownUpToMs = top ?? -Infinity;
+    this.knownUpToUnit = top ?? -Infinity;
     this.insertDeadLetter = db.prepare(
       `INSERT INTO dead_letters(received_ms, received_at, code, reason, token, original, original_base64,
          original_bytes, original_sha256)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    // The oldest keys first, walking the row key (event-key.ts); the FTS rows go with them (events_fts_delete).
+    // The oldest keys first, walking the row key (event-key.ts); the FTS rows go with them (events_fts_delete). Up
+    // to the end of the unit holding the cutoff's previous millisecond, and checked on the millisecond: a cutoff
+    // inside a second (never a day's start) leaves the second's later events.
     this.deleteEvents = db
       .prepare(
-        `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE rowid < ${sqlKeyOf('?')}
-         ORDER BY rowid LIMIT ${EXPIRE_CHUNK}) RETURNING ${sqlMsOf('rowid')}`,
+        `DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE rowid < ${keys.sqlKey('?', '0')}
+         AND ${keys.sqlMs('events')} < ? ORDER BY rowid LIMIT ${EXPIRE_CHUNK}) RETURNING ${keys.sqlMs('events')}`,
       )
       .pluck();
     // One unit's slots before the cutoff's slot, found on the primary key's (unit, slot) prefix.
@@ -228,7 +236,7 @@ export class EmbeddedWriter {
     const unitsLeft = new Set<number>(ROLLUP_UNITS);
     do {
       if (eventsLeft) {
-        const deleted = this.deleteEvents.all(cutoffMs) as number[];
+        const deleted = this.deleteEvents.all(this.keys.unitOf(cutoffMs - 1) + 1, cutoffMs) as number[];
         for (const ms of deleted) days.add(Math.floor(ms / DAY_MS) * DAY_MS);
         eventsLeft = deleted.length === EXPIRE_CHUNK;
         continue;
@@ -299,19 +307,23 @@ export class EmbeddedWriter {
       }
       // In a block, a message SQLite's JSON gives back unchanged (the full-text index gets it through JSON below).
       const ref = this.blocks !== null && asJson ? this.blocks.nextRef(e.timeElided) : null;
-      let n = this.keyFor(ms);
+      const unit = this.keys.unitOf(ms);
+      let n = this.keyFor(unit);
       let inserted: number | 'key taken' = 'key taken';
       while (
-        n < KEYS_PER_MS &&
+        n < KEYS_PER_UNIT &&
         (inserted = this.insert(ms, n, e, ref, (codes[e.group] ??= this.groupCodes(events.groups[e.group]!)))) ===
           'key taken'
       )
-        n = this.storedKeyFor(ms);
+        n = this.storedKeyFor(unit);
       if (inserted === 'key taken') {
+        const start = new Date(this.keys.unitStart(ms)).toISOString();
         outcome.failures.push({
           index: i,
           code: 'STORE_REJECTED',
-          reason: `More than ${KEYS_PER_MS} events share the millisecond ${new Date(ms).toISOString()}.`,
+          reason: this.keys.msx
+            ? `More than ${KEYS_PER_UNIT} events share the second ${start}.`
+            : `More than ${KEYS_PER_UNIT} events share the millisecond ${start}.`,
         });
         continue;
       }
@@ -320,14 +332,14 @@ export class EmbeddedWriter {
         (outcome.duplicateIndexes ??= []).push(i);
         continue;
       }
-      this.nextN.set(ms, n + 1);
+      this.nextN.set(unit, n + 1);
       if (ref !== null) this.blocks!.keep(e.message, ms);
-      if (ms > this.latestMs) this.latestMs = ms;
+      if (unit > this.latestUnit) this.latestUnit = unit;
       // FTS5 indexes the message as kept: without a time left out (stored-document.ts).
       // Through JSON only what SQLite's JSON reads back exactly: a lone surrogate or a NUL could come back changed,
       // and FTS5 must index the very text a retention delete tokenizes again.
-      if (asJson) texts.push(`"${keyOf(ms, n)}":${JSON.stringify(e.message)}`);
-      else this.insertText.run(ms, n, e.message);
+      if (asJson) texts.push(`"${this.keys.keyOf(ms, n)}":${JSON.stringify(e.message)}`);
+      else this.insertText.run(unit, n, e.message);
       outcome.accepted++;
       const g = e.group;
       if (stored[g]!++ === 0) {
@@ -375,9 +387,11 @@ export class EmbeddedWriter {
     ref: number | null,
     [host, service, level, source]: GroupCodes,
   ): number | 'key taken' {
+    const statement = ref !== null ? this.insertRef : e.timeElided ? this.insertElided : this.insertEvent;
+    const { keys } = this;
     try {
-      return (ref !== null ? this.insertRef : e.timeElided ? this.insertElided : this.insertEvent).run(
-        ms,
+      return statement.run(
+        keys.unitOf(ms),
         n,
         this.ids.value(e.id, ms),
         host,
@@ -389,6 +403,7 @@ export class EmbeddedWriter {
         ref ?? e.message,
         e.doc,
         this.names.code(e.dataset),
+        ...(keys.msx ? [keys.msWithin(ms)] : []),
       ).changes;
     } catch (err) {
       if ((err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'key taken';
@@ -396,26 +411,26 @@ export class EmbeddedWriter {
     }
   }
 
-  /** The next free `n` of a millisecond's keys as the table says (another writer may have taken some). */
-  private storedKeyFor(ms: number): number {
-    const max = this.maxKey.get(ms, ms, ms) as number | null;
+  /** The next free `n` of a key unit's keys as the table says (another writer may have taken some). */
+  private storedKeyFor(unit: number): number {
+    const max = this.maxKey.get(unit, unit, unit) as number | null;
     return max === null ? 0 : max + 1;
   }
 
-  /** The next free `n` of a millisecond's keys. */
-  private keyFor(ms: number): number {
+  /** The next free `n` of a key unit's keys. */
+  private keyFor(unit: number): number {
     if (this.nextN.size >= KEY_CACHE_LIMIT) this.forgetKeys();
-    // Events mostly arrive in time order: a millisecond past every stored key needs no lookup at all.
-    if (ms > this.latestMs && ms > this.knownUpToMs) return 0;
-    const cached = this.nextN.get(ms);
+    // Events mostly arrive in time order: a unit past every stored key needs no lookup at all.
+    if (unit > this.latestUnit && unit > this.knownUpToUnit) return 0;
+    const cached = this.nextN.get(unit);
     if (cached !== undefined) return cached;
-    if (ms > this.knownUpToMs) return 0;
-    return this.storedKeyFor(ms);
+    if (unit > this.knownUpToUnit) return 0;
+    return this.storedKeyFor(unit);
   }
 
-  /** Empties the key cache; the milliseconds it covered are then read back from the table. */
+  /** Empties the key cache; the units it covered are then read back from the table. */
   private forgetKeys(): void {
     this.nextN.clear();
-    if (this.latestMs > this.knownUpToMs) this.knownUpToMs = this.latestMs;
+    if (this.latestUnit > this.knownUpToUnit) this.knownUpToUnit = this.latestUnit;
   }
 }

@@ -1,11 +1,19 @@
+import type Database from 'better-sqlite3';
 import { ACCEPTED_TIMES } from '../field-catalogue.js';
 
 /**
- * The embedded store's row key: `rowid = (timestamp_ms << 20) + n`, so rowid order is time order. FTS5 and every
- * index walk rowids natively, which turns "newest 100 matching" into a walk that stops after 100 rows instead of a
- * sort of every match (measured in issue 8: 800 ms → 0.2 ms for a word in every line of 1M events). `n` tells apart
- * events of the same millisecond (up to 2^20 of them); the exact tie order (host, source, offset, id) is applied
- * when reading. Keys exceed 2^53, so JavaScript never computes them: SQL does, from the millisecond and `n`.
+ * The embedded store's row key: `rowid = (unit << 20) + n`, where `unit` is the event's time in whole key units (a
+ * millisecond in files made before schema 10, a second since) and `n` numbers the events of one unit (up to 2^20 of
+ * them) in write order. So rowid order is time order between units: FTS5 and every index walk rowids natively, which
+ * turns "newest 100 matching" into a walk that stops after 100 rows instead of a sort of every match (measured in
+ * issue 8: 800 ms → 0.2 ms for a word in every line of 1M events). Within a unit the exact order (time, then host,
+ * source, offset, id) is applied when reading. Keys exceed 2^53, so JavaScript never computes them as numbers: SQL
+ * does, from the unit and `n`, or a bigint.
+ *
+ * Why seconds: FTS5 keeps each word's list of events as rowid steps (varints), and a millisecond key made each step
+ * 4-6 bytes. With the second as the unit the full-text index of 10M growth-set events over 7 days took 19.6 instead
+ * of 47.4 bytes per event (bench/fts-docids.ts), and the key is an 8-byte instead of a 9-byte varint in the table and
+ * each index. The millisecond within the second is then kept in the row (`events.msx`, 0..999).
  */
 export const KEY_BITS = 20;
 
@@ -20,37 +28,139 @@ if (KEY_MIN_MS <= -(2 ** (63 - KEY_BITS)) || KEY_MAX_MS + 1 >= 2 ** (63 - KEY_BI
   throw new Error("ACCEPTED_TIMES do not fit the embedded store's row key.");
 }
 
-/** Events one millisecond can hold. */
-export const KEYS_PER_MS = 2 ** KEY_BITS;
+/** Events one key unit can hold. */
+export const KEYS_PER_UNIT = 2 ** KEY_BITS;
 
-/** SQL for the first key of the millisecond `ms` (a SQL expression, e.g. `?`). */
-export function sqlKeyOf(ms: string): string {
-  return `(${ms} << ${KEY_BITS})`;
+/**
+ * How one file keys its rows: by the millisecond or by the second (see above). Every statement over `events` is built
+ * from the layout of the connection's file (keyLayout), so both kinds of file are read and written by the same code.
+ */
+export class KeyLayout {
+  /** Whether rows keep their millisecond within the unit in `events.msx` (any unit longer than a millisecond). */
+  readonly msx: boolean;
+
+  /** `unitMs`: milliseconds per key unit, 1 or 1000. */
+  constructor(readonly unitMs: number) {
+    this.msx = unitMs > 1;
+  }
+
+  /** The unit holding the millisecond `ms` (floored: KEY_MIN_MS is -1). */
+  unitOf(ms: number): number {
+    return Math.floor(ms / this.unitMs);
+  }
+
+  /** The first millisecond of the unit holding `ms`. */
+  unitStart(ms: number): number {
+    return this.unitOf(ms) * this.unitMs;
+  }
+
+  /** The millisecond of `ms` within its unit, the row's `msx`. */
+  msWithin(ms: number): number {
+    return ms - this.unitStart(ms);
+  }
+
+  /** The key of the event at `ms` numbered `n` in its unit, exact in a bigint (a number would round it). */
+  keyOf(ms: number, n: number): bigint {
+    return (BigInt(this.unitOf(ms)) << BigInt(KEY_BITS)) | BigInt(n);
+  }
+
+  /** SQL for the key of the unit `unit` and number `n` (SQL expressions). */
+  sqlKey(unit: string, n: string): string {
+    return `((${unit}) << ${KEY_BITS}) | ${n}`;
+  }
+
+  /** SQL for "`column` holds a key of the units `first` to `last`" (inclusive; SQL expressions). */
+  sqlUnits(column: string, first: string, last: string): string {
+    return `${column} BETWEEN ((${first}) << ${KEY_BITS}) AND (((${last}) + 1) << ${KEY_BITS}) - 1`;
+  }
+
+  /**
+   * SQL for the unit of the millisecond `ms` (an expression read twice, so a column rather than a `?`). SQLite's
+   * integer division truncates toward zero, so a negative remainder steps one unit down (floor, as unitOf).
+   */
+  sqlUnitOf(ms: string): string {
+    return this.msx ? `((${ms}) / ${this.unitMs} - ((${ms}) % ${this.unitMs} < 0))` : `(${ms})`;
+  }
+
+  /** SQL for the first millisecond of the unit of a key (e.g. `max(rowid)`). */
+  sqlUnitStartMs(key: string): string {
+    return this.msx ? `((${key}) >> ${KEY_BITS}) * ${this.unitMs}` : `((${key}) >> ${KEY_BITS})`;
+  }
+
+  /** SQL for the millisecond of the events row `row` (a table name or alias). */
+  sqlMs(row: string): string {
+    return this.msx ? `(${this.sqlUnitStartMs(`${row}.rowid`)} + ${row}.msx)` : `(${row}.rowid >> ${KEY_BITS})`;
+  }
+
+  /**
+   * SQL for "the row `row`, keyed by `column` (its rowid, or the FTS5 rowid joined to it), lies in the window bound
+   * by windowParams()". A key range covers whole units, so the rows of a window's edge units are also checked on
+   * their millisecond; the OR tests the key first, so the other rows never read `msx` (an index walk that counts
+   * needs no lookup of their row for it).
+   */
+  window(column: string, row: string): string {
+    return this.range(column, row, '?', '?', '?', '?', '?', '?');
+  }
+
+  /** The values window() binds for the milliseconds `fromMs` to `toMs` (inclusive). */
+  windowParams(fromMs: number, toMs: number): number[] {
+    if (!this.msx) return [fromMs, toMs];
+    const { whole } = this.split(fromMs, toMs);
+    // An empty range of whole units (first > last) when the window lies within one or two units.
+    const [first, last] = whole ?? [1, 0];
+    return [this.unitOf(fromMs), this.unitOf(toMs), first, last, fromMs, toMs];
+  }
+
+  /** window() for a window given as SQL expressions (columns: each is read more than once). */
+  sqlWindow(column: string, row: string, fromMs: string, toMs: string): string {
+    const u = (ms: string) => this.sqlUnitOf(ms);
+    return this.range(column, row, u(fromMs), u(toMs), u(`${fromMs} + ${this.unitMs - 1}`), `${u(`${toMs} + 1`)} - 1`, fromMs, toMs);
+  }
+
+  /**
+   * The units wholly inside [fromMs, toMs] as [first, last] (null if none), and the parts of the window in the units
+   * it covers only in part: what a count that never reads the rows (FTS5's own) counts by key alone, and what it
+   * must check row by row. With millisecond keys every unit is whole.
+   */
+  split(fromMs: number, toMs: number): { whole: [number, number] | null; edges: [number, number][] } {
+    if (fromMs > toMs) return { whole: null, edges: [] };
+    const first = Math.ceil(fromMs / this.unitMs);
+    const last = Math.floor((toMs + 1) / this.unitMs) - 1;
+    if (first > last) return { whole: null, edges: [[fromMs, toMs]] };
+    const edges: [number, number][] = [];
+    if (fromMs < first * this.unitMs) edges.push([fromMs, first * this.unitMs - 1]);
+    if (toMs > (last + 1) * this.unitMs - 1) edges.push([(last + 1) * this.unitMs, toMs]);
+    return { whole: [first, last], edges };
+  }
+
+  private range(
+    column: string,
+    row: string,
+    first: string,
+    last: string,
+    wholeFirst: string,
+    wholeLast: string,
+    fromMs: string,
+    toMs: string,
+  ): string {
+    const keys = this.sqlUnits(column, first, last);
+    if (!this.msx) return keys;
+    return `${keys} AND (${this.sqlUnits(column, wholeFirst, wholeLast)} OR ${this.sqlMs(row)} BETWEEN ${fromMs} AND ${toMs})`;
+  }
 }
 
-/** SQL for the key of the millisecond `ms` and number `n` (SQL expressions). */
-export function sqlKey(ms: string, n: string): string {
-  return `(${ms} << ${KEY_BITS}) | ${n}`;
-}
+/** The layout of files made before schema 10. */
+export const MILLISECOND_KEYS = new KeyLayout(1);
+/** The layout of files made at schema 10 on. */
+export const SECOND_KEYS = new KeyLayout(1000);
 
-/** SQL for the last key of the millisecond `ms`. */
-export function sqlLastKeyOf(ms: string): string {
-  return `((${ms} + 1) << ${KEY_BITS}) - 1`;
-}
-
-/** SQL for "`column` holds a key of the milliseconds `fromMs` to `toMs`" (inclusive; SQL expressions). */
-export function sqlKeyRange(column: string, fromMs: string, toMs: string): string {
-  return `${column} BETWEEN ${sqlKeyOf(fromMs)} AND ${sqlLastKeyOf(toMs)}`;
-}
-
-/** SQL for the millisecond of a key column. */
-export function sqlMsOf(column: string): string {
-  return `(${column} >> ${KEY_BITS})`;
-}
-
-/** The key of a row from its millisecond and `n`, exact in a bigint (a number would round it). */
-export function keyOf(ms: number, n: number): bigint {
-  return (BigInt(ms) << BigInt(KEY_BITS)) | BigInt(n);
+/**
+ * The layout of the connection's file: by the second when its `events` table has `msx`, which only files made at
+ * schema 10 on declare (an upgraded file keeps its millisecond keys and gets no column). Read once per connection.
+ */
+export function keyLayout(db: Database.Database): KeyLayout {
+  const columns = db.prepare(`SELECT name FROM pragma_table_info('events')`).pluck().all() as string[];
+  return columns.includes('msx') ? SECOND_KEYS : MILLISECOND_KEYS;
 }
 
 export const DAY_MS = 86_400_000;

@@ -4,36 +4,39 @@ import { toHit } from '../ecs-document.js';
 import type { SortKey } from '../log-store.js';
 import { CanonicalTimeWriter } from '../../ingest/parse/canonical-time.js';
 import { idColumnsSql, IdReader } from './event-ids.js';
-import { sqlMsOf } from './event-key.js';
+import type { KeyLayout } from './event-key.js';
 import { messageElidedSql, messageTextSql } from './message-blocks.js';
 import { namesKeySql, NameReader } from './stored-names.js';
 import { restoreDocument, storedMessage, type DocumentColumns } from './stored-document.js';
 
 /**
- * The columns every event read selects, in this order (alias `e`), read as arrays by EventRowReader. The id comes as
+ * The columns every event read of a file keyed by `keys` selects, in this order (alias `e`), read as arrays by
+ * EventRowReader: first the row's millisecond. The id comes as
  * two values (idColumnsSql: the text, or a shipper's id as its prefix's code and offset). The five names
  * come as one key looked up in JavaScript (namesKeySql), and a message kept without its time comes as the rest with
  * a flag: the reader puts the time back from the key (storedMessage), which it renders for the hit's time anyway.
  */
-export const EVENT_COLUMNS = [
-  sqlMsOf('e.rowid'),
-  idColumnsSql('e.id'),
-  namesKeySql(),
-  'e.off',
-  messageTextSql('e.message'),
-  messageElidedSql('e.message'),
-  'e.doc',
-  'e.ingested',
-].join(', ');
+export function eventColumns(keys: KeyLayout): string {
+  return [
+    keys.sqlMs('e'),
+    idColumnsSql('e.id'),
+    namesKeySql(),
+    'e.off',
+    messageTextSql('e.message'),
+    messageElidedSql('e.message'),
+    'e.doc',
+    'e.ingested',
+  ].join(', ');
+}
 
-/** Values EVENT_COLUMNS selects: a statement may select more after them (KeyedRow's `n`). */
+/** Values eventColumns() selects: a statement may select more after them (KeyedRow's `n`). */
 export const EVENT_COLUMN_COUNT = 9;
 
 /** One event row as read, with the key's time as toISOString() writes it. */
 export type EventRow = DocumentColumns & { time: string };
 
 /**
- * Turns the arrays of a statement selecting EVENT_COLUMNS into rows. better-sqlite3 builds a row object property by
+ * Turns the arrays of a statement selecting eventColumns() into rows. better-sqlite3 builds a row object property by
  * property, which cost 1.6 µs per row of the 12 columns read then; an array and one object literal cost a fraction of it.
  */
 export class EventRowReader {
@@ -48,7 +51,7 @@ export class EventRowReader {
     this.ids = new IdReader(db);
   }
 
-  /** The rows `statement` (selecting EVENT_COLUMNS first) gives for `params`. */
+  /** The rows `statement` (selecting eventColumns() first) gives for `params`. */
   all(statement: Database.Statement, params: unknown[]): EventRow[] {
     const values = statement.raw(true).all(...params) as unknown[][];
     const rows = new Array<EventRow>(values.length);
@@ -56,7 +59,7 @@ export class EventRowReader {
     return rows;
   }
 
-  /** One row from the values of EVENT_COLUMNS. */
+  /** One row from the values of eventColumns(). */
   row(v: unknown[]): EventRow {
     const ms = v[0] as number;
     const time = this.times.text(ms);
@@ -117,14 +120,16 @@ export function compareKeys(a: SortKey, b: SortKey): number {
 }
 
 /**
- * Puts rows read in key order into the search order: only the events of one millisecond can be out of it, so only
- * such runs are sorted. Sorting the whole page compared ~700 pairs of keys built for each comparison (2 µs per row).
+ * Puts rows read in key order into the search order: only the events of one key unit (a millisecond, or a second:
+ * event-key.ts) can be out of it, so only such runs are sorted. Sorting the whole page compared ~700 pairs of keys
+ * built for each comparison (2 µs per row).
  */
-export function sortRows(rows: EventRow[], order: 'asc' | 'desc'): EventRow[] {
+export function sortRows(rows: EventRow[], order: 'asc' | 'desc', keys: KeyLayout): EventRow[] {
   const sign = order === 'asc' ? 1 : -1;
   for (let start = 0; start < rows.length;) {
+    const unit = keys.unitOf(rows[start]!.ms);
     let end = start + 1;
-    while (end < rows.length && rows[end]!.ms === rows[start]!.ms) end++;
+    while (end < rows.length && keys.unitOf(rows[end]!.ms) === unit) end++;
     if (end - start > 1) {
       const run = rows.slice(start, end).sort((a, b) => sign * compareKeys(rowKey(a), rowKey(b)));
       for (let i = 0; i < run.length; i++) rows[start + i] = run[i]!;

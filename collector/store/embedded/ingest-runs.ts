@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { sqlKeyOf, sqlLastKeyOf, sqlMsOf } from './event-key.js';
+import { MILLISECOND_KEYS, type KeyLayout } from './event-key.js';
 
 /**
  * Where the events of each write transaction went, so a live tail finds the events ingested since a time without an
@@ -43,10 +43,12 @@ const JOIN_SPAN_MS = 5000;
 
 /**
  * The FROM clause of a read of the events in a list of time ranges (bound as a JSON array of [lo_ms, hi_ms], sorted
- * and disjoint, so no event is read twice): each range is a walk of the row key.
+ * and disjoint, so no event is read twice): each range is a walk of the row key of a file keyed by `keys`. Exact to
+ * the millisecond: two ranges may end and start within one second.
  */
-export const RUN_EVENTS = `json_each(?) r CROSS JOIN events e
-  ON e.rowid BETWEEN ${sqlKeyOf('(r.value ->> 0)')} AND ${sqlLastKeyOf('(r.value ->> 1)')}`;
+export function runEvents(keys: KeyLayout): string {
+  return `json_each(?) r CROSS JOIN events e ON ${keys.sqlWindow('e.rowid', 'e', '(r.value ->> 0)', '(r.value ->> 1)')}`;
+}
 
 /** Adds a run; two runs of one key (the same latest ingest time and first event time) become one covering both. */
 const UPSERT_RUN = `INSERT INTO ingest_runs(ingested_to, lo_ms, hi_ms, ingested_from, events) VALUES (?, ?, ?, ?, ?)
@@ -184,8 +186,9 @@ export function runOfStoredEvents(db: Database.Database): void {
   if (from !== null) {
     db.prepare(UPSERT_RUN).run(
       one(`SELECT max(ingested) FROM events`),
-      one(`SELECT ${sqlMsOf('min(rowid)')} FROM events`),
-      one(`SELECT ${sqlMsOf('max(rowid)')} FROM events`),
+      // Files of schema 6 are keyed by the millisecond.
+      one(`SELECT ${MILLISECOND_KEYS.sqlUnitStartMs('min(rowid)')} FROM events`),
+      one(`SELECT ${MILLISECOND_KEYS.sqlUnitStartMs('max(rowid)')} FROM events`),
       from,
       // Not counted: that reads every event, and the count only sizes a tail's steps (runChunks).
       0,
@@ -200,7 +203,7 @@ export const RUNS_SINCE = `SELECT ingested_from, lo_ms, hi_ms, events FROM inges
 
 /** One step of a tail read: the time ranges to read, and the latest ingest time whose events they all hold. */
 export interface RunChunk {
-  /** JSON array of [lo_ms, hi_ms], sorted and disjoint (for RUN_EVENTS). */
+  /** JSON array of [lo_ms, hi_ms], sorted and disjoint (for runEvents). */
   ranges: string;
   upToMs: number;
   last: boolean;
@@ -237,7 +240,7 @@ export function* runChunks(
   }
 }
 
-/** The time ranges holding every event ingested in [sinceMs, untilMs] (a JSON array for RUN_EVENTS). */
+/** The time ranges holding every event ingested in [sinceMs, untilMs] (a JSON array for runEvents). */
 export function runRanges(runsSince: Database.Statement, sinceMs: number, untilMs: number): string {
   return JSON.stringify(mergedRanges(runsIn(runsSince, sinceMs, untilMs)));
 }

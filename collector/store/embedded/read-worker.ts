@@ -13,7 +13,7 @@ import { EmbeddedAggregations } from './embedded-aggregations.js';
 import { EmbeddedDeadLetters } from './embedded-dead-letters.js';
 import { configureReader } from './embedded-schema.js';
 import { clampMs, EmbeddedSearch } from './embedded-search.js';
-import { keyOf } from './event-key.js';
+import { keyLayout, type KeyLayout } from './event-key.js';
 import {
   packPage,
   type ReadFailure,
@@ -26,6 +26,8 @@ import { QueryFunctions } from './sql-functions.js';
 const data = workerData as ReadWorkerData;
 
 interface Reader {
+  /** How the file keys its rows (event-key.ts): the export's cursor is a key. */
+  keys: KeyLayout;
   search: EmbeddedSearch;
   aggregations: EmbeddedAggregations;
   deadLetters: EmbeddedDeadLetters;
@@ -42,9 +44,11 @@ function open(): Reader {
     configureReader(db);
     const functions = new QueryFunctions(new Int32Array(data.cancel));
     functions.register(db);
+    const keys = keyLayout(db);
     reader = {
-      search: new EmbeddedSearch(db, functions, data),
-      aggregations: new EmbeddedAggregations(db, functions, data.searchTimeoutMs),
+      keys,
+      search: new EmbeddedSearch(db, functions, data, keys),
+      aggregations: new EmbeddedAggregations(db, functions, data.searchTimeoutMs, keys),
       deadLetters: new EmbeddedDeadLetters(db),
       alertRecords: new AlertRecordListing(db),
     };
@@ -92,7 +96,7 @@ function run(request: ReadRequest): unknown {
       const last = rows.at(-1);
       return {
         events: rows.map((row) => ({ id: row.id, doc: restoreDocument(row) })),
-        next: last && rows.length === limit ? keyOf(last.ms, last.n) : null,
+        next: last && rows.length === limit ? r.keys.keyOf(last.ms, last.n) : null,
       };
     }
   }

@@ -2,6 +2,7 @@ import type { estypes } from '@elastic/elasticsearch';
 import { isFieldName, resolveField } from '../../../collector/query/field-names.js';
 import { eventTemplate } from '../../../collector/store/elasticsearch/index-templates.js';
 import { valueSql } from '../../../collector/store/embedded/compile-sql.js';
+import { SECOND_KEYS } from '../../../collector/store/embedded/event-key.js';
 import { nameSql } from '../../../collector/store/embedded/stored-names.js';
 import {
   ACCEPTED_TIMES,
@@ -45,10 +46,11 @@ describe('the field catalogue', () => {
   it('says where the embedded store keeps each kind of field', () => {
     expect(
       ['@timestamp', 'host.name', 'event.dataset', 'event.created', 'url.path', 'labels.env', 'x.y'].map((name) =>
-        valueSql(name),
+        valueSql(name, SECOND_KEYS),
       ),
     ).toEqual([
-      '(e.rowid >> 20)',
+      // The key's second and the row's millisecond within it (event-key.ts).
+      '(((e.rowid) >> 20) * 1000 + e.msx)',
       // A code of the names table, or the text of an older row or of a host an upgraded file held as text.
       nameSql('host'),
       // Its column (a code of the names table, or an older row's text), or the document of rows written before the
@@ -60,7 +62,7 @@ describe('the field catalogue', () => {
       `json_extract(e.doc, '$."x.y"')`,
     ]);
     // A name that cannot be written as a JSON path (a quote, a NUL) has no value anywhere.
-    expect(valueSql('labels.a\u0000b')).toBe('NULL');
+    expect(valueSql('labels.a\u0000b', SECOND_KEYS)).toBe('NULL');
   });
 
   it('lets the parsers set only the parsed ECS fields, never core fields or Object.prototype names', () => {

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
 import { toHit } from '../../../../collector/store/ecs-document.js';
 import { migrate } from '../../../../collector/store/embedded/embedded-schema.js';
+import { keyLayout, MILLISECOND_KEYS } from '../../../../collector/store/embedded/event-key.js';
 import {
-  EVENT_COLUMNS,
+  eventColumns,
   EventRowReader,
   rowToHit,
   sortRows,
@@ -57,7 +58,7 @@ function fileWith(rows: (names: NameCodes) => Inserted[], blocks: Record<number,
 }
 
 function read(db: Database.Database): EventRow[] {
-  return new EventRowReader(db).all(db.prepare(`SELECT ${EVENT_COLUMNS} FROM events e ORDER BY e.rowid`), []);
+  return new EventRowReader(db).all(db.prepare(`SELECT ${eventColumns(keyLayout(db))} FROM events e ORDER BY e.rowid`), []);
 }
 
 describe('event rows as reads take them', () => {
@@ -272,8 +273,8 @@ describe('event rows as reads take them', () => {
       row(3, 'g', 'web-1', 1),
       row(4, 'h', null, null),
     ];
-    expect(sortRows(asc, 'asc').map((r) => r.id)).toEqual(['a', 'c', 'f', 'd', 'e', 'b', 'g', 'h']);
+    expect(sortRows(asc, 'asc', MILLISECOND_KEYS).map((r) => r.id)).toEqual(['a', 'c', 'f', 'd', 'e', 'b', 'g', 'h']);
     const desc = [row(4, 'h', null, null), row(3, 'g', 'web-1', 1), ...asc.slice(1, 6).reverse(), asc[0]!];
-    expect(sortRows(desc, 'desc').map((r) => r.id)).toEqual(['h', 'g', 'b', 'e', 'd', 'f', 'c', 'a']);
+    expect(sortRows(desc, 'desc', MILLISECOND_KEYS).map((r) => r.id)).toEqual(['h', 'g', 'b', 'e', 'd', 'f', 'c', 'a']);
   });
 });

@@ -4,6 +4,7 @@ import type { Level } from '../../../../protocol/event.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { EmbeddedSearch } from '../../../../collector/store/embedded/embedded-search.js';
+import { keyLayout } from '../../../../collector/store/embedded/event-key.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
 import { QueryFunctions } from '../../../../collector/store/embedded/sql-functions.js';
 import { embeddedStoreWith, searchPages, storedEvent } from '../../../support/embedded-test-store.js';
@@ -187,7 +188,7 @@ describe('selective reads: every page and total exact', () => {
       live++;
       return 1;
     });
-    const search = new EmbeddedSearch(db, functions, { searchTimeoutMs: 10_000, exactTotalUpTo: 1_000 });
+    const search = new EmbeddedSearch(db, functions, { searchTimeoutMs: 10_000, exactTotalUpTo: 1_000 }, keyLayout(db));
     const request = (query: string) => ({
       query: parseQuery(query),
       from: new Date(whole[0]),

@@ -4,6 +4,7 @@ import type { Level } from '../../../../protocol/event.js';
 import { parseQuery } from '../../../../collector/query/parse-query.js';
 import type { StoredEvent } from '../../../../collector/store/ecs-document.js';
 import { EmbeddedSearch } from '../../../../collector/store/embedded/embedded-search.js';
+import { keyLayout } from '../../../../collector/store/embedded/event-key.js';
 import type { EmbeddedStore } from '../../../../collector/store/embedded/embedded-store.js';
 import { embeddedStoreWith, searchPages, storedEvent } from '../../../support/embedded-test-store.js';
 import { QueryFunctions } from '../../../../collector/store/embedded/sql-functions.js';
@@ -131,7 +132,7 @@ describe('searches on service, level and source, walked by the rollup', () => {
     const cancel = new Int32Array(1);
     const functions = new QueryFunctions(cancel);
     functions.register(db);
-    const search = new EmbeddedSearch(db, functions, { searchTimeoutMs: 10_000, exactTotalUpTo: 1_000 });
+    const search = new EmbeddedSearch(db, functions, { searchTimeoutMs: 10_000, exactTotalUpTo: 1_000 }, keyLayout(db));
     const request = {
       query: parseQuery('log.level:fatal'),
       from: new Date(START),
