@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { toHit } from '../../../../collector/store/ecs-document.js';
 import { migrate } from '../../../../collector/store/embedded/embedded-schema.js';
-import { keyLayout, MILLISECOND_KEYS } from '../../../../collector/store/embedded/event-key.js';
+import { keyLayout, MILLISECOND_KEYS, SECOND_KEYS } from '../../../../collector/store/embedded/event-key.js';
 import {
   eventColumns,
   EventRowReader,
@@ -45,13 +45,15 @@ function fileWith(rows: (names: NameCodes) => Inserted[], blocks: Record<number,
     db.prepare(`INSERT INTO message_blocks(block, last, data) VALUES (?, ?, ?)`).run(block, AT, encodeBlock(texts));
   }
   const names = new NameCodes(db);
+  // A new file keys its rows by the second, with the millisecond within it in `msx` (event-key.ts).
   const insert = db.prepare(
-    `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc, dataset)
-     VALUES ((? << 20) | ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO events(rowid, id, host, service, level, source, off, ingested, message, doc, dataset, msx)
+     VALUES (${SECOND_KEYS.sqlKey('?', '?')}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   db.transaction(() => {
     for (const r of rows(names)) {
-      insert.run(r.ms, r.n, r.id, r.host, r.service, r.level, r.source, r.off, r.ms + 5, r.message, r.doc, r.dataset);
+      const [unit, msx] = [SECOND_KEYS.unitOf(r.ms), SECOND_KEYS.msWithin(r.ms)];
+      insert.run(unit, r.n, r.id, r.host, r.service, r.level, r.source, r.off, r.ms + 5, r.message, r.doc, r.dataset, msx);
     }
   })();
   return db;
