@@ -16,10 +16,10 @@ import { eventId } from '../../../../shipper/event-id.js';
 import { addToRollup } from '../../../support/embedded-rollup.js';
 
 /**
- * Backups written by logship with schema versions 1, 2 and 4–8 (scripts/fixtures/embedded-store-fixture.mjs):
+ * Backups written by logship with schema versions 1, 2 and 4–9 (scripts/fixtures/embedded-store-fixture.mjs):
  * the nginx access log, the plain app log and the ECS JSON log of test/fixtures, stored through the ingest path.
  */
-const OLDER_VERSIONS = [1, 2, 4, 5, 6, 7, 8] as const;
+const OLDER_VERSIONS = [1, 2, 4, 5, 6, 7, 8, 9] as const;
 /** The versions whose rollup had no source (embedded-schema.ts, 3 → 4). */
 const WITHOUT_SOURCES = [1, 2] as const;
 type OlderVersion = (typeof OLDER_VERSIONS)[number];
@@ -260,8 +260,8 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     expect(tailed).toHaveLength(180);
     expect(tailed).toEqual(ingestOrder(join(storeDir, 'events.db')));
     expect(tailed.slice(0, 73)).toEqual(olderOrder);
-    // Ids of a shipper's shape stay text in an upgraded file, whose older rows would hold them as text
-    // (event-ids.ts): a line sent again is still found as a duplicate.
+    // Ids of a shipper's shape stay text in a file upgraded from before version 9, whose older rows would hold them as
+    // text, and are numbers in a version-9 file (event-ids.ts): a line sent again is found as a duplicate either way.
     const shipped = lines(FILES[1].path)
       .slice(0, 5)
       .map((message, i) => JSON.stringify({ id: eventId('db-9', 'upgraded', i * 100), host: 'db-9', message }));
@@ -275,8 +275,14 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     expect(file.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe(
       String(SCHEMA_VERSION),
     );
-    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(id) = 'text'`).pluck().get()).toBe(185);
-    expect(file.prepare(`SELECT count(*) FROM id_prefixes`).pluck().get()).toBe(0);
+    expect(file.prepare(`SELECT count(*) FROM events WHERE typeof(id) = 'text'`).pluck().get()).toBe(
+      version < 9 ? 185 : 180,
+    );
+    expect(file.prepare(`SELECT count(*) FROM id_prefixes`).pluck().get()).toBe(version < 9 ? 0 : 1);
+    // The file keeps its millisecond keys, the older rows' and the new ones' (event-key.ts): it has no `msx`, and
+    // each key's upper bits are its event's millisecond, as the reads above gave back (2026).
+    expect(file.prepare(`SELECT name FROM pragma_table_info('events') WHERE name = 'msx'`).all()).toEqual([]);
+    expect(file.prepare(`SELECT min(rowid >> 20) > 1.7e12 AND max(rowid >> 20) < 1.9e12 FROM events`).pluck().get()).toBe(1);
     // The indexes on service and level, which version 1 made, are dropped; the others stay.
     expect(
       file
@@ -315,6 +321,35 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
         : [{ type: 'blob', bytes: 1, n: 185 }],
     );
     file.close();
+  });
+});
+
+describe('a store file made at the current version', () => {
+  it('keys its rows by the second, with the millisecond within it in msx, and reads the same lines alike', async () => {
+    const storeDir = join(dir, 'store');
+    const store = await open(storeDir);
+    const ingest = new IngestService(store, { maxMessageBytes: 1024 * 1024 });
+    for (const file of FILES) {
+      const body = lines(file.path).map((message, offset) =>
+        JSON.stringify({ id: `new-${file.host}-${offset}`, host: file.host, format: file.format, message }),
+      );
+      expect(await ingest.ingest(Buffer.from(body.join('\n') + '\n'), 'test')).toMatchObject({ accepted: body.length });
+    }
+    expect(await total(store, '')).toBe(73);
+    expect(await datasets(store)).toEqual({ nginx: 34, plain: 33, json: 6 });
+    expect(await total(store, 'log.level:error')).toBe(8);
+    const file = new Database(join(storeDir, 'events.db'), { readonly: true });
+    const rows = file.prepare(`SELECT id, rowid >> 20 AS second, msx FROM events`).all() as {
+      id: string;
+      second: number;
+      msx: number;
+    }[];
+    file.close();
+    expect(rows).toHaveLength(73);
+    for (const row of rows) {
+      const time = Date.parse((await store.event(row.id))!.doc['@timestamp']);
+      expect([row.second, row.msx]).toEqual([Math.floor(time / 1000), time % 1000]);
+    }
   });
 });
 
