@@ -670,7 +670,11 @@ const TIE_COLUMNS = [nameSql('host'), nameSql('source'), 'e.off', ID_TEXT] as co
  * SQL for "the sort key's `columns` come strictly after `values` in the `order`", with NULL before every value as in
  * compareKeys: (a > x) OR (a = x AND ((b > y) OR (b = y AND …))).
  */
-function afterKey(columns: readonly string[], values: SortKey, order: 'asc' | 'desc'): { sql: string; params: unknown[] } {
+function afterKey(
+  columns: readonly string[],
+  values: SortKey,
+  order: 'asc' | 'desc',
+): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const build = (i: number): string => {
     const column = columns[i]!;

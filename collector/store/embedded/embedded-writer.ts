@@ -114,7 +114,9 @@ export class EmbeddedWriter {
       `INSERT INTO events_fts(rowid, message) SELECT CAST(key AS INTEGER), value FROM json_each(?)`,
     );
     this.maxKey = db
-      .prepare(`SELECT max(rowid) - ${keys.sqlKey('?', '0')} AS n FROM events WHERE ${keys.sqlUnits('rowid', '?', '?')}`)
+      .prepare(
+        `SELECT max(rowid) - ${keys.sqlKey('?', '0')} AS n FROM events WHERE ${keys.sqlUnits('rowid', '?', '?')}`,
+      )
       .pluck();
     this.touchHost = db.prepare(
       `INSERT INTO host_activity(host, last_ingested) VALUES (?, ?)
@@ -131,10 +133,7 @@ export class EmbeddedWriter {
     this.deleteBlocks = db.prepare(
       `DELETE FROM message_blocks WHERE block IN (SELECT block FROM message_blocks WHERE last < ? LIMIT ${EXPIRE_CHUNK})`,
     );
-    const top = db
-      .prepare(`SELECT max(rowid) >> ${KEY_BITS} FROM events`)
-      .pluck()
-      .get() as number | null;
+    const top = db.prepare(`SELECT max(rowid) >> ${KEY_BITS} FROM events`).pluck().get() as number | null;
     this.knownUpToUnit = top ?? -Infinity;
     this.insertDeadLetter = db.prepare(
       `INSERT INTO dead_letters(received_ms, received_at, code, reason, token, original, original_base64,

@@ -114,7 +114,16 @@ export class KeyLayout {
   /** window() for a window given as SQL expressions (columns: each is read more than once). */
   sqlWindow(column: string, row: string, fromMs: string, toMs: string): string {
     const u = (ms: string) => this.sqlUnitOf(ms);
-    return this.range(column, row, u(fromMs), u(toMs), u(`${fromMs} + ${this.unitMs - 1}`), `${u(`${toMs} + 1`)} - 1`, fromMs, toMs);
+    return this.range(
+      column,
+      row,
+      u(fromMs),
+      u(toMs),
+      u(`${fromMs} + ${this.unitMs - 1}`),
+      `${u(`${toMs} + 1`)} - 1`,
+      fromMs,
+      toMs,
+    );
   }
 
   /**

@@ -53,14 +53,31 @@ function fileWith(rows: (names: NameCodes) => Inserted[], blocks: Record<number,
   db.transaction(() => {
     for (const r of rows(names)) {
       const [unit, msx] = [SECOND_KEYS.unitOf(r.ms), SECOND_KEYS.msWithin(r.ms)];
-      insert.run(unit, r.n, r.id, r.host, r.service, r.level, r.source, r.off, r.ms + 5, r.message, r.doc, r.dataset, msx);
+      insert.run(
+        unit,
+        r.n,
+        r.id,
+        r.host,
+        r.service,
+        r.level,
+        r.source,
+        r.off,
+        r.ms + 5,
+        r.message,
+        r.doc,
+        r.dataset,
+        msx,
+      );
     }
   })();
   return db;
 }
 
 function read(db: Database.Database): EventRow[] {
-  return new EventRowReader(db).all(db.prepare(`SELECT ${eventColumns(keyLayout(db))} FROM events e ORDER BY e.rowid`), []);
+  return new EventRowReader(db).all(
+    db.prepare(`SELECT ${eventColumns(keyLayout(db))} FROM events e ORDER BY e.rowid`),
+    [],
+  );
 }
 
 describe('event rows as reads take them', () => {

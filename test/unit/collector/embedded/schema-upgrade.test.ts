@@ -282,7 +282,9 @@ describe.each(OLDER_VERSIONS)('a store file of schema version %i', (version) => 
     // The file keeps its millisecond keys, the older rows' and the new ones' (event-key.ts): it has no `msx`, and
     // each key's upper bits are its event's millisecond, as the reads above gave back (2026).
     expect(file.prepare(`SELECT name FROM pragma_table_info('events') WHERE name = 'msx'`).all()).toEqual([]);
-    expect(file.prepare(`SELECT min(rowid >> 20) > 1.7e12 AND max(rowid >> 20) < 1.9e12 FROM events`).pluck().get()).toBe(1);
+    expect(
+      file.prepare(`SELECT min(rowid >> 20) > 1.7e12 AND max(rowid >> 20) < 1.9e12 FROM events`).pluck().get(),
+    ).toBe(1);
     // The indexes on service and level, which version 1 made, are dropped; the others stay.
     expect(
       file
