@@ -357,7 +357,16 @@ export class EmbeddedSearch {
     const counts = (minute: string, host: string) =>
       `(SELECT sum(c.n) FROM event_counts c WHERE c.unit = ${ROLLUP_UNITS.at(-1)!} AND c.slot = ${minute}
         AND c.host = ${host} AND (${guide.where}))`;
-    const hostMinute = `e.host = mv AND ${this.keys.sqlWindow('e.rowid', 'e', 'mlo', 'mhi')}`;
+    // The minute's window values (KeyLayout.window) computed once per minute, in `m`.
+    const minuteWindow = this.keys.sqlWindowValues(
+      `max(lo, minute * ${MINUTE_MS})`,
+      `min(hi, minute * ${MINUTE_MS} + ${MINUTE_MS - 1})`,
+    );
+    const hostMinute = `e.host = mv AND ${this.keys.window(
+      'e.rowid',
+      'e',
+      minuteWindow.map((_, i) => `mw${i}`),
+    )}`;
     const where = withoutLive(sql.where);
     // A pair names its host twice: as the rollup keeps it (text) and as its rows hold it (NameReader.hostKey(), a
     // code for most), which the host index is joined on.
@@ -370,8 +379,7 @@ export class EmbeddedSearch {
          SELECT ph, hv, minute + ${step}, last, left - coalesce(n, 0), ${counts(`minute + ${step}`, 'ph')}, lo, hi
          FROM probe WHERE minute ${step === 1 ? '<' : '>'} last AND left - coalesce(n, 0) > 0),
        m AS MATERIALIZED (
-         SELECT hv AS mv, max(lo, minute * ${MINUTE_MS}) AS mlo, min(hi, minute * ${MINUTE_MS} + ${MINUTE_MS - 1}) AS mhi,
-                n AS mn FROM probe WHERE n > 0)
+         SELECT hv AS mv, ${minuteWindow.map((v, i) => `${v} AS mw${i}`).join(', ')}, n AS mn FROM probe WHERE n > 0)
        SELECT ${this.columns}, e.rowid FROM m CROSS JOIN events e ON e.rowid = (
          SELECT e.rowid FROM events e WHERE ${hostMinute} AND (${where}) ORDER BY e.rowid ${dir} LIMIT 1)
        WHERE mn = 1

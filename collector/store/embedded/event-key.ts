@@ -39,9 +39,13 @@ export class KeyLayout {
   /** Whether rows keep their millisecond within the unit in `events.msx` (any unit longer than a millisecond). */
   readonly msx: boolean;
 
+  /** A bound `?` for each of windowParams(). */
+  private readonly placeholders: readonly string[];
+
   /** `unitMs`: milliseconds per key unit, 1 or 1000. */
   constructor(readonly unitMs: number) {
     this.msx = unitMs > 1;
+    this.placeholders = this.windowParams(0, 0).map(() => '?');
   }
 
   /** The unit holding the millisecond `ms` (floored: KEY_MIN_MS is -1). */
@@ -93,16 +97,22 @@ export class KeyLayout {
   }
 
   /**
-   * SQL for "the row `row`, keyed by `column` (its rowid, or the FTS5 rowid joined to it), lies in the window bound
-   * by windowParams()". A key range covers whole units, so the rows of a window's edge units are also checked on
-   * their millisecond; the OR tests the key first, so the other rows never read `msx` (an index walk that counts
-   * needs no lookup of their row for it).
+   * SQL for "the row `row`, keyed by `column` (its rowid, or the FTS5 rowid joined to it), lies in a window": `values`
+   * are SQL for the window's windowParams() (bound `?` by default; sqlWindowValues() for columns). A key range covers
+   * whole units, so the rows of a window's edge units are also checked on their millisecond; the OR tests the key
+   * first, so the other rows never read `msx` (an index walk that counts needs no lookup of their row for it).
    */
-  window(column: string, row: string): string {
-    return this.range(column, row, '?', '?', '?', '?', '?', '?');
+  window(column: string, row: string, values: readonly string[] = this.placeholders): string {
+    const [first, last, wholeFirst, wholeLast, fromMs, toMs] = values as string[];
+    const keys = this.sqlUnits(column, first!, last!);
+    if (!this.msx) return keys;
+    return `${keys} AND (${this.sqlUnits(column, wholeFirst!, wholeLast!)} OR ${this.sqlMs(row)} BETWEEN ${fromMs} AND ${toMs})`;
   }
 
-  /** The values window() binds for the milliseconds `fromMs` to `toMs` (inclusive). */
+  /**
+   * The values window() takes for the milliseconds `fromMs` to `toMs` (inclusive): the units of the ends, the units
+   * wholly inside (with second keys), and the ends themselves.
+   */
   windowParams(fromMs: number, toMs: number): number[] {
     if (!this.msx) return [fromMs, toMs];
     const { whole } = this.split(fromMs, toMs);
@@ -111,19 +121,15 @@ export class KeyLayout {
     return [this.unitOf(fromMs), this.unitOf(toMs), first, last, fromMs, toMs];
   }
 
-  /** window() for a window given as SQL expressions (columns: each is read more than once). */
-  sqlWindow(column: string, row: string, fromMs: string, toMs: string): string {
+  /**
+   * windowParams() as SQL, for a window given as SQL expressions (columns: each is read more than once). A statement
+   * that checks many rows against them computes these once per window (a materialized table or subquery): with
+   * second keys they cost ~20 operations of SQLite's, per row where they are written in the window's SQL.
+   */
+  sqlWindowValues(fromMs: string, toMs: string): string[] {
+    if (!this.msx) return [fromMs, toMs];
     const u = (ms: string) => this.sqlUnitOf(ms);
-    return this.range(
-      column,
-      row,
-      u(fromMs),
-      u(toMs),
-      u(`${fromMs} + ${this.unitMs - 1}`),
-      `${u(`${toMs} + 1`)} - 1`,
-      fromMs,
-      toMs,
-    );
+    return [u(fromMs), u(toMs), u(`${fromMs} + ${this.unitMs - 1}`), `${u(`${toMs} + 1`)} - 1`, fromMs, toMs];
   }
 
   /**
@@ -140,21 +146,6 @@ export class KeyLayout {
     if (fromMs < first * this.unitMs) edges.push([fromMs, first * this.unitMs - 1]);
     if (toMs > (last + 1) * this.unitMs - 1) edges.push([(last + 1) * this.unitMs, toMs]);
     return { whole: [first, last], edges };
-  }
-
-  private range(
-    column: string,
-    row: string,
-    first: string,
-    last: string,
-    wholeFirst: string,
-    wholeLast: string,
-    fromMs: string,
-    toMs: string,
-  ): string {
-    const keys = this.sqlUnits(column, first, last);
-    if (!this.msx) return keys;
-    return `${keys} AND (${this.sqlUnits(column, wholeFirst, wholeLast)} OR ${this.sqlMs(row)} BETWEEN ${fromMs} AND ${toMs})`;
   }
 }
 
