@@ -38,12 +38,12 @@ function source(keys: KeyLayout, sql: CompiledSql, fromMs: number, toMs: number)
   if (sql.fts) {
     return {
       from: `events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-             WHERE events_fts MATCH ? AND ${keys.window('f.rowid', 'e')} AND (${sql.where})`,
+             WHERE events_fts MATCH ? AND ${keys.window('f.rowid', keys.sqlMs('e'))} AND (${sql.where})`,
       params: [sql.fts, ...window, ...sql.params],
     };
   }
   return {
-    from: `events e WHERE ${keys.window('e.rowid', 'e')} AND (${sql.where})`,
+    from: `events e WHERE ${keys.window('e.rowid', keys.sqlMs('e'))} AND (${sql.where})`,
     params: [...window, ...sql.params],
   };
 }
@@ -206,7 +206,7 @@ export class EmbeddedAggregations {
   hosts(now: Date): HostActivity[] {
     const nowMs = now.getTime();
     const recent = this.db.prepare(
-      `SELECT count(*) FROM events e WHERE ${codeEqualsSql('host')} AND ${this.keys.window('e.rowid', 'e')}`,
+      `SELECT count(*) FROM events e WHERE ${codeEqualsSql('host')} AND ${this.keys.window('e.rowid', this.keys.sqlMs('e'))}`,
     );
     const byHost = new Map<string, HostActivity>();
     for (const row of this.db.prepare(`SELECT host, last_ingested FROM host_activity`).all() as {

@@ -325,7 +325,7 @@ export class EmbeddedSearch {
       if (wordsOnly) this.functions.check();
       return this.rows(
         `SELECT ${this.columns} FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-         WHERE events_fts MATCH ? AND ${this.keys.window('f.rowid', 'e')}
+         WHERE events_fts MATCH ? AND ${this.keys.window('f.rowid', this.keys.sqlMs('e'))}
          AND (${wordsOnly ? '1' : sql.where}) ORDER BY f.rowid ${dir} LIMIT ?`,
         sql.fts,
         ...this.keys.windowParams(fromMs, toMs),
@@ -334,7 +334,7 @@ export class EmbeddedSearch {
       );
     }
     const range = (where: string) =>
-      `SELECT ${this.columns} FROM events e WHERE ${this.keys.window('e.rowid', 'e')}
+      `SELECT ${this.columns} FROM events e WHERE ${this.keys.window('e.rowid', this.keys.sqlMs('e'))}
        AND (${where}) ORDER BY e.rowid ${dir} LIMIT ?`;
     const window = (from: number, to: number) => this.keys.windowParams(from, to);
     if (!scan.guide) return this.rows(range(sql.where), ...window(fromMs, toMs), ...sql.params, limit);
@@ -362,11 +362,12 @@ export class EmbeddedSearch {
       `max(lo, minute * ${MINUTE_MS})`,
       `min(hi, minute * ${MINUTE_MS} + ${MINUTE_MS - 1})`,
     );
-    const hostMinute = `e.host = mv AND ${this.keys.window(
+    const minuteKeys = this.keys.window(
       'e.rowid',
-      'e',
+      this.keys.sqlMs('e'),
       minuteWindow.map((_, i) => `mw${i}`),
-    )}`;
+    );
+    const hostMinute = `e.host = mv AND ${minuteKeys}`;
     const where = withoutLive(sql.where);
     // A pair names its host twice: as the rollup keeps it (text) and as its rows hold it (NameReader.hostKey(), a
     // code for most), which the host index is joined on.
@@ -534,8 +535,8 @@ export class EmbeddedSearch {
     const cursor = after ? afterKey(this.order, after, scan.order) : { sql: '1', params: [] };
     const { sql } = scan;
     const from = sql.fts
-      ? `events_fts f CROSS JOIN events e ON e.rowid = f.rowid WHERE events_fts MATCH ? AND ${keys.window('f.rowid', 'e')}`
-      : `events e WHERE ${keys.window('e.rowid', 'e')}`;
+      ? `events_fts f CROSS JOIN events e ON e.rowid = f.rowid WHERE events_fts MATCH ? AND ${keys.window('f.rowid', keys.sqlMs('e'))}`
+      : `events e WHERE ${keys.window('e.rowid', keys.sqlMs('e'))}`;
     return this.rows(
       `SELECT ${this.columns} FROM events e WHERE e.rowid IN (
          SELECT e.rowid FROM ${from} AND (${sql.where}) AND (${cursor.sql}) ORDER BY ${order} LIMIT ?)
@@ -582,45 +583,34 @@ export class EmbeddedSearch {
   count(scan: Omit<Scan, 'order'>, cap: number, narrowed: CompiledSql | null = null): number {
     const { sql } = scan;
     const { keys } = this;
-    // Through the events: every row is checked on the query, and on its millisecond in the window's edge units.
-    const joined = (fromMs: number, toMs: number, limit: number) =>
-      this.statement(
+    const window = keys.windowParams(scan.fromMs, scan.toMs);
+    if (sql.fts && sql.where === LIVE) {
+      // No other filter: FTS5 counts from its own index with the rowid range, without touching the events but for
+      // the rows of the window's edge seconds, whose millisecond is looked up (none with millisecond keys).
+      const ms = `(SELECT ${keys.sqlMs('e')} FROM events e WHERE e.rowid = f.rowid)`;
+      return this.statement(
+        `SELECT count(*) FROM (SELECT 1 FROM events_fts f WHERE events_fts MATCH ?
+         AND ${keys.window('f.rowid', ms)} LIMIT ?)`,
+      )
+        .pluck()
+        .get(sql.fts, ...window, cap + 1) as number;
+    }
+    if (sql.fts) {
+      return this.statement(
         `SELECT count(*) FROM (SELECT 1 FROM events_fts f CROSS JOIN events e ON e.rowid = f.rowid
-         WHERE events_fts MATCH ? AND ${keys.window('f.rowid', 'e')}
+         WHERE events_fts MATCH ? AND ${keys.window('f.rowid', keys.sqlMs('e'))}
          AND (${sql.where}) LIMIT ?)`,
       )
         .pluck()
-        .get(sql.fts, ...keys.windowParams(fromMs, toMs), ...sql.params, limit) as number;
-    if (sql.fts && sql.where === LIVE) {
-      // No other filter: FTS5 counts the whole key units of the window from its own index with their rowid range,
-      // without touching the events; the window's edge units, where it holds part of a second, are counted on
-      // their rows' milliseconds below (none with millisecond keys).
-      const { whole, edges } = keys.split(scan.fromMs, scan.toMs);
-      let total = 0;
-      if (whole) {
-        total += this.statement(
-          `SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ?
-           AND ${keys.sqlUnits('rowid', '?', '?')} LIMIT ?)`,
-        )
-          .pluck()
-          .get(sql.fts, ...whole, cap + 1) as number;
-      }
-      for (const [fromMs, toMs] of edges) if (total <= cap) total += joined(fromMs, toMs, cap + 1 - total);
-      return total;
+        .get(sql.fts, ...window, ...sql.params, cap + 1) as number;
     }
-    if (sql.fts) return joined(scan.fromMs, scan.toMs, cap + 1);
     return this.statement(
       `SELECT count(*) FROM (SELECT 1 FROM events e
-       WHERE (${narrowed ? withoutLive(narrowed.where) : '1'}) AND ${keys.window('e.rowid', 'e')}
+       WHERE (${narrowed ? withoutLive(narrowed.where) : '1'}) AND ${keys.window('e.rowid', keys.sqlMs('e'))}
        AND (${sql.where}) LIMIT ?)`,
     )
       .pluck()
-      .get(
-        ...(narrowed ? narrowed.params : []),
-        ...keys.windowParams(scan.fromMs, scan.toMs),
-        ...sql.params,
-        cap + 1,
-      ) as number;
+      .get(...(narrowed ? narrowed.params : []), ...window, ...sql.params, cap + 1) as number;
   }
 
   /**

@@ -50,12 +50,12 @@ export function runEvents(keys: KeyLayout): string {
   // Each range's window values (KeyLayout.window) computed once, in a subquery that LIMIT keeps from being flattened
   // into the join: `->>` parses the element again at each use, and the check of a second-keyed window's edges reads
   // them for every row (a live tail's count over the ~65,000 events of the benchmark's last second took 60 ms with
-  // `->>` in the check, 8.6 with the arithmetic there).
+  // `->>` in the check).
   const values = keys.sqlWindowValues('(value ->> 0)', '(value ->> 1)');
   const ranges = `(SELECT ${values.map((v, i) => `${v} AS v${i}`).join(', ')} FROM json_each(?) LIMIT -1) r`;
   const window = keys.window(
     'e.rowid',
-    'e',
+    keys.sqlMs('e'),
     values.map((_, i) => `r.v${i}`),
   );
   return `${ranges} CROSS JOIN events e ON ${window}`;
