@@ -3,7 +3,8 @@
  * growth set's messages (embedded-lines.ts, without their leading time, as the store indexes them) indexed by FTS5
  * with the store's options (`detail = none`, no size rows, its tokenizer), in the store's write transactions of
  * 2,000, once per layout of ids:
- * - `event key`: the store's row key, ms × 2^20 + n (event-key.ts), so that a walk in id order is in time order;
+ * - `event key`: the row key of files made before schema 10, ms × 2^20 + n (event-key.ts), so that a walk in id
+ *   order is in time order;
  * - `ms × 16 + n`: the same order with 4 bits for the events of one millisecond instead of 20;
  * - `write order`: 1, 2, 3… as the events are written (what the index would hold if it were numbered by message).
  * With `detail = none` a word's list of documents is a list of id differences, each a varint: the larger the

@@ -213,7 +213,13 @@ export class EmbeddedSearch {
     // The runs and their events from one snapshot: a transaction committed in between would be half read.
     const rows = this.functions.withDeadline(this.options.searchTimeoutMs, () =>
       this.snapshot(() => {
-        const steps = runChunks(this.statement(RUNS_SINCE), request.sinceMs, Number.MAX_SAFE_INTEGER, request.limit);
+        const steps = runChunks(
+          this.statement(RUNS_SINCE),
+          request.sinceMs,
+          Number.MAX_SAFE_INTEGER,
+          request.limit,
+          this.keys,
+        );
         for (const step of steps) {
           const found = this.rows(statement, step.ranges, request.sinceMs, step.upToMs, ...params);
           if (found.length === request.limit || step.last) return found;
@@ -236,7 +242,7 @@ export class EmbeddedSearch {
     ).pluck();
     return this.functions.withDeadline(this.options.searchTimeoutMs, () =>
       this.snapshot(() => {
-        const ranges = runRanges(this.statement(RUNS_SINCE), request.sinceMs, request.untilMs);
+        const ranges = runRanges(this.statement(RUNS_SINCE), request.sinceMs, request.untilMs, this.keys);
         return count.get(
           ranges,
           request.sinceMs,

@@ -126,9 +126,9 @@ export class KeyLayout {
 
   /**
    * windowParams() as SQL, for a window given as SQL expressions (columns: each is read more than once). A statement
-   * that checks many rows against a window computes these once for it (in a materialized table or a subquery): the
-   * check of each row then only compares (a live tail's count over the ~65,000 events of the benchmark's last
-   * second: 8.6 ms with the keys computed in the check, 60 with the ends taken out of JSON there).
+   * that checks many rows against a window computes these once for it (the guided walk's minutes, in a materialized
+   * table), so that the check of each row only compares: written into the check, the arithmetic of the key bounds
+   * would run again for every row.
    */
   sqlWindowValues(fromMs: string, toMs: string): string[] {
     const u = (ms: string) => this.sqlUnitOf(ms);
