@@ -131,7 +131,8 @@ export function sortRows(rows: EventRow[], order: 'asc' | 'desc', keys: KeyLayou
     let end = start + 1;
     while (end < rows.length && keys.unitOf(rows[end]!.ms) === unit) end++;
     if (end - start > 1) {
-      const run = rows.slice(start, end).sort((a, b) => sign * compareKeys(rowKey(a), rowKey(b)));
+      // Events of one second mostly differ in their millisecond: the keys are built only for those that do not.
+      const run = rows.slice(start, end).sort((a, b) => sign * (a.ms - b.ms || compareKeys(rowKey(a), rowKey(b))));
       for (let i = 0; i < run.length; i++) rows[start + i] = run[i]!;
     }
     start = end;
