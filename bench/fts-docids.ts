@@ -6,6 +6,9 @@
  * - `event key`: the row key of files made before schema 10, ms × 2^20 + n (event-key.ts), so that a walk in id
  *   order is in time order;
  * - `ms × 16 + n`: the same order with 4 bits for the events of one millisecond instead of 20;
+ * - `second × 2^20 + n`: the row key of files made at schema 10 on, the second instead of the millisecond, `n` the
+ *   event's number among that second's events in write order (time order between seconds only; the row keeps the
+ *   millisecond);
  * - `write order`: 1, 2, 3… as the events are written (what the index would hold if it were numbered by message).
  * With `detail = none` a word's list of documents is a list of id differences, each a varint: the larger the
  * steps between the events holding a word, the more bytes. Numbered in write order, a hit would need its event's key
@@ -21,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
-import { MILLISECOND_KEYS } from '../collector/store/embedded/event-key.js';
+import { MILLISECOND_KEYS, SECOND_KEYS } from '../collector/store/embedded/event-key.js';
 import { BLOCK_EVENTS } from '../collector/store/embedded/message-blocks.js';
 import { FTS_TOKENIZER } from '../collector/store/embedded/embedded-schema.js';
 import { eventMs, lineBody, type LineSet } from './embedded-lines.js';
@@ -33,33 +36,43 @@ const DAYS = Number(process.env.LOGSHIP_BENCH_DAYS ?? 7);
 const TRANSACTION = 2000;
 
 /** A layout: the id of event `i`, given its time and its number among the events of that millisecond. */
-const LAYOUTS: Record<string, (i: number, ms: number, n: number) => bigint> = {
+const LAYOUTS: Record<string, (i: number, ms: number, n: number, ns: number) => bigint> = {
   'event key': (_i, ms, n) => MILLISECOND_KEYS.keyOf(ms, n),
   'ms × 16 + n': (_i, ms, n) => {
     // Room for 16 events a millisecond: the growth set's are 60 ms apart (10M over 7 days), denser sets do not fit.
     if (n >= 16) throw new Error('over 16 events in one millisecond: this layout does not fit the set');
     return (BigInt(ms) << 4n) | BigInt(n);
   },
+  'second × 2^20 + n': (_i, ms, _n, ns) => SECOND_KEYS.keyOf(ms, ns),
   'write order': (i) => BigInt(i + 1),
 };
 
 /**
- * The set's events in write order with their time and their number among the events of that millisecond (the low
- * bits of the store's row key).
+ * The set's events in write order with their time, their number among the events of that millisecond (the low
+ * bits of the store's row key) and among those of that second.
  */
-function* numbered(set: LineSet): Generator<{ i: number; ms: number; n: number }> {
+function* numbered(set: LineSet): Generator<{ i: number; ms: number; n: number; ns: number }> {
   let lastMs = Number.NaN;
+  let lastSecond = Number.NaN;
   let n = 0;
+  let ns = 0;
   for (let i = 0; i < set.events; i++) {
     const ms = eventMs(set, i);
+    const second = Math.floor(ms / 1000);
     n = ms === lastMs ? n + 1 : 0;
+    ns = second === lastSecond ? ns + 1 : 0;
     lastMs = ms;
-    yield { i, ms, n };
+    lastSecond = second;
+    yield { i, ms, n, ns };
   }
 }
 
 /** Bytes per event of an FTS5 index over the set's messages, with ids from `layout`. */
-function indexBytes(dir: string, set: LineSet, layout: (i: number, ms: number, n: number) => bigint): number {
+function indexBytes(
+  dir: string,
+  set: LineSet,
+  layout: (i: number, ms: number, n: number, ns: number) => bigint,
+): number {
   const db = new Database(join(dir, `${Math.random().toString(36).slice(2)}.db`));
   try {
     db.pragma('page_size = 16384');
@@ -69,8 +82,8 @@ function indexBytes(dir: string, set: LineSet, layout: (i: number, ms: number, n
              detail = 'none', columnsize = 0)`);
     const insert = db.prepare('INSERT INTO fts(rowid, message) VALUES (?, ?)');
     db.exec('BEGIN');
-    for (const { i, ms, n } of numbered(set)) {
-      insert.run(layout(i, ms, n), lineBody(i));
+    for (const { i, ms, n, ns } of numbered(set)) {
+      insert.run(layout(i, ms, n, ns), lineBody(i));
       if ((i + 1) % TRANSACTION === 0) db.exec('COMMIT; BEGIN');
     }
     db.exec('COMMIT');

@@ -80,7 +80,13 @@ describe('EmbeddedStore', () => {
     expect(await store.write(events)).toMatchObject({ accepted: 2600, duplicates: 0 });
     const window = { from: new Date(BASE), to: new Date(BASE + 1400 * 7) };
     const search = (q: string, exactTotal?: boolean) =>
-      store.search({ query: parseQuery(q), ...window, limit: 10, order: 'desc', ...(exactTotal ? { exactTotal } : {}) });
+      store.search({
+        query: parseQuery(q),
+        ...window,
+        limit: 10,
+        order: 'desc',
+        ...(exactTotal ? { exactTotal } : {}),
+      });
     // 1,400 candidates hold the words, 700 are in order: exact, though more than 1,000 events were checked.
     expect((await search('"connection reset by peer" AND host:db-1')).total).toEqual({ value: 700, relation: 'eq' });
     expect((await search('"connection reset by peer"')).total).toEqual({ value: 1000, relation: 'gte' });
