@@ -349,9 +349,11 @@ export function valueSql(name: string, keys: KeyLayout, coded = false): string {
       const column =
         place.column === 'message'
           ? MESSAGE_WORDS_SQL
-          : isNamedColumn(place.column) && !coded
-            ? nameSql(place.column)
-            : `e.${place.column}`;
+          : place.column === 'ingested'
+            ? keys.sqlIngested('e')
+            : isNamedColumn(place.column) && !coded
+              ? nameSql(place.column)
+              : `e.${place.column}`;
       // Catalogue names only, as for `nested`: rows of version 1 files have no column value (embedded-schema.ts).
       return place.documentBefore ? `coalesce(${column}, json_extract(e.doc, '$.${name}'))` : column;
     }

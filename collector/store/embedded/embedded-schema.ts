@@ -42,8 +42,9 @@ import { HOST_TEXTS_DDL, HOST_TEXTS_SQL } from './stored-names.js';
  *    ids again as text, hence the bump.
  * 10: rows are keyed by the second, `(second << 20) + n`, with the millisecond within the second in the new column
  *    `events.msx`, in files made since (event-key.ts): the full-text index lists each word's events as rowid steps,
- *    4-6 bytes each with millisecond keys. An upgraded file keeps its millisecond keys and has no `msx`. An older
- *    collector would read the seconds as milliseconds, hence the bump.
+ *    4-6 bytes each with millisecond keys. Such files also keep `ingested` as the milliseconds from the event's time
+ *    to its ingest (KeyLayout.sqlIngested). An upgraded file keeps its millisecond keys, its epoch ingest times and
+ *    has no `msx`. An older collector would read the seconds as milliseconds, hence the bump.
  */
 export const SCHEMA_VERSION = 10;
 

@@ -201,9 +201,10 @@ export class EmbeddedSearch {
    */
   tail(request: TailRequest): TailEvent[] {
     const sql = compileSql(request.query, Date.now(), undefined, this.keys);
-    const after = request.after ? ` AND (e.ingested > ? OR ${ID_TEXT} > ?)` : '';
+    const ingested = this.keys.sqlIngested('e');
+    const after = request.after ? ` AND (${ingested} > ? OR ${ID_TEXT} > ?)` : '';
     const statement = `SELECT ${this.columns} FROM ${runEvents(this.keys)}
-      WHERE e.ingested BETWEEN ? AND ?${after}${tailFts(sql)} AND (${sql.where}) ORDER BY e.ingested, ${ID_TEXT} LIMIT ?`;
+      WHERE ${ingested} BETWEEN ? AND ?${after}${tailFts(sql)} AND (${sql.where}) ORDER BY ${ingested}, ${ID_TEXT} LIMIT ?`;
     const params = [
       ...(request.after ? [request.after.ingestedMs, request.after.id] : []),
       ...(sql.fts ? [sql.fts] : []),
@@ -238,7 +239,7 @@ export class EmbeddedSearch {
     const sql = compileSql(request.query, Date.now(), undefined, this.keys);
     const fts = tailFts(sql);
     const count = this.statement(
-      `SELECT count(*) FROM ${runEvents(this.keys)} WHERE e.ingested BETWEEN ? AND ?${fts} AND (${sql.where})`,
+      `SELECT count(*) FROM ${runEvents(this.keys)} WHERE ${this.keys.sqlIngested('e')} BETWEEN ? AND ?${fts} AND (${sql.where})`,
     ).pluck();
     return this.functions.withDeadline(this.options.searchTimeoutMs, () =>
       this.snapshot(() => {

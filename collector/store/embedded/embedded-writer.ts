@@ -398,7 +398,7 @@ export class EmbeddedWriter {
         level,
         source,
         e.offset,
-        e.ingestedMs,
+        keys.ingestedValue(ms, e.ingestedMs),
         ref ?? e.message,
         e.doc,
         this.names.code(e.dataset),

@@ -25,7 +25,7 @@ export function eventColumns(keys: KeyLayout): string {
     messageTextSql('e.message'),
     messageElidedSql('e.message'),
     'e.doc',
-    'e.ingested',
+    keys.sqlIngested('e'),
   ].join(', ');
 }
 

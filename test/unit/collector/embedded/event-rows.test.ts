@@ -62,7 +62,8 @@ function fileWith(rows: (names: NameCodes) => Inserted[], blocks: Record<number,
         r.level,
         r.source,
         r.off,
-        r.ms + 5,
+        // Ingested 5 ms after the event: such a file keeps the difference.
+        SECOND_KEYS.ingestedValue(r.ms, r.ms + 5),
         r.message,
         r.doc,
         r.dataset,
@@ -143,6 +144,8 @@ describe('event rows as reads take them', () => {
       ],
       { 3: ['', ' INFO in a block', 'as written in a block'] },
     );
+    // The file keeps each ingest time as its 5 ms after the event, and reads give the time itself back.
+    expect(db.prepare(`SELECT DISTINCT ingested FROM events`).pluck().all()).toEqual([5]);
     const rows = read(db);
     expect(rows).toEqual([
       {

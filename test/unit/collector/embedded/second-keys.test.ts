@@ -177,6 +177,43 @@ describe('a store file keyed by the second', () => {
     }
   });
 
+  it('keeps an ingest time as its distance from the event, and reads, queries and tails by the time itself', async () => {
+    // Ingested 2 s after the event, a week after (a shipper catching up), and 1 s before (a host clock ahead).
+    const delays = [2000, 7 * 86_400_000, -1000];
+    const ingestedAt = delays.map((d, i) => BASE + i + d);
+    const events = delays.map((_, i) => {
+      const e = storedEvent({ id: `i-${i}`, ms: BASE + i, host: 'web-1', message: 'late' });
+      e.doc.event.ingested = new Date(ingestedAt[i]!).toISOString();
+      return e;
+    });
+    const s = await embeddedStoreWith('ingest-delays', events, 3);
+    try {
+      const db = new Database(join(s.dir, 'events.db'), { readonly: true });
+      expect(db.prepare(`SELECT ingested FROM events ORDER BY id`).pluck().all()).toEqual(delays);
+      db.close();
+      const tail = await s.store.tail({ query: parseQuery(''), sinceMs: 0, limit: 10 });
+      expect(tail.map((e) => [e.hit.id, e.position.ingestedMs])).toEqual([
+        ['i-2', ingestedAt[2]],
+        ['i-0', ingestedAt[0]],
+        ['i-1', ingestedAt[1]],
+      ]);
+      const around = `event.ingested:["${new Date(ingestedAt[0]! - 1).toISOString()}" TO "${new Date(ingestedAt[0]! + 1).toISOString()}"]`;
+      const { ids } = await searchPages(s.store, around, 'asc', 10, BASE - 1000, BASE + 1000);
+      expect(ids).toEqual(['i-0']);
+      const exported = await s.store.exportEvents({
+        from: new Date(BASE - 1000),
+        to: new Date(BASE + 1000),
+        after: null,
+        limit: 10,
+      });
+      expect(exported.events.map((e) => e.doc.event.ingested)).toEqual(
+        ingestedAt.map((t) => new Date(t).toISOString()),
+      );
+    } finally {
+      await s.remove();
+    }
+  });
+
   it('tails in ingest order, each event once', async () => {
     const ids: string[] = [];
     let after;
