@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     {
       nodes: [esUrl],
       indexPrefix: PREFIX,
-      replicas: 0,
+      templates: { replicas: 0, codec: 'default' },
       bulkMaxEvents: 5000,
       bulkConcurrency: 2,
       bulkMaxQueued: 16,

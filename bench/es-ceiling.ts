@@ -83,7 +83,7 @@ export async function installTemplate(esUrl: string, indexPrefix: string): Promi
     {
       nodes: [esUrl],
       indexPrefix,
-      replicas: 0,
+      templates: { replicas: 0, codec: 'default' },
       bulkMaxEvents: BATCH,
       bulkConcurrency: IN_FLIGHT,
       bulkMaxQueued: 64,

@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     const bytes: number[] = [];
     for (const [v, variant] of VARIANTS.entries()) {
       const index = `source-reads-${v}`;
-      const template = structuredClone(eventTemplate('source-reads', 0).template!);
+      const template = structuredClone(eventTemplate('source-reads', { replicas: 0, codec: 'default' }).template!);
       variant.change(template.settings as Settings, template.mappings!);
       await client.indices.create({ index, settings: template.settings!, mappings: template.mappings! });
       for (const body of bodies) {

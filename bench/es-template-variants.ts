@@ -166,7 +166,7 @@ export async function measureVariants(
   const rows: VariantRow[] = [];
   for (const variant of VARIANTS) {
     const index = `variant-${variant.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
-    const template = structuredClone(eventTemplate('variant', 0).template!);
+    const template = structuredClone(eventTemplate('variant', { replicas: 0, codec: 'default' }).template!);
     variant.change(template);
     await client.indices.delete({ index, ignore_unavailable: true });
     await client.indices.create({ index, settings: template.settings!, mappings: template.mappings! });

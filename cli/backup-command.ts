@@ -125,7 +125,7 @@ async function elasticsearch({ config, opts, action, name, progress }: BackupRun
   const options = esStoreOptions(config);
   // Snapshots and restores are waited for by polling; one request never takes long.
   const client = new Client(esClientOptions(options, 120_000));
-  const backups = new EsBackup(client, options.indexPrefix, opts.repository, options.replicas);
+  const backups = new EsBackup(client, options.indexPrefix, opts.repository, options.templates);
   try {
     if (action === 'create') {
       await backups.ensureRepository(opts.location);

@@ -29,7 +29,7 @@ export function esStoreOptions(config: CollectorConfig): EsStoreOptions {
   return {
     ...esConnection(es),
     indexPrefix: es.index_prefix,
-    replicas: es.replicas,
+    templates: { replicas: es.replicas, codec: es.codec },
     bulkMaxEvents: es.bulk_max_events,
     bulkConcurrency: es.bulk_concurrency,
     bulkMaxQueued: es.bulk_max_queued,

@@ -7,7 +7,14 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackupError, backupStamp, type OnProgress } from '../backup-error.js';
-import { countsIndex, dailyIndexDay, deadLetterPattern, putIndexTemplates, searchPattern } from './index-templates.js';
+import {
+  countsIndex,
+  dailyIndexDay,
+  deadLetterPattern,
+  putIndexTemplates,
+  searchPattern,
+  type TemplateOptions,
+} from './index-templates.js';
 
 /** One snapshot as `logship backup list` shows it. */
 export interface EsSnapshot {
@@ -43,7 +50,7 @@ export class EsBackup {
     private readonly indexPrefix: string,
     private readonly repository: string,
     /** Settings of the daily indices' templates, put back before a restore. */
-    private readonly replicas: number,
+    private readonly templates: TemplateOptions,
   ) {}
 
   /**
@@ -157,7 +164,7 @@ export class EsBackup {
         'BACKUP_RESTORE_CONFLICT',
         `The cluster already has ${clashes.length} of the snapshot's indices (${clashes.slice(0, 5).join(', ')}${clashes.length > 5 ? ', …' : ''}); restore into an empty or new cluster, or delete them first.`,
       );
-    await putIndexTemplates(this.client, this.indexPrefix, this.replicas);
+    await putIndexTemplates(this.client, this.indexPrefix, this.templates);
     // Counts left from the days' earlier events would not describe the restored ones.
     const staleCounts = indices.flatMap((index) => {
       const day = dailyIndexDay(this.indexPrefix, index);

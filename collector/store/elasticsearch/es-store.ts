@@ -30,7 +30,7 @@ import { guardEs } from './es-errors.js';
 import { EsSearch } from './es-search.js';
 import { EsWriter } from './es-writer.js';
 import { BulkAnswerSerializer } from './bulk-answer-serializer.js';
-import { putIndexTemplates } from './index-templates.js';
+import { putIndexTemplates, type TemplateOptions } from './index-templates.js';
 import { EsAlertRecords } from './es-alert-records.js';
 import type { AlertRecord, AlertRecordKind } from '../alert-records.js';
 import { esClientOptions, nodeLabel, type EsConnection } from './es-connection.js';
@@ -39,7 +39,8 @@ import { SETUP_PROBLEMS, type EsCredentialKind } from './es-problems.js';
 
 export interface EsStoreOptions extends EsConnection {
   indexPrefix: string;
-  replicas: number;
+  /** The settings of the indices the collector creates (their templates). */
+  templates: TemplateOptions;
   bulkMaxEvents: number;
   bulkConcurrency: number;
   bulkMaxQueued: number;
@@ -122,7 +123,7 @@ export class EsStore implements LogStore {
    */
   private ensureTemplates(): Promise<void> {
     this.templates ??= guardEs(this.logger, async () => {
-      await putIndexTemplates(this.client, this.options.indexPrefix, this.options.replicas);
+      await putIndexTemplates(this.client, this.options.indexPrefix, this.options.templates);
     }).catch((err: unknown) => {
       this.templates = null;
       throw templateRefused(err, this.options.indexPrefix) ?? err;

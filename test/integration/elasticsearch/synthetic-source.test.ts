@@ -70,7 +70,7 @@ beforeAll(async () => {
   target = await esTarget('plain');
   await deleteIndices(`${prefix}-*`, target);
   // What an upgrade finds: the earlier template (whole _source) and a day it created.
-  await target.admin.indices.putIndexTemplate(eventTemplate(prefix, 0, 'stored'));
+  await target.admin.indices.putIndexTemplate(eventTemplate(prefix, { replicas: 0, codec: 'default' }, 'stored'));
   await target.admin.indices.create({ index: OLD_DAY });
   const config = collectorConfig({ elasticsearch: { ...target.settings, index_prefix: prefix } });
   store = new EsStore(esStoreOptions(config), pino({ level: 'silent' }));

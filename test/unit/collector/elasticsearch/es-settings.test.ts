@@ -6,6 +6,8 @@ import { collectorConfig, loadCollectorConfig } from '../../../../collector/conf
 import { ConfigError } from '../../../../config/config-error.js';
 import { esClientOptions, esConnection } from '../../../../collector/store/elasticsearch/es-connection.js';
 import { BACKUP_PRIVILEGES, collectorRole } from '../../../../collector/store/elasticsearch/es-privileges.js';
+import { eventTemplate } from '../../../../collector/store/elasticsearch/index-templates.js';
+import { esStoreOptions } from '../../../../collector/store/create-store.js';
 
 const DOCS = join(import.meta.dirname, '..', '..', '..', '..', 'docs', 'elasticsearch.md');
 
@@ -35,6 +37,24 @@ describe('the Elasticsearch roles in the docs', () => {
         indices: [{ names: ['logship-*'], privileges: [...BACKUP_PRIVILEGES.index] }],
       },
     });
+  });
+});
+
+describe('the codec of new daily indices', () => {
+  it('is the default unless best_compression is named, and names any other value', () => {
+    const templates = (raw: Record<string, unknown>) =>
+      esStoreOptions(collectorConfig({ elasticsearch: { url: 'http://a:9200', ...raw } })).templates;
+    expect(templates({})).toEqual({ replicas: 0, codec: 'default' });
+    expect(templates({ codec: 'best_compression', replicas: 1 })).toEqual({ replicas: 1, codec: 'best_compression' });
+    expect(problems({ url: 'http://a:9200', codec: 'zstd' })).toEqual([
+      'elasticsearch.codec: Invalid option: expected one of "default"|"best_compression"',
+    ]);
+    const settings = (codec: 'default' | 'best_compression') =>
+      eventTemplate('logship', { replicas: 0, codec }).template!.settings as Record<string, unknown>;
+    expect([settings('default')['index.codec'], settings('best_compression')['index.codec']]).toEqual([
+      undefined,
+      'best_compression',
+    ]);
   });
 });
 

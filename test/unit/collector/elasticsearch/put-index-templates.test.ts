@@ -44,7 +44,7 @@ function sourceSettings(template: estypes.IndicesPutIndexTemplateRequest): unkno
 describe('putIndexTemplates', () => {
   it('puts the events template with synthetic _source where the cluster knows it', async () => {
     const { client, put } = olderCluster(undefined);
-    await putIndexTemplates(client, 'logship', 0);
+    await putIndexTemplates(client, 'logship', { replicas: 0, codec: 'default' });
     expect(put.map((t) => t.name)).toEqual([
       'logship-events',
       'logship-deadletter',
@@ -59,7 +59,7 @@ describe('putIndexTemplates', () => {
     'falls back to a stored _source where the cluster does not know %s, and puts every other template',
     async (unknown) => {
       const { client, put } = olderCluster(unknown);
-      await putIndexTemplates(client, 'logship', 0);
+      await putIndexTemplates(client, 'logship', { replicas: 0, codec: 'default' });
       expect(put.map((t) => t.name)).toHaveLength(5);
       expect(sourceSettings(put[0]!)).toEqual([undefined, undefined]);
       expect(JSON.stringify(put[0])).not.toContain('synthetic');
@@ -80,6 +80,8 @@ describe('putIndexTemplates', () => {
         },
       },
     } as unknown as Client;
-    await expect(putIndexTemplates(client, 'logship', 0)).rejects.toThrow('security_exception');
+    await expect(putIndexTemplates(client, 'logship', { replicas: 0, codec: 'default' })).rejects.toThrow(
+      'security_exception',
+    );
   });
 });
