@@ -88,6 +88,12 @@ export async function deleteIndices(pattern: string, target?: EsTarget): Promise
   });
 }
 
+/** Deletes what a collector with the index prefix `prefix` put: its indices and its index templates. */
+export async function deleteCollectorPrefix(prefix: string, target: EsTarget): Promise<void> {
+  await target.admin.indices.deleteIndexTemplate({ name: `${prefix}-*` }, { ignore: [404] });
+  await deleteIndices(`${prefix}-*`, target);
+}
+
 /** Makes everything written to `pattern` searchable now, instead of waiting for the 1 s refresh. */
 export async function refreshIndices(pattern: string, target?: EsTarget): Promise<void> {
   const { admin } = target ?? (await esTarget('plain'));

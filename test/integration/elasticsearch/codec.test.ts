@@ -4,6 +4,7 @@ import { esStoreOptions } from '../../../collector/store/create-store.js';
 import type { StoredEvent } from '../../../collector/store/ecs-document.js';
 import { EsStore } from '../../../collector/store/elasticsearch/es-store.js';
 import {
+  deleteCollectorPrefix,
   deleteIndices,
   ES_START_TIMEOUT_MS,
   esTarget,
@@ -62,8 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const store of stores) await store.close();
-  await target.admin.indices.deleteIndexTemplate({ name: `${prefix}-*` }, { ignore: [404] });
-  await deleteIndices(`${prefix}-*`, target);
+  await deleteCollectorPrefix(prefix, target);
 });
 
 describe('elasticsearch.codec', () => {

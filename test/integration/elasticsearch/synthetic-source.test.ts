@@ -6,6 +6,7 @@ import { toHit, type StoredEvent } from '../../../collector/store/ecs-document.j
 import { EsStore } from '../../../collector/store/elasticsearch/es-store.js';
 import { eventTemplate } from '../../../collector/store/elasticsearch/index-templates.js';
 import {
+  deleteCollectorPrefix,
   deleteIndices,
   ES_START_TIMEOUT_MS,
   esTarget,
@@ -82,8 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  await target.admin.indices.deleteIndexTemplate({ name: `${prefix}-*` }, { ignore: [404] });
-  await deleteIndices(`${prefix}-*`, target);
+  await deleteCollectorPrefix(prefix, target);
 });
 
 describe('synthetic _source on Elasticsearch', () => {
