@@ -65,7 +65,7 @@ export class KeyLayout {
 
   /** The key of the event at `ms` numbered `n` in its unit, exact in a bigint (a number would round it). */
   keyOf(ms: number, n: number): bigint {
-    return (BigInt(this.unitOf(ms)) << BigInt(KEY_BITS)) | BigInt(n);
+    return this.firstKey(this.unitOf(ms)) | BigInt(n);
   }
 
   /** SQL for the key of the unit `unit` and number `n` (SQL expressions). */
@@ -75,7 +75,7 @@ export class KeyLayout {
 
   /** SQL for "`column` holds a key of the units `first` to `last`" (inclusive; SQL expressions). */
   sqlUnits(column: string, first: string, last: string): string {
-    return `${column} BETWEEN ((${first}) << ${KEY_BITS}) AND (((${last}) + 1) << ${KEY_BITS}) - 1`;
+    return `${column} BETWEEN ${sqlFirstKey(first)} AND ${sqlLastKey(last)}`;
   }
 
   /**
@@ -146,11 +146,15 @@ export class KeyLayout {
    */
   sqlWindowValues(fromMs: string, toMs: string): string[] {
     const u = (ms: string) => this.sqlUnitOf(ms);
-    const first = (unit: string) => `((${unit}) << ${KEY_BITS})`;
-    const last = (unit: string) => `(((${unit}) + 1) << ${KEY_BITS}) - 1`;
-    const keys = [first(u(fromMs)), last(u(toMs))];
+    const keys = [sqlFirstKey(u(fromMs)), sqlLastKey(u(toMs))];
     if (!this.msx) return keys;
-    return [...keys, first(u(`${fromMs} + ${this.unitMs - 1}`)), last(`${u(`${toMs} + 1`)} - 1`), fromMs, toMs];
+    return [
+      ...keys,
+      sqlFirstKey(u(`${fromMs} + ${this.unitMs - 1}`)),
+      sqlLastKey(`${u(`${toMs} + 1`)} - 1`),
+      fromMs,
+      toMs,
+    ];
   }
 
   /** The first key of a unit. */
@@ -162,6 +166,16 @@ export class KeyLayout {
   private lastKey(unit: number): bigint {
     return ((BigInt(unit) + 1n) << BigInt(KEY_BITS)) - 1n;
   }
+}
+
+/** SQL for the first key of the unit `unit` (a SQL expression): firstKey() in SQL. */
+function sqlFirstKey(unit: string): string {
+  return `((${unit}) << ${KEY_BITS})`;
+}
+
+/** SQL for the last key of the unit `unit`: lastKey() in SQL. */
+function sqlLastKey(unit: string): string {
+  return `(((${unit}) + 1) << ${KEY_BITS}) - 1`;
 }
 
 /** The layout of files made before schema 10. */
